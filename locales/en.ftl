@@ -1,0 +1,123 @@
+# Provisio: English messages. Product and brand names (Webex, Control Hub, Cloud/SaaS,
+# PONR, offer names), ids, addresses and URLs stay as they are in every language.
+
+skip-to-content = Skip to main content
+nav-label = Change View
+nav-orders = Orders
+language = Language
+language-apply = Change language
+sign-out = Sign out
+back-to-orders = Back to orders
+back-to-order = Back to order { $id }
+search = Search
+next-page = Next page
+close = Close
+cancel = Cancel
+save = Save
+edit = Edit
+history = History
+click-here = Click here
+
+# Sign-in
+login-title = Sign in to Provisio
+login-email = Email address
+login-password = Password
+login-submit = Sign in
+login-failed = The email address or password is not right. Check both and try again.
+login-throttled = { $minutes ->
+    [one] Too many failed sign-ins for this address. Wait a minute, then try again.
+   *[other] Too many failed sign-ins for this address. Wait { $minutes } minutes, then try again.
+}
+
+# Errors
+csrf-title = This form has expired
+csrf-message = For your security, forms expire when you sign in again or after a while. Nothing was changed. Reload the page and try again.
+csrf-reload = Reload the page
+not-found-title = Page not found
+not-found-message = There is no such page, or you do not have access to it. Check the order or subscription id.
+error-title = Something went wrong
+error-message = Nothing was changed. Try again in a moment; if it keeps happening, open a support case.
+
+# Orders
+orders-title = Orders
+orders-search = Web order id or subscription id
+orders-none = There are no orders for your company yet.
+orders-none-found = No order or subscription id starts with that. Check the id and search again.
+col-order = Web order id
+col-customer = Customer
+col-partner = Partner
+col-distributor = Distributor
+col-lines = Lines
+col-subscription = Subscription id
+col-offer = Offer
+col-rsd = Requested start date
+col-status = Status
+col-contact = Provisioning contact email
+col-actions = Actions
+col-when = When
+col-type = Transaction type
+col-change = Change
+col-who = Requested by
+ponr-reached-at = Reached { $when } (organisation onboarded in Control Hub)
+ponr-not-reached = Not reached
+order-title = Order { $id }
+order-creator = Placed by
+lines-caption = Order lines
+order-permission-note = You do not have permission to change the provisioning contact of this order. Ask the person who placed it: { $name } ({ $email }).
+
+# Line statuses
+status-awaiting = Awaiting Provisioning Details
+status-closed = Closed
+status-complete = Provisioning Complete
+closed-pending = Closed, provisioning still pending.
+
+# Edit
+edit-line-label = Edit the provisioning contact of { $id }
+edit-title = Edit provisioning contact
+edit-intro = Subscription { $id }. The provisioning email goes to { $email } now.
+edit-label = New provisioning contact email
+apply-to-all = Apply to all lines
+apply-to-all-hint = { $count ->
+    [one] Also changes the 1 other line of this order that is awaiting provisioning details.
+   *[other] Also changes the { $count } other lines of this order that are awaiting provisioning details.
+}
+edit-saved = { $count ->
+    [one] Provisioning contact updated to { $email } on 1 line.
+   *[other] Provisioning contact updated to { $email } on { $count } lines.
+}
+edit-unchanged = The provisioning contact already is { $email }. Nothing was changed.
+edit-blocked-ponr = Set-up continues in the admin console: PONR is reached.
+edit-blocked-closed = This line is closed. Change it on the Cloud/SaaS Subscriptions page.
+edit-blocked-complete = Provisioning is complete: there is nothing to change.
+edit-blocked-permission = Ask { $name } ({ $email }), who placed this order.
+
+# Email address errors
+email-error-empty = Enter the provisioning contact's email address.
+email-error-too-long = An email address has at most 254 characters.
+email-error-local-too-long = The part before @ has at most 64 characters.
+email-error-not-one = Enter one email address only, such as name@example.com, without a name or other addresses.
+email-error-invalid = Enter an email address in the right format, such as name@example.com.
+
+# Refusals
+refusal-permission-title = You cannot change this order
+refusal-permission = Only the person who placed the order or a user with the edit permission can change its provisioning contact. Ask { $name } ({ $email }).
+refusal-ponr-title = The point of no return (PONR) is reached
+refusal-ponr = The customer organisation is already onboarded in Control Hub, so the provisioning contact can no longer be changed and the email cannot be sent again. The provisioning contact or the customer's administrator can sign in to the admin console directly to complete set-up.
+refusal-ponr-link = Open the admin console
+refusal-closed-title = This line is closed
+refusal-closed = The line closed before set-up was finished, so provisioning is still pending. Change its provisioning contact or send the email again from the Cloud/SaaS Subscriptions page.
+refusal-complete-title = Provisioning is complete
+refusal-complete = The customer finished set-up for this line. There is nothing to change.
+refusal-stale-title = Someone changed this line meanwhile
+refusal-stale = { $name } changed this line after you opened the form. Its provisioning contact is now { $email }. Check it and edit again if needed.
+refusal-stale-link = Edit again
+
+# History
+history-title = Line history
+history-heading = History of { $id }
+history-none = No changes yet.
+kind-provisioning_email_update = Provisioning Email Update
+kind-provisioning_email_resend = Provisioning Email Resend
+tx-status-in_progress = In Progress
+tx-status-success = Success
+tx-status-failed = Failed

@@ -1,0 +1,111 @@
+//! The command line: serve | migrate | import | onboard.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::demo;
+use crate::startup::Application;
+use crate::store::{ImportFile, OnboardOutcome, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "provisio",
+    version,
+    about = "Provisioning contacts of cloud subscription orders"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTP and run the background work.
+    Serve {
+        /// Listen address (default 127.0.0.1:8080, or PROVISIO_BIND).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load the demo data into an empty database and print the demo sign-ins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load companies, users and orders from a JSON file (atomic and idempotent).
+    Import { file: PathBuf },
+    /// Record that an order was mapped to the customer organisation (PONR).
+    Onboard { order_id: String },
+}
+
+/// Runs the command; the error is printed as one line by `main`.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let bind = match &cli.command {
+        Command::Serve { bind, .. } => bind.clone(),
+        _ => None,
+    };
+    let config = Config::from_env(|k| std::env::var(k).ok(), bind.as_deref())?;
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot open the database: {e}"))?;
+    let result = match cli.command {
+        Command::Serve { demo, .. } => serve(config, store.clone(), demo).await,
+        Command::Migrate => {
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
+            let parsed = ImportFile::parse(&text)?;
+            let summary = store.import(&parsed, Utc::now()).await?;
+            println!(
+                "imported {} companies, {} users, {} orders, {} lines ({} contact changes recorded)",
+                summary.companies,
+                summary.users,
+                summary.orders,
+                summary.lines,
+                summary.contact_changes
+            );
+            Ok(())
+        }
+        Command::Onboard { order_id } => match store.onboard(&order_id, Utc::now()).await? {
+            OnboardOutcome::Onboarded => {
+                println!("{order_id}: PONR recorded (organisation onboarded)");
+                Ok(())
+            }
+            OnboardOutcome::AlreadyOnboarded => {
+                println!("{order_id}: already onboarded; nothing changed");
+                Ok(())
+            }
+            OnboardOutcome::NotFound => Err(anyhow::anyhow!("{order_id}: no such order")),
+        },
+    };
+    store.close().await;
+    result
+}
+
+async fn serve(config: Config, store: Store, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        if store.is_empty().await? {
+            store.import(&demo::data(Utc::now()), Utc::now()).await?;
+            println!("Demo data loaded.");
+        } else {
+            println!("The database already holds data: demo data not loaded again.");
+        }
+        println!("Demo sign-ins (password for all: {}):", demo::DEMO_PASSWORD);
+        for (email, role) in demo::DEMO_USERS {
+            println!("  {email:<26} {role}");
+        }
+    }
+    let app = Application::build(config.clone(), store).await?;
+    println!(
+        "Provisio listening on http://{}:{}",
+        config.bind.ip(),
+        app.port()
+    );
+    app.run_until_stopped().await?;
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! Order lines: their status and what may still be done with them.
+
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LineStatus {
+    /// Awaiting Provisioning Details: open, waiting for the customer to finish set-up.
+    Awaiting,
+    /// The ordering side is closed; set-up may still be pending.
+    Closed,
+    /// Provisioning Complete.
+    Complete,
+}
+
+impl LineStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Awaiting => "awaiting",
+            Self::Closed => "closed",
+            Self::Complete => "complete",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "awaiting" => Some(Self::Awaiting),
+            "closed" => Some(Self::Closed),
+            "complete" => Some(Self::Complete),
+            _ => None,
+        }
+    }
+
+    /// Statuses only move forward (awaiting → closed → complete); an import or an
+    /// event never moves a line back.
+    pub fn advance_to(self, other: Self) -> Self {
+        self.max(other)
+    }
+
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Self::Awaiting => "status-awaiting",
+            Self::Closed => "status-closed",
+            Self::Complete => "status-complete",
+        }
+    }
+}
+
+/// Why a change to a line is refused by its state (answered with 409).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The customer organisation is onboarded: set-up continues in the admin console.
+    Ponr,
+    /// Closed lines are fixed from the Cloud/SaaS Subscriptions page, not the order page.
+    ClosedOnOrderPage,
+    /// Set-up is already finished; there is nothing to send.
+    Complete,
+    /// The line changed since the dialog was shown.
+    Stale { changed_by: String, current: String },
+}
+
+/// What the order page may still do with a line, given the order's PONR.
+pub fn order_page_refusal(
+    status: LineStatus,
+    org_mapped_at: Option<DateTime<Utc>>,
+) -> Option<Refusal> {
+    if org_mapped_at.is_some() {
+        return Some(Refusal::Ponr);
+    }
+    match status {
+        LineStatus::Awaiting => None,
+        LineStatus::Closed => Some(Refusal::ClosedOnOrderPage),
+        LineStatus::Complete => Some(Refusal::Complete),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_round_trips_and_never_moves_back() {
+        for s in [
+            LineStatus::Awaiting,
+            LineStatus::Closed,
+            LineStatus::Complete,
+        ] {
+            assert_eq!(LineStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(LineStatus::parse("open"), None);
+        assert_eq!(
+            LineStatus::Closed.advance_to(LineStatus::Awaiting),
+            LineStatus::Closed
+        );
+        assert_eq!(
+            LineStatus::Awaiting.advance_to(LineStatus::Complete),
+            LineStatus::Complete
+        );
+    }
+
+    #[test]
+    fn ponr_wins_over_every_status() {
+        let mapped = Some(Utc::now());
+        for s in [
+            LineStatus::Awaiting,
+            LineStatus::Closed,
+            LineStatus::Complete,
+        ] {
+            assert_eq!(order_page_refusal(s, mapped), Some(Refusal::Ponr));
+        }
+        assert_eq!(order_page_refusal(LineStatus::Awaiting, None), None);
+        assert_eq!(
+            order_page_refusal(LineStatus::Closed, None),
+            Some(Refusal::ClosedOnOrderPage)
+        );
+        assert_eq!(
+            order_page_refusal(LineStatus::Complete, None),
+            Some(Refusal::Complete)
+        );
+    }
+}

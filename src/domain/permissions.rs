@@ -1,0 +1,128 @@
+//! Who may see and who may change an order (SPEC.md rules 2 and 3).
+//!
+//! A change to an order needs an [`EditGrant`], and only [`Actor::edit_grant`] makes one:
+//! the store's write functions take it, so a handler cannot forget the check.
+
+/// The signed-in user, as far as permissions go.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub company_id: String,
+    pub can_edit: bool,
+    pub operator: bool,
+}
+
+/// The parties of an order that decide who sees and who changes it.
+#[derive(Debug, Clone)]
+pub struct OrderParties {
+    pub order_id: String,
+    pub partner_id: String,
+    pub distributor_id: Option<String>,
+    pub created_by: i64,
+}
+
+/// Proof that an actor may edit or resend on one order.
+#[derive(Debug, Clone)]
+pub struct EditGrant {
+    order_id: String,
+    user_id: i64,
+}
+
+impl EditGrant {
+    pub fn order_id(&self) -> &str {
+        &self.order_id
+    }
+
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+}
+
+impl Actor {
+    fn in_company_of(&self, order: &OrderParties) -> bool {
+        self.company_id == order.partner_id
+            || order.distributor_id.as_deref() == Some(self.company_id.as_str())
+    }
+
+    /// Rule 2: the orders of one's own company, as partner or as distributor; operators see all.
+    pub fn may_see(&self, order: &OrderParties) -> bool {
+        self.operator || self.in_company_of(order)
+    }
+
+    /// Rule 3: the creator, a user with the edit permission in the partner or distributor
+    /// company, or an operator.
+    pub fn edit_grant(&self, order: &OrderParties) -> Option<EditGrant> {
+        let allowed = self.operator
+            || order.created_by == self.user_id
+            || (self.can_edit && self.in_company_of(order));
+        allowed.then(|| EditGrant {
+            order_id: order.order_id.clone(),
+            user_id: self.user_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> OrderParties {
+        OrderParties {
+            order_id: "WO-1".into(),
+            partner_id: "acme".into(),
+            distributor_id: Some("dist".into()),
+            created_by: 1,
+        }
+    }
+
+    fn actor(id: i64, company: &str, can_edit: bool, operator: bool) -> Actor {
+        Actor {
+            user_id: id,
+            company_id: company.into(),
+            can_edit,
+            operator,
+        }
+    }
+
+    #[test]
+    fn visibility_follows_the_company() {
+        assert!(actor(2, "acme", false, false).may_see(&order()));
+        assert!(actor(3, "dist", false, false).may_see(&order()));
+        assert!(!actor(4, "other", true, false).may_see(&order()));
+        assert!(actor(5, "vendor", false, true).may_see(&order()));
+    }
+
+    #[test]
+    fn edit_needs_creator_permission_or_operator() {
+        assert!(
+            actor(1, "acme", false, false)
+                .edit_grant(&order())
+                .is_some(),
+            "creator"
+        );
+        assert!(
+            actor(2, "acme", true, false).edit_grant(&order()).is_some(),
+            "case 1.2"
+        );
+        assert!(
+            actor(2, "acme", false, false)
+                .edit_grant(&order())
+                .is_none(),
+            "case 1.1"
+        );
+        assert!(
+            actor(3, "dist", true, false).edit_grant(&order()).is_some(),
+            "distributor"
+        );
+        assert!(
+            actor(4, "other", true, false)
+                .edit_grant(&order())
+                .is_none(),
+            "other company"
+        );
+        let grant = actor(9, "vendor", false, true)
+            .edit_grant(&order())
+            .unwrap();
+        assert_eq!((grant.order_id(), grant.user_id()), ("WO-1", 9));
+    }
+}

@@ -1,0 +1,10 @@
+//! Provisio: the partner portal for provisioning contacts of cloud subscription orders.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod i18n;
+pub mod startup;
+pub mod store;
+pub mod web;

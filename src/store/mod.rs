@@ -1,0 +1,574 @@
+//! The one store interface, with one implementation per database (SQLite, PostgreSQL)
+//! chosen at run time from `DATABASE_URL`.
+//!
+//! Most SQL is the same text on both (both accept `$1` parameters, `RETURNING` and
+//! `ON CONFLICT`); where the dialects differ, a method says so with `pg`/`sqlite` branches.
+//! The macros below expand each method body once per database, so every query runs
+//! against concrete sqlx types (no `Any` driver).
+
+mod import;
+mod records;
+mod sessions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use import::{ImportError, ImportFile};
+pub use records::*;
+pub use sessions::SqlSessionStore;
+
+use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgPool),
+}
+
+/// SQLite allows one writer at a time: all writes go through a single connection that
+/// starts its transactions with `BEGIN IMMEDIATE`, so "database is locked" never reaches
+/// a user; reads use a pool of their own (WAL lets them run beside the writer).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+/// Runs `$body` with `$pool` bound to the read pool of whichever database this is.
+macro_rules! read {
+    ($store:expr, |$pool:ident, $pg:ident| $body:expr) => {
+        match $store {
+            Store::Sqlite(s) => {
+                let $pool = &s.read;
+                #[allow(unused_variables)]
+                let $pg = false;
+                $body
+            }
+            Store::Postgres(p) => {
+                let $pool = p;
+                #[allow(unused_variables)]
+                let $pg = true;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$tx` a write transaction (SQLite: BEGIN IMMEDIATE on the writer).
+/// The body commits; dropping the transaction rolls it back.
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident, $pg:ident| $body:expr) => {
+        match $store {
+            Store::Sqlite(s) => {
+                #[allow(unused_mut)]
+                let mut $tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
+                #[allow(unused_variables)]
+                let $pg = false;
+                $body
+            }
+            Store::Postgres(p) => {
+                #[allow(unused_mut)]
+                let mut $tx = p.begin().await?;
+                #[allow(unused_variables)]
+                let $pg = true;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {read, write_tx};
+
+/// Picks the dialect's text of a statement.
+const fn sql(pg: bool, postgres: &'static str, sqlite: &'static str) -> &'static str {
+    if pg { postgres } else { sqlite }
+}
+
+/// The byte-order range `[lo, hi)` of ids that start with `prefix`, case-insensitively.
+pub fn prefix_range(prefix: &str) -> (String, String) {
+    let lo = prefix.trim().to_lowercase();
+    let hi = format!("{lo}{}", char::MAX);
+    (lo, hi)
+}
+
+/// Where an edit comes from decides which lines it may touch (CONTRACT.md, "Apply to all").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditScope {
+    /// The order page: lines awaiting set-up.
+    OrderPage,
+    /// The Cloud/SaaS Subscriptions page: those and the closed-but-pending ones.
+    SubscriptionsPage,
+}
+
+impl EditScope {
+    fn editable_statuses(self) -> (&'static str, &'static str) {
+        match self {
+            Self::OrderPage => ("awaiting", "awaiting"),
+            Self::SubscriptionsPage => ("awaiting", "closed"),
+        }
+    }
+
+    fn refusal(self, status: LineStatus) -> Option<Refusal> {
+        match (self, status) {
+            (_, LineStatus::Awaiting) | (Self::SubscriptionsPage, LineStatus::Closed) => None,
+            (Self::OrderPage, LineStatus::Closed) => Some(Refusal::ClosedOnOrderPage),
+            (_, LineStatus::Complete) => Some(Refusal::Complete),
+        }
+    }
+}
+
+/// One request to change the provisioning contact of a line (and maybe its siblings).
+#[derive(Debug)]
+pub struct ContactEdit<'a> {
+    pub grant: &'a EditGrant,
+    pub actor_name: &'a str,
+    pub subscription_id: &'a str,
+    pub new_contact: &'a ContactEmail,
+    pub apply_to_all: bool,
+    /// The line's version the dialog showed, if it sent one.
+    pub expected_version: Option<i64>,
+    pub scope: EditScope,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum EditOutcome {
+    /// The subscription ids whose contact changed (empty: it already was that address).
+    Changed(Vec<String>),
+    Refused(Refusal),
+    NotFound,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum OnboardOutcome {
+    Onboarded,
+    AlreadyOnboarded,
+    NotFound,
+}
+
+impl Store {
+    /// Opens the database named by `url` (creating a SQLite file if missing) and applies
+    /// pending migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Store::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone().read_only(true))
+                .await;
+            // A read-only connection cannot open a database that has no WAL yet; migrate first.
+            SQLITE_MIGRATIONS.run(&write).await?;
+            let read = match read {
+                Ok(pool) => pool,
+                Err(_) => {
+                    SqlitePoolOptions::new()
+                        .max_connections(4)
+                        .connect_with(options.read_only(true))
+                        .await?
+                }
+            };
+            Store::Sqlite(SqliteStore { read, write })
+        } else {
+            anyhow::bail!("expected sqlite://PATH or postgres://…");
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Store::Sqlite(s) => SQLITE_MIGRATIONS.run(&s.write).await?,
+            Store::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(s) => {
+                s.read.close().await;
+                s.write.close().await;
+            }
+            Store::Postgres(p) => p.close().await,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Store::Postgres(_))
+    }
+
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        read!(self, |pool, pg| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// A named value that is created once and then shared by every instance (the session
+    /// cookie key, for one).
+    pub async fn setting_or_insert(&self, name: &str, fresh: String) -> sqlx::Result<String> {
+        write_tx!(self, |tx, pg| {
+            sqlx::query(
+                "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(&fresh)
+            .execute(&mut *tx)
+            .await?;
+            let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(value)
+        })
+    }
+
+    pub async fn is_empty(&self) -> sqlx::Result<bool> {
+        read!(self, |pool, pg| {
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM companies LIMIT 1) AS c")
+                    .fetch_one(pool)
+                    .await?;
+            Ok(n == 0)
+        })
+    }
+
+    // --- users and sign-in -------------------------------------------------------------
+
+    pub async fn user_credentials(
+        &self,
+        email: &str,
+    ) -> sqlx::Result<Option<(User, Option<String>)>> {
+        read!(self, |pool, pg| {
+            let row: Option<UserWithHash> = sqlx::query_as(
+                "SELECT id, email, name, company_id, can_edit, operator, language, password_hash
+                 FROM users WHERE email = $1",
+            )
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(UserWithHash::split))
+        })
+    }
+
+    pub async fn user(&self, id: i64) -> sqlx::Result<Option<User>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT id, email, name, company_id, can_edit, operator, language FROM users WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })
+    }
+
+    /// Failed sign-ins of one address within `window` before `now`.
+    pub async fn recent_login_failures(
+        &self,
+        email: &str,
+        since: DateTime<Utc>,
+    ) -> sqlx::Result<Option<(i64, DateTime<Utc>)>> {
+        read!(self, |pool, pg| {
+            let row: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT CAST(failures AS BIGINT), last_failed_at FROM login_failures
+                 WHERE email = $1 AND last_failed_at >= $2",
+            )
+            .bind(email.trim().to_lowercase())
+            .bind(since)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row)
+        })
+    }
+
+    /// Counts a failed sign-in; failures older than `since` no longer count.
+    pub async fn record_login_failure(
+        &self,
+        email: &str,
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        write_tx!(self, |tx, pg| {
+            sqlx::query(
+                "INSERT INTO login_failures (email, failures, last_failed_at) VALUES ($1, 1, $2)
+                 ON CONFLICT (email) DO UPDATE SET
+                   failures = CASE WHEN login_failures.last_failed_at < $3 THEN 1 ELSE login_failures.failures + 1 END,
+                   last_failed_at = $2",
+            )
+            .bind(email.trim().to_lowercase())
+            .bind(at)
+            .bind(since)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        })
+    }
+
+    pub async fn clear_login_failures(&self, email: &str) -> sqlx::Result<()> {
+        write_tx!(self, |tx, pg| {
+            sqlx::query("DELETE FROM login_failures WHERE email = $1")
+                .bind(email.trim().to_lowercase())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        })
+    }
+
+    pub async fn set_user_language(&self, user_id: i64, language: &str) -> sqlx::Result<()> {
+        write_tx!(self, |tx, pg| {
+            sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+                .bind(language)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        })
+    }
+
+    // --- orders ------------------------------------------------------------------------
+
+    /// The orders `viewer` may see, newest id first, optionally those whose order id or one
+    /// of whose subscription ids starts with `q`; keyset-paginated by order id.
+    pub async fn orders_for(
+        &self,
+        viewer: &User,
+        q: Option<&str>,
+        before: Option<&str>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<OrderSummary>> {
+        let (lo, hi) = match q.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => {
+                let (lo, hi) = prefix_range(q);
+                (Some(lo), Some(hi))
+            }
+            None => (None, None),
+        };
+        read!(self, |pool, pg| {
+            sqlx::query_as(sql(
+                pg,
+                r#"SELECT o.id, o.customer, p.name AS partner_name, d.name AS distributor_name, o.org_mapped_at,
+                       (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id) AS line_count
+                   FROM orders o
+                   JOIN companies p ON p.id = o.partner_id
+                   LEFT JOIN companies d ON d.id = o.distributor_id
+                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
+                     AND ($3::text IS NULL OR o.id < $3)
+                     AND ($4::text IS NULL
+                          OR (lower(o.id) COLLATE "C" >= $4 AND lower(o.id) COLLATE "C" < $5)
+                          OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
+                                     AND lower(l.subscription_id) COLLATE "C" >= $4
+                                     AND lower(l.subscription_id) COLLATE "C" < $5))
+                   ORDER BY o.id DESC LIMIT $6"#,
+                "SELECT o.id, o.customer, p.name AS partner_name, d.name AS distributor_name, o.org_mapped_at,
+                       (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id) AS line_count
+                   FROM orders o
+                   JOIN companies p ON p.id = o.partner_id
+                   LEFT JOIN companies d ON d.id = o.distributor_id
+                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
+                     AND ($3 IS NULL OR o.id < $3)
+                     AND ($4 IS NULL
+                          OR (lower(o.id) >= $4 AND lower(o.id) < $5)
+                          OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
+                                     AND lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
+                   ORDER BY o.id DESC LIMIT $6",
+            ))
+            .bind(viewer.operator)
+            .bind(&viewer.company_id)
+            .bind(before)
+            .bind(lo)
+            .bind(hi)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// An order with its lines, whoever asks: callers check visibility with
+    /// [`OrderDetail::parties`] and answer 404 when it fails.
+    pub async fn order(&self, order_id: &str) -> sqlx::Result<Option<OrderDetail>> {
+        read!(self, |pool, pg| {
+            let head: Option<OrderHead> = sqlx::query_as(
+                "SELECT o.id, o.customer, o.partner_id, p.name AS partner_name, o.distributor_id,
+                        d.name AS distributor_name, o.created_by, u.name AS creator_name,
+                        u.email AS creator_email, COALESCE(o.language, p.language) AS language,
+                        o.org_mapped_at
+                 FROM orders o
+                 JOIN companies p ON p.id = o.partner_id
+                 LEFT JOIN companies d ON d.id = o.distributor_id
+                 JOIN users u ON u.id = o.created_by
+                 WHERE o.id = $1",
+            )
+            .bind(order_id)
+            .fetch_optional(pool)
+            .await?;
+            let Some(head) = head else { return Ok(None) };
+            let lines: Vec<LineRecord> = sqlx::query_as(
+                "SELECT l.subscription_id, l.order_id, l.offer, l.rsd, l.contact, l.status, l.email_sent_at,
+                        l.version, l.updated_at, l.updated_by
+                 FROM lines l WHERE l.order_id = $1 ORDER BY l.position, l.subscription_id",
+            )
+            .bind(&head.id)
+            .fetch_all(pool)
+            .await?;
+            Ok(Some(OrderDetail { head, lines }))
+        })
+    }
+
+    /// Every transaction of one line, newest first.
+    pub async fn line_transactions(
+        &self,
+        subscription_id: &str,
+    ) -> sqlx::Result<Vec<TransactionRecord>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
+                        created_at, updated_at
+                 FROM transactions WHERE subscription_id = $1 ORDER BY id DESC",
+            )
+            .bind(subscription_id)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Changes the provisioning contact of one line, or of every line of its order that the
+    /// scope may edit, in one database transaction with one update transaction per changed
+    /// line. The order row is locked first (PostgreSQL: FOR UPDATE; SQLite: the write lock of
+    /// BEGIN IMMEDIATE), and onboarding writes that same row, so an edit can never commit
+    /// after PONR.
+    pub async fn edit_contact(&self, edit: ContactEdit<'_>) -> sqlx::Result<EditOutcome> {
+        let (status_a, status_b) = edit.scope.editable_statuses();
+        write_tx!(self, |tx, pg| {
+            let mapped: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
+                pg,
+                "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE",
+                "SELECT org_mapped_at FROM orders WHERE id = $1",
+            ))
+            .bind(edit.grant.order_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((org_mapped_at,)) = mapped else {
+                return Ok(EditOutcome::NotFound);
+            };
+            if org_mapped_at.is_some() {
+                return Ok(EditOutcome::Refused(Refusal::Ponr));
+            }
+            let line: Option<(String, String, i64, String)> = sqlx::query_as(
+                "SELECT status, contact, version, updated_by FROM lines WHERE subscription_id = $1 AND order_id = $2",
+            )
+            .bind(edit.subscription_id)
+            .bind(edit.grant.order_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((status, contact, version, updated_by)) = line else {
+                return Ok(EditOutcome::NotFound);
+            };
+            let status = LineStatus::parse(&status).unwrap_or(LineStatus::Complete);
+            if let Some(refusal) = edit.scope.refusal(status) {
+                return Ok(EditOutcome::Refused(refusal));
+            }
+            if edit.expected_version.is_some_and(|v| v != version) {
+                return Ok(EditOutcome::Refused(Refusal::Stale {
+                    changed_by: updated_by,
+                    current: contact,
+                }));
+            }
+            // Set-based: two statements whatever the number of lines.
+            sqlx::query(
+                "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
+                                           actor, status, detail, created_at, updated_at)
+                 SELECT 'provisioning_email_update', subscription_id, order_id, contact, $1, $2, $3, 'success',
+                        NULL, $4, $4
+                 FROM lines
+                 WHERE order_id = $5 AND (subscription_id = $6 OR $7) AND status IN ($8, $9) AND contact <> $1
+                 ORDER BY position, subscription_id",
+            )
+            .bind(edit.new_contact.as_str())
+            .bind(edit.grant.user_id())
+            .bind(edit.actor_name)
+            .bind(edit.at)
+            .bind(edit.grant.order_id())
+            .bind(edit.subscription_id)
+            .bind(edit.apply_to_all)
+            .bind(status_a)
+            .bind(status_b)
+            .execute(&mut *tx)
+            .await?;
+            let changed: Vec<String> = sqlx::query_scalar(
+                "UPDATE lines SET contact = $1, version = version + 1, updated_at = $2, updated_by = $3
+                 WHERE order_id = $4 AND (subscription_id = $5 OR $6) AND status IN ($7, $8) AND contact <> $1
+                 RETURNING subscription_id",
+            )
+            .bind(edit.new_contact.as_str())
+            .bind(edit.at)
+            .bind(edit.actor_name)
+            .bind(edit.grant.order_id())
+            .bind(edit.subscription_id)
+            .bind(edit.apply_to_all)
+            .bind(status_a)
+            .bind(status_b)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(EditOutcome::Changed(changed))
+        })
+    }
+
+    /// Records that the order was mapped to the customer organisation (PONR). The one
+    /// domain call behind `provisio onboard` and the admin console's `order.mapped` event.
+    pub async fn onboard(&self, order_id: &str, at: DateTime<Utc>) -> sqlx::Result<OnboardOutcome> {
+        write_tx!(self, |tx, pg| {
+            let updated = sqlx::query(
+                "UPDATE orders SET org_mapped_at = $2 WHERE id = $1 AND org_mapped_at IS NULL",
+            )
+            .bind(order_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let outcome = if updated == 1 {
+                OnboardOutcome::Onboarded
+            } else {
+                let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE id = $1")
+                    .bind(order_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if exists > 0 {
+                    OnboardOutcome::AlreadyOnboarded
+                } else {
+                    OnboardOutcome::NotFound
+                }
+            };
+            tx.commit().await?;
+            Ok(outcome)
+        })
+    }
+}

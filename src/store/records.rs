@@ -1,0 +1,124 @@
+//! What the store hands back: plain rows, decoded the same way from both databases.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{Actor, LineStatus, OrderParties};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub company_id: String,
+    pub can_edit: bool,
+    pub operator: bool,
+    pub language: Option<String>,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            company_id: self.company_id.clone(),
+            can_edit: self.can_edit,
+            operator: self.operator,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct UserWithHash {
+    #[sqlx(flatten)]
+    user: User,
+    password_hash: Option<String>,
+}
+
+impl UserWithHash {
+    pub(super) fn split(self) -> (User, Option<String>) {
+        (self.user, self.password_hash)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderSummary {
+    pub id: String,
+    pub customer: String,
+    pub partner_name: String,
+    pub distributor_name: Option<String>,
+    pub org_mapped_at: Option<DateTime<Utc>>,
+    pub line_count: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderHead {
+    pub id: String,
+    pub customer: String,
+    pub partner_id: String,
+    pub partner_name: String,
+    pub distributor_id: Option<String>,
+    pub distributor_name: Option<String>,
+    pub created_by: i64,
+    pub creator_name: String,
+    pub creator_email: String,
+    pub language: Option<String>,
+    pub org_mapped_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LineRecord {
+    pub subscription_id: String,
+    pub order_id: String,
+    pub offer: String,
+    pub rsd: NaiveDate,
+    pub contact: String,
+    pub status: String,
+    pub email_sent_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+impl LineRecord {
+    pub fn status(&self) -> LineStatus {
+        // The database's CHECK constraint allows only the three known values.
+        LineStatus::parse(&self.status).unwrap_or(LineStatus::Complete)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderDetail {
+    pub head: OrderHead,
+    pub lines: Vec<LineRecord>,
+}
+
+impl OrderDetail {
+    pub fn parties(&self) -> OrderParties {
+        OrderParties {
+            order_id: self.head.id.clone(),
+            partner_id: self.head.partner_id.clone(),
+            distributor_id: self.head.distributor_id.clone(),
+            created_by: self.head.created_by,
+        }
+    }
+
+    pub fn line(&self, subscription_id: &str) -> Option<&LineRecord> {
+        self.lines
+            .iter()
+            .find(|l| l.subscription_id == subscription_id)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TransactionRecord {
+    pub id: i64,
+    pub kind: String,
+    pub subscription_id: String,
+    pub order_id: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub actor: String,
+    pub status: String,
+    pub detail: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

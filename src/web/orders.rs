@@ -1,0 +1,499 @@
+//! The orders list, the order-line page, and editing the provisioning contact there.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::ctx::{Ctx, SignedIn};
+use super::errors::{AppError, html, refusal};
+use super::views::{
+    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, OrderPage,
+    OrderRow, OrdersPage, Refusal as RefusalView, when,
+};
+use crate::domain::{ContactEmail, EditGrant, Refusal, order_page_refusal};
+use crate::store::{ContactEdit, EditOutcome, EditScope, LineRecord, OrderDetail, User};
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    after: Option<String>,
+}
+
+pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let q = query.q.as_deref().map(str::trim).unwrap_or("");
+    let result = ctx
+        .state
+        .store
+        .orders_for(
+            &user,
+            Some(q).filter(|q| !q.is_empty()),
+            query.after.as_deref(),
+            PAGE_SIZE + 1,
+        )
+        .await;
+    let mut orders = match result {
+        Ok(orders) => orders,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let next = if orders.len() as i64 > PAGE_SIZE {
+        orders.truncate(PAGE_SIZE as usize);
+        let last = orders.last().map(|o| o.id.clone()).unwrap_or_default();
+        let mut params = vec![("after", last)];
+        if !q.is_empty() {
+            params.insert(0, ("q", q.to_string()));
+        }
+        Some(format!(
+            "/orders?{}",
+            serde_urlencoded::to_string(params).unwrap_or_default()
+        ))
+    } else {
+        None
+    };
+    let orders = orders
+        .into_iter()
+        .map(|o| OrderRow {
+            id: o.id,
+            customer: o.customer,
+            partner: o.partner_name,
+            distributor: o.distributor_name,
+            lines: o.line_count,
+            ponr: o.org_mapped_at.as_ref().map(when),
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &OrdersPage {
+            layout: ctx.layout(),
+            t: ctx.tr.clone(),
+            q: q.to_string(),
+            orders,
+            next,
+        },
+    )
+}
+
+/// The order, if this user may see it; otherwise it does not exist for them.
+async fn visible_order(ctx: &Ctx, user: &User, order_id: &str) -> Result<OrderDetail, AppError> {
+    let order = ctx
+        .state
+        .store
+        .order(order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.actor().may_see(&order.parties()) {
+        Ok(order)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn line_href(order_id: &str, subscription_id: &str, what: &str) -> String {
+    format!("/orders/{order_id}/lines/{subscription_id}/{what}")
+}
+
+fn subscriptions_href(subscription_id: &str) -> String {
+    format!(
+        "/subscriptions?{}",
+        serde_urlencoded::to_string([("q", subscription_id)]).unwrap_or_default()
+    )
+}
+
+fn line_row(ctx: &Ctx, order: &OrderDetail, line: &LineRecord, may_edit: bool) -> LineRow {
+    let tr = &ctx.tr;
+    let state = order_page_refusal(line.status(), order.head.org_mapped_at);
+    let blocked = match (&state, may_edit) {
+        (Some(Refusal::Ponr), _) => Some(tr.t("edit-blocked-ponr")),
+        (Some(Refusal::ClosedOnOrderPage), _) => Some(tr.t("edit-blocked-closed")),
+        (Some(Refusal::Complete), _) => Some(tr.t("edit-blocked-complete")),
+        (_, false) => Some(tr.ta(
+            "edit-blocked-permission",
+            &[
+                ("name", order.head.creator_name.as_str()),
+                ("email", order.head.creator_email.as_str()),
+            ],
+        )),
+        _ => None,
+    };
+    LineRow {
+        subscription_id: line.subscription_id.clone(),
+        offer: line.offer.clone(),
+        rsd: line.rsd.format("%Y-%m-%d").to_string(),
+        status: line.status().as_str(),
+        status_label: tr.t(line.status().message_key()),
+        contact: line.contact.clone(),
+        edit_href: line_href(&order.head.id, &line.subscription_id, "contact"),
+        history_href: line_href(&order.head.id, &line.subscription_id, "history"),
+        can_edit: blocked.is_none(),
+        blocked,
+        subscriptions_href: (state == Some(Refusal::ClosedOnOrderPage))
+            .then(|| subscriptions_href(&line.subscription_id)),
+    }
+}
+
+pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let order = match visible_order(&ctx, &user, &path).await {
+        Ok(order) => order,
+        Err(e) => return e.respond(&ctx),
+    };
+    let may_edit = user.actor().edit_grant(&order.parties()).is_some();
+    let rows = order
+        .lines
+        .iter()
+        .map(|l| line_row(&ctx, &order, l, may_edit))
+        .collect();
+    let head = &order.head;
+    let permission_note = (!may_edit).then(|| {
+        ctx.tr.ta(
+            "order-permission-note",
+            &[
+                ("name", head.creator_name.as_str()),
+                ("email", head.creator_email.as_str()),
+            ],
+        )
+    });
+    let page = OrderPage {
+        layout: ctx.layout(),
+        t: ctx.tr.clone(),
+        order_id: head.id.clone(),
+        customer: head.customer.clone(),
+        partner: head.partner_name.clone(),
+        distributor: head.distributor_name.clone(),
+        creator_name: head.creator_name.clone(),
+        creator_email: head.creator_email.clone(),
+        ponr: head.org_mapped_at.as_ref().map(when),
+        admin_console_url: ctx.state.config.admin_console_url.clone(),
+        permission_note,
+        rows,
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// The 403/409 refusals of SPEC.md rules 3 and 6, as CONTRACT.md words them.
+fn refusal_view(
+    ctx: &Ctx,
+    order: &OrderDetail,
+    refused: &Refusal,
+    subscription_id: &str,
+) -> RefusalView {
+    let tr = &ctx.tr;
+    let back_href = format!("/orders/{}", order.head.id);
+    let (title, message, link) = match refused {
+        Refusal::Ponr => (
+            tr.t("refusal-ponr-title"),
+            tr.t("refusal-ponr"),
+            Some((
+                tr.t("refusal-ponr-link"),
+                ctx.state.config.admin_console_url.clone(),
+            )),
+        ),
+        Refusal::ClosedOnOrderPage => (
+            tr.t("refusal-closed-title"),
+            tr.t("refusal-closed"),
+            Some((tr.t("click-here"), subscriptions_href(subscription_id))),
+        ),
+        Refusal::Complete => (
+            tr.t("refusal-complete-title"),
+            tr.t("refusal-complete"),
+            None,
+        ),
+        Refusal::Stale {
+            changed_by,
+            current,
+        } => (
+            tr.t("refusal-stale-title"),
+            tr.ta(
+                "refusal-stale",
+                &[("name", changed_by.as_str()), ("email", current.as_str())],
+            ),
+            Some((
+                tr.t("refusal-stale-link"),
+                line_href(&order.head.id, subscription_id, "contact"),
+            )),
+        ),
+    };
+    RefusalView {
+        title,
+        message,
+        link,
+        back_href,
+    }
+}
+
+fn permission_refusal(ctx: &Ctx, order: &OrderDetail) -> HttpResponse {
+    let tr = &ctx.tr;
+    let view = RefusalView {
+        title: tr.t("refusal-permission-title"),
+        message: tr.ta(
+            "refusal-permission",
+            &[
+                ("name", order.head.creator_name.as_str()),
+                ("email", order.head.creator_email.as_str()),
+            ],
+        ),
+        link: None,
+        back_href: format!("/orders/{}", order.head.id),
+    };
+    refusal(ctx, StatusCode::FORBIDDEN, view)
+}
+
+/// The checks every edit answer shares, in CONTRACT.md's order after sign-in and CSRF:
+/// visible (404), permitted (403), state (409).
+async fn checked_line(
+    ctx: &Ctx,
+    user: &User,
+    order_id: &str,
+    subscription_id: &str,
+) -> Result<(OrderDetail, EditGrant), HttpResponse> {
+    let order = visible_order(ctx, user, order_id)
+        .await
+        .map_err(|e| e.respond(ctx))?;
+    let Some(line) = order.line(subscription_id) else {
+        return Err(AppError::NotFound.respond(ctx));
+    };
+    let Some(grant) = user.actor().edit_grant(&order.parties()) else {
+        return Err(permission_refusal(ctx, &order));
+    };
+    if let Some(refused) = order_page_refusal(line.status(), order.head.org_mapped_at) {
+        let view = refusal_view(ctx, &order, &refused, subscription_id);
+        return Err(refusal(ctx, StatusCode::CONFLICT, view));
+    }
+    Ok((order, grant))
+}
+
+fn edit_form(ctx: &Ctx, order: &OrderDetail, line: &LineRecord) -> EditForm {
+    let other_lines = order
+        .lines
+        .iter()
+        .filter(|l| {
+            l.subscription_id != line.subscription_id
+                && order_page_refusal(l.status(), None).is_none()
+        })
+        .count() as i64;
+    EditForm {
+        action: line_href(&order.head.id, &line.subscription_id, "contact"),
+        cancel_href: format!("/orders/{}", order.head.id),
+        csrf: ctx.csrf.clone(),
+        subscription_id: line.subscription_id.clone(),
+        current: line.contact.clone(),
+        value: line.contact.clone(),
+        version: line.version,
+        apply_to_all: false,
+        other_lines,
+        error: None,
+    }
+}
+
+fn render_form(ctx: &Ctx, status: StatusCode, form: EditForm) -> HttpResponse {
+    if ctx.htmx {
+        html(
+            status,
+            &EditDialog {
+                t: ctx.tr.clone(),
+                form,
+            },
+        )
+    } else {
+        html(
+            status,
+            &EditPage {
+                layout: ctx.layout(),
+                t: ctx.tr.clone(),
+                form,
+            },
+        )
+    }
+}
+
+pub async fn edit_dialog(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let (order_id, subscription_id) = path.into_inner();
+    let (order, _grant) = match checked_line(&ctx, &user, &order_id, &subscription_id).await {
+        Ok(checked) => checked,
+        Err(response) => return response,
+    };
+    let line = order.line(&subscription_id).expect("checked above");
+    render_form(&ctx, StatusCode::OK, edit_form(&ctx, &order, line))
+}
+
+#[derive(Deserialize)]
+pub struct EditInput {
+    #[serde(default)]
+    email: String,
+    apply_to_all: Option<String>,
+    version: Option<String>,
+    csrf_token: Option<String>,
+}
+
+pub async fn edit(
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    input: web::Form<EditInput>,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let (order_id, subscription_id) = path.into_inner();
+    let (order, grant) = match checked_line(&ctx, &user, &order_id, &subscription_id).await {
+        Ok(checked) => checked,
+        Err(response) => return response,
+    };
+    let line = order.line(&subscription_id).expect("checked above");
+    let apply_to_all = input
+        .apply_to_all
+        .as_deref()
+        .is_some_and(|v| v == "on" || v == "true");
+    let expected_version = match input
+        .version
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => return AppError::NotFound.respond(&ctx),
+        },
+    };
+    // The version the dialog showed, checked before the input (409 comes before 422).
+    if let Some(v) = expected_version {
+        if v != line.version {
+            let stale = Refusal::Stale {
+                changed_by: line.updated_by.clone(),
+                current: line.contact.clone(),
+            };
+            return refusal(
+                &ctx,
+                StatusCode::CONFLICT,
+                refusal_view(&ctx, &order, &stale, &subscription_id),
+            );
+        }
+    }
+    let new_contact = match ContactEmail::parse(&input.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let mut form = edit_form(&ctx, &order, line);
+            form.value = input.email.clone();
+            form.apply_to_all = apply_to_all;
+            form.error = Some(ctx.tr.t(e.message_key()));
+            if let Some(v) = expected_version {
+                form.version = v;
+            }
+            return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, form);
+        }
+    };
+    let outcome = ctx
+        .state
+        .store
+        .edit_contact(ContactEdit {
+            grant: &grant,
+            actor_name: &user.name,
+            subscription_id: &subscription_id,
+            new_contact: &new_contact,
+            apply_to_all,
+            expected_version,
+            scope: EditScope::OrderPage,
+            at: Utc::now(),
+        })
+        .await;
+    let changed = match outcome {
+        Ok(EditOutcome::Changed(changed)) => changed,
+        Ok(EditOutcome::Refused(refused)) => {
+            // The state moved between the checks above and the locked write (PONR, a
+            // concurrent edit): the write refused, nothing changed.
+            return refusal(
+                &ctx,
+                StatusCode::CONFLICT,
+                refusal_view(&ctx, &order, &refused, &subscription_id),
+            );
+        }
+        Ok(EditOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let message = if changed.is_empty() {
+        ctx.tr
+            .ta("edit-unchanged", &[("email", new_contact.as_str())])
+    } else {
+        ctx.tr.ta(
+            "edit-saved",
+            &[
+                ("email", new_contact.as_str()),
+                ("count", &changed.len().to_string()),
+            ],
+        )
+    };
+    if !ctx.htmx {
+        ctx.flash(message);
+        return HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/orders/{}", order.head.id)))
+            .finish();
+    }
+    let order = match ctx.state.store.order(&order.head.id).await {
+        Ok(Some(order)) => order,
+        Ok(None) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let rows = order
+        .lines
+        .iter()
+        .filter(|l| changed.contains(&l.subscription_id))
+        .map(|l| line_row(&ctx, &order, l, true))
+        .collect();
+    let focus = format!("edit-{subscription_id}");
+    html(
+        StatusCode::OK,
+        &EditDone {
+            t: ctx.tr.clone(),
+            rows,
+            message,
+            focus,
+        },
+    )
+}
+
+pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let (order_id, subscription_id) = path.into_inner();
+    let order = match visible_order(&ctx, &user, &order_id).await {
+        Ok(order) => order,
+        Err(e) => return e.respond(&ctx),
+    };
+    if order.line(&subscription_id).is_none() {
+        return AppError::NotFound.respond(&ctx);
+    }
+    let records = match ctx.state.store.line_transactions(&subscription_id).await {
+        Ok(records) => records,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let tr = &ctx.tr;
+    let rows = records
+        .into_iter()
+        .map(|r| HistoryRow {
+            when: when(&r.created_at),
+            kind: tr.t(&format!("kind-{}", r.kind)),
+            old_value: r.old_value.unwrap_or_default(),
+            new_value: r.new_value.unwrap_or_default(),
+            actor: r.actor,
+            status_label: tr.t(&format!("tx-status-{}", r.status)),
+            status: r.status,
+            detail: r.detail.unwrap_or_default(),
+            id: r.id,
+            kind_code: r.kind,
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &HistoryPage {
+            layout: ctx.layout(),
+            t: ctx.tr.clone(),
+            order_id: order.head.id,
+            subscription_id,
+            rows,
+        },
+    )
+}

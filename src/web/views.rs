@@ -1,0 +1,203 @@
+//! Template structs: one per page or fragment. Permissions and states are computed before
+//! rendering and handed over as plain values.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use super::assets;
+use super::ctx::Ctx;
+use crate::i18n::Tr;
+
+/// What the page frame shows.
+pub struct Layout {
+    pub tr: Tr,
+    pub csrf: String,
+    pub user_name: Option<String>,
+    pub user_company: Option<String>,
+    pub flash: Option<String>,
+    pub css: String,
+    pub htmx: String,
+    pub js: String,
+    pub here: String,
+}
+
+impl Layout {
+    pub fn new(ctx: &Ctx, flash: Option<String>) -> Self {
+        Self {
+            tr: ctx.tr.clone(),
+            csrf: ctx.csrf.clone(),
+            user_name: ctx.user.as_ref().map(|u| u.name.clone()),
+            user_company: ctx.user.as_ref().map(|u| u.company_id.clone()),
+            flash,
+            css: assets::url("app.css"),
+            htmx: assets::url("htmx.min.js"),
+            js: assets::url("app.js"),
+            here: ctx.here.clone(),
+        }
+    }
+}
+
+/// A time as people read it here: always with its zone.
+pub fn when(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub email: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub title: String,
+    pub message: String,
+    pub link: Option<(String, String)>,
+}
+
+pub struct OrderRow {
+    pub id: String,
+    pub customer: String,
+    pub partner: String,
+    pub distributor: Option<String>,
+    pub lines: i64,
+    pub ponr: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+pub struct OrdersPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub q: String,
+    pub orders: Vec<OrderRow>,
+    pub next: Option<String>,
+}
+
+/// One order line as the order page shows it; rendered by `_line_row.html`, for the whole
+/// page and for the rows an htmx answer swaps.
+pub struct LineRow {
+    pub subscription_id: String,
+    pub offer: String,
+    pub rsd: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub contact: String,
+    pub edit_href: String,
+    pub history_href: String,
+    /// Edit is offered; otherwise the button is shown disabled with `blocked`.
+    pub can_edit: bool,
+    pub blocked: Option<String>,
+    /// For closed lines: where to fix them ("Click here").
+    pub subscriptions_href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+pub struct OrderPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub order_id: String,
+    pub customer: String,
+    pub partner: String,
+    pub distributor: Option<String>,
+    pub creator_name: String,
+    pub creator_email: String,
+    pub ponr: Option<String>,
+    pub admin_console_url: String,
+    /// Case 1.1: the viewer may not change this order.
+    pub permission_note: Option<String>,
+    pub rows: Vec<LineRow>,
+}
+
+pub struct EditForm {
+    pub action: String,
+    pub cancel_href: String,
+    pub csrf: String,
+    pub subscription_id: String,
+    pub current: String,
+    pub value: String,
+    pub version: i64,
+    pub apply_to_all: bool,
+    pub other_lines: i64,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "_edit_dialog.html")]
+pub struct EditDialog {
+    pub t: Tr,
+    pub form: EditForm,
+}
+
+#[derive(Template)]
+#[template(path = "edit_page.html")]
+pub struct EditPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub form: EditForm,
+}
+
+/// Why an action was refused, inside the dialog or as a page.
+pub struct Refusal {
+    pub title: String,
+    pub message: String,
+    pub link: Option<(String, String)>,
+    pub back_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "_refusal.html")]
+pub struct RefusalDialog {
+    pub t: Tr,
+    pub refusal: Refusal,
+}
+
+#[derive(Template)]
+#[template(path = "refusal_page.html")]
+pub struct RefusalPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub refusal: Refusal,
+}
+
+/// The htmx answer to a saved edit: the changed rows (out of band), the message, and an
+/// empty dialog that closes itself and returns focus to the line.
+#[derive(Template)]
+#[template(path = "_edit_done.html")]
+pub struct EditDone {
+    pub t: Tr,
+    pub rows: Vec<LineRow>,
+    pub message: String,
+    pub focus: String,
+}
+
+pub struct HistoryRow {
+    pub when: String,
+    pub kind: String,
+    pub old_value: String,
+    pub new_value: String,
+    pub actor: String,
+    pub status: String,
+    pub status_label: String,
+    pub detail: String,
+    pub id: i64,
+    pub kind_code: String,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+pub struct HistoryPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub order_id: String,
+    pub subscription_id: String,
+    pub rows: Vec<HistoryRow>,
+}
