@@ -11,11 +11,7 @@ use crate::startup::Application;
 use crate::store::{ImportFile, OnboardOutcome, Store};
 
 #[derive(Parser)]
-#[command(
-    name = "provisio",
-    version,
-    about = "Provisioning contacts of cloud subscription orders"
-)]
+#[command(name = "provisio", version, about = "Provisioning contacts of cloud subscription orders")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,17 +53,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { file } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
             let parsed = ImportFile::parse(&text)?;
             let summary = store.import(&parsed, Utc::now()).await?;
             println!(
                 "imported {} companies, {} users, {} orders, {} lines ({} contact changes recorded)",
-                summary.companies,
-                summary.users,
-                summary.orders,
-                summary.lines,
-                summary.contact_changes
+                summary.companies, summary.users, summary.orders, summary.lines, summary.contact_changes
             );
             Ok(())
         }
@@ -101,11 +93,7 @@ async fn serve(config: Config, store: Store, demo: bool) -> anyhow::Result<()> {
         }
     }
     let app = Application::build(config.clone(), store).await?;
-    println!(
-        "Provisio listening on http://{}:{}",
-        config.bind.ip(),
-        app.port()
-    );
+    println!("Provisio listening on http://{}:{}", config.bind.ip(), app.port());
     app.run_until_stopped().await?;
     Ok(())
 }

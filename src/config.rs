@@ -19,75 +19,44 @@ pub struct ConfigError {
 }
 
 fn bad(setting: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        setting,
-        problem: problem.into(),
-    }
+    ConfigError { setting, problem: problem.into() }
 }
 
 impl Config {
     /// Reads the environment through `var`; `bind_flag` (from `--bind`) wins over PROVISIO_BIND.
-    pub fn from_env(
-        var: impl Fn(&str) -> Option<String>,
-        bind_flag: Option<&str>,
-    ) -> Result<Self, ConfigError> {
-        let database_url =
-            var("DATABASE_URL").unwrap_or_else(|| "sqlite://provisio.db".to_string());
+    pub fn from_env(var: impl Fn(&str) -> Option<String>, bind_flag: Option<&str>) -> Result<Self, ConfigError> {
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://provisio.db".to_string());
         let is_sqlite = database_url.starts_with("sqlite:") && database_url.len() > "sqlite:".len();
-        let is_postgres =
-            database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+        let is_postgres = database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
         if !is_sqlite && !is_postgres {
-            return Err(bad(
-                "DATABASE_URL",
-                "expected sqlite://PATH or postgres://USER@HOST/DB",
-            ));
+            return Err(bad("DATABASE_URL", "expected sqlite://PATH or postgres://USER@HOST/DB"));
         }
 
         let (bind_setting, bind_text) = match bind_flag {
             Some(b) => ("--bind", b.to_string()),
-            None => (
-                "PROVISIO_BIND",
-                var("PROVISIO_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_string()),
-            ),
+            None => ("PROVISIO_BIND", var("PROVISIO_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_string())),
         };
-        let bind = bind_text.parse().map_err(|_| {
-            bad(
-                bind_setting,
-                format!("expected an address such as 127.0.0.1:8080, got {bind_text:?}"),
-            )
-        })?;
+        let bind = bind_text
+            .parse()
+            .map_err(|_| bad(bind_setting, format!("expected an address such as 127.0.0.1:8080, got {bind_text:?}")))?;
 
-        let admin_console_url = var("PROVISIO_ADMIN_CONSOLE_URL")
-            .unwrap_or_else(|| "https://admin.webex.com".to_string());
-        let valid_url = (admin_console_url.starts_with("https://")
-            || admin_console_url.starts_with("http://"))
-            && !admin_console_url
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<');
+        let admin_console_url =
+            var("PROVISIO_ADMIN_CONSOLE_URL").unwrap_or_else(|| "https://admin.webex.com".to_string());
+        let valid_url = (admin_console_url.starts_with("https://") || admin_console_url.starts_with("http://"))
+            && !admin_console_url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<');
         if !valid_url {
-            return Err(bad(
-                "PROVISIO_ADMIN_CONSOLE_URL",
-                "expected an http:// or https:// URL",
-            ));
+            return Err(bad("PROVISIO_ADMIN_CONSOLE_URL", "expected an http:// or https:// URL"));
         }
 
         let secure_cookies = match var("PROVISIO_SECURE_COOKIES").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
             Some(other) => {
-                return Err(bad(
-                    "PROVISIO_SECURE_COOKIES",
-                    format!("expected true or false, got {other:?}"),
-                ));
+                return Err(bad("PROVISIO_SECURE_COOKIES", format!("expected true or false, got {other:?}")));
             }
         };
 
-        Ok(Self {
-            database_url,
-            bind,
-            admin_console_url,
-            secure_cookies,
-        })
+        Ok(Self { database_url, bind, admin_console_url, secure_cookies })
     }
 }
 
@@ -97,10 +66,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
     }
 
@@ -118,25 +84,14 @@ mod tests {
         let cases: [(&[(&str, &str)], &str); 4] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
-            (
-                &[("PROVISIO_SECURE_COOKIES", "yes")],
-                "PROVISIO_SECURE_COOKIES",
-            ),
-            (
-                &[("PROVISIO_ADMIN_CONSOLE_URL", "javascript:alert(1)")],
-                "PROVISIO_ADMIN_CONSOLE_URL",
-            ),
+            (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
+            (&[("PROVISIO_ADMIN_CONSOLE_URL", "javascript:alert(1)")], "PROVISIO_ADMIN_CONSOLE_URL"),
         ];
         for (pairs, setting) in cases {
             let err = Config::from_env(env(pairs), None).unwrap_err();
             assert_eq!(err.setting, setting);
             assert!(err.to_string().starts_with(setting));
         }
-        assert_eq!(
-            Config::from_env(env(&[]), Some("nope"))
-                .unwrap_err()
-                .setting,
-            "--bind"
-        );
+        assert_eq!(Config::from_env(env(&[]), Some("nope")).unwrap_err().setting, "--bind");
     }
 }

@@ -9,30 +9,12 @@ use crate::store::ImportFile;
 pub const DEMO_PASSWORD: &str = "provisio-demo";
 
 pub const DEMO_USERS: [(&str, &str); 6] = [
-    (
-        "ana@acme.example",
-        "order creator (Acme Networks, no edit permission of her own)",
-    ),
-    (
-        "ben@acme.example",
-        "case 1.2: edit permission (Acme Networks)",
-    ),
-    (
-        "cho@acme.example",
-        "case 1.1: no edit permission (Acme Networks)",
-    ),
-    (
-        "dana@northwind.example",
-        "distributor with edit permission (Northwind Distribution)",
-    ),
-    (
-        "eve@initech.example",
-        "another partner: sees none of Acme's orders",
-    ),
-    (
-        "ops@provisio.example",
-        "operator: sees and fixes every order",
-    ),
+    ("ana@acme.example", "order creator (Acme Networks, no edit permission of her own)"),
+    ("ben@acme.example", "case 1.2: edit permission (Acme Networks)"),
+    ("cho@acme.example", "case 1.1: no edit permission (Acme Networks)"),
+    ("dana@northwind.example", "distributor with edit permission (Northwind Distribution)"),
+    ("eve@initech.example", "another partner: sees none of Acme's orders"),
+    ("ops@provisio.example", "operator: sees and fixes every order"),
 ];
 
 pub fn data(now: DateTime<Utc>) -> ImportFile {

@@ -27,9 +27,7 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             // Unicode isolation marks around arguments would end up in email addresses.
             bundle.set_use_isolating(false);
-            bundle
-                .add_resource(resource)
-                .expect("no duplicate keys in the catalog");
+            bundle.add_resource(resource).expect("no duplicate keys in the catalog");
             (*lang, bundle)
         })
         .collect();
@@ -44,14 +42,8 @@ pub struct Tr {
 
 impl Tr {
     pub fn new(lang: &str) -> Self {
-        let lang = if LANGUAGES.contains(&lang) {
-            lang
-        } else {
-            LANGUAGES[0]
-        };
-        Self {
-            lang: Arc::from(lang),
-        }
+        let lang = if LANGUAGES.contains(&lang) { lang } else { LANGUAGES[0] };
+        Self { lang: Arc::from(lang) }
     }
 
     pub fn lang(&self) -> &str {
@@ -74,8 +66,16 @@ impl Tr {
 
     /// The message `key` with a number argument `n` (for plural rules).
     pub fn tn(&self, key: &str, name: &str, n: impl std::borrow::Borrow<i64>) -> String {
+        self.tcount(key, (name, *n.borrow()), &[])
+    }
+
+    /// The message `key` with a number argument (for plural rules) and text arguments.
+    pub fn tcount(&self, key: &str, (name, n): (&str, i64), args: &[(&str, &str)]) -> String {
         let mut fargs = FluentArgs::new();
-        fargs.set(name, FluentValue::from(*n.borrow()));
+        fargs.set(name, FluentValue::from(n));
+        for (name, value) in args {
+            fargs.set(*name, FluentValue::from(*value));
+        }
         self.format(key, Some(&fargs))
     }
 
@@ -85,9 +85,7 @@ impl Tr {
             return key.to_string();
         };
         let mut errors = Vec::new();
-        bundle
-            .format_pattern(pattern, args, &mut errors)
-            .into_owned()
+        bundle.format_pattern(pattern, args, &mut errors).into_owned()
     }
 }
 
@@ -99,13 +97,9 @@ mod tests {
     fn formats_messages_with_arguments() {
         let tr = Tr::new("en");
         assert_eq!(tr.t("status-awaiting"), "Awaiting Provisioning Details");
-        assert!(
-            tr.ta(
-                "refusal-permission",
-                &[("name", "Ana"), ("email", "ana@x.example")]
-            )
-            .contains("Ana")
-        );
+        assert!(tr.ta("refusal-permission", &[("name", "Ana"), ("email", "ana@x.example")]).contains("Ana"));
         assert_eq!(Tr::new("xx").lang(), "en");
+        assert!(tr.tcount("edit-saved", ("count", 1), &[("email", "a@b.example")]).ends_with("on 1 line."));
+        assert!(tr.tcount("edit-saved", ("count", 3), &[("email", "a@b.example")]).ends_with("on 3 lines."));
     }
 }

@@ -30,37 +30,30 @@ pub struct Application {
 async fn session_key(store: &Store) -> anyhow::Result<Key> {
     let mut fresh = [0u8; 64];
     rand::rng().fill_bytes(&mut fresh);
-    let stored = store
-        .setting_or_insert("session_cookie_key", hex::encode(fresh))
-        .await?;
+    let stored = store.setting_or_insert("session_cookie_key", hex::encode(fresh)).await?;
     Ok(Key::from(&hex::decode(stored)?))
 }
 
 impl Application {
     pub async fn build(config: Config, store: Store) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.bind).map_err(|e| {
-            anyhow::anyhow!("{}: cannot listen on {}: {e}", "PROVISIO_BIND", config.bind)
-        })?;
+        let listener = TcpListener::bind(config.bind)
+            .map_err(|e| anyhow::anyhow!("{}: cannot listen on {}: {e}", "PROVISIO_BIND", config.bind))?;
         let port = listener.local_addr()?.port();
         let key = session_key(&store).await?;
         let secure = config.secure_cookies;
-        let state = web::Data::new(AppState {
-            store: store.clone(),
-            config,
-        });
+        let state = web::Data::new(AppState { store: store.clone(), config });
         let server = HttpServer::new(move || {
-            let sessions =
-                SessionMiddleware::builder(SqlSessionStore::new(store.clone()), key.clone())
-                    .cookie_name("provisio_session".into())
-                    .cookie_secure(secure)
-                    .cookie_http_only(true)
-                    .cookie_same_site(SameSite::Lax)
-                    .session_lifecycle(
-                        BrowserSession::default()
-                            .state_ttl(Duration::hours(SESSION_IDLE_HOURS))
-                            .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
-                    )
-                    .build();
+            let sessions = SessionMiddleware::builder(SqlSessionStore::new(store.clone()), key.clone())
+                .cookie_name("provisio_session".into())
+                .cookie_secure(secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(Duration::hours(SESSION_IDLE_HOURS))
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                )
+                .build();
             App::new()
                 .app_data(state.clone())
                 .wrap(sessions)

@@ -59,10 +59,7 @@ pub enum Refusal {
 }
 
 /// What the order page may still do with a line, given the order's PONR.
-pub fn order_page_refusal(
-    status: LineStatus,
-    org_mapped_at: Option<DateTime<Utc>>,
-) -> Option<Refusal> {
+pub fn order_page_refusal(status: LineStatus, org_mapped_at: Option<DateTime<Utc>>) -> Option<Refusal> {
     if org_mapped_at.is_some() {
         return Some(Refusal::Ponr);
     }
@@ -79,42 +76,22 @@ mod tests {
 
     #[test]
     fn status_round_trips_and_never_moves_back() {
-        for s in [
-            LineStatus::Awaiting,
-            LineStatus::Closed,
-            LineStatus::Complete,
-        ] {
+        for s in [LineStatus::Awaiting, LineStatus::Closed, LineStatus::Complete] {
             assert_eq!(LineStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(LineStatus::parse("open"), None);
-        assert_eq!(
-            LineStatus::Closed.advance_to(LineStatus::Awaiting),
-            LineStatus::Closed
-        );
-        assert_eq!(
-            LineStatus::Awaiting.advance_to(LineStatus::Complete),
-            LineStatus::Complete
-        );
+        assert_eq!(LineStatus::Closed.advance_to(LineStatus::Awaiting), LineStatus::Closed);
+        assert_eq!(LineStatus::Awaiting.advance_to(LineStatus::Complete), LineStatus::Complete);
     }
 
     #[test]
     fn ponr_wins_over_every_status() {
         let mapped = Some(Utc::now());
-        for s in [
-            LineStatus::Awaiting,
-            LineStatus::Closed,
-            LineStatus::Complete,
-        ] {
+        for s in [LineStatus::Awaiting, LineStatus::Closed, LineStatus::Complete] {
             assert_eq!(order_page_refusal(s, mapped), Some(Refusal::Ponr));
         }
         assert_eq!(order_page_refusal(LineStatus::Awaiting, None), None);
-        assert_eq!(
-            order_page_refusal(LineStatus::Closed, None),
-            Some(Refusal::ClosedOnOrderPage)
-        );
-        assert_eq!(
-            order_page_refusal(LineStatus::Complete, None),
-            Some(Refusal::Complete)
-        );
+        assert_eq!(order_page_refusal(LineStatus::Closed, None), Some(Refusal::ClosedOnOrderPage));
+        assert_eq!(order_page_refusal(LineStatus::Complete, None), Some(Refusal::Complete));
     }
 }

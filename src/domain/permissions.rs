@@ -40,8 +40,7 @@ impl EditGrant {
 
 impl Actor {
     fn in_company_of(&self, order: &OrderParties) -> bool {
-        self.company_id == order.partner_id
-            || order.distributor_id.as_deref() == Some(self.company_id.as_str())
+        self.company_id == order.partner_id || order.distributor_id.as_deref() == Some(self.company_id.as_str())
     }
 
     /// Rule 2: the orders of one's own company, as partner or as distributor; operators see all.
@@ -52,13 +51,8 @@ impl Actor {
     /// Rule 3: the creator, a user with the edit permission in the partner or distributor
     /// company, or an operator.
     pub fn edit_grant(&self, order: &OrderParties) -> Option<EditGrant> {
-        let allowed = self.operator
-            || order.created_by == self.user_id
-            || (self.can_edit && self.in_company_of(order));
-        allowed.then(|| EditGrant {
-            order_id: order.order_id.clone(),
-            user_id: self.user_id,
-        })
+        let allowed = self.operator || order.created_by == self.user_id || (self.can_edit && self.in_company_of(order));
+        allowed.then(|| EditGrant { order_id: order.order_id.clone(), user_id: self.user_id })
     }
 }
 
@@ -76,12 +70,7 @@ mod tests {
     }
 
     fn actor(id: i64, company: &str, can_edit: bool, operator: bool) -> Actor {
-        Actor {
-            user_id: id,
-            company_id: company.into(),
-            can_edit,
-            operator,
-        }
+        Actor { user_id: id, company_id: company.into(), can_edit, operator }
     }
 
     #[test]
@@ -94,35 +83,12 @@ mod tests {
 
     #[test]
     fn edit_needs_creator_permission_or_operator() {
-        assert!(
-            actor(1, "acme", false, false)
-                .edit_grant(&order())
-                .is_some(),
-            "creator"
-        );
-        assert!(
-            actor(2, "acme", true, false).edit_grant(&order()).is_some(),
-            "case 1.2"
-        );
-        assert!(
-            actor(2, "acme", false, false)
-                .edit_grant(&order())
-                .is_none(),
-            "case 1.1"
-        );
-        assert!(
-            actor(3, "dist", true, false).edit_grant(&order()).is_some(),
-            "distributor"
-        );
-        assert!(
-            actor(4, "other", true, false)
-                .edit_grant(&order())
-                .is_none(),
-            "other company"
-        );
-        let grant = actor(9, "vendor", false, true)
-            .edit_grant(&order())
-            .unwrap();
+        assert!(actor(1, "acme", false, false).edit_grant(&order()).is_some(), "creator");
+        assert!(actor(2, "acme", true, false).edit_grant(&order()).is_some(), "case 1.2");
+        assert!(actor(2, "acme", false, false).edit_grant(&order()).is_none(), "case 1.1");
+        assert!(actor(3, "dist", true, false).edit_grant(&order()).is_some(), "distributor");
+        assert!(actor(4, "other", true, false).edit_grant(&order()).is_none(), "other company");
+        let grant = actor(9, "vendor", false, true).edit_grant(&order()).unwrap();
         assert_eq!((grant.order_id(), grant.user_id()), ("WO-1", 9));
     }
 }

@@ -87,10 +87,7 @@ pub enum ImportError {
 }
 
 fn field(path: impl Into<String>, message: impl Into<String>) -> ImportError {
-    ImportError::Field {
-        path: path.into(),
-        message: message.into(),
-    }
+    ImportError::Field { path: path.into(), message: message.into() }
 }
 
 /// The kind of company `id`, looked up in the file first and then in the database
@@ -101,11 +98,10 @@ macro_rules! company_kind {
         match $kinds.get(id) {
             Some(kind) => Some(kind.clone()),
             None => {
-                let kind: Option<String> =
-                    sqlx::query_scalar("SELECT kind FROM companies WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *$tx)
-                        .await?;
+                let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM companies WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
                 if let Some(kind) = &kind {
                     $kinds.insert(id.to_string(), kind.clone());
                 }
@@ -127,17 +123,8 @@ fn check_language(path: String, language: &Option<String>) -> Result<(), ImportE
 fn check_id(path: String, id: &str) -> Result<(), ImportError> {
     let ok = !id.is_empty()
         && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(field(
-            path,
-            "expected 1 to 64 letters, digits, '-', '_' or '.'",
-        ))
-    }
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok { Ok(()) } else { Err(field(path, "expected 1 to 64 letters, digits, '-', '_' or '.'")) }
 }
 
 fn check_text(path: String, text: &str) -> Result<(), ImportError> {
@@ -154,11 +141,7 @@ impl ImportFile {
         let de = &mut serde_json::Deserializer::from_str(json);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let path = if path == "." {
-                "(file)".to_string()
-            } else {
-                path
-            };
+            let path = if path == "." { "(file)".to_string() } else { path };
             field(path, e.inner().to_string())
         })
     }
@@ -169,37 +152,24 @@ impl ImportFile {
         for (i, c) in self.companies.iter().enumerate() {
             check_id(format!("companies[{i}].id"), &c.id)?;
             if !company_ids.insert(c.id.as_str()) {
-                return Err(field(
-                    format!("companies[{i}].id"),
-                    format!("duplicate company {}", c.id),
-                ));
+                return Err(field(format!("companies[{i}].id"), format!("duplicate company {}", c.id)));
             }
             check_text(format!("companies[{i}].name"), &c.name)?;
             if !["partner", "distributor", "vendor"].contains(&c.kind.as_str()) {
-                return Err(field(
-                    format!("companies[{i}].kind"),
-                    "expected partner, distributor or vendor",
-                ));
+                return Err(field(format!("companies[{i}].kind"), "expected partner, distributor or vendor"));
             }
             check_language(format!("companies[{i}].language"), &c.language)?;
         }
         let mut emails = HashSet::new();
         for (i, u) in self.users.iter().enumerate() {
-            let email = ContactEmail::parse(&u.email)
-                .map_err(|e| field(format!("users[{i}].email"), e.plain()))?;
+            let email = ContactEmail::parse(&u.email).map_err(|e| field(format!("users[{i}].email"), e.plain()))?;
             if !emails.insert(email.as_str().to_lowercase()) {
-                return Err(field(
-                    format!("users[{i}].email"),
-                    format!("duplicate user {}", u.email),
-                ));
+                return Err(field(format!("users[{i}].email"), format!("duplicate user {}", u.email)));
             }
             check_text(format!("users[{i}].name"), &u.name)?;
             if let Some(p) = &u.password {
                 if p.chars().count() < 8 || p.len() > 1024 {
-                    return Err(field(
-                        format!("users[{i}].password"),
-                        "expected 8 to 1024 characters",
-                    ));
+                    return Err(field(format!("users[{i}].password"), "expected 8 to 1024 characters"));
                 }
             }
         }
@@ -208,18 +178,12 @@ impl ImportFile {
         for (i, o) in self.orders.iter().enumerate() {
             check_id(format!("orders[{i}].id"), &o.id)?;
             if !order_ids.insert(o.id.to_lowercase()) {
-                return Err(field(
-                    format!("orders[{i}].id"),
-                    format!("duplicate order {}", o.id),
-                ));
+                return Err(field(format!("orders[{i}].id"), format!("duplicate order {}", o.id)));
             }
             check_text(format!("orders[{i}].customer"), &o.customer)?;
             check_language(format!("orders[{i}].language"), &o.language)?;
             if o.lines.is_empty() {
-                return Err(field(
-                    format!("orders[{i}].lines"),
-                    "an order has at least one line",
-                ));
+                return Err(field(format!("orders[{i}].lines"), "an order has at least one line"));
             }
             for (j, l) in o.lines.iter().enumerate() {
                 let path = format!("orders[{i}].lines[{j}]");
@@ -231,13 +195,9 @@ impl ImportFile {
                     ));
                 }
                 check_text(format!("{path}.offer"), &l.offer)?;
-                ContactEmail::parse(&l.contact)
-                    .map_err(|e| field(format!("{path}.contact"), e.plain()))?;
+                ContactEmail::parse(&l.contact).map_err(|e| field(format!("{path}.contact"), e.plain()))?;
                 if LineStatus::parse(&l.status).is_none() {
-                    return Err(field(
-                        format!("{path}.status"),
-                        "expected awaiting, closed or complete",
-                    ));
+                    return Err(field(format!("{path}.status"), "expected awaiting, closed or complete"));
                 }
             }
         }
@@ -263,26 +223,17 @@ fn hash_password(password: &str) -> Result<String, ImportError> {
 }
 
 fn password_matches(password: &str, hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
 impl Store {
     /// Applies a whole file in one transaction, or nothing.
-    pub async fn import(
-        &self,
-        file: &ImportFile,
-        now: DateTime<Utc>,
-    ) -> Result<ImportSummary, ImportError> {
+    pub async fn import(&self, file: &ImportFile, now: DateTime<Utc>) -> Result<ImportSummary, ImportError> {
         file.check()?;
         let mut summary = ImportSummary::default();
         write_tx!(self, |tx, pg| {
-            let file_companies: HashMap<&str, &str> = file
-                .companies
-                .iter()
-                .map(|c| (c.id.as_str(), c.kind.as_str()))
-                .collect();
+            let file_companies: HashMap<&str, &str> =
+                file.companies.iter().map(|c| (c.id.as_str(), c.kind.as_str())).collect();
             for c in &file.companies {
                 sqlx::query(
                     "INSERT INTO companies (id, name, kind, language) VALUES ($1, $2, $3, $4)
@@ -298,19 +249,14 @@ impl Store {
                 summary.companies += 1;
             }
             // The kind of a company named by the file, from the file or else the database.
-            let mut kinds: HashMap<String, String> = file_companies
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+            let mut kinds: HashMap<String, String> =
+                file_companies.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             let mut user_ids: HashMap<String, i64> = HashMap::new();
 
             for (i, u) in file.users.iter().enumerate() {
                 let company_kind = company_kind!(tx, kinds, &u.company);
                 if company_kind.is_none() {
-                    return Err(field(
-                        format!("users[{i}].company"),
-                        format!("unknown company {}", u.company),
-                    ));
+                    return Err(field(format!("users[{i}].company"), format!("unknown company {}", u.company)));
                 }
                 let email = u.email.trim().to_lowercase();
                 let existing: Option<(i64, Option<String>)> =
@@ -348,17 +294,11 @@ impl Store {
 
             for (i, o) in file.orders.iter().enumerate() {
                 if company_kind!(tx, kinds, &o.partner).as_deref() != Some("partner") {
-                    return Err(field(
-                        format!("orders[{i}].partner"),
-                        format!("no partner company {}", o.partner),
-                    ));
+                    return Err(field(format!("orders[{i}].partner"), format!("no partner company {}", o.partner)));
                 }
                 if let Some(d) = &o.distributor {
                     if company_kind!(tx, kinds, d).as_deref() != Some("distributor") {
-                        return Err(field(
-                            format!("orders[{i}].distributor"),
-                            format!("no distributor company {d}"),
-                        ));
+                        return Err(field(format!("orders[{i}].distributor"), format!("no distributor company {d}")));
                     }
                 }
                 let creator_email = o.created_by.trim().to_lowercase();
@@ -372,10 +312,7 @@ impl Store {
                     }
                 };
                 let Some(creator) = creator else {
-                    return Err(field(
-                        format!("orders[{i}].created_by"),
-                        format!("unknown user {}", o.created_by),
-                    ));
+                    return Err(field(format!("orders[{i}].created_by"), format!("unknown user {}", o.created_by)));
                 };
                 sqlx::query(
                     "INSERT INTO orders (id, partner_id, distributor_id, created_by, customer, language,
@@ -396,28 +333,24 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| unique_violation(e, format!("orders[{i}].id"), "another order has this id in another case"))?;
+                .map_err(|e| {
+                    unique_violation(e, format!("orders[{i}].id"), "another order has this id in another case")
+                })?;
                 summary.orders += 1;
 
                 for (j, l) in o.lines.iter().enumerate() {
                     let path = format!("orders[{i}].lines[{j}]");
-                    let contact = ContactEmail::parse(&l.contact)
-                        .map_err(|e| field(format!("{path}.contact"), e.plain()))?;
+                    let contact =
+                        ContactEmail::parse(&l.contact).map_err(|e| field(format!("{path}.contact"), e.plain()))?;
                     let status = LineStatus::parse(&l.status).expect("checked above");
-                    let existing: Option<(
-                        String,
-                        String,
-                        String,
-                        String,
-                        NaiveDate,
-                        Option<DateTime<Utc>>,
-                    )> = sqlx::query_as(
-                        "SELECT order_id, contact, status, offer, rsd, email_sent_at FROM lines
+                    let existing: Option<(String, String, String, String, NaiveDate, Option<DateTime<Utc>>)> =
+                        sqlx::query_as(
+                            "SELECT order_id, contact, status, offer, rsd, email_sent_at FROM lines
                              WHERE subscription_id = $1",
-                    )
-                    .bind(&l.subscription)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                        )
+                        .bind(&l.subscription)
+                        .fetch_optional(&mut *tx)
+                        .await?;
                     match existing {
                         None => {
                             sqlx::query(
@@ -437,7 +370,11 @@ impl Store {
                             .execute(&mut *tx)
                             .await
                             .map_err(|e| {
-                                unique_violation(e, format!("{path}.subscription"), "another subscription has this id in another case")
+                                unique_violation(
+                                    e,
+                                    format!("{path}.subscription"),
+                                    "another subscription has this id in another case",
+                                )
                             })?;
                         }
                         Some((order_id, _, _, _, _, _)) if order_id != o.id => {
@@ -447,8 +384,7 @@ impl Store {
                             ));
                         }
                         Some((_, old_contact, old_status, old_offer, old_rsd, old_sent)) => {
-                            let old_status =
-                                LineStatus::parse(&old_status).unwrap_or(LineStatus::Complete);
+                            let old_status = LineStatus::parse(&old_status).unwrap_or(LineStatus::Complete);
                             let new_status = old_status.advance_to(status);
                             // The first email started the closing clock: keep the earliest.
                             let sent = match (old_sent, l.email_sent_at) {

@@ -15,9 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use import::{ImportError, ImportFile};
 pub use records::*;
@@ -179,20 +177,12 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options.clone())
                 .await?;
-            let read = SqlitePoolOptions::new()
-                .max_connections(4)
-                .connect_with(options.clone().read_only(true))
-                .await;
+            let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await;
             // A read-only connection cannot open a database that has no WAL yet; migrate first.
             SQLITE_MIGRATIONS.run(&write).await?;
             let read = match read {
                 Ok(pool) => pool,
-                Err(_) => {
-                    SqlitePoolOptions::new()
-                        .max_connections(4)
-                        .connect_with(options.read_only(true))
-                        .await?
-                }
+                Err(_) => SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?,
             };
             Store::Sqlite(SqliteStore { read, write })
         } else {
@@ -235,17 +225,13 @@ impl Store {
     /// cookie key, for one).
     pub async fn setting_or_insert(&self, name: &str, fresh: String) -> sqlx::Result<String> {
         write_tx!(self, |tx, pg| {
-            sqlx::query(
-                "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-            )
-            .bind(name)
-            .bind(&fresh)
-            .execute(&mut *tx)
-            .await?;
-            let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
                 .bind(name)
-                .fetch_one(&mut *tx)
+                .bind(&fresh)
+                .execute(&mut *tx)
                 .await?;
+            let value: String =
+                sqlx::query_scalar("SELECT value FROM settings WHERE name = $1").bind(name).fetch_one(&mut *tx).await?;
             tx.commit().await?;
             Ok(value)
         })
@@ -253,20 +239,16 @@ impl Store {
 
     pub async fn is_empty(&self) -> sqlx::Result<bool> {
         read!(self, |pool, pg| {
-            let n: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM companies LIMIT 1) AS c")
-                    .fetch_one(pool)
-                    .await?;
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM companies LIMIT 1) AS c")
+                .fetch_one(pool)
+                .await?;
             Ok(n == 0)
         })
     }
 
     // --- users and sign-in -------------------------------------------------------------
 
-    pub async fn user_credentials(
-        &self,
-        email: &str,
-    ) -> sqlx::Result<Option<(User, Option<String>)>> {
+    pub async fn user_credentials(&self, email: &str) -> sqlx::Result<Option<(User, Option<String>)>> {
         read!(self, |pool, pg| {
             let row: Option<UserWithHash> = sqlx::query_as(
                 "SELECT id, email, name, company_id, can_edit, operator, language, password_hash
@@ -281,12 +263,10 @@ impl Store {
 
     pub async fn user(&self, id: i64) -> sqlx::Result<Option<User>> {
         read!(self, |pool, pg| {
-            sqlx::query_as(
-                "SELECT id, email, name, company_id, can_edit, operator, language FROM users WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await
+            sqlx::query_as("SELECT id, email, name, company_id, can_edit, operator, language FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
         })
     }
 
@@ -310,12 +290,7 @@ impl Store {
     }
 
     /// Counts a failed sign-in; failures older than `since` no longer count.
-    pub async fn record_login_failure(
-        &self,
-        email: &str,
-        at: DateTime<Utc>,
-        since: DateTime<Utc>,
-    ) -> sqlx::Result<()> {
+    pub async fn record_login_failure(&self, email: &str, at: DateTime<Utc>, since: DateTime<Utc>) -> sqlx::Result<()> {
         write_tx!(self, |tx, pg| {
             sqlx::query(
                 "INSERT INTO login_failures (email, failures, last_failed_at) VALUES ($1, 1, $2)
@@ -443,10 +418,7 @@ impl Store {
     }
 
     /// Every transaction of one line, newest first.
-    pub async fn line_transactions(
-        &self,
-        subscription_id: &str,
-    ) -> sqlx::Result<Vec<TransactionRecord>> {
+    pub async fn line_transactions(&self, subscription_id: &str) -> sqlx::Result<Vec<TransactionRecord>> {
         read!(self, |pool, pg| {
             sqlx::query_as(
                 "SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
@@ -496,10 +468,7 @@ impl Store {
                 return Ok(EditOutcome::Refused(refusal));
             }
             if edit.expected_version.is_some_and(|v| v != version) {
-                return Ok(EditOutcome::Refused(Refusal::Stale {
-                    changed_by: updated_by,
-                    current: contact,
-                }));
+                return Ok(EditOutcome::Refused(Refusal::Stale { changed_by: updated_by, current: contact }));
             }
             // Set-based: two statements whatever the number of lines.
             sqlx::query(
@@ -546,14 +515,12 @@ impl Store {
     /// domain call behind `provisio onboard` and the admin console's `order.mapped` event.
     pub async fn onboard(&self, order_id: &str, at: DateTime<Utc>) -> sqlx::Result<OnboardOutcome> {
         write_tx!(self, |tx, pg| {
-            let updated = sqlx::query(
-                "UPDATE orders SET org_mapped_at = $2 WHERE id = $1 AND org_mapped_at IS NULL",
-            )
-            .bind(order_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let updated = sqlx::query("UPDATE orders SET org_mapped_at = $2 WHERE id = $1 AND org_mapped_at IS NULL")
+                .bind(order_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             let outcome = if updated == 1 {
                 OnboardOutcome::Onboarded
             } else {
@@ -561,11 +528,7 @@ impl Store {
                     .bind(order_id)
                     .fetch_one(&mut *tx)
                     .await?;
-                if exists > 0 {
-                    OnboardOutcome::AlreadyOnboarded
-                } else {
-                    OnboardOutcome::NotFound
-                }
+                if exists > 0 { OnboardOutcome::AlreadyOnboarded } else { OnboardOutcome::NotFound }
             };
             tx.commit().await?;
             Ok(outcome)

@@ -102,9 +102,7 @@ impl OrderDetail {
     }
 
     pub fn line(&self, subscription_id: &str) -> Option<&LineRecord> {
-        self.lines
-            .iter()
-            .find(|l| l.subscription_id == subscription_id)
+        self.lines.iter().find(|l| l.subscription_id == subscription_id)
     }
 }
 

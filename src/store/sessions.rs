@@ -52,18 +52,10 @@ impl Store {
         })
     }
 
-    async fn session_insert(
-        &self,
-        hash: &str,
-        state: &str,
-        expires_at: DateTime<Utc>,
-    ) -> sqlx::Result<()> {
+    async fn session_insert(&self, hash: &str, state: &str, expires_at: DateTime<Utc>) -> sqlx::Result<()> {
         write_tx!(self, |tx, pg| {
             // Expired sessions are swept on the way, through the expiry index.
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-                .bind(Utc::now())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(Utc::now()).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO sessions (key_hash, state, expires_at) VALUES ($1, $2, $3)")
                 .bind(hash)
                 .bind(state)
@@ -75,12 +67,7 @@ impl Store {
     }
 
     /// Returns false when there was no such live session.
-    async fn session_update(
-        &self,
-        hash: &str,
-        state: Option<&str>,
-        expires_at: DateTime<Utc>,
-    ) -> sqlx::Result<bool> {
+    async fn session_update(&self, hash: &str, state: Option<&str>, expires_at: DateTime<Utc>) -> sqlx::Result<bool> {
         write_tx!(self, |tx, pg| {
             let n = sqlx::query(
                 "UPDATE sessions SET state = COALESCE($2, state), expires_at = $3 WHERE key_hash = $1 AND expires_at > $4",
@@ -99,10 +86,7 @@ impl Store {
 
     async fn session_delete(&self, hash: &str) -> sqlx::Result<()> {
         write_tx!(self, |tx, pg| {
-            sqlx::query("DELETE FROM sessions WHERE key_hash = $1")
-                .bind(hash)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM sessions WHERE key_hash = $1").bind(hash).execute(&mut *tx).await?;
             tx.commit().await
         })
     }
@@ -115,18 +99,11 @@ impl SessionStore for SqlSessionStore {
             .session_load(&key_hash(session_key), Utc::now())
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
-        state
-            .map(|s| serde_json::from_str(&s).map_err(|e| LoadError::Deserialization(e.into())))
-            .transpose()
+        state.map(|s| serde_json::from_str(&s).map_err(|e| LoadError::Deserialization(e.into()))).transpose()
     }
 
-    async fn save(
-        &self,
-        session_state: SessionState,
-        ttl: &Duration,
-    ) -> Result<SessionKey, SaveError> {
-        let state = serde_json::to_string(&session_state)
-            .map_err(|e| SaveError::Serialization(e.into()))?;
+    async fn save(&self, session_state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let state = serde_json::to_string(&session_state).map_err(|e| SaveError::Serialization(e.into()))?;
         let key = new_key();
         self.store
             .session_insert(&key_hash(&key), &state, expiry(ttl))
@@ -141,8 +118,7 @@ impl SessionStore for SqlSessionStore {
         session_state: SessionState,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        let state = serde_json::to_string(&session_state)
-            .map_err(|e| UpdateError::Serialization(e.into()))?;
+        let state = serde_json::to_string(&session_state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let found = self
             .store
             .session_update(&key_hash(&session_key), Some(&state), expiry(ttl))
@@ -160,14 +136,8 @@ impl SessionStore for SqlSessionStore {
         Ok(key)
     }
 
-    async fn update_ttl(
-        &self,
-        session_key: &SessionKey,
-        ttl: &Duration,
-    ) -> Result<(), anyhow::Error> {
-        self.store
-            .session_update(&key_hash(session_key), None, expiry(ttl))
-            .await?;
+    async fn update_ttl(&self, session_key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        self.store.session_update(&key_hash(session_key), None, expiry(ttl)).await?;
         Ok(())
     }
 

@@ -14,21 +14,9 @@ struct Asset {
 }
 
 const FILES: [(&str, &str, &[u8]); 3] = [
-    (
-        "app.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../static/app.css"),
-    ),
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../static/app.js"),
-    ),
-    (
-        "htmx.min.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../static/vendor/htmx/htmx.min.js"),
-    ),
+    ("app.css", "text/css; charset=utf-8", include_bytes!("../../static/app.css")),
+    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
+    ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/vendor/htmx/htmx.min.js")),
 ];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
@@ -36,25 +24,15 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         .iter()
         .map(|(logical, content_type, body)| {
             let hash = hex::encode(Sha256::digest(body));
-            let (stem, ext) = logical
-                .split_once('.')
-                .expect("asset names have an extension");
-            Asset {
-                logical,
-                served: format!("{stem}.{}.{ext}", &hash[..10]),
-                content_type,
-                body,
-            }
+            let (stem, ext) = logical.split_once('.').expect("asset names have an extension");
+            Asset { logical, served: format!("{stem}.{}.{ext}", &hash[..10]), content_type, body }
         })
         .collect()
 });
 
 /// The URL of a static file by its plain name.
 pub fn url(logical: &str) -> String {
-    let asset = ASSETS
-        .iter()
-        .find(|a| a.logical == logical)
-        .expect("a known asset");
+    let asset = ASSETS.iter().find(|a| a.logical == logical).expect("a known asset");
     format!("/static/{}", asset.served)
 }
 
@@ -64,8 +42,6 @@ pub async fn serve(file: web::Path<String>) -> HttpResponse {
             .content_type(asset.content_type)
             .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
             .body(asset.body),
-        None => HttpResponse::NotFound()
-            .content_type("text/plain")
-            .body("not found"),
+        None => HttpResponse::NotFound().content_type("text/plain").body("not found"),
     }
 }

@@ -21,10 +21,7 @@ const MAX_FAILURES: i64 = 5;
 
 /// Verified against when the address is unknown, so both answers take the same time.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    Argon2::default()
-        .hash_password(random_token().as_bytes())
-        .expect("hashing a random password")
-        .to_string()
+    Argon2::default().hash_password(random_token().as_bytes()).expect("hashing a random password").to_string()
 });
 
 #[derive(Deserialize)]
@@ -57,9 +54,7 @@ pub async fn login_form(ctx: Ctx, query: web::Query<LoginQuery>) -> HttpResponse
     let next = query.next.as_deref().unwrap_or("");
     if ctx.user.is_some() {
         let target = safe_next(next).unwrap_or("/orders");
-        return HttpResponse::SeeOther()
-            .insert_header(("Location", target))
-            .finish();
+        return HttpResponse::SeeOther().insert_header(("Location", target)).finish();
     }
     html(StatusCode::OK, &page(&ctx, "", next, None))
 }
@@ -82,32 +77,21 @@ async fn sign_in(ctx: &Ctx, form: &LoginForm) -> Result<HttpResponse, AppError> 
 
     if let Some((failures, last)) = store.recent_login_failures(&email, since).await? {
         if failures >= MAX_FAILURES {
-            let retry = (last + Duration::minutes(FAILURE_WINDOW_MINUTES) - now)
-                .num_seconds()
-                .max(1);
+            let retry = (last + Duration::minutes(FAILURE_WINDOW_MINUTES) - now).num_seconds().max(1);
             let message = ctx.tr.tn("login-throttled", "minutes", (retry + 59) / 60);
-            let mut response = html(
-                StatusCode::TOO_MANY_REQUESTS,
-                &page(ctx, &form.email, &form.next, Some(message)),
-            );
-            response.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(retry),
-            );
+            let mut response = html(StatusCode::TOO_MANY_REQUESTS, &page(ctx, &form.email, &form.next, Some(message)));
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(retry));
             return Ok(response);
         }
     }
 
     let found = store.user_credentials(&email).await?;
-    let hash = found
-        .as_ref()
-        .and_then(|(_, h)| h.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let hash = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
     let password = form.password.clone();
     let verified = tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
+        Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
     })
     .await
     .map_err(anyhow::Error::from)?;
@@ -117,28 +101,17 @@ async fn sign_in(ctx: &Ctx, form: &LoginForm) -> Result<HttpResponse, AppError> 
         _ => {
             store.record_login_failure(&email, now, since).await?;
             let message = ctx.tr.t("login-failed");
-            return Ok(html(
-                StatusCode::UNAUTHORIZED,
-                &page(ctx, &form.email, &form.next, Some(message)),
-            ));
+            return Ok(html(StatusCode::UNAUTHORIZED, &page(ctx, &form.email, &form.next, Some(message))));
         }
     };
     store.clear_login_failures(&email).await?;
 
     // A new session id at sign-in (no fixation), and a new CSRF token with it.
     ctx.session.renew();
-    ctx.session
-        .insert(SESSION_USER, user.id)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    ctx.session
-        .insert(SESSION_CSRF, random_token())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let target = safe_next(&form.next)
-        .filter(|n| !n.starts_with("/login"))
-        .unwrap_or("/orders");
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", target))
-        .finish())
+    ctx.session.insert(SESSION_USER, user.id).map_err(|e| anyhow::anyhow!("{e}"))?;
+    ctx.session.insert(SESSION_CSRF, random_token()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let target = safe_next(&form.next).filter(|n| !n.starts_with("/login")).unwrap_or("/orders");
+    Ok(HttpResponse::SeeOther().insert_header(("Location", target)).finish())
 }
 
 #[derive(Deserialize)]
@@ -153,9 +126,7 @@ pub async fn logout(signed_in: SignedIn, form: web::Form<CsrfOnly>) -> HttpRespo
     }
     // purge() deletes the session on the server, not only the cookie.
     ctx.session.purge();
-    HttpResponse::SeeOther()
-        .insert_header(("Location", "/login"))
-        .finish()
+    HttpResponse::SeeOther().insert_header(("Location", "/login")).finish()
 }
 
 #[derive(Deserialize)]
@@ -165,11 +136,7 @@ pub struct LanguageForm {
     csrf_token: Option<String>,
 }
 
-pub async fn set_language(
-    signed_in: SignedIn,
-    req: HttpRequest,
-    form: web::Form<LanguageForm>,
-) -> HttpResponse {
+pub async fn set_language(signed_in: SignedIn, req: HttpRequest, form: web::Form<LanguageForm>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     if !ctx.csrf_ok(form.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
@@ -177,9 +144,7 @@ pub async fn set_language(
     // The portal accepts every language of the contract; the catalog falls back to English
     // for one it does not carry yet.
     if !(LANGUAGES.contains(&form.lang.as_str()) || ["ko", "sv"].contains(&form.lang.as_str())) {
-        return HttpResponse::UnprocessableEntity()
-            .content_type("text/plain")
-            .body("lang: expected en, ko or sv");
+        return HttpResponse::UnprocessableEntity().content_type("text/plain").body("lang: expected en, ko or sv");
     }
     if let Err(e) = ctx.state.store.set_user_language(user.id, &form.lang).await {
         return AppError::from(e).respond(&ctx);
@@ -192,7 +157,5 @@ pub async fn set_language(
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
         .filter(|p| safe_next(p).is_some())
         .unwrap_or_else(|| "/orders".to_string());
-    HttpResponse::SeeOther()
-        .insert_header(("Location", back))
-        .finish()
+    HttpResponse::SeeOther().insert_header(("Location", back)).finish()
 }

@@ -47,10 +47,7 @@ fn accepted_language(req: &HttpRequest) -> Option<&'static str> {
         .filter_map(|part| {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next()?.trim();
-            let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse().ok())
-                .unwrap_or(1.0);
+            let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
             Some((q, tag))
         })
         .collect();
@@ -63,17 +60,10 @@ fn accepted_language(req: &HttpRequest) -> Option<&'static str> {
 
 impl Ctx {
     async fn from_request(req: HttpRequest) -> Result<Self, actix_web::Error> {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .expect("app state is registered")
-            .clone();
+        let state = req.app_data::<web::Data<AppState>>().expect("app state is registered").clone();
         let session = req.get_session();
         let user = match session.get::<i64>(SESSION_USER) {
-            Ok(Some(id)) => state
-                .store
-                .user(id)
-                .await
-                .map_err(actix_web::error::ErrorInternalServerError)?,
+            Ok(Some(id)) => state.store.user(id).await.map_err(actix_web::error::ErrorInternalServerError)?,
             _ => None,
         };
         let lang = user
@@ -85,41 +75,19 @@ impl Ctx {
             Ok(Some(token)) => token,
             _ => {
                 let token = random_token();
-                session
-                    .insert(SESSION_CSRF, &token)
-                    .map_err(actix_web::error::ErrorInternalServerError)?;
+                session.insert(SESSION_CSRF, &token).map_err(actix_web::error::ErrorInternalServerError)?;
                 token
             }
         };
-        let here = req
-            .uri()
-            .path_and_query()
-            .map(|pq| pq.as_str().to_string())
-            .unwrap_or_else(|| "/".into());
+        let here = req.uri().path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
         let htmx = req.headers().get("HX-Request").is_some_and(|v| v == "true");
-        let header_csrf = req
-            .headers()
-            .get("X-CSRF-Token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        Ok(Self {
-            state,
-            session,
-            user,
-            tr: Tr::new(&lang),
-            htmx,
-            csrf,
-            here,
-            header_csrf,
-        })
+        let header_csrf = req.headers().get("X-CSRF-Token").and_then(|v| v.to_str().ok()).map(str::to_string);
+        Ok(Self { state, session, user, tr: Tr::new(&lang), htmx, csrf, here, header_csrf })
     }
 
     /// The page frame: header, language switcher, flash message.
     pub fn layout(&self) -> Layout {
-        let flash = self
-            .session
-            .remove_as::<String>(SESSION_FLASH)
-            .and_then(Result::ok);
+        let flash = self.session.remove_as::<String>(SESSION_FLASH).and_then(Result::ok);
         Layout::new(self, flash)
     }
 
@@ -132,12 +100,7 @@ impl Ctx {
     /// constant time; a request without a session has no token to match.
     pub fn csrf_ok(&self, form_token: Option<&str>) -> bool {
         let sent = form_token.or(self.header_csrf.as_deref()).unwrap_or("");
-        let expected = self
-            .session
-            .get::<String>(SESSION_CSRF)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let expected = self.session.get::<String>(SESSION_CSRF).ok().flatten().unwrap_or_default();
         !expected.is_empty() && constant_time_eq(sent.as_bytes(), expected.as_bytes())
     }
 }
@@ -174,13 +137,8 @@ pub fn safe_next(next: &str) -> Option<&str> {
 }
 
 pub fn login_url(next: &str) -> String {
-    let next = safe_next(next)
-        .filter(|n| *n != "/" && !n.starts_with("/login"))
-        .unwrap_or("/orders");
-    format!(
-        "/login?{}",
-        serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
-    )
+    let next = safe_next(next).filter(|n| *n != "/" && !n.starts_with("/login")).unwrap_or("/orders");
+    format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())
 }
 
 impl FromRequest for SignedIn {
@@ -203,13 +161,9 @@ impl FromRequest for SignedIn {
                     .and_then(|u| u.find("://").map(|i| &u[i + 3..]))
                     .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
                     .unwrap_or_else(|| "/orders".to_string());
-                HttpResponse::Unauthorized()
-                    .insert_header(("HX-Redirect", login_url(&page)))
-                    .finish()
+                HttpResponse::Unauthorized().insert_header(("HX-Redirect", login_url(&page))).finish()
             } else {
-                HttpResponse::SeeOther()
-                    .insert_header(("Location", login_url(&ctx.here)))
-                    .finish()
+                HttpResponse::SeeOther().insert_header(("Location", login_url(&ctx.here))).finish()
             };
             Err(InternalError::from_response("sign in first", response).into())
         })
@@ -223,15 +177,7 @@ mod tests {
     #[test]
     fn next_is_only_ever_a_local_path() {
         assert_eq!(safe_next("/orders/WO-1?x=1"), Some("/orders/WO-1?x=1"));
-        for bad in [
-            "//evil.example",
-            "/\\evil.example",
-            "https://evil.example",
-            "evil",
-            "/a\r\nb",
-            "/a\\b",
-            "",
-        ] {
+        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "evil", "/a\r\nb", "/a\\b", ""] {
             assert_eq!(safe_next(bad), None, "{bad:?}");
         }
         assert_eq!(login_url("//evil.example"), "/login?next=%2Forders");

@@ -33,14 +33,10 @@ impl From<askama::Error> for AppError {
 /// Renders a template with a status; a template error becomes a 500.
 pub fn html(status: StatusCode, template: &impl Template) -> HttpResponse {
     match template.render() {
-        Ok(body) => HttpResponseBuilder::new(status)
-            .content_type("text/html; charset=utf-8")
-            .body(body),
+        Ok(body) => HttpResponseBuilder::new(status).content_type("text/html; charset=utf-8").body(body),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            HttpResponse::InternalServerError()
-                .content_type("text/plain")
-                .body("internal error")
+            HttpResponse::InternalServerError().content_type("text/plain").body("internal error")
         }
     }
 }
@@ -48,22 +44,9 @@ pub fn html(status: StatusCode, template: &impl Template) -> HttpResponse {
 /// A refusal (403, 409): inside the dialog for htmx, as a page otherwise.
 pub fn refusal(ctx: &Ctx, status: StatusCode, refusal: Refusal) -> HttpResponse {
     if ctx.htmx {
-        html(
-            status,
-            &RefusalDialog {
-                t: ctx.tr.clone(),
-                refusal,
-            },
-        )
+        html(status, &RefusalDialog { t: ctx.tr.clone(), refusal })
     } else {
-        html(
-            status,
-            &RefusalPage {
-                layout: ctx.layout(),
-                t: ctx.tr.clone(),
-                refusal,
-            },
-        )
+        html(status, &RefusalPage { layout: ctx.layout(), t: ctx.tr.clone(), refusal })
     }
 }
 
@@ -77,47 +60,20 @@ impl AppError {
                 tr.t("csrf-message"),
                 Some((tr.t("csrf-reload"), reload_target(ctx))),
             ),
-            AppError::NotFound => (
-                StatusCode::NOT_FOUND,
-                tr.t("not-found-title"),
-                tr.t("not-found-message"),
-                None,
-            ),
+            AppError::NotFound => (StatusCode::NOT_FOUND, tr.t("not-found-title"), tr.t("not-found-message"), None),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    tr.t("error-title"),
-                    tr.t("error-message"),
-                    None,
-                )
+                (StatusCode::INTERNAL_SERVER_ERROR, tr.t("error-title"), tr.t("error-message"), None)
             }
         };
         if ctx.htmx {
             let back_href = "/orders".to_string();
             return html(
                 status,
-                &RefusalDialog {
-                    t: tr.clone(),
-                    refusal: Refusal {
-                        title,
-                        message,
-                        link,
-                        back_href,
-                    },
-                },
+                &RefusalDialog { t: tr.clone(), refusal: Refusal { title, message, link, back_href } },
             );
         }
-        html(
-            status,
-            &MessagePage {
-                layout: ctx.layout(),
-                t: tr.clone(),
-                title,
-                message,
-                link,
-            },
-        )
+        html(status, &MessagePage { layout: ctx.layout(), t: tr.clone(), title, message, link })
     }
 }
 

@@ -26,11 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{file}", web::get().to(assets::serve))
         .route(
             "/",
-            web::get().to(|| async {
-                HttpResponse::SeeOther()
-                    .insert_header(("Location", "/orders"))
-                    .finish()
-            }),
+            web::get().to(|| async { HttpResponse::SeeOther().insert_header(("Location", "/orders")).finish() }),
         )
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
@@ -38,18 +34,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/language", web::post().to(auth::set_language))
         .route("/orders", web::get().to(orders::list))
         .route("/orders/{order_id}", web::get().to(orders::show))
-        .route(
-            "/orders/{order_id}/lines/{subscription_id}/contact",
-            web::get().to(orders::edit_dialog),
-        )
-        .route(
-            "/orders/{order_id}/lines/{subscription_id}/contact",
-            web::post().to(orders::edit),
-        )
-        .route(
-            "/orders/{order_id}/lines/{subscription_id}/history",
-            web::get().to(orders::history),
-        );
+        .route("/orders/{order_id}/lines/{subscription_id}/contact", web::get().to(orders::edit_dialog))
+        .route("/orders/{order_id}/lines/{subscription_id}/contact", web::post().to(orders::edit))
+        .route("/orders/{order_id}/lines/{subscription_id}/history", web::get().to(orders::history));
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -57,9 +44,7 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable()
-                .content_type("text/plain")
-                .body("database unavailable")
+            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable")
         }
     }
 }

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::views::{
-    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, OrderPage,
-    OrderRow, OrdersPage, Refusal as RefusalView, when,
+    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, OrderPage, OrderRow, OrdersPage,
+    Refusal as RefusalView, when,
 };
 use crate::domain::{ContactEmail, EditGrant, Refusal, order_page_refusal};
 use crate::store::{ContactEdit, EditOutcome, EditScope, LineRecord, OrderDetail, User};
@@ -28,12 +28,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
     let result = ctx
         .state
         .store
-        .orders_for(
-            &user,
-            Some(q).filter(|q| !q.is_empty()),
-            query.after.as_deref(),
-            PAGE_SIZE + 1,
-        )
+        .orders_for(&user, Some(q).filter(|q| !q.is_empty()), query.after.as_deref(), PAGE_SIZE + 1)
         .await;
     let mut orders = match result {
         Ok(orders) => orders,
@@ -46,10 +41,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
         if !q.is_empty() {
             params.insert(0, ("q", q.to_string()));
         }
-        Some(format!(
-            "/orders?{}",
-            serde_urlencoded::to_string(params).unwrap_or_default()
-        ))
+        Some(format!("/orders?{}", serde_urlencoded::to_string(params).unwrap_or_default()))
     } else {
         None
     };
@@ -64,31 +56,13 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
             ponr: o.org_mapped_at.as_ref().map(when),
         })
         .collect();
-    html(
-        StatusCode::OK,
-        &OrdersPage {
-            layout: ctx.layout(),
-            t: ctx.tr.clone(),
-            q: q.to_string(),
-            orders,
-            next,
-        },
-    )
+    html(StatusCode::OK, &OrdersPage { layout: ctx.layout(), t: ctx.tr.clone(), q: q.to_string(), orders, next })
 }
 
 /// The order, if this user may see it; otherwise it does not exist for them.
 async fn visible_order(ctx: &Ctx, user: &User, order_id: &str) -> Result<OrderDetail, AppError> {
-    let order = ctx
-        .state
-        .store
-        .order(order_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if user.actor().may_see(&order.parties()) {
-        Ok(order)
-    } else {
-        Err(AppError::NotFound)
-    }
+    let order = ctx.state.store.order(order_id).await?.ok_or(AppError::NotFound)?;
+    if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(AppError::NotFound) }
 }
 
 fn line_href(order_id: &str, subscription_id: &str, what: &str) -> String {
@@ -96,10 +70,7 @@ fn line_href(order_id: &str, subscription_id: &str, what: &str) -> String {
 }
 
 fn subscriptions_href(subscription_id: &str) -> String {
-    format!(
-        "/subscriptions?{}",
-        serde_urlencoded::to_string([("q", subscription_id)]).unwrap_or_default()
-    )
+    format!("/subscriptions?{}", serde_urlencoded::to_string([("q", subscription_id)]).unwrap_or_default())
 }
 
 fn line_row(ctx: &Ctx, order: &OrderDetail, line: &LineRecord, may_edit: bool) -> LineRow {
@@ -111,10 +82,7 @@ fn line_row(ctx: &Ctx, order: &OrderDetail, line: &LineRecord, may_edit: bool) -
         (Some(Refusal::Complete), _) => Some(tr.t("edit-blocked-complete")),
         (_, false) => Some(tr.ta(
             "edit-blocked-permission",
-            &[
-                ("name", order.head.creator_name.as_str()),
-                ("email", order.head.creator_email.as_str()),
-            ],
+            &[("name", order.head.creator_name.as_str()), ("email", order.head.creator_email.as_str())],
         )),
         _ => None,
     };
@@ -141,19 +109,12 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse 
         Err(e) => return e.respond(&ctx),
     };
     let may_edit = user.actor().edit_grant(&order.parties()).is_some();
-    let rows = order
-        .lines
-        .iter()
-        .map(|l| line_row(&ctx, &order, l, may_edit))
-        .collect();
+    let rows = order.lines.iter().map(|l| line_row(&ctx, &order, l, may_edit)).collect();
     let head = &order.head;
     let permission_note = (!may_edit).then(|| {
         ctx.tr.ta(
             "order-permission-note",
-            &[
-                ("name", head.creator_name.as_str()),
-                ("email", head.creator_email.as_str()),
-            ],
+            &[("name", head.creator_name.as_str()), ("email", head.creator_email.as_str())],
         )
     });
     let page = OrderPage {
@@ -174,54 +135,28 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse 
 }
 
 /// The 403/409 refusals of SPEC.md rules 3 and 6, as CONTRACT.md words them.
-fn refusal_view(
-    ctx: &Ctx,
-    order: &OrderDetail,
-    refused: &Refusal,
-    subscription_id: &str,
-) -> RefusalView {
+fn refusal_view(ctx: &Ctx, order: &OrderDetail, refused: &Refusal, subscription_id: &str) -> RefusalView {
     let tr = &ctx.tr;
     let back_href = format!("/orders/{}", order.head.id);
     let (title, message, link) = match refused {
         Refusal::Ponr => (
             tr.t("refusal-ponr-title"),
             tr.t("refusal-ponr"),
-            Some((
-                tr.t("refusal-ponr-link"),
-                ctx.state.config.admin_console_url.clone(),
-            )),
+            Some((tr.t("refusal-ponr-link"), ctx.state.config.admin_console_url.clone())),
         ),
         Refusal::ClosedOnOrderPage => (
             tr.t("refusal-closed-title"),
             tr.t("refusal-closed"),
             Some((tr.t("click-here"), subscriptions_href(subscription_id))),
         ),
-        Refusal::Complete => (
-            tr.t("refusal-complete-title"),
-            tr.t("refusal-complete"),
-            None,
-        ),
-        Refusal::Stale {
-            changed_by,
-            current,
-        } => (
+        Refusal::Complete => (tr.t("refusal-complete-title"), tr.t("refusal-complete"), None),
+        Refusal::Stale { changed_by, current } => (
             tr.t("refusal-stale-title"),
-            tr.ta(
-                "refusal-stale",
-                &[("name", changed_by.as_str()), ("email", current.as_str())],
-            ),
-            Some((
-                tr.t("refusal-stale-link"),
-                line_href(&order.head.id, subscription_id, "contact"),
-            )),
+            tr.ta("refusal-stale", &[("name", changed_by.as_str()), ("email", current.as_str())]),
+            Some((tr.t("refusal-stale-link"), line_href(&order.head.id, subscription_id, "contact"))),
         ),
     };
-    RefusalView {
-        title,
-        message,
-        link,
-        back_href,
-    }
+    RefusalView { title, message, link, back_href }
 }
 
 fn permission_refusal(ctx: &Ctx, order: &OrderDetail) -> HttpResponse {
@@ -230,10 +165,7 @@ fn permission_refusal(ctx: &Ctx, order: &OrderDetail) -> HttpResponse {
         title: tr.t("refusal-permission-title"),
         message: tr.ta(
             "refusal-permission",
-            &[
-                ("name", order.head.creator_name.as_str()),
-                ("email", order.head.creator_email.as_str()),
-            ],
+            &[("name", order.head.creator_name.as_str()), ("email", order.head.creator_email.as_str())],
         ),
         link: None,
         back_href: format!("/orders/{}", order.head.id),
@@ -249,9 +181,7 @@ async fn checked_line(
     order_id: &str,
     subscription_id: &str,
 ) -> Result<(OrderDetail, EditGrant), HttpResponse> {
-    let order = visible_order(ctx, user, order_id)
-        .await
-        .map_err(|e| e.respond(ctx))?;
+    let order = visible_order(ctx, user, order_id).await.map_err(|e| e.respond(ctx))?;
     let Some(line) = order.line(subscription_id) else {
         return Err(AppError::NotFound.respond(ctx));
     };
@@ -269,10 +199,7 @@ fn edit_form(ctx: &Ctx, order: &OrderDetail, line: &LineRecord) -> EditForm {
     let other_lines = order
         .lines
         .iter()
-        .filter(|l| {
-            l.subscription_id != line.subscription_id
-                && order_page_refusal(l.status(), None).is_none()
-        })
+        .filter(|l| l.subscription_id != line.subscription_id && order_page_refusal(l.status(), None).is_none())
         .count() as i64;
     EditForm {
         action: line_href(&order.head.id, &line.subscription_id, "contact"),
@@ -290,22 +217,9 @@ fn edit_form(ctx: &Ctx, order: &OrderDetail, line: &LineRecord) -> EditForm {
 
 fn render_form(ctx: &Ctx, status: StatusCode, form: EditForm) -> HttpResponse {
     if ctx.htmx {
-        html(
-            status,
-            &EditDialog {
-                t: ctx.tr.clone(),
-                form,
-            },
-        )
+        html(status, &EditDialog { t: ctx.tr.clone(), form })
     } else {
-        html(
-            status,
-            &EditPage {
-                layout: ctx.layout(),
-                t: ctx.tr.clone(),
-                form,
-            },
-        )
+        html(status, &EditPage { layout: ctx.layout(), t: ctx.tr.clone(), form })
     }
 }
 
@@ -329,11 +243,7 @@ pub struct EditInput {
     csrf_token: Option<String>,
 }
 
-pub async fn edit(
-    signed_in: SignedIn,
-    path: web::Path<(String, String)>,
-    input: web::Form<EditInput>,
-) -> HttpResponse {
+pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input: web::Form<EditInput>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
@@ -344,16 +254,8 @@ pub async fn edit(
         Err(response) => return response,
     };
     let line = order.line(&subscription_id).expect("checked above");
-    let apply_to_all = input
-        .apply_to_all
-        .as_deref()
-        .is_some_and(|v| v == "on" || v == "true");
-    let expected_version = match input
-        .version
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-    {
+    let apply_to_all = input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true");
+    let expected_version = match input.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => match v.parse::<i64>() {
             Ok(v) => Some(v),
@@ -363,15 +265,8 @@ pub async fn edit(
     // The version the dialog showed, checked before the input (409 comes before 422).
     if let Some(v) = expected_version {
         if v != line.version {
-            let stale = Refusal::Stale {
-                changed_by: line.updated_by.clone(),
-                current: line.contact.clone(),
-            };
-            return refusal(
-                &ctx,
-                StatusCode::CONFLICT,
-                refusal_view(&ctx, &order, &stale, &subscription_id),
-            );
+            let stale = Refusal::Stale { changed_by: line.updated_by.clone(), current: line.contact.clone() };
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, &order, &stale, &subscription_id));
         }
     }
     let new_contact = match ContactEmail::parse(&input.email) {
@@ -406,32 +301,19 @@ pub async fn edit(
         Ok(EditOutcome::Refused(refused)) => {
             // The state moved between the checks above and the locked write (PONR, a
             // concurrent edit): the write refused, nothing changed.
-            return refusal(
-                &ctx,
-                StatusCode::CONFLICT,
-                refusal_view(&ctx, &order, &refused, &subscription_id),
-            );
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, &order, &refused, &subscription_id));
         }
         Ok(EditOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
         Err(e) => return AppError::from(e).respond(&ctx),
     };
     let message = if changed.is_empty() {
-        ctx.tr
-            .ta("edit-unchanged", &[("email", new_contact.as_str())])
+        ctx.tr.ta("edit-unchanged", &[("email", new_contact.as_str())])
     } else {
-        ctx.tr.ta(
-            "edit-saved",
-            &[
-                ("email", new_contact.as_str()),
-                ("count", &changed.len().to_string()),
-            ],
-        )
+        ctx.tr.tcount("edit-saved", ("count", changed.len() as i64), &[("email", new_contact.as_str())])
     };
     if !ctx.htmx {
         ctx.flash(message);
-        return HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/orders/{}", order.head.id)))
-            .finish();
+        return HttpResponse::SeeOther().insert_header(("Location", format!("/orders/{}", order.head.id))).finish();
     }
     let order = match ctx.state.store.order(&order.head.id).await {
         Ok(Some(order)) => order,
@@ -445,15 +327,7 @@ pub async fn edit(
         .map(|l| line_row(&ctx, &order, l, true))
         .collect();
     let focus = format!("edit-{subscription_id}");
-    html(
-        StatusCode::OK,
-        &EditDone {
-            t: ctx.tr.clone(),
-            rows,
-            message,
-            focus,
-        },
-    )
+    html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus })
 }
 
 pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
@@ -488,12 +362,6 @@ pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> 
         .collect();
     html(
         StatusCode::OK,
-        &HistoryPage {
-            layout: ctx.layout(),
-            t: ctx.tr.clone(),
-            order_id: order.head.id,
-            subscription_id,
-            rows,
-        },
+        &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.head.id, subscription_id, rows },
     )
 }

@@ -11,6 +11,8 @@ use crate::i18n::Tr;
 /// What the page frame shows.
 pub struct Layout {
     pub tr: Tr,
+    /// The language the user chose (the switcher shows it even before its catalog exists).
+    pub lang_choice: String,
     pub csrf: String,
     pub user_name: Option<String>,
     pub user_company: Option<String>,
@@ -25,6 +27,11 @@ impl Layout {
     pub fn new(ctx: &Ctx, flash: Option<String>) -> Self {
         Self {
             tr: ctx.tr.clone(),
+            lang_choice: ctx
+                .user
+                .as_ref()
+                .and_then(|u| u.language.clone())
+                .unwrap_or_else(|| ctx.tr.lang().to_string()),
             csrf: ctx.csrf.clone(),
             user_name: ctx.user.as_ref().map(|u| u.name.clone()),
             user_company: ctx.user.as_ref().map(|u| u.company_id.clone()),

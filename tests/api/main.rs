@@ -1,1 +1,9 @@
-fn main() {}
+//! One test binary for every integration test (one link instead of many on two cores).
+
+mod helpers;
+
+mod auth;
+mod browser;
+mod cli;
+mod orders;
+mod store;

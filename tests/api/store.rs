@@ -1,0 +1,244 @@
+//! The store conformance suite: the same expectations on SQLite and on PostgreSQL.
+
+use actix_session::storage::{SessionKey, SessionStore};
+use actix_web::cookie::time::Duration as CookieDuration;
+use chrono::{Duration, Utc};
+use provisio::domain::{Actor, ContactEmail, Refusal};
+use provisio::store::{
+    ContactEdit, EditOutcome, EditScope, ImportError, ImportFile, OnboardOutcome, SqlSessionStore, Store,
+};
+
+use crate::helpers::*;
+use crate::on_both;
+
+/// Everything an import may touch, as text, to compare before and after.
+async fn snapshot(store: &Store) -> String {
+    let mut out = String::new();
+    for id in ["WO-1001", "WO-1002", "WO-1003", "WO-2001"] {
+        let order = store.order(id).await.unwrap().unwrap();
+        out += &format!("{:?}\n", order.head);
+        for line in &order.lines {
+            out += &format!("{line:?}\n");
+            out += &format!("{:?}\n", store.line_transactions(&line.subscription_id).await.unwrap());
+        }
+    }
+    for email in ["creator@acme.example", "ops@vendor.example"] {
+        out += &format!("{:?}\n", store.user_credentials(email).await.unwrap());
+    }
+    out
+}
+
+fn field_error(result: Result<impl std::fmt::Debug, ImportError>) -> String {
+    match result {
+        Err(ImportError::Field { path, message }) => format!("{path}: {message}"),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+on_both!(importing_the_same_file_twice_changes_nothing, |app| {
+    let before = snapshot(&app.store).await;
+    let later = Utc::now() + Duration::hours(1);
+    app.store.import(&fixture(later - Duration::hours(1)), later).await.unwrap();
+    assert_eq!(snapshot(&app.store).await, before);
+});
+
+on_both!(a_reimport_never_undoes_ponr_or_moves_a_status_back_and_records_contact_changes, |app| {
+    let mut file = fixture(Utc::now());
+    let order = file.orders.iter_mut().find(|o| o.id == "WO-1002").unwrap();
+    order.org_mapped_at = None;
+    let order = file.orders.iter_mut().find(|o| o.id == "WO-1001").unwrap();
+    order.lines[2].status = "awaiting".into(); // Sub-1001-3 is closed
+    order.lines[0].contact = "changed@globex.example".into();
+    app.store.import(&file, Utc::now()).await.unwrap();
+
+    let wo2 = app.store.order("WO-1002").await.unwrap().unwrap();
+    assert!(wo2.head.org_mapped_at.is_some(), "PONR is never undone");
+    let wo1 = app.store.order("WO-1001").await.unwrap().unwrap();
+    assert_eq!(wo1.line("Sub-1001-3").unwrap().status, "closed", "a status never moves back");
+    assert_eq!(wo1.line("Sub-1001-1").unwrap().contact, "changed@globex.example");
+    let history = app.store.line_transactions("Sub-1001-1").await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].actor, "import");
+    assert_eq!(history[0].old_value.as_deref(), Some("old@globex.example"));
+    assert_eq!(history[0].new_value.as_deref(), Some("changed@globex.example"));
+
+    // Forward moves are taken.
+    let mut file = fixture(Utc::now());
+    file.orders[0].lines[1].status = "complete".into();
+    app.store.import(&file, Utc::now()).await.unwrap();
+    let wo1 = app.store.order("WO-1001").await.unwrap().unwrap();
+    assert_eq!(wo1.line("Sub-1001-2").unwrap().status, "complete");
+});
+
+on_both!(a_bad_file_imports_nothing_and_names_the_field, |app| {
+    let before = snapshot(&app.store).await;
+
+    let mut file = fixture(Utc::now());
+    file.orders[2].lines[0].contact = "not an address".into();
+    assert_eq!(
+        field_error(app.store.import(&file, Utc::now()).await),
+        "orders[2].lines[0].contact: enter one address only, without a name"
+    );
+
+    let mut file = fixture(Utc::now());
+    file.orders[3].lines[0].subscription = "Sub-1001-1".into();
+    assert!(
+        field_error(app.store.import(&file, Utc::now()).await)
+            .starts_with("orders[3].lines[0].subscription: duplicate")
+    );
+
+    // A new company, new user and a change to a line come before the bad reference: none
+    // of them may be left behind.
+    let mut file = fixture(Utc::now());
+    file.companies
+        .push(serde_json::from_value(serde_json::json!({"id": "newco", "name": "New Co", "kind": "partner"})).unwrap());
+    file.orders[0].lines[0].contact = "halfway@globex.example".into();
+    file.orders[3].partner = "ghost".into();
+    assert_eq!(field_error(app.store.import(&file, Utc::now()).await), "orders[3].partner: no partner company ghost");
+
+    let mut file = fixture(Utc::now());
+    file.users[0].company = "ghost".into();
+    assert_eq!(field_error(app.store.import(&file, Utc::now()).await), "users[0].company: unknown company ghost");
+
+    let mut file = fixture(Utc::now());
+    file.orders[1].created_by = "nobody@acme.example".into();
+    assert!(field_error(app.store.import(&file, Utc::now()).await).starts_with("orders[1].created_by"));
+
+    let mut file = fixture(Utc::now());
+    file.orders[0].distributor = Some("acme".into());
+    assert!(field_error(app.store.import(&file, Utc::now()).await).starts_with("orders[0].distributor"));
+
+    // A subscription that belongs to another order already.
+    let mut file = ImportFile::default();
+    file.orders.push(fixture(Utc::now()).orders[2].clone());
+    file.orders[0].id = "WO-5555".into();
+    assert!(field_error(app.store.import(&file, Utc::now()).await).contains("belongs to order WO-1003"));
+
+    assert_eq!(snapshot(&app.store).await, before);
+    let users = app.login("editor@acme.example").await;
+    assert_eq!(users.get("/orders/WO-5555").await.status(), 404);
+});
+
+#[test]
+fn malformed_json_names_the_path() {
+    let err = ImportFile::parse(r#"{"orders": [{"id": "WO-1", "partner": "a", "created_by": "x@y.example", "customer": "C", "lines": [{"subscription": "S", "offer": "A-Flex", "rsd": "2026-13-01", "contact": "a@b.example", "status": "awaiting"}]}]}"#).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("orders[0].lines[0].rsd:"), "{text}");
+    let err = ImportFile::parse(r#"{"companies": [{"id": "a", "name": "A", "kind": "partner", "colour": "red"}]}"#)
+        .unwrap_err();
+    assert!(err.to_string().starts_with("companies[0]"), "{err}");
+    assert!(ImportFile::parse("not json").is_err());
+}
+
+on_both!(edits_lock_out_ponr_and_are_set_based, |app| {
+    let store = &app.store;
+    let editor = store.user_credentials("editor@acme.example").await.unwrap().unwrap().0;
+    let order = store.order("WO-1001").await.unwrap().unwrap();
+    let grant = editor.actor().edit_grant(&order.parties()).unwrap();
+    let email = ContactEmail::parse("set@globex.example").unwrap();
+    let edit = |sub: &'static str, all: bool, scope: EditScope| ContactEdit {
+        grant: &grant,
+        actor_name: "Eddie Editor",
+        subscription_id: sub,
+        new_contact: &email,
+        apply_to_all: all,
+        expected_version: None,
+        scope,
+        at: Utc::now(),
+    };
+    // A subscription of another order is not reachable through this grant.
+    assert_eq!(
+        store.edit_contact(edit("Sub-1003-1", false, EditScope::OrderPage)).await.unwrap(),
+        EditOutcome::NotFound
+    );
+    assert_eq!(
+        store.edit_contact(edit("Sub-1001-3", false, EditScope::OrderPage)).await.unwrap(),
+        EditOutcome::Refused(Refusal::ClosedOnOrderPage)
+    );
+    // From the subscriptions page, apply to all includes the closed-but-pending line.
+    let outcome = store.edit_contact(edit("Sub-1001-1", true, EditScope::SubscriptionsPage)).await.unwrap();
+    assert_eq!(outcome, EditOutcome::Changed(vec!["Sub-1001-1".into(), "Sub-1001-2".into(), "Sub-1001-3".into()]));
+    assert_eq!(store.onboard("WO-1001", Utc::now()).await.unwrap(), OnboardOutcome::Onboarded);
+    assert_eq!(store.onboard("WO-1001", Utc::now()).await.unwrap(), OnboardOutcome::AlreadyOnboarded);
+    assert_eq!(store.onboard("WO-0000", Utc::now()).await.unwrap(), OnboardOutcome::NotFound);
+    assert_eq!(
+        store.edit_contact(edit("Sub-1001-1", false, EditScope::OrderPage)).await.unwrap(),
+        EditOutcome::Refused(Refusal::Ponr)
+    );
+    // The grant is the only way in: a user of another company gets none.
+    let stranger = Actor { user_id: 999, company_id: "other".into(), can_edit: true, operator: false };
+    assert!(stranger.edit_grant(&order.parties()).is_none());
+});
+
+on_both!(concurrent_edits_and_onboarding_never_commit_an_edit_after_ponr, |app| {
+    let store = app.store.clone();
+    let editor = store.user_credentials("editor@acme.example").await.unwrap().unwrap().0;
+    let order = store.order("WO-1001").await.unwrap().unwrap();
+    let grant = editor.actor().edit_grant(&order.parties()).unwrap();
+    let mut edits = Vec::new();
+    for i in 0..20 {
+        let edit_store = store.clone();
+        let grant = grant.clone();
+        edits.push(tokio::spawn(async move {
+            let store = edit_store;
+            let email = ContactEmail::parse(&format!("race{i}@globex.example")).unwrap();
+            let outcome = store
+                .edit_contact(ContactEdit {
+                    grant: &grant,
+                    actor_name: "Eddie Editor",
+                    subscription_id: "Sub-1001-1",
+                    new_contact: &email,
+                    apply_to_all: true,
+                    expected_version: None,
+                    scope: EditScope::OrderPage,
+                    at: Utc::now(),
+                })
+                .await
+                .unwrap();
+            (email.into_string(), outcome)
+        }));
+        if i == 10 {
+            let onboard_store = store.clone();
+            edits.push(tokio::spawn(async move {
+                onboard_store.onboard("WO-1001", Utc::now()).await.unwrap();
+                ("onboard".to_string(), EditOutcome::NotFound)
+            }));
+        }
+    }
+    let mut refused = 0;
+    for handle in edits {
+        let (email, outcome) = handle.await.unwrap();
+        match outcome {
+            EditOutcome::Changed(_) => assert!(email.starts_with("race")),
+            EditOutcome::Refused(Refusal::Ponr) => refused += 1,
+            _ => {}
+        }
+    }
+    assert!(refused > 0, "edits after onboarding were refused");
+    let order = store.order("WO-1001").await.unwrap().unwrap();
+    let mapped = order.head.org_mapped_at.unwrap();
+    // Every committed change was recorded before the onboarding: no update transaction
+    // carries a time after the PONR time it raced with.
+    for tx in store.line_transactions("Sub-1001-1").await.unwrap() {
+        assert!(tx.created_at <= mapped + Duration::seconds(1));
+    }
+    // Both lines carry the same address: each apply-to-all was all or nothing.
+    assert_eq!(order.line("Sub-1001-1").unwrap().contact, order.line("Sub-1001-2").unwrap().contact);
+});
+
+on_both!(sessions_are_stored_hashed_and_expire, |app| {
+    let sessions = SqlSessionStore::new(app.store.clone());
+    let mut state = std::collections::HashMap::new();
+    state.insert("user_id".to_string(), "7".to_string());
+    let key = sessions.save(state.clone(), &CookieDuration::hours(1)).await.unwrap();
+    assert_eq!(sessions.load(&key).await.unwrap(), Some(state.clone()));
+    state.insert("csrf".into(), "\"t\"".into());
+    let key = sessions.update(key, state.clone(), &CookieDuration::hours(1)).await.unwrap();
+    assert_eq!(sessions.load(&key).await.unwrap(), Some(state.clone()));
+    sessions.delete(&key).await.unwrap();
+    assert_eq!(sessions.load(&key).await.unwrap(), None);
+    let expired = sessions.save(state.clone(), &CookieDuration::seconds(-1)).await.unwrap();
+    assert_eq!(sessions.load(&expired).await.unwrap(), None);
+    let unknown = SessionKey::try_from("no-such-key".to_string()).unwrap();
+    assert_eq!(sessions.load(&unknown).await.unwrap(), None);
+});
