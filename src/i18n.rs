@@ -97,7 +97,7 @@ mod tests {
     fn formats_messages_with_arguments() {
         let tr = Tr::new("en");
         assert_eq!(tr.t("status-awaiting"), "Awaiting Provisioning Details");
-        assert!(tr.ta("refusal-permission", &[("name", "Ana"), ("email", "ana@x.example")]).contains("Ana"));
+        assert!(tr.ta("refusal-permission", [("name", "Ana"), ("email", "ana@x.example")]).contains("Ana"));
         assert_eq!(Tr::new("xx").lang(), "en");
         assert!(tr.tcount("edit-saved", ("count", 1), &[("email", "a@b.example")]).ends_with("on 1 line."));
         assert!(tr.tcount("edit-saved", ("count", 3), &[("email", "a@b.example")]).ends_with("on 3 lines."));

@@ -23,6 +23,8 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var body = document.getElementById("dialog-body");
     if (!body || event.detail.target !== body) { return; }
+    // Only a dialog with something in it is opened (a swap may follow the one that closed it).
+    if (!body.firstElementChild) { return; }
     var done = body.querySelector("[data-close-dialog]");
     if (done) {
       closeDialog(done.getAttribute("data-focus"));

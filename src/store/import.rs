@@ -167,10 +167,10 @@ impl ImportFile {
                 return Err(field(format!("users[{i}].email"), format!("duplicate user {}", u.email)));
             }
             check_text(format!("users[{i}].name"), &u.name)?;
-            if let Some(p) = &u.password {
-                if p.chars().count() < 8 || p.len() > 1024 {
-                    return Err(field(format!("users[{i}].password"), "expected 8 to 1024 characters"));
-                }
+            if let Some(p) = &u.password
+                && (p.chars().count() < 8 || p.len() > 1024)
+            {
+                return Err(field(format!("users[{i}].password"), "expected 8 to 1024 characters"));
             }
         }
         let mut order_ids = HashSet::new();
@@ -204,6 +204,9 @@ impl ImportFile {
         Ok(())
     }
 }
+
+/// A line as the database has it: order, contact, status, offer, RSD, first email.
+type ExistingLine = (String, String, String, String, NaiveDate, Option<DateTime<Utc>>);
 
 /// What one import did, for the command's summary line.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -296,10 +299,10 @@ impl Store {
                 if company_kind!(tx, kinds, &o.partner).as_deref() != Some("partner") {
                     return Err(field(format!("orders[{i}].partner"), format!("no partner company {}", o.partner)));
                 }
-                if let Some(d) = &o.distributor {
-                    if company_kind!(tx, kinds, d).as_deref() != Some("distributor") {
-                        return Err(field(format!("orders[{i}].distributor"), format!("no distributor company {d}")));
-                    }
+                if let Some(d) = &o.distributor
+                    && company_kind!(tx, kinds, d).as_deref() != Some("distributor")
+                {
+                    return Err(field(format!("orders[{i}].distributor"), format!("no distributor company {d}")));
                 }
                 let creator_email = o.created_by.trim().to_lowercase();
                 let creator = match user_ids.get(&creator_email) {
@@ -343,14 +346,13 @@ impl Store {
                     let contact =
                         ContactEmail::parse(&l.contact).map_err(|e| field(format!("{path}.contact"), e.plain()))?;
                     let status = LineStatus::parse(&l.status).expect("checked above");
-                    let existing: Option<(String, String, String, String, NaiveDate, Option<DateTime<Utc>>)> =
-                        sqlx::query_as(
-                            "SELECT order_id, contact, status, offer, rsd, email_sent_at FROM lines
+                    let existing: Option<ExistingLine> = sqlx::query_as(
+                        "SELECT order_id, contact, status, offer, rsd, email_sent_at FROM lines
                              WHERE subscription_id = $1",
-                        )
-                        .bind(&l.subscription)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    )
+                    .bind(&l.subscription)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                     match existing {
                         None => {
                             sqlx::query(

@@ -13,7 +13,8 @@ struct Asset {
     body: &'static [u8],
 }
 
-const FILES: [(&str, &str, &[u8]); 3] = [
+const FILES: [(&str, &str, &[u8]); 4] = [
+    ("favicon.svg", "image/svg+xml", include_bytes!("../../static/favicon.svg")),
     ("app.css", "text/css; charset=utf-8", include_bytes!("../../static/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/vendor/htmx/htmx.min.js")),

@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{Duration, Utc};
@@ -75,16 +75,16 @@ async fn sign_in(ctx: &Ctx, form: &LoginForm) -> Result<HttpResponse, AppError> 
     let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let email = form.email.trim().to_lowercase();
 
-    if let Some((failures, last)) = store.recent_login_failures(&email, since).await? {
-        if failures >= MAX_FAILURES {
-            let retry = (last + Duration::minutes(FAILURE_WINDOW_MINUTES) - now).num_seconds().max(1);
-            let message = ctx.tr.tn("login-throttled", "minutes", (retry + 59) / 60);
-            let mut response = html(StatusCode::TOO_MANY_REQUESTS, &page(ctx, &form.email, &form.next, Some(message)));
-            response
-                .headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(retry));
-            return Ok(response);
-        }
+    if let Some((failures, last)) = store.recent_login_failures(&email, since).await?
+        && failures >= MAX_FAILURES
+    {
+        let retry = (last + Duration::minutes(FAILURE_WINDOW_MINUTES) - now).num_seconds().max(1);
+        let message = ctx.tr.tn("login-throttled", "minutes", (retry + 59) / 60);
+        let mut response = html(StatusCode::TOO_MANY_REQUESTS, &page(ctx, &form.email, &form.next, Some(message)));
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(retry));
+        return Ok(response);
     }
 
     let found = store.user_credentials(&email).await?;
@@ -136,7 +136,7 @@ pub struct LanguageForm {
     csrf_token: Option<String>,
 }
 
-pub async fn set_language(signed_in: SignedIn, req: HttpRequest, form: web::Form<LanguageForm>) -> HttpResponse {
+pub async fn set_language(signed_in: SignedIn, form: web::Form<LanguageForm>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     if !ctx.csrf_ok(form.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
@@ -149,13 +149,6 @@ pub async fn set_language(signed_in: SignedIn, req: HttpRequest, form: web::Form
     if let Err(e) = ctx.state.store.set_user_language(user.id, &form.lang).await {
         return AppError::from(e).respond(&ctx);
     }
-    let back = req
-        .headers()
-        .get("Referer")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .filter(|p| safe_next(p).is_some())
-        .unwrap_or_else(|| "/orders".to_string());
+    let back = ctx.came_from.clone().unwrap_or_else(|| "/orders".to_string());
     HttpResponse::SeeOther().insert_header(("Location", back)).finish()
 }

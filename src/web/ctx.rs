@@ -30,7 +30,20 @@ pub struct Ctx {
     pub csrf: String,
     /// The path and query of this request, for `next` after sign-in.
     pub here: String,
+    /// The local page the request came from (Referer), if any.
+    pub came_from: Option<String>,
     header_csrf: Option<String>,
+}
+
+/// The path and query of an absolute URL from a header, if it is a safe local path.
+fn local_path_of(url: &str) -> Option<String> {
+    let rest = &url[url.find("://")? + 3..];
+    let path = &rest[rest.find('/')?..];
+    safe_next(path).map(str::to_string)
+}
+
+fn header_path(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).and_then(local_path_of)
 }
 
 pub fn random_token() -> String {
@@ -82,7 +95,8 @@ impl Ctx {
         let here = req.uri().path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
         let htmx = req.headers().get("HX-Request").is_some_and(|v| v == "true");
         let header_csrf = req.headers().get("X-CSRF-Token").and_then(|v| v.to_str().ok()).map(str::to_string);
-        Ok(Self { state, session, user, tr: Tr::new(&lang), htmx, csrf, here, header_csrf })
+        let came_from = header_path(&req, "Referer");
+        Ok(Self { state, session, user, tr: Tr::new(&lang), htmx, csrf, here, came_from, header_csrf })
     }
 
     /// The page frame: header, language switcher, flash message.
@@ -154,13 +168,7 @@ impl FromRequest for SignedIn {
             }
             let response = if ctx.htmx {
                 // Come back to the page the fragment was asked from, not to the fragment.
-                let page = req
-                    .headers()
-                    .get("HX-Current-URL")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|u| u.find("://").map(|i| &u[i + 3..]))
-                    .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-                    .unwrap_or_else(|| "/orders".to_string());
+                let page = header_path(&req, "HX-Current-URL").unwrap_or_else(|| "/orders".to_string());
                 HttpResponse::Unauthorized().insert_header(("HX-Redirect", login_url(&page))).finish()
             } else {
                 HttpResponse::SeeOther().insert_header(("Location", login_url(&ctx.here))).finish()

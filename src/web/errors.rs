@@ -77,7 +77,12 @@ impl AppError {
     }
 }
 
-/// Where "reload the form" leads: the GET of the same path (the form page).
+/// Where "reload the form" leads: the page the form was on; else the GET of the same path
+/// (every form route but logout has one), else the orders.
 fn reload_target(ctx: &Ctx) -> String {
-    ctx.here.clone()
+    match &ctx.came_from {
+        Some(page) => page.clone(),
+        None if ctx.here.starts_with("/logout") || ctx.here.starts_with("/settings") => "/orders".to_string(),
+        None => ctx.here.clone(),
+    }
 }

@@ -82,7 +82,7 @@ fn line_row(ctx: &Ctx, order: &OrderDetail, line: &LineRecord, may_edit: bool) -
         (Some(Refusal::Complete), _) => Some(tr.t("edit-blocked-complete")),
         (_, false) => Some(tr.ta(
             "edit-blocked-permission",
-            &[("name", order.head.creator_name.as_str()), ("email", order.head.creator_email.as_str())],
+            [("name", order.head.creator_name.as_str()), ("email", order.head.creator_email.as_str())],
         )),
         _ => None,
     };
@@ -112,10 +112,8 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse 
     let rows = order.lines.iter().map(|l| line_row(&ctx, &order, l, may_edit)).collect();
     let head = &order.head;
     let permission_note = (!may_edit).then(|| {
-        ctx.tr.ta(
-            "order-permission-note",
-            &[("name", head.creator_name.as_str()), ("email", head.creator_email.as_str())],
-        )
+        ctx.tr
+            .ta("order-permission-note", [("name", head.creator_name.as_str()), ("email", head.creator_email.as_str())])
     });
     let page = OrderPage {
         layout: ctx.layout(),
@@ -152,7 +150,7 @@ fn refusal_view(ctx: &Ctx, order: &OrderDetail, refused: &Refusal, subscription_
         Refusal::Complete => (tr.t("refusal-complete-title"), tr.t("refusal-complete"), None),
         Refusal::Stale { changed_by, current } => (
             tr.t("refusal-stale-title"),
-            tr.ta("refusal-stale", &[("name", changed_by.as_str()), ("email", current.as_str())]),
+            tr.ta("refusal-stale", [("name", changed_by.as_str()), ("email", current.as_str())]),
             Some((tr.t("refusal-stale-link"), line_href(&order.head.id, subscription_id, "contact"))),
         ),
     };
@@ -165,7 +163,7 @@ fn permission_refusal(ctx: &Ctx, order: &OrderDetail) -> HttpResponse {
         title: tr.t("refusal-permission-title"),
         message: tr.ta(
             "refusal-permission",
-            &[("name", order.head.creator_name.as_str()), ("email", order.head.creator_email.as_str())],
+            [("name", order.head.creator_name.as_str()), ("email", order.head.creator_email.as_str())],
         ),
         link: None,
         back_href: format!("/orders/{}", order.head.id),
@@ -263,11 +261,11 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input:
         },
     };
     // The version the dialog showed, checked before the input (409 comes before 422).
-    if let Some(v) = expected_version {
-        if v != line.version {
-            let stale = Refusal::Stale { changed_by: line.updated_by.clone(), current: line.contact.clone() };
-            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, &order, &stale, &subscription_id));
-        }
+    if let Some(v) = expected_version
+        && v != line.version
+    {
+        let stale = Refusal::Stale { changed_by: line.updated_by.clone(), current: line.contact.clone() };
+        return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, &order, &stale, &subscription_id));
     }
     let new_contact = match ContactEmail::parse(&input.email) {
         Ok(email) => email,
@@ -307,7 +305,7 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input:
         Err(e) => return AppError::from(e).respond(&ctx),
     };
     let message = if changed.is_empty() {
-        ctx.tr.ta("edit-unchanged", &[("email", new_contact.as_str())])
+        ctx.tr.ta("edit-unchanged", [("email", new_contact.as_str())])
     } else {
         ctx.tr.tcount("edit-saved", ("count", changed.len() as i64), &[("email", new_contact.as_str())])
     };

@@ -1,5 +1,241 @@
-//! Browser tests in Debian's chromium through chromedriver (SQLite: the HTTP flows are
-//! covered on both databases by the other modules).
+//! Browser tests in Debian's chromium through chromedriver. They run on SQLite: the same
+//! HTTP flows run on both databases in the other modules. Outside CI they skip, with the
+//! reason printed, when chromium or chromedriver is not installed; under CI=true they fail.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+use thirtyfour::{ChromiumLikeCapabilities, LoggingPrefsLogLevel};
+
+use crate::helpers::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A chromedriver process with one headless chromium session, ended on drop.
+struct Browser {
+    driver: Option<WebDriver>,
+    process: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Browser {
+    async fn start() -> Option<Self> {
+        for tool in [CHROMIUM, CHROMEDRIVER] {
+            if !std::path::Path::new(tool).exists() {
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("CI=true but {tool} is missing: install chromium and chromium-driver");
+                }
+                skip_notice(&format!("browser tests: {tool} is not installed (apt-get install chromium chromium-driver)"));
+                return None;
+            }
+        }
+        let port = free_port();
+        let process = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while reqwest::get(format!("{url}/status")).await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not answer");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(CHROMIUM).unwrap();
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,900",
+        ] {
+            caps.add_arg(arg).unwrap();
+        }
+        caps.add_arg(&format!("--user-data-dir={}", profile.path().display())).unwrap();
+        caps.set_browser_log_level(LoggingPrefsLogLevel::All).unwrap();
+        let driver = WebDriver::new(&url, caps).await.expect("a chromium session");
+        Some(Self { driver: Some(driver), process, _profile: profile })
+    }
+
+    fn driver(&self) -> &WebDriver {
+        self.driver.as_ref().unwrap()
+    }
+
+    async fn sign_in(&self, app: &TestApp, email: &str, next: &str) {
+        let d = self.driver();
+        d.goto(format!("{}/login?next={next}", app.address)).await.unwrap();
+        d.find(By::Id("email")).await.unwrap().send_keys(email).await.unwrap();
+        d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+        self.wait_for(|| async { d.current_url().await.unwrap().path() == next }, "landing on next").await;
+    }
+
+    /// Polls `check` for up to ten seconds.
+    async fn wait_for<F, Fut>(&self, check: F, what: &str)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !check().await {
+            if Instant::now() > deadline {
+                let source = self.driver().source().await.unwrap_or_default();
+                let log = self.driver().browser_log().await.unwrap_or_default();
+                panic!("timed out waiting for {what}; console: {log:#?}\npage:\n{source}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn row_text(&self, subscription: &str) -> String {
+        let css = format!("tr[data-subscription='{subscription}']");
+        match self.driver().find(By::Css(&css)).await {
+            Ok(row) => row.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    async fn dialog_open(&self) -> bool {
+        let dialog = self.driver().find(By::Id("dialog")).await.unwrap();
+        dialog.attr("open").await.unwrap().is_some()
+    }
+
+    async fn script(&self, js: &str) -> serde_json::Value {
+        self.driver().execute(js, vec![]).await.unwrap().json().clone()
+    }
+
+    /// No script error and no CSP refusal was logged by the page.
+    async fn assert_clean_console(&self) {
+        let entries = self.driver().browser_log().await.unwrap();
+        let bad: Vec<String> = entries
+            .iter()
+            // The network's 4xx answers (a 422 in the dialog) are expected; script errors
+            // and CSP refusals are not.
+            .filter(|e| {
+                (e.level == "SEVERE" && e.source.as_deref() != Some("network"))
+                    || e.message.contains("Content Security Policy")
+                    || e.message.contains("Refused")
+            })
+            .map(|e| format!("{}: {}", e.level, e.message))
+            .collect();
+        assert!(bad.is_empty(), "console errors: {bad:#?}");
+    }
+
+    async fn quit(mut self) {
+        if let Some(driver) = self.driver.take() {
+            driver.quit().await.unwrap();
+        }
+    }
+}
+
+async fn spawn() -> Option<(TestApp, Browser)> {
+    let browser = Browser::start().await?;
+    let app = TestApp::spawn(Backend::Sqlite).await?;
+    Some((app, browser))
+}
 
 #[tokio::test]
-async fn placeholder_until_written() {}
+async fn edit_dialog_applies_to_all_lines_in_place() {
+    let Some((app, browser)) = spawn().await else { return };
+    browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
+    let d = browser.driver();
+    d.find(By::Id("edit-Sub-1001-1")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| browser.dialog_open(), "the dialog to open").await;
+    assert_eq!(browser.script("return document.activeElement.id").await, "contact-email");
+    let field = d.find(By::Id("contact-email")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("team@globex.example").await.unwrap();
+    d.find(By::Id("apply-to-all")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(
+            || async {
+                browser.row_text("Sub-1001-1").await.contains("team@globex.example")
+                    && browser.row_text("Sub-1001-2").await.contains("team@globex.example")
+            },
+            "both awaiting lines to show the new address",
+        )
+        .await;
+    browser.wait_for(|| async { !browser.dialog_open().await }, "the dialog to close after the save").await;
+    assert!(browser.row_text("Sub-1001-3").await.contains("old@globex.example"), "the closed line is untouched");
+    let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
+    assert!(flash.contains("on 2 lines"), "{flash}");
+    assert_eq!(
+        browser.script("return document.activeElement.id").await,
+        "edit-Sub-1001-1",
+        "focus returns to the line"
+    );
+    assert_eq!(
+        d.current_url().await.unwrap().path(),
+        "/orders/WO-1001",
+        "no page load: the rows were swapped in place"
+    );
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn invalid_address_is_shown_inside_the_dialog() {
+    let Some((app, browser)) = spawn().await else { return };
+    browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
+    let d = browser.driver();
+    d.find(By::Id("edit-Sub-1001-1")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| browser.dialog_open(), "the dialog to open").await;
+    let field = d.find(By::Id("contact-email")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("Ana <ana@globex.example>").await.unwrap();
+    d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(|| async { d.find(By::Css("#dialog .error-summary")).await.is_ok() }, "the error in the dialog")
+        .await;
+    assert!(browser.dialog_open().await);
+    let error = d.find(By::Css("#dialog .error-summary")).await.unwrap().text().await.unwrap();
+    assert!(error.contains("one email address only"), "{error}");
+    let field = d.find(By::Id("contact-email")).await.unwrap();
+    assert_eq!(field.value().await.unwrap().as_deref(), Some("Ana <ana@globex.example>"), "the typed value stays");
+    assert_eq!(field.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert!(browser.row_text("Sub-1001-1").await.contains("old@globex.example"));
+    // Escape closes the dialog; nothing changed.
+    d.find(By::Id("contact-email")).await.unwrap().send_keys(Key::Escape).await.unwrap();
+    browser.wait_for(|| async { !browser.dialog_open().await }, "the dialog to close").await;
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn case_1_1_sees_edit_disabled_with_the_creator_to_ask() {
+    let Some((app, browser)) = spawn().await else { return };
+    browser.sign_in(&app, "viewer@acme.example", "/orders/WO-1001").await;
+    let d = browser.driver();
+    let edit = d.find(By::Id("edit-Sub-1001-1")).await.unwrap();
+    assert!(!edit.is_enabled().await.unwrap());
+    let page = d.find(By::Id("main")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Cora Creator") && page.contains("creator@acme.example"));
+    // After PONR the admin console is named instead.
+    d.goto(format!("{}/orders/WO-1002", app.address)).await.unwrap();
+    let page = d.find(By::Id("main")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("admin console"));
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
