@@ -69,7 +69,7 @@ order-permission-note = You do not have permission to change the provisioning co
 status-awaiting = Awaiting Provisioning Details
 status-closed = Closed
 status-complete = Provisioning Complete
-closed-pending = Closed, provisioning still pending.
+closed-pending = Provisioning still pending.
 
 # Edit
 edit-line-label = Edit the provisioning contact of { $id }

@@ -38,7 +38,9 @@ impl Browser {
                 if std::env::var("CI").is_ok_and(|v| v == "true") {
                     panic!("CI=true but {tool} is missing: install chromium and chromium-driver");
                 }
-                skip_notice(&format!("browser tests: {tool} is not installed (apt-get install chromium chromium-driver)"));
+                skip_notice(&format!(
+                    "browser tests: {tool} is not installed (apt-get install chromium chromium-driver)"
+                ));
                 return None;
             }
         }
