@@ -121,3 +121,43 @@ kind-provisioning_email_resend = Provisioning Email Resend
 tx-status-in_progress = In Progress
 tx-status-success = Success
 tx-status-failed = Failed
+
+# The provisioning email
+email-subject = Provisioning information required for order { $order }
+email-greeting = Hello { $customer } team,
+email-intro = Your partner ordered these cloud subscriptions for you with order { $order }. To start using them, finish the set-up:
+email-action = Sign in and complete the set-up of your services here:
+email-allowlist = This email comes from { $sender }: ask your IT administrator to allow that address, so that messages from it do not land in spam or junk folders.
+email-spam = If you cannot find an earlier provisioning email, check your spam or junk folder.
+
+# Resend
+resend = Resend
+resend-line-label = Send the provisioning email of { $id } again
+resend-title = Send the provisioning email again
+resend-question = Send the provisioning email for { $id } again to { $email }?
+resend-yes = Yes, send it again
+resend-allowlist = The email comes from { $sender }. Ask the customer's IT administrator to allow that address so that it does not land in spam or junk.
+resend-spam = Ask the provisioning contact to check their spam or junk folder too.
+resend-sent = The provisioning email was sent again to { $email }. It comes from { $sender }; ask the contact to check their spam or junk folder if it does not arrive.
+resend-blocked-not-yet = The first email goes out on { $date }.
+refusal-not-yet-title = The first email has not gone out yet
+refusal-not-yet = The provisioning email goes out automatically on the requested start date, { $date } (from 00:00 UTC). You can send it again from then on.
+refusal-limit-title = Too many emails for this line
+refusal-limit = { $minutes ->
+    [one] This line or address had as many provisioning emails as allowed for now, so that no inbox is flooded. You can send the next one in a minute.
+   *[other] This line or address had as many provisioning emails as allowed for now, so that no inbox is flooded. You can send the next one in { $minutes } minutes.
+}
+email-state-queued = Provisioning email to { $email } queued.
+email-state-sent = Provisioning email to { $email } accepted by the mail server { $when }.
+email-state-failed = Provisioning email to { $email } failed: { $reason }
+email-state-not-yet = The provisioning email goes out on { $date }.
+edit-emailed = The provisioning email goes to { $email } now. The earlier address already received a set-up link: tell the customer if it should not be used.
+edit-on-rsd = The provisioning email goes to { $email } on the requested start date.
+tx-detail-on-rsd = Saved; the email goes out on the requested start date.
+tx-detail-accepted = Accepted by the mail server: { $reply }
+tx-detail-failed = { $reason }
+
+# Mailbox (demo)
+mailbox-title = Mailbox
+mailbox-intro = The demo writes provisioning emails to the file mailbox instead of sending them. Newest first.
+mailbox-empty = No messages yet.

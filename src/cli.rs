@@ -1,4 +1,4 @@
-//! The command line: serve | migrate | import | onboard.
+//! The command line: serve | migrate | import | onboard | tick.
 
 use std::path::PathBuf;
 
@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 use crate::demo;
+use crate::jobs;
+use crate::mail::{Dispatcher, Mailer};
 use crate::startup::Application;
 use crate::store::{ImportFile, OnboardOutcome, Store};
 
@@ -34,6 +36,8 @@ enum Command {
     Import { file: PathBuf },
     /// Record that an order was mapped to the customer organisation (PONR).
     Onboard { order_id: String },
+    /// Run every piece of due scheduled work once (RSD emails, email dispatch) and exit.
+    Tick,
 }
 
 /// Runs the command; the error is printed as one line by `main`.
@@ -42,7 +46,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { bind, .. } => bind.clone(),
         _ => None,
     };
-    let config = Config::from_env(|k| std::env::var(k).ok(), bind.as_deref())?;
+    let mut config = Config::from_env(|k| std::env::var(k).ok(), bind.as_deref())?;
+    config.demo = matches!(cli.command, Command::Serve { demo: true, .. });
     let store = Store::connect(&config.database_url)
         .await
         .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot open the database: {e}"))?;
@@ -74,6 +79,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             OnboardOutcome::NotFound => Err(anyhow::anyhow!("{order_id}: no such order")),
         },
+        Command::Tick => {
+            let queued = jobs::send_due_rsd_emails(&store).await?;
+            let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 4)?;
+            let dispatcher =
+                Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone());
+            let attempted = dispatcher.drain().await?;
+            let counts = store.email_counts().await?;
+            println!(
+                "queued {queued} requested-start-date emails; attempted {attempted} deliveries; \
+                 outbox: {} queued, {} sent, {} failed",
+                counts.queued, counts.sent, counts.failed
+            );
+            Ok(())
+        }
     };
     store.close().await;
     result

@@ -9,6 +9,140 @@ pub struct Config {
     pub bind: SocketAddr,
     pub admin_console_url: String,
     pub secure_cookies: bool,
+    pub mail: MailConfig,
+    /// `serve --demo`: the mailbox page is on.
+    pub demo: bool,
+}
+
+/// Where and how provisioning emails go.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// None: the file mailbox `./mail/`.
+    pub smtp: Option<SmtpUrl>,
+    pub from: String,
+    pub limit: SendLimit,
+    pub max_attempts: u32,
+    /// The first retry waits about this long; each next one twice as long, at most 10 min.
+    pub retry_base: std::time::Duration,
+    /// The file mailbox, when there is no SMTP_URL.
+    pub mailbox: std::path::PathBuf,
+}
+
+impl MailConfig {
+    pub fn file_mailbox() -> Self {
+        Self {
+            smtp: None,
+            from: "webex_comm@webex.com".to_string(),
+            limit: SendLimit { per_hour: 3, per_day: 10 },
+            max_attempts: 8,
+            retry_base: std::time::Duration::from_secs(10),
+            mailbox: std::path::PathBuf::from("mail"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// `smtp://`: no TLS, for a relay on the local network.
+    Plain,
+    /// `smtp+starttls://`
+    StartTls,
+    /// `smtps://`: TLS from the first byte.
+    Tls,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl {
+    pub security: SmtpSecurity,
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    // The password never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}://{}:{}", self.security, self.host, self.port)
+    }
+}
+
+impl SmtpUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let (scheme, rest) = url.split_once("://").ok_or("expected smtp://, smtp+starttls:// or smtps://")?;
+        let (security, default_port) = match scheme {
+            "smtp" => (SmtpSecurity::Plain, 25),
+            "smtp+starttls" => (SmtpSecurity::StartTls, 587),
+            "smtps" => (SmtpSecurity::Tls, 465),
+            _ => return Err("expected smtp://, smtp+starttls:// or smtps://".into()),
+        };
+        let rest = rest.trim_end_matches('/');
+        let (credentials, address) = match rest.rsplit_once('@') {
+            Some((c, a)) => (Some(c), a),
+            None => (None, rest),
+        };
+        let (user, password) = match credentials {
+            Some(c) => {
+                let (u, p) = c.split_once(':').unwrap_or((c, ""));
+                let decode = |s: &str| percent_decode(s).ok_or("credentials are not valid percent-encoding");
+                (Some(decode(u)?), Some(decode(p)?))
+            }
+            None => (None, None),
+        };
+        let (host, port) = match address.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| "the port is not a number")?),
+            None => (address, default_port),
+        };
+        if host.is_empty() || host.contains('/') {
+            return Err("expected a host name".into());
+        }
+        Ok(Self { security, host: host.to_string(), port, user, password })
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// How many provisioning emails one line (or one recipient) may trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendLimit {
+    pub per_hour: u32,
+    pub per_day: u32,
+}
+
+impl SendLimit {
+    /// `3/h,10/d`
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut per_hour = None;
+        let mut per_day = None;
+        for part in text.split(',') {
+            let (n, unit) = part.trim().split_once('/').ok_or("expected a form such as 3/h,10/d")?;
+            let n: u32 = n.trim().parse().map_err(|_| "expected a form such as 3/h,10/d")?;
+            match unit.trim() {
+                "h" => per_hour = Some(n),
+                "d" => per_day = Some(n),
+                _ => return Err("expected a form such as 3/h,10/d".into()),
+            }
+        }
+        match (per_hour, per_day) {
+            (Some(h), Some(d)) if h >= 1 && d >= h => Ok(Self { per_hour: h, per_day: d }),
+            _ => Err("expected a form such as 3/h,10/d, at least 1 an hour and no fewer a day".into()),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +190,27 @@ impl Config {
             }
         };
 
-        Ok(Self { database_url, bind, admin_console_url, secure_cookies })
+        let mut mail = MailConfig::file_mailbox();
+        if let Some(url) = var("SMTP_URL").filter(|u| !u.is_empty()) {
+            mail.smtp = Some(SmtpUrl::parse(&url).map_err(|p| bad("SMTP_URL", p))?);
+        }
+        if let Some(from) = var("PROVISIO_MAIL_FROM") {
+            mail.from = crate::domain::ContactEmail::parse(&from)
+                .map_err(|e| bad("PROVISIO_MAIL_FROM", e.plain()))?
+                .into_string();
+        }
+        if let Some(limit) = var("PROVISIO_RESEND_LIMIT") {
+            mail.limit = SendLimit::parse(&limit).map_err(|p| bad("PROVISIO_RESEND_LIMIT", p))?;
+        }
+        if let Some(n) = var("PROVISIO_MAIL_MAX_ATTEMPTS") {
+            mail.max_attempts = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| bad("PROVISIO_MAIL_MAX_ATTEMPTS", "expected a whole number from 1 to 100"))?;
+        }
+
+        Ok(Self { database_url, bind, admin_console_url, secure_cookies, mail, demo: false })
     }
 }
 
@@ -77,15 +231,41 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.admin_console_url, "https://admin.webex.com");
         assert!(!c.secure_cookies);
+        assert!(c.mail.smtp.is_none());
+        assert_eq!(c.mail.from, "webex_comm@webex.com");
+        assert_eq!(c.mail.limit, SendLimit { per_hour: 3, per_day: 10 });
+        assert_eq!(c.mail.max_attempts, 8);
+    }
+
+    #[test]
+    fn smtp_urls_of_the_contract() {
+        let u = SmtpUrl::parse("smtp://127.0.0.1:2525").unwrap();
+        assert_eq!((u.security, u.host.as_str(), u.port, u.user), (SmtpSecurity::Plain, "127.0.0.1", 2525, None));
+        let u = SmtpUrl::parse("smtp+starttls://me%40x.example:p%3Ass@relay.example:587").unwrap();
+        assert_eq!(u.security, SmtpSecurity::StartTls);
+        assert_eq!((u.user.as_deref(), u.password.as_deref()), (Some("me@x.example"), Some("p:ss")));
+        let u = SmtpUrl::parse("smtps://u:p@relay.example").unwrap();
+        assert_eq!((u.security, u.port), (SmtpSecurity::Tls, 465));
+        assert!(!format!("{u:?}").contains(":p@"), "no password in the debug form");
+        for bad in ["relay.example", "smtp://", "smtp://h:port", "imap://h"] {
+            assert!(SmtpUrl::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(SendLimit::parse("5/h,20/d").unwrap(), SendLimit { per_hour: 5, per_day: 20 });
+        assert!(SendLimit::parse("5/h").is_err());
+        assert!(SendLimit::parse("5/h,2/d").is_err());
     }
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 4] = [
+        let cases: [(&[(&str, &str)], &str); 8] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
             (&[("PROVISIO_ADMIN_CONSOLE_URL", "javascript:alert(1)")], "PROVISIO_ADMIN_CONSOLE_URL"),
+            (&[("SMTP_URL", "http://mail.example")], "SMTP_URL"),
+            (&[("PROVISIO_MAIL_FROM", "Webex <x@webex.com>")], "PROVISIO_MAIL_FROM"),
+            (&[("PROVISIO_RESEND_LIMIT", "3 per hour")], "PROVISIO_RESEND_LIMIT"),
+            (&[("PROVISIO_MAIL_MAX_ATTEMPTS", "0")], "PROVISIO_MAIL_MAX_ATTEMPTS"),
         ];
         for (pairs, setting) in cases {
             let err = Config::from_env(env(pairs), None).unwrap_err();

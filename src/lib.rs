@@ -5,6 +5,8 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod i18n;
+pub mod jobs;
+pub mod mail;
 pub mod startup;
 pub mod store;
 pub mod web;

@@ -11,8 +11,13 @@ use actix_web::{App, HttpServer, web};
 use rand::RngCore;
 
 use crate::config::Config;
+use crate::jobs;
+use crate::mail::{Dispatcher, Mailer};
 use crate::store::{SqlSessionStore, Store};
 use crate::web::{AppState, routes};
+
+/// How often the scheduler looks for lines whose requested start date has come.
+const SCHEDULER_SECONDS: u64 = 30;
 
 /// Idle time after which a session ends and the user signs in again.
 const SESSION_IDLE_HOURS: i64 = 8;
@@ -41,7 +46,13 @@ impl Application {
         let port = listener.local_addr()?.port();
         let key = session_key(&store).await?;
         let secure = config.secure_cookies;
-        let state = web::Data::new(AppState { store: store.clone(), config });
+        // The background work runs in the same process: the email dispatcher and the
+        // scheduler of the first emails on the requested start date.
+        let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 8)?;
+        Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone()).spawn();
+        jobs::spawn_scheduler(store.clone(), std::time::Duration::from_secs(SCHEDULER_SECONDS));
+        let demo = config.demo;
+        let state = web::Data::new(AppState { store: store.clone(), config, demo });
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(SqlSessionStore::new(store.clone()), key.clone())
                 .cookie_name("provisio_session".into())

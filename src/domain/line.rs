@@ -1,6 +1,6 @@
 //! Order lines: their status and what may still be done with them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LineStatus {
@@ -56,6 +56,8 @@ pub enum Refusal {
     Complete,
     /// The line changed since the dialog was shown.
     Stale { changed_by: String, current: String },
+    /// A resend before the first email: it goes out on the requested start date.
+    NotYetSent { rsd: NaiveDate },
 }
 
 /// What the order page may still do with a line, given the order's PONR.

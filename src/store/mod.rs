@@ -7,6 +7,7 @@
 //! against concrete sqlx types (no `Any` driver).
 
 mod import;
+pub mod outbox;
 mod records;
 mod sessions;
 
@@ -18,10 +19,13 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use import::{ImportError, ImportFile};
+pub use outbox::{ClaimedEmail, Delivery, EmailState, QueueCounts};
 pub use records::*;
 pub use sessions::SqlSessionStore;
 
+use crate::config::SendLimit;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
+use outbox::{enqueue, limit_wait};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -98,6 +102,9 @@ pub fn prefix_range(prefix: &str) -> (String, String) {
     (lo, hi)
 }
 
+/// status, contact, version, updated_by, email_sent_at of the line an edit targets.
+type EditedLine = (String, String, i64, String, Option<DateTime<Utc>>);
+
 /// Where an edit comes from decides which lines it may touch (CONTRACT.md, "Apply to all").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditScope {
@@ -136,13 +143,38 @@ pub struct ContactEdit<'a> {
     pub expected_version: Option<i64>,
     pub scope: EditScope,
     pub at: DateTime<Utc>,
+    /// The emails a line or recipient may trigger.
+    pub limit: SendLimit,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum EditOutcome {
     /// The subscription ids whose contact changed (empty: it already was that address).
+    /// Those whose first email already went out get the email again, at the new address.
     Changed(Vec<String>),
     Refused(Refusal),
+    /// Too many emails for this line or recipient: the next fits after this long.
+    Limited(chrono::Duration),
+    NotFound,
+}
+
+/// One request to send the provisioning email of a line again.
+#[derive(Debug)]
+pub struct Resend<'a> {
+    pub grant: &'a EditGrant,
+    pub actor_name: &'a str,
+    pub subscription_id: &'a str,
+    pub scope: EditScope,
+    pub at: DateTime<Utc>,
+    pub limit: SendLimit,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ResendOutcome {
+    /// Queued to this address.
+    Queued(String),
+    Refused(Refusal),
+    Limited(chrono::Duration),
     NotFound,
 }
 
@@ -407,8 +439,11 @@ impl Store {
             let Some(head) = head else { return Ok(None) };
             let lines: Vec<LineRecord> = sqlx::query_as(
                 "SELECT l.subscription_id, l.order_id, l.offer, l.rsd, l.contact, l.status, l.email_sent_at,
-                        l.version, l.updated_at, l.updated_by
-                 FROM lines l WHERE l.order_id = $1 ORDER BY l.position, l.subscription_id",
+                        l.version, l.updated_at, l.updated_by, l.last_email_at,
+                        e.status AS email_status, e.recipient AS email_recipient, e.sent_at AS email_accepted_at,
+                        e.last_error AS email_error
+                 FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+                 WHERE l.order_id = $1 ORDER BY l.position, l.subscription_id",
             )
             .bind(&head.id)
             .fetch_all(pool)
@@ -453,14 +488,15 @@ impl Store {
             if org_mapped_at.is_some() {
                 return Ok(EditOutcome::Refused(Refusal::Ponr));
             }
-            let line: Option<(String, String, i64, String)> = sqlx::query_as(
-                "SELECT status, contact, version, updated_by FROM lines WHERE subscription_id = $1 AND order_id = $2",
+            let line: Option<EditedLine> = sqlx::query_as(
+                "SELECT status, contact, version, updated_by, email_sent_at FROM lines
+                 WHERE subscription_id = $1 AND order_id = $2",
             )
             .bind(edit.subscription_id)
             .bind(edit.grant.order_id())
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((status, contact, version, updated_by)) = line else {
+            let Some((status, contact, version, updated_by, email_sent_at)) = line else {
                 return Ok(EditOutcome::NotFound);
             };
             let status = LineStatus::parse(&status).unwrap_or(LineStatus::Complete);
@@ -470,12 +506,22 @@ impl Store {
             if edit.expected_version.is_some_and(|v| v != version) {
                 return Ok(EditOutcome::Refused(Refusal::Stale { changed_by: updated_by, current: contact }));
             }
-            // Set-based: two statements whatever the number of lines.
+            // The new contact gets the email at once if the first one already went out.
+            if email_sent_at.is_some()
+                && contact != edit.new_contact.as_str()
+                && let Some(wait) =
+                    limit_wait!(tx, edit.subscription_id, edit.new_contact.as_str(), edit.limit, edit.at)
+            {
+                return Ok(EditOutcome::Limited(wait));
+            }
+            // Set-based: a fixed number of statements whatever the number of lines. A line
+            // still waiting for its RSD needs no email now: its change succeeds when saved.
             sqlx::query(
                 "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
                                            actor, status, detail, created_at, updated_at)
-                 SELECT 'provisioning_email_update', subscription_id, order_id, contact, $1, $2, $3, 'success',
-                        NULL, $4, $4
+                 SELECT 'provisioning_email_update', subscription_id, order_id, contact, $1, $2, $3,
+                        CASE WHEN email_sent_at IS NULL THEN 'success' ELSE 'in_progress' END,
+                        CASE WHEN email_sent_at IS NULL THEN 'on-rsd' END, $4, $4
                  FROM lines
                  WHERE order_id = $5 AND (subscription_id = $6 OR $7) AND status IN ($8, $9) AND contact <> $1
                  ORDER BY position, subscription_id",
@@ -506,8 +552,106 @@ impl Store {
             .bind(status_b)
             .fetch_all(&mut *tx)
             .await?;
+            let awaiting_email: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM transactions
+                 WHERE order_id = $1 AND created_at = $2 AND status = 'in_progress' AND outbox_id IS NULL
+                   AND kind = 'provisioning_email_update'",
+            )
+            .bind(edit.grant.order_id())
+            .bind(edit.at)
+            .fetch_one(&mut *tx)
+            .await?;
+            if awaiting_email > 0 {
+                // One email to the new contact listing every line it is now for.
+                let id = enqueue!(
+                    tx,
+                    edit.grant.order_id(),
+                    edit.new_contact.as_str(),
+                    "edit",
+                    edit.at,
+                    "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                     SELECT $1, subscription_id FROM transactions
+                     WHERE order_id = $2 AND created_at = $3 AND status = 'in_progress' AND outbox_id IS NULL
+                       AND kind = 'provisioning_email_update'",
+                    edit.grant.order_id(),
+                    edit.at
+                );
+                sqlx::query(
+                    "UPDATE transactions SET outbox_id = $1
+                     WHERE order_id = $2 AND created_at = $3 AND status = 'in_progress' AND outbox_id IS NULL
+                       AND kind = 'provisioning_email_update'",
+                )
+                .bind(id)
+                .bind(edit.grant.order_id())
+                .bind(edit.at)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
             Ok(EditOutcome::Changed(changed))
+        })
+    }
+
+    /// Sends the provisioning email of a line again (SPEC.md rule 5): only once the first
+    /// email went out, never past PONR, within the limits; the resend transaction and the
+    /// queued message are written together.
+    pub async fn resend(&self, resend: Resend<'_>) -> sqlx::Result<ResendOutcome> {
+        write_tx!(self, |tx, pg| {
+            let mapped: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
+                pg,
+                "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE",
+                "SELECT org_mapped_at FROM orders WHERE id = $1",
+            ))
+            .bind(resend.grant.order_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((org_mapped_at,)) = mapped else { return Ok(ResendOutcome::NotFound) };
+            if org_mapped_at.is_some() {
+                return Ok(ResendOutcome::Refused(Refusal::Ponr));
+            }
+            let line: Option<(String, String, Option<DateTime<Utc>>, chrono::NaiveDate)> = sqlx::query_as(
+                "SELECT status, contact, email_sent_at, rsd FROM lines WHERE subscription_id = $1 AND order_id = $2",
+            )
+            .bind(resend.subscription_id)
+            .bind(resend.grant.order_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((status, contact, email_sent_at, rsd)) = line else { return Ok(ResendOutcome::NotFound) };
+            let status = LineStatus::parse(&status).unwrap_or(LineStatus::Complete);
+            if let Some(refusal) = resend.scope.refusal(status) {
+                return Ok(ResendOutcome::Refused(refusal));
+            }
+            if email_sent_at.is_none() {
+                return Ok(ResendOutcome::Refused(Refusal::NotYetSent { rsd }));
+            }
+            if let Some(wait) = limit_wait!(tx, resend.subscription_id, contact.as_str(), resend.limit, resend.at) {
+                return Ok(ResendOutcome::Limited(wait));
+            }
+            let id = enqueue!(
+                tx,
+                resend.grant.order_id(),
+                contact.as_str(),
+                "resend",
+                resend.at,
+                "INSERT INTO outbox_lines (outbox_id, subscription_id) VALUES ($1, $2)",
+                resend.subscription_id
+            );
+            sqlx::query(
+                "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
+                                           actor, status, detail, created_at, updated_at, outbox_id)
+                 VALUES ('provisioning_email_resend', $1, $2, $3, $3, $4, $5, 'in_progress', NULL, $6, $6, $7)",
+            )
+            .bind(resend.subscription_id)
+            .bind(resend.grant.order_id())
+            .bind(&contact)
+            .bind(resend.grant.user_id())
+            .bind(resend.actor_name)
+            .bind(resend.at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(ResendOutcome::Queued(contact))
         })
     }
 

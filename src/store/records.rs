@@ -76,6 +76,13 @@ pub struct LineRecord {
     pub version: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+    /// When the mail server last accepted a provisioning email for this line.
+    pub last_email_at: Option<DateTime<Utc>>,
+    /// The line's last provisioning email: queued, sent or failed, to whom, and why not.
+    pub email_status: Option<String>,
+    pub email_recipient: Option<String>,
+    pub email_accepted_at: Option<DateTime<Utc>>,
+    pub email_error: Option<String>,
 }
 
 impl LineRecord {

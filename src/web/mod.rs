@@ -2,7 +2,7 @@
 
 pub mod assets;
 mod auth;
-mod ctx;
+pub mod ctx;
 mod errors;
 mod orders;
 mod views;
@@ -19,6 +19,8 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub config: Config,
+    /// `serve --demo`: the mailbox page is on (with the file mailbox only).
+    pub demo: bool,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -36,7 +38,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/orders/{order_id}", web::get().to(orders::show))
         .route("/orders/{order_id}/lines/{subscription_id}/contact", web::get().to(orders::edit_dialog))
         .route("/orders/{order_id}/lines/{subscription_id}/contact", web::post().to(orders::edit))
-        .route("/orders/{order_id}/lines/{subscription_id}/history", web::get().to(orders::history));
+        .route("/orders/{order_id}/lines/{subscription_id}/resend", web::get().to(orders::resend_dialog))
+        .route("/orders/{order_id}/lines/{subscription_id}/resend", web::post().to(orders::resend))
+        .route("/orders/{order_id}/lines/{subscription_id}/history", web::get().to(orders::history))
+        .route("/mailbox", web::get().to(mailbox));
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -47,4 +52,35 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable")
         }
     }
+}
+
+/// The demo's file mailbox: the messages "sent", newest first (only with `--demo` and
+/// without SMTP_URL; otherwise there is no such page).
+async fn mailbox(signed_in: SignedIn) -> HttpResponse {
+    let ctx = signed_in.ctx;
+    let config = &ctx.state.config;
+    if !ctx.state.demo || config.mail.smtp.is_some() {
+        return AppError::NotFound.respond(&ctx);
+    }
+    let mut files: Vec<(std::time::SystemTime, String, std::path::PathBuf)> = std::fs::read_dir(&config.mail.mailbox)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .map(|e| {
+                    let modified = e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+                    (modified, e.file_name().to_string_lossy().to_string(), e.path())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
+    let messages = files
+        .into_iter()
+        .take(100)
+        .map(|(_, name, path)| (name, std::fs::read_to_string(path).unwrap_or_default()))
+        .collect();
+    errors::html(
+        actix_web::http::StatusCode::OK,
+        &views::MailboxPage { layout: ctx.layout(), t: ctx.tr.clone(), messages },
+    )
 }

@@ -9,10 +9,10 @@ use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::views::{
     EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, OrderPage, OrderRow, OrdersPage,
-    Refusal as RefusalView, when,
+    Refusal as RefusalView, ResendDialog, ResendForm, ResendPage, when, when_opt,
 };
 use crate::domain::{ContactEmail, EditGrant, Refusal, order_page_refusal};
-use crate::store::{ContactEdit, EditOutcome, EditScope, LineRecord, OrderDetail, User};
+use crate::store::{ContactEdit, EditOutcome, EditScope, LineRecord, OrderDetail, Resend, ResendOutcome, User};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -86,19 +86,48 @@ fn line_row(ctx: &Ctx, order: &OrderDetail, line: &LineRecord, may_edit: bool) -
         )),
         _ => None,
     };
+    let can_edit = blocked.is_none();
+    let rsd = line.rsd.format("%Y-%m-%d").to_string();
     LineRow {
         subscription_id: line.subscription_id.clone(),
         offer: line.offer.clone(),
-        rsd: line.rsd.format("%Y-%m-%d").to_string(),
+        rsd: rsd.clone(),
         status: line.status().as_str(),
         status_label: tr.t(line.status().message_key()),
         contact: line.contact.clone(),
         edit_href: line_href(&order.head.id, &line.subscription_id, "contact"),
         history_href: line_href(&order.head.id, &line.subscription_id, "history"),
-        can_edit: blocked.is_none(),
+        can_edit,
         blocked,
         subscriptions_href: (state == Some(Refusal::ClosedOnOrderPage))
             .then(|| subscriptions_href(&line.subscription_id)),
+        resend_href: line_href(&order.head.id, &line.subscription_id, "resend"),
+        can_resend: can_edit && line.email_sent_at.is_some(),
+        resend_blocked: (can_edit && line.email_sent_at.is_none())
+            .then(|| tr.ta("resend-blocked-not-yet", [("date", rsd.as_str())])),
+        email_note: email_note(tr, line),
+        email_failed: line.email_status.as_deref() == Some("failed"),
+    }
+}
+
+/// What the line's last provisioning email came to. We cannot see the inbox, so an
+/// accepted message says exactly that, never "delivered".
+fn email_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
+    let recipient = line.email_recipient.as_deref().unwrap_or(&line.contact);
+    match line.email_status.as_deref() {
+        Some("queued") => Some(tr.ta("email-state-queued", [("email", recipient)])),
+        Some("sent") => {
+            let at = when_opt(&line.email_accepted_at);
+            Some(tr.ta("email-state-sent", [("email", recipient), ("when", at.as_str())]))
+        }
+        Some("failed") => {
+            let reason = line.email_error.as_deref().unwrap_or("");
+            Some(tr.ta("email-state-failed", [("email", recipient), ("reason", reason)]))
+        }
+        _ if line.email_sent_at.is_none() && line.status() == crate::domain::LineStatus::Awaiting => {
+            Some(tr.ta("email-state-not-yet", [("date", line.rsd.format("%Y-%m-%d").to_string().as_str())]))
+        }
+        _ => None,
     }
 }
 
@@ -148,6 +177,10 @@ fn refusal_view(ctx: &Ctx, order: &OrderDetail, refused: &Refusal, subscription_
             Some((tr.t("click-here"), subscriptions_href(subscription_id))),
         ),
         Refusal::Complete => (tr.t("refusal-complete-title"), tr.t("refusal-complete"), None),
+        Refusal::NotYetSent { rsd } => {
+            let date = rsd.format("%Y-%m-%d").to_string();
+            (tr.t("refusal-not-yet-title"), tr.ta("refusal-not-yet", [("date", date.as_str())]), None)
+        }
         Refusal::Stale { changed_by, current } => (
             tr.t("refusal-stale-title"),
             tr.ta("refusal-stale", [("name", changed_by.as_str()), ("email", current.as_str())]),
@@ -292,6 +325,7 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input:
             expected_version,
             scope: EditScope::OrderPage,
             at: Utc::now(),
+            limit: ctx.state.config.mail.limit,
         })
         .await;
     let changed = match outcome {
@@ -301,31 +335,21 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input:
             // concurrent edit): the write refused, nothing changed.
             return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, &order, &refused, &subscription_id));
         }
+        Ok(EditOutcome::Limited(wait)) => return limited(&ctx, &order, wait),
         Ok(EditOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
         Err(e) => return AppError::from(e).respond(&ctx),
     };
-    let message = if changed.is_empty() {
+    let mut message = if changed.is_empty() {
         ctx.tr.ta("edit-unchanged", [("email", new_contact.as_str())])
     } else {
         ctx.tr.tcount("edit-saved", ("count", changed.len() as i64), &[("email", new_contact.as_str())])
     };
-    if !ctx.htmx {
-        ctx.flash(message);
-        return HttpResponse::SeeOther().insert_header(("Location", format!("/orders/{}", order.head.id))).finish();
+    if !changed.is_empty() {
+        let emailed = order.lines.iter().any(|l| changed.contains(&l.subscription_id) && l.email_sent_at.is_some());
+        let key = if emailed { "edit-emailed" } else { "edit-on-rsd" };
+        message = format!("{message} {}", ctx.tr.ta(key, [("email", new_contact.as_str())]));
     }
-    let order = match ctx.state.store.order(&order.head.id).await {
-        Ok(Some(order)) => order,
-        Ok(None) => return AppError::NotFound.respond(&ctx),
-        Err(e) => return AppError::from(e).respond(&ctx),
-    };
-    let rows = order
-        .lines
-        .iter()
-        .filter(|l| changed.contains(&l.subscription_id))
-        .map(|l| line_row(&ctx, &order, l, true))
-        .collect();
-    let focus = format!("edit-{subscription_id}");
-    html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus })
+    done(&ctx, &order.head.id, &changed, message, format!("edit-{subscription_id}")).await
 }
 
 pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
@@ -353,7 +377,7 @@ pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> 
             actor: r.actor,
             status_label: tr.t(&format!("tx-status-{}", r.status)),
             status: r.status,
-            detail: r.detail.unwrap_or_default(),
+            detail: transaction_detail(tr, r.detail.as_deref()),
             id: r.id,
             kind_code: r.kind,
         })
@@ -362,4 +386,140 @@ pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> 
         StatusCode::OK,
         &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.head.id, subscription_id, rows },
     )
+}
+
+/// The stored detail of a transaction, in the reader's language.
+pub fn transaction_detail(tr: &crate::i18n::Tr, detail: Option<&str>) -> String {
+    match detail {
+        None => String::new(),
+        Some("on-rsd") => tr.t("tx-detail-on-rsd"),
+        Some(d) => match d.split_once(':') {
+            Some(("accepted", reply)) => tr.ta("tx-detail-accepted", [("reply", reply)]),
+            Some(("failed", reason)) => tr.ta("tx-detail-failed", [("reason", reason)]),
+            _ => d.to_string(),
+        },
+    }
+}
+
+/// 429 with Retry-After: too many emails for this line or recipient.
+fn limited(ctx: &Ctx, order: &OrderDetail, wait: chrono::Duration) -> HttpResponse {
+    let seconds = wait.num_seconds().max(1);
+    let view = RefusalView {
+        title: ctx.tr.t("refusal-limit-title"),
+        message: ctx.tr.tn("refusal-limit", "minutes", (seconds + 59) / 60),
+        link: None,
+        back_href: format!("/orders/{}", order.head.id),
+    };
+    let mut response = refusal(ctx, StatusCode::TOO_MANY_REQUESTS, view);
+    response
+        .headers_mut()
+        .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(seconds));
+    response
+}
+
+/// The checks of a resend after those it shares with an edit: the first email must have
+/// gone out (409 saying when it will).
+async fn checked_resend(
+    ctx: &Ctx,
+    user: &User,
+    order_id: &str,
+    subscription_id: &str,
+) -> Result<(OrderDetail, EditGrant), HttpResponse> {
+    let (order, grant) = checked_line(ctx, user, order_id, subscription_id).await?;
+    let line = order.line(subscription_id).expect("checked above");
+    if line.email_sent_at.is_none() {
+        let view = refusal_view(ctx, &order, &Refusal::NotYetSent { rsd: line.rsd }, subscription_id);
+        return Err(refusal(ctx, StatusCode::CONFLICT, view));
+    }
+    Ok((order, grant))
+}
+
+pub async fn resend_dialog(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let (order_id, subscription_id) = path.into_inner();
+    let (order, _grant) = match checked_resend(&ctx, &user, &order_id, &subscription_id).await {
+        Ok(checked) => checked,
+        Err(response) => return response,
+    };
+    let line = order.line(&subscription_id).expect("checked above");
+    let form = ResendForm {
+        action: line_href(&order.head.id, &subscription_id, "resend"),
+        cancel_href: format!("/orders/{}", order.head.id),
+        csrf: ctx.csrf.clone(),
+        subscription_id: subscription_id.clone(),
+        contact: line.contact.clone(),
+        sender: ctx.state.config.mail.from.clone(),
+    };
+    if ctx.htmx {
+        html(StatusCode::OK, &ResendDialog { t: ctx.tr.clone(), form })
+    } else {
+        html(StatusCode::OK, &ResendPage { layout: ctx.layout(), t: ctx.tr.clone(), form })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResendInput {
+    csrf_token: Option<String>,
+}
+
+pub async fn resend(
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    input: web::Form<ResendInput>,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let (order_id, subscription_id) = path.into_inner();
+    let (order, grant) = match checked_resend(&ctx, &user, &order_id, &subscription_id).await {
+        Ok(checked) => checked,
+        Err(response) => return response,
+    };
+    let outcome = ctx
+        .state
+        .store
+        .resend(Resend {
+            grant: &grant,
+            actor_name: &user.name,
+            subscription_id: &subscription_id,
+            scope: EditScope::OrderPage,
+            at: Utc::now(),
+            limit: ctx.state.config.mail.limit,
+        })
+        .await;
+    let recipient = match outcome {
+        Ok(ResendOutcome::Queued(recipient)) => recipient,
+        Ok(ResendOutcome::Refused(refused)) => {
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, &order, &refused, &subscription_id));
+        }
+        Ok(ResendOutcome::Limited(wait)) => return limited(&ctx, &order, wait),
+        Ok(ResendOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let message =
+        ctx.tr.ta("resend-sent", [("email", recipient.as_str()), ("sender", ctx.state.config.mail.from.as_str())]);
+    done(&ctx, &order.head.id, std::slice::from_ref(&subscription_id), message, format!("resend-{subscription_id}"))
+        .await
+}
+
+/// The answer to a change that went through: plain forms go back to the order page,
+/// which shows `message`; htmx gets the changed rows and the message in place.
+async fn done(ctx: &Ctx, order_id: &str, changed: &[String], message: String, focus: String) -> HttpResponse {
+    if !ctx.htmx {
+        ctx.flash(message);
+        return HttpResponse::SeeOther().insert_header(("Location", format!("/orders/{order_id}"))).finish();
+    }
+    let order = match ctx.state.store.order(order_id).await {
+        Ok(Some(order)) => order,
+        Ok(None) => return AppError::NotFound.respond(ctx),
+        Err(e) => return AppError::from(e).respond(ctx),
+    };
+    let rows = order
+        .lines
+        .iter()
+        .filter(|l| changed.contains(&l.subscription_id))
+        .map(|l| line_row(ctx, &order, l, true))
+        .collect();
+    html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus })
 }

@@ -106,6 +106,13 @@ pub struct LineRow {
     pub blocked: Option<String>,
     /// For closed lines: where to fix them ("Click here").
     pub subscriptions_href: Option<String>,
+    pub resend_href: String,
+    /// Resend is offered; otherwise it is shown disabled with `resend_blocked`.
+    pub can_resend: bool,
+    pub resend_blocked: Option<String>,
+    /// The line's last provisioning email: queued, accepted by the mail server, or failed.
+    pub email_note: Option<String>,
+    pub email_failed: bool,
 }
 
 #[derive(Template)]
@@ -154,6 +161,39 @@ pub struct EditPage {
     pub form: EditForm,
 }
 
+pub struct ResendForm {
+    pub action: String,
+    pub cancel_href: String,
+    pub csrf: String,
+    pub subscription_id: String,
+    pub contact: String,
+    pub sender: String,
+}
+
+#[derive(Template)]
+#[template(path = "_resend_dialog.html")]
+pub struct ResendDialog {
+    pub t: Tr,
+    pub form: ResendForm,
+}
+
+#[derive(Template)]
+#[template(path = "resend_page.html")]
+pub struct ResendPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub form: ResendForm,
+}
+
+#[derive(Template)]
+#[template(path = "mailbox.html")]
+pub struct MailboxPage {
+    pub layout: Layout,
+    pub t: Tr,
+    /// (file name, first lines) of each message, newest first.
+    pub messages: Vec<(String, String)>,
+}
+
 /// Why an action was refused, inside the dialog or as a page.
 pub struct Refusal {
     pub title: String,
@@ -186,6 +226,11 @@ pub struct EditDone {
     pub rows: Vec<LineRow>,
     pub message: String,
     pub focus: String,
+}
+
+/// A time as people read it here: always with its zone.
+pub fn when_opt(t: &Option<DateTime<Utc>>) -> String {
+    t.as_ref().map(when).unwrap_or_default()
 }
 
 pub struct HistoryRow {

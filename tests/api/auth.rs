@@ -120,12 +120,7 @@ on_both!(logout_revokes_the_session_on_the_server, |app| {
 on_both!(sessions_survive_a_restart_of_the_server, |app| {
     let user = app.login("editor@acme.example").await;
     // A second instance over the same database, as after a restart, knows the session.
-    let config = provisio::config::Config {
-        database_url: app.database_url.clone(),
-        bind: "127.0.0.1:0".parse().unwrap(),
-        admin_console_url: ADMIN_CONSOLE.to_string(),
-        secure_cookies: false,
-    };
+    let config = test_config(&app.database_url, None);
     let store = provisio::store::Store::connect(&app.database_url).await.unwrap();
     let second = provisio::startup::Application::build(config, store).await.unwrap();
     let port = second.port();

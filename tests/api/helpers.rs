@@ -131,6 +131,24 @@ async fn drop_stale_databases(admin: &mut sqlx::PgConnection) {
     }
 }
 
+/// The configuration of a test instance: port 0, fast retries, the file mailbox in a
+/// temporary folder unless an SMTP URL is given.
+pub fn test_config(database_url: &str, smtp: Option<&str>) -> Config {
+    let mut mail = provisio::config::MailConfig::file_mailbox();
+    mail.smtp = smtp.map(|u| provisio::config::SmtpUrl::parse(u).unwrap());
+    mail.retry_base = std::time::Duration::from_millis(200);
+    mail.max_attempts = 4;
+    mail.mailbox = std::env::temp_dir().join(format!("provisio-mail-{}", rand_suffix()));
+    Config {
+        database_url: database_url.to_string(),
+        bind: "127.0.0.1:0".parse().unwrap(),
+        admin_console_url: ADMIN_CONSOLE.to_string(),
+        secure_cookies: false,
+        mail,
+        demo: false,
+    }
+}
+
 pub struct TestApp {
     pub address: String,
     pub store: Store,
@@ -148,12 +166,7 @@ impl TestApp {
 
     pub async fn spawn_empty(backend: Backend) -> Option<Self> {
         let (store, database_url, dir) = fresh_store(backend).await?;
-        let config = Config {
-            database_url: database_url.clone(),
-            bind: "127.0.0.1:0".parse().unwrap(),
-            admin_console_url: ADMIN_CONSOLE.to_string(),
-            secure_cookies: false,
-        };
+        let config = test_config(&database_url, None);
         let app = Application::build(config, store.clone()).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
@@ -165,6 +178,20 @@ impl TestApp {
         let client =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         User { client, base: self.address.clone(), csrf: String::new(), cookie: None }
+    }
+
+    /// The transactions of a line once none is in progress any more (the dispatcher runs
+    /// in the background), newest first. Fails after ten seconds.
+    pub async fn settled_transactions(&self, subscription_id: &str) -> Vec<provisio::store::TransactionRecord> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let txs = self.store.line_transactions(subscription_id).await.unwrap();
+            if txs.iter().all(|t| t.status != "in_progress") {
+                return txs;
+            }
+            assert!(std::time::Instant::now() < deadline, "transactions still in progress: {txs:#?}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn healthz(&self) -> u16 {

@@ -119,7 +119,7 @@ on_both!(case_1_2_edits_one_line_and_sees_the_new_address, |app| {
     // The message shows once.
     assert!(!user.get_html("/orders/WO-1001").await.contains("Provisioning contact updated"));
 
-    let history = app.store.line_transactions("Sub-1001-1").await.unwrap();
+    let history = app.settled_transactions("Sub-1001-1").await;
     assert_eq!(history.len(), 1);
     let tx = &history[0];
     assert_eq!(tx.kind, "provisioning_email_update");

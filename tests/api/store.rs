@@ -9,6 +9,9 @@ use provisio::store::{
 };
 
 use crate::helpers::*;
+
+/// A limit no test here reaches: these tests are about other rules.
+const LOOSE: provisio::config::SendLimit = provisio::config::SendLimit { per_hour: 1000, per_day: 1000 };
 use crate::on_both;
 
 /// Everything an import may touch, as text, to compare before and after.
@@ -145,6 +148,7 @@ on_both!(edits_lock_out_ponr_and_are_set_based, |app| {
         expected_version: None,
         scope,
         at: Utc::now(),
+        limit: LOOSE,
     };
     // A subscription of another order is not reachable through this grant.
     assert_eq!(
@@ -192,6 +196,7 @@ on_both!(concurrent_edits_and_onboarding_never_commit_an_edit_after_ponr, |app| 
                     expected_version: None,
                     scope: EditScope::OrderPage,
                     at: Utc::now(),
+                    limit: LOOSE,
                 })
                 .await
                 .unwrap();

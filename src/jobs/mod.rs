@@ -1,0 +1,26 @@
+//! Scheduled work: the first provisioning email on the requested start date.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::store::Store;
+
+/// Queues the RSD emails that are due now; returns how many messages were queued.
+pub async fn send_due_rsd_emails(store: &Store) -> anyhow::Result<usize> {
+    Ok(store.enqueue_due_rsd_emails(Utc::now()).await?)
+}
+
+/// Runs in the background of `provisio serve`, every `every`.
+pub fn spawn_scheduler(store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match send_due_rsd_emails(&store).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(messages = n, "queued requested-start-date emails"),
+                Err(e) => tracing::error!(error = %e, "the RSD scheduler failed; trying again"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}

@@ -1,0 +1,341 @@
+//! The outbox of provisioning emails: enqueued in the transaction of the change that
+//! causes them, claimed in leased batches by dispatchers, delivered at least once.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::{Store, read, sql, write_tx};
+use crate::config::SendLimit;
+
+/// Inserts one message about `subs` (all of `order_id`) to `recipient`, inside `$tx`;
+/// evaluates to its id. A macro so that it expands within each database's transaction.
+macro_rules! enqueue {
+    ($tx:ident, $order_id:expr, $recipient:expr, $cause:expr, $now:expr, $subs_sql:expr, $($bind:expr),*) => {{
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, 'queued', 0, $4, $4) RETURNING id",
+        )
+        .bind($order_id)
+        .bind($recipient)
+        .bind($cause)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        sqlx::query($subs_sql).bind(id)$(.bind($bind))*.execute(&mut *$tx).await?;
+        sqlx::query(
+            "UPDATE lines SET last_outbox_id = $1
+             WHERE subscription_id IN (SELECT subscription_id FROM outbox_lines WHERE outbox_id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *$tx)
+        .await?;
+        id
+    }};
+}
+pub(crate) use enqueue;
+
+/// Counts the emails a line, and a recipient, triggered by edits and resends in the last
+/// day, inside `$tx`; evaluates to `Option<Duration>`: how long until the next may go.
+macro_rules! limit_wait {
+    ($tx:ident, $subscription_id:expr, $recipient:expr, $limit:expr, $now:expr) => {{
+        let since = $now - chrono::Duration::days(1);
+        let by_line: Vec<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+             WHERE ol.subscription_id = $1 AND o.cause IN ('edit', 'resend') AND o.created_at > $2
+             ORDER BY o.created_at",
+        )
+        .bind($subscription_id)
+        .bind(since)
+        .fetch_all(&mut *$tx)
+        .await?;
+        let by_recipient: Vec<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT created_at FROM outbox
+             WHERE recipient = $1 AND cause IN ('edit', 'resend') AND created_at > $2 ORDER BY created_at",
+        )
+        .bind($recipient)
+        .bind(since)
+        .fetch_all(&mut *$tx)
+        .await?;
+        $crate::store::outbox::wait_for_limit(&by_line, $limit, $now).max($crate::store::outbox::wait_for_limit(
+            &by_recipient,
+            $limit,
+            $now,
+        ))
+    }};
+}
+pub(crate) use limit_wait;
+
+/// How long until one more email fits within `limit`, given the send times of the last
+/// day in ascending order; None when it fits now.
+pub fn wait_for_limit(sent: &[DateTime<Utc>], limit: SendLimit, now: DateTime<Utc>) -> Option<Duration> {
+    let hour_ago = now - Duration::hours(1);
+    let in_hour: Vec<&DateTime<Utc>> = sent.iter().filter(|t| **t > hour_ago).collect();
+    let mut wait = None;
+    if in_hour.len() >= limit.per_hour as usize {
+        // The oldest that must leave the window for one more to fit.
+        let oldest = in_hour[in_hour.len() - limit.per_hour as usize];
+        wait = Some(*oldest + Duration::hours(1) - now);
+    }
+    if sent.len() >= limit.per_day as usize {
+        let oldest = sent[sent.len() - limit.per_day as usize];
+        let day_wait = oldest + Duration::days(1) - now;
+        wait = Some(wait.map_or(day_wait, |w: Duration| w.max(day_wait)));
+    }
+    wait.map(|w| w.max(Duration::seconds(1)))
+}
+
+/// id, order, recipient, cause, attempts, customer, language, subscription, offer.
+type ClaimRow = (i64, String, String, String, i64, String, Option<String>, String, String);
+
+/// A claimed message and what it says.
+#[derive(Debug, Clone)]
+pub struct ClaimedEmail {
+    pub id: i64,
+    pub order_id: String,
+    pub recipient: String,
+    pub cause: String,
+    pub attempts: i64,
+    pub customer: String,
+    pub language: Option<String>,
+    /// (subscription id, offer) of every line the message is about.
+    pub lines: Vec<(String, String)>,
+}
+
+/// What became of one delivery attempt.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// The mail server accepted the message; its reply.
+    Accepted(String),
+    /// Try again at this time; the reason.
+    Retry(DateTime<Utc>, String),
+    /// Given up: refused for good, or the last attempt failed.
+    Failed(String),
+}
+
+/// The last provisioning email of a line, as the order page shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmailState {
+    pub status: String,
+    pub recipient: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+impl Store {
+    /// Claims up to `limit` due messages for `lease` (a random token) until `lease_until`.
+    /// PostgreSQL skips rows another dispatcher holds; SQLite's single writer makes the
+    /// claim atomic. A lease whose holder crashed is taken over once it expires.
+    pub async fn claim_emails(
+        &self,
+        lease: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<ClaimedEmail>> {
+        let rows: Vec<ClaimRow> = write_tx!(self, |tx, pg| {
+            sqlx::query(sql(
+                pg,
+                "UPDATE outbox SET lease_token = $1, lease_until = $2, attempts = attempts + 1
+                 WHERE id IN (SELECT id FROM outbox
+                              WHERE status = 'queued' AND next_attempt_at <= $3
+                                AND (lease_until IS NULL OR lease_until < $3)
+                              ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)",
+                "UPDATE outbox SET lease_token = $1, lease_until = $2, attempts = attempts + 1
+                 WHERE id IN (SELECT id FROM outbox
+                              WHERE status = 'queued' AND next_attempt_at <= $3
+                                AND (lease_until IS NULL OR lease_until < $3)
+                              ORDER BY next_attempt_at, id LIMIT $4)",
+            ))
+            .bind(lease)
+            .bind(lease_until)
+            .bind(now)
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?;
+            let rows = sqlx::query_as(
+                "SELECT o.id, o.order_id, o.recipient, o.cause, CAST(o.attempts AS BIGINT), ord.customer,
+                        COALESCE(ord.language, p.language), l.subscription_id, l.offer
+                 FROM outbox o
+                 JOIN orders ord ON ord.id = o.order_id
+                 JOIN companies p ON p.id = ord.partner_id
+                 JOIN outbox_lines ol ON ol.outbox_id = o.id
+                 JOIN lines l ON l.subscription_id = ol.subscription_id
+                 WHERE o.lease_token = $1
+                 ORDER BY o.id, l.position, l.subscription_id",
+            )
+            .bind(lease)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            rows
+        });
+        let mut claimed: Vec<ClaimedEmail> = Vec::new();
+        for (id, order_id, recipient, cause, attempts, customer, language, sub, offer) in rows {
+            match claimed.last_mut() {
+                Some(last) if last.id == id => last.lines.push((sub, offer)),
+                _ => claimed.push(ClaimedEmail {
+                    id,
+                    order_id,
+                    recipient,
+                    cause,
+                    attempts,
+                    customer,
+                    language,
+                    lines: vec![(sub, offer)],
+                }),
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Records what became of a claimed batch in one transaction, and moves the update
+    /// and resend transactions that the messages carry to success or failed.
+    pub async fn finish_emails(
+        &self,
+        lease: &str,
+        results: &[(i64, Delivery)],
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        write_tx!(self, |tx, pg| {
+            for (id, result) in results {
+                let (status, next, error, reply, sent_at) = match result {
+                    Delivery::Accepted(reply) => ("sent", now, None, Some(reply.as_str()), Some(now)),
+                    Delivery::Retry(at, reason) => ("queued", *at, Some(reason.as_str()), None, None),
+                    Delivery::Failed(reason) => ("failed", now, Some(reason.as_str()), None, None),
+                };
+                sqlx::query(
+                    "UPDATE outbox SET status = $2, next_attempt_at = $3, last_error = COALESCE($4, last_error),
+                            server_reply = $5, sent_at = $6, lease_until = NULL
+                     WHERE id = $1 AND lease_token = $7",
+                )
+                .bind(id)
+                .bind(status)
+                .bind(next)
+                .bind(error)
+                .bind(reply)
+                .bind(sent_at)
+                .bind(lease)
+                .execute(&mut *tx)
+                .await?;
+            }
+            // Set-based from here: the messages of this lease that reached an end.
+            sqlx::query(
+                "UPDATE transactions SET status = 'success', updated_at = $2,
+                        detail = (SELECT 'accepted:' || COALESCE(o.server_reply, '') FROM outbox o WHERE o.id = transactions.outbox_id)
+                 WHERE outbox_id IN (SELECT id FROM outbox WHERE lease_token = $1 AND status = 'sent')",
+            )
+            .bind(lease)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE transactions SET status = 'failed', updated_at = $2,
+                        detail = (SELECT 'failed:' || COALESCE(o.last_error, '') FROM outbox o WHERE o.id = transactions.outbox_id)
+                 WHERE outbox_id IN (SELECT id FROM outbox WHERE lease_token = $1 AND status = 'failed')",
+            )
+            .bind(lease)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE lines SET last_email_at = $2
+                 WHERE subscription_id IN (SELECT ol.subscription_id FROM outbox_lines ol JOIN outbox o ON o.id = ol.outbox_id
+                                           WHERE o.lease_token = $1 AND o.status = 'sent')",
+            )
+            .bind(lease)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE outbox SET lease_token = NULL WHERE lease_token = $1")
+                .bind(lease)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        })
+    }
+
+    /// Sends the first provisioning email of every line whose requested start date has
+    /// come (from 00:00 UTC of that day), once: the update that marks the lines is the
+    /// claim, so two schedulers never both send. One email per order and recipient.
+    pub async fn enqueue_due_rsd_emails(&self, now: DateTime<Utc>) -> sqlx::Result<usize> {
+        let today: NaiveDate = now.date_naive();
+        write_tx!(self, |tx, pg| {
+            let due: Vec<(String, String, String)> = sqlx::query_as(
+                "UPDATE lines SET email_sent_at = $1
+                 WHERE status = 'awaiting' AND email_sent_at IS NULL AND rsd <= $2
+                   AND order_id IN (SELECT id FROM orders WHERE org_mapped_at IS NULL)
+                 RETURNING order_id, contact, subscription_id",
+            )
+            .bind(now)
+            .bind(today)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut groups: Vec<(String, String)> = due.iter().map(|(o, c, _)| (o.clone(), c.clone())).collect();
+            groups.sort();
+            groups.dedup();
+            for (order_id, contact) in &groups {
+                enqueue!(
+                    tx,
+                    order_id,
+                    contact,
+                    "rsd",
+                    now,
+                    "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                     SELECT $1, subscription_id FROM lines
+                     WHERE order_id = $2 AND contact = $3 AND email_sent_at = $4 AND status = 'awaiting'",
+                    order_id,
+                    contact,
+                    now
+                );
+            }
+            tx.commit().await?;
+            Ok(groups.len())
+        })
+    }
+
+    pub async fn email_counts(&self) -> sqlx::Result<QueueCounts> {
+        read!(self, |pool, pg| {
+            let (queued, sent, failed): (i64, i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0),
+                        COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0),
+                        COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0)
+                 FROM outbox",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(QueueCounts { queued, sent, failed })
+        })
+    }
+
+    /// The earliest time a queued message is due, to sleep until then.
+    pub async fn next_email_due(&self) -> sqlx::Result<Option<DateTime<Utc>>> {
+        read!(self, |pool, pg| {
+            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'").fetch_one(pool).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_count_the_last_hour_and_day() {
+        let now = Utc::now();
+        let limit = SendLimit { per_hour: 3, per_day: 10 };
+        assert_eq!(wait_for_limit(&[], limit, now), None);
+        let two = [now - Duration::minutes(50), now - Duration::minutes(10)];
+        assert_eq!(wait_for_limit(&two, limit, now), None);
+        let three = [now - Duration::minutes(50), now - Duration::minutes(20), now - Duration::minutes(10)];
+        assert_eq!(wait_for_limit(&three, limit, now), Some(Duration::minutes(10)));
+        let day: Vec<_> = (0..10).map(|i| now - Duration::hours(20) + Duration::minutes(i)).collect();
+        assert_eq!(wait_for_limit(&day, limit, now), Some(Duration::hours(4)));
+    }
+}
