@@ -71,8 +71,13 @@ impl Dispatcher {
 
     /// Sends one batch of due messages; returns how many were attempted.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
-        let lease = random_token();
         let now = Utc::now();
+        // A read first: an idle dispatcher never takes the write lock (SQLite has one).
+        match self.store.next_email_due().await? {
+            Some(due) if due <= now => {}
+            _ => return Ok(0),
+        }
+        let lease = random_token();
         let claimed =
             self.store.claim_emails(&lease, now, now + Duration::minutes(LEASE_MINUTES), self.batch_size).await?;
         if claimed.is_empty() {
