@@ -241,3 +241,32 @@ async fn case_1_1_sees_edit_disabled_with_the_creator_to_ask() {
     browser.assert_clean_console().await;
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn resend_asks_for_confirmation_and_confirms_in_place() {
+    let Some((app, browser)) = spawn().await else { return };
+    browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
+    let d = browser.driver();
+    d.find(By::Id("resend-Sub-1001-1")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| browser.dialog_open(), "the confirmation to open").await;
+    let dialog = d.find(By::Id("dialog")).await.unwrap().text().await.unwrap();
+    assert!(
+        dialog.contains("old@globex.example") && dialog.contains("webex_comm@webex.com") && dialog.contains("spam")
+    );
+    d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { !browser.dialog_open().await }, "the dialog to close").await;
+    let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
+    assert!(flash.contains("sent again to old@globex.example"), "{flash}");
+    assert_eq!(browser.script("return document.activeElement.id").await, "resend-Sub-1001-1");
+    browser
+        .wait_for(
+            || async {
+                d.goto(format!("{}/orders/WO-1001", app.address)).await.unwrap();
+                browser.row_text("Sub-1001-1").await.contains("accepted by the mail server")
+            },
+            "the line to show that the mail server accepted the email",
+        )
+        .await;
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}

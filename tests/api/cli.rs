@@ -82,3 +82,33 @@ on_both!(import_and_onboard_from_the_command_line, |app| {
     assert!(!unknown.status.success());
     assert!(provisio(&app.database_url, &["migrate"]).status.success());
 });
+
+#[tokio::test]
+async fn tick_sends_the_due_rsd_emails_once_to_the_file_mailbox() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some((store, url, _dir)) = fresh_store(backend).await else { continue };
+        let mut file = fixture(Utc::now());
+        file.orders[2].lines[0].rsd = Utc::now().date_naive(); // Sub-1003-1, no email yet
+        store.import(&file, Utc::now()).await.unwrap();
+        let cwd = tempfile::tempdir().unwrap();
+        let run = || {
+            Command::new(env!("CARGO_BIN_EXE_provisio"))
+                .arg("tick")
+                .current_dir(cwd.path())
+                .env("DATABASE_URL", &url)
+                .env_remove("SMTP_URL")
+                .output()
+                .unwrap()
+        };
+        let first = run();
+        assert!(first.status.success(), "{}", stderr(&first));
+        let out = String::from_utf8_lossy(&first.stdout).to_string();
+        assert!(out.contains("queued 1 requested-start-date emails") && out.contains("1 sent"), "{out}");
+        let second = run();
+        assert!(String::from_utf8_lossy(&second.stdout).contains("queued 0 requested-start-date emails"));
+        let mails: Vec<_> = std::fs::read_dir(cwd.path().join("mail")).unwrap().collect();
+        assert_eq!(mails.len(), 1, "one .eml in ./mail/");
+        let order = store.order("WO-1003").await.unwrap().unwrap();
+        assert!(order.line("Sub-1003-1").unwrap().email_sent_at.is_some());
+    }
+}

@@ -21,6 +21,38 @@ pub enum Backend {
     Postgres,
 }
 
+/// Runs the test body once on SQLite and once on PostgreSQL, with an in-process SMTP
+/// server that the application sends to.
+#[macro_export]
+macro_rules! on_both_with_smtp {
+    ($name:ident, |$app:ident, $smtp:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run(backend: $crate::helpers::Backend) {
+                let $smtp = $crate::smtp::SmtpServer::start().await;
+                let url = $smtp.url();
+                let Some($app) = $crate::helpers::TestApp::spawn_with(backend, |c| {
+                    c.mail.smtp = Some(provisio::config::SmtpUrl::parse(&url).unwrap());
+                })
+                .await
+                else {
+                    return;
+                };
+                $body
+            }
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                run($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
+}
+
 /// Runs the test body once on SQLite and once on PostgreSQL.
 #[macro_export]
 macro_rules! on_both {
@@ -137,7 +169,7 @@ pub fn test_config(database_url: &str, smtp: Option<&str>) -> Config {
     let mut mail = provisio::config::MailConfig::file_mailbox();
     mail.smtp = smtp.map(|u| provisio::config::SmtpUrl::parse(u).unwrap());
     mail.retry_base = std::time::Duration::from_millis(200);
-    mail.max_attempts = 4;
+    mail.max_attempts = 6;
     mail.mailbox = std::env::temp_dir().join(format!("provisio-mail-{}", rand_suffix()));
     Config {
         database_url: database_url.to_string(),
@@ -153,6 +185,7 @@ pub struct TestApp {
     pub address: String,
     pub store: Store,
     pub database_url: String,
+    pub config: Config,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -164,13 +197,28 @@ impl TestApp {
         Some(app)
     }
 
+    /// The application with the fixture, sending its email to `smtp_url`, with `tweak`
+    /// applied to the configuration.
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<Self> {
+        let (store, database_url, dir) = fresh_store(backend).await?;
+        store.import(&fixture(Utc::now()), Utc::now()).await.expect("the fixture imports");
+        let mut config = test_config(&database_url, None);
+        tweak(&mut config);
+        Self::serve(store, config, dir).await
+    }
+
     pub async fn spawn_empty(backend: Backend) -> Option<Self> {
         let (store, database_url, dir) = fresh_store(backend).await?;
         let config = test_config(&database_url, None);
-        let app = Application::build(config, store.clone()).await.expect("the app builds");
+        Self::serve(store, config, dir).await
+    }
+
+    async fn serve(store: Store, config: Config, dir: Option<tempfile::TempDir>) -> Option<Self> {
+        let database_url = config.database_url.clone();
+        let app = Application::build(config.clone(), store.clone()).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        Some(Self { address, store, database_url, _dir: dir })
+        Some(Self { address, store, database_url, config, _dir: dir })
     }
 
     /// A browser-like client with its own cookie jar that does not follow redirects.

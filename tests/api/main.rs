@@ -1,9 +1,11 @@
 //! One test binary for every integration test (one link instead of many on two cores).
 
 mod helpers;
+mod smtp;
 
 mod auth;
 mod browser;
 mod cli;
+mod emails;
 mod orders;
 mod store;

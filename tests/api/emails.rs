@@ -1,0 +1,276 @@
+//! Provisioning emails end to end: what lettre really sends reaches an SMTP server in
+//! the test process (SPEC.md rules 1, 4, 5, 6, 9 and 11).
+
+use chrono::{Duration, Utc};
+use provisio::mail::{Dispatcher, Mailer};
+use provisio::store::ImportFile;
+
+use crate::helpers::*;
+use crate::on_both_with_smtp;
+use crate::smtp::Mode;
+
+const RESEND_1: &str = "/orders/WO-1001/lines/Sub-1001-1/resend";
+const EDIT_1: &str = "/orders/WO-1001/lines/Sub-1001-1/contact";
+
+/// An order whose lines are due today and have had no email yet.
+fn due_today(order: &str, lines: &[(&str, &str)]) -> ImportFile {
+    let today = Utc::now().date_naive();
+    let lines: Vec<_> = lines
+        .iter()
+        .map(|(sub, contact)| {
+            serde_json::json!({"subscription": sub, "offer": "A-Flex", "rsd": today, "contact": contact, "status": "awaiting"})
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({"orders": [{
+        "id": order, "partner": "acme", "created_by": "creator@acme.example", "customer": "Initrode",
+        "lines": lines
+    }]}))
+    .unwrap()
+}
+
+async fn transaction_status(app: &TestApp, sub: &str) -> (String, String) {
+    let txs = app.settled_transactions(sub).await;
+    let tx = txs.first().expect("a transaction");
+    (tx.status.clone(), tx.detail.clone().unwrap_or_default())
+}
+
+on_both_with_smtp!(the_rsd_email_goes_out_once, |app, smtp| {
+    app.store
+        .import(
+            &due_today(
+                "WO-3001",
+                &[
+                    ("Sub-3001-1", "a@initrode.example"),
+                    ("Sub-3001-2", "a@initrode.example"),
+                    ("Sub-3001-3", "b@initrode.example"),
+                ],
+            ),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    // Two schedulers at once besides the application's own, and again later: each line's
+    // first email is queued once, one per recipient of the order.
+    let (a, b) =
+        tokio::join!(app.store.enqueue_due_rsd_emails(Utc::now()), app.store.enqueue_due_rsd_emails(Utc::now()));
+    assert!(a.unwrap() + b.unwrap() <= 2);
+    assert_eq!(app.store.enqueue_due_rsd_emails(Utc::now()).await.unwrap(), 0);
+    let counts = app.store.email_counts().await.unwrap();
+    assert_eq!(counts.queued + counts.sent + counts.failed, 2, "one email per recipient of the order");
+    let messages = smtp.wait_for(2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 2, "nothing more arrives");
+    let to_a = messages.iter().find(|m| m.to == ["a@initrode.example"]).expect("a's email");
+    assert_eq!(to_a.header("Subject").as_deref(), Some("Provisioning information required for order WO-3001"));
+    assert!(to_a.data.contains("Sub-3001-1") && to_a.data.contains("Sub-3001-2") && !to_a.data.contains("Sub-3001-3"));
+    assert!(to_a.data.contains("webex_comm@webex.com") && to_a.data.contains(ADMIN_CONSOLE));
+    assert!(to_a.header("Message-ID").unwrap().starts_with("<provisioning-"));
+    assert!(to_a.data.contains("text/html") && to_a.data.contains("text/plain"));
+    let order = app.store.order("WO-3001").await.unwrap().unwrap();
+    assert!(order.lines.iter().all(|l| l.email_sent_at.is_some()));
+    // A line whose RSD is in the future is not sent.
+    let future = app.store.order("WO-1003").await.unwrap().unwrap();
+    assert!(future.line("Sub-1003-1").unwrap().email_sent_at.is_none());
+    // The order page says the mail server accepted it.
+    let user = app.login("editor@acme.example").await;
+    let page = user.get_html("/orders/WO-3001").await;
+    assert!(row(&page, "Sub-3001-1").unwrap().1.contains("accepted by the mail server"), "{page}");
+});
+
+on_both_with_smtp!(resend_sends_again_and_its_status_follows_the_mail_server, |app, smtp| {
+    let user = app.login("editor@acme.example").await;
+    let dialog = user.get_html(RESEND_1).await;
+    assert!(
+        dialog.contains("old@globex.example") && dialog.contains("webex_comm@webex.com") && dialog.contains("spam")
+    );
+    let response = user.post(RESEND_1, &[]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(response.headers()), "/orders/WO-1001");
+    let page = user.get_html("/orders/WO-1001").await;
+    assert!(page.contains("The provisioning email was sent again to old@globex.example"), "{page}");
+    let messages = smtp.wait_for(1).await;
+    assert_eq!(messages[0].to, ["old@globex.example"]);
+    assert!(messages[0].data.contains("Sub-1001-1") && !messages[0].data.contains("Sub-1001-2"));
+    let (status, detail) = transaction_status(&app, "Sub-1001-1").await;
+    assert_eq!(status, "success");
+    assert!(detail.contains("250"), "the mail server's reply is kept: {detail}");
+    let history = user.get_html("/orders/WO-1001/lines/Sub-1001-1/history").await;
+    assert_eq!(count(&history, "tr[data-type=provisioning_email_resend][data-status=success]"), 1);
+    assert!(history.contains("Accepted by the mail server"));
+
+    // htmx: the dialog closes and the row is swapped.
+    let htmx = user.post_htmx(RESEND_1, &[]).await;
+    assert_eq!(htmx.status(), 200);
+    let html = htmx.text().await.unwrap();
+    assert!(html.contains("data-close-dialog") && html.contains("sent again"));
+    assert_eq!(count(&html, "tr[data-subscription=\"Sub-1001-1\"]"), 1);
+    smtp.wait_for(2).await;
+});
+
+on_both_with_smtp!(resend_is_refused_before_the_first_email_after_ponr_and_without_permission, |app, smtp| {
+    let user = app.login("editor@acme.example").await;
+    let before_rsd = "/orders/WO-1003/lines/Sub-1003-1/resend";
+    assert_eq!(user.get(before_rsd).await.status(), 409);
+    let response = user.post(before_rsd, &[]).await;
+    assert_eq!(response.status(), 409);
+    let rsd = (Utc::now() + Duration::days(4)).date_naive().format("%Y-%m-%d").to_string();
+    assert!(response.text().await.unwrap().contains(&rsd), "says on which day it goes out");
+    let page = user.get_html("/orders/WO-1003").await;
+    assert!(row(&page, "Sub-1003-1").unwrap().1.contains(&rsd), "the control says so too");
+    assert_eq!(count(&page, "button#resend-Sub-1003-1[disabled]"), 1);
+
+    let ponr = user.post("/orders/WO-1002/lines/Sub-1002-1/resend", &[]).await;
+    assert_eq!(ponr.status(), 409);
+    assert!(ponr.text().await.unwrap().contains(ADMIN_CONSOLE));
+    let viewer = app.login("viewer@acme.example").await;
+    let denied = viewer.post(RESEND_1, &[]).await;
+    assert_eq!(denied.status(), 403);
+    assert!(denied.text().await.unwrap().contains("creator@acme.example"));
+    assert_eq!(viewer.post_without_csrf(RESEND_1, &[]).await.status(), 403);
+    let closed = user.post("/orders/WO-1001/lines/Sub-1001-3/resend", &[]).await;
+    assert_eq!(closed.status(), 409);
+
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(smtp.messages().is_empty(), "refusals send nothing");
+    assert_eq!(app.store.email_counts().await.unwrap().queued + app.store.email_counts().await.unwrap().sent, 0);
+});
+
+on_both_with_smtp!(an_edit_after_the_first_email_reaches_the_new_contact_at_once, |app, smtp| {
+    let user = app.login("editor@acme.example").await;
+    let response = user.post(EDIT_1, &[("email", "new@globex.example"), ("apply_to_all", "on")]).await;
+    assert_eq!(response.status(), 303);
+    let page = user.get_html("/orders/WO-1001").await;
+    assert!(page.contains("The earlier address already received a set-up link"), "{page}");
+    let messages = smtp.wait_for(1).await;
+    assert_eq!(messages[0].to, ["new@globex.example"]);
+    assert!(
+        messages[0].data.contains("Sub-1001-1") && messages[0].data.contains("Sub-1001-2"),
+        "one email for both lines"
+    );
+    for sub in ["Sub-1001-1", "Sub-1001-2"] {
+        assert_eq!(transaction_status(&app, sub).await.0, "success", "{sub} follows the delivery");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 1, "one email per recipient per event");
+
+    // Before the RSD an edit only changes where the RSD email will go.
+    let response = user.post("/orders/WO-1003/lines/Sub-1003-1/contact", &[("email", "later@stark.example")]).await;
+    assert_eq!(response.status(), 303);
+    let (status, detail) = transaction_status(&app, "Sub-1003-1").await;
+    assert_eq!((status.as_str(), detail.as_str()), ("success", "on-rsd"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 1);
+});
+
+on_both_with_smtp!(emails_are_limited_per_line_and_per_recipient, |app, smtp| {
+    let user = app.login("editor@acme.example").await;
+    // Sub-1001-1 and Sub-1001-2 both go to old@globex.example.
+    for _ in 0..2 {
+        assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    }
+    assert_eq!(user.post("/orders/WO-1001/lines/Sub-1001-2/resend", &[]).await.status(), 303);
+    let limited = user.post("/orders/WO-1001/lines/Sub-1001-2/resend", &[]).await;
+    assert_eq!(limited.status(), 429, "the recipient had three this hour");
+    let retry: i64 = limited.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!(retry > 3000 && retry <= 3600, "{retry}");
+    assert!(limited.text().await.unwrap().contains("minutes"));
+    let htmx = user.post_htmx(RESEND_1, &[]).await;
+    assert_eq!(htmx.status(), 429);
+    assert!(htmx.headers().get("retry-after").is_some());
+    // Edits count too: Sub-1001-1 had two; an edit to a new address is its third, and
+    // the next edit would be its fourth this hour.
+    assert_eq!(user.post(EDIT_1, &[("email", "fresh@globex.example")]).await.status(), 303);
+    let edit = user.post(EDIT_1, &[("email", "fresher@globex.example")]).await;
+    assert_eq!(edit.status(), 429);
+    assert_eq!(
+        app.store.order("WO-1001").await.unwrap().unwrap().line("Sub-1001-1").unwrap().contact,
+        "fresh@globex.example"
+    );
+    smtp.wait_for(4).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 4);
+});
+
+on_both_with_smtp!(an_outage_is_ridden_out_and_the_message_arrives_once, |app, smtp| {
+    smtp.stop();
+    let user = app.login("editor@acme.example").await;
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    // The first attempts fail while the server is away; the change waits in progress.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let txs = app.store.line_transactions("Sub-1001-1").await.unwrap();
+    assert_eq!(txs[0].status, "in_progress");
+    smtp.restart().await;
+    let messages = smtp.wait_for(1).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(transaction_status(&app, "Sub-1001-1").await.0, "success");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 1, "delivered once");
+});
+
+on_both_with_smtp!(a_permanent_refusal_fails_at_once_with_the_reason, |app, smtp| {
+    smtp.set_mode(Mode::RefuseForGood);
+    let user = app.login("editor@acme.example").await;
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    let (status, detail) = transaction_status(&app, "Sub-1001-1").await;
+    assert_eq!(status, "failed");
+    assert!(detail.contains("550") || detail.contains("mailbox unavailable"), "{detail}");
+    let page = user.get_html("/orders/WO-1001").await;
+    assert!(row(&page, "Sub-1001-1").unwrap().1.contains("failed"));
+    let counts = app.store.email_counts().await.unwrap();
+    assert_eq!(counts.failed, 1);
+});
+
+on_both_with_smtp!(messages_pending_at_a_restart_are_not_lost_and_dispatchers_never_send_twice, |app, smtp| {
+    smtp.stop();
+    let lines: Vec<(String, String)> =
+        (0..60).map(|i| (format!("Sub-4000-{i:03}"), format!("r{i}@initrode.example"))).collect();
+    let refs: Vec<(&str, &str)> = lines.iter().map(|(s, c)| (s.as_str(), c.as_str())).collect();
+    app.store.import(&due_today("WO-4000", &refs), Utc::now()).await.unwrap();
+    app.store.enqueue_due_rsd_emails(Utc::now()).await.unwrap();
+    let counts = app.store.email_counts().await.unwrap();
+    assert_eq!(counts.queued + counts.sent + counts.failed, 60);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    smtp.restart().await;
+    // Besides the application's own dispatcher, two more processes' worth drain the queue
+    // at once, each with its own connections and its own store handle.
+    let mut handles = Vec::new();
+    for _ in 0..2 {
+        let store = provisio::store::Store::connect(&app.database_url).await.unwrap();
+        let mut mail = app.config.mail.clone();
+        mail.smtp = Some(provisio::config::SmtpUrl::parse(&smtp.url()).unwrap());
+        let mailer = Mailer::new(&mail, mail.mailbox.clone(), 4).unwrap();
+        let mut dispatcher = Dispatcher::new(store, mailer, mail, ADMIN_CONSOLE.to_string());
+        dispatcher.batch_size = 7;
+        handles.push(tokio::spawn(async move {
+            for _ in 0..100 {
+                dispatcher.drain().await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }));
+    }
+    let messages = smtp.wait_for(60).await;
+    for h in handles {
+        h.await.unwrap();
+    }
+    let messages_after = smtp.messages();
+    assert_eq!(messages_after.len(), 60, "no message was sent twice");
+    let mut ids: Vec<String> = messages.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 60);
+    assert_eq!(app.store.email_counts().await.unwrap().sent, 60);
+});
+
+#[tokio::test]
+async fn the_demo_mailbox_shows_what_was_sent() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |c| c.demo = true).await else { return };
+    let user = app.login("editor@acme.example").await;
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    assert_eq!(app.settled_transactions("Sub-1001-1").await[0].status, "success");
+    let page = user.get_html("/mailbox").await;
+    assert!(page.contains("Provisioning information required for order WO-1001"), "{page}");
+    // Without --demo there is no such page.
+    let plain = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let user = plain.login("editor@acme.example").await;
+    assert_eq!(user.get("/mailbox").await.status(), 404);
+}

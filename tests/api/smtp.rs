@@ -1,0 +1,191 @@
+//! A small real SMTP server in the test process: it speaks enough ESMTP for lettre
+//! (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, can refuse
+//! messages for good (550) and can be stopped and started again on the same port to
+//! play an outage.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        self.data
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
+            .map(|l| l[prefix.len()..].trim().to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Accept,
+    /// 550 at RCPT: a permanent refusal.
+    RefuseForGood,
+}
+
+pub struct SmtpServer {
+    pub port: u16,
+    received: Arc<Mutex<Vec<Received>>>,
+    mode: Arc<Mutex<Mode>>,
+    tasks: Mutex<Option<JoinSet<()>>>,
+}
+
+impl SmtpServer {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server =
+            Self { port, received: Arc::default(), mode: Arc::new(Mutex::new(Mode::Accept)), tasks: Mutex::new(None) };
+        server.serve(listener);
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    fn serve(&self, listener: TcpListener) {
+        let mut tasks = JoinSet::new();
+        let received = self.received.clone();
+        let mode = self.mode.clone();
+        tasks.spawn(async move {
+            let mut sessions = JoinSet::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                sessions.spawn(session(socket, received.clone(), mode.clone()));
+            }
+        });
+        *self.tasks.lock().unwrap() = Some(tasks);
+    }
+
+    /// The server goes away: the listener closes and open connections drop.
+    pub fn stop(&self) {
+        if let Some(mut tasks) = self.tasks.lock().unwrap().take() {
+            tasks.abort_all();
+        }
+    }
+
+    /// Back on the same port.
+    pub async fn restart(&self) {
+        self.stop();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", self.port)).await {
+                Ok(l) => break l,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("cannot listen again on {}: {e}", self.port),
+            }
+        };
+        self.serve(listener);
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    pub fn messages(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits until `n` messages arrived (ten seconds at most) and returns them.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let messages = self.messages();
+            if messages.len() >= n {
+                return messages;
+            }
+            assert!(std::time::Instant::now() < deadline, "{} of {n} messages arrived", messages.len());
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received>>>, mode: Arc<Mutex<Mode>>) {
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read);
+    let mut to = Vec::new();
+    if write.write_all(b"220 provisio-test ESMTP\r\n").await.is_err() {
+        return;
+    }
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match lines.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if command.starts_with("EHLO") {
+            b"250-provisio-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+        } else if command.starts_with("HELO") || command.starts_with("NOOP") {
+            b"250 OK\r\n"
+        } else if command.starts_with("MAIL FROM") {
+            to.clear();
+            b"250 2.1.0 OK\r\n"
+        } else if command.starts_with("RSET") {
+            to.clear();
+            b"250 2.0.0 OK\r\n"
+        } else if command.starts_with("RCPT TO") {
+            if *mode.lock().unwrap() == Mode::RefuseForGood {
+                b"550 5.1.1 mailbox unavailable\r\n"
+            } else {
+                let address = line.trim_end()[8..].trim().trim_start_matches('<').trim_end_matches('>').to_string();
+                to.push(address);
+                b"250 2.1.5 OK\r\n"
+            }
+        } else if command == "DATA" {
+            if write.write_all(b"354 go ahead\r\n").await.is_err() {
+                return;
+            }
+            let mut data = String::new();
+            loop {
+                let mut l = String::new();
+                match lines.read_line(&mut l).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                if l == ".\r\n" {
+                    break;
+                }
+                data.push_str(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l));
+            }
+            let n = {
+                let mut all = received.lock().unwrap();
+                all.push(Received { to: std::mem::take(&mut to), data: data.replace("\r\n", "\n") });
+                all.len()
+            };
+            let reply = format!("250 2.0.0 queued as test-{n}\r\n");
+            if write.write_all(reply.as_bytes()).await.is_err() {
+                return;
+            }
+            continue;
+        } else if command.starts_with("QUIT") {
+            let _ = write.write_all(b"221 bye\r\n").await;
+            return;
+        } else {
+            b"502 5.5.2 not implemented\r\n"
+        };
+        if write.write_all(reply).await.is_err() {
+            return;
+        }
+    }
+}
