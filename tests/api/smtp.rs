@@ -120,6 +120,25 @@ impl Drop for SmtpServer {
 }
 
 async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received>>>, mode: Arc<Mutex<Mode>>) {
+    // Replies go out at once, and what arrives is acknowledged at once. lettre writes a
+    // message's body and its closing "." in two writes; against a receiver that delays
+    // its ACKs, Nagle's algorithm holds the "." back ~40 ms per message, and the test
+    // would measure that kernel timer instead of the portal.
+    let _ = socket.set_nodelay(true);
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&socket);
+    let quickack = move || {
+        let on: libc::c_int = 1;
+        // SAFETY: fd is this live socket's descriptor; the option value is a c_int.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_QUICKACK,
+                &on as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    };
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     let mut to = Vec::new();
@@ -129,6 +148,7 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received
     let mut line = String::new();
     loop {
         line.clear();
+        quickack();
         match lines.read_line(&mut line).await {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
@@ -159,6 +179,7 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received
             let mut data = String::new();
             loop {
                 let mut l = String::new();
+                quickack();
                 match lines.read_line(&mut l).await {
                     Ok(0) | Err(_) => return,
                     Ok(_) => {}

@@ -247,3 +247,33 @@ on_both!(sessions_are_stored_hashed_and_expire, |app| {
     let unknown = SessionKey::try_from("no-such-key".to_string()).unwrap();
     assert_eq!(sessions.load(&unknown).await.unwrap(), None);
 });
+
+#[tokio::test]
+async fn a_lease_left_by_a_crashed_dispatcher_is_taken_over() {
+    // A store without a running application: no other dispatcher takes part.
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some((store, _url, _dir)) = fresh_store(backend).await else { continue };
+        let mut file = fixture(Utc::now());
+        file.orders[2].lines[0].rsd = Utc::now().date_naive();
+        store.import(&file, Utc::now()).await.unwrap();
+        assert_eq!(store.enqueue_due_rsd_emails(Utc::now()).await.unwrap(), 1);
+        let now = Utc::now();
+        let first = store.claim_emails("crashed", now, now + Duration::minutes(5), 10).await.unwrap();
+        assert_eq!(first.len(), 1);
+        let meanwhile =
+            store.claim_emails("other", now + Duration::minutes(1), now + Duration::minutes(6), 10).await.unwrap();
+        assert!(meanwhile.is_empty(), "a live lease is not taken");
+        let after =
+            store.claim_emails("rescuer", now + Duration::minutes(6), now + Duration::minutes(11), 10).await.unwrap();
+        assert_eq!(after.len(), 1, "an expired lease is taken over");
+        assert_eq!(after[0].id, first[0].id);
+        assert_eq!(after[0].attempts, 2);
+        assert_eq!(after[0].lines, vec![("Sub-1003-1".to_string(), "Webex Calling".to_string())]);
+        // The crashed holder's late report no longer counts: the lease moved on.
+        store
+            .finish_emails("crashed", &[(first[0].id, provisio::store::Delivery::Failed("late".into()))], now)
+            .await
+            .unwrap();
+        assert_eq!(store.email_counts().await.unwrap().failed, 0);
+    }
+}
