@@ -161,3 +161,20 @@ tx-detail-failed = { $reason }
 mailbox-title = Mailbox
 mailbox-intro = The demo writes provisioning emails to the file mailbox instead of sending them. Newest first.
 mailbox-empty = No messages yet.
+
+# Closing and the Cloud/SaaS Subscriptions page
+closes-in-days = { $days ->
+    [one] Closes in 1 day ({ $when }); billing starts then.
+   *[other] Closes in { $days } days ({ $when }); billing starts then.
+}
+closes-in-hours = { $hours ->
+    [one] Closes in 1 hour ({ $when }); billing starts then.
+   *[other] Closes in { $hours } hours ({ $when }); billing starts then.
+}
+closed-at = Closed { $when }; billing started then.
+nav-subscriptions = Cloud/SaaS Subscriptions
+subscriptions-title = Cloud/SaaS Subscriptions
+subscriptions-pending-only = Provisioning still pending only
+subscriptions-closing-within = Closing within (days)
+subscriptions-closing-invalid = Enter a number of days from 1 to 365.
+subscriptions-none = No subscription matches. Check the id or clear the filters.

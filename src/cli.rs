@@ -36,7 +36,7 @@ enum Command {
     Import { file: PathBuf },
     /// Record that an order was mapped to the customer organisation (PONR).
     Onboard { order_id: String },
-    /// Run every piece of due scheduled work once (RSD emails, email dispatch) and exit.
+    /// Run every piece of due scheduled work once (RSD emails, closing, email dispatch) and exit.
     Tick,
 }
 
@@ -81,14 +81,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Command::Tick => {
             let queued = jobs::send_due_rsd_emails(&store).await?;
+            let closed = jobs::close_due_lines(&store).await?;
             let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 4)?;
             let dispatcher =
                 Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone());
             let attempted = dispatcher.drain().await?;
             let counts = store.email_counts().await?;
             println!(
-                "queued {queued} requested-start-date emails; attempted {attempted} deliveries; \
-                 outbox: {} queued, {} sent, {} failed",
+                "queued {queued} requested-start-date emails; closed {closed} lines; attempted {attempted} \
+                 deliveries; outbox: {} queued, {} sent, {} failed",
                 counts.queued, counts.sent, counts.failed
             );
             Ok(())

@@ -12,6 +12,8 @@ pub struct Config {
     pub mail: MailConfig,
     /// `serve --demo`: the mailbox page is on.
     pub demo: bool,
+    /// HMAC-SHA256 key of admin-console events; None: the webhook answers 404.
+    pub webhook_secret: Option<String>,
 }
 
 /// Where and how provisioning emails go.
@@ -210,7 +212,13 @@ impl Config {
                 .ok_or_else(|| bad("PROVISIO_MAIL_MAX_ATTEMPTS", "expected a whole number from 1 to 100"))?;
         }
 
-        Ok(Self { database_url, bind, admin_console_url, secure_cookies, mail, demo: false })
+        let webhook_secret = match var("PROVISIO_WEBHOOK_SECRET") {
+            None => None,
+            Some(secret) if secret.len() >= 16 => Some(secret),
+            Some(_) => return Err(bad("PROVISIO_WEBHOOK_SECRET", "expected at least 16 characters")),
+        };
+
+        Ok(Self { database_url, bind, admin_console_url, secure_cookies, mail, demo: false, webhook_secret })
     }
 }
 
@@ -257,7 +265,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 8] = [
+        let cases: [(&[(&str, &str)], &str); 9] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
@@ -266,6 +274,7 @@ mod tests {
             (&[("PROVISIO_MAIL_FROM", "Webex <x@webex.com>")], "PROVISIO_MAIL_FROM"),
             (&[("PROVISIO_RESEND_LIMIT", "3 per hour")], "PROVISIO_RESEND_LIMIT"),
             (&[("PROVISIO_MAIL_MAX_ATTEMPTS", "0")], "PROVISIO_MAIL_MAX_ATTEMPTS"),
+            (&[("PROVISIO_WEBHOOK_SECRET", "short")], "PROVISIO_WEBHOOK_SECRET"),
         ];
         for (pairs, setting) in cases {
             let err = Config::from_env(env(pairs), None).unwrap_err();

@@ -1,5 +1,6 @@
 //! The rules of SPEC.md as plain types and functions, without I/O.
 
+pub mod closing;
 pub mod contact_email;
 pub mod line;
 pub mod permissions;

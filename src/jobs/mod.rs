@@ -1,4 +1,5 @@
-//! Scheduled work: the first provisioning email on the requested start date.
+//! Scheduled work: the first provisioning email on the requested start date, and closing
+//! the lines whose policy period ran out.
 
 use std::time::Duration;
 
@@ -11,6 +12,11 @@ pub async fn send_due_rsd_emails(store: &Store) -> anyhow::Result<usize> {
     Ok(store.enqueue_due_rsd_emails(Utc::now()).await?)
 }
 
+/// Closes the lines whose policy period after the first email ran out; returns how many.
+pub async fn close_due_lines(store: &Store) -> anyhow::Result<u64> {
+    Ok(store.close_due_lines(Utc::now()).await?)
+}
+
 /// Runs in the background of `provisio serve`, every `every`.
 pub fn spawn_scheduler(store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -19,6 +25,11 @@ pub fn spawn_scheduler(store: Store, every: Duration) -> tokio::task::JoinHandle
                 Ok(0) => {}
                 Ok(n) => tracing::info!(messages = n, "queued requested-start-date emails"),
                 Err(e) => tracing::error!(error = %e, "the RSD scheduler failed; trying again"),
+            }
+            match close_due_lines(&store).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(lines = n, "closed lines whose policy period ran out"),
+                Err(e) => tracing::error!(error = %e, "closing failed; trying again"),
             }
             tokio::time::sleep(every).await;
         }

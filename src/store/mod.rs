@@ -72,7 +72,7 @@ macro_rules! write_tx {
         match $store {
             Store::Sqlite(s) => {
                 #[allow(unused_mut)]
-                let mut $tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
+                let mut $tx = $crate::store::begin_immediate(&s.write).await?;
                 #[allow(unused_variables)]
                 let $pg = false;
                 $body
@@ -89,6 +89,25 @@ macro_rules! write_tx {
 }
 
 pub(crate) use {read, write_tx};
+
+/// Starts a SQLite write transaction. The busy timeout makes other writers wait; should
+/// SQLite still answer "busy" (another process, a checkpoint), wait and try again rather
+/// than let "database is locked" reach a user.
+pub(crate) async fn begin_immediate(pool: &SqlitePool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    let mut attempt = 0;
+    loop {
+        match pool.begin_with("BEGIN IMMEDIATE").await {
+            Err(sqlx::Error::Database(e))
+                if attempt < 2 && matches!(e.code().as_deref(), Some("5") | Some("6") | Some("517")) =>
+            {
+                attempt += 1;
+                tracing::debug!(attempt, "SQLite busy; waiting to begin a write");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            other => return other,
+        }
+    }
+}
 
 /// Picks the dialect's text of a statement.
 const fn sql(pg: bool, postgres: &'static str, sqlite: &'static str) -> &'static str {
@@ -178,6 +197,18 @@ pub enum ResendOutcome {
     NotFound,
 }
 
+/// The filters of the Cloud/SaaS Subscriptions page.
+#[derive(Debug, Default)]
+pub struct SubscriptionFilter<'a> {
+    pub q: Option<&'a str>,
+    pub pending: bool,
+    /// Only lines still awaiting set-up that close before this time.
+    pub closing_before: Option<DateTime<Utc>>,
+    /// Keyset cursor: the last subscription id of the previous page.
+    pub after: Option<&'a str>,
+}
+
+/// What an admin-console event or command did: done now, done before, or no such thing.
 #[derive(Debug, PartialEq, Eq)]
 pub enum OnboardOutcome {
     Onboarded,
@@ -441,7 +472,7 @@ impl Store {
                 "SELECT l.subscription_id, l.order_id, l.offer, l.rsd, l.contact, l.status, l.email_sent_at,
                         l.version, l.updated_at, l.updated_by, l.last_email_at,
                         e.status AS email_status, e.recipient AS email_recipient, e.sent_at AS email_accepted_at,
-                        e.last_error AS email_error
+                        e.last_error AS email_error, l.closed_at
                  FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
                  WHERE l.order_id = $1 ORDER BY l.position, l.subscription_id",
             )
@@ -449,6 +480,144 @@ impl Store {
             .fetch_all(pool)
             .await?;
             Ok(Some(OrderDetail { head, lines }))
+        })
+    }
+
+    /// The lines `viewer` may see on the Cloud/SaaS Subscriptions page, by subscription id,
+    /// keyset-paginated: those whose subscription or order id starts with `q`; only
+    /// the closed ones (provisioning still pending) with `pending`; only those that close
+    /// before `closing_before` with it.
+    pub async fn subscriptions_for(
+        &self,
+        viewer: &User,
+        filter: &SubscriptionFilter<'_>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<SubscriptionRecord>> {
+        let (lo, hi) = match filter.q.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => {
+                let (lo, hi) = prefix_range(q);
+                (Some(lo), Some(hi))
+            }
+            None => (None, None),
+        };
+        let (short_cutoff, long_cutoff) = match filter.closing_before {
+            Some(at) => crate::domain::closing::closing_cutoffs(at),
+            None => (Utc::now(), Utc::now()),
+        };
+        read!(self, |pool, pg| {
+            sqlx::query_as(sql(
+                pg,
+                r#"SELECT l.subscription_id, l.order_id, l.offer, l.rsd, l.contact, l.status, l.email_sent_at,
+                        l.version, l.updated_at, l.updated_by, l.last_email_at,
+                        e.status AS email_status, e.recipient AS email_recipient, e.sent_at AS email_accepted_at,
+                        e.last_error AS email_error, l.closed_at, o.customer, o.org_mapped_at,
+                        o.partner_id, o.distributor_id, o.created_by, u.name AS creator_name, u.email AS creator_email
+                   FROM lines l
+                   JOIN orders o ON o.id = l.order_id
+                   JOIN users u ON u.id = o.created_by
+                   LEFT JOIN outbox e ON e.id = l.last_outbox_id
+                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
+                     AND ($3::text IS NULL OR l.subscription_id > $3)
+                     AND ($4::text IS NULL
+                          OR (lower(l.subscription_id) COLLATE "C" >= $4 AND lower(l.subscription_id) COLLATE "C" < $5)
+                          OR (lower(o.id) COLLATE "C" >= $4 AND lower(o.id) COLLATE "C" < $5))
+                     AND (NOT $6 OR l.status = 'closed')
+                     AND (NOT $7 OR (l.status = 'awaiting' AND l.email_sent_at IS NOT NULL
+                          AND ((l.offer IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $8)
+                               OR (l.offer NOT IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $9))))
+                   ORDER BY l.subscription_id LIMIT $10"#,
+                "SELECT l.subscription_id, l.order_id, l.offer, l.rsd, l.contact, l.status, l.email_sent_at,
+                        l.version, l.updated_at, l.updated_by, l.last_email_at,
+                        e.status AS email_status, e.recipient AS email_recipient, e.sent_at AS email_accepted_at,
+                        e.last_error AS email_error, l.closed_at, o.customer, o.org_mapped_at,
+                        o.partner_id, o.distributor_id, o.created_by, u.name AS creator_name, u.email AS creator_email
+                   FROM lines l
+                   JOIN orders o ON o.id = l.order_id
+                   JOIN users u ON u.id = o.created_by
+                   LEFT JOIN outbox e ON e.id = l.last_outbox_id
+                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
+                     AND ($3 IS NULL OR l.subscription_id > $3)
+                     AND ($4 IS NULL
+                          OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5)
+                          OR (lower(o.id) >= $4 AND lower(o.id) < $5))
+                     AND (NOT $6 OR l.status = 'closed')
+                     AND (NOT $7 OR (l.status = 'awaiting' AND l.email_sent_at IS NOT NULL
+                          AND ((l.offer IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $8)
+                               OR (l.offer NOT IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $9))))
+                   ORDER BY l.subscription_id LIMIT $10",
+            ))
+            .bind(viewer.operator)
+            .bind(&viewer.company_id)
+            .bind(filter.after)
+            .bind(lo)
+            .bind(hi)
+            .bind(filter.pending)
+            .bind(filter.closing_before.is_some())
+            .bind(short_cutoff)
+            .bind(long_cutoff)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// The order a subscription belongs to.
+    pub async fn order_of_subscription(&self, subscription_id: &str) -> sqlx::Result<Option<String>> {
+        read!(self, |pool, pg| {
+            sqlx::query_scalar("SELECT order_id FROM lines WHERE subscription_id = $1")
+                .bind(subscription_id)
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
+    /// Closes every line whose policy period after its first email has run out (SPEC.md
+    /// rule 7): one statement for all offers; a closed line is never closed again.
+    pub async fn close_due_lines(&self, now: DateTime<Utc>) -> sqlx::Result<u64> {
+        let (short_cutoff, long_cutoff) = crate::domain::closing::closing_cutoffs(now);
+        write_tx!(self, |tx, pg| {
+            let n = sqlx::query(
+                "UPDATE lines SET status = 'closed', closed_at = $1, version = version + 1, updated_at = $1,
+                        updated_by = 'closing policy'
+                 WHERE status = 'awaiting' AND email_sent_at IS NOT NULL
+                   AND ((offer IN ('A-Flex', 'A-Flex-3') AND email_sent_at <= $2)
+                        OR (offer NOT IN ('A-Flex', 'A-Flex-3') AND email_sent_at <= $3))",
+            )
+            .bind(now)
+            .bind(short_cutoff)
+            .bind(long_cutoff)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(n)
+        })
+    }
+
+    /// The customer finished set-up (the admin console's `provisioning.completed`).
+    pub async fn complete_line(&self, subscription_id: &str, at: DateTime<Utc>) -> sqlx::Result<OnboardOutcome> {
+        write_tx!(self, |tx, pg| {
+            let n = sqlx::query(
+                "UPDATE lines SET status = 'complete', version = version + 1, updated_at = $2,
+                        updated_by = 'Control Hub'
+                 WHERE subscription_id = $1 AND status <> 'complete'",
+            )
+            .bind(subscription_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let outcome = if n == 1 {
+                OnboardOutcome::Onboarded
+            } else {
+                let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lines WHERE subscription_id = $1")
+                    .bind(subscription_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if exists > 0 { OnboardOutcome::AlreadyOnboarded } else { OnboardOutcome::NotFound }
+            };
+            tx.commit().await?;
+            Ok(outcome)
         })
     }
 

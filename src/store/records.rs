@@ -83,12 +83,39 @@ pub struct LineRecord {
     pub email_recipient: Option<String>,
     pub email_accepted_at: Option<DateTime<Utc>>,
     pub email_error: Option<String>,
+    /// When the line closed and billing started.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 impl LineRecord {
     pub fn status(&self) -> LineStatus {
         // The database's CHECK constraint allows only the three known values.
         LineStatus::parse(&self.status).unwrap_or(LineStatus::Complete)
+    }
+}
+
+/// A line with what the Cloud/SaaS Subscriptions page needs of its order.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubscriptionRecord {
+    #[sqlx(flatten)]
+    pub line: LineRecord,
+    pub customer: String,
+    pub org_mapped_at: Option<DateTime<Utc>>,
+    pub partner_id: String,
+    pub distributor_id: Option<String>,
+    pub created_by: i64,
+    pub creator_name: String,
+    pub creator_email: String,
+}
+
+impl SubscriptionRecord {
+    pub fn parties(&self) -> OrderParties {
+        OrderParties {
+            order_id: self.line.order_id.clone(),
+            partner_id: self.partner_id.clone(),
+            distributor_id: self.distributor_id.clone(),
+            created_by: self.created_by,
+        }
     }
 }
 

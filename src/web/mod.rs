@@ -5,7 +5,9 @@ mod auth;
 pub mod ctx;
 mod errors;
 mod orders;
+mod subscriptions;
 mod views;
+mod webhooks;
 
 use actix_web::{HttpResponse, web};
 
@@ -41,6 +43,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/orders/{order_id}/lines/{subscription_id}/resend", web::get().to(orders::resend_dialog))
         .route("/orders/{order_id}/lines/{subscription_id}/resend", web::post().to(orders::resend))
         .route("/orders/{order_id}/lines/{subscription_id}/history", web::get().to(orders::history))
+        .route("/subscriptions", web::get().to(subscriptions::list))
+        .route("/subscriptions/{subscription_id}/contact", web::get().to(subscriptions::edit_dialog))
+        .route("/subscriptions/{subscription_id}/contact", web::post().to(subscriptions::edit))
+        .route("/subscriptions/{subscription_id}/resend", web::get().to(subscriptions::resend_dialog))
+        .route("/subscriptions/{subscription_id}/resend", web::post().to(subscriptions::resend))
+        .route("/api/v1/control-hub/events", web::post().to(webhooks::control_hub_event))
         .route("/mailbox", web::get().to(mailbox));
 }
 

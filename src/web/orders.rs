@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
@@ -11,10 +11,75 @@ use super::views::{
     EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, OrderPage, OrderRow, OrdersPage,
     Refusal as RefusalView, ResendDialog, ResendForm, ResendPage, when, when_opt,
 };
-use crate::domain::{ContactEmail, EditGrant, Refusal, order_page_refusal};
+use crate::domain::closing::closing_deadline;
+use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
 use crate::store::{ContactEdit, EditOutcome, EditScope, LineRecord, OrderDetail, Resend, ResendOutcome, User};
 
 const PAGE_SIZE: i64 = 50;
+
+/// Where an edit or resend comes from: the order page, or the Cloud/SaaS Subscriptions
+/// page (which also fixes closed lines whose provisioning is still pending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Order,
+    Subscriptions,
+}
+
+impl Page {
+    pub fn scope(self) -> EditScope {
+        match self {
+            Page::Order => EditScope::OrderPage,
+            Page::Subscriptions => EditScope::SubscriptionsPage,
+        }
+    }
+
+    /// The URL of a line's dialog or history from this page.
+    pub fn href(self, order_id: &str, subscription_id: &str, what: &str) -> String {
+        match (self, what) {
+            (Page::Subscriptions, "contact" | "resend") => format!("/subscriptions/{subscription_id}/{what}"),
+            _ => format!("/orders/{order_id}/lines/{subscription_id}/{what}"),
+        }
+    }
+
+    /// The page an action goes back to.
+    pub fn back(self, order_id: &str, subscription_id: &str) -> String {
+        match self {
+            Page::Order => format!("/orders/{order_id}"),
+            Page::Subscriptions => subscriptions_href(subscription_id),
+        }
+    }
+
+    /// What this page may not do with a line in its state (409).
+    pub fn refusal(self, status: LineStatus, org_mapped_at: Option<DateTime<Utc>>) -> Option<Refusal> {
+        match self {
+            Page::Order => order_page_refusal(status, org_mapped_at),
+            Page::Subscriptions if org_mapped_at.is_some() => Some(Refusal::Ponr),
+            Page::Subscriptions if status == LineStatus::Complete => Some(Refusal::Complete),
+            Page::Subscriptions => None,
+        }
+    }
+}
+
+/// What a line row needs to know of its order.
+pub struct OrderFacts<'a> {
+    pub id: &'a str,
+    pub customer: &'a str,
+    pub org_mapped_at: Option<DateTime<Utc>>,
+    pub creator_name: &'a str,
+    pub creator_email: &'a str,
+}
+
+impl OrderDetail {
+    fn facts(&self) -> OrderFacts<'_> {
+        OrderFacts {
+            id: &self.head.id,
+            customer: &self.head.customer,
+            org_mapped_at: self.head.org_mapped_at,
+            creator_name: &self.head.creator_name,
+            creator_email: &self.head.creator_email,
+        }
+    }
+}
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -65,48 +130,66 @@ async fn visible_order(ctx: &Ctx, user: &User, order_id: &str) -> Result<OrderDe
     if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(AppError::NotFound) }
 }
 
-fn line_href(order_id: &str, subscription_id: &str, what: &str) -> String {
-    format!("/orders/{order_id}/lines/{subscription_id}/{what}")
-}
-
 fn subscriptions_href(subscription_id: &str) -> String {
     format!("/subscriptions?{}", serde_urlencoded::to_string([("q", subscription_id)]).unwrap_or_default())
 }
 
-fn line_row(ctx: &Ctx, order: &OrderDetail, line: &LineRecord, may_edit: bool) -> LineRow {
+pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord, may_edit: bool) -> LineRow {
     let tr = &ctx.tr;
-    let state = order_page_refusal(line.status(), order.head.org_mapped_at);
+    let state = page.refusal(line.status(), order.org_mapped_at);
     let blocked = match (&state, may_edit) {
         (Some(Refusal::Ponr), _) => Some(tr.t("edit-blocked-ponr")),
         (Some(Refusal::ClosedOnOrderPage), _) => Some(tr.t("edit-blocked-closed")),
         (Some(Refusal::Complete), _) => Some(tr.t("edit-blocked-complete")),
-        (_, false) => Some(tr.ta(
-            "edit-blocked-permission",
-            [("name", order.head.creator_name.as_str()), ("email", order.head.creator_email.as_str())],
-        )),
+        (_, false) => {
+            Some(tr.ta("edit-blocked-permission", [("name", order.creator_name), ("email", order.creator_email)]))
+        }
         _ => None,
     };
     let can_edit = blocked.is_none();
     let rsd = line.rsd.format("%Y-%m-%d").to_string();
     LineRow {
         subscription_id: line.subscription_id.clone(),
+        order_id: order.id.to_string(),
+        customer: order.customer.to_string(),
+        subs_page: page == Page::Subscriptions,
+        pending: line.status() == LineStatus::Closed,
+        closing_note: closing_note(tr, line),
         offer: line.offer.clone(),
         rsd: rsd.clone(),
         status: line.status().as_str(),
         status_label: tr.t(line.status().message_key()),
         contact: line.contact.clone(),
-        edit_href: line_href(&order.head.id, &line.subscription_id, "contact"),
-        history_href: line_href(&order.head.id, &line.subscription_id, "history"),
+        edit_href: page.href(order.id, &line.subscription_id, "contact"),
+        history_href: page.href(order.id, &line.subscription_id, "history"),
         can_edit,
         blocked,
         subscriptions_href: (state == Some(Refusal::ClosedOnOrderPage))
             .then(|| subscriptions_href(&line.subscription_id)),
-        resend_href: line_href(&order.head.id, &line.subscription_id, "resend"),
+        resend_href: page.href(order.id, &line.subscription_id, "resend"),
         can_resend: can_edit && line.email_sent_at.is_some(),
         resend_blocked: (can_edit && line.email_sent_at.is_none())
             .then(|| tr.ta("resend-blocked-not-yet", [("date", rsd.as_str())])),
         email_note: email_note(tr, line),
         email_failed: line.email_status.as_deref() == Some("failed"),
+    }
+}
+
+/// When an open line closes and billing starts, or when a closed one did.
+fn closing_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
+    match (line.status(), line.email_sent_at) {
+        (LineStatus::Awaiting, Some(first)) => {
+            let deadline = closing_deadline(&line.offer, first);
+            let hours = (deadline - Utc::now()).num_hours().max(0);
+            let text = if hours < 48 {
+                tr.tcount("closes-in-hours", ("hours", hours), &[("when", when(&deadline).as_str())])
+            } else {
+                tr.tcount("closes-in-days", ("days", hours / 24), &[("when", when(&deadline).as_str())])
+            };
+            Some(text)
+        }
+        (LineStatus::Closed, _) => line.closed_at.as_ref().map(|at| tr.ta("closed-at", [("when", when(at).as_str())])),
+        _ => None,
     }
 }
 
@@ -138,7 +221,8 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse 
         Err(e) => return e.respond(&ctx),
     };
     let may_edit = user.actor().edit_grant(&order.parties()).is_some();
-    let rows = order.lines.iter().map(|l| line_row(&ctx, &order, l, may_edit)).collect();
+    let facts = order.facts();
+    let rows = order.lines.iter().map(|l| line_row(&ctx, Page::Order, &facts, l, may_edit)).collect();
     let head = &order.head;
     let permission_note = (!may_edit).then(|| {
         ctx.tr
@@ -162,9 +246,9 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse 
 }
 
 /// The 403/409 refusals of SPEC.md rules 3 and 6, as CONTRACT.md words them.
-fn refusal_view(ctx: &Ctx, order: &OrderDetail, refused: &Refusal, subscription_id: &str) -> RefusalView {
+fn refusal_view(ctx: &Ctx, page: Page, order: &OrderDetail, refused: &Refusal, subscription_id: &str) -> RefusalView {
     let tr = &ctx.tr;
-    let back_href = format!("/orders/{}", order.head.id);
+    let back_href = page.back(&order.head.id, subscription_id);
     let (title, message, link) = match refused {
         Refusal::Ponr => (
             tr.t("refusal-ponr-title"),
@@ -184,13 +268,13 @@ fn refusal_view(ctx: &Ctx, order: &OrderDetail, refused: &Refusal, subscription_
         Refusal::Stale { changed_by, current } => (
             tr.t("refusal-stale-title"),
             tr.ta("refusal-stale", [("name", changed_by.as_str()), ("email", current.as_str())]),
-            Some((tr.t("refusal-stale-link"), line_href(&order.head.id, subscription_id, "contact"))),
+            Some((tr.t("refusal-stale-link"), page.href(&order.head.id, subscription_id, "contact"))),
         ),
     };
     RefusalView { title, message, link, back_href }
 }
 
-fn permission_refusal(ctx: &Ctx, order: &OrderDetail) -> HttpResponse {
+fn permission_refusal(ctx: &Ctx, page: Page, order: &OrderDetail, subscription_id: &str) -> HttpResponse {
     let tr = &ctx.tr;
     let view = RefusalView {
         title: tr.t("refusal-permission-title"),
@@ -199,7 +283,7 @@ fn permission_refusal(ctx: &Ctx, order: &OrderDetail) -> HttpResponse {
             [("name", order.head.creator_name.as_str()), ("email", order.head.creator_email.as_str())],
         ),
         link: None,
-        back_href: format!("/orders/{}", order.head.id),
+        back_href: page.back(&order.head.id, subscription_id),
     };
     refusal(ctx, StatusCode::FORBIDDEN, view)
 }
@@ -208,6 +292,7 @@ fn permission_refusal(ctx: &Ctx, order: &OrderDetail) -> HttpResponse {
 /// visible (404), permitted (403), state (409).
 async fn checked_line(
     ctx: &Ctx,
+    page: Page,
     user: &User,
     order_id: &str,
     subscription_id: &str,
@@ -217,24 +302,24 @@ async fn checked_line(
         return Err(AppError::NotFound.respond(ctx));
     };
     let Some(grant) = user.actor().edit_grant(&order.parties()) else {
-        return Err(permission_refusal(ctx, &order));
+        return Err(permission_refusal(ctx, page, &order, subscription_id));
     };
-    if let Some(refused) = order_page_refusal(line.status(), order.head.org_mapped_at) {
-        let view = refusal_view(ctx, &order, &refused, subscription_id);
+    if let Some(refused) = page.refusal(line.status(), order.head.org_mapped_at) {
+        let view = refusal_view(ctx, page, &order, &refused, subscription_id);
         return Err(refusal(ctx, StatusCode::CONFLICT, view));
     }
     Ok((order, grant))
 }
 
-fn edit_form(ctx: &Ctx, order: &OrderDetail, line: &LineRecord) -> EditForm {
+fn edit_form(ctx: &Ctx, page: Page, order: &OrderDetail, line: &LineRecord) -> EditForm {
     let other_lines = order
         .lines
         .iter()
-        .filter(|l| l.subscription_id != line.subscription_id && order_page_refusal(l.status(), None).is_none())
+        .filter(|l| l.subscription_id != line.subscription_id && page.refusal(l.status(), None).is_none())
         .count() as i64;
     EditForm {
-        action: line_href(&order.head.id, &line.subscription_id, "contact"),
-        cancel_href: format!("/orders/{}", order.head.id),
+        action: page.href(&order.head.id, &line.subscription_id, "contact"),
+        cancel_href: page.back(&order.head.id, &line.subscription_id),
         csrf: ctx.csrf.clone(),
         subscription_id: line.subscription_id.clone(),
         current: line.contact.clone(),
@@ -255,14 +340,18 @@ fn render_form(ctx: &Ctx, status: StatusCode, form: EditForm) -> HttpResponse {
 }
 
 pub async fn edit_dialog(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
     let (order_id, subscription_id) = path.into_inner();
-    let (order, _grant) = match checked_line(&ctx, &user, &order_id, &subscription_id).await {
+    edit_dialog_on(signed_in, Page::Order, &order_id, subscription_id).await
+}
+
+pub async fn edit_dialog_on(signed_in: SignedIn, page: Page, order_id: &str, subscription_id: String) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let (order, _grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
     let line = order.line(&subscription_id).expect("checked above");
-    render_form(&ctx, StatusCode::OK, edit_form(&ctx, &order, line))
+    render_form(&ctx, StatusCode::OK, edit_form(&ctx, page, &order, line))
 }
 
 #[derive(Deserialize)]
@@ -271,16 +360,26 @@ pub struct EditInput {
     email: String,
     apply_to_all: Option<String>,
     version: Option<String>,
-    csrf_token: Option<String>,
+    pub csrf_token: Option<String>,
 }
 
 pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input: web::Form<EditInput>) -> HttpResponse {
+    let (order_id, subscription_id) = path.into_inner();
+    edit_on(signed_in, Page::Order, &order_id, subscription_id, input.into_inner()).await
+}
+
+pub async fn edit_on(
+    signed_in: SignedIn,
+    page: Page,
+    order_id: &str,
+    subscription_id: String,
+    input: EditInput,
+) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
     }
-    let (order_id, subscription_id) = path.into_inner();
-    let (order, grant) = match checked_line(&ctx, &user, &order_id, &subscription_id).await {
+    let (order, grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
@@ -298,12 +397,12 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input:
         && v != line.version
     {
         let stale = Refusal::Stale { changed_by: line.updated_by.clone(), current: line.contact.clone() };
-        return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, &order, &stale, &subscription_id));
+        return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &stale, &subscription_id));
     }
     let new_contact = match ContactEmail::parse(&input.email) {
         Ok(email) => email,
         Err(e) => {
-            let mut form = edit_form(&ctx, &order, line);
+            let mut form = edit_form(&ctx, page, &order, line);
             form.value = input.email.clone();
             form.apply_to_all = apply_to_all;
             form.error = Some(ctx.tr.t(e.message_key()));
@@ -323,7 +422,7 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input:
             new_contact: &new_contact,
             apply_to_all,
             expected_version,
-            scope: EditScope::OrderPage,
+            scope: page.scope(),
             at: Utc::now(),
             limit: ctx.state.config.mail.limit,
         })
@@ -333,9 +432,9 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input:
         Ok(EditOutcome::Refused(refused)) => {
             // The state moved between the checks above and the locked write (PONR, a
             // concurrent edit): the write refused, nothing changed.
-            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, &order, &refused, &subscription_id));
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
         }
-        Ok(EditOutcome::Limited(wait)) => return limited(&ctx, &order, wait),
+        Ok(EditOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
         Ok(EditOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
         Err(e) => return AppError::from(e).respond(&ctx),
     };
@@ -349,7 +448,7 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input:
         let key = if emailed { "edit-emailed" } else { "edit-on-rsd" };
         message = format!("{message} {}", ctx.tr.ta(key, [("email", new_contact.as_str())]));
     }
-    done(&ctx, &order.head.id, &changed, message, format!("edit-{subscription_id}")).await
+    done(&ctx, page, &order.head.id, &subscription_id, &changed, message, format!("edit-{subscription_id}")).await
 }
 
 pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
@@ -402,13 +501,13 @@ pub fn transaction_detail(tr: &crate::i18n::Tr, detail: Option<&str>) -> String 
 }
 
 /// 429 with Retry-After: too many emails for this line or recipient.
-fn limited(ctx: &Ctx, order: &OrderDetail, wait: chrono::Duration) -> HttpResponse {
+fn limited(ctx: &Ctx, page: Page, order: &OrderDetail, subscription_id: &str, wait: chrono::Duration) -> HttpResponse {
     let seconds = wait.num_seconds().max(1);
     let view = RefusalView {
         title: ctx.tr.t("refusal-limit-title"),
         message: ctx.tr.tn("refusal-limit", "minutes", (seconds + 59) / 60),
         link: None,
-        back_href: format!("/orders/{}", order.head.id),
+        back_href: page.back(&order.head.id, subscription_id),
     };
     let mut response = refusal(ctx, StatusCode::TOO_MANY_REQUESTS, view);
     response
@@ -421,30 +520,40 @@ fn limited(ctx: &Ctx, order: &OrderDetail, wait: chrono::Duration) -> HttpRespon
 /// gone out (409 saying when it will).
 async fn checked_resend(
     ctx: &Ctx,
+    page: Page,
     user: &User,
     order_id: &str,
     subscription_id: &str,
 ) -> Result<(OrderDetail, EditGrant), HttpResponse> {
-    let (order, grant) = checked_line(ctx, user, order_id, subscription_id).await?;
+    let (order, grant) = checked_line(ctx, page, user, order_id, subscription_id).await?;
     let line = order.line(subscription_id).expect("checked above");
     if line.email_sent_at.is_none() {
-        let view = refusal_view(ctx, &order, &Refusal::NotYetSent { rsd: line.rsd }, subscription_id);
+        let view = refusal_view(ctx, page, &order, &Refusal::NotYetSent { rsd: line.rsd }, subscription_id);
         return Err(refusal(ctx, StatusCode::CONFLICT, view));
     }
     Ok((order, grant))
 }
 
 pub async fn resend_dialog(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
     let (order_id, subscription_id) = path.into_inner();
-    let (order, _grant) = match checked_resend(&ctx, &user, &order_id, &subscription_id).await {
+    resend_dialog_on(signed_in, Page::Order, &order_id, subscription_id).await
+}
+
+pub async fn resend_dialog_on(
+    signed_in: SignedIn,
+    page: Page,
+    order_id: &str,
+    subscription_id: String,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let (order, _grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
     let line = order.line(&subscription_id).expect("checked above");
     let form = ResendForm {
-        action: line_href(&order.head.id, &subscription_id, "resend"),
-        cancel_href: format!("/orders/{}", order.head.id),
+        action: page.href(&order.head.id, &subscription_id, "resend"),
+        cancel_href: page.back(&order.head.id, &subscription_id),
         csrf: ctx.csrf.clone(),
         subscription_id: subscription_id.clone(),
         contact: line.contact.clone(),
@@ -459,7 +568,7 @@ pub async fn resend_dialog(signed_in: SignedIn, path: web::Path<(String, String)
 
 #[derive(Deserialize)]
 pub struct ResendInput {
-    csrf_token: Option<String>,
+    pub csrf_token: Option<String>,
 }
 
 pub async fn resend(
@@ -467,12 +576,22 @@ pub async fn resend(
     path: web::Path<(String, String)>,
     input: web::Form<ResendInput>,
 ) -> HttpResponse {
+    let (order_id, subscription_id) = path.into_inner();
+    resend_on(signed_in, Page::Order, &order_id, subscription_id, input.into_inner()).await
+}
+
+pub async fn resend_on(
+    signed_in: SignedIn,
+    page: Page,
+    order_id: &str,
+    subscription_id: String,
+    input: ResendInput,
+) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
     }
-    let (order_id, subscription_id) = path.into_inner();
-    let (order, grant) = match checked_resend(&ctx, &user, &order_id, &subscription_id).await {
+    let (order, grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
@@ -483,7 +602,7 @@ pub async fn resend(
             grant: &grant,
             actor_name: &user.name,
             subscription_id: &subscription_id,
-            scope: EditScope::OrderPage,
+            scope: page.scope(),
             at: Utc::now(),
             limit: ctx.state.config.mail.limit,
         })
@@ -491,24 +610,32 @@ pub async fn resend(
     let recipient = match outcome {
         Ok(ResendOutcome::Queued(recipient)) => recipient,
         Ok(ResendOutcome::Refused(refused)) => {
-            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, &order, &refused, &subscription_id));
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
         }
-        Ok(ResendOutcome::Limited(wait)) => return limited(&ctx, &order, wait),
+        Ok(ResendOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
         Ok(ResendOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
         Err(e) => return AppError::from(e).respond(&ctx),
     };
     let message =
         ctx.tr.ta("resend-sent", [("email", recipient.as_str()), ("sender", ctx.state.config.mail.from.as_str())]);
-    done(&ctx, &order.head.id, std::slice::from_ref(&subscription_id), message, format!("resend-{subscription_id}"))
-        .await
+    let focus = format!("resend-{subscription_id}");
+    done(&ctx, page, &order.head.id, &subscription_id, std::slice::from_ref(&subscription_id), message, focus).await
 }
 
-/// The answer to a change that went through: plain forms go back to the order page,
-/// which shows `message`; htmx gets the changed rows and the message in place.
-async fn done(ctx: &Ctx, order_id: &str, changed: &[String], message: String, focus: String) -> HttpResponse {
+/// The answer to a change that went through: plain forms go back to the page they came
+/// from, which shows `message`; htmx gets the changed rows and the message in place.
+async fn done(
+    ctx: &Ctx,
+    page: Page,
+    order_id: &str,
+    subscription_id: &str,
+    changed: &[String],
+    message: String,
+    focus: String,
+) -> HttpResponse {
     if !ctx.htmx {
         ctx.flash(message);
-        return HttpResponse::SeeOther().insert_header(("Location", format!("/orders/{order_id}"))).finish();
+        return HttpResponse::SeeOther().insert_header(("Location", page.back(order_id, subscription_id))).finish();
     }
     let order = match ctx.state.store.order(order_id).await {
         Ok(Some(order)) => order,
@@ -519,7 +646,7 @@ async fn done(ctx: &Ctx, order_id: &str, changed: &[String], message: String, fo
         .lines
         .iter()
         .filter(|l| changed.contains(&l.subscription_id))
-        .map(|l| line_row(ctx, &order, l, true))
+        .map(|l| line_row(ctx, page, &order.facts(), l, true))
         .collect();
     html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus })
 }

@@ -94,6 +94,14 @@ pub struct OrdersPage {
 /// page and for the rows an htmx answer swaps.
 pub struct LineRow {
     pub subscription_id: String,
+    pub order_id: String,
+    pub customer: String,
+    /// Rendered on the Cloud/SaaS Subscriptions page (order and customer columns).
+    pub subs_page: bool,
+    /// Closed: provisioning is still pending.
+    pub pending: bool,
+    /// When the line closes and billing starts (or when it did).
+    pub closing_note: Option<String>,
     pub offer: String,
     pub rsd: String,
     pub status: &'static str,

@@ -270,3 +270,33 @@ async fn resend_asks_for_confirmation_and_confirms_in_place() {
     browser.assert_clean_console().await;
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn a_closed_line_is_fixed_from_the_subscriptions_page() {
+    let Some((app, browser)) = spawn().await else { return };
+    browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
+    let d = browser.driver();
+    d.find(By::Css("tr[data-subscription='Sub-1001-3'] a[href='/subscriptions?q=Sub-1001-3']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for(|| async { d.current_url().await.unwrap().path() == "/subscriptions" }, "the subscriptions page")
+        .await;
+    assert!(browser.row_text("Sub-1001-3").await.contains("Provisioning still pending"));
+    d.find(By::Id("edit-Sub-1001-3")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| browser.dialog_open(), "the dialog to open").await;
+    let field = d.find(By::Id("contact-email")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("fixed@globex.example").await.unwrap();
+    d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(|| async { browser.row_text("Sub-1001-3").await.contains("fixed@globex.example") }, "the new address")
+        .await;
+    let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
+    assert!(flash.contains("Provisioning contact updated to fixed@globex.example"), "{flash}");
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}

@@ -7,13 +7,13 @@ use chrono::Utc;
 use crate::helpers::*;
 use crate::on_both;
 
-fn provisio(database_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_provisio"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env_remove("PROVISIO_BIND")
-        .output()
-        .expect("the binary runs")
+/// Runs the binary without blocking the test's runtime: the application under test runs
+/// its background work on that runtime, and a blocked thread would hold its SQLite write
+/// lock until the command gave up.
+async fn provisio(database_url: &str, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
+    command.args(args).env("DATABASE_URL", database_url).env_remove("PROVISIO_BIND");
+    tokio::task::spawn_blocking(move || command.output().expect("the binary runs")).await.unwrap()
 }
 
 fn stderr(output: &Output) -> String {
@@ -58,9 +58,9 @@ on_both!(import_and_onboard_from_the_command_line, |app| {
     let path = dir.path().join("good.json");
     std::fs::write(&path, good.to_string()).unwrap();
     let path = path.to_str().unwrap();
-    let first = provisio(&app.database_url, &["import", path]);
+    let first = provisio(&app.database_url, &["import", path]).await;
     assert!(first.status.success(), "{}", stderr(&first));
-    let again = provisio(&app.database_url, &["import", path]);
+    let again = provisio(&app.database_url, &["import", path]).await;
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 contact changes"));
 
@@ -69,18 +69,18 @@ on_both!(import_and_onboard_from_the_command_line, |app| {
     bad["orders"][0]["customer"] = "Changed Customer".into();
     let bad_path = dir.path().join("bad.json");
     std::fs::write(&bad_path, bad.to_string()).unwrap();
-    let refused = provisio(&app.database_url, &["import", bad_path.to_str().unwrap()]);
+    let refused = provisio(&app.database_url, &["import", bad_path.to_str().unwrap()]).await;
     assert!(!refused.status.success());
     assert!(stderr(&refused).contains("orders[0].lines[0].contact: not a valid email address"), "{}", stderr(&refused));
     let order = app.store.order("WO-7777").await.unwrap().unwrap();
     assert_eq!(order.head.customer, "Cli Customer", "a bad file changes nothing");
 
-    let onboard = provisio(&app.database_url, &["onboard", "WO-7777"]);
+    let onboard = provisio(&app.database_url, &["onboard", "WO-7777"]).await;
     assert!(onboard.status.success(), "{}", stderr(&onboard));
     assert!(app.store.order("WO-7777").await.unwrap().unwrap().head.org_mapped_at.is_some());
-    let unknown = provisio(&app.database_url, &["onboard", "WO-0000"]);
+    let unknown = provisio(&app.database_url, &["onboard", "WO-0000"]).await;
     assert!(!unknown.status.success());
-    assert!(provisio(&app.database_url, &["migrate"]).status.success());
+    assert!(provisio(&app.database_url, &["migrate"]).await.status.success());
 });
 
 #[tokio::test]

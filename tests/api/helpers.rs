@@ -14,6 +14,7 @@ use sqlx::Connection;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const ADMIN_CONSOLE: &str = "https://admin.console.test";
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret-0123456789";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -178,6 +179,7 @@ pub fn test_config(database_url: &str, smtp: Option<&str>) -> Config {
         secure_cookies: false,
         mail,
         demo: false,
+        webhook_secret: Some(WEBHOOK_SECRET.to_string()),
     }
 }
 

@@ -6,6 +6,7 @@ mod smtp;
 mod auth;
 mod browser;
 mod cli;
+mod closing;
 mod emails;
 mod orders;
 mod store;
