@@ -596,25 +596,32 @@ impl Store {
 
     /// The customer finished set-up (the admin console's `provisioning.completed`).
     pub async fn complete_line(&self, subscription_id: &str, at: DateTime<Utc>) -> sqlx::Result<OnboardOutcome> {
+        self.record_once(
+            "UPDATE lines SET status = 'complete', version = version + 1, updated_at = $2, updated_by = 'Control Hub'
+             WHERE subscription_id = $1 AND status <> 'complete'",
+            "SELECT COUNT(*) FROM lines WHERE subscription_id = $1",
+            subscription_id,
+            at,
+        )
+        .await
+    }
+
+    /// Runs `update` (which changes at most one row, and only once) and tells whether it
+    /// did something now, had done it before (`exists` counts the row), or found nothing.
+    async fn record_once(
+        &self,
+        update: &'static str,
+        exists: &'static str,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> sqlx::Result<OnboardOutcome> {
         write_tx!(self, |tx, pg| {
-            let n = sqlx::query(
-                "UPDATE lines SET status = 'complete', version = version + 1, updated_at = $2,
-                        updated_by = 'Control Hub'
-                 WHERE subscription_id = $1 AND status <> 'complete'",
-            )
-            .bind(subscription_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let outcome = if n == 1 {
+            let updated = sqlx::query(update).bind(id).bind(at).execute(&mut *tx).await?.rows_affected();
+            let outcome = if updated == 1 {
                 OnboardOutcome::Onboarded
             } else {
-                let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lines WHERE subscription_id = $1")
-                    .bind(subscription_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if exists > 0 { OnboardOutcome::AlreadyOnboarded } else { OnboardOutcome::NotFound }
+                let n: i64 = sqlx::query_scalar(exists).bind(id).fetch_one(&mut *tx).await?;
+                if n > 0 { OnboardOutcome::AlreadyOnboarded } else { OnboardOutcome::NotFound }
             };
             tx.commit().await?;
             Ok(outcome)
@@ -827,24 +834,12 @@ impl Store {
     /// Records that the order was mapped to the customer organisation (PONR). The one
     /// domain call behind `provisio onboard` and the admin console's `order.mapped` event.
     pub async fn onboard(&self, order_id: &str, at: DateTime<Utc>) -> sqlx::Result<OnboardOutcome> {
-        write_tx!(self, |tx, pg| {
-            let updated = sqlx::query("UPDATE orders SET org_mapped_at = $2 WHERE id = $1 AND org_mapped_at IS NULL")
-                .bind(order_id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            let outcome = if updated == 1 {
-                OnboardOutcome::Onboarded
-            } else {
-                let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE id = $1")
-                    .bind(order_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if exists > 0 { OnboardOutcome::AlreadyOnboarded } else { OnboardOutcome::NotFound }
-            };
-            tx.commit().await?;
-            Ok(outcome)
-        })
+        self.record_once(
+            "UPDATE orders SET org_mapped_at = $2 WHERE id = $1 AND org_mapped_at IS NULL",
+            "SELECT COUNT(*) FROM orders WHERE id = $1",
+            order_id,
+            at,
+        )
+        .await
     }
 }
