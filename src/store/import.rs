@@ -111,6 +111,14 @@ macro_rules! company_kind {
     }};
 }
 
+/// "not a valid email address", and why when there is more to say.
+fn email_problem(e: crate::domain::ContactEmailError) -> String {
+    match e {
+        crate::domain::ContactEmailError::Invalid => e.plain().to_string(),
+        other => format!("not a valid email address ({})", other.plain()),
+    }
+}
+
 const LANGUAGES: [&str; 3] = ["en", "ko", "sv"];
 
 fn check_language(path: String, language: &Option<String>) -> Result<(), ImportError> {
@@ -162,7 +170,8 @@ impl ImportFile {
         }
         let mut emails = HashSet::new();
         for (i, u) in self.users.iter().enumerate() {
-            let email = ContactEmail::parse(&u.email).map_err(|e| field(format!("users[{i}].email"), e.plain()))?;
+            let email =
+                ContactEmail::parse(&u.email).map_err(|e| field(format!("users[{i}].email"), email_problem(e)))?;
             if !emails.insert(email.as_str().to_lowercase()) {
                 return Err(field(format!("users[{i}].email"), format!("duplicate user {}", u.email)));
             }
@@ -195,7 +204,7 @@ impl ImportFile {
                     ));
                 }
                 check_text(format!("{path}.offer"), &l.offer)?;
-                ContactEmail::parse(&l.contact).map_err(|e| field(format!("{path}.contact"), e.plain()))?;
+                ContactEmail::parse(&l.contact).map_err(|e| field(format!("{path}.contact"), email_problem(e)))?;
                 if LineStatus::parse(&l.status).is_none() {
                     return Err(field(format!("{path}.status"), "expected awaiting, closed or complete"));
                 }
@@ -343,8 +352,8 @@ impl Store {
 
                 for (j, l) in o.lines.iter().enumerate() {
                     let path = format!("orders[{i}].lines[{j}]");
-                    let contact =
-                        ContactEmail::parse(&l.contact).map_err(|e| field(format!("{path}.contact"), e.plain()))?;
+                    let contact = ContactEmail::parse(&l.contact)
+                        .map_err(|e| field(format!("{path}.contact"), email_problem(e)))?;
                     let status = LineStatus::parse(&l.status).expect("checked above");
                     let existing: Option<ExistingLine> = sqlx::query_as(
                         "SELECT order_id, contact, status, offer, rsd, email_sent_at FROM lines

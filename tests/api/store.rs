@@ -80,7 +80,7 @@ on_both!(a_bad_file_imports_nothing_and_names_the_field, |app| {
     file.orders[2].lines[0].contact = "not an address".into();
     assert_eq!(
         field_error(app.store.import(&file, Utc::now()).await),
-        "orders[2].lines[0].contact: enter one address only, without a name"
+        "orders[2].lines[0].contact: not a valid email address (enter one address only, without a name)"
     );
 
     let mut file = fixture(Utc::now());
