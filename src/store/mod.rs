@@ -208,6 +208,26 @@ pub struct SubscriptionFilter<'a> {
     pub after: Option<&'a str>,
 }
 
+/// The filters of the Transaction Manager.
+#[derive(Debug, Default, Clone)]
+pub struct TransactionFilter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub q: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Keyset cursor: the last transaction id of the previous page.
+    pub before_id: Option<i64>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum RetryOutcome {
+    Queued,
+    /// Only a failed delivery can be retried.
+    NotFailed,
+    NotFound,
+}
+
 /// What an admin-console event or command did: done now, done before, or no such thing.
 #[derive(Debug, PartialEq, Eq)]
 pub enum OnboardOutcome {
@@ -625,6 +645,119 @@ impl Store {
             };
             tx.commit().await?;
             Ok(outcome)
+        })
+    }
+
+    /// The transactions of the lines `viewer` may see, newest first, keyset-paginated.
+    pub async fn transactions_for(
+        &self,
+        viewer: &User,
+        filter: &TransactionFilter,
+        limit: i64,
+    ) -> sqlx::Result<Vec<TransactionRecord>> {
+        let (lo, hi) = match filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => {
+                let (lo, hi) = prefix_range(q);
+                (Some(lo), Some(hi))
+            }
+            None => (None, None),
+        };
+        read!(self, |pool, pg| {
+            sqlx::query_as(sql(
+                pg,
+                r#"SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
+                          t.detail, t.created_at, t.updated_at
+                   FROM transactions t JOIN orders o ON o.id = t.order_id
+                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
+                     AND ($3::text IS NULL OR t.kind = $3)
+                     AND ($4::text IS NULL OR t.status = $4)
+                     AND ($5::text IS NULL
+                          OR (lower(t.subscription_id) COLLATE "C" >= $5 AND lower(t.subscription_id) COLLATE "C" < $6)
+                          OR (lower(t.order_id) COLLATE "C" >= $5 AND lower(t.order_id) COLLATE "C" < $6))
+                     AND ($7::timestamptz IS NULL OR t.created_at >= $7)
+                     AND ($8::timestamptz IS NULL OR t.created_at < $8)
+                     AND ($9::bigint IS NULL OR t.id < $9)
+                   ORDER BY t.id DESC LIMIT $10"#,
+                "SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
+                        t.detail, t.created_at, t.updated_at
+                   FROM transactions t JOIN orders o ON o.id = t.order_id
+                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
+                     AND ($3 IS NULL OR t.kind = $3)
+                     AND ($4 IS NULL OR t.status = $4)
+                     AND ($5 IS NULL
+                          OR (lower(t.subscription_id) >= $5 AND lower(t.subscription_id) < $6)
+                          OR (lower(t.order_id) >= $5 AND lower(t.order_id) < $6))
+                     AND ($7 IS NULL OR t.created_at >= $7)
+                     AND ($8 IS NULL OR t.created_at < $8)
+                     AND ($9 IS NULL OR t.id < $9)
+                   ORDER BY t.id DESC LIMIT $10",
+            ))
+            .bind(viewer.operator)
+            .bind(&viewer.company_id)
+            .bind(filter.kind.as_deref())
+            .bind(filter.status.as_deref())
+            .bind(lo)
+            .bind(hi)
+            .bind(filter.from)
+            .bind(filter.to)
+            .bind(filter.before_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// One transaction and the parties of its order, for permission checks.
+    pub async fn transaction(&self, id: i64) -> sqlx::Result<Option<(TransactionRecord, String)>> {
+        read!(self, |pool, pg| {
+            let tx: Option<TransactionRecord> = sqlx::query_as(
+                "SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
+                        created_at, updated_at
+                 FROM transactions WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(tx.map(|t| {
+                let order = t.order_id.clone();
+                (t, order)
+            }))
+        })
+    }
+
+    /// Delivers a failed transaction's email again (operators): its message goes back to
+    /// the queue with fresh attempts, and the transaction records who asked, and when.
+    pub async fn retry_transaction(&self, id: i64, actor_name: &str, at: DateTime<Utc>) -> sqlx::Result<RetryOutcome> {
+        write_tx!(self, |tx, pg| {
+            let row: Option<(String, Option<i64>)> =
+                sqlx::query_as("SELECT status, outbox_id FROM transactions WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((status, outbox_id)) = row else { return Ok(RetryOutcome::NotFound) };
+            let Some(outbox_id) = outbox_id.filter(|_| status == "failed") else {
+                return Ok(RetryOutcome::NotFailed);
+            };
+            sqlx::query(
+                "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = $2, lease_until = NULL,
+                        lease_token = NULL
+                 WHERE id = $1 AND status = 'failed'",
+            )
+            .bind(outbox_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            // Every transaction the message carries goes back to in progress.
+            sqlx::query(
+                "UPDATE transactions SET status = 'in_progress', updated_at = $2, detail = $3 WHERE outbox_id = $1",
+            )
+            .bind(outbox_id)
+            .bind(at)
+            .bind(format!("retry:{actor_name}"))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(RetryOutcome::Queued)
         })
     }
 

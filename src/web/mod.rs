@@ -6,6 +6,7 @@ pub mod ctx;
 mod errors;
 mod orders;
 mod subscriptions;
+mod transactions;
 mod views;
 mod webhooks;
 
@@ -48,6 +49,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/subscriptions/{subscription_id}/contact", web::post().to(subscriptions::edit))
         .route("/subscriptions/{subscription_id}/resend", web::get().to(subscriptions::resend_dialog))
         .route("/subscriptions/{subscription_id}/resend", web::post().to(subscriptions::resend))
+        .route("/transactions", web::get().to(transactions::list))
+        .route("/transactions.csv", web::get().to(transactions::csv))
+        .route("/transactions/{id}/retry", web::post().to(transactions::retry))
         .route("/api/v1/control-hub/events", web::post().to(webhooks::control_hub_event))
         .route("/mailbox", web::get().to(mailbox));
 }

@@ -466,25 +466,29 @@ pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> 
         Err(e) => return AppError::from(e).respond(&ctx),
     };
     let tr = &ctx.tr;
-    let rows = records
-        .into_iter()
-        .map(|r| HistoryRow {
-            when: when(&r.created_at),
-            kind: tr.t(&format!("kind-{}", r.kind)),
-            old_value: r.old_value.unwrap_or_default(),
-            new_value: r.new_value.unwrap_or_default(),
-            actor: r.actor,
-            status_label: tr.t(&format!("tx-status-{}", r.status)),
-            status: r.status,
-            detail: transaction_detail(tr, r.detail.as_deref()),
-            id: r.id,
-            kind_code: r.kind,
-        })
-        .collect();
+    let rows = records.into_iter().map(|r| history_row(tr, r)).collect();
     html(
         StatusCode::OK,
         &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.head.id, subscription_id, rows },
     )
+}
+
+/// One transaction as the history and the Transaction Manager show it.
+pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> HistoryRow {
+    HistoryRow {
+        subscription_id: r.subscription_id,
+        order_id: r.order_id,
+        when: when(&r.created_at),
+        kind: tr.t(&format!("kind-{}", r.kind)),
+        old_value: r.old_value.unwrap_or_default(),
+        new_value: r.new_value.unwrap_or_default(),
+        actor: r.actor,
+        status_label: tr.t(&format!("tx-status-{}", r.status)),
+        status: r.status,
+        detail: transaction_detail(tr, r.detail.as_deref()),
+        id: r.id,
+        kind_code: r.kind,
+    }
 }
 
 /// The stored detail of a transaction, in the reader's language.
@@ -492,6 +496,7 @@ pub fn transaction_detail(tr: &crate::i18n::Tr, detail: Option<&str>) -> String 
     match detail {
         None => String::new(),
         Some("on-rsd") => tr.t("tx-detail-on-rsd"),
+        Some(d) if d.starts_with("retry:") => tr.ta("tx-detail-retry", [("name", &d["retry:".len()..])]),
         Some(d) => match d.split_once(':') {
             Some(("accepted", reply)) => tr.ta("tx-detail-accepted", [("reply", reply)]),
             Some(("failed", reason)) => tr.ta("tx-detail-failed", [("reason", reason)]),

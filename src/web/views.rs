@@ -242,6 +242,8 @@ pub fn when_opt(t: &Option<DateTime<Utc>>) -> String {
 }
 
 pub struct HistoryRow {
+    pub subscription_id: String,
+    pub order_id: String,
     pub when: String,
     pub kind: String,
     pub old_value: String,
@@ -262,4 +264,21 @@ pub struct HistoryPage {
     pub order_id: String,
     pub subscription_id: String,
     pub rows: Vec<HistoryRow>,
+}
+
+#[derive(Template)]
+#[template(path = "transactions.html")]
+pub struct TransactionsPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub kind: String,
+    pub status: String,
+    pub q: String,
+    pub from: String,
+    pub to: String,
+    pub error: Option<String>,
+    pub operator: bool,
+    pub rows: Vec<HistoryRow>,
+    pub next: Option<String>,
+    pub csv: String,
 }

@@ -10,3 +10,4 @@ mod closing;
 mod emails;
 mod orders;
 mod store;
+mod transactions;

@@ -1,0 +1,243 @@
+//! The Transaction Manager (SPEC.md rule 9): every change and resend of the lines a user
+//! may see, with its update status following the real delivery of the email.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{Duration, NaiveDate, Utc};
+use futures_util::stream;
+use serde::Deserialize;
+
+use super::ctx::SignedIn;
+use super::errors::{AppError, html, refusal};
+use super::orders::{history_row, transaction_detail};
+use super::views::{Refusal as RefusalView, TransactionsPage, when};
+use crate::store::{RetryOutcome, TransactionFilter};
+
+const PAGE_SIZE: i64 = 50;
+const CSV_CHUNK: i64 = 500;
+
+#[derive(Deserialize, Default)]
+pub struct Query {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    status: Option<String>,
+    q: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    after: Option<String>,
+}
+
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The filter the query asks for; Err when a value is not one the page knows.
+fn filter(query: &Query) -> Result<TransactionFilter, ()> {
+    let kind = present(&query.kind);
+    if kind.is_some_and(|k| !["provisioning_email_update", "provisioning_email_resend"].contains(&k)) {
+        return Err(());
+    }
+    let status = present(&query.status);
+    if status.is_some_and(|s| !["in_progress", "success", "failed"].contains(&s)) {
+        return Err(());
+    }
+    let date = |v: &Option<String>| -> Result<Option<NaiveDate>, ()> {
+        present(v).map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| ())).transpose()
+    };
+    let from = date(&query.from)?.map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc());
+    // "to" is a whole day: up to the start of the next.
+    let to = date(&query.to)?.map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::days(1));
+    let before_id = present(&query.after).map(|a| a.parse::<i64>().map_err(|_| ())).transpose()?;
+    Ok(TransactionFilter {
+        kind: kind.map(str::to_string),
+        status: status.map(str::to_string),
+        q: present(&query.q).map(str::to_string),
+        from,
+        to,
+        before_id,
+    })
+}
+
+/// The query string of the current filters (without the cursor).
+fn filter_params(query: &Query) -> Vec<(&'static str, String)> {
+    let mut params = Vec::new();
+    for (name, value) in
+        [("type", &query.kind), ("q", &query.q), ("status", &query.status), ("from", &query.from), ("to", &query.to)]
+    {
+        if let Some(v) = present(value) {
+            params.push((name, v.to_string()));
+        }
+    }
+    params
+}
+
+pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let parsed = filter(&query);
+    let mut records = match &parsed {
+        Ok(f) => match ctx.state.store.transactions_for(&user, f, PAGE_SIZE + 1).await {
+            Ok(records) => records,
+            Err(e) => return AppError::from(e).respond(&ctx),
+        },
+        Err(()) => Vec::new(),
+    };
+    let params = filter_params(&query);
+    let next = if records.len() as i64 > PAGE_SIZE {
+        records.truncate(PAGE_SIZE as usize);
+        let mut p = params.clone();
+        p.push(("after", records.last().map(|r| r.id.to_string()).unwrap_or_default()));
+        Some(format!("/transactions?{}", serde_urlencoded::to_string(p).unwrap_or_default()))
+    } else {
+        None
+    };
+    let csv = format!("/transactions.csv?{}", serde_urlencoded::to_string(&params).unwrap_or_default());
+    let rows = records.into_iter().map(|r| history_row(&ctx.tr, r)).collect();
+    let page = TransactionsPage {
+        layout: ctx.layout(),
+        t: ctx.tr.clone(),
+        kind: present(&query.kind).unwrap_or("").to_string(),
+        status: present(&query.status).unwrap_or("").to_string(),
+        q: present(&query.q).unwrap_or("").to_string(),
+        from: present(&query.from).unwrap_or("").to_string(),
+        to: present(&query.to).unwrap_or("").to_string(),
+        error: parsed.is_err().then(|| ctx.tr.t("tm-invalid-filter")),
+        operator: user.operator,
+        rows,
+        next,
+        csv,
+    };
+    let status = if parsed.is_err() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    html(status, &page)
+}
+
+/// One CSV field: quoted, quotes doubled, and a leading = + - @ defused so that a
+/// spreadsheet never runs it as a formula.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
+    format!("\"{}\"", value.replace('"', "\"\""))
+}
+
+/// The same rows as CSV, streamed page by page (keyset), so a long export holds neither
+/// the whole result in memory nor one long transaction.
+pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let Ok(start) = filter(&query) else {
+        return HttpResponse::UnprocessableEntity()
+            .content_type("text/plain; charset=utf-8")
+            .body(ctx.tr.t("tm-invalid-filter"));
+    };
+    let tr = ctx.tr.clone();
+    let header = [
+        "csv-id",
+        "csv-when",
+        "csv-type",
+        "csv-subscription",
+        "csv-order",
+        "csv-old",
+        "csv-new",
+        "csv-who",
+        "csv-status",
+        "csv-detail",
+    ]
+    .iter()
+    .map(|k| csv_field(&tr.t(k)))
+    .collect::<Vec<_>>()
+    .join(",")
+        + "\r\n";
+    let store = ctx.state.store.clone();
+    let state = (Some(start), true);
+    let body = stream::unfold(state, move |(next, first)| {
+        let store = store.clone();
+        let user = user.clone();
+        let tr = tr.clone();
+        let header = header.clone();
+        async move {
+            let filter = next?;
+            let rows = match store.transactions_for(&user, &filter, CSV_CHUNK).await {
+                Ok(rows) => rows,
+                Err(e) => return Some((Err(actix_web::error::ErrorInternalServerError(e)), (None, false))),
+            };
+            let mut chunk = if first { header } else { String::new() };
+            for r in &rows {
+                let fields = [
+                    r.id.to_string(),
+                    when(&r.created_at),
+                    tr.t(&format!("kind-{}", r.kind)),
+                    r.subscription_id.clone(),
+                    r.order_id.clone(),
+                    r.old_value.clone().unwrap_or_default(),
+                    r.new_value.clone().unwrap_or_default(),
+                    r.actor.clone(),
+                    tr.t(&format!("tx-status-{}", r.status)),
+                    transaction_detail(&tr, r.detail.as_deref()),
+                ];
+                chunk += &fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+                chunk += "\r\n";
+            }
+            let following = (rows.len() as i64 == CSV_CHUNK)
+                .then(|| TransactionFilter { before_id: rows.last().map(|r| r.id), ..filter });
+            if chunk.is_empty() {
+                return None;
+            }
+            Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), (following, false)))
+        }
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"transactions.csv\""))
+        .streaming(body)
+}
+
+#[derive(Deserialize)]
+pub struct RetryInput {
+    csrf_token: Option<String>,
+}
+
+/// Operators deliver a failed transaction's email again.
+pub async fn retry(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<RetryInput>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let id = path.into_inner();
+    // Visible (404) before permitted (403): a partner's own transaction is visible to it.
+    let visible = match ctx.state.store.transaction(id).await {
+        Ok(Some((_, order_id))) => match ctx.state.store.order(&order_id).await {
+            Ok(Some(order)) => user.actor().may_see(&order.parties()),
+            Ok(None) => false,
+            Err(e) => return AppError::from(e).respond(&ctx),
+        },
+        Ok(None) => false,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    if !visible {
+        return AppError::NotFound.respond(&ctx);
+    }
+    let back_href = "/transactions".to_string();
+    if !user.operator {
+        let view = RefusalView {
+            title: ctx.tr.t("refusal-permission-title"),
+            message: ctx.tr.t("tm-retry-operators"),
+            link: None,
+            back_href,
+        };
+        return refusal(&ctx, StatusCode::FORBIDDEN, view);
+    }
+    match ctx.state.store.retry_transaction(id, &user.name, Utc::now()).await {
+        Ok(RetryOutcome::Queued) => {
+            ctx.flash(ctx.tr.t("tm-retried"));
+            HttpResponse::SeeOther().insert_header(("Location", "/transactions")).finish()
+        }
+        Ok(RetryOutcome::NotFailed) => {
+            let view = RefusalView {
+                title: ctx.tr.t("tm-not-failed"),
+                message: ctx.tr.t("tm-not-failed"),
+                link: None,
+                back_href,
+            };
+            refusal(&ctx, StatusCode::CONFLICT, view)
+        }
+        Ok(RetryOutcome::NotFound) => AppError::NotFound.respond(&ctx),
+        Err(e) => AppError::from(e).respond(&ctx),
+    }
+}

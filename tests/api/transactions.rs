@@ -1,0 +1,100 @@
+//! The Transaction Manager: filters, visibility, statuses that follow the real delivery,
+//! operator retry, CSV.
+
+use crate::helpers::*;
+use crate::smtp::Mode;
+use crate::{on_both, on_both_with_smtp};
+
+const RESEND_1: &str = "/orders/WO-1001/lines/Sub-1001-1/resend";
+
+on_both_with_smtp!(the_transaction_manager_filters_and_follows_delivery, |app, smtp| {
+    let user = app.login("editor@acme.example").await;
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    assert_eq!(
+        user.post("/orders/WO-1003/lines/Sub-1003-1/contact", &[("email", "new@stark.example")]).await.status(),
+        303
+    );
+    smtp.wait_for(1).await;
+    app.settled_transactions("Sub-1001-1").await;
+
+    let all = user.get_html("/transactions").await;
+    assert_eq!(count(&all, "tr[data-transaction]"), 2);
+    let resends = user.get_html("/transactions?type=provisioning_email_resend").await;
+    assert_eq!(count(&resends, "tr[data-transaction][data-type=provisioning_email_resend][data-status=success]"), 1);
+    assert!(resends.contains("Sub-1001-1") && resends.contains("Accepted by the mail server"));
+    let updates = user.get_html("/transactions?type=provisioning_email_update&q=sub-1003").await;
+    assert_eq!(count(&updates, "tr[data-transaction][data-type=provisioning_email_update]"), 1);
+    assert_eq!(count(&user.get_html("/transactions?q=WO-1001").await, "tr[data-transaction]"), 1);
+    assert_eq!(count(&user.get_html("/transactions?status=failed").await, "tr[data-transaction]"), 0);
+    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    assert_eq!(
+        count(&user.get_html(&format!("/transactions?from={today}&to={today}")).await, "tr[data-transaction]"),
+        2
+    );
+    assert_eq!(count(&user.get_html("/transactions?to=2000-01-01").await, "tr[data-transaction]"), 0);
+    assert_eq!(user.get("/transactions?type=everything").await.status(), 422);
+    assert_eq!(user.get("/transactions?from=yesterday").await.status(), 422);
+
+    // Another company sees none of them; operators see all.
+    let stranger = app.login("stranger@other.example").await;
+    assert_eq!(count(&stranger.get_html("/transactions").await, "tr[data-transaction]"), 0);
+    let ops = app.login("ops@vendor.example").await;
+    assert_eq!(count(&ops.get_html("/transactions").await, "tr[data-transaction]"), 2);
+
+    // CSV: the same rows, with a header, formula-safe.
+    let csv = user.get("/transactions.csv?type=provisioning_email_resend").await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/csv"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("\"subscription\""));
+    assert!(lines[1].contains("\"Sub-1001-1\"") && lines[1].contains("\"Provisioning Email Resend\""));
+});
+
+on_both_with_smtp!(a_failed_delivery_is_retried_by_an_operator, |app, smtp| {
+    smtp.set_mode(Mode::RefuseForGood);
+    let user = app.login("editor@acme.example").await;
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    let txs = app.settled_transactions("Sub-1001-1").await;
+    assert_eq!(txs[0].status, "failed", "never success while the server refuses");
+    let id = txs[0].id.to_string();
+    let failed = user.get_html("/transactions?status=failed").await;
+    assert_eq!(count(&failed, &format!("tr[data-transaction=\"{id}\"][data-status=failed]")), 1);
+    assert_eq!(count(&failed, "form[action$=\"/retry\"]"), 0, "partners see no retry");
+    assert_eq!(user.post(&format!("/transactions/{id}/retry"), &[]).await.status(), 403);
+    let stranger = app.login("stranger@other.example").await;
+    assert_eq!(stranger.post(&format!("/transactions/{id}/retry"), &[]).await.status(), 404);
+
+    smtp.set_mode(Mode::Accept);
+    let ops = app.login("ops@vendor.example").await;
+    assert_eq!(count(&ops.get_html("/transactions?status=failed").await, "form[action$=\"/retry\"]"), 1);
+    let retry = ops.post(&format!("/transactions/{id}/retry"), &[]).await;
+    assert_eq!(retry.status(), 303);
+    smtp.wait_for(1).await;
+    let txs = app.settled_transactions("Sub-1001-1").await;
+    assert_eq!(txs[0].status, "success");
+    assert_eq!(ops.post(&format!("/transactions/{id}/retry"), &[]).await.status(), 409, "only failed ones");
+});
+
+on_both!(the_transaction_manager_pages_by_keyset, |app| {
+    let user = app.login("ops@vendor.example").await;
+    // 60 edits before the RSD (no email, no limit): 60 transactions.
+    for i in 0..60 {
+        let r =
+            user.post("/orders/WO-1003/lines/Sub-1003-1/contact", &[("email", &format!("p{i}@stark.example"))]).await;
+        assert_eq!(r.status(), 303);
+    }
+    let mut ids = Vec::new();
+    let mut next = Some("/transactions?q=Sub-1003-1".to_string());
+    while let Some(url) = next {
+        let html = user.get_html(&url).await;
+        let doc = scraper::Html::parse_document(&html);
+        let sel = scraper::Selector::parse("tr[data-transaction]").unwrap();
+        ids.extend(doc.select(&sel).map(|e| e.value().attr("data-transaction").unwrap().parse::<i64>().unwrap()));
+        let link = scraper::Selector::parse("a[rel=next]").unwrap();
+        next = doc.select(&link).next().map(|a| a.value().attr("href").unwrap().replace("&amp;", "&"));
+    }
+    assert_eq!(ids.len(), 60);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first, no repeats");
+});
