@@ -6,6 +6,7 @@
 //! The macros below expand each method body once per database, so every query runs
 //! against concrete sqlx types (no `Any` driver).
 
+mod cases;
 mod import;
 pub mod outbox;
 mod records;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use cases::{AttachmentInfo, CaseRecord, NewAttachment, NewCase};
 pub use import::{ImportError, ImportFile};
 pub use outbox::{ClaimedEmail, Delivery, EmailState, QueueCounts};
 pub use records::*;

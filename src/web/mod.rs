@@ -2,6 +2,7 @@
 
 pub mod assets;
 mod auth;
+mod cases;
 pub mod ctx;
 mod errors;
 mod orders;
@@ -52,6 +53,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/transactions", web::get().to(transactions::list))
         .route("/transactions.csv", web::get().to(transactions::csv))
         .route("/transactions/{id}/retry", web::post().to(transactions::retry))
+        .route("/cases", web::get().to(cases::list))
+        .route("/cases", web::post().to(cases::create))
+        .route("/cases/new", web::get().to(cases::new))
+        .route("/cases/attachments/{id}", web::get().to(cases::attachment))
+        .route("/cases/{id}", web::post().to(cases::update))
         .route("/api/v1/control-hub/events", web::post().to(webhooks::control_hub_event))
         .route("/mailbox", web::get().to(mailbox));
 }

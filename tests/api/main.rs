@@ -5,6 +5,7 @@ mod smtp;
 
 mod auth;
 mod browser;
+mod cases;
 mod cli;
 mod closing;
 mod emails;

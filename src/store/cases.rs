@@ -1,0 +1,164 @@
+//! Support cases: opened from a line when a change keeps failing before PONR, worked by
+//! operators.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, read, write_tx};
+use crate::store::User;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRecord {
+    pub id: i64,
+    pub company_id: String,
+    pub subscription_id: String,
+    pub order_id: String,
+    pub request_type: String,
+    pub description: String,
+    pub status: String,
+    pub note: Option<String>,
+    pub creator_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+    pub attachments: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub case_id: i64,
+    pub filename: String,
+    pub content_type: String,
+}
+
+/// id, case, file name, type, bytes, the case's order and company.
+type AttachmentRow = (i64, i64, String, String, Vec<u8>, String, String);
+
+/// A validated screenshot.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub data: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub struct NewCase<'a> {
+    pub company_id: &'a str,
+    pub subscription_id: &'a str,
+    pub order_id: &'a str,
+    pub request_type: &'a str,
+    pub description: &'a str,
+    pub created_by: i64,
+    pub actor_name: &'a str,
+    pub attachments: Vec<NewAttachment>,
+    pub at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Opens a case with its screenshots, all or nothing.
+    pub async fn create_case(&self, case: NewCase<'_>) -> sqlx::Result<i64> {
+        write_tx!(self, |tx, pg| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO cases (company_id, subscription_id, order_id, request_type, description, status, note,
+                                    created_by, created_at, updated_at, updated_by)
+                 VALUES ($1, $2, $3, $4, $5, 'open', NULL, $6, $7, $7, $8) RETURNING id",
+            )
+            .bind(case.company_id)
+            .bind(case.subscription_id)
+            .bind(case.order_id)
+            .bind(case.request_type)
+            .bind(case.description)
+            .bind(case.created_by)
+            .bind(case.at)
+            .bind(case.actor_name)
+            .fetch_one(&mut *tx)
+            .await?;
+            for a in &case.attachments {
+                sqlx::query(
+                    "INSERT INTO case_attachments (case_id, filename, content_type, data) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(&a.filename)
+                .bind(a.content_type)
+                .bind(&a.data)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// The cases `viewer` may see: their company's, or all for operators; newest first.
+    pub async fn cases_for(&self, viewer: &User, limit: i64) -> sqlx::Result<Vec<CaseRecord>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT c.id, c.company_id, c.subscription_id, c.order_id, c.request_type, c.description, c.status,
+                        c.note, u.name AS creator_name, c.created_at, c.updated_at, c.updated_by,
+                        (SELECT COUNT(*) FROM case_attachments a WHERE a.case_id = c.id) AS attachments
+                 FROM cases c JOIN users u ON u.id = c.created_by
+                 JOIN orders o ON o.id = c.order_id
+                 WHERE $1 OR c.company_id = $2 OR o.partner_id = $2 OR o.distributor_id = $2
+                 ORDER BY c.id DESC LIMIT $3",
+            )
+            .bind(viewer.operator)
+            .bind(&viewer.company_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    pub async fn case_attachments(&self, case_id: i64) -> sqlx::Result<Vec<AttachmentInfo>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT id, case_id, filename, content_type FROM case_attachments WHERE case_id = $1 ORDER BY id",
+            )
+            .bind(case_id)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// An attachment with its bytes and the order of its case (for the visibility check).
+    pub async fn attachment(&self, id: i64) -> sqlx::Result<Option<(AttachmentInfo, Vec<u8>, String, String)>> {
+        read!(self, |pool, pg| {
+            let row: Option<AttachmentRow> = sqlx::query_as(
+                "SELECT a.id, a.case_id, a.filename, a.content_type, a.data, c.order_id, c.company_id
+                 FROM case_attachments a JOIN cases c ON c.id = a.case_id WHERE a.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|(id, case_id, filename, content_type, data, order_id, company_id)| {
+                (AttachmentInfo { id, case_id, filename, content_type }, data, order_id, company_id)
+            }))
+        })
+    }
+
+    /// Operators move a case along, with a note; false when there is no such case.
+    pub async fn update_case(
+        &self,
+        id: i64,
+        status: &str,
+        note: &str,
+        actor_name: &str,
+        at: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        write_tx!(self, |tx, pg| {
+            let n =
+                sqlx::query("UPDATE cases SET status = $2, note = $3, updated_at = $4, updated_by = $5 WHERE id = $1")
+                    .bind(id)
+                    .bind(status)
+                    .bind(note)
+                    .bind(at)
+                    .bind(actor_name)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+}

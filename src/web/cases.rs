@@ -1,0 +1,322 @@
+//! Support cases (SPEC.md rule 10): opened from a line when a change keeps failing before
+//! PONR, with screenshots; the company and operators see them; operators work them.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use futures_util::TryStreamExt;
+use serde::Deserialize;
+
+use super::ctx::{Ctx, SignedIn};
+use super::errors::{AppError, html, refusal};
+use super::views::{Layout, Refusal as RefusalView, when};
+use crate::i18n::Tr;
+use crate::store::{AttachmentInfo, CaseRecord, NewAttachment, NewCase, OrderDetail, User};
+
+const MAX_ATTACHMENTS: usize = 3;
+const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+const MAX_DESCRIPTION: usize = 4000;
+const REQUEST_TYPES: [&str; 2] = ["change_contact", "resend_email"];
+const STATUSES: [&str; 3] = ["open", "in_progress", "resolved"];
+
+pub struct CaseRow {
+    pub case: CaseRecord,
+    pub when: String,
+    pub request_label: String,
+    pub status_label: String,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+pub struct CasesPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub operator: bool,
+    pub rows: Vec<CaseRow>,
+}
+
+pub struct CaseForm {
+    pub csrf: String,
+    pub subscription_id: String,
+    pub order_id: String,
+    pub request_type: String,
+    pub description: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+pub struct NewCasePage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub form: CaseForm,
+}
+
+/// The order of a subscription if this user may see it (404 otherwise).
+async fn visible_line(ctx: &Ctx, user: &User, subscription_id: &str) -> Result<OrderDetail, AppError> {
+    let order_id = ctx.state.store.order_of_subscription(subscription_id).await?.ok_or(AppError::NotFound)?;
+    let order = ctx.state.store.order(&order_id).await?.ok_or(AppError::NotFound)?;
+    if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(AppError::NotFound) }
+}
+
+pub async fn list(signed_in: SignedIn) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let cases = match ctx.state.store.cases_for(&user, 200).await {
+        Ok(cases) => cases,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let mut rows = Vec::with_capacity(cases.len());
+    for case in cases {
+        let attachments = if case.attachments > 0 {
+            match ctx.state.store.case_attachments(case.id).await {
+                Ok(a) => a,
+                Err(e) => return AppError::from(e).respond(&ctx),
+            }
+        } else {
+            Vec::new()
+        };
+        rows.push(CaseRow {
+            when: when(&case.created_at),
+            request_label: ctx.tr.t(&format!("case-type-{}", case.request_type)),
+            status_label: ctx.tr.t(&format!("case-status-{}", case.status)),
+            attachments,
+            case,
+        });
+    }
+    html(StatusCode::OK, &CasesPage { layout: ctx.layout(), t: ctx.tr.clone(), operator: user.operator, rows })
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    subscription: Option<String>,
+    request_type: Option<String>,
+}
+
+pub async fn new(signed_in: SignedIn, query: web::Query<NewQuery>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let subscription_id = query.subscription.clone().unwrap_or_default();
+    let order = match visible_line(&ctx, &user, &subscription_id).await {
+        Ok(order) => order,
+        Err(e) => return e.respond(&ctx),
+    };
+    let form = CaseForm {
+        csrf: ctx.csrf.clone(),
+        subscription_id,
+        order_id: order.head.id,
+        request_type: query.request_type.clone().filter(|t| REQUEST_TYPES.contains(&t.as_str())).unwrap_or_default(),
+        description: String::new(),
+        error: None,
+    };
+    html(StatusCode::OK, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form })
+}
+
+/// PNG or JPEG, by the file's first bytes (never by its name or declared type).
+fn image_type(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+struct CaseInput {
+    csrf_token: String,
+    subscription: String,
+    request_type: String,
+    description: String,
+    attachments: Vec<(String, Vec<u8>)>,
+    /// Why the upload itself was refused (too many or too large files).
+    upload_error: Option<&'static str>,
+}
+
+async fn read_case(mut payload: Multipart) -> Result<CaseInput, actix_web::Error> {
+    let mut input = CaseInput {
+        csrf_token: String::new(),
+        subscription: String::new(),
+        request_type: String::new(),
+        description: String::new(),
+        attachments: Vec::new(),
+        upload_error: None,
+    };
+    while let Some(mut field) = payload.try_next().await? {
+        let name = field.name().unwrap_or("").to_string();
+        let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_string);
+        let limit = if name == "attachment" { MAX_ATTACHMENT_BYTES } else { MAX_DESCRIPTION * 4 };
+        let mut data = Vec::new();
+        let mut too_large = false;
+        while let Some(chunk) = field.try_next().await? {
+            if data.len() + chunk.len() > limit {
+                too_large = true;
+                continue; // drain the rest without keeping it
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "attachment" => {
+                if filename.as_deref().unwrap_or("").is_empty() && data.is_empty() {
+                    continue; // an empty file input
+                }
+                if too_large {
+                    input.upload_error = Some("case-error-too-large");
+                } else if input.attachments.len() >= MAX_ATTACHMENTS {
+                    input.upload_error = Some("case-error-too-many");
+                } else {
+                    input.attachments.push((filename.unwrap_or_else(|| "screenshot".into()), data));
+                }
+            }
+            _ if too_large => input.upload_error = Some("case-error-description"),
+            "csrf_token" => input.csrf_token = String::from_utf8_lossy(&data).into_owned(),
+            "subscription" => input.subscription = String::from_utf8_lossy(&data).trim().to_string(),
+            "request_type" => input.request_type = String::from_utf8_lossy(&data).into_owned(),
+            "description" => input.description = String::from_utf8_lossy(&data).into_owned(),
+            _ => {}
+        }
+    }
+    Ok(input)
+}
+
+pub async fn create(signed_in: SignedIn, payload: Multipart) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let input = match read_case(payload).await {
+        Ok(input) => input,
+        Err(_) => return HttpResponse::BadRequest().content_type("text/plain").body("malformed upload"),
+    };
+    if !ctx.csrf_ok(Some(input.csrf_token.as_str()).filter(|t| !t.is_empty())) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let order = match visible_line(&ctx, &user, &input.subscription).await {
+        Ok(order) => order,
+        Err(e) => return e.respond(&ctx),
+    };
+    let mut attachments = Vec::new();
+    let mut error = input.upload_error;
+    if !REQUEST_TYPES.contains(&input.request_type.as_str()) {
+        error = error.or(Some("case-error-type"));
+    }
+    let description = input.description.trim();
+    if description.is_empty() || description.chars().count() > MAX_DESCRIPTION {
+        error = error.or(Some("case-error-description"));
+    }
+    for (filename, data) in input.attachments {
+        match image_type(&data) {
+            Some(content_type) => {
+                let filename: String = filename
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                    .take(100)
+                    .collect();
+                attachments.push(NewAttachment { filename, content_type, data })
+            }
+            None => error = error.or(Some("case-error-not-image")),
+        }
+    }
+    if let Some(key) = error {
+        let form = CaseForm {
+            csrf: ctx.csrf.clone(),
+            subscription_id: input.subscription,
+            order_id: order.head.id,
+            request_type: input.request_type,
+            description: input.description,
+            error: Some(ctx.tr.t(key)),
+        };
+        return html(StatusCode::UNPROCESSABLE_ENTITY, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form });
+    }
+    let created = ctx
+        .state
+        .store
+        .create_case(NewCase {
+            company_id: &user.company_id,
+            subscription_id: &input.subscription,
+            order_id: &order.head.id,
+            request_type: &input.request_type,
+            description,
+            created_by: user.id,
+            actor_name: &user.name,
+            attachments,
+            at: Utc::now(),
+        })
+        .await;
+    match created {
+        Ok(id) => {
+            ctx.flash(ctx.tr.ta("case-opened", [("id", id.to_string().as_str())]));
+            HttpResponse::SeeOther().insert_header(("Location", "/cases")).finish()
+        }
+        Err(e) => AppError::from(e).respond(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct UpdateInput {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    note: String,
+    csrf_token: Option<String>,
+}
+
+/// Operators work a case: open → in progress → resolved, with a note.
+pub async fn update(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<UpdateInput>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let id = path.into_inner();
+    let visible = match ctx.state.store.cases_for(&user, i64::MAX).await {
+        Ok(cases) => cases.iter().any(|c| c.id == id),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    if !visible {
+        return AppError::NotFound.respond(&ctx);
+    }
+    if !user.operator {
+        let view = RefusalView {
+            title: ctx.tr.t("refusal-permission-title"),
+            message: ctx.tr.t("case-operators-only"),
+            link: None,
+            back_href: "/cases".into(),
+        };
+        return refusal(&ctx, StatusCode::FORBIDDEN, view);
+    }
+    if !STATUSES.contains(&input.status.as_str()) || input.note.chars().count() > MAX_DESCRIPTION {
+        return HttpResponse::UnprocessableEntity()
+            .content_type("text/plain; charset=utf-8")
+            .body(ctx.tr.t("case-error-status"));
+    }
+    match ctx.state.store.update_case(id, &input.status, input.note.trim(), &user.name, Utc::now()).await {
+        Ok(true) => {
+            ctx.flash(ctx.tr.ta("case-updated", [("id", id.to_string().as_str())]));
+            HttpResponse::SeeOther().insert_header(("Location", "/cases")).finish()
+        }
+        Ok(false) => AppError::NotFound.respond(&ctx),
+        Err(e) => AppError::from(e).respond(&ctx),
+    }
+}
+
+/// A screenshot, only to those who may see its case, as a download that is never sniffed.
+pub async fn attachment(signed_in: SignedIn, path: web::Path<i64>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let found = match ctx.state.store.attachment(path.into_inner()).await {
+        Ok(found) => found,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let Some((info, data, order_id, company_id)) = found else { return AppError::NotFound.respond(&ctx) };
+    let may_see = user.operator
+        || user.company_id == company_id
+        || match ctx.state.store.order(&order_id).await {
+            Ok(Some(order)) => user.actor().may_see(&order.parties()),
+            _ => false,
+        };
+    if !may_see {
+        return AppError::NotFound.respond(&ctx);
+    }
+    HttpResponse::Ok()
+        .content_type(info.content_type)
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", info.filename)))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(data)
+}

@@ -1,0 +1,86 @@
+//! Support cases with screenshots: validation by content, visibility, operators' work.
+
+use reqwest::multipart::{Form, Part};
+
+use crate::helpers::*;
+use crate::on_both;
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+fn case_form(user: &User, subscription: &str, files: Vec<(&str, Vec<u8>)>) -> Form {
+    let mut form = Form::new()
+        .text("csrf_token", user.csrf.clone())
+        .text("subscription", subscription.to_string())
+        .text("request_type", "change_contact")
+        .text("description", "The contact never got the email <b>twice</b>.");
+    for (name, data) in files {
+        form = form.part("attachment", Part::bytes(data).file_name(name.to_string()));
+    }
+    form
+}
+
+async fn post_case(user: &User, form: Form) -> reqwest::Response {
+    user.client.post(format!("{}/cases", user.base)).multipart(form).send().await.unwrap()
+}
+
+on_both!(cases_are_opened_with_screenshots_and_worked_by_operators, |app| {
+    let user = app.login("viewer@acme.example").await;
+    let form_page = user.get_html("/cases/new?subscription=Sub-1001-1").await;
+    assert!(form_page.contains("enctype=\"multipart/form-data\""));
+    let response = post_case(&user, case_form(&user, "Sub-1001-1", vec![("shot.png", PNG.to_vec())])).await;
+    assert_eq!(response.status(), 303);
+    let list = user.get_html("/cases").await;
+    assert_eq!(count(&list, "tr[data-case][data-request-type=change_contact][data-case-status=open]"), 1);
+    assert!(list.contains("&#60;b&#62;twice") || list.contains("&lt;b&gt;twice"), "escaped");
+    let href = list.split("href=\"/cases/attachments/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let download = user.get(&format!("/cases/attachments/{href}")).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers().get("content-type").unwrap(), "image/png");
+    assert!(download.headers().get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment"));
+    assert_eq!(download.headers().get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(download.bytes().await.unwrap().as_ref(), PNG);
+
+    // Another company sees neither the case nor its screenshot.
+    let stranger = app.login("stranger@other.example").await;
+    assert_eq!(count(&stranger.get_html("/cases").await, "tr[data-case]"), 0);
+    assert_eq!(stranger.get(&format!("/cases/attachments/{href}")).await.status(), 404);
+    assert_eq!(stranger.get("/cases/new?subscription=Sub-1001-1").await.status(), 404);
+
+    // Operators move it along; partners may not.
+    let id = list.split("data-case=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert_eq!(user.post(&format!("/cases/{id}"), &[("status", "resolved"), ("note", "x")]).await.status(), 403);
+    let ops = app.login("ops@vendor.example").await;
+    assert_eq!(count(&ops.get_html("/cases").await, "tr[data-case]"), 1);
+    let r = ops.post(&format!("/cases/{id}"), &[("status", "in_progress"), ("note", "Looking at the mail logs")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(ops.post(&format!("/cases/{id}"), &[("status", "closed")]).await.status(), 422);
+    let list = user.get_html("/cases").await;
+    assert_eq!(count(&list, "tr[data-case-status=in_progress]"), 1);
+    assert!(list.contains("Looking at the mail logs"));
+});
+
+on_both!(bad_case_input_is_refused_and_changes_nothing, |app| {
+    let user = app.login("editor@acme.example").await;
+    // A renamed non-image.
+    let r = post_case(&user, case_form(&user, "Sub-1001-1", vec![("notes.png", b"just text, not an image".to_vec())]))
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("PNG or JPEG"));
+    // An oversized file.
+    let mut big = PNG.to_vec();
+    big.resize(5 * 1024 * 1024 + 1, 0);
+    let r = post_case(&user, case_form(&user, "Sub-1001-1", vec![("big.png", big)])).await;
+    assert_eq!(r.status(), 422);
+    // Four files.
+    let four = (0..4).map(|i| (["a.png", "b.png", "c.png", "d.png"][i], PNG.to_vec())).collect();
+    assert_eq!(post_case(&user, case_form(&user, "Sub-1001-1", four)).await.status(), 422);
+    // No description, no type.
+    let form = Form::new().text("csrf_token", user.csrf.clone()).text("subscription", "Sub-1001-1");
+    assert_eq!(post_case(&user, form).await.status(), 422);
+    // A line the user cannot see; a missing token.
+    assert_eq!(post_case(&user, case_form(&user, "Sub-2001-1", vec![])).await.status(), 404);
+    let form =
+        Form::new().text("subscription", "Sub-1001-1").text("request_type", "resend_email").text("description", "x");
+    assert_eq!(post_case(&user, form).await.status(), 403);
+    assert_eq!(count(&user.get_html("/cases").await, "tr[data-case]"), 0, "nothing was opened");
+});
