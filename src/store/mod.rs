@@ -651,61 +651,81 @@ impl Store {
     }
 
     /// The transactions of the lines `viewer` may see, newest first, keyset-paginated.
+    ///
+    /// The statement holds only the predicates of the filters in use (every value is a
+    /// bound parameter), so each combination gets a plan that walks the matching index
+    /// in id order and stops at the page's end.
     pub async fn transactions_for(
         &self,
         viewer: &User,
         filter: &TransactionFilter,
         limit: i64,
     ) -> sqlx::Result<Vec<TransactionRecord>> {
-        let (lo, hi) = match filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => {
-                let (lo, hi) = prefix_range(q);
-                (Some(lo), Some(hi))
-            }
-            None => (None, None),
+        let prefix = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(prefix_range);
+        let pg = self.is_postgres();
+        let lower =
+            |column: &str| if pg { format!("lower({column}) COLLATE \"C\"") } else { format!("lower({column})") };
+        let mut sql = String::from(
+            "SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
+                    t.detail, t.created_at, t.updated_at
+             FROM transactions t WHERE TRUE",
+        );
+        let mut n = 0;
+        let mut param = || {
+            n += 1;
+            format!("${n}")
         };
+        if !viewer.operator {
+            let p = param();
+            sql += &format!(
+                " AND EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND (o.partner_id = {p} OR o.distributor_id = {p}))"
+            );
+        }
+        if filter.kind.is_some() {
+            sql += &format!(" AND t.kind = {}", param());
+        }
+        if filter.status.is_some() {
+            sql += &format!(" AND t.status = {}", param());
+        }
+        if prefix.is_some() {
+            let (lo, hi) = (param(), param());
+            let (sub, order) = (lower("t.subscription_id"), lower("t.order_id"));
+            sql += &format!(" AND (({sub} >= {lo} AND {sub} < {hi}) OR ({order} >= {lo} AND {order} < {hi}))");
+        }
+        if filter.from.is_some() {
+            sql += &format!(" AND t.created_at >= {}", param());
+        }
+        if filter.to.is_some() {
+            sql += &format!(" AND t.created_at < {}", param());
+        }
+        if filter.before_id.is_some() {
+            sql += &format!(" AND t.id < {}", param());
+        }
+        sql += &format!(" ORDER BY t.id DESC LIMIT {}", param());
         read!(self, |pool, pg| {
-            sqlx::query_as(sql(
-                pg,
-                r#"SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
-                          t.detail, t.created_at, t.updated_at
-                   FROM transactions t JOIN orders o ON o.id = t.order_id
-                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
-                     AND ($3::text IS NULL OR t.kind = $3)
-                     AND ($4::text IS NULL OR t.status = $4)
-                     AND ($5::text IS NULL
-                          OR (lower(t.subscription_id) COLLATE "C" >= $5 AND lower(t.subscription_id) COLLATE "C" < $6)
-                          OR (lower(t.order_id) COLLATE "C" >= $5 AND lower(t.order_id) COLLATE "C" < $6))
-                     AND ($7::timestamptz IS NULL OR t.created_at >= $7)
-                     AND ($8::timestamptz IS NULL OR t.created_at < $8)
-                     AND ($9::bigint IS NULL OR t.id < $9)
-                   ORDER BY t.id DESC LIMIT $10"#,
-                "SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
-                        t.detail, t.created_at, t.updated_at
-                   FROM transactions t JOIN orders o ON o.id = t.order_id
-                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
-                     AND ($3 IS NULL OR t.kind = $3)
-                     AND ($4 IS NULL OR t.status = $4)
-                     AND ($5 IS NULL
-                          OR (lower(t.subscription_id) >= $5 AND lower(t.subscription_id) < $6)
-                          OR (lower(t.order_id) >= $5 AND lower(t.order_id) < $6))
-                     AND ($7 IS NULL OR t.created_at >= $7)
-                     AND ($8 IS NULL OR t.created_at < $8)
-                     AND ($9 IS NULL OR t.id < $9)
-                   ORDER BY t.id DESC LIMIT $10",
-            ))
-            .bind(viewer.operator)
-            .bind(&viewer.company_id)
-            .bind(filter.kind.as_deref())
-            .bind(filter.status.as_deref())
-            .bind(lo)
-            .bind(hi)
-            .bind(filter.from)
-            .bind(filter.to)
-            .bind(filter.before_id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            if !viewer.operator {
+                query = query.bind(&viewer.company_id);
+            }
+            if let Some(kind) = &filter.kind {
+                query = query.bind(kind);
+            }
+            if let Some(status) = &filter.status {
+                query = query.bind(status);
+            }
+            if let Some((lo, hi)) = &prefix {
+                query = query.bind(lo).bind(hi);
+            }
+            if let Some(from) = filter.from {
+                query = query.bind(from);
+            }
+            if let Some(to) = filter.to {
+                query = query.bind(to);
+            }
+            if let Some(before) = filter.before_id {
+                query = query.bind(before);
+            }
+            query.bind(limit).fetch_all(pool).await
         })
     }
 

@@ -300,3 +300,43 @@ async fn a_closed_line_is_fixed_from_the_subscriptions_page() {
     browser.assert_clean_console().await;
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn change_view_leads_to_the_transaction_manager_and_the_status_of_a_change() {
+    let Some((app, browser)) = spawn().await else { return };
+    browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
+    let d = browser.driver();
+    d.find(By::Id("edit-Sub-1001-2")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| browser.dialog_open(), "the dialog to open").await;
+    let field = d.find(By::Id("contact-email")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("tm@globex.example").await.unwrap();
+    d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { !browser.dialog_open().await }, "the save").await;
+    // Change View → Transaction Manager → type → search.
+    d.find(By::LinkText("Transaction Manager")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(|| async { d.current_url().await.unwrap().path() == "/transactions" }, "the Transaction Manager")
+        .await;
+    d.find(By::Css("#type option[value=provisioning_email_update]")).await.unwrap().click().await.unwrap();
+    d.find(By::Id("q")).await.unwrap().send_keys("Sub-1001-2").await.unwrap();
+    d.find(By::Css("form.filters button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(
+            || async {
+                d.goto(format!("{}/transactions?type=provisioning_email_update&q=Sub-1001-2", app.address))
+                    .await
+                    .unwrap();
+                match d.find(By::Css("tr[data-transaction][data-type=provisioning_email_update]")).await {
+                    Ok(row) => row.attr("data-status").await.unwrap().as_deref() == Some("success"),
+                    Err(_) => false,
+                }
+            },
+            "the change to show Success",
+        )
+        .await;
+    let row = d.find(By::Css("tr[data-transaction]")).await.unwrap().text().await.unwrap();
+    assert!(row.contains("Sub-1001-2") && row.contains("tm@globex.example") && row.contains("Success"), "{row}");
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
