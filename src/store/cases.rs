@@ -137,6 +137,13 @@ impl Store {
         })
     }
 
+    /// The company that opened a case and the order it is about.
+    pub async fn case_parties(&self, id: i64) -> sqlx::Result<Option<(String, String)>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as("SELECT company_id, order_id FROM cases WHERE id = $1").bind(id).fetch_optional(pool).await
+        })
+    }
+
     /// Operators move a case along, with a note; false when there is no such case.
     pub async fn update_case(
         &self,

@@ -266,8 +266,9 @@ pub async fn update(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<
         return AppError::Csrf.respond(&ctx);
     }
     let id = path.into_inner();
-    let visible = match ctx.state.store.cases_for(&user, i64::MAX).await {
-        Ok(cases) => cases.iter().any(|c| c.id == id),
+    let visible = match ctx.state.store.case_parties(id).await {
+        Ok(Some((company_id, order_id))) => may_see_case(&ctx, &user, &company_id, &order_id).await,
+        Ok(None) => false,
         Err(e) => return AppError::from(e).respond(&ctx),
     };
     if !visible {
@@ -297,6 +298,16 @@ pub async fn update(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<
     }
 }
 
+/// A case is seen by the company that opened it, those who see its order, and operators.
+async fn may_see_case(ctx: &Ctx, user: &User, company_id: &str, order_id: &str) -> bool {
+    user.operator
+        || user.company_id == company_id
+        || match ctx.state.store.order(order_id).await {
+            Ok(Some(order)) => user.actor().may_see(&order.parties()),
+            _ => false,
+        }
+}
+
 /// A screenshot, only to those who may see its case, as a download that is never sniffed.
 pub async fn attachment(signed_in: SignedIn, path: web::Path<i64>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
@@ -305,13 +316,7 @@ pub async fn attachment(signed_in: SignedIn, path: web::Path<i64>) -> HttpRespon
         Err(e) => return AppError::from(e).respond(&ctx),
     };
     let Some((info, data, order_id, company_id)) = found else { return AppError::NotFound.respond(&ctx) };
-    let may_see = user.operator
-        || user.company_id == company_id
-        || match ctx.state.store.order(&order_id).await {
-            Ok(Some(order)) => user.actor().may_see(&order.parties()),
-            _ => false,
-        };
-    if !may_see {
+    if !may_see_case(&ctx, &user, &company_id, &order_id).await {
         return AppError::NotFound.respond(&ctx);
     }
     HttpResponse::Ok()
