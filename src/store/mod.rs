@@ -111,6 +111,15 @@ pub(crate) async fn begin_immediate(pool: &SqlitePool) -> sqlx::Result<sqlx::Tra
     }
 }
 
+/// The columns of a [`LineRecord`]: lines `l` with their last email `e` (outbox).
+macro_rules! line_columns {
+    () => {
+        "l.subscription_id, l.order_id, l.offer, l.rsd, l.contact, l.status, l.email_sent_at, l.version,
+         l.updated_at, l.updated_by, l.last_email_at, e.status AS email_status, e.recipient AS email_recipient,
+         e.sent_at AS email_accepted_at, e.last_error AS email_error, l.closed_at"
+    };
+}
+
 /// Picks the dialect's text of a statement.
 const fn sql(pg: bool, postgres: &'static str, sqlite: &'static str) -> &'static str {
     if pg { postgres } else { sqlite }
@@ -490,14 +499,12 @@ impl Store {
             .fetch_optional(pool)
             .await?;
             let Some(head) = head else { return Ok(None) };
-            let lines: Vec<LineRecord> = sqlx::query_as(
-                "SELECT l.subscription_id, l.order_id, l.offer, l.rsd, l.contact, l.status, l.email_sent_at,
-                        l.version, l.updated_at, l.updated_by, l.last_email_at,
-                        e.status AS email_status, e.recipient AS email_recipient, e.sent_at AS email_accepted_at,
-                        e.last_error AS email_error, l.closed_at
-                 FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
-                 WHERE l.order_id = $1 ORDER BY l.position, l.subscription_id",
-            )
+            let lines: Vec<LineRecord> = sqlx::query_as(concat!(
+                "SELECT ",
+                line_columns!(),
+                " FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+                      WHERE l.order_id = $1 ORDER BY l.position, l.subscription_id"
+            ))
             .bind(&head.id)
             .fetch_all(pool)
             .await?;
@@ -529,10 +536,10 @@ impl Store {
         read!(self, |pool, pg| {
             sqlx::query_as(sql(
                 pg,
-                r#"SELECT l.subscription_id, l.order_id, l.offer, l.rsd, l.contact, l.status, l.email_sent_at,
-                        l.version, l.updated_at, l.updated_by, l.last_email_at,
-                        e.status AS email_status, e.recipient AS email_recipient, e.sent_at AS email_accepted_at,
-                        e.last_error AS email_error, l.closed_at, o.customer, o.org_mapped_at,
+                concat!(
+                    "SELECT ",
+                    line_columns!(),
+                    r#", o.customer, o.org_mapped_at,
                         o.partner_id, o.distributor_id, o.created_by, u.name AS creator_name, u.email AS creator_email
                    FROM lines l
                    JOIN orders o ON o.id = l.order_id
@@ -547,11 +554,12 @@ impl Store {
                      AND (NOT $7 OR (l.status = 'awaiting' AND l.email_sent_at IS NOT NULL
                           AND ((l.offer IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $8)
                                OR (l.offer NOT IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $9))))
-                   ORDER BY l.subscription_id LIMIT $10"#,
-                "SELECT l.subscription_id, l.order_id, l.offer, l.rsd, l.contact, l.status, l.email_sent_at,
-                        l.version, l.updated_at, l.updated_by, l.last_email_at,
-                        e.status AS email_status, e.recipient AS email_recipient, e.sent_at AS email_accepted_at,
-                        e.last_error AS email_error, l.closed_at, o.customer, o.org_mapped_at,
+                   ORDER BY l.subscription_id LIMIT $10"#
+                ),
+                concat!(
+                    "SELECT ",
+                    line_columns!(),
+                    ", o.customer, o.org_mapped_at,
                         o.partner_id, o.distributor_id, o.created_by, u.name AS creator_name, u.email AS creator_email
                    FROM lines l
                    JOIN orders o ON o.id = l.order_id
@@ -566,7 +574,8 @@ impl Store {
                      AND (NOT $7 OR (l.status = 'awaiting' AND l.email_sent_at IS NOT NULL
                           AND ((l.offer IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $8)
                                OR (l.offer NOT IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $9))))
-                   ORDER BY l.subscription_id LIMIT $10",
+                   ORDER BY l.subscription_id LIMIT $10"
+                ),
             ))
             .bind(viewer.operator)
             .bind(&viewer.company_id)
