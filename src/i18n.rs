@@ -10,9 +10,13 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 /// The languages the portal speaks, the default first.
-pub const LANGUAGES: [&str; 1] = ["en"];
+pub const LANGUAGES: [&str; 3] = ["en", "ko", "sv"];
 
-const SOURCES: [(&str, &str); 1] = [("en", include_str!("../locales/en.ftl"))];
+const SOURCES: [(&str, &str); 3] = [
+    ("en", include_str!("../locales/en.ftl")),
+    ("ko", include_str!("../locales/ko.ftl")),
+    ("sv", include_str!("../locales/sv.ftl")),
+];
 
 struct Catalog {
     bundles: HashMap<&'static str, FluentBundle<FluentResource>>,
@@ -92,6 +96,68 @@ impl Tr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fluent_bundle::FluentResource;
+    use std::collections::BTreeSet;
+
+    fn keys(source: &str) -> BTreeSet<String> {
+        let resource = FluentResource::try_new(source.to_string()).expect("the catalog parses");
+        resource
+            .entries()
+            .filter_map(|e| match e {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_language_has_every_key_and_no_other() {
+        let english = keys(SOURCES[0].1);
+        for (lang, source) in &SOURCES[1..] {
+            let other = keys(source);
+            let missing: Vec<_> = english.difference(&other).collect();
+            let extra: Vec<_> = other.difference(&english).collect();
+            assert!(missing.is_empty() && extra.is_empty(), "{lang}: missing {missing:?}, extra {extra:?}");
+        }
+    }
+
+    /// Every key is used by the code or a template (some are built from a prefix and a
+    /// stored value, such as `kind-…`); a key nobody uses is dead text to translate.
+    #[test]
+    fn every_key_is_used() {
+        const DYNAMIC: [&str; 4] = ["kind-", "tx-status-", "case-type-", "case-status-"];
+        let mut code = String::new();
+        for dir in ["src", "templates"] {
+            let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)];
+            while let Some(path) = stack.pop() {
+                if path.is_dir() {
+                    stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                } else if path.extension().is_some_and(|x| x == "rs" || x == "html" || x == "txt") {
+                    code += &std::fs::read_to_string(&path).unwrap();
+                }
+            }
+        }
+        let unused: Vec<String> = keys(SOURCES[0].1)
+            .into_iter()
+            .filter(|k| !code.contains(&format!("\"{k}\"")) && !DYNAMIC.iter().any(|p| k.starts_with(p)))
+            .collect();
+        assert!(unused.is_empty(), "keys no code uses: {unused:?}");
+    }
+
+    #[test]
+    fn korean_and_swedish_use_the_vendor_terms() {
+        let ko = Tr::new("ko");
+        assert_eq!(ko.t("status-awaiting"), "프로비저닝 세부 정보 대기");
+        assert_eq!(ko.t("status-closed"), "닫힘");
+        assert_eq!(ko.t("apply-to-all"), "모든 줄에 적용");
+        assert_eq!(ko.t("tm-title"), "트랜잭션 관리자");
+        assert!(ko.t("refusal-ponr-title").contains("복귀 불가 지점"));
+        let sv = Tr::new("sv");
+        assert_eq!(sv.t("status-awaiting"), "Väntar på information om etablering");
+        assert_eq!(sv.t("status-closed"), "Stängd");
+        assert_eq!(sv.t("resend"), "Skicka igen");
+        assert!(sv.tcount("edit-saved", ("count", 2), &[("email", "a@b.example")]).ends_with("på 2 rader."));
+    }
 
     #[test]
     fn formats_messages_with_arguments() {

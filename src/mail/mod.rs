@@ -79,4 +79,14 @@ mod tests {
         assert!(r.html.contains("Globex &#38; &#60;Co&#62;"), "{}", r.html);
         assert!(!r.html.contains("<Calling>"));
     }
+
+    #[test]
+    fn the_email_goes_out_in_the_orders_language() {
+        let lines = vec![("Sub-1".to_string(), "A-Flex".to_string())];
+        let sv = render_provisioning(Some("sv"), "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap();
+        assert_eq!(sv.subject, "Information om etablering krävs för beställning WO-1");
+        assert!(sv.html.contains("lang=\"sv\""));
+        let ko = render_provisioning(Some("ko"), "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap();
+        assert_eq!(ko.subject, "주문 WO-1에 프로비저닝 정보가 필요합니다");
+    }
 }

@@ -9,6 +9,7 @@ mod cases;
 mod cli;
 mod closing;
 mod emails;
+mod languages;
 mod orders;
 mod store;
 mod transactions;

@@ -1,0 +1,220 @@
+# Provisio: svenska meddelanden. Varumärken och produktnamn (Webex, Control Hub, Cloud/SaaS,
+# PONR, erbjudandenas namn), id:n, adresser och URL:er står kvar som de är.
+
+skip-to-content = Hoppa till huvudinnehållet
+nav-label = Byt vy
+nav-orders = Beställningar
+language = Språk
+language-apply = Byt språk
+sign-out = Logga ut
+back-to-orders = Tillbaka till beställningarna
+back-to-order = Tillbaka till beställning { $id }
+search = Sök
+next-page = Nästa sida
+close = Stäng
+cancel = Avbryt
+save = Spara
+edit = Redigera
+history = Historik
+click-here = Klicka här
+
+login-title = Logga in i Provisio
+login-email = E-postadress
+login-password = Lösenord
+login-submit = Logga in
+login-failed = E-postadressen eller lösenordet stämmer inte. Kontrollera båda och försök igen.
+login-throttled = { $minutes ->
+    [one] För många misslyckade inloggningar för den här adressen. Vänta en minut och försök sedan igen.
+   *[other] För många misslyckade inloggningar för den här adressen. Vänta { $minutes } minuter och försök sedan igen.
+}
+
+csrf-title = Formuläret har gått ut
+csrf-message = Av säkerhetsskäl går formulär ut när du loggar in igen eller efter en stund. Inget ändrades. Ladda om sidan och försök igen.
+csrf-reload = Ladda om sidan
+not-found-title = Sidan finns inte
+not-found-message = Sidan finns inte, eller så har du inte tillgång till den. Kontrollera beställnings- eller prenumerations-id:t.
+error-title = Något gick fel
+error-message = Inget ändrades. Försök igen om en stund; om det fortsätter, öppna ett supportärende.
+
+orders-title = Beställningar
+orders-search = Webbeställnings-id eller prenumerations-id
+orders-none = Ditt företag har inga beställningar ännu.
+orders-none-found = Inget beställnings- eller prenumerations-id börjar så. Kontrollera id:t och sök igen.
+col-order = Webbeställnings-id
+col-customer = Kund
+col-partner = Partner
+col-distributor = Distributör
+col-lines = Rader
+col-subscription = Prenumerations-id
+col-offer = Erbjudande
+col-rsd = Begärt startdatum
+col-status = Status
+col-contact = Etableringskontaktens e-post
+col-actions = Åtgärder
+col-when = När
+col-type = Transaktionstyp
+col-change = Ändring
+col-who = Begärd av
+ponr-reached-at = Nådd { $when } (organisationen registrerad i Control Hub)
+ponr-not-reached = Inte nådd
+order-title = Beställning { $id }
+order-creator = Lagd av
+lines-caption = Orderrader
+order-permission-note = Du har inte behörighet att ändra etableringskontakten för den här beställningen. Be den som lade den: { $name } ({ $email }).
+
+status-awaiting = Väntar på information om etablering
+status-closed = Stängd
+status-complete = Etablering slutförd
+closed-pending = Etableringen väntar fortfarande på att slutföras.
+
+edit-line-label = Redigera etableringskontakten för { $id }
+edit-title = Redigera etableringskontakt
+edit-intro = Prenumeration { $id }. Etableringsmejlet går nu till { $email }.
+edit-label = Ny etableringskontakts e-post
+apply-to-all = Tillämpa på alla rader
+apply-to-all-hint = { $count ->
+    [one] Ändrar också den andra orderraden i beställningen som väntar på information om etablering.
+   *[other] Ändrar också de { $count } andra orderraderna i beställningen som väntar på information om etablering.
+}
+edit-saved = { $count ->
+    [one] Etableringskontakten har ändrats till { $email } på 1 rad.
+   *[other] Etableringskontakten har ändrats till { $email } på { $count } rader.
+}
+edit-unchanged = Etableringskontakten är redan { $email }. Inget ändrades.
+edit-blocked-ponr = Etableringen fortsätter i administrationskonsolen: PONR är nådd.
+edit-blocked-closed = Raden är stängd. Ändra den på sidan Cloud/SaaS-prenumerationer.
+edit-blocked-complete = Etableringen är slutförd: det finns inget att ändra.
+edit-blocked-permission = Be { $name } ({ $email }), som lade beställningen.
+
+email-error-empty = Ange etableringskontaktens e-postadress.
+email-error-too-long = En e-postadress har högst 254 tecken.
+email-error-local-too-long = Delen före @ har högst 64 tecken.
+email-error-not-one = Ange bara en e-postadress, till exempel namn@example.com, utan namn eller andra adresser.
+email-error-invalid = Ange en e-postadress i rätt format, till exempel namn@example.com.
+
+refusal-permission-title = Du kan inte ändra den här beställningen
+refusal-permission = Bara den som lade beställningen eller en användare med redigeringsbehörighet kan ändra etableringskontakten. Be { $name } ({ $email }).
+refusal-ponr-title = Point of no return (PONR) är nådd
+refusal-ponr = Kundens organisation är redan registrerad i Control Hub, så etableringskontakten kan inte längre ändras och mejlet kan inte skickas igen. Etableringskontakten eller kundens administratör kan logga in i administrationskonsolen direkt och slutföra etableringen.
+refusal-ponr-link = Öppna administrationskonsolen
+refusal-closed-title = Raden är stängd
+refusal-closed = Raden stängdes innan etableringen var klar, så etableringen väntar fortfarande. Ändra etableringskontakten eller skicka mejlet igen från sidan Cloud/SaaS-prenumerationer.
+refusal-complete-title = Etableringen är slutförd
+refusal-complete = Kunden har slutfört etableringen för den här raden. Det finns inget att ändra.
+refusal-stale-title = Någon ändrade raden under tiden
+refusal-stale = { $name } ändrade raden efter att du öppnade formuläret. Etableringskontakten är nu { $email }. Kontrollera och redigera igen om det behövs.
+refusal-stale-link = Redigera igen
+
+history-title = Radens historik
+history-heading = Historik för { $id }
+history-none = Inga ändringar ännu.
+kind-provisioning_email_update = Uppdatering av etableringsmejl
+kind-provisioning_email_resend = Etableringsmejl skickat igen
+tx-status-in_progress = Pågår
+tx-status-success = Lyckades
+tx-status-failed = Misslyckades
+
+email-subject = Information om etablering krävs för beställning { $order }
+email-greeting = Hej { $customer },
+email-intro = Er partner har beställt de här molnprenumerationerna åt er med beställning { $order }. Slutför etableringen för att börja använda dem:
+email-action = Logga in och slutför etableringen av tjänsterna här:
+email-allowlist = Mejlet kommer från { $sender }: be er IT-administratör att tillåta adressen, så att meddelanden från den inte hamnar i skräppost.
+email-spam = Om ni inte hittar ett tidigare etableringsmejl, titta i mappen för skräppost.
+
+resend = Skicka igen
+resend-line-label = Skicka etableringsmejlet för { $id } igen
+resend-title = Skicka etableringsmejlet igen
+resend-question = Skicka etableringsmejlet för { $id } igen till { $email }?
+resend-yes = Ja, skicka igen
+resend-allowlist = Mejlet kommer från { $sender }. Be kundens IT-administratör att tillåta adressen så att mejlet inte hamnar i skräppost.
+resend-spam = Be också etableringskontakten att titta i mappen för skräppost.
+resend-sent = Etableringsmejlet har skickats igen till { $email }. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
+resend-blocked-not-yet = Det första mejlet skickas { $date }.
+refusal-not-yet-title = Det första mejlet har inte skickats ännu
+refusal-not-yet = Etableringsmejlet skickas automatiskt på det begärda startdatumet, { $date } (från 00:00 UTC). Från och med då kan du skicka det igen.
+refusal-limit-title = För många mejl för den här raden
+refusal-limit = { $minutes ->
+    [one] Raden eller adressen har fått så många etableringsmejl som tillåts just nu, så att ingen inkorg översvämmas. Du kan skicka nästa om en minut.
+   *[other] Raden eller adressen har fått så många etableringsmejl som tillåts just nu, så att ingen inkorg översvämmas. Du kan skicka nästa om { $minutes } minuter.
+}
+email-state-queued = Etableringsmejl till { $email } i kö.
+email-state-sent = Etableringsmejl till { $email } accepterat av e-postservern { $when }.
+email-state-failed = Etableringsmejl till { $email } misslyckades: { $reason }
+email-state-not-yet = Etableringsmejlet skickas { $date }.
+edit-emailed = Etableringsmejlet går till { $email } nu. Den tidigare adressen har redan fått en länk för etablering: säg till kunden om den inte ska användas.
+edit-on-rsd = Etableringsmejlet går till { $email } på det begärda startdatumet.
+tx-detail-on-rsd = Sparat; mejlet skickas på det begärda startdatumet.
+tx-detail-accepted = Accepterat av e-postservern: { $reply }
+tx-detail-failed = { $reason }
+
+mailbox-title = Brevlåda
+mailbox-intro = Demon skriver etableringsmejlen till filbrevlådan i stället för att skicka dem. Nyast först.
+mailbox-empty = Inga meddelanden ännu.
+
+closes-in-days = { $days ->
+    [one] Stängs om 1 dag ({ $when }); faktureringen börjar då.
+   *[other] Stängs om { $days } dagar ({ $when }); faktureringen börjar då.
+}
+closes-in-hours = { $hours ->
+    [one] Stängs om 1 timme ({ $when }); faktureringen börjar då.
+   *[other] Stängs om { $hours } timmar ({ $when }); faktureringen börjar då.
+}
+closed-at = Stängd { $when }; faktureringen började då.
+nav-subscriptions = Cloud/SaaS-prenumerationer
+subscriptions-title = Cloud/SaaS-prenumerationer
+subscriptions-pending-only = Bara de vars etablering väntar
+subscriptions-closing-within = Stängs inom (dagar)
+subscriptions-closing-invalid = Ange ett antal dagar från 1 till 365.
+subscriptions-none = Ingen prenumeration matchar. Kontrollera id:t eller rensa filtren.
+
+nav-transactions = Transaktionshanteraren
+tm-title = Transaktionshanteraren
+tm-type = Transaktionstyp
+tm-any = Alla
+tm-from = Från
+tm-to = Till
+tm-csv = Ladda ned raderna som CSV
+tm-none = Ingen transaktion matchar. Kontrollera id:t eller rensa filtren.
+tm-retry = Försök leverera igen
+tm-invalid-filter = Kontrollera filtren: en typ, status eller ett datum är inte känt för transaktionshanteraren.
+tm-retried = Mejlet skickas igen; transaktionen pågår.
+tm-not-failed = Bara en misslyckad leverans kan försökas igen.
+tx-detail-retry = Nytt försök begärt av { $name }.
+csv-id = id
+csv-when = skapad (UTC)
+csv-type = typ
+csv-subscription = prenumeration
+csv-order = beställning
+csv-old = tidigare värde
+csv-new = nytt värde
+csv-who = begärd av
+csv-status = status
+csv-detail = detaljer
+tm-retry-operators = Bara operatörer försöker leverera igen. Öppna ett supportärende om en ändring fortsätter att misslyckas.
+
+nav-cases = Ärenden
+cases-title = Supportärenden
+cases-intro = Om en ändring fortsätter att misslyckas före PONR, öppna ett ärende från radens historik; operatörerna tar hand om det.
+cases-none = Inga ärenden.
+case-request-type = Typ av begäran
+case-type-change_contact = Ändra etableringskontaktens e-post
+case-type-resend_email = Skicka etableringsmejlet igen
+case-status-open = Öppet
+case-status-in_progress = Pågår
+case-status-resolved = Löst
+case-description = Beskrivning
+case-note = Anteckning
+case-attachments = Skärmbilder (upp till 3 PNG- eller JPEG-filer, högst 5 MB var)
+case-submit = Öppna ärendet
+case-new-title = Öppna ett supportärende
+case-new-intro = Gäller prenumeration { $id } i beställning { $order }.
+case-opened = Ärende { $id } är öppnat. Operatörerna tar hand om det; du ser dess status på den här sidan.
+case-updated = Ärende { $id } har uppdaterats.
+case-operators-only = Bara operatörer arbetar med ärenden.
+case-error-type = Välj typ av begäran.
+case-error-description = Beskriv vad som hände med högst 4000 tecken.
+case-error-not-image = Skärmbilder måste vara PNG- eller JPEG-bilder.
+case-error-too-large = En skärmbild får vara högst 5 MB.
+case-error-too-many = Bifoga högst 3 skärmbilder.
+case-error-status = Välj öppet, pågår eller löst, och håll anteckningen under 4000 tecken.
+open-case = Öppna ett ärende
