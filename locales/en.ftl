@@ -132,7 +132,7 @@ email-spam = If you cannot find an earlier provisioning email, check your spam o
 
 # Resend
 resend = Resend
-resend-line-label = Send the provisioning email of { $id } again
+resend-line-label = Resend the provisioning email of { $id }
 resend-title = Send the provisioning email again
 resend-question = Send the provisioning email for { $id } again to { $email }?
 resend-yes = Yes, send it again

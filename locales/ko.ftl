@@ -113,7 +113,7 @@ email-allowlist = 이 이메일은 { $sender }에서 보냅니다. 이 주소의
 email-spam = 이전 프로비저닝 이메일을 찾을 수 없으면 스팸 또는 정크 폴더를 확인하세요.
 
 resend = 재전송
-resend-line-label = { $id }의 프로비저닝 이메일 다시 보내기
+resend-line-label = { $id }의 프로비저닝 이메일 재전송
 resend-title = 프로비저닝 이메일 다시 보내기
 resend-question = { $id }의 프로비저닝 이메일을 { $email }(으)로 다시 보낼까요?
 resend-yes = 예, 다시 보냅니다

@@ -122,7 +122,7 @@ email-allowlist = Mejlet kommer från { $sender }: be er IT-administratör att t
 email-spam = Om ni inte hittar ett tidigare etableringsmejl, titta i mappen för skräppost.
 
 resend = Skicka igen
-resend-line-label = Skicka etableringsmejlet för { $id } igen
+resend-line-label = Skicka igen etableringsmejlet för { $id }
 resend-title = Skicka etableringsmejlet igen
 resend-question = Skicka etableringsmejlet för { $id } igen till { $email }?
 resend-yes = Ja, skicka igen

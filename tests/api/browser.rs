@@ -340,3 +340,78 @@ async fn change_view_leads_to_the_transaction_manager_and_the_status_of_a_change
     browser.assert_clean_console().await;
     browser.quit().await;
 }
+
+/// axe-core from the npm registry, pinned in tests/axe/package.json and installed by
+/// `.ci/run` (`npm ci --prefix tests/axe`).
+fn axe_source() -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but {} is missing: run npm ci --prefix tests/axe", path.display())
+        }
+        Err(_) => {
+            skip_notice("accessibility test: axe-core is not installed (npm ci --prefix tests/axe)");
+            None
+        }
+    }
+}
+
+/// Serious and critical axe violations on the current page.
+async fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
+    let script = format!(
+        "{axe}\nconst done = arguments[arguments.length - 1];
+         axe.run(document, {{ resultTypes: ['violations'] }}).then(r => done(JSON.stringify(r.violations
+             .filter(v => v.impact === 'serious' || v.impact === 'critical')
+             .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))));"
+    );
+    let result = browser.driver().execute_async(script, vec![]).await.unwrap();
+    let text: String = result.convert().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn main_pages_have_no_serious_accessibility_violations_in_three_languages() {
+    let Some(axe) = axe_source() else { return };
+    let Some((app, browser)) = spawn().await else { return };
+    browser.sign_in(&app, "editor@acme.example", "/orders").await;
+    let d = browser.driver();
+    let mut problems = Vec::new();
+    for lang in ["en", "ko", "sv"] {
+        d.goto(format!("{}/orders", app.address)).await.unwrap();
+        let option = format!("#lang-switch option[value={lang}]");
+        d.find(By::Css(&option)).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(
+                || async {
+                    d.find(By::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref() == Some(lang)
+                },
+                "the language to change",
+            )
+            .await;
+        for path in [
+            "/orders",
+            "/orders/WO-1001",
+            "/orders/WO-1001/lines/Sub-1001-1/contact",
+            "/orders/WO-1001/lines/Sub-1001-1/resend",
+            "/subscriptions",
+            "/transactions",
+            "/cases",
+            "/cases/new?subscription=Sub-1001-1",
+        ] {
+            d.goto(format!("{}{path}", app.address)).await.unwrap();
+            for v in axe_violations(&browser, &axe).await {
+                problems.push(format!("{lang} {path}: {v}"));
+            }
+        }
+        // The dialogs as they open in place.
+        d.goto(format!("{}/orders/WO-1001", app.address)).await.unwrap();
+        d.find(By::Id("edit-Sub-1001-1")).await.unwrap().click().await.unwrap();
+        browser.wait_for(|| browser.dialog_open(), "the edit dialog").await;
+        for v in axe_violations(&browser, &axe).await {
+            problems.push(format!("{lang} edit dialog: {v}"));
+        }
+    }
+    assert!(problems.is_empty(), "accessibility violations: {problems:#?}");
+    browser.quit().await;
+}
