@@ -54,6 +54,17 @@ impl Tr {
         &self.lang
     }
 
+    /// A time as people of this language read it, always with its zone (UTC).
+    pub fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        let format = match &*self.lang {
+            "ko" => "%Y년 %-m월 %-d일 %H:%M UTC",
+            "sv" => "%-d %b %Y kl. %H:%M UTC",
+            _ => "%-d %b %Y, %H:%M UTC",
+        };
+        let text = t.format(format).to_string();
+        if &*self.lang == "sv" { swedish_months(&text) } else { text }
+    }
+
     /// The message `key`; a missing key shows itself, so it is seen and fixed.
     pub fn t(&self, key: &str) -> String {
         self.format(key, None)
@@ -91,6 +102,26 @@ impl Tr {
         let mut errors = Vec::new();
         bundle.format_pattern(pattern, args, &mut errors).into_owned()
     }
+}
+
+/// chrono names months in English; Swedish abbreviations differ in four of them.
+fn swedish_months(text: &str) -> String {
+    [
+        ("May", "maj"),
+        ("Oct", "okt"),
+        ("Jan", "jan"),
+        ("Feb", "feb"),
+        ("Mar", "mar"),
+        ("Apr", "apr"),
+        ("Jun", "jun"),
+        ("Jul", "jul"),
+        ("Aug", "aug"),
+        ("Sep", "sep"),
+        ("Nov", "nov"),
+        ("Dec", "dec"),
+    ]
+    .iter()
+    .fold(text.to_string(), |acc, (en, sv)| acc.replace(en, sv))
 }
 
 #[cfg(test)]
@@ -142,6 +173,15 @@ mod tests {
             .filter(|k| !code.contains(&format!("\"{k}\"")) && !DYNAMIC.iter().any(|p| k.starts_with(p)))
             .collect();
         assert!(unused.is_empty(), "keys no code uses: {unused:?}");
+    }
+
+    #[test]
+    fn times_read_in_each_language_with_their_zone() {
+        use chrono::TimeZone;
+        let t = chrono::Utc.with_ymd_and_hms(2026, 5, 3, 9, 5, 0).unwrap();
+        assert_eq!(Tr::new("en").when(&t), "3 May 2026, 09:05 UTC");
+        assert_eq!(Tr::new("ko").when(&t), "2026년 5월 3일 09:05 UTC");
+        assert_eq!(Tr::new("sv").when(&t), "3 maj 2026 kl. 09:05 UTC");
     }
 
     #[test]

@@ -92,6 +92,32 @@ macro_rules! write_tx {
 
 pub(crate) use {read, write_tx};
 
+/// Whether a transaction lost a deadlock or a serialization conflict (PostgreSQL) and
+/// can simply run again: it changed nothing.
+fn is_conflict(e: &sqlx::Error) -> bool {
+    matches!(e.as_database_error().and_then(|d| d.code()).as_deref(), Some("40P01") | Some("40001"))
+}
+
+/// Runs a whole write transaction again when it lost a deadlock: the email dispatcher
+/// and an edit touch the same lines and transactions from opposite ends.
+pub(crate) async fn retrying<T, F, Fut>(mut run: F) -> sqlx::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = sqlx::Result<T>>,
+{
+    let mut attempt = 0u64;
+    loop {
+        match run().await {
+            Err(e) if attempt < 4 && is_conflict(&e) => {
+                attempt += 1;
+                tracing::warn!(attempt, error = %e, "write transaction lost a conflict; running it again");
+                tokio::time::sleep(Duration::from_millis(10 * attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Starts a SQLite write transaction. The busy timeout makes other writers wait; should
 /// SQLite still answer "busy" (another process, a checkpoint), wait and try again rather
 /// than let "database is locked" reach a user.
@@ -812,6 +838,10 @@ impl Store {
     /// BEGIN IMMEDIATE), and onboarding writes that same row, so an edit can never commit
     /// after PONR.
     pub async fn edit_contact(&self, edit: ContactEdit<'_>) -> sqlx::Result<EditOutcome> {
+        retrying(|| self.edit_contact_once(&edit)).await
+    }
+
+    async fn edit_contact_once(&self, edit: &ContactEdit<'_>) -> sqlx::Result<EditOutcome> {
         let (status_a, status_b) = edit.scope.editable_statuses();
         write_tx!(self, |tx, pg| {
             let mapped: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
@@ -936,6 +966,10 @@ impl Store {
     /// email went out, never past PONR, within the limits; the resend transaction and the
     /// queued message are written together.
     pub async fn resend(&self, resend: Resend<'_>) -> sqlx::Result<ResendOutcome> {
+        retrying(|| self.resend_once(&resend)).await
+    }
+
+    async fn resend_once(&self, resend: &Resend<'_>) -> sqlx::Result<ResendOutcome> {
         write_tx!(self, |tx, pg| {
             let mapped: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
                 pg,

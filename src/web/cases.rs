@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
-use super::views::{Layout, Refusal as RefusalView, when};
+use super::views::{Layout, Refusal as RefusalView};
 use crate::i18n::Tr;
 use crate::store::{AttachmentInfo, CaseRecord, NewAttachment, NewCase, OrderDetail, User};
 
@@ -79,7 +79,7 @@ pub async fn list(signed_in: SignedIn) -> HttpResponse {
             Vec::new()
         };
         rows.push(CaseRow {
-            when: when(&case.created_at),
+            when: ctx.tr.when(&case.created_at),
             request_label: ctx.tr.t(&format!("case-type-{}", case.request_type)),
             status_label: ctx.tr.t(&format!("case-status-{}", case.status)),
             attachments,

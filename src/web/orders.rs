@@ -9,7 +9,7 @@ use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::views::{
     EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, OrderPage, OrderRow, OrdersPage,
-    Refusal as RefusalView, ResendDialog, ResendForm, ResendPage, when, when_opt,
+    Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
 };
 use crate::domain::closing::closing_deadline;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
@@ -118,7 +118,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
             partner: o.partner_name,
             distributor: o.distributor_name,
             lines: o.line_count,
-            ponr: o.org_mapped_at.as_ref().map(when),
+            ponr: o.org_mapped_at.as_ref().map(|t| ctx.tr.when(t)),
         })
         .collect();
     html(StatusCode::OK, &OrdersPage { layout: ctx.layout(), t: ctx.tr.clone(), q: q.to_string(), orders, next })
@@ -182,13 +182,15 @@ fn closing_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
             let deadline = closing_deadline(&line.offer, first);
             let hours = (deadline - Utc::now()).num_hours().max(0);
             let text = if hours < 48 {
-                tr.tcount("closes-in-hours", ("hours", hours), &[("when", when(&deadline).as_str())])
+                tr.tcount("closes-in-hours", ("hours", hours), &[("when", tr.when(&deadline).as_str())])
             } else {
-                tr.tcount("closes-in-days", ("days", hours / 24), &[("when", when(&deadline).as_str())])
+                tr.tcount("closes-in-days", ("days", hours / 24), &[("when", tr.when(&deadline).as_str())])
             };
             Some(text)
         }
-        (LineStatus::Closed, _) => line.closed_at.as_ref().map(|at| tr.ta("closed-at", [("when", when(at).as_str())])),
+        (LineStatus::Closed, _) => {
+            line.closed_at.as_ref().map(|at| tr.ta("closed-at", [("when", tr.when(at).as_str())]))
+        }
         _ => None,
     }
 }
@@ -200,7 +202,7 @@ fn email_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
     match line.email_status.as_deref() {
         Some("queued") => Some(tr.ta("email-state-queued", [("email", recipient)])),
         Some("sent") => {
-            let at = when_opt(&line.email_accepted_at);
+            let at = line.email_accepted_at.as_ref().map(|t| tr.when(t)).unwrap_or_default();
             Some(tr.ta("email-state-sent", [("email", recipient), ("when", at.as_str())]))
         }
         Some("failed") => {
@@ -237,7 +239,7 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse 
         distributor: head.distributor_name.clone(),
         creator_name: head.creator_name.clone(),
         creator_email: head.creator_email.clone(),
-        ponr: head.org_mapped_at.as_ref().map(when),
+        ponr: head.org_mapped_at.as_ref().map(|t| ctx.tr.when(t)),
         admin_console_url: ctx.state.config.admin_console_url.clone(),
         permission_note,
         rows,
@@ -478,7 +480,7 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> 
     HistoryRow {
         subscription_id: r.subscription_id,
         order_id: r.order_id,
-        when: when(&r.created_at),
+        when: tr.when(&r.created_at),
         kind: tr.t(&format!("kind-{}", r.kind)),
         old_value: r.old_value.unwrap_or_default(),
         new_value: r.new_value.unwrap_or_default(),

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::ctx::SignedIn;
 use super::errors::{AppError, html, refusal};
 use super::orders::{history_row, transaction_detail};
-use super::views::{Refusal as RefusalView, TransactionsPage, when};
+use super::views::{Refusal as RefusalView, TransactionsPage};
 use crate::store::{RetryOutcome, TransactionFilter};
 
 const PAGE_SIZE: i64 = 50;
@@ -161,7 +161,7 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
             for r in &rows {
                 let fields = [
                     r.id.to_string(),
-                    when(&r.created_at),
+                    r.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
                     tr.t(&format!("kind-{}", r.kind)),
                     r.subscription_id.clone(),
                     r.order_id.clone(),

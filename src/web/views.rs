@@ -2,7 +2,6 @@
 //! rendering and handed over as plain values.
 
 use askama::Template;
-use chrono::{DateTime, Utc};
 
 use super::assets;
 use super::ctx::Ctx;
@@ -44,11 +43,6 @@ impl Layout {
             here: ctx.here.clone(),
         }
     }
-}
-
-/// A time as people read it here: always with its zone.
-pub fn when(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 #[derive(Template)]
@@ -234,11 +228,6 @@ pub struct EditDone {
     pub rows: Vec<LineRow>,
     pub message: String,
     pub focus: String,
-}
-
-/// A time as people read it here: always with its zone.
-pub fn when_opt(t: &Option<DateTime<Utc>>) -> String {
-    t.as_ref().map(when).unwrap_or_default()
 }
 
 pub struct HistoryRow {

@@ -122,6 +122,14 @@ pub async fn fresh_store(backend: Backend) -> Option<(Store, String, Option<temp
     }
 }
 
+/// Warnings and errors of the application go to the test's output (shown when it fails).
+fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
+        .try_init();
+}
+
 /// Says once per reason why tests are skipped. Written straight to stderr: the test
 /// harness captures `eprintln!` of passing tests, and a skip must not go unseen.
 pub fn skip_notice(reason: &str) {
@@ -202,6 +210,7 @@ impl TestApp {
     /// The application with the fixture, sending its email to `smtp_url`, with `tweak`
     /// applied to the configuration.
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<Self> {
+        init_logs();
         let (store, database_url, dir) = fresh_store(backend).await?;
         store.import(&fixture(Utc::now()), Utc::now()).await.expect("the fixture imports");
         let mut config = test_config(&database_url, None);
@@ -210,6 +219,7 @@ impl TestApp {
     }
 
     pub async fn spawn_empty(backend: Backend) -> Option<Self> {
+        init_logs();
         let (store, database_url, dir) = fresh_store(backend).await?;
         let config = test_config(&database_url, None);
         Self::serve(store, config, dir).await
