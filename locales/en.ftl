@@ -28,6 +28,7 @@ login-throttled = { $minutes ->
     [one] Too many failed sign-ins for this address. Wait a minute, then try again.
    *[other] Too many failed sign-ins for this address. Wait { $minutes } minutes, then try again.
 }
+login-busy = Sign-in is very busy right now. Wait a few seconds, then try again.
 
 # Errors
 csrf-title = This form has expired

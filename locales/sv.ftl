@@ -27,6 +27,7 @@ login-throttled = { $minutes ->
     [one] För många misslyckade inloggningar för den här adressen. Vänta en minut och försök sedan igen.
    *[other] För många misslyckade inloggningar för den här adressen. Vänta { $minutes } minuter och försök sedan igen.
 }
+login-busy = Inloggningen är mycket belastad just nu. Vänta några sekunder och försök sedan igen.
 
 csrf-title = Formuläret har gått ut
 csrf-message = Av säkerhetsskäl går formulär ut när du loggar in igen eller efter en stund. Inget ändrades. Ladda om sidan och försök igen.

@@ -82,6 +82,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tick => {
             let queued = jobs::send_due_rsd_emails(&store).await?;
             let closed = jobs::close_due_lines(&store).await?;
+            jobs::purge_expired(&store, &config.login).await?;
             let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 4)?;
             let dispatcher =
                 Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone());

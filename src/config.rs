@@ -14,6 +14,95 @@ pub struct Config {
     pub demo: bool,
     /// HMAC-SHA256 key of admin-console events; None: the webhook answers 404.
     pub webhook_secret: Option<String>,
+    pub sessions: SessionConfig,
+    pub login: LoginConfig,
+    /// Support cases one user may open.
+    pub case_limit: Rate,
+}
+
+/// How long a session lives: signed out after `idle` without use, and after `max` however
+/// busy it is (PROVISIO_SESSION_IDLE, PROVISIO_SESSION_MAX).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionConfig {
+    pub idle: chrono::Duration,
+    pub max: chrono::Duration,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self { idle: chrono::Duration::minutes(30), max: chrono::Duration::hours(12) }
+    }
+}
+
+/// Sign-in throttling and where the client address comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginConfig {
+    /// Failed sign-ins one client address may make for one account (PROVISIO_LOGIN_LIMIT).
+    pub per_account: Rate,
+    /// Failed sign-ins one client address may make across all accounts.
+    pub per_address: Rate,
+    /// Reverse proxies whose X-Forwarded-For is believed (PROVISIO_TRUSTED_PROXIES).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        Self {
+            per_account: Rate { count: 5, per: chrono::Duration::minutes(15) },
+            per_address: Rate { count: 100, per: chrono::Duration::hours(1) },
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// `COUNT/DURATION`: so many in any such window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub per: chrono::Duration,
+}
+
+impl Rate {
+    /// `5/15m`, `10/d` (a bare unit is one of it).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let expected = || "expected COUNT/DURATION such as 5/15m or 10/d".to_string();
+        let (count, per) = text.trim().split_once('/').ok_or_else(expected)?;
+        let count: u32 = count.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(expected)?;
+        let per = per.trim();
+        let per = if per.len() == 1 { parse_duration(&format!("1{per}")) } else { parse_duration(per) };
+        Ok(Self { count, per: per.map_err(|_| expected())? })
+    }
+}
+
+/// `N` + `s`, `m`, `h` or `d`; at least a second, at most a year.
+pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
+    let expected = || format!("expected a duration such as 30m, 12h or 3d, got {text:?}");
+    let text = text.trim();
+    let unit = text.chars().last().ok_or_else(expected)?;
+    let n: i64 = text[..text.len() - unit.len_utf8()].parse().map_err(|_| expected())?;
+    let seconds = match unit {
+        's' => n,
+        'm' => n * 60,
+        'h' => n * 3600,
+        'd' => n * 86_400,
+        _ => return Err(expected()),
+    };
+    if !(1..=366 * 86_400).contains(&seconds) {
+        return Err(expected());
+    }
+    Ok(chrono::Duration::seconds(seconds))
+}
+
+fn parse_proxies(text: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("expected addresses or CIDRs separated by commas, got {p:?}"))
+        })
+        .collect()
 }
 
 /// Where and how provisioning emails go.
@@ -218,7 +307,44 @@ impl Config {
             Some(_) => return Err(bad("PROVISIO_WEBHOOK_SECRET", "expected at least 16 characters")),
         };
 
-        Ok(Self { database_url, bind, admin_console_url, secure_cookies, mail, demo: false, webhook_secret })
+        let mut sessions = SessionConfig::default();
+        if let Some(idle) = var("PROVISIO_SESSION_IDLE") {
+            sessions.idle = parse_duration(&idle).map_err(|p| bad("PROVISIO_SESSION_IDLE", p))?;
+        }
+        if let Some(max) = var("PROVISIO_SESSION_MAX") {
+            sessions.max = parse_duration(&max).map_err(|p| bad("PROVISIO_SESSION_MAX", p))?;
+        }
+        if sessions.max < sessions.idle {
+            return Err(bad("PROVISIO_SESSION_MAX", "expected at least PROVISIO_SESSION_IDLE"));
+        }
+
+        let mut login = LoginConfig::default();
+        if let Some(limit) = var("PROVISIO_LOGIN_LIMIT") {
+            login.per_account = Rate::parse(&limit).map_err(|p| bad("PROVISIO_LOGIN_LIMIT", p))?;
+        }
+        if let Some(limit) = var("PROVISIO_LOGIN_ADDRESS_LIMIT") {
+            login.per_address = Rate::parse(&limit).map_err(|p| bad("PROVISIO_LOGIN_ADDRESS_LIMIT", p))?;
+        }
+        if let Some(proxies) = var("PROVISIO_TRUSTED_PROXIES") {
+            login.trusted_proxies = parse_proxies(&proxies).map_err(|p| bad("PROVISIO_TRUSTED_PROXIES", p))?;
+        }
+        let case_limit = match var("PROVISIO_CASE_LIMIT") {
+            Some(limit) => Rate::parse(&limit).map_err(|p| bad("PROVISIO_CASE_LIMIT", p))?,
+            None => Rate { count: 10, per: chrono::Duration::days(1) },
+        };
+
+        Ok(Self {
+            database_url,
+            bind,
+            admin_console_url,
+            secure_cookies,
+            mail,
+            demo: false,
+            webhook_secret,
+            sessions,
+            login,
+            case_limit,
+        })
     }
 }
 
@@ -243,6 +369,24 @@ mod tests {
         assert_eq!(c.mail.from, "webex_comm@webex.com");
         assert_eq!(c.mail.limit, SendLimit { per_hour: 3, per_day: 10 });
         assert_eq!(c.mail.max_attempts, 8);
+        assert_eq!(c.sessions, SessionConfig::default());
+        assert_eq!(c.sessions.idle, chrono::Duration::minutes(30));
+        assert_eq!(c.login.per_account, Rate { count: 5, per: chrono::Duration::minutes(15) });
+        assert_eq!(c.login.per_address, Rate { count: 100, per: chrono::Duration::hours(1) });
+        assert!(c.login.trusted_proxies.is_empty());
+        assert_eq!(c.case_limit, Rate { count: 10, per: chrono::Duration::days(1) });
+    }
+
+    #[test]
+    fn rates_durations_and_proxies() {
+        assert_eq!(Rate::parse("5/15m").unwrap(), Rate { count: 5, per: chrono::Duration::minutes(15) });
+        assert_eq!(Rate::parse("10/d").unwrap(), Rate { count: 10, per: chrono::Duration::days(1) });
+        assert_eq!(parse_duration("90s").unwrap(), chrono::Duration::seconds(90));
+        for bad in ["", "m", "5", "-5m", "5w", "0s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+        let c = Config::from_env(env(&[("PROVISIO_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]), None).unwrap();
+        assert_eq!(c.login.trusted_proxies.len(), 3);
     }
 
     #[test]
@@ -265,7 +409,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 9] = [
+        let cases: [(&[(&str, &str)], &str); 16] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
@@ -275,6 +419,13 @@ mod tests {
             (&[("PROVISIO_RESEND_LIMIT", "3 per hour")], "PROVISIO_RESEND_LIMIT"),
             (&[("PROVISIO_MAIL_MAX_ATTEMPTS", "0")], "PROVISIO_MAIL_MAX_ATTEMPTS"),
             (&[("PROVISIO_WEBHOOK_SECRET", "short")], "PROVISIO_WEBHOOK_SECRET"),
+            (&[("PROVISIO_SESSION_IDLE", "30 minutes")], "PROVISIO_SESSION_IDLE"),
+            (&[("PROVISIO_SESSION_MAX", "0h")], "PROVISIO_SESSION_MAX"),
+            (&[("PROVISIO_SESSION_IDLE", "2h"), ("PROVISIO_SESSION_MAX", "1h")], "PROVISIO_SESSION_MAX"),
+            (&[("PROVISIO_LOGIN_LIMIT", "5")], "PROVISIO_LOGIN_LIMIT"),
+            (&[("PROVISIO_LOGIN_ADDRESS_LIMIT", "0/1h")], "PROVISIO_LOGIN_ADDRESS_LIMIT"),
+            (&[("PROVISIO_TRUSTED_PROXIES", "10.0.0.0/33")], "PROVISIO_TRUSTED_PROXIES"),
+            (&[("PROVISIO_CASE_LIMIT", "ten/d")], "PROVISIO_CASE_LIMIT"),
         ];
         for (pairs, setting) in cases {
             let err = Config::from_env(env(pairs), None).unwrap_err();

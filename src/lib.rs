@@ -7,6 +7,7 @@ pub mod domain;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
+pub mod secret;
 pub mod startup;
 pub mod store;
 pub mod web;

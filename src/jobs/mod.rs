@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+use crate::config::LoginConfig;
 use crate::store::Store;
 
 /// Queues the RSD emails that are due now; returns how many messages were queued.
@@ -17,10 +18,19 @@ pub async fn close_due_lines(store: &Store) -> anyhow::Result<u64> {
     Ok(store.close_due_lines(Utc::now()).await?)
 }
 
+/// Removes expired sessions and sign-in failures whose window is over.
+pub async fn purge_expired(store: &Store, login: &LoginConfig) -> anyhow::Result<u64> {
+    let window = login.per_account.per.max(login.per_address.per);
+    Ok(store.purge_expired(window, Utc::now()).await?)
+}
+
 /// Runs in the background of `provisio serve`, every `every`.
-pub fn spawn_scheduler(store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_scheduler(store: Store, every: Duration, login: LoginConfig) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            if let Err(e) = purge_expired(&store, &login).await {
+                tracing::error!(error = %e, "purging expired sessions failed; trying again");
+            }
             match send_due_rsd_emails(&store).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(messages = n, "queued requested-start-date emails"),

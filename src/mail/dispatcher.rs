@@ -12,8 +12,8 @@ use rand::Rng;
 
 use super::{Mailer, render_provisioning};
 use crate::config::MailConfig;
+use crate::secret::random_token;
 use crate::store::{ClaimedEmail, Delivery, Store};
-use crate::web::ctx::random_token;
 
 /// A lease longer than any batch takes; after it a crashed holder's messages go again.
 const LEASE_MINUTES: i64 = 5;

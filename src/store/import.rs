@@ -295,11 +295,17 @@ impl Store {
                 .bind(&email)
                 .bind(u.name.trim())
                 .bind(&u.company)
-                .bind(hash)
+                .bind(hash.as_deref())
                 .bind(u.can_edit)
                 .bind(u.operator)
                 .fetch_one(&mut *tx)
                 .await?;
+                // A changed password ends the user's sessions (in the same transaction).
+                if let Some((_, Some(old))) = &existing
+                    && hash.as_deref() != Some(old.as_str())
+                {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                }
                 user_ids.insert(email, id);
                 summary.users += 1;
             }

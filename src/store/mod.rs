@@ -11,6 +11,7 @@ mod import;
 pub mod outbox;
 mod records;
 mod sessions;
+mod throttle;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -23,7 +24,8 @@ pub use cases::{AttachmentInfo, CaseRecord, NewAttachment, NewCase};
 pub use import::{ImportError, ImportFile};
 pub use outbox::{ClaimedEmail, Delivery, EmailState, QueueCounts};
 pub use records::*;
-pub use sessions::SqlSessionStore;
+pub use sessions::{SessionRecord, session_key_hash};
+pub use throttle::ANY_ACCOUNT;
 
 use crate::config::SendLimit;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
@@ -372,7 +374,7 @@ impl Store {
         read!(self, |pool, pg| {
             let row: Option<UserWithHash> = sqlx::query_as(
                 "SELECT id, email, name, company_id, can_edit, operator, language, password_hash
-                 FROM users WHERE email = $1",
+                 FROM users WHERE email = $1 AND active",
             )
             .bind(email.trim().to_lowercase())
             .fetch_optional(pool)
@@ -383,57 +385,12 @@ impl Store {
 
     pub async fn user(&self, id: i64) -> sqlx::Result<Option<User>> {
         read!(self, |pool, pg| {
-            sqlx::query_as("SELECT id, email, name, company_id, can_edit, operator, language FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-        })
-    }
-
-    /// Failed sign-ins of one address within `window` before `now`.
-    pub async fn recent_login_failures(
-        &self,
-        email: &str,
-        since: DateTime<Utc>,
-    ) -> sqlx::Result<Option<(i64, DateTime<Utc>)>> {
-        read!(self, |pool, pg| {
-            let row: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
-                "SELECT CAST(failures AS BIGINT), last_failed_at FROM login_failures
-                 WHERE email = $1 AND last_failed_at >= $2",
+            sqlx::query_as(
+                "SELECT id, email, name, company_id, can_edit, operator, language FROM users WHERE id = $1 AND active",
             )
-            .bind(email.trim().to_lowercase())
-            .bind(since)
+            .bind(id)
             .fetch_optional(pool)
-            .await?;
-            Ok(row)
-        })
-    }
-
-    /// Counts a failed sign-in; failures older than `since` no longer count.
-    pub async fn record_login_failure(&self, email: &str, at: DateTime<Utc>, since: DateTime<Utc>) -> sqlx::Result<()> {
-        write_tx!(self, |tx, pg| {
-            sqlx::query(
-                "INSERT INTO login_failures (email, failures, last_failed_at) VALUES ($1, 1, $2)
-                 ON CONFLICT (email) DO UPDATE SET
-                   failures = CASE WHEN login_failures.last_failed_at < $3 THEN 1 ELSE login_failures.failures + 1 END,
-                   last_failed_at = $2",
-            )
-            .bind(email.trim().to_lowercase())
-            .bind(at)
-            .bind(since)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await
-        })
-    }
-
-    pub async fn clear_login_failures(&self, email: &str) -> sqlx::Result<()> {
-        write_tx!(self, |tx, pg| {
-            sqlx::query("DELETE FROM login_failures WHERE email = $1")
-                .bind(email.trim().to_lowercase())
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await
+            .await
         })
     }
 

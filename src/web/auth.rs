@@ -1,28 +1,59 @@
 //! Signing in and out, and the user's language.
+//!
+//! Sign-in throttling counts failures per client address and account (PROVISIO_LOGIN_LIMIT)
+//! and per address across accounts (PROVISIO_LOGIN_ADDRESS_LIMIT). Both slots are taken
+//! before the password is checked, so parallel guesses cannot slip through; nothing locks
+//! an account itself, so from another address the right password works. At most a few
+//! password checks run at once; beyond a bounded queue the answer is 503.
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, web};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use serde::Deserialize;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::ctx::{Ctx, SESSION_CSRF, SESSION_USER, SignedIn, random_token, safe_next};
+use super::ctx::{Ctx, SignedIn, safe_next};
 use super::errors::{AppError, html};
 use super::views::LoginPage;
 use crate::i18n::LANGUAGES;
-
-/// Failed sign-ins of one address within this window...
-const FAILURE_WINDOW_MINUTES: i64 = 15;
-/// ...after which that address waits out the rest of the window, right password or not.
-const MAX_FAILURES: i64 = 5;
+use crate::secret::random_token;
+use crate::store::{ANY_ACCOUNT, session_key_hash};
 
 /// Verified against when the address is unknown, so both answers take the same time.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     Argon2::default().hash_password(random_token().as_bytes()).expect("hashing a random password").to_string()
 });
+
+/// The password checks (Argon2, ~19 MiB and tens of milliseconds each) that may run at
+/// once, and how many may wait for a turn.
+pub struct PasswordChecks {
+    running: Semaphore,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+impl PasswordChecks {
+    pub fn new(at_once: usize, max_waiting: usize) -> Self {
+        Self { running: Semaphore::new(at_once.max(1)), waiting: AtomicUsize::new(0), max_waiting }
+    }
+
+    /// A turn to check a password, or None when the queue is full.
+    pub async fn turn(&self) -> Option<SemaphorePermit<'_>> {
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        let permit = self.running.acquire().await.ok();
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit
+    }
+}
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -50,66 +81,100 @@ fn page(ctx: &Ctx, email: &str, next: &str, error: Option<String>) -> LoginPage 
     }
 }
 
-pub async fn login_form(ctx: Ctx, query: web::Query<LoginQuery>) -> HttpResponse {
+pub async fn login_form(mut ctx: Ctx, query: web::Query<LoginQuery>) -> HttpResponse {
     let next = query.next.as_deref().unwrap_or("");
     if ctx.user.is_some() {
         let target = safe_next(next).unwrap_or("/orders");
         return HttpResponse::SeeOther().insert_header(("Location", target)).finish();
     }
+    ctx.ensure_login_token();
     html(StatusCode::OK, &page(&ctx, "", next, None))
 }
 
-pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> HttpResponse {
+pub async fn login(mut ctx: Ctx, form: web::Form<LoginForm>) -> HttpResponse {
     if !ctx.csrf_ok(form.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
     }
-    match sign_in(&ctx, &form).await {
+    match sign_in(&mut ctx, &form).await {
         Ok(response) => response,
         Err(e) => e.respond(&ctx),
     }
 }
 
-async fn sign_in(ctx: &Ctx, form: &LoginForm) -> Result<HttpResponse, AppError> {
-    let store = &ctx.state.store;
-    let now = Utc::now();
-    let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let email = form.email.trim().to_lowercase();
+fn with_retry_after(mut response: HttpResponse, seconds: i64) -> HttpResponse {
+    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
+}
 
-    if let Some((failures, last)) = store.recent_login_failures(&email, since).await?
-        && failures >= MAX_FAILURES
-    {
-        let retry = (last + Duration::minutes(FAILURE_WINDOW_MINUTES) - now).num_seconds().max(1);
-        let message = ctx.tr.tn("login-throttled", "minutes", (retry + 59) / 60);
-        let mut response = html(StatusCode::TOO_MANY_REQUESTS, &page(ctx, &form.email, &form.next, Some(message)));
-        response
-            .headers_mut()
-            .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(retry));
-        return Ok(response);
+async fn sign_in(ctx: &mut Ctx, form: &LoginForm) -> Result<HttpResponse, AppError> {
+    let store = ctx.state.store.clone();
+    let limits = ctx.state.config.login.clone();
+    let now = Utc::now();
+    let email = form.email.trim().to_lowercase();
+    let client = ctx.client.clone();
+    let throttled = |ctx: &Ctx, wait: chrono::Duration| {
+        let seconds = wait.num_seconds().max(1);
+        let message = ctx.tr.tn("login-throttled", "minutes", (seconds + 59) / 60);
+        with_retry_after(
+            html(StatusCode::TOO_MANY_REQUESTS, &page(ctx, &form.email, &form.next, Some(message))),
+            seconds,
+        )
+    };
+
+    // Both slots before the password check is queued: one address cannot fill the queue.
+    if let Some(wait) = store.take_login_slot(&client, ANY_ACCOUNT, limits.per_address, now).await? {
+        return Ok(throttled(ctx, wait));
     }
+    if let Some(wait) = store.take_login_slot(&client, &email, limits.per_account, now).await? {
+        store.return_login_slot(&client, ANY_ACCOUNT).await?;
+        return Ok(throttled(ctx, wait));
+    }
+    let give_back = || async {
+        store.return_login_slot(&client, &email).await?;
+        store.return_login_slot(&client, ANY_ACCOUNT).await
+    };
 
     let found = store.user_credentials(&email).await?;
     let hash = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
     let password = form.password.clone();
+    let Some(turn) = ctx.state.password_checks.turn().await else {
+        give_back().await?;
+        let message = ctx.tr.t("login-busy");
+        let body = page(ctx, &form.email, &form.next, Some(message));
+        return Ok(with_retry_after(html(StatusCode::SERVICE_UNAVAILABLE, &body), 5));
+    };
     let verified = tokio::task::spawn_blocking(move || {
         Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
     })
     .await
     .map_err(anyhow::Error::from)?;
+    drop(turn);
 
     let user = match found {
         Some((user, Some(_))) if verified => user,
         _ => {
-            store.record_login_failure(&email, now, since).await?;
             let message = ctx.tr.t("login-failed");
             return Ok(html(StatusCode::UNAUTHORIZED, &page(ctx, &form.email, &form.next, Some(message))));
         }
     };
-    store.clear_login_failures(&email).await?;
+    give_back().await?;
 
-    // A new session id at sign-in (no fixation), and a new CSRF token with it.
-    ctx.session.renew();
-    ctx.session.insert(SESSION_USER, user.id).map_err(|e| anyhow::anyhow!("{e}"))?;
-    ctx.session.insert(SESSION_CSRF, random_token()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A new session key at sign-in (no fixation), with a new CSRF token; the session the
+    // browser came with, if any, ends.
+    let key = random_token();
+    store
+        .start_session(
+            &session_key_hash(&key),
+            user.id,
+            &random_token(),
+            ctx.session_hash.as_deref(),
+            &ctx.state.config.sessions,
+            now,
+        )
+        .await?;
+    let names = ctx.state.cookies;
+    ctx.set_cookie(names.cookie(names.session, key));
+    ctx.set_cookie(names.removal(names.login));
     let target = safe_next(&form.next).filter(|n| !n.starts_with("/login")).unwrap_or("/orders");
     Ok(HttpResponse::SeeOther().insert_header(("Location", target)).finish())
 }
@@ -124,8 +189,14 @@ pub async fn logout(signed_in: SignedIn, form: web::Form<CsrfOnly>) -> HttpRespo
     if !ctx.csrf_ok(form.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
     }
-    // purge() deletes the session on the server, not only the cookie.
-    ctx.session.purge();
+    // The session ends on the server (every instance), not only in this browser.
+    if let Some(hash) = &ctx.session_hash
+        && let Err(e) = ctx.state.store.end_session(hash).await
+    {
+        return AppError::from(e).respond(&ctx);
+    }
+    let names = ctx.state.cookies;
+    ctx.set_cookie(names.removal(names.session));
     HttpResponse::SeeOther().insert_header(("Location", "/login")).finish()
 }
 

@@ -1,38 +1,116 @@
-//! The request context every page needs: session, signed-in user, language, CSRF token,
-//! and whether htmx asked for a fragment.
+//! The request context every page needs: signed-in user (from the session cookie, in one
+//! statement), language, CSRF token, flash message, client address, and whether htmx asked
+//! for a fragment.
+//!
+//! Anonymous visitors have no session row: the sign-in form's CSRF token is a signed
+//! double-submit token (a random nonce in a cookie, its signature in the form), and the
+//! flash message after a plain-form action is a signed cookie. So a GET writes nothing,
+//! but for the idle refresh of a session (at most once per quarter of the idle time).
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
-use actix_session::{Session, SessionExt};
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::http::header::{HeaderValue, SET_COOKIE};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use base64::Engine;
-use rand::RngCore;
+use chrono::Utc;
 
 use super::AppState;
+use super::client::client_key;
 use super::views::Layout;
 use crate::i18n::{LANGUAGES, Tr};
-use crate::store::User;
+use crate::secret::{constant_time_eq, random_token};
+use crate::store::{User, session_key_hash};
 
-pub const SESSION_USER: &str = "user_id";
-pub const SESSION_CSRF: &str = "csrf";
-pub const SESSION_FLASH: &str = "flash";
+/// A request header that marks an automatic status poll: it reads the session but does
+/// not count as use (CONTRACT.md, PROVISIO_SESSION_IDLE).
+pub const POLL_HEADER: &str = "X-Provisio-Poll";
+
+/// The cookies of the portal. With PROVISIO_SECURE_COOKIES they carry the `__Host-`
+/// prefix: Secure, Path=/, no Domain, so no other host can set or shadow them.
+#[derive(Debug, Clone, Copy)]
+pub struct CookieNames {
+    pub session: &'static str,
+    pub login: &'static str,
+    pub flash: &'static str,
+    pub secure: bool,
+}
+
+impl CookieNames {
+    pub fn new(secure: bool) -> Self {
+        if secure {
+            Self {
+                session: "__Host-provisio_session",
+                login: "__Host-provisio_login",
+                flash: "__Host-provisio_flash",
+                secure,
+            }
+        } else {
+            Self { session: "provisio_session", login: "provisio_login", flash: "provisio_flash", secure }
+        }
+    }
+
+    /// A cookie of this portal: HttpOnly, SameSite=Lax, Path=/, for the browser session.
+    pub fn cookie(&self, name: &'static str, value: String) -> Cookie<'static> {
+        Cookie::build(name, value).path("/").http_only(true).secure(self.secure).same_site(SameSite::Lax).finish()
+    }
+
+    pub fn removal(&self, name: &'static str) -> Cookie<'static> {
+        let mut cookie = self.cookie(name, String::new());
+        cookie.make_removal();
+        cookie
+    }
+}
+
+/// Cookies a handler wants set on its answer; written by [`set_cookies`].
+#[derive(Clone, Default)]
+struct OutgoingCookies(Rc<RefCell<Vec<Cookie<'static>>>>);
+
+/// Middleware: makes room for the cookies a request's handler sets, and writes them onto
+/// the answer (whatever the answer is, error pages included).
+pub async fn set_cookies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let outgoing = OutgoingCookies::default();
+    req.extensions_mut().insert(outgoing.clone());
+    let mut response = next.call(req).await?;
+    for cookie in outgoing.0.borrow().iter() {
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    Ok(response)
+}
 
 pub struct Ctx {
     pub state: web::Data<AppState>,
-    pub session: Session,
     pub user: Option<User>,
     pub tr: Tr,
     /// htmx asked (HX-Request: true): answer with fragments.
     pub htmx: bool,
+    /// The token forms carry: the session's, or for an anonymous visitor the signature of
+    /// the sign-in nonce (empty when there is none yet).
     pub csrf: String,
     /// The path and query of this request, for `next` after sign-in.
     pub here: String,
     /// The local page the request came from (Referer), if any.
     pub came_from: Option<String>,
+    /// The client address that sign-in throttling counts by.
+    pub client: String,
+    /// The stored hash of this request's live session.
+    pub session_hash: Option<String>,
     header_csrf: Option<String>,
+    login_nonce: Option<String>,
+    flash: RefCell<Option<String>>,
+    outgoing: OutgoingCookies,
 }
 
 /// The path and query of an absolute URL from a header, if it is a safe local path.
@@ -46,17 +124,12 @@ fn header_path(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers().get(name).and_then(|v| v.to_str().ok()).and_then(local_path_of)
 }
 
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// The first of the user's accepted languages that the portal speaks.
 fn accepted_language(req: &HttpRequest) -> Option<&'static str> {
     let header = req.headers().get("Accept-Language")?.to_str().ok()?;
     let mut ranked: Vec<(f32, &str)> = header
         .split(',')
+        .take(32)
         .filter_map(|part| {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next()?.trim();
@@ -71,56 +144,120 @@ fn accepted_language(req: &HttpRequest) -> Option<&'static str> {
     })
 }
 
+const FLASH_PURPOSE: &str = "flash";
+const LOGIN_PURPOSE: &str = "login-csrf";
+
 impl Ctx {
     async fn from_request(req: HttpRequest) -> Result<Self, actix_web::Error> {
         let state = req.app_data::<web::Data<AppState>>().expect("app state is registered").clone();
-        let session = req.get_session();
-        let user = match session.get::<i64>(SESSION_USER) {
-            Ok(Some(id)) => state.store.user(id).await.map_err(actix_web::error::ErrorInternalServerError)?,
-            _ => None,
-        };
+        let names = state.cookies;
+        let outgoing = req.extensions().get::<OutgoingCookies>().cloned().unwrap_or_default();
+        let now = Utc::now();
+
+        let mut user = None;
+        let mut csrf = String::new();
+        let mut session_hash = None;
+        if let Some(cookie) = req.cookie(names.session) {
+            let hash = session_key_hash(cookie.value());
+            match state.store.session(&hash, now).await.map_err(actix_web::error::ErrorServiceUnavailable)? {
+                Some(session) => {
+                    let poll = req.headers().contains_key(POLL_HEADER);
+                    if !poll && session.wants_refresh(&state.config.sessions, now) {
+                        // Losing a refresh only shortens the session; the page still answers.
+                        if let Err(e) = state.store.refresh_session(&hash, &state.config.sessions, now).await {
+                            tracing::warn!(error = %e, "session refresh failed");
+                        }
+                    }
+                    csrf = session.csrf;
+                    user = Some(session.user);
+                    session_hash = Some(hash);
+                }
+                // Expired or ended: forget the cookie, so the browser never needs clearing.
+                None => outgoing.0.borrow_mut().push(names.removal(names.session)),
+            }
+        }
+        let login_nonce = req.cookie(names.login).map(|c| c.value().to_string()).filter(|n| n.len() == 43);
+        if user.is_none()
+            && let Some(nonce) = &login_nonce
+        {
+            csrf = state.signing_key.sign(LOGIN_PURPOSE, nonce);
+        }
+        let flash = req.cookie(names.flash).and_then(|c| {
+            let (message, signature) = c.value().split_once('.')?;
+            state.signing_key.verify(FLASH_PURPOSE, message, signature).then_some(())?;
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(message).ok()?;
+            String::from_utf8(bytes).ok()
+        });
+
         let lang = user
             .as_ref()
-            .and_then(|u| u.language.clone())
+            .and_then(|u: &User| u.language.clone())
             .or_else(|| accepted_language(&req).map(str::to_string))
             .unwrap_or_else(|| "en".to_string());
-        let csrf = match session.get::<String>(SESSION_CSRF) {
-            Ok(Some(token)) => token,
-            _ => {
-                let token = random_token();
-                session.insert(SESSION_CSRF, &token).map_err(actix_web::error::ErrorInternalServerError)?;
-                token
-            }
-        };
         let here = req.uri().path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
         let htmx = req.headers().get("HX-Request").is_some_and(|v| v == "true");
         let header_csrf = req.headers().get("X-CSRF-Token").and_then(|v| v.to_str().ok()).map(str::to_string);
         let came_from = header_path(&req, "Referer");
-        Ok(Self { state, session, user, tr: Tr::new(&lang), htmx, csrf, here, came_from, header_csrf })
+        let forwarded = req.headers().get("X-Forwarded-For").and_then(|v| v.to_str().ok());
+        let client = client_key(req.peer_addr().map(|a| a.ip()), forwarded, &state.config.login.trusted_proxies);
+        Ok(Self {
+            state,
+            user,
+            tr: Tr::new(&lang),
+            htmx,
+            csrf,
+            here,
+            came_from,
+            client,
+            session_hash,
+            header_csrf,
+            login_nonce,
+            flash: RefCell::new(flash),
+            outgoing,
+        })
     }
 
-    /// The page frame: header, language switcher, flash message.
+    /// The page frame: header, language switcher, flash message (shown once).
     pub fn layout(&self) -> Layout {
-        let flash = self.session.remove_as::<String>(SESSION_FLASH).and_then(Result::ok);
+        let flash = self.flash.borrow_mut().take();
+        if flash.is_some() {
+            self.set_cookie(self.state.cookies.removal(self.state.cookies.flash));
+        }
         Layout::new(self, flash)
     }
 
+    /// A message for the next page this browser shows (after a plain-form redirect).
     pub fn flash(&self, message: String) {
-        // A failed insert only loses a confirmation message, never a change.
-        let _ = self.session.insert(SESSION_FLASH, message);
+        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(message.as_bytes());
+        let signature = self.state.signing_key.sign(FLASH_PURPOSE, &encoded);
+        let names = self.state.cookies;
+        self.set_cookie(names.cookie(names.flash, format!("{encoded}.{signature}")));
     }
 
-    /// The token sent with a state-changing request matches this session's. Compared in
-    /// constant time; a request without a session has no token to match.
+    pub fn set_cookie(&self, cookie: Cookie<'static>) {
+        self.outgoing.0.borrow_mut().push(cookie);
+    }
+
+    /// Makes sure an anonymous visitor has a sign-in nonce (the sign-in form), and returns
+    /// the form's token for it.
+    pub fn ensure_login_token(&mut self) -> String {
+        if self.user.is_none() && self.login_nonce.is_none() {
+            let nonce = random_token();
+            self.csrf = self.state.signing_key.sign(LOGIN_PURPOSE, &nonce);
+            let names = self.state.cookies;
+            self.set_cookie(names.cookie(names.login, nonce.clone()));
+            self.login_nonce = Some(nonce);
+        }
+        self.csrf.clone()
+    }
+
+    /// The token sent with a state-changing request matches this session's (or, without
+    /// a session, the sign-in nonce's signature). Compared in constant time; a request
+    /// with neither has no token to match.
     pub fn csrf_ok(&self, form_token: Option<&str>) -> bool {
         let sent = form_token.or(self.header_csrf.as_deref()).unwrap_or("");
-        let expected = self.session.get::<String>(SESSION_CSRF).ok().flatten().unwrap_or_default();
-        !expected.is_empty() && constant_time_eq(sent.as_bytes(), expected.as_bytes())
+        !self.csrf.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes())
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl FromRequest for Ctx {
@@ -193,9 +330,12 @@ mod tests {
     }
 
     #[test]
-    fn tokens_compare_whole() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
+    fn secure_cookies_carry_the_host_prefix() {
+        let names = CookieNames::new(true);
+        assert!(names.session.starts_with("__Host-"));
+        let cookie = names.cookie(names.session, "v".into()).to_string();
+        assert!(cookie.contains("Secure") && cookie.contains("Path=/") && cookie.contains("HttpOnly"), "{cookie}");
+        assert!(!cookie.contains("Domain"));
+        assert!(!CookieNames::new(false).cookie("provisio_session", "v".into()).to_string().contains("Secure"));
     }
 }

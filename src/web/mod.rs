@@ -3,6 +3,7 @@
 pub mod assets;
 mod auth;
 mod cases;
+mod client;
 pub mod ctx;
 mod errors;
 mod orders;
@@ -11,12 +12,14 @@ mod transactions;
 mod views;
 mod webhooks;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
-pub use ctx::{Ctx, SignedIn};
+pub use auth::PasswordChecks;
+pub use ctx::{CookieNames, Ctx, SignedIn};
 pub use errors::AppError;
 
 use crate::config::Config;
+use crate::secret::SigningKey;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -25,41 +28,85 @@ pub struct AppState {
     pub config: Config,
     /// `serve --demo`: the mailbox page is on (with the file mailbox only).
     pub demo: bool,
+    pub cookies: CookieNames,
+    /// Signs the sign-in form's token and the flash cookie.
+    pub signing_key: SigningKey,
+    pub password_checks: PasswordChecks,
+}
+
+/// 405 with the methods the path takes.
+fn not_allowed(allow: &'static str) -> actix_web::Route {
+    web::to(move || async move { HttpResponse::MethodNotAllowed().insert_header(("Allow", allow)).finish() })
+}
+
+/// A path that answers GET, and HEAD the same without a body.
+fn get<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(not_allowed("GET, HEAD"))
+}
+
+/// A path that answers GET (and HEAD) and POST.
+fn get_post<F, Args, G, GArgs>(path: &str, read: F, write: G) -> Resource
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+    G: Handler<GArgs>,
+    GArgs: FromRequest + 'static,
+    G::Output: Responder + 'static,
+{
+    get(path, read).route(web::post().to(write)).default_service(not_allowed("GET, HEAD, POST"))
+}
+
+/// A path that answers POST only.
+fn post<G, GArgs>(path: &str, write: G) -> Resource
+where
+    G: Handler<GArgs>,
+    GArgs: FromRequest + 'static,
+    G::Output: Responder + 'static,
+{
+    web::resource(path).route(web::post().to(write)).default_service(not_allowed("POST"))
+}
+
+async fn home() -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", "/orders")).finish()
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/static/{file}", web::get().to(assets::serve))
-        .route(
-            "/",
-            web::get().to(|| async { HttpResponse::SeeOther().insert_header(("Location", "/orders")).finish() }),
-        )
-        .route("/login", web::get().to(auth::login_form))
-        .route("/login", web::post().to(auth::login))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/settings/language", web::post().to(auth::set_language))
-        .route("/orders", web::get().to(orders::list))
-        .route("/orders/{order_id}", web::get().to(orders::show))
-        .route("/orders/{order_id}/lines/{subscription_id}/contact", web::get().to(orders::edit_dialog))
-        .route("/orders/{order_id}/lines/{subscription_id}/contact", web::post().to(orders::edit))
-        .route("/orders/{order_id}/lines/{subscription_id}/resend", web::get().to(orders::resend_dialog))
-        .route("/orders/{order_id}/lines/{subscription_id}/resend", web::post().to(orders::resend))
-        .route("/orders/{order_id}/lines/{subscription_id}/history", web::get().to(orders::history))
-        .route("/subscriptions", web::get().to(subscriptions::list))
-        .route("/subscriptions/{subscription_id}/contact", web::get().to(subscriptions::edit_dialog))
-        .route("/subscriptions/{subscription_id}/contact", web::post().to(subscriptions::edit))
-        .route("/subscriptions/{subscription_id}/resend", web::get().to(subscriptions::resend_dialog))
-        .route("/subscriptions/{subscription_id}/resend", web::post().to(subscriptions::resend))
-        .route("/transactions", web::get().to(transactions::list))
-        .route("/transactions.csv", web::get().to(transactions::csv))
-        .route("/transactions/{id}/retry", web::post().to(transactions::retry))
-        .route("/cases", web::get().to(cases::list))
-        .route("/cases", web::post().to(cases::create))
-        .route("/cases/new", web::get().to(cases::new))
-        .route("/cases/attachments/{id}", web::get().to(cases::attachment))
-        .route("/cases/{id}", web::post().to(cases::update))
-        .route("/api/v1/control-hub/events", web::post().to(webhooks::control_hub_event))
-        .route("/mailbox", web::get().to(mailbox));
+    cfg.service(get("/healthz", healthz))
+        .service(get("/static/{file}", assets::serve))
+        .service(get("/", home))
+        .service(get_post("/login", auth::login_form, auth::login))
+        .service(post("/logout", auth::logout))
+        .service(post("/settings/language", auth::set_language))
+        .service(get("/orders", orders::list))
+        .service(get("/orders/{order_id}", orders::show))
+        .service(get_post("/orders/{order_id}/lines/{subscription_id}/contact", orders::edit_dialog, orders::edit))
+        .service(get_post("/orders/{order_id}/lines/{subscription_id}/resend", orders::resend_dialog, orders::resend))
+        .service(get("/orders/{order_id}/lines/{subscription_id}/history", orders::history))
+        .service(get("/subscriptions", subscriptions::list))
+        .service(get_post("/subscriptions/{subscription_id}/contact", subscriptions::edit_dialog, subscriptions::edit))
+        .service(get_post(
+            "/subscriptions/{subscription_id}/resend",
+            subscriptions::resend_dialog,
+            subscriptions::resend,
+        ))
+        .service(get("/transactions", transactions::list))
+        .service(get("/transactions.csv", transactions::csv))
+        .service(post("/transactions/{id}/retry", transactions::retry))
+        .service(get_post("/cases", cases::list, cases::create))
+        .service(get("/cases/new", cases::new))
+        .service(get("/cases/attachments/{id}", cases::attachment))
+        .service(post("/cases/{id}", cases::update))
+        .service(post("/api/v1/control-hub/events", webhooks::control_hub_event))
+        .service(get("/mailbox", mailbox));
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -75,9 +122,10 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 /// The demo's file mailbox: the messages "sent", newest first (only with `--demo` and
 /// without SMTP_URL; otherwise there is no such page).
 async fn mailbox(signed_in: SignedIn) -> HttpResponse {
-    let ctx = signed_in.ctx;
+    let SignedIn { ctx, user } = signed_in;
     let config = &ctx.state.config;
-    if !ctx.state.demo || config.mail.smtp.is_some() {
+    // Every company's email is in it: operators only, and only in the demo.
+    if !ctx.state.demo || config.mail.smtp.is_some() || !user.operator {
         return AppError::NotFound.respond(&ctx);
     }
     let mut files: Vec<(std::time::SystemTime, String, std::path::PathBuf)> = std::fs::read_dir(&config.mail.mailbox)

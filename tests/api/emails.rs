@@ -267,10 +267,13 @@ async fn the_demo_mailbox_shows_what_was_sent() {
     let user = app.login("editor@acme.example").await;
     assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
     assert_eq!(app.settled_transactions("Sub-1001-1").await[0].status, "success");
-    let page = user.get_html("/mailbox").await;
+    // It holds every company's email: operators only.
+    assert_eq!(user.get("/mailbox").await.status(), 404);
+    assert_eq!(app.login("stranger@other.example").await.get("/mailbox").await.status(), 404);
+    let page = app.login("ops@vendor.example").await.get_html("/mailbox").await;
     assert!(page.contains("Provisioning information required for order WO-1001"), "{page}");
     // Without --demo there is no such page.
     let plain = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let user = plain.login("editor@acme.example").await;
+    let user = plain.login("ops@vendor.example").await;
     assert_eq!(user.get("/mailbox").await.status(), 404);
 }

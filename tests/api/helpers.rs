@@ -180,15 +180,13 @@ pub fn test_config(database_url: &str, smtp: Option<&str>) -> Config {
     mail.retry_base = std::time::Duration::from_millis(200);
     mail.max_attempts = 6;
     mail.mailbox = std::env::temp_dir().join(format!("provisio-mail-{}", rand_suffix()));
-    Config {
-        database_url: database_url.to_string(),
-        bind: "127.0.0.1:0".parse().unwrap(),
-        admin_console_url: ADMIN_CONSOLE.to_string(),
-        secure_cookies: false,
-        mail,
-        demo: false,
-        webhook_secret: Some(WEBHOOK_SECRET.to_string()),
-    }
+    let mut config = Config::from_env(|_| None, None).expect("the defaults are valid");
+    config.database_url = database_url.to_string();
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.admin_console_url = ADMIN_CONSOLE.to_string();
+    config.mail = mail;
+    config.webhook_secret = Some(WEBHOOK_SECRET.to_string());
+    config
 }
 
 pub struct TestApp {

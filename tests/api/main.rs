@@ -3,6 +3,7 @@
 mod helpers;
 mod smtp;
 
+mod abuse;
 mod auth;
 mod browser;
 mod cases;

@@ -1,11 +1,9 @@
 //! The store conformance suite: the same expectations on SQLite and on PostgreSQL.
 
-use actix_session::storage::{SessionKey, SessionStore};
-use actix_web::cookie::time::Duration as CookieDuration;
 use chrono::{Duration, Utc};
 use provisio::domain::{Actor, ContactEmail, Refusal};
 use provisio::store::{
-    ContactEdit, EditOutcome, EditScope, ImportError, ImportFile, OnboardOutcome, SqlSessionStore, Store,
+    ContactEdit, EditOutcome, EditScope, ImportError, ImportFile, OnboardOutcome, Store, session_key_hash,
 };
 
 use crate::helpers::*;
@@ -232,20 +230,51 @@ on_both!(concurrent_edits_and_onboarding_never_commit_an_edit_after_ponr, |app| 
 });
 
 on_both!(sessions_are_stored_hashed_and_expire, |app| {
-    let sessions = SqlSessionStore::new(app.store.clone());
-    let mut state = std::collections::HashMap::new();
-    state.insert("user_id".to_string(), "7".to_string());
-    let key = sessions.save(state.clone(), &CookieDuration::hours(1)).await.unwrap();
-    assert_eq!(sessions.load(&key).await.unwrap(), Some(state.clone()));
-    state.insert("csrf".into(), "\"t\"".into());
-    let key = sessions.update(key, state.clone(), &CookieDuration::hours(1)).await.unwrap();
-    assert_eq!(sessions.load(&key).await.unwrap(), Some(state.clone()));
-    sessions.delete(&key).await.unwrap();
-    assert_eq!(sessions.load(&key).await.unwrap(), None);
-    let expired = sessions.save(state.clone(), &CookieDuration::seconds(-1)).await.unwrap();
-    assert_eq!(sessions.load(&expired).await.unwrap(), None);
-    let unknown = SessionKey::try_from("no-such-key".to_string()).unwrap();
-    assert_eq!(sessions.load(&unknown).await.unwrap(), None);
+    let store = &app.store;
+    let lifetimes = provisio::config::SessionConfig::default();
+    let (user, _) = store.user_credentials("editor@acme.example").await.unwrap().unwrap();
+    let key = "the-key-the-browser-holds";
+    let hash = session_key_hash(key);
+    let now = Utc::now();
+    store.start_session(&hash, user.id, "csrf-1", None, &lifetimes, now).await.unwrap();
+    let live = store.session(&hash, now).await.unwrap().expect("the session lives");
+    assert_eq!((live.user.id, live.csrf.as_str()), (user.id, "csrf-1"));
+    // Only the hash is stored: the key itself finds nothing, and no row holds it.
+    assert!(store.session(key, now).await.unwrap().is_none());
+    assert_eq!(hash, hex::encode(sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(key))));
+    let count_key = "SELECT COUNT(*) FROM sessions WHERE key_hash = $1 OR csrf = $1";
+    let raw: i64 = if store.is_postgres() {
+        let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+        sqlx::query_scalar(count_key).bind(key).fetch_one(&pool).await.unwrap()
+    } else {
+        let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+        sqlx::query_scalar(count_key).bind(key).fetch_one(&pool).await.unwrap()
+    };
+    assert_eq!(raw, 0, "the key is not stored in plain text");
+    // Idle: gone after the idle time without a refresh; a refresh pushes it out.
+    assert!(store.session(&hash, now + lifetimes.idle + Duration::seconds(1)).await.unwrap().is_none());
+    let later = now + lifetimes.idle - Duration::minutes(1);
+    assert!(live.wants_refresh(&lifetimes, later));
+    assert!(!live.wants_refresh(&lifetimes, now + lifetimes.idle / 8));
+    store.refresh_session(&hash, &lifetimes, later).await.unwrap();
+    assert!(store.session(&hash, now + lifetimes.idle + Duration::seconds(1)).await.unwrap().is_some());
+    // Absolute: however it is refreshed, never past the maximum.
+    let short = provisio::config::SessionConfig { idle: Duration::minutes(30), max: Duration::hours(1) };
+    store.start_session("h1", user.id, "c", None, &short, now).await.unwrap();
+    store.refresh_session("h1", &short, now + Duration::minutes(25)).await.unwrap();
+    store.refresh_session("h1", &short, now + Duration::minutes(50)).await.unwrap();
+    assert!(store.session("h1", now + Duration::minutes(59)).await.unwrap().is_some());
+    assert!(store.session("h1", now + Duration::minutes(60)).await.unwrap().is_none());
+    // Ending one user's sessions ends them all, and only theirs.
+    let (other, _) = store.user_credentials("viewer@acme.example").await.unwrap().unwrap();
+    store.start_session("h2", user.id, "c", None, &lifetimes, now).await.unwrap();
+    store.start_session("h3", other.id, "c", None, &lifetimes, now).await.unwrap();
+    assert_eq!(store.end_sessions_of(user.id).await.unwrap(), 3);
+    assert!(store.session("h3", now).await.unwrap().is_some());
+    // A new sign-in from a browser that had a session ends the old one.
+    store.start_session("h4", other.id, "c", Some("h3"), &lifetimes, now).await.unwrap();
+    assert!(store.session("h3", now).await.unwrap().is_none());
+    assert!(store.session("h4", now).await.unwrap().is_some());
 });
 
 #[tokio::test]

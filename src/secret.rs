@@ -1,0 +1,66 @@
+//! Random tokens and the server's signing key, for everything that must not be guessed or
+//! forged: session keys, CSRF tokens, leases, signed cookies.
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+/// 256 random bits, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The server's key for signing values it hands to browsers (made once, kept in the
+/// database, shared by every instance; never in the repository).
+#[derive(Clone)]
+pub struct SigningKey(std::sync::Arc<Vec<u8>>);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(…)")
+    }
+}
+
+impl SigningKey {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(std::sync::Arc::new(bytes))
+    }
+
+    /// The URL-safe HMAC-SHA256 of `purpose` and `value`: a signature of one use only.
+    pub fn sign(&self, purpose: &str, value: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    pub fn verify(&self, purpose: &str, value: &str, signature: &str) -> bool {
+        constant_time_eq(self.sign(purpose, value).as_bytes(), signature.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_are_bound_to_key_purpose_and_value() {
+        let key = SigningKey::new(b"k1".to_vec());
+        let sig = key.sign("csrf", "abc");
+        assert!(key.verify("csrf", "abc", &sig));
+        assert!(!key.verify("flash", "abc", &sig));
+        assert!(!key.verify("csrf", "abd", &sig));
+        assert!(!SigningKey::new(b"k2".to_vec()).verify("csrf", "abc", &sig));
+        assert_ne!(random_token(), random_token());
+        assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"ab"));
+    }
+}
