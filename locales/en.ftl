@@ -230,6 +230,11 @@ case-error-type = Choose the request type.
 case-error-description = Describe what happened, in at most 4000 characters.
 case-error-not-image = Screenshots must be PNG or JPEG images.
 case-error-too-large = A screenshot may be at most 5 MB.
+case-error-body-too-large = The upload is too large: at most three screenshots of 5 MB each.
+case-limit = { $count ->
+    [one] You can open one support case a day. Wait until tomorrow, or add to the case you opened.
+   *[other] You can open { $count } support cases a day. Wait a while, or add to a case you opened.
+}
 case-error-too-many = Attach at most 3 screenshots.
 case-error-status = Choose open, in progress or resolved, and keep the note under 4000 characters.
 open-case = Open a case

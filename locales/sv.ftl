@@ -216,6 +216,11 @@ case-error-type = Välj typ av begäran.
 case-error-description = Beskriv vad som hände med högst 4000 tecken.
 case-error-not-image = Skärmbilder måste vara PNG- eller JPEG-bilder.
 case-error-too-large = En skärmbild får vara högst 5 MB.
+case-error-body-too-large = Uppladdningen är för stor: högst tre skärmbilder på 5 MB vardera.
+case-limit = { $count ->
+    [one] Du kan öppna ett supportärende per dag. Vänta till i morgon eller lägg till i ärendet du öppnade.
+   *[other] Du kan öppna { $count } supportärenden per dag. Vänta en stund eller lägg till i ett ärende du öppnade.
+}
 case-error-too-many = Bifoga högst 3 skärmbilder.
 case-error-status = Välj öppet, pågår eller löst, och håll anteckningen under 4000 tecken.
 open-case = Öppna ett ärende

@@ -26,3 +26,6 @@ CREATE TABLE login_failures (
     PRIMARY KEY (client, account)
 );
 CREATE INDEX login_failures_window ON login_failures (window_start);
+
+-- PROVISIO_CASE_LIMIT counts a user's recent cases.
+CREATE INDEX cases_author ON cases (created_by, created_at);

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, read, write_tx};
+use crate::config::Rate;
 use crate::store::User;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -55,10 +56,30 @@ pub struct NewCase<'a> {
     pub at: DateTime<Utc>,
 }
 
+#[derive(Debug, PartialEq, Eq)]
+pub enum CaseOutcome {
+    Opened(i64),
+    /// PROVISIO_CASE_LIMIT reached: one more fits after this long.
+    OverQuota(chrono::Duration),
+}
+
 impl Store {
-    /// Opens a case with its screenshots, all or nothing.
-    pub async fn create_case(&self, case: NewCase<'_>) -> sqlx::Result<i64> {
+    /// Opens a case with its screenshots, all or nothing, unless its author already opened
+    /// `quota` cases in the window (then: how long until one more fits).
+    pub async fn create_case(&self, case: NewCase<'_>, quota: Rate) -> sqlx::Result<CaseOutcome> {
         write_tx!(self, |tx, pg| {
+            // Counted inside the write transaction: parallel requests cannot pass it together.
+            let recent: Vec<DateTime<Utc>> = sqlx::query_scalar(
+                "SELECT created_at FROM cases WHERE created_by = $1 AND created_at > $2 ORDER BY created_at",
+            )
+            .bind(case.created_by)
+            .bind(case.at - quota.per)
+            .fetch_all(&mut *tx)
+            .await?;
+            if recent.len() >= quota.count as usize {
+                let frees = recent[recent.len() - quota.count as usize] + quota.per;
+                return Ok(CaseOutcome::OverQuota((frees - case.at).max(chrono::Duration::seconds(1))));
+            }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO cases (company_id, subscription_id, order_id, request_type, description, status, note,
                                     created_by, created_at, updated_at, updated_by)
@@ -86,7 +107,7 @@ impl Store {
                 .await?;
             }
             tx.commit().await?;
-            Ok(id)
+            Ok(CaseOutcome::Opened(id))
         })
     }
 

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use cases::{AttachmentInfo, CaseRecord, NewAttachment, NewCase};
+pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use import::{ImportError, ImportFile};
 pub use outbox::{ClaimedEmail, Delivery, EmailState, QueueCounts};
 pub use records::*;

@@ -13,11 +13,14 @@ use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::i18n::Tr;
-use crate::store::{AttachmentInfo, CaseRecord, NewAttachment, NewCase, OrderDetail, User};
+use crate::store::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase, OrderDetail, User};
 
 const MAX_ATTACHMENTS: usize = 3;
 const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
 const MAX_DESCRIPTION: usize = 4000;
+/// The whole upload: three screenshots and the form's fields. A larger body is refused
+/// (413) before it is read, or as soon as it passes this while streaming.
+const MAX_BODY: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 256 * 1024;
 const REQUEST_TYPES: [&str; 2] = ["change_contact", "resend_email"];
 const STATUSES: [&str; 3] = ["open", "in_progress", "resolved"];
 
@@ -134,7 +137,14 @@ struct CaseInput {
     upload_error: Option<&'static str>,
 }
 
-async fn read_case(mut payload: Multipart) -> Result<CaseInput, actix_web::Error> {
+/// Why an upload could not be read at all.
+enum UploadError {
+    /// Over [`MAX_BODY`].
+    TooLarge,
+    Malformed,
+}
+
+async fn read_case(mut payload: Multipart) -> Result<CaseInput, UploadError> {
     let mut input = CaseInput {
         csrf_token: String::new(),
         subscription: String::new(),
@@ -143,13 +153,18 @@ async fn read_case(mut payload: Multipart) -> Result<CaseInput, actix_web::Error
         attachments: Vec::new(),
         upload_error: None,
     };
-    while let Some(mut field) = payload.try_next().await? {
+    let mut total = 0usize;
+    while let Some(mut field) = payload.try_next().await.map_err(|_| UploadError::Malformed)? {
         let name = field.name().unwrap_or("").to_string();
         let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_string);
         let limit = if name == "attachment" { MAX_ATTACHMENT_BYTES } else { MAX_DESCRIPTION * 4 };
         let mut data = Vec::new();
         let mut too_large = false;
-        while let Some(chunk) = field.try_next().await? {
+        while let Some(chunk) = field.try_next().await.map_err(|_| UploadError::Malformed)? {
+            total += chunk.len();
+            if total > MAX_BODY {
+                return Err(UploadError::TooLarge);
+            }
             if data.len() + chunk.len() > limit {
                 too_large = true;
                 continue; // drain the rest without keeping it
@@ -180,11 +195,28 @@ async fn read_case(mut payload: Multipart) -> Result<CaseInput, actix_web::Error
     Ok(input)
 }
 
-pub async fn create(signed_in: SignedIn, payload: Multipart) -> HttpResponse {
+fn too_large(ctx: &Ctx) -> HttpResponse {
+    HttpResponse::PayloadTooLarge()
+        .content_type("text/plain; charset=utf-8")
+        .body(ctx.tr.t("case-error-body-too-large"))
+}
+
+pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: Multipart) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return too_large(&ctx);
+    }
     let input = match read_case(payload).await {
         Ok(input) => input,
-        Err(_) => return HttpResponse::BadRequest().content_type("text/plain").body("malformed upload"),
+        Err(UploadError::TooLarge) => return too_large(&ctx),
+        Err(UploadError::Malformed) => {
+            return HttpResponse::BadRequest().content_type("text/plain").body("malformed upload");
+        }
     };
     if !ctx.csrf_ok(Some(input.csrf_token.as_str()).filter(|t| !t.is_empty())) {
         return AppError::Csrf.respond(&ctx);
@@ -226,25 +258,43 @@ pub async fn create(signed_in: SignedIn, payload: Multipart) -> HttpResponse {
         };
         return html(StatusCode::UNPROCESSABLE_ENTITY, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form });
     }
+    let quota = ctx.state.config.case_limit;
     let created = ctx
         .state
         .store
-        .create_case(NewCase {
-            company_id: &user.company_id,
-            subscription_id: &input.subscription,
-            order_id: &order.head.id,
-            request_type: &input.request_type,
-            description,
-            created_by: user.id,
-            actor_name: &user.name,
-            attachments,
-            at: Utc::now(),
-        })
+        .create_case(
+            NewCase {
+                company_id: &user.company_id,
+                subscription_id: &input.subscription,
+                order_id: &order.head.id,
+                request_type: &input.request_type,
+                description,
+                created_by: user.id,
+                actor_name: &user.name,
+                attachments,
+                at: Utc::now(),
+            },
+            quota,
+        )
         .await;
     match created {
-        Ok(id) => {
+        Ok(CaseOutcome::Opened(id)) => {
             ctx.flash(ctx.tr.ta("case-opened", [("id", id.to_string().as_str())]));
             HttpResponse::SeeOther().insert_header(("Location", "/cases")).finish()
+        }
+        Ok(CaseOutcome::OverQuota(wait)) => {
+            let seconds = wait.num_seconds().max(1);
+            let view = RefusalView {
+                title: ctx.tr.t("refusal-limit-title"),
+                message: ctx.tr.tn("case-limit", "count", i64::from(quota.count)),
+                link: None,
+                back_href: "/cases".into(),
+            };
+            let mut response = refusal(&ctx, StatusCode::TOO_MANY_REQUESTS, view);
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(seconds));
+            response
         }
         Err(e) => AppError::from(e).respond(&ctx),
     }

@@ -84,3 +84,66 @@ on_both!(bad_case_input_is_refused_and_changes_nothing, |app| {
     assert_eq!(post_case(&user, form).await.status(), 403);
     assert_eq!(count(&user.get_html("/cases").await, "tr[data-case]"), 0, "nothing was opened");
 });
+
+mod one_user_opens_a_bounded_number_of_cases {
+    use super::*;
+
+    async fn run(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, |c| {
+            c.case_limit = provisio::config::Rate::parse("2/d").unwrap();
+        })
+        .await
+        else {
+            return;
+        };
+        let user = app.login("viewer@acme.example").await;
+        for _ in 0..2 {
+            let form = case_form(&user, "Sub-1001-1", vec![("shot.png", PNG.to_vec())]);
+            assert_eq!(post_case(&user, form).await.status(), 303);
+        }
+        let third = post_case(&user, case_form(&user, "Sub-1001-1", vec![("shot.png", PNG.to_vec())])).await;
+        assert_eq!(third.status(), 429);
+        let retry: i64 = third.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=86_400).contains(&retry), "{retry}");
+        let list = user.get_html("/cases").await;
+        assert_eq!(count(&list, "tr[data-case]"), 2, "nothing stored over the quota");
+        // The quota is the user's own: a colleague still opens a case.
+        let colleague = app.login("editor@acme.example").await;
+        let form = case_form(&colleague, "Sub-1001-1", vec![]);
+        assert_eq!(post_case(&colleague, form).await.status(), 303);
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        run(Backend::Sqlite).await
+    }
+    #[tokio::test]
+    async fn postgres() {
+        run(Backend::Postgres).await
+    }
+}
+
+on_both!(an_oversized_upload_is_refused_before_it_is_stored, |app| {
+    let user = app.login("viewer@acme.example").await;
+    // Four fields of 5 MB: past the whole-body cap, whatever the fields are called.
+    let big = vec![0u8; 5 * 1024 * 1024];
+    let mut form = case_form(&user, "Sub-1001-1", vec![]);
+    for i in 0..4 {
+        form = form.part(format!("extra{i}"), Part::bytes(big.clone()).file_name("x.bin"));
+    }
+    let response = post_case(&user, form).await;
+    assert_eq!(response.status(), 413);
+    // A declared length over the cap is refused without reading the body.
+    let declared = user
+        .client
+        .post(format!("{}/cases", user.base))
+        .header("Content-Type", "multipart/form-data; boundary=x")
+        .header("Content-Length", (40 * 1024 * 1024).to_string())
+        .body(vec![0u8; 16])
+        .send()
+        .await;
+    if let Ok(r) = declared {
+        assert_eq!(r.status(), 413);
+    }
+    assert_eq!(count(&user.get_html("/cases").await, "tr[data-case]"), 0);
+});
