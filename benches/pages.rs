@@ -1,0 +1,358 @@
+//! `cargo bench --bench pages`: the request path of signed-in pages, against the limit of
+//! the stack on this machine. A measurement, not a test: it asserts nothing about time.
+//!
+//! For each page it starts the real binary (`provisio serve`, release) on a fresh
+//! database, signs in, captures the page's bytes, and serves those same bytes from a bare
+//! actix-web server in this process (the reference). `wrk` drives both the same way, A B A
+//! B, and the bench prints requests per second and the ratio app / reference. It also
+//! counts database writes per signed-in GET, shows that anonymous visitors add no session
+//! rows, and reads the server's resident memory after the load.
+//!
+//! Needs `wrk` (Debian package `wrk`) on PATH; PostgreSQL is used when it answers.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use provisio::store::{ImportFile, Store};
+
+const CONNECTIONS: &str = "16";
+const SECONDS: &str = "3";
+const ROUNDS: usize = 2;
+
+fn data() -> ImportFile {
+    let now = Utc::now();
+    let sent = now - chrono::Duration::days(1);
+    let line = |sub: String, i: usize| {
+        serde_json::json!({"subscription": sub, "offer": if i % 2 == 0 { "A-Flex" } else { "Webex Meetings" },
+                           "rsd": sent.date_naive(), "contact": format!("contact{i}@customer.example"),
+                           "status": "awaiting", "email_sent_at": sent})
+    };
+    let mut orders = vec![
+        serde_json::json!({"id": "WO-100", "partner": "p", "distributor": "d", "created_by": "u@p.example",
+                           "customer": "Globex", "lines": (0..100).map(|i| line(format!("Sub-100-{i:05}"), i)).collect::<Vec<_>>()}),
+        serde_json::json!({"id": "WO-10000", "partner": "p", "created_by": "u@p.example", "customer": "Initech",
+                           "lines": (0..10_000).map(|i| line(format!("Sub-10000-{i:05}"), i)).collect::<Vec<_>>()}),
+    ];
+    for o in 0..300 {
+        orders.push(serde_json::json!({"id": format!("WO-5{o:04}"), "partner": "p", "created_by": "u@p.example",
+            "customer": format!("Customer {o}"), "lines": (0..3).map(|i| line(format!("Sub-5{o:04}-{i}"), i)).collect::<Vec<_>>()}));
+    }
+    serde_json::from_value(serde_json::json!({
+        "companies": [{"id": "p", "name": "Bench Partner", "kind": "partner"},
+                      {"id": "d", "name": "Bench Distributor", "kind": "distributor"}],
+        "users": [{"email": "u@p.example", "name": "Bench User", "company": "p", "password": "bench password", "can_edit": true}],
+        "orders": orders
+    }))
+    .unwrap()
+}
+
+/// Some history for the Transaction Manager: apply-to-all edits of the 100-line order.
+async fn transactions(store: &Store) {
+    let (user, _) = store.user_credentials("u@p.example").await.unwrap().unwrap();
+    let order = store.order("WO-100").await.unwrap().unwrap();
+    let grant = user.actor().edit_grant(&order.parties()).unwrap();
+    for i in 0..10 {
+        let email = provisio::domain::ContactEmail::parse(&format!("new{i}@customer.example")).unwrap();
+        store
+            .edit_contact(provisio::store::ContactEdit {
+                grant: &grant,
+                actor_name: "Bench User",
+                subscription_id: "Sub-100-00000",
+                new_contact: &email,
+                apply_to_all: true,
+                expected_version: None,
+                scope: provisio::store::EditScope::OrderPage,
+                at: Utc::now(),
+                limit: provisio::config::SendLimit { per_hour: 100_000, per_day: 100_000 },
+            })
+            .await
+            .unwrap();
+    }
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start_app(url: &str, dir: &std::path::Path) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_provisio"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", url)
+        .env("PROVISIO_LOG", "warn")
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the provisio binary starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reqwest::get(format!("{base}/healthz")).await.map(|r| r.status().as_u16()).ok() != Some(200) {
+        assert!(Instant::now() < deadline, "the server did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Server { child, base }
+}
+
+/// Signs in and returns the session cookie (`name=value`).
+async fn sign_in(base: &str) -> String {
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let token = page.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let response = client
+        .post(format!("{base}/login"))
+        .form(&[("email", "u@p.example"), ("password", "bench password"), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "bench sign-in");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.contains("provisio_session="))
+        .expect("a session cookie")
+}
+
+/// A bare actix-web server on its own thread answering every GET with `body`.
+fn start_reference(body: Vec<u8>, content_type: String) -> (String, actix_web::dev::ServerHandle) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let body = actix_web::web::Bytes::from(body);
+            let server = actix_web::HttpServer::new(move || {
+                let body = body.clone();
+                let content_type = content_type.clone();
+                actix_web::App::new().default_service(actix_web::web::to(move || {
+                    let body = body.clone();
+                    let content_type = content_type.clone();
+                    async move { actix_web::HttpResponse::Ok().content_type(content_type).body(body) }
+                }))
+            })
+            .workers(2)
+            .listen(listener)
+            .unwrap()
+            .run();
+            tx.send(server.handle()).unwrap();
+            server.await.unwrap();
+        });
+    });
+    (base, rx.recv().unwrap())
+}
+
+/// Requests per second that wrk measures for `url`.
+fn wrk(url: &str, cookie: Option<&str>) -> f64 {
+    let mut command = Command::new("wrk");
+    command.args(["-t2", "-c", CONNECTIONS, "-d", &format!("{SECONDS}s"), url]);
+    if let Some(cookie) = cookie {
+        command.args(["-H", &format!("Cookie: {cookie}")]);
+    }
+    let output = command.output().expect("wrk runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let non_2xx = text.lines().find(|l| l.contains("Non-2xx")).map(str::trim).map(str::to_string);
+    if let Some(line) = non_2xx {
+        println!("    warning: {line} for {url}");
+    }
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("wrk printed no rate: {text}"))
+}
+
+/// App and reference, interleaved A B A B; medians of each; the ratio.
+async fn compare(label: &str, app: &Server, path: &str, cookie: &str) -> f64 {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+    let body = response.bytes().await.unwrap().to_vec();
+    let size = body.len();
+    let (reference, handle) = start_reference(body, content_type);
+    let url = format!("{}{path}", app.base);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        a.push(tokio::task::spawn_blocking({
+            let url = url.clone();
+            let cookie = cookie.to_string();
+            move || wrk(&url, Some(&cookie))
+        })
+        .await
+        .unwrap());
+        b.push(tokio::task::spawn_blocking({
+            let url = format!("{reference}{path}");
+            move || wrk(&url, None)
+        })
+        .await
+        .unwrap());
+    }
+    handle.stop(true).await;
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (app_rate, ref_rate) = (median(&mut a), median(&mut b));
+    let ratio = app_rate / ref_rate;
+    println!(
+        "  {label:<34} {:>7.1} KB  app {app_rate:>8.0} req/s  limit {ref_rate:>8.0} req/s  ratio {ratio:.3}",
+        size as f64 / 1024.0
+    );
+    ratio
+}
+
+/// Write transactions committed by the server while it answers `n` signed-in GETs.
+async fn writes_per_get(url: &str, app: &Server, cookie: &str, n: usize) -> f64 {
+    let client = reqwest::Client::new();
+    let get = || async {
+        let r = client.get(format!("{}/orders/WO-100", app.base)).header("Cookie", cookie).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    };
+    if url.starts_with("sqlite:") {
+        // data_version changes when another connection commits: checked after each GET.
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
+        let mut version: i64 = sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut conn).await.unwrap();
+        let mut writes = 0;
+        for _ in 0..n {
+            get().await;
+            let now: i64 = sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut conn).await.unwrap();
+            if now != version {
+                writes += 1;
+                version = now;
+            }
+        }
+        writes as f64 / n as f64
+    } else {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
+        let rows = "SELECT CAST(COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) AS BIGINT) FROM pg_stat_user_tables";
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        sqlx::query("SELECT pg_stat_clear_snapshot()").execute(&mut conn).await.unwrap();
+        let before: i64 = sqlx::query_scalar(rows).fetch_one(&mut conn).await.unwrap();
+        for _ in 0..n {
+            get().await;
+        }
+        // The server's statistics reach the shared view within a second.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        sqlx::query("SELECT pg_stat_clear_snapshot()").execute(&mut conn).await.unwrap();
+        let after: i64 = sqlx::query_scalar(rows).fetch_one(&mut conn).await.unwrap();
+        (after - before) as f64 / n as f64
+    }
+}
+
+fn rss_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+async fn run(label: &str, url: &str) {
+    println!("{label}:");
+    let t = Instant::now();
+    let store = Store::connect(url).await.unwrap();
+    store.import(&data(), Utc::now()).await.unwrap();
+    transactions(&store).await;
+    store.close().await;
+    println!("  set-up {:.1} s", t.elapsed().as_secs_f64());
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = start_app(url, dir.path()).await;
+    let cookie = sign_in(&app.base).await;
+    let pages = [
+        ("order page, 100 lines", "/orders/WO-100"),
+        ("order page, 10,000 lines (1st page)", "/orders/WO-10000"),
+        ("orders list", "/orders"),
+        ("subscriptions page", "/subscriptions"),
+        ("Transaction Manager", "/transactions"),
+    ];
+    for (name, path) in pages {
+        compare(name, &app, path, &cookie).await;
+    }
+    // A static file, signed in and anonymous: the session is not consulted for it.
+    let html = reqwest::Client::new()
+        .get(format!("{}/orders", app.base))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let css = format!("/static/app.{}", html.split("/static/app.").nth(1).unwrap().split('"').next().unwrap());
+    let (mut signed, mut anonymous) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let url = format!("{}{css}", app.base);
+        let c = cookie.clone();
+        let u = url.clone();
+        signed.push(tokio::task::spawn_blocking(move || wrk(&u, Some(&c))).await.unwrap());
+        anonymous.push(tokio::task::spawn_blocking(move || wrk(&url, None)).await.unwrap());
+    }
+    signed.sort_by(f64::total_cmp);
+    anonymous.sort_by(f64::total_cmp);
+    let (s, a) = (signed[ROUNDS / 2], anonymous[ROUNDS / 2]);
+    println!("  static file: signed in {s:.0} req/s, anonymous {a:.0} req/s, ratio {:.3}", s / a);
+
+    let writes = writes_per_get(url, &app, &cookie, 200).await;
+    println!("  database writes per signed-in GET: {writes:.3} (200 GETs of the order page)");
+    // An anonymous flood leaves no session rows.
+    let sessions_before = Store::connect(url).await.unwrap().session_count().await.unwrap();
+    let base = app.base.clone();
+    let flood = tokio::task::spawn_blocking(move || wrk(&format!("{base}/orders"), None)).await.unwrap();
+    let sessions_after = Store::connect(url).await.unwrap().session_count().await.unwrap();
+    println!(
+        "  anonymous flood of /orders: {flood:.0} req/s for {SECONDS} s; session rows {sessions_before} -> {sessions_after}"
+    );
+    let (rss, peak) = rss_mib(app.child.id());
+    println!("  server memory after the load: RSS {rss:.1} MiB, peak {peak:.1} MiB");
+}
+
+#[tokio::main]
+async fn main() {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        println!("pages: skipped, wrk is not installed (apt-get install wrk)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    run("SQLite", &url).await;
+
+    let admin = std::env::var("PROVISIO_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    match <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
+        Ok(mut conn) => {
+            let name = format!("provisio_bench_pages_{}", std::process::id());
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+            let base = admin.rsplit_once('/').unwrap().0;
+            run("PostgreSQL", &format!("{base}/{name}")).await;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        Err(e) => println!("PostgreSQL: skipped, no server at {admin}: {e}"),
+    }
+}
