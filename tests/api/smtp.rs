@@ -114,6 +114,40 @@ impl SmtpServer {
         self.serve(listener);
     }
 
+    /// TCP_NODELAY of every socket of this process connected to this server: its clients'
+    /// ends, as the mailer opened them (found through /proc/self/fd).
+    pub fn clients_nodelay(&self) -> Vec<bool> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+            let Ok(fd) = entry.file_name().to_string_lossy().parse::<libc::c_int>() else { continue };
+            // SAFETY: a zeroed sockaddr_in is a valid value; getpeername writes at most
+            // `len` bytes into it, and fails harmlessly on a descriptor that is no socket.
+            let mut peer: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+            let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            let r =
+                unsafe { libc::getpeername(fd, &mut peer as *mut libc::sockaddr_in as *mut libc::sockaddr, &mut len) };
+            if r != 0 || i32::from(peer.sin_family) != libc::AF_INET || u16::from_be(peer.sin_port) != self.port {
+                continue;
+            }
+            let mut on: libc::c_int = 0;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: fd is a TCP socket (it has an IPv4 peer); the option value is a c_int.
+            let r = unsafe {
+                libc::getsockopt(
+                    fd,
+                    libc::IPPROTO_TCP,
+                    libc::TCP_NODELAY,
+                    &mut on as *mut libc::c_int as *mut libc::c_void,
+                    &mut len,
+                )
+            };
+            if r == 0 {
+                found.push(on != 0);
+            }
+        }
+        found
+    }
+
     pub fn set_mode(&self, mode: Mode) {
         *self.mode.lock().unwrap() = mode;
     }
