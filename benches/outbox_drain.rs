@@ -1,6 +1,9 @@
 //! `cargo bench --bench outbox_drain`: drains 10,000 queued provisioning emails into an
 //! SMTP server on this machine and reports messages per second, on SQLite and (when it
-//! answers) PostgreSQL. A measurement, not a test: it asserts nothing about time.
+//! answers) PostgreSQL, twice: into a server that acknowledges at once (quick ACK) and
+//! into one that delays its ACKs like an ordinary relay. The ratio of the two shows
+//! whether the mailer's sockets wait on the receiver's delayed ACK (Nagle's algorithm).
+//! A measurement, not a test: it asserts nothing about time.
 
 #[path = "../tests/api/smtp.rs"]
 #[allow(dead_code)]
@@ -12,14 +15,16 @@ use chrono::Utc;
 use provisio::config::{MailConfig, SmtpUrl};
 use provisio::mail::{Dispatcher, Mailer};
 use provisio::store::{ImportFile, Store};
+use smtp::Acks;
 
 const MESSAGES: usize = 10_000;
 const BATCH: i64 = 500;
 const CONNECTIONS: u32 = 8;
 
-fn data() -> ImportFile {
+/// `MESSAGES` due emails; `first_order` keeps a second set apart from the first.
+fn data(first_order: usize) -> ImportFile {
     let today = Utc::now().date_naive();
-    let orders: Vec<_> = (0..MESSAGES / 100)
+    let orders: Vec<_> = (first_order..first_order + MESSAGES / 100)
         .map(|o| {
             let lines: Vec<_> = (0..100)
                 .map(|l| {
@@ -39,14 +44,16 @@ fn data() -> ImportFile {
     .unwrap()
 }
 
-async fn run(label: &str, store: Store) {
+/// Queues `MESSAGES` emails and drains them into a fresh server; returns messages/s.
+async fn drain(label: &str, store: &Store, acks: Acks, first_order: usize) -> f64 {
     let t = Instant::now();
-    store.import(&data(), Utc::now()).await.unwrap();
+    store.import(&data(first_order), Utc::now()).await.unwrap();
     let queued = store.enqueue_due_rsd_emails(Utc::now()).await.unwrap();
     assert_eq!(queued, MESSAGES);
     println!("{label}: set-up (import and queue {queued} messages) {:.1} s", t.elapsed().as_secs_f64());
+    let sent_before = store.email_counts().await.unwrap().sent as usize;
 
-    let server = smtp::SmtpServer::start().await;
+    let server = smtp::SmtpServer::start_with(acks).await;
     let mut mail = MailConfig::file_mailbox();
     mail.smtp = Some(SmtpUrl::parse(&server.url()).unwrap());
     let mailer = Mailer::new(&mail, mail.mailbox.clone(), CONNECTIONS).unwrap();
@@ -59,10 +66,25 @@ async fn run(label: &str, store: Store) {
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(sent, MESSAGES);
     assert_eq!(server.messages().len(), MESSAGES);
-    assert_eq!(store.email_counts().await.unwrap().sent as usize, MESSAGES);
+    assert_eq!(store.email_counts().await.unwrap().sent as usize, sent_before + MESSAGES);
+    let rate = MESSAGES as f64 / secs;
+    let acks = match acks {
+        Acks::Quick => "quick-ACK",
+        Acks::Delayed => "delayed-ACK",
+    };
     println!(
-        "{label}: drained {MESSAGES} emails in {secs:.2} s = {:.0} messages/s (batch {BATCH}, {CONNECTIONS} SMTP connections)",
-        MESSAGES as f64 / secs
+        "{label}: drained {MESSAGES} emails into a {acks} server in {secs:.2} s = {rate:.0} messages/s \
+         (batch {BATCH}, {CONNECTIONS} SMTP connections)"
+    );
+    rate
+}
+
+async fn run(label: &str, store: Store) {
+    let quick = drain(label, &store, Acks::Quick, 0).await;
+    let delayed = drain(label, &store, Acks::Delayed, MESSAGES / 100).await;
+    println!(
+        "{label}: quick-ACK {quick:.0} messages/s, delayed-ACK {delayed:.0} messages/s, delayed/quick-ACK = {:.2}",
+        delayed / quick
     );
 }
 

@@ -1,21 +1,42 @@
 //! Where emails go: an SMTP relay (SMTP_URL, pooled connections) or the file mailbox
 //! `./mail/` (one .eml per message).
+//!
+//! The SMTP pool is our own, over lettre's connection: lettre writes a message's body and
+//! its closing "." in two writes, and its own pool opens sockets with Nagle's algorithm
+//! on, so against a relay that delays its ACKs (ordinary Linux TCP) every message waited
+//! ~40 ms for the ACK of its body before the "." went. Our sockets set TCP_NODELAY.
 
+use std::io;
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
 
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+#[allow(deprecated)]
+use lettre::transport::smtp::client::AsyncNetworkStream;
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
 
 use super::Rendered;
-use crate::config::{MailConfig, SmtpSecurity};
+use crate::config::{MailConfig, SmtpSecurity, SmtpUrl};
+
+/// Connecting, and each message on a connection, give up after this long.
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// An idle connection older than this is closed rather than reused (as lettre's pool).
+const IDLE: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    File(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    Smtp(Arc<SmtpPool>),
+    File(AsyncFileTransport<Tokio1Executor>),
 }
 
 /// Why a message did not go.
@@ -30,28 +51,9 @@ impl Mailer {
     pub fn new(config: &MailConfig, mailbox: PathBuf, connections: u32) -> anyhow::Result<Self> {
         let Some(url) = &config.smtp else {
             std::fs::create_dir_all(&mailbox).map_err(|e| anyhow::anyhow!("mail folder {}: {e}", mailbox.display()))?;
-            return Ok(Self::File(AsyncFileTransport::new(&mailbox), mailbox));
+            return Ok(Self::File(AsyncFileTransport::new(&mailbox)));
         };
-        let builder = match url.security {
-            SmtpSecurity::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&url.host),
-            SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&url.host)?,
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&url.host)?,
-        };
-        let mut builder = builder
-            .port(url.port)
-            .timeout(Some(Duration::from_secs(30)))
-            .pool_config(PoolConfig::new().max_size(connections));
-        if let (Some(user), Some(password)) = (&url.user, &url.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
-        Ok(Self::Smtp(builder.build()))
-    }
-
-    pub fn mailbox_dir(&self) -> Option<&PathBuf> {
-        match self {
-            Self::File(_, dir) => Some(dir),
-            Self::Smtp(_) => None,
-        }
+        Ok(Self::Smtp(Arc::new(SmtpPool::new(url, connections)?)))
     }
 
     /// Builds the message; its Message-ID comes from the outbox id, so a retry after a
@@ -74,16 +76,118 @@ impl Mailer {
     /// Sends; Ok carries the mail server's reply.
     pub async fn send(&self, message: Message) -> Result<String, SendError> {
         match self {
-            Self::Smtp(smtp) => match smtp.send(message).await {
-                Ok(response) => Ok(format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "))),
-                Err(e) => Err(SendError { permanent: e.is_permanent(), reason: smtp_reason(&e) }),
-            },
-            Self::File(file, _) => match file.send(message).await {
+            Self::Smtp(pool) => pool.send(&message).await,
+            Self::File(file) => match file.send(message).await {
                 Ok(id) => Ok(format!("written to the mailbox as {id}.eml")),
                 Err(e) => Err(SendError { permanent: false, reason: e.to_string() }),
             },
         }
     }
+}
+
+/// Up to `connections` SMTP connections at once; idle ones wait for the next message.
+pub struct SmtpPool {
+    host: String,
+    port: u16,
+    security: SmtpSecurity,
+    /// Built once: for STARTTLS and for TLS from the first byte.
+    tls: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+    /// One permit per connection that may be open and in use.
+    permits: Semaphore,
+    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+}
+
+impl SmtpPool {
+    fn new(url: &SmtpUrl, connections: u32) -> anyhow::Result<Self> {
+        let tls = match url.security {
+            SmtpSecurity::Plain => None,
+            SmtpSecurity::StartTls | SmtpSecurity::Tls => Some(TlsParameters::new(url.host.clone())?),
+        };
+        let credentials = match (&url.user, &url.password) {
+            (Some(user), Some(password)) => Some(Credentials::new(user.clone(), password.clone())),
+            _ => None,
+        };
+        Ok(Self {
+            host: url.host.clone(),
+            port: url.port,
+            security: url.security,
+            tls,
+            credentials,
+            hello: ClientId::default(),
+            permits: Semaphore::new(connections.max(1) as usize),
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    async fn send(&self, message: &Message) -> Result<String, SendError> {
+        let _permit = self.permits.acquire().await.expect("the pool's semaphore is never closed");
+        let mut conn = match self.reuse().await {
+            Some(conn) => conn,
+            None => within_timeout("connecting", self.connect()).await?,
+        };
+        let result = within_timeout("sending", async {
+            conn.send(message.envelope(), &message.formatted()).await.map_err(smtp_error)
+        })
+        .await;
+        // lettre marks the connection broken (and has sent QUIT) after any error; a
+        // timeout leaves it in an unknown state. Neither goes back to the pool.
+        if result.is_ok() && !conn.has_broken() {
+            self.idle.lock().unwrap().push((conn, Instant::now()));
+        }
+        let response = result?;
+        Ok(format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")))
+    }
+
+    /// The most recently used idle connection that still answers NOOP; the others that
+    /// were looked at are closed.
+    async fn reuse(&self) -> Option<AsyncSmtpConnection> {
+        loop {
+            let (mut conn, since) = self.idle.lock().unwrap().pop()?;
+            if since.elapsed() < IDLE && tokio::time::timeout(TIMEOUT, conn.test_connected()).await.unwrap_or(false) {
+                return Some(conn);
+            }
+            let _ = tokio::time::timeout(TIMEOUT, conn.abort()).await;
+        }
+    }
+
+    /// A new connection: TCP without Nagle, the greeting and EHLO, TLS as the URL says,
+    /// then AUTH when the URL has credentials.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let tcp = TcpStream::connect((self.host.as_str(), self.port)).await.map_err(|e| SendError {
+            permanent: false,
+            reason: format!("could not connect to {}:{}: {e}", self.host, self.port),
+        })?;
+        tcp.set_nodelay(true).map_err(|e| SendError { permanent: false, reason: format!("TCP_NODELAY: {e}") })?;
+        let mut conn = match (self.security, &self.tls) {
+            (SmtpSecurity::Tls, Some(tls)) => {
+                #[allow(deprecated)]
+                let mut stream = AsyncNetworkStream::use_existing_tokio1(Box::new(tcp));
+                stream.upgrade_tls(tls.clone()).await.map_err(smtp_error)?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(TlsFromTheStart(stream)), &self.hello).await
+            }
+            _ => AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello).await,
+        }
+        .map_err(smtp_error)?;
+        if let (SmtpSecurity::StartTls, Some(tls)) = (self.security, &self.tls) {
+            conn.starttls(tls.clone(), &self.hello).await.map_err(smtp_error)?;
+        }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(DEFAULT_MECHANISMS, credentials).await.map_err(smtp_error)?;
+        }
+        Ok(conn)
+    }
+}
+
+async fn within_timeout<T>(what: &str, future: impl Future<Output = Result<T, SendError>>) -> Result<T, SendError> {
+    tokio::time::timeout(TIMEOUT, future).await.unwrap_or_else(|_| {
+        Err(SendError { permanent: false, reason: format!("{what} timed out after {} s", TIMEOUT.as_secs()) })
+    })
+}
+
+fn smtp_error(e: lettre::transport::smtp::Error) -> SendError {
+    SendError { permanent: e.is_permanent(), reason: smtp_reason(&e) }
 }
 
 fn smtp_reason(e: &lettre::transport::smtp::Error) -> String {
@@ -95,4 +199,39 @@ fn smtp_reason(e: &lettre::transport::smtp::Error) -> String {
         source = s.source();
     }
     reason
+}
+
+/// lettre's own TLS stream over our TCP socket, handed back to lettre as the transport of
+/// a connection: `connect_with_transport` reads the greeting at once, so for smtps:// the
+/// handshake has to come first, and lettre's `TlsParameters` do it as its own pool would.
+#[allow(deprecated)]
+#[derive(Debug)]
+struct TlsFromTheStart(AsyncNetworkStream);
+
+impl AsyncRead for TlsFromTheStart {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let n = ready!(futures_util::io::AsyncRead::poll_read(Pin::new(&mut self.0), cx, buf.initialize_unfilled()))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for TlsFromTheStart {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        futures_util::io::AsyncWrite::poll_write(Pin::new(&mut self.0), cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures_util::io::AsyncWrite::poll_flush(Pin::new(&mut self.0), cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures_util::io::AsyncWrite::poll_close(Pin::new(&mut self.0), cx)
+    }
+}
+
+impl AsyncTokioStream for TlsFromTheStart {
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.0.peer_addr()
+    }
 }

@@ -277,3 +277,42 @@ async fn the_demo_mailbox_shows_what_was_sent() {
     let user = plain.login("ops@vendor.example").await;
     assert_eq!(user.get("/mailbox").await.status(), 404);
 }
+
+on_both_with_smtp!(the_mailer_s_connections_send_without_nagle, |app, smtp| {
+    // A message's closing "." is a small write behind its body; with Nagle's algorithm on,
+    // a relay that delays its ACKs would hold it ~40 ms (see benches/outbox_drain.rs).
+    let user = app.login("editor@acme.example").await;
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    smtp.wait_for(1).await;
+    let sockets = smtp.clients_nodelay();
+    assert!(!sockets.is_empty(), "the connection stays open in the pool");
+    assert!(sockets.iter().all(|&nodelay| nodelay), "TCP_NODELAY on every connection: {sockets:?}");
+});
+
+/// The pool's own behaviour, without the dispatcher's retries in between.
+#[tokio::test]
+async fn a_pooled_connection_the_server_dropped_is_replaced_at_the_next_send() {
+    let smtp = crate::smtp::SmtpServer::start().await;
+    let mut mail = provisio::config::MailConfig::file_mailbox();
+    mail.smtp = Some(provisio::config::SmtpUrl::parse(&smtp.url()).unwrap());
+    let mailer = Mailer::new(&mail, mail.mailbox.clone(), 2).unwrap();
+    let rendered =
+        provisio::mail::Rendered { subject: "Hello".into(), text: "text".into(), html: "<p>html</p>".into() };
+    let send = |id| {
+        let message = Mailer::message(id, "portal@provisio.example", "someone@initrode.example", &rendered).unwrap();
+        mailer.send(message)
+    };
+    let reply = send(1).await.expect("first message");
+    assert!(reply.starts_with("250"), "{reply}");
+    assert_eq!(smtp.clients_nodelay().len(), 1, "one connection, kept for the next message");
+    // The server goes away and comes back: the idle connection is dead.
+    smtp.restart().await;
+    let reply = send(2).await.expect("the dead connection is dropped and a new one opened");
+    assert!(reply.starts_with("250"), "{reply}");
+    smtp.stop();
+    let refused = send(3).await.expect_err("no server");
+    assert!(!refused.permanent, "an outage is worth a retry: {}", refused.reason);
+    let ids: Vec<_> = smtp.messages().iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids[1].starts_with("<provisioning-2@"), "{ids:?}");
+}

@@ -1,7 +1,8 @@
 //! A small real SMTP server in the test process: it speaks enough ESMTP for lettre
 //! (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, can refuse
 //! messages for good (550) and can be stopped and started again on the same port to
-//! play an outage.
+//! play an outage. Its kernel acknowledges at once by default, or holds its ACKs back
+//! like an ordinary relay (`Acks::Delayed`, for the drain benchmark).
 
 use std::sync::{Arc, Mutex};
 
@@ -33,19 +34,40 @@ pub enum Mode {
     RefuseForGood,
 }
 
+/// When the server's TCP acknowledges what it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    /// At once (TCP_QUICKACK before every read): a client's Nagle never waits on us.
+    Quick,
+    /// Delayed, as Linux does for an ordinary relay (TCP_QUICKACK off after every read,
+    /// so the kernel stays in its delayed-ACK mode): a client that sends a small segment
+    /// behind unacknowledged data waits ~40 ms unless it set TCP_NODELAY.
+    Delayed,
+}
+
 pub struct SmtpServer {
     pub port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     mode: Arc<Mutex<Mode>>,
+    acks: Acks,
     tasks: Mutex<Option<JoinSet<()>>>,
 }
 
 impl SmtpServer {
     pub async fn start() -> Self {
+        Self::start_with(Acks::Quick).await
+    }
+
+    pub async fn start_with(acks: Acks) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let server =
-            Self { port, received: Arc::default(), mode: Arc::new(Mutex::new(Mode::Accept)), tasks: Mutex::new(None) };
+        let server = Self {
+            port,
+            received: Arc::default(),
+            mode: Arc::new(Mutex::new(Mode::Accept)),
+            acks,
+            tasks: Mutex::new(None),
+        };
         server.serve(listener);
         server
     }
@@ -58,10 +80,11 @@ impl SmtpServer {
         let mut tasks = JoinSet::new();
         let received = self.received.clone();
         let mode = self.mode.clone();
+        let acks = self.acks;
         tasks.spawn(async move {
             let mut sessions = JoinSet::new();
             while let Ok((socket, _)) = listener.accept().await {
-                sessions.spawn(session(socket, received.clone(), mode.clone()));
+                sessions.spawn(session(socket, received.clone(), mode.clone(), acks));
             }
         });
         *self.tasks.lock().unwrap() = Some(tasks);
@@ -89,6 +112,40 @@ impl SmtpServer {
             }
         };
         self.serve(listener);
+    }
+
+    /// TCP_NODELAY of every socket of this process connected to this server: its clients'
+    /// ends, as the mailer opened them (found through /proc/self/fd).
+    pub fn clients_nodelay(&self) -> Vec<bool> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+            let Ok(fd) = entry.file_name().to_string_lossy().parse::<libc::c_int>() else { continue };
+            // SAFETY: a zeroed sockaddr_in is a valid value; getpeername writes at most
+            // `len` bytes into it, and fails harmlessly on a descriptor that is no socket.
+            let mut peer: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+            let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            let r =
+                unsafe { libc::getpeername(fd, &mut peer as *mut libc::sockaddr_in as *mut libc::sockaddr, &mut len) };
+            if r != 0 || i32::from(peer.sin_family) != libc::AF_INET || u16::from_be(peer.sin_port) != self.port {
+                continue;
+            }
+            let mut on: libc::c_int = 0;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: fd is a TCP socket (it has an IPv4 peer); the option value is a c_int.
+            let r = unsafe {
+                libc::getsockopt(
+                    fd,
+                    libc::IPPROTO_TCP,
+                    libc::TCP_NODELAY,
+                    &mut on as *mut libc::c_int as *mut libc::c_void,
+                    &mut len,
+                )
+            };
+            if r == 0 {
+                found.push(on != 0);
+            }
+        }
+        found
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -119,15 +176,19 @@ impl Drop for SmtpServer {
     }
 }
 
-async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received>>>, mode: Arc<Mutex<Mode>>) {
-    // Replies go out at once, and what arrives is acknowledged at once. lettre writes a
-    // message's body and its closing "." in two writes; against a receiver that delays
-    // its ACKs, Nagle's algorithm holds the "." back ~40 ms per message, and the test
-    // would measure that kernel timer instead of the portal.
+async fn session(
+    socket: tokio::net::TcpStream,
+    received: Arc<Mutex<Vec<Received>>>,
+    mode: Arc<Mutex<Mode>>,
+    acks: Acks,
+) {
+    // Replies go out at once. A client writes a message's body and its closing "." in two
+    // writes; whether the "." waits for our ACK (Nagle) is what `acks` decides. Linux
+    // forgets TCP_QUICKACK on its own, so it is set again around every read.
     let _ = socket.set_nodelay(true);
     let fd = std::os::fd::AsRawFd::as_raw_fd(&socket);
-    let quickack = move || {
-        let on: libc::c_int = 1;
+    let quickack = move |on: bool| {
+        let on = libc::c_int::from(on);
         // SAFETY: fd is this live socket's descriptor; the option value is a c_int.
         unsafe {
             libc::setsockopt(
@@ -139,6 +200,12 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received
             );
         }
     };
+    let before_read = move || quickack(acks == Acks::Quick);
+    let after_read = move || {
+        if acks == Acks::Delayed {
+            quickack(false);
+        }
+    };
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     let mut to = Vec::new();
@@ -148,11 +215,12 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received
     let mut line = String::new();
     loop {
         line.clear();
-        quickack();
+        before_read();
         match lines.read_line(&mut line).await {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
+        after_read();
         let command = line.trim_end().to_ascii_uppercase();
         let reply: &[u8] = if command.starts_with("EHLO") {
             b"250-provisio-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
@@ -179,11 +247,12 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received
             let mut data = String::new();
             loop {
                 let mut l = String::new();
-                quickack();
+                before_read();
                 match lines.read_line(&mut l).await {
                     Ok(0) | Err(_) => return,
                     Ok(_) => {}
                 }
+                after_read();
                 if l == ".\r\n" {
                     break;
                 }
