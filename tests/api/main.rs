@@ -10,6 +10,7 @@ mod cases;
 mod cli;
 mod closing;
 mod emails;
+mod faults;
 mod languages;
 mod orders;
 mod store;

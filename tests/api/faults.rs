@@ -1,0 +1,216 @@
+//! Faults: dispatchers killed mid-delivery, edits racing onboarding, the database going
+//! away while the portal serves. Real processes and real databases, both of them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::Utc;
+use provisio::store::{ImportFile, Store};
+use sqlx::Connection;
+
+use crate::helpers::*;
+use crate::smtp::SmtpServer;
+
+// --- the crash test --------------------------------------------------------------------
+
+const ORDERS: usize = 5;
+const LINES_PER_ORDER: usize = 100;
+const MESSAGES: usize = ORDERS * LINES_PER_ORDER;
+const KILLS: usize = 20;
+
+/// 5 orders × 100 lines whose requested start date is today, each line its own
+/// recipient: 500 distinct provisioning emails.
+fn crash_file() -> ImportFile {
+    let today = Utc::now().date_naive().to_string();
+    let orders: Vec<serde_json::Value> = (0..ORDERS)
+        .map(|o| {
+            let lines: Vec<serde_json::Value> = (0..LINES_PER_ORDER)
+                .map(|l| {
+                    serde_json::json!({"subscription": format!("Sub-C{o}-{l:03}"), "offer": "A-Flex", "rsd": today,
+                                       "contact": recipient(o, l), "status": "awaiting", "email_sent_at": null})
+                })
+                .collect();
+            serde_json::json!({"id": format!("WO-C{o}"), "partner": "crash", "created_by": "crash@crash.example",
+                               "customer": format!("Customer {o}"), "lines": lines})
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "companies": [{"id": "crash", "name": "Crash Partner", "kind": "partner"}],
+        "users": [{"email": "crash@crash.example", "name": "Crash User", "company": "crash", "can_edit": true}],
+        "orders": orders,
+    }))
+    .expect("the crash file matches the import format")
+}
+
+fn recipient(order: usize, line: usize) -> String {
+    format!("it{order}-{line:03}@customer.example")
+}
+
+/// A `provisio serve` child; killed (SIGKILL) and reaped when dropped, so a failing test
+/// leaves no process behind.
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    fn start(database_url: &str, smtp_url: &str, cwd: &std::path::Path, log: &std::path::Path) -> Self {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_provisio"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .current_dir(cwd)
+            .env("DATABASE_URL", database_url)
+            .env("SMTP_URL", smtp_url)
+            .env("PROVISIO_MAIL_LEASE", "2s")
+            .env("PROVISIO_LOG", "warn,sqlx=error")
+            .env_remove("PROVISIO_BIND")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("the binary starts");
+        Self { child }
+    }
+
+    /// SIGKILL: no shutdown, no last write; then reaped.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The messages claimed and not finished: (outbox id, lease token). After a kill these
+/// are the only ones the mail server may have accepted without the outbox knowing.
+async fn unfinished_leases(store: &Store, database_url: &str) -> Vec<(i64, String)> {
+    const SQL: &str = "SELECT id, lease_token FROM outbox WHERE lease_token IS NOT NULL AND status = 'queued'";
+    match store {
+        Store::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await.unwrap(),
+        Store::Sqlite(_) => {
+            let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+            let rows = sqlx::query_as(SQL).fetch_all(&mut c).await.unwrap();
+            c.close().await.unwrap();
+            rows
+        }
+    }
+}
+
+async fn outbox_ids(store: &Store, database_url: &str) -> Vec<i64> {
+    const SQL: &str = "SELECT id FROM outbox ORDER BY id";
+    match store {
+        Store::Postgres(pool) => sqlx::query_scalar(SQL).fetch_all(pool).await.unwrap(),
+        Store::Sqlite(_) => {
+            let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+            let ids = sqlx::query_scalar(SQL).fetch_all(&mut c).await.unwrap();
+            c.close().await.unwrap();
+            ids
+        }
+    }
+}
+
+/// The outbox id in a Message-ID `<provisioning-{id}@{domain}>`.
+fn outbox_id_of(message_id: &str) -> i64 {
+    let rest =
+        message_id.trim_start_matches('<').strip_prefix("provisioning-").unwrap_or_else(|| panic!("{message_id}"));
+    rest.split('@').next().unwrap().parse().unwrap_or_else(|_| panic!("{message_id}"))
+}
+
+async fn dispatchers_killed_mid_delivery_lose_nothing(backend: Backend) {
+    let Some((store, url, _dir)) = fresh_store(backend).await else { return };
+    store.import(&crash_file(), Utc::now()).await.unwrap();
+    assert_eq!(store.enqueue_due_rsd_emails(Utc::now()).await.unwrap(), MESSAGES);
+    let expected: BTreeSet<i64> = outbox_ids(&store, &url).await.into_iter().collect();
+    assert_eq!(expected.len(), MESSAGES);
+
+    let smtp = SmtpServer::start().await;
+    let cwd = tempfile::tempdir().unwrap();
+    let log = cwd.path().join("serve.log");
+    let show_log = || std::fs::read_to_string(cwd.path().join("serve.log")).unwrap_or_default();
+    // For each message, the distinct leases it was left in by a killed dispatcher: each is
+    // one chance for the mail server to have it without the outbox knowing.
+    let mut left_in_leases: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    let mut kills = 0;
+    for round in 0..KILLS {
+        let before = smtp.messages().len();
+        let mut server = Server::start(&url, &smtp.url(), cwd.path(), &log);
+        // Until this instance delivers something (it takes over the dead one's leases
+        // after PROVISIO_MAIL_LEASE), at most a few seconds.
+        let deadline = Instant::now() + StdDuration::from_secs(8);
+        while smtp.messages().len() == before && Instant::now() < deadline {
+            tokio::time::sleep(StdDuration::from_millis(2)).await;
+        }
+        // Kill at different points of a batch: at once, or a little later.
+        tokio::time::sleep(StdDuration::from_millis((round as u64 % 4) * 25)).await;
+        server.kill();
+        kills += 1;
+        for (id, lease) in unfinished_leases(&store, &url).await {
+            left_in_leases.entry(id).or_default().insert(lease);
+        }
+        if store.email_counts().await.unwrap().queued == 0 {
+            break;
+        }
+    }
+
+    // One last instance finishes the work.
+    let server = Server::start(&url, &smtp.url(), cwd.path(), &log);
+    let deadline = Instant::now() + StdDuration::from_secs(60);
+    loop {
+        let counts = store.email_counts().await.unwrap();
+        if counts.queued == 0 {
+            assert_eq!((counts.sent, counts.failed), (MESSAGES as i64, 0), "{}", show_log());
+            break;
+        }
+        assert!(Instant::now() < deadline, "still queued after 60 s: {counts:?}\n{}", show_log());
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    drop(server);
+
+    let received = smtp.messages();
+    let mut copies: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut ids_of_recipient: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for message in &received {
+        let message_id = message.header("Message-ID").expect("every message has a Message-ID");
+        *copies.entry(outbox_id_of(&message_id)).or_default() += 1;
+        assert_eq!(message.to.len(), 1);
+        ids_of_recipient.entry(message.to[0].clone()).or_default().insert(message_id);
+    }
+    let arrived: BTreeSet<i64> = copies.keys().copied().collect();
+    assert_eq!(arrived, expected, "every one of the {MESSAGES} messages arrived, and no other");
+    for o in 0..ORDERS {
+        for l in 0..LINES_PER_ORDER {
+            let ids = ids_of_recipient.get(&recipient(o, l)).map(BTreeSet::len).unwrap_or(0);
+            assert_eq!(ids, 1, "{} got its email under exactly one Message-ID", recipient(o, l));
+        }
+    }
+    assert_eq!(ids_of_recipient.len(), MESSAGES);
+    let mut duplicated = 0;
+    for (id, n) in &copies {
+        let chances = left_in_leases.get(id).map(BTreeSet::len).unwrap_or(0);
+        // At least once, and again only after a kill that left it claimed but unrecorded.
+        assert!(*n <= 1 + chances, "message {id} arrived {n} times; a killed dispatcher held it {chances} times");
+        assert!(*n - 1 < kills, "message {id} arrived {n} times in {kills} kills");
+        if *n > 1 {
+            duplicated += 1;
+        }
+    }
+    println!(
+        "{backend:?}: {kills} kills, {} deliveries of {MESSAGES} messages, {duplicated} messages delivered more \
+         than once",
+        received.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatchers_killed_mid_delivery_lose_nothing_sqlite() {
+    dispatchers_killed_mid_delivery_lose_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatchers_killed_mid_delivery_lose_nothing_postgres() {
+    dispatchers_killed_mid_delivery_lose_nothing(Backend::Postgres).await;
+}
