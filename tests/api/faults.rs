@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Utc;
@@ -213,4 +215,196 @@ async fn dispatchers_killed_mid_delivery_lose_nothing_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatchers_killed_mid_delivery_lose_nothing_postgres() {
     dispatchers_killed_mid_delivery_lose_nothing(Backend::Postgres).await;
+}
+
+// --- edits racing onboarding -----------------------------------------------------------
+
+const RACE_ORDER: &str = "WO-RACE";
+const RACE_LINES: [&str; 4] = ["Sub-R-1", "Sub-R-2", "Sub-R-3", "Sub-R-4"];
+const EDITS: usize = 1000;
+const IN_FLIGHT: usize = 50;
+/// The onboarding starts once this many edits were answered.
+const ONBOARD_AFTER: usize = 300;
+
+/// The fixture and WO-RACE (acme, created by editor@acme): four lines awaiting set-up,
+/// two whose first email went out (an edit emails the new contact) and two not yet.
+fn race_file() -> ImportFile {
+    let now = Utc::now();
+    let mut file = fixture(now);
+    let sent = (now - chrono::Duration::days(1)).to_rfc3339();
+    let lines: Vec<serde_json::Value> = RACE_LINES
+        .iter()
+        .enumerate()
+        .map(|(i, sub)| {
+            let (rsd, email_sent_at) = if i < 2 {
+                ((now - chrono::Duration::days(1)).date_naive(), serde_json::json!(sent))
+            } else {
+                ((now + chrono::Duration::days(5)).date_naive(), serde_json::Value::Null)
+            };
+            serde_json::json!({"subscription": sub, "offer": "Webex Calling", "rsd": rsd.to_string(),
+                               "contact": "start@race.example", "status": "awaiting", "email_sent_at": email_sent_at})
+        })
+        .collect();
+    file.orders.push(
+        serde_json::from_value(serde_json::json!({"id": RACE_ORDER, "partner": "acme",
+            "created_by": "editor@acme.example", "customer": "Race Corp", "lines": lines}))
+        .unwrap(),
+    );
+    file
+}
+
+fn race_email(i: usize) -> String {
+    format!("race{i}@race.example")
+}
+
+/// What one edit request was and how it was answered.
+struct Answered {
+    email: String,
+    line: &'static str,
+    apply_to_all: bool,
+    started: Instant,
+    done: bool,
+}
+
+async fn run_binary(database_url: &str, args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
+    command.args(args).env("DATABASE_URL", database_url).env_remove("PROVISIO_BIND");
+    tokio::task::spawn_blocking(move || command.output().expect("the binary runs")).await.unwrap()
+}
+
+async fn edits_racing_onboarding_never_commit_after_ponr(backend: Backend) {
+    let loose = provisio::config::SendLimit { per_hour: 100_000, per_day: 100_000 };
+    let Some(app) = TestApp::spawn_with(backend, |c| c.mail.limit = loose).await else { return };
+    app.store.import(&race_file(), Utc::now()).await.unwrap();
+    let user = Arc::new(app.login("editor@acme.example").await);
+    let answered_count = Arc::new(AtomicUsize::new(0));
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+
+    let database_url = app.database_url.clone();
+    let counter = answered_count.clone();
+    let store = app.store.clone();
+    let onboarding = tokio::spawn(async move {
+        while counter.load(Ordering::SeqCst) < ONBOARD_AFTER {
+            tokio::time::sleep(StdDuration::from_millis(1)).await;
+        }
+        let started = Instant::now();
+        let output = run_binary(&database_url, &["onboard", RACE_ORDER]).await;
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let returned = Instant::now();
+        // What had committed when PONR was recorded; nothing may commit after.
+        let mut committed = 0;
+        for sub in RACE_LINES {
+            committed += store.line_transactions(sub).await.unwrap().len();
+        }
+        (started, returned, committed)
+    });
+
+    let mut requests = tokio::task::JoinSet::new();
+    for i in 0..EDITS {
+        let permit = semaphore.clone().acquire_owned().await.unwrap();
+        let (user, counter) = (user.clone(), answered_count.clone());
+        requests.spawn(async move {
+            let line = RACE_LINES[i % RACE_LINES.len()];
+            let apply_to_all = i % 3 == 0;
+            let email = race_email(i);
+            let mut fields = vec![("email", email.as_str())];
+            if apply_to_all {
+                fields.push(("apply_to_all", "on"));
+            }
+            let started = Instant::now();
+            let response = user.post(&format!("/orders/{RACE_ORDER}/lines/{line}/contact"), &fields).await;
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap();
+            let done = match status {
+                303 => true,
+                409 => {
+                    assert!(body.contains(ADMIN_CONSOLE), "a 409 here is PONR, pointing to the admin console: {body}");
+                    false
+                }
+                other => panic!("edit {i} answered {other}: {body}"),
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(permit);
+            Answered { email, line, apply_to_all, started, done }
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(answer) = requests.join_next().await {
+        answers.push(answer.unwrap());
+    }
+    let (onboard_started, onboard_returned, committed_at_ponr) = onboarding.await.unwrap();
+    let order = app.store.order(RACE_ORDER).await.unwrap().unwrap();
+    assert!(order.head.org_mapped_at.is_some(), "the onboarding recorded PONR");
+
+    // Transactions are the record of what committed; every new address is unique, so each
+    // belongs to exactly one request.
+    let mut by_email: HashMap<String, Vec<&'static str>> = HashMap::new();
+    let mut last_per_line: HashMap<String, (i64, String)> = HashMap::new();
+    let mut total = 0;
+    for sub in RACE_LINES {
+        for tx in app.store.line_transactions(sub).await.unwrap() {
+            assert_eq!(tx.kind, "provisioning_email_update");
+            total += 1;
+            let value = tx.new_value.clone().expect("an update has a new value");
+            by_email.entry(value.clone()).or_default().push(sub);
+            let last = last_per_line.entry(sub.to_string()).or_insert((tx.id, value.clone()));
+            if tx.id > last.0 {
+                *last = (tx.id, value);
+            }
+        }
+    }
+    let mut expected_total = 0;
+    let (mut done, mut refused) = (0, 0);
+    for answer in &answers {
+        let recorded = by_email.get(&answer.email).cloned().unwrap_or_default();
+        if answer.done {
+            done += 1;
+            let expected = if answer.apply_to_all { RACE_LINES.len() } else { 1 };
+            assert_eq!(recorded.len(), expected, "{} answered done: one transaction per changed line", answer.email);
+            assert!(recorded.contains(&answer.line));
+            expected_total += expected;
+        } else {
+            refused += 1;
+            assert!(recorded.is_empty(), "{} was refused but committed: {recorded:?}", answer.email);
+            // Started after the onboarding had returned: it can only have been refused.
+        }
+        if answer.started > onboard_returned {
+            assert!(!answer.done, "{} started after PONR was recorded, yet was done", answer.email);
+        }
+    }
+    assert_eq!(total, expected_total, "no transaction without a request answered done");
+    assert_eq!(total, committed_at_ponr, "no edit committed after the onboarding returned");
+    assert!(done > 0 && refused > 0, "the onboarding fell among the edits: {done} done, {refused} refused");
+    // Each line holds the value of its last committed transaction.
+    for line in &order.lines {
+        let (_, last) = &last_per_line[&line.subscription_id];
+        assert_eq!(&line.contact, last, "{}", line.subscription_id);
+    }
+    // Once PONR is recorded, no edit goes through.
+    let after = user
+        .post(&format!("/orders/{RACE_ORDER}/lines/{}/contact", RACE_LINES[0]), &[("email", "late@race.example")])
+        .await;
+    assert_eq!(after.status(), 409);
+    assert!(
+        app.store
+            .line_transactions(RACE_LINES[0])
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.new_value.as_deref() != Some("late@race.example"))
+    );
+    println!(
+        "{backend:?}: {done} edits done, {refused} refused with PONR; onboarding ran {:?}",
+        onboard_returned - onboard_started
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_racing_onboarding_never_commit_after_ponr_sqlite() {
+    edits_racing_onboarding_never_commit_after_ponr(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_racing_onboarding_never_commit_after_ponr_postgres() {
+    edits_racing_onboarding_never_commit_after_ponr(Backend::Postgres).await;
 }
