@@ -408,3 +408,97 @@ async fn edits_racing_onboarding_never_commit_after_ponr_sqlite() {
 async fn edits_racing_onboarding_never_commit_after_ponr_postgres() {
     edits_racing_onboarding_never_commit_after_ponr(Backend::Postgres).await;
 }
+
+// --- the database going away ------------------------------------------------------------
+
+const UNAVAILABLE: &str = "The database is unavailable";
+
+/// The PostgreSQL server the tests create their databases on.
+fn postgres_admin_url() -> String {
+    std::env::var("PROVISIO_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// The application's database as the application sees it: refusing new connections, and
+/// every open one cut; or back.
+async fn set_database_reachable(admin: &mut sqlx::PgConnection, database: &str, reachable: bool) {
+    sqlx::query(sqlx::AssertSqlSafe(format!("ALTER DATABASE {database} ALLOW_CONNECTIONS {reachable}")))
+        .execute(&mut *admin)
+        .await
+        .unwrap();
+    if !reachable {
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(database)
+        .execute(&mut *admin)
+        .await
+        .unwrap();
+    }
+}
+
+const SIGNED_IN_PAGES: [&str; 6] = [
+    "/orders",
+    "/orders/WO-1001",
+    "/orders/WO-1001/lines/Sub-1001-1/contact",
+    "/orders/WO-1001/lines/Sub-1001-1/history",
+    "/subscriptions",
+    "/transactions",
+];
+
+#[tokio::test]
+async fn a_postgres_outage_answers_503_changes_nothing_and_recovers_without_a_restart() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else { return };
+    let user = app.login("editor@acme.example").await;
+    let mut admin = sqlx::PgConnection::connect(&postgres_admin_url()).await.unwrap();
+    let database = app.database_url.rsplit('/').next().unwrap().to_string();
+    for page in SIGNED_IN_PAGES {
+        assert_eq!(user.get(page).await.status(), 200, "{page} before the outage");
+    }
+    let contact_before = app.store.order("WO-1001").await.unwrap().unwrap().line("Sub-1001-1").unwrap().contact.clone();
+    let transactions_before = app.store.line_transactions("Sub-1001-1").await.unwrap().len();
+
+    set_database_reachable(&mut admin, &database, false).await;
+    let outage = async {
+        for page in SIGNED_IN_PAGES {
+            let response = user.get(page).await;
+            assert_eq!(response.status(), 503, "{page} during the outage");
+            assert!(response.headers().contains_key("retry-after"), "{page}");
+            let body = response.text().await.unwrap();
+            assert!(body.contains(UNAVAILABLE) && body.contains("Nothing was changed"), "{page}: {body}");
+            assert_eq!(user.get_htmx(page).await.status(), 503, "{page} (htmx) during the outage");
+        }
+        let korean = user.client.get(format!("{}/orders", app.address)).header("Accept-Language", "ko").send().await;
+        assert!(
+            korean.unwrap().text().await.unwrap().contains("데이터베이스를 사용할 수 없습니다"),
+            "in the reader's language"
+        );
+        assert_eq!(app.healthz().await, 503);
+        let edit = "/orders/WO-1001/lines/Sub-1001-1/contact";
+        let plain = user.post(edit, &[("email", "outage@globex.example"), ("apply_to_all", "on")]).await;
+        assert_eq!(plain.status(), 503);
+        assert!(plain.text().await.unwrap().contains(UNAVAILABLE));
+        assert_eq!(user.post_htmx(edit, &[("email", "outage@globex.example")]).await.status(), 503);
+        // Signing in needs the database too: 503, not 500.
+        let mut visitor = app.client();
+        assert_eq!(visitor.sign_in("editor@acme.example", PASSWORD, "").await.status(), 503);
+    };
+    // Whatever happened above, the database comes back for the other tests.
+    let result = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(outage)).await;
+    set_database_reachable(&mut admin, &database, true).await;
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+
+    // Back without a restart: the pool connects again on the next request.
+    assert_eq!(app.healthz().await, 200);
+    for page in SIGNED_IN_PAGES {
+        assert_eq!(user.get(page).await.status(), 200, "{page} after the outage");
+    }
+    let order = app.store.order("WO-1001").await.unwrap().unwrap();
+    assert_eq!(order.line("Sub-1001-1").unwrap().contact, contact_before, "the edit during the outage changed nothing");
+    assert_eq!(order.line("Sub-1001-2").unwrap().contact, contact_before);
+    assert_eq!(app.store.line_transactions("Sub-1001-1").await.unwrap().len(), transactions_before);
+    let edit = user.post("/orders/WO-1001/lines/Sub-1001-1/contact", &[("email", "after@globex.example")]).await;
+    assert_eq!(edit.status(), 303, "edits work again");
+}
