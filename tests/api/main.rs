@@ -11,6 +11,7 @@ mod cli;
 mod closing;
 mod emails;
 mod faults;
+mod fuzz;
 mod languages;
 mod orders;
 mod store;
