@@ -355,21 +355,27 @@ fn the_http_surface_survives_hostile_requests() {
         }))
         .expect("SQLite is always there");
     let signed_in = std::cell::RefCell::new(rt.block_on(app.login("editor@acme.example")));
-    let anonymous = app.client();
+    // Anonymous, with the sign-in form's token (its nonce cookie in the jar).
+    let mut anonymous = app.client();
+    anonymous.csrf = csrf_token(&rt.block_on(async { anonymous.get("/login").await.text().await.unwrap() }));
     let statuses = std::cell::RefCell::new(std::collections::BTreeMap::<u16, usize>::new());
     let result = runner().run(&request(), |request| {
         rt.block_on(async {
             let Ok(url) = reqwest::Url::parse(&url_of(&app.address, &request)) else {
                 return Ok(());
             };
-            let session = signed_in.borrow();
-            let user = if request.signed_in { &*session } else { &anonymous };
+            let (client, csrf) = if request.signed_in {
+                let session = signed_in.borrow();
+                (session.client.clone(), session.csrf.clone())
+            } else {
+                (anonymous.client.clone(), anonymous.csrf.clone())
+            };
             let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap();
-            let mut builder = user.client.request(method, url);
+            let mut builder = client.request(method, url);
             if request.htmx {
                 builder = builder.header("HX-Request", "true");
                 if request.with_csrf {
-                    builder = builder.header("X-CSRF-Token", &user.csrf);
+                    builder = builder.header("X-CSRF-Token", &csrf);
                 }
             }
             builder = match &request.body {
@@ -377,7 +383,7 @@ fn the_http_surface_survives_hostile_requests() {
                     let mut fields = fields.clone();
                     if request.with_csrf && !request.htmx {
                         fields.retain(|(k, _)| k != "csrf_token");
-                        fields.push(("csrf_token".into(), user.csrf.clone()));
+                        fields.push(("csrf_token".into(), csrf.clone()));
                     }
                     builder.form(&fields)
                 }
