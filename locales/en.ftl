@@ -38,6 +38,8 @@ not-found-title = Page not found
 not-found-message = There is no such page, or you do not have access to it. Check the order or subscription id.
 error-title = Something went wrong
 error-message = Nothing was changed. Try again in a moment; if it keeps happening, open a support case.
+unavailable-title = The database is unavailable
+unavailable-message = The portal cannot reach its database right now. Nothing was changed. Try again in a minute.
 
 # Orders
 orders-title = Orders

@@ -33,6 +33,8 @@ not-found-title = 페이지를 찾을 수 없습니다
 not-found-message = 해당 페이지가 없거나 접근 권한이 없습니다. 주문 또는 구독 ID를 확인하세요.
 error-title = 문제가 발생했습니다
 error-message = 아무것도 변경되지 않았습니다. 잠시 후 다시 시도하고, 계속 발생하면 지원 케이스를 여세요.
+unavailable-title = 데이터베이스를 사용할 수 없습니다
+unavailable-message = 지금 포털이 데이터베이스에 연결할 수 없습니다. 아무것도 변경되지 않았습니다. 잠시 후 다시 시도하세요.
 
 orders-title = 주문
 orders-search = 웹 주문 ID 또는 구독 ID

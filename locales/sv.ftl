@@ -36,6 +36,8 @@ not-found-title = Sidan finns inte
 not-found-message = Sidan finns inte, eller så har du inte tillgång till den. Kontrollera beställnings- eller prenumerations-id:t.
 error-title = Något gick fel
 error-message = Inget ändrades. Försök igen om en stund; om det fortsätter, öppna ett supportärende.
+unavailable-title = Databasen är inte tillgänglig
+unavailable-message = Portalen når inte sin databas just nu. Inget ändrades. Försök igen om en minut.
 
 orders-title = Beställningar
 orders-search = Webbeställnings-id eller prenumerations-id

@@ -117,6 +117,9 @@ pub struct MailConfig {
     pub retry_base: std::time::Duration,
     /// The file mailbox, when there is no SMTP_URL.
     pub mailbox: std::path::PathBuf,
+    /// How long a dispatcher holds the messages it claimed; after that another dispatcher
+    /// may take them over (PROVISIO_MAIL_LEASE). Longer than any batch takes.
+    pub lease: chrono::Duration,
 }
 
 impl MailConfig {
@@ -128,6 +131,7 @@ impl MailConfig {
             max_attempts: 8,
             retry_base: std::time::Duration::from_secs(10),
             mailbox: std::path::PathBuf::from("mail"),
+            lease: chrono::Duration::minutes(5),
         }
     }
 }
@@ -301,6 +305,10 @@ impl Config {
                 .ok_or_else(|| bad("PROVISIO_MAIL_MAX_ATTEMPTS", "expected a whole number from 1 to 100"))?;
         }
 
+        if let Some(lease) = var("PROVISIO_MAIL_LEASE") {
+            mail.lease = parse_duration(&lease).map_err(|p| bad("PROVISIO_MAIL_LEASE", p))?;
+        }
+
         let webhook_secret = match var("PROVISIO_WEBHOOK_SECRET") {
             None => None,
             Some(secret) if secret.len() >= 16 => Some(secret),
@@ -369,6 +377,7 @@ mod tests {
         assert_eq!(c.mail.from, "webex_comm@webex.com");
         assert_eq!(c.mail.limit, SendLimit { per_hour: 3, per_day: 10 });
         assert_eq!(c.mail.max_attempts, 8);
+        assert_eq!(c.mail.lease, chrono::Duration::minutes(5));
         assert_eq!(c.sessions, SessionConfig::default());
         assert_eq!(c.sessions.idle, chrono::Duration::minutes(30));
         assert_eq!(c.login.per_account, Rate { count: 5, per: chrono::Duration::minutes(15) });
@@ -387,6 +396,8 @@ mod tests {
         }
         let c = Config::from_env(env(&[("PROVISIO_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]), None).unwrap();
         assert_eq!(c.login.trusted_proxies.len(), 3);
+        let c = Config::from_env(env(&[("PROVISIO_MAIL_LEASE", "2s")]), None).unwrap();
+        assert_eq!(c.mail.lease, chrono::Duration::seconds(2));
     }
 
     #[test]
@@ -409,7 +420,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 16] = [
+        let cases: [(&[(&str, &str)], &str); 17] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
@@ -418,6 +429,7 @@ mod tests {
             (&[("PROVISIO_MAIL_FROM", "Webex <x@webex.com>")], "PROVISIO_MAIL_FROM"),
             (&[("PROVISIO_RESEND_LIMIT", "3 per hour")], "PROVISIO_RESEND_LIMIT"),
             (&[("PROVISIO_MAIL_MAX_ATTEMPTS", "0")], "PROVISIO_MAIL_MAX_ATTEMPTS"),
+            (&[("PROVISIO_MAIL_LEASE", "5 minutes")], "PROVISIO_MAIL_LEASE"),
             (&[("PROVISIO_WEBHOOK_SECRET", "short")], "PROVISIO_WEBHOOK_SECRET"),
             (&[("PROVISIO_SESSION_IDLE", "30 minutes")], "PROVISIO_SESSION_IDLE"),
             (&[("PROVISIO_SESSION_MAX", "0h")], "PROVISIO_SESSION_MAX"),

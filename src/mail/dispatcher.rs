@@ -15,8 +15,6 @@ use crate::config::MailConfig;
 use crate::secret::random_token;
 use crate::store::{ClaimedEmail, Delivery, Store};
 
-/// A lease longer than any batch takes; after it a crashed holder's messages go again.
-const LEASE_MINUTES: i64 = 5;
 const MAX_BACKOFF_SECS: f64 = 600.0;
 
 #[derive(Clone)]
@@ -78,8 +76,8 @@ impl Dispatcher {
             _ => return Ok(0),
         }
         let lease = random_token();
-        let claimed =
-            self.store.claim_emails(&lease, now, now + Duration::minutes(LEASE_MINUTES), self.batch_size).await?;
+        // After the lease (PROVISIO_MAIL_LEASE) a crashed holder's messages go again.
+        let claimed = self.store.claim_emails(&lease, now, now + self.config.lease, self.batch_size).await?;
         if claimed.is_empty() {
             return Ok(0);
         }

@@ -125,7 +125,7 @@ fn header_path(req: &HttpRequest, name: &str) -> Option<String> {
 }
 
 /// The first of the user's accepted languages that the portal speaks.
-fn accepted_language(req: &HttpRequest) -> Option<&'static str> {
+pub(super) fn accepted_language(req: &HttpRequest) -> Option<&'static str> {
     let header = req.headers().get("Accept-Language")?.to_str().ok()?;
     let mut ranked: Vec<(f32, &str)> = header
         .split(',')
@@ -159,7 +159,7 @@ impl Ctx {
         let mut session_hash = None;
         if let Some(cookie) = req.cookie(names.session) {
             let hash = session_key_hash(cookie.value());
-            match state.store.session(&hash, now).await.map_err(actix_web::error::ErrorServiceUnavailable)? {
+            match state.store.session(&hash, now).await.map_err(|e| super::errors::session_unreadable(&req, e))? {
                 Some(session) => {
                     let poll = req.headers().contains_key(POLL_HEADER);
                     if !poll && session.wants_refresh(&state.config.sessions, now) {

@@ -2,11 +2,17 @@
 //! request, a fragment for htmx (CONTRACT.md, "Answers of the action routes").
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, HttpResponseBuilder};
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use askama::Template;
 
-use super::ctx::Ctx;
-use super::views::{MessagePage, Refusal, RefusalDialog, RefusalPage};
+use super::assets;
+use super::ctx::{Ctx, accepted_language};
+use super::views::{Layout, MessagePage, Refusal, RefusalDialog, RefusalPage};
+use crate::i18n::Tr;
+
+/// How long a client is asked to wait before trying again while the database is away.
+const UNAVAILABLE_RETRY_AFTER: &str = "10";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -61,6 +67,10 @@ impl AppError {
                 Some((tr.t("csrf-reload"), reload_target(ctx))),
             ),
             AppError::NotFound => (StatusCode::NOT_FOUND, tr.t("not-found-title"), tr.t("not-found-message"), None),
+            AppError::Internal(e) if unavailable_in_chain(&e) => {
+                tracing::error!(error = ?e, "the database is unavailable");
+                return unavailable_page(tr.clone(), ctx.here.clone());
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, tr.t("error-title"), tr.t("error-message"), None)
@@ -85,4 +95,87 @@ fn reload_target(ctx: &Ctx) -> String {
         None if ctx.here.starts_with("/logout") || ctx.here.starts_with("/settings") => "/orders".to_string(),
         None => ctx.here.clone(),
     }
+}
+
+/// Whether a database error means the database cannot be reached right now (stopped,
+/// restarting, refusing connections, the connection lost, the disk gone): the request
+/// changed nothing and may simply be tried again later, so it answers 503, not 500.
+pub fn database_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // https://www.postgresql.org/docs/current/errcodes-appendix.html: connection
+                // exceptions, operator intervention (shutdown, terminated, starting up), too
+                // many connections, the database gone or not accepting connections.
+                let code = pg.code();
+                code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code == "53300"
+                    || code == "3D000"
+                    || (code == "55000" && pg.message().contains("accepting connections"))
+            } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // Primary result codes: BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN, NOTADB.
+                let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+                matches!(primary, Some(5 | 6 | 8 | 10 | 13 | 14 | 26))
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+fn unavailable_in_chain(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| cause.downcast_ref::<sqlx::Error>().is_some_and(database_unavailable))
+}
+
+fn with_retry_after(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static(UNAVAILABLE_RETRY_AFTER));
+    response
+}
+
+/// 503 "the database is unavailable", in the visitor's language, made without the
+/// database (no session, no user): it is what a request gets when even its session
+/// cannot be read.
+fn unavailable_page(tr: Tr, here: String) -> HttpResponse {
+    let layout = Layout {
+        tr: tr.clone(),
+        lang_choice: tr.lang().to_string(),
+        csrf: String::new(),
+        user_name: None,
+        user_company: None,
+        flash: None,
+        css: assets::url("app.css"),
+        icon: assets::url("favicon.svg"),
+        htmx: assets::url("htmx.min.js"),
+        js: assets::url("app.js"),
+        here,
+    };
+    let page = MessagePage {
+        layout,
+        t: tr.clone(),
+        title: tr.t("unavailable-title"),
+        message: tr.t("unavailable-message"),
+        link: None,
+    };
+    with_retry_after(html(StatusCode::SERVICE_UNAVAILABLE, &page))
+}
+
+/// The answer to a request whose session could not be read: the 503 page when the
+/// database is unavailable, and the same for any other failure of that read (the page
+/// cannot be served without knowing who asks).
+pub fn session_unreadable(req: &HttpRequest, e: sqlx::Error) -> actix_web::Error {
+    if database_unavailable(&e) {
+        tracing::error!(error = %e, "the database is unavailable: cannot read the session");
+    } else {
+        tracing::error!(error = %e, "cannot read the session");
+    }
+    let tr = Tr::new(accepted_language(req).unwrap_or("en"));
+    let here = req.uri().path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
+    actix_web::error::InternalError::from_response(e, unavailable_page(tr, here)).into()
 }

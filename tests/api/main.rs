@@ -10,6 +10,8 @@ mod cases;
 mod cli;
 mod closing;
 mod emails;
+mod faults;
+mod fuzz;
 mod languages;
 mod orders;
 mod store;
