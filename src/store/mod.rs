@@ -293,6 +293,8 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
+                // A page's rows reach the request without the worker waiting for each.
+                .row_buffer_size(1024)
                 .foreign_keys(true);
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
