@@ -177,12 +177,8 @@ fn wrk(url: &str, cookie: Option<&str>) -> f64 {
 
 /// App and reference, interleaved A B A B; medians of each; the ratio.
 async fn compare(label: &str, app: &Server, path: &str, cookie: &str) -> f64 {
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", app.base))
-        .header("Cookie", cookie)
-        .send()
-        .await
-        .unwrap();
+    let response =
+        reqwest::Client::new().get(format!("{}{path}", app.base)).header("Cookie", cookie).send().await.unwrap();
     assert_eq!(response.status(), 200, "{path}");
     let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
     let body = response.bytes().await.unwrap().to_vec();
@@ -191,19 +187,23 @@ async fn compare(label: &str, app: &Server, path: &str, cookie: &str) -> f64 {
     let url = format!("{}{path}", app.base);
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        a.push(tokio::task::spawn_blocking({
-            let url = url.clone();
-            let cookie = cookie.to_string();
-            move || wrk(&url, Some(&cookie))
-        })
-        .await
-        .unwrap());
-        b.push(tokio::task::spawn_blocking({
-            let url = format!("{reference}{path}");
-            move || wrk(&url, None)
-        })
-        .await
-        .unwrap());
+        a.push(
+            tokio::task::spawn_blocking({
+                let url = url.clone();
+                let cookie = cookie.to_string();
+                move || wrk(&url, Some(&cookie))
+            })
+            .await
+            .unwrap(),
+        );
+        b.push(
+            tokio::task::spawn_blocking({
+                let url = format!("{reference}{path}");
+                move || wrk(&url, None)
+            })
+            .await
+            .unwrap(),
+        );
     }
     handle.stop(true).await;
     let median = |v: &mut Vec<f64>| {
@@ -242,7 +242,8 @@ async fn writes_per_get(url: &str, app: &Server, cookie: &str, n: usize) -> f64 
         writes as f64 / n as f64
     } else {
         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
-        let rows = "SELECT CAST(COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) AS BIGINT) FROM pg_stat_user_tables";
+        let rows =
+            "SELECT CAST(COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) AS BIGINT) FROM pg_stat_user_tables";
         tokio::time::sleep(Duration::from_millis(1500)).await;
         sqlx::query("SELECT pg_stat_clear_snapshot()").execute(&mut conn).await.unwrap();
         let before: i64 = sqlx::query_scalar(rows).fetch_one(&mut conn).await.unwrap();

@@ -375,7 +375,7 @@ impl Store {
     pub async fn user_credentials(&self, email: &str) -> sqlx::Result<Option<(User, Option<String>)>> {
         read!(self, |pool, pg| {
             let row: Option<UserWithHash> = sqlx::query_as(
-                "SELECT id, email, name, company_id, can_edit, operator, language, password_hash
+                "SELECT id, email, name, company_id, can_edit, operator, company_admin, language, password_hash
                  FROM users WHERE email = $1 AND active",
             )
             .bind(email.trim().to_lowercase())
@@ -388,7 +388,7 @@ impl Store {
     pub async fn user(&self, id: i64) -> sqlx::Result<Option<User>> {
         read!(self, |pool, pg| {
             sqlx::query_as(
-                "SELECT id, email, name, company_id, can_edit, operator, language FROM users WHERE id = $1 AND active",
+                "SELECT id, email, name, company_id, can_edit, operator, company_admin, language FROM users WHERE id = $1 AND active",
             )
             .bind(id)
             .fetch_optional(pool)

@@ -12,6 +12,8 @@ pub struct User {
     pub company_id: String,
     pub can_edit: bool,
     pub operator: bool,
+    /// Manages their own company's users and API tokens.
+    pub company_admin: bool,
     pub language: Option<String>,
 }
 

@@ -112,3 +112,16 @@ async fn tick_sends_the_due_rsd_emails_once_to_the_file_mailbox() {
         assert!(order.line("Sub-1003-1").unwrap().email_sent_at.is_some());
     }
 }
+
+on_both!(the_documented_example_import_file_imports_twice_without_change, |app| {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/import-example.json");
+    let first = provisio(&app.database_url, &["import", path]).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    let order = app.store.order("WO-104233871").await.unwrap().expect("the example's order");
+    assert_eq!(order.head.distributor_id.as_deref(), Some("northwind"));
+    let (ana, _) = app.store.user_credentials("ana@acme.example").await.unwrap().unwrap();
+    assert!(ana.company_admin && ana.can_edit && !ana.operator);
+    let again = provisio(&app.database_url, &["import", path]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("(0 contact changes recorded)"));
+});
