@@ -24,6 +24,7 @@ impl User {
             company_id: self.company_id.clone(),
             can_edit: self.can_edit,
             operator: self.operator,
+            company_admin: self.company_admin,
         }
     }
 }

@@ -168,7 +168,8 @@ on_both!(edits_lock_out_ponr_and_are_set_based, |app| {
         EditOutcome::Refused(Refusal::Ponr)
     );
     // The grant is the only way in: a user of another company gets none.
-    let stranger = Actor { user_id: 999, company_id: "other".into(), can_edit: true, operator: false };
+    let stranger =
+        Actor { user_id: 999, company_id: "other".into(), can_edit: true, operator: false, company_admin: false };
     assert!(stranger.edit_grant(&order.parties()).is_none());
 });
 
