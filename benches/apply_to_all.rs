@@ -115,7 +115,7 @@ async fn edit(store: &Store, grant: &EditGrant, sub: &str, email: &ContactEmail,
         })
         .await?;
     match outcome {
-        EditOutcome::Changed(lines) => Ok(lines.len()),
+        EditOutcome::Changed { lines, .. } => Ok(lines.len()),
         other => panic!("the edit went through: {other:?}"),
     }
 }

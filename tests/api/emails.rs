@@ -66,10 +66,10 @@ on_both_with_smtp!(the_rsd_email_goes_out_once, |app, smtp| {
     assert!(to_a.data.contains("webex_comm@webex.com") && to_a.data.contains(ADMIN_CONSOLE));
     assert!(to_a.header("Message-ID").unwrap().starts_with("<provisioning-"));
     assert!(to_a.data.contains("text/html") && to_a.data.contains("text/plain"));
-    let order = app.store.order("WO-3001").await.unwrap().unwrap();
+    let order = order_of(&app.store, "WO-3001").await.unwrap().unwrap();
     assert!(order.lines.iter().all(|l| l.email_sent_at.is_some()));
     // A line whose RSD is in the future is not sent.
-    let future = app.store.order("WO-1003").await.unwrap().unwrap();
+    let future = order_of(&app.store, "WO-1003").await.unwrap().unwrap();
     assert!(future.line("Sub-1003-1").unwrap().email_sent_at.is_none());
     // The order page says the mail server accepted it.
     let user = app.login("editor@acme.example").await;
@@ -183,7 +183,7 @@ on_both_with_smtp!(emails_are_limited_per_line_and_per_recipient, |app, smtp| {
     let edit = user.post(EDIT_1, &[("email", "fresher@globex.example")]).await;
     assert_eq!(edit.status(), 429);
     assert_eq!(
-        app.store.order("WO-1001").await.unwrap().unwrap().line("Sub-1001-1").unwrap().contact,
+        order_of(&app.store, "WO-1001").await.unwrap().unwrap().line("Sub-1001-1").unwrap().contact,
         "fresh@globex.example"
     );
     smtp.wait_for(4).await;

@@ -7,7 +7,7 @@ use crate::on_both;
 const EDIT_1: &str = "/orders/WO-1001/lines/Sub-1001-1/contact";
 
 async fn contact_of(app: &TestApp, order: &str, sub: &str) -> String {
-    let order = app.store.order(order).await.unwrap().unwrap();
+    let order = order_of(&app.store, order).await.unwrap().unwrap();
     order.line(sub).unwrap().contact.clone()
 }
 
@@ -248,7 +248,7 @@ on_both!(a_stale_dialog_names_who_changed_the_line_and_its_current_value, |app| 
     let editor = app.login("editor@acme.example").await;
     let creator = app.login("creator@acme.example").await;
     let version = {
-        let order = app.store.order("WO-1001").await.unwrap().unwrap();
+        let order = order_of(&app.store, "WO-1001").await.unwrap().unwrap();
         order.line("Sub-1001-1").unwrap().version.to_string()
     };
     let first = creator.post(EDIT_1, &[("email", "first@globex.example"), ("version", &version)]).await;
