@@ -14,3 +14,13 @@ DROP INDEX transactions_line;
 DROP INDEX outbox_recipient;
 CREATE INDEX outbox_limited_recipient ON outbox (lower(recipient), created_at) WHERE cause IN ('edit', 'resend');
 CREATE INDEX outbox_limited_order ON outbox (order_id, created_at) WHERE cause IN ('edit', 'resend');
+-- The lines of a message are read by message (claim, delivery, limits), never by line
+-- alone: the primary key is the only index it needs, and the table is that key.
+CREATE TABLE outbox_lines_by_message (
+    outbox_id       INTEGER NOT NULL REFERENCES outbox (id),
+    subscription_id TEXT NOT NULL REFERENCES lines (subscription_id),
+    PRIMARY KEY (outbox_id, subscription_id)
+) WITHOUT ROWID;
+INSERT INTO outbox_lines_by_message (outbox_id, subscription_id) SELECT outbox_id, subscription_id FROM outbox_lines;
+DROP TABLE outbox_lines;
+ALTER TABLE outbox_lines_by_message RENAME TO outbox_lines;
