@@ -50,7 +50,7 @@ fn data() -> ImportFile {
 /// Some history for the Transaction Manager: apply-to-all edits of the 100-line order.
 async fn transactions(store: &Store) {
     let (user, _) = store.user_credentials("u@p.example").await.unwrap().unwrap();
-    let order = store.order("WO-100").await.unwrap().unwrap();
+    let order = store.order_head("WO-100").await.unwrap().unwrap();
     let grant = user.actor().edit_grant(&order.parties()).unwrap();
     for i in 0..10 {
         let email = provisio::domain::ContactEmail::parse(&format!("new{i}@customer.example")).unwrap();

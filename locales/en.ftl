@@ -66,6 +66,22 @@ ponr-not-reached = Not reached
 order-title = Order { $id }
 order-creator = Placed by
 lines-caption = Order lines
+order-count-awaiting = { $count ->
+    [one] 1 line awaiting provisioning details
+   *[other] { $count } lines awaiting provisioning details
+}
+order-count-closed = { $count ->
+    [one] 1 line closed
+   *[other] { $count } lines closed
+}
+order-count-complete = { $count ->
+    [one] 1 line provisioning complete
+   *[other] { $count } lines provisioning complete
+}
+order-search = Subscription id in this order
+order-search-clear = Show all lines from the start
+order-no-lines = This order has no lines.
+order-no-lines-found = No line of this order has a subscription id that starts with that. Check the id and search again.
 order-permission-note = You do not have permission to change the provisioning contact of this order. Ask the person who placed it: { $name } ({ $email }).
 
 # Line statuses

@@ -60,6 +60,13 @@ ponr-not-reached = 도달하지 않음
 order-title = 주문 { $id }
 order-creator = 주문자
 lines-caption = 주문 줄
+order-count-awaiting = 프로비저닝 정보 대기 중인 줄 { $count }개
+order-count-closed = 종료된 줄 { $count }개
+order-count-complete = 프로비저닝 완료된 줄 { $count }개
+order-search = 이 주문의 구독 ID
+order-search-clear = 처음부터 모든 줄 보기
+order-no-lines = 이 주문에는 줄이 없습니다.
+order-no-lines-found = 이 주문에는 그렇게 시작하는 구독 ID의 줄이 없습니다. ID를 확인하고 다시 검색하세요.
 order-permission-note = 이 주문의 프로비저닝 연락처를 변경할 권한이 없습니다. 주문한 사람에게 요청하세요: { $name } ({ $email }).
 
 status-awaiting = 프로비저닝 세부 정보 대기

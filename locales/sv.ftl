@@ -63,6 +63,22 @@ ponr-not-reached = Inte nådd
 order-title = Beställning { $id }
 order-creator = Lagd av
 lines-caption = Orderrader
+order-count-awaiting = { $count ->
+    [one] 1 rad väntar på information om etablering
+   *[other] { $count } rader väntar på information om etablering
+}
+order-count-closed = { $count ->
+    [one] 1 rad stängd
+   *[other] { $count } rader stängda
+}
+order-count-complete = { $count ->
+    [one] 1 rad med etablering slutförd
+   *[other] { $count } rader med etablering slutförd
+}
+order-search = Prenumerations-id i den här beställningen
+order-search-clear = Visa alla rader från början
+order-no-lines = Den här beställningen har inga rader.
+order-no-lines-found = Ingen rad i den här beställningen har ett prenumerations-id som börjar så. Kontrollera id:t och sök igen.
 order-permission-note = Du har inte behörighet att ändra etableringskontakten för den här beställningen. Be den som lade den: { $name } ({ $email }).
 
 status-awaiting = Väntar på information om etablering

@@ -132,7 +132,16 @@ pub struct OrderPage {
     pub admin_console_url: String,
     /// Case 1.1: the viewer may not change this order.
     pub permission_note: Option<String>,
+    /// The order's lines by status, over the whole order.
+    pub awaiting: i64,
+    pub closed: i64,
+    pub complete: i64,
+    /// The search inside the order: a subscription id prefix.
+    pub q: String,
+    /// Whether this is a page after the first.
+    pub paged: bool,
     pub rows: Vec<LineRow>,
+    pub next: Option<String>,
 }
 
 pub struct EditForm {
