@@ -148,6 +148,32 @@ macro_rules! line_columns {
     };
 }
 
+/// SQLite: the rows of a subquery of [`line_columns!`] as one JSON array,
+/// in the order's own order. sqlx-sqlite hands every row from its worker thread to the
+/// request (a wake-up each); one row of JSON costs one. `cargo bench --bench pages`, order
+/// page of 100 lines: 816 → 1,405 req/s in one run (PostgreSQL streams rows in the
+/// request's own task and keeps them as rows).
+macro_rules! line_json {
+    () => {
+        "json_group_array(json_object('subscription_id', subscription_id, 'order_id', order_id,
+           'position', position, 'offer', offer, 'rsd', rsd, 'contact', contact, 'status', status,
+           'email_sent_at', email_sent_at, 'version', version, 'updated_at', updated_at,
+           'updated_by', updated_by, 'last_email_at', last_email_at, 'email_status', email_status,
+           'email_recipient', email_recipient, 'email_accepted_at', email_accepted_at,
+           'email_error', email_error, 'closed_at', closed_at) ORDER BY position, subscription_id) AS json"
+    };
+}
+
+/// The lines of a [`line_json!`] row.
+fn lines_from_json(row: LinesJson) -> sqlx::Result<Vec<LineRecord>> {
+    serde_json::from_str(&row.json).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+#[derive(sqlx::FromRow)]
+struct LinesJson {
+    json: String,
+}
+
 /// Picks the dialect's text of a statement.
 const fn sql(pg: bool, postgres: &'static str, sqlite: &'static str) -> &'static str {
     if pg { postgres } else { sqlite }
@@ -590,37 +616,51 @@ impl Store {
             Some(cursor) => (Some(cursor.position), Some(cursor.subscription_id.as_str())),
             None => (None, None),
         };
-        read!(self, |pool, pg| {
-            sqlx::query_as(sql(
-                pg,
-                concat!(
-                    "SELECT ",
-                    line_columns!(),
-                    r#" FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+        const PG_SQL: &str = concat!(
+            "SELECT ",
+            line_columns!(),
+            r#" FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
                       WHERE l.order_id = $1
                         AND ($2::bigint IS NULL OR (l.position, l.subscription_id) > ($2, $3))
                         AND ($4::text IS NULL
                              OR (lower(l.subscription_id) COLLATE "C" >= $4 AND lower(l.subscription_id) COLLATE "C" < $5))
                       ORDER BY l.position, l.subscription_id LIMIT $6"#
-                ),
-                concat!(
-                    "SELECT ",
-                    line_columns!(),
-                    " FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+        );
+        const SQLITE_SQL: &str = concat!(
+            "SELECT ",
+            line_json!(),
+            " FROM (SELECT ",
+            line_columns!(),
+            " FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
                       WHERE l.order_id = $1
                         AND ($2 IS NULL OR (l.position, l.subscription_id) > ($2, $3))
                         AND ($4 IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
-                      ORDER BY l.position, l.subscription_id LIMIT $6"
-                ),
-            ))
-            .bind(order_id)
-            .bind(after_position)
-            .bind(after_id)
-            .bind(lo)
-            .bind(hi)
-            .bind(page.limit)
-            .fetch_all(pool)
-            .await
+                      ORDER BY l.position, l.subscription_id LIMIT $6)"
+        );
+        read!(self, |pool, pg| {
+            if pg {
+                sqlx::query_as(PG_SQL)
+                    .bind(order_id)
+                    .bind(after_position)
+                    .bind(after_id)
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(page.limit)
+                    .fetch_all(pool)
+                    .await
+            } else {
+                // The page as one row of JSON (see `line_json!`).
+                let row: LinesJson = sqlx::query_as(SQLITE_SQL)
+                    .bind(order_id)
+                    .bind(after_position)
+                    .bind(after_id)
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(page.limit)
+                    .fetch_one(pool)
+                    .await?;
+                lines_from_json(row)
+            }
         })
     }
 

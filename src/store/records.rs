@@ -78,7 +78,7 @@ impl OrderHead {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct LineRecord {
     pub subscription_id: String,
     pub order_id: String,
