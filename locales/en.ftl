@@ -158,6 +158,22 @@ resend-yes = Yes, send it again
 resend-allowlist = The email comes from { $sender }. Ask the customer's IT administrator to allow that address so that it does not land in spam or junk.
 resend-spam = Ask the provisioning contact to check their spam or junk folder too.
 resend-sent = The provisioning email was sent again to { $email }. It comes from { $sender }; ask the contact to check their spam or junk folder if it does not arrive.
+resend-all-label = Send for every line of this order
+resend-all-offer = { $lines ->
+    [one] One line, to { $recipients }: one email per recipient.
+   *[other] { $lines } lines, to { $count ->
+        [one] { $recipients }
+       *[other] { $count } recipients: { $recipients }
+    }. One email per recipient, listing that recipient's lines.
+}
+resend-all-more = { $count ->
+    [one] and one more
+   *[other] and { $count } more
+}
+resend-all-sent = { $lines ->
+    [one] The provisioning email was sent again for one line to { $recipients }.
+   *[other] The provisioning email was sent again for { $lines } lines, one email to each of { $recipients }.
+} It comes from { $sender }; ask the contacts to check their spam or junk folder if it does not arrive.
 resend-blocked-not-yet = The first email goes out on { $date }.
 refusal-not-yet-title = The first email has not gone out yet
 refusal-not-yet = The provisioning email goes out automatically on the requested start date, { $date } (from 00:00 UTC). You can send it again from then on.

@@ -148,6 +148,22 @@ resend-yes = Ja, skicka igen
 resend-allowlist = Mejlet kommer från { $sender }. Be kundens IT-administratör att tillåta adressen så att mejlet inte hamnar i skräppost.
 resend-spam = Be också etableringskontakten att titta i mappen för skräppost.
 resend-sent = Etableringsmejlet har skickats igen till { $email }. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
+resend-all-label = Skicka för alla orderrader i beställningen
+resend-all-offer = { $lines ->
+    [one] En orderrad, till { $recipients }: ett e-postmeddelande per mottagare.
+   *[other] { $lines } orderrader, till { $count ->
+        [one] { $recipients }
+       *[other] { $count } mottagare: { $recipients }
+    }. Ett e-postmeddelande per mottagare, med just den mottagarens orderrader.
+}
+resend-all-more = { $count ->
+    [one] och en till
+   *[other] och { $count } till
+}
+resend-all-sent = { $lines ->
+    [one] Etableringsmejlet skickades igen för en orderrad till { $recipients }.
+   *[other] Etableringsmejlet skickades igen för { $lines } orderrader, ett meddelande till var och en av { $recipients }.
+} Det kommer från { $sender }; be kontakterna att titta i skräppostmappen om det inte kommer fram.
 resend-blocked-not-yet = Det första mejlet skickas { $date }.
 refusal-not-yet-title = Det första mejlet har inte skickats ännu
 refusal-not-yet = Etableringsmejlet skickas automatiskt på det begärda startdatumet, { $date } (från 00:00 UTC). Från och med då kan du skicka det igen.

@@ -10,6 +10,7 @@ mod cases;
 mod import;
 pub mod outbox;
 mod records;
+mod resend_all;
 mod sessions;
 mod throttle;
 
@@ -24,6 +25,7 @@ pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase}
 pub use import::{ImportError, ImportFile};
 pub use outbox::{ClaimedEmail, Delivery, EmailState, QueueCounts};
 pub use records::*;
+pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use sessions::{SessionRecord, session_key_hash};
 pub use throttle::ANY_ACCOUNT;
 

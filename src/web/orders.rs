@@ -14,7 +14,8 @@ use super::views::{
 use crate::domain::closing::closing_deadline;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
 use crate::store::{
-    ContactEdit, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendOutcome, User,
+    ContactEdit, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
+    ResendAllOutcome, ResendAllSummary, ResendOutcome, User,
 };
 
 const PAGE_SIZE: i64 = 50;
@@ -606,6 +607,12 @@ pub async fn resend_dialog_on(
         Ok(checked) => checked,
         Err(response) => return response,
     };
+    // "Send for every line of this order", when there is more than this line to send.
+    let every_line = match ctx.state.store.resend_all_summary(&order.id, page.scope()).await {
+        Ok(summary) if summary.lines > 1 => Some(resend_all_offer(&ctx, &summary)),
+        Ok(_) => None,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
     let form = ResendForm {
         action: page.href(&order.id, &subscription_id, "resend"),
         cancel_href: page.back(&order.id, &subscription_id),
@@ -613,6 +620,7 @@ pub async fn resend_dialog_on(
         subscription_id: subscription_id.clone(),
         contact: line.contact.clone(),
         sender: ctx.state.config.mail.from.clone(),
+        every_line,
     };
     if ctx.htmx {
         html(StatusCode::OK, &ResendDialog { t: ctx.tr.clone(), form })
@@ -621,9 +629,25 @@ pub async fn resend_dialog_on(
     }
 }
 
+/// What the resend dialog says "Send for every line of this order" would reach.
+fn resend_all_offer(ctx: &Ctx, summary: &ResendAllSummary) -> String {
+    let mut recipients = summary.sample.join(", ");
+    if summary.recipients > summary.sample.len() as i64 {
+        let more = summary.recipients - summary.sample.len() as i64;
+        recipients = format!("{recipients} {}", ctx.tr.tn("resend-all-more", "count", more));
+    }
+    ctx.tr.tcount(
+        "resend-all-offer",
+        ("lines", summary.lines),
+        &[("recipients", recipients.as_str()), ("count", summary.recipients.to_string().as_str())],
+    )
+}
+
 #[derive(Deserialize)]
 pub struct ResendInput {
     pub csrf_token: Option<String>,
+    /// `on`: for every line of the order that this page may resend.
+    pub apply_to_all: Option<String>,
 }
 
 pub async fn resend(
@@ -645,6 +669,9 @@ pub async fn resend_on(
     let SignedIn { ctx, user } = signed_in;
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
+    }
+    if input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true") {
+        return resend_every_line(ctx, user, page, order_id, subscription_id).await;
     }
     let (order, _line, grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
@@ -675,6 +702,46 @@ pub async fn resend_on(
         ctx.tr.ta("resend-sent", [("email", recipient.as_str()), ("sender", ctx.state.config.mail.from.as_str())]);
     let focus = format!("resend-{subscription_id}");
     done(&ctx, page, &order.id, &subscription_id, std::slice::from_ref(&subscription_id), message, focus).await
+}
+
+/// Resend for every line of the order this page may resend: visible (404) and permitted
+/// (403) as for one line; the state of every line it covers decides the rest (409 when
+/// none may be resent, 429 when any line or recipient would go over its limit).
+async fn resend_every_line(ctx: Ctx, user: User, page: Page, order_id: &str, subscription_id: String) -> HttpResponse {
+    let order = match visible_line(&ctx, &user, order_id, &subscription_id).await {
+        Ok((order, _line)) => order,
+        Err(e) => return e.respond(&ctx),
+    };
+    let Some(grant) = user.actor().edit_grant(&order.parties()) else {
+        return permission_refusal(&ctx, page, &order, &subscription_id);
+    };
+    let outcome = ctx
+        .state
+        .store
+        .resend_all(ResendAll {
+            grant: &grant,
+            actor_name: &user.name,
+            scope: page.scope(),
+            at: Utc::now(),
+            limit: ctx.state.config.mail.limit,
+        })
+        .await;
+    let (lines, recipients) = match outcome {
+        Ok(ResendAllOutcome::Queued { lines, recipients }) => (lines, recipients),
+        Ok(ResendAllOutcome::Refused(refused)) => {
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
+        }
+        Ok(ResendAllOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
+        Ok(ResendAllOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let message = ctx.tr.tcount(
+        "resend-all-sent",
+        ("lines", lines.len() as i64),
+        &[("recipients", recipients.join(", ").as_str()), ("sender", ctx.state.config.mail.from.as_str())],
+    );
+    let focus = format!("resend-{subscription_id}");
+    done(&ctx, page, &order.id, &subscription_id, &lines, message, focus).await
 }
 
 /// The answer to a change that went through: plain forms go back to the page they came

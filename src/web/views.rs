@@ -179,6 +179,9 @@ pub struct ResendForm {
     pub subscription_id: String,
     pub contact: String,
     pub sender: String,
+    /// "Send for every line of this order": how many lines and which recipients, when
+    /// the order has more than this line to send.
+    pub every_line: Option<String>,
 }
 
 #[derive(Template)]

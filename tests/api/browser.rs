@@ -415,3 +415,25 @@ async fn main_pages_have_no_serious_accessibility_violations_in_three_languages(
     assert!(problems.is_empty(), "accessibility violations: {problems:#?}");
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn resend_for_every_line_of_the_order_in_place() {
+    let Some((app, browser)) = spawn().await else { return };
+    browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
+    let d = browser.driver();
+    d.find(By::Id("resend-Sub-1001-1")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| browser.dialog_open(), "the confirmation to open").await;
+    let dialog = d.find(By::Id("dialog")).await.unwrap().text().await.unwrap();
+    assert!(dialog.contains("Send for every line of this order") && dialog.contains("2 lines"), "{dialog}");
+    d.find(By::Id("resend-all")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { !browser.dialog_open().await }, "the dialog to close").await;
+    let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
+    assert!(flash.contains("sent again for 2 lines"), "{flash}");
+    for sub in ["Sub-1001-1", "Sub-1001-2"] {
+        let txs = app.settled_transactions(sub).await;
+        assert_eq!(txs.iter().filter(|t| t.kind == "provisioning_email_resend").count(), 1, "{sub}");
+    }
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
