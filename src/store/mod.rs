@@ -176,6 +176,15 @@ struct LinesJson {
     json: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct CountedHead {
+    #[sqlx(flatten)]
+    head: OrderHead,
+    awaiting: i64,
+    closed: i64,
+    complete: i64,
+}
+
 /// Picks the dialect's text of a statement.
 const fn sql(pg: bool, postgres: &'static str, sqlite: &'static str) -> &'static str {
     if pg { postgres } else { sqlite }
@@ -551,24 +560,32 @@ impl Store {
         })
     }
 
-    /// How many lines of an order are in each status: an aggregate over the order's own
-    /// lines, found by the index on (order_id, position, subscription_id).
-    pub async fn order_line_counts(&self, order_id: &str) -> sqlx::Result<LineCounts> {
+    /// The head of an order with how many of its lines are in each status, in one
+    /// statement (the order page's head): the counts come from the index on
+    /// (order_id, status) alone, never from a count over the table.
+    pub async fn order_head_counted(&self, order_id: &str) -> sqlx::Result<Option<(OrderHead, LineCounts)>> {
         read!(self, |pool, pg| {
-            let rows: Vec<(String, i64)> =
-                sqlx::query_as("SELECT status, COUNT(*) FROM lines WHERE order_id = $1 GROUP BY status")
-                    .bind(order_id)
-                    .fetch_all(pool)
-                    .await?;
-            let mut counts = LineCounts::default();
-            for (status, n) in rows {
-                match LineStatus::parse(&status) {
-                    Some(LineStatus::Awaiting) => counts.awaiting = n,
-                    Some(LineStatus::Closed) => counts.closed = n,
-                    Some(LineStatus::Complete) | None => counts.complete += n,
-                }
-            }
-            Ok(counts)
+            let row: Option<CountedHead> = sqlx::query_as(
+                "SELECT o.id, o.customer, o.partner_id, p.name AS partner_name, o.distributor_id,
+                        d.name AS distributor_name, o.created_by, u.name AS creator_name,
+                        u.email AS creator_email, COALESCE(o.language, p.language) AS language,
+                        o.org_mapped_at,
+                        (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id AND l.status = 'awaiting') AS awaiting,
+                        (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id AND l.status = 'closed') AS closed,
+                        (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id AND l.status = 'complete') AS complete
+                 FROM orders o
+                 JOIN companies p ON p.id = o.partner_id
+                 LEFT JOIN companies d ON d.id = o.distributor_id
+                 JOIN users u ON u.id = o.created_by
+                 WHERE o.id = $1",
+            )
+            .bind(order_id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|r| {
+                let counts = LineCounts { awaiting: r.awaiting, closed: r.closed, complete: r.complete };
+                (r.head, counts)
+            }))
         })
     }
 

@@ -242,21 +242,20 @@ pub struct OrderQuery {
 /// The order-line page: the head with its counts by status, and one page of lines.
 pub async fn show(signed_in: SignedIn, path: web::Path<String>, query: web::Query<OrderQuery>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
-    let head = match visible_order(&ctx, &user, &path).await {
-        Ok(head) => head,
-        Err(e) => return e.respond(&ctx),
+    let store = &ctx.state.store;
+    let (head, counts) = match store.order_head_counted(&path).await {
+        Ok(Some((head, counts))) if user.actor().may_see(&head.parties()) => (head, counts),
+        Ok(_) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
     };
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     // A cursor that does not parse starts from the top: it came from no page of ours.
     let after = query.after.as_deref().and_then(LineCursor::parse);
-    let store = &ctx.state.store;
     let page = LinePage { q: Some(q.as_str()).filter(|q| !q.is_empty()), after, limit: LINES_PER_PAGE + 1 };
-    let (counts, lines) = match tokio::try_join!(store.order_line_counts(&head.id), store.order_lines(&head.id, &page))
-    {
-        Ok(found) => found,
+    let mut lines = match store.order_lines(&head.id, &page).await {
+        Ok(lines) => lines,
         Err(e) => return AppError::from(e).respond(&ctx),
     };
-    let mut lines = lines;
     let next = if lines.len() as i64 > LINES_PER_PAGE {
         lines.truncate(LINES_PER_PAGE as usize);
         let mut params = Vec::new();
