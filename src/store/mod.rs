@@ -503,7 +503,7 @@ impl Store {
             sqlx::query_as(sql(
                 pg,
                 r#"SELECT o.id, o.customer, p.name AS partner_name, d.name AS distributor_name, o.org_mapped_at,
-                       (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id) AS line_count
+                       CAST(o.line_count AS BIGINT) AS line_count
                    FROM orders o
                    JOIN companies p ON p.id = o.partner_id
                    LEFT JOIN companies d ON d.id = o.distributor_id
@@ -516,7 +516,7 @@ impl Store {
                                      AND lower(l.subscription_id) COLLATE "C" < $5))
                    ORDER BY o.id DESC LIMIT $6"#,
                 "SELECT o.id, o.customer, p.name AS partner_name, d.name AS distributor_name, o.org_mapped_at,
-                       (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id) AS line_count
+                       CAST(o.line_count AS BIGINT) AS line_count
                    FROM orders o
                    JOIN companies p ON p.id = o.partner_id
                    LEFT JOIN companies d ON d.id = o.distributor_id
@@ -569,14 +569,15 @@ impl Store {
                 "SELECT o.id, o.customer, o.partner_id, p.name AS partner_name, o.distributor_id,
                         d.name AS distributor_name, o.created_by, u.name AS creator_name,
                         u.email AS creator_email, COALESCE(o.language, p.language) AS language,
-                        o.org_mapped_at,
-                        (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id AND l.status = 'awaiting') AS awaiting,
-                        (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id AND l.status = 'closed') AS closed,
-                        (SELECT COUNT(*) FROM lines l WHERE l.order_id = o.id AND l.status = 'complete') AS complete
+                        o.org_mapped_at, c.awaiting, c.closed, c.complete
                  FROM orders o
                  JOIN companies p ON p.id = o.partner_id
                  LEFT JOIN companies d ON d.id = o.distributor_id
                  JOIN users u ON u.id = o.created_by
+                 CROSS JOIN (SELECT COUNT(*) FILTER (WHERE status = 'awaiting') AS awaiting,
+                                    COUNT(*) FILTER (WHERE status = 'closed') AS closed,
+                                    COUNT(*) FILTER (WHERE status = 'complete') AS complete
+                             FROM lines WHERE order_id = $1) c
                  WHERE o.id = $1",
             )
             .bind(order_id)
