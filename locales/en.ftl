@@ -135,6 +135,7 @@ refusal-stale-link = Edit again
 history-title = Line history
 history-heading = History of { $id }
 history-none = No changes yet.
+history-older = Older changes
 kind-provisioning_email_update = Provisioning Email Update
 kind-provisioning_email_resend = Provisioning Email Resend
 tx-status-in_progress = In Progress

@@ -109,6 +109,7 @@ refusal-stale-link = 다시 편집
 history-title = 줄 기록
 history-heading = { $id }의 기록
 history-none = 아직 변경 사항이 없습니다.
+history-older = 이전 변경 내용
 kind-provisioning_email_update = 프로비저닝 이메일 업데이트
 kind-provisioning_email_resend = 프로비저닝 이메일 재전송
 tx-status-in_progress = 진행 중

@@ -127,6 +127,7 @@ refusal-stale-link = Redigera igen
 history-title = Radens historik
 history-heading = Historik för { $id }
 history-none = Inga ändringar ännu.
+history-older = Äldre ändringar
 kind-provisioning_email_update = Uppdatering av etableringsmejl
 kind-provisioning_email_resend = Etableringsmejl skickat igen
 tx-status-in_progress = Pågår

@@ -1001,6 +1001,17 @@ impl Store {
 
     /// Every transaction of one line, newest first.
     pub async fn line_transactions(&self, subscription_id: &str) -> sqlx::Result<Vec<TransactionRecord>> {
+        self.line_history(subscription_id, None, i64::MAX).await
+    }
+
+    /// A line's transactions, newest first, at most `limit` of them older than `before`
+    /// (keyset: the history of a busy line is read a page at a time).
+    pub async fn line_history(
+        &self,
+        subscription_id: &str,
+        before: Option<i64>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<TransactionRecord>> {
         // Subscription ids are unique case-insensitively, so the case-insensitive index
         // (which the Transaction Manager's search needs anyway) finds exactly this line's.
         read!(self, |pool, pg| {
@@ -1009,13 +1020,17 @@ impl Store {
                 r#"SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
                           created_at, updated_at
                    FROM transactions WHERE lower(subscription_id) COLLATE "C" = lower($1) AND subscription_id = $1
-                   ORDER BY id DESC"#,
+                     AND ($2::bigint IS NULL OR id < $2)
+                   ORDER BY id DESC LIMIT $3"#,
                 "SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
                         created_at, updated_at
                  FROM transactions WHERE lower(subscription_id) = lower($1) AND subscription_id = $1
-                 ORDER BY id DESC",
+                   AND ($2 IS NULL OR id < $2)
+                 ORDER BY id DESC LIMIT $3",
             ))
             .bind(subscription_id)
+            .bind(before)
+            .bind(limit)
             .fetch_all(pool)
             .await
         })

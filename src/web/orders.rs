@@ -506,22 +506,42 @@ pub async fn edit_on(
     done(&ctx, page, &order.id, &subscription_id, &changed, message, format!("edit-{subscription_id}")).await
 }
 
-pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
+/// The newest transactions a line's history shows at once; older ones a page further.
+const HISTORY_PAGE: i64 = 100;
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    before: Option<String>,
+}
+
+pub async fn history(
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    query: web::Query<HistoryQuery>,
+) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     let (order_id, subscription_id) = path.into_inner();
     let (order, _line) = match visible_line(&ctx, &user, &order_id, &subscription_id).await {
         Ok(found) => found,
         Err(e) => return e.respond(&ctx),
     };
-    let records = match ctx.state.store.line_transactions(&subscription_id).await {
+    // A cursor that does not parse starts from the newest: it came from no page of ours.
+    let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());
+    let mut records = match ctx.state.store.line_history(&subscription_id, before, HISTORY_PAGE + 1).await {
         Ok(records) => records,
         Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let older = if records.len() as i64 > HISTORY_PAGE {
+        records.truncate(HISTORY_PAGE as usize);
+        records.last().map(|r| format!("/orders/{}/lines/{subscription_id}/history?before={}", order.id, r.id))
+    } else {
+        None
     };
     let tr = &ctx.tr;
     let rows = records.into_iter().map(|r| history_row(tr, r)).collect();
     html(
         StatusCode::OK,
-        &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.id, subscription_id, rows },
+        &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.id, subscription_id, rows, older },
     )
 }
 

@@ -265,6 +265,8 @@ pub struct HistoryPage {
     pub order_id: String,
     pub subscription_id: String,
     pub rows: Vec<HistoryRow>,
+    /// The next page of older transactions, if there are more.
+    pub older: Option<String>,
 }
 
 #[derive(Template)]
