@@ -225,6 +225,8 @@ pub async fn invite(
         Some(email) if form.name_error.is_none() => email,
         _ => return invalid(&ctx, &managed, form).await,
     };
+    // Accounts are kept by lowercased address (sign-in lowercases too).
+    let address = email.as_str().to_lowercase();
     let token = random_token();
     let now = Utc::now();
     let outcome = ctx
@@ -233,7 +235,7 @@ pub async fn invite(
         .invite(Invitation {
             grant: &managed.grant,
             actor_name: &user.name,
-            email: email.as_str(),
+            email: &address,
             name,
             token_hash: &token_hash(&token),
             link: &invitation_link(&req, &token),
@@ -243,7 +245,7 @@ pub async fn invite(
         .await;
     match outcome {
         Ok(InviteOutcome::Invited) => {
-            done(&ctx, &managed, tr.ta("company-invited-message", [("email", email.as_str())])).await
+            done(&ctx, &managed, tr.ta("company-invited-message", [("email", address.as_str())])).await
         }
         Ok(InviteOutcome::Exists) => {
             // Says nothing of where the account is.
