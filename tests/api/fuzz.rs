@@ -339,7 +339,9 @@ async fn snapshot(database_url: &str) -> String {
             .await
             .unwrap();
     out += &format!("{orders:?}\n");
-    let users: Vec<(String, String, bool, bool, Option<String>, bool, bool)> = sqlx::query_as(
+    /// email, name, can_edit, operator, language, company_admin, active.
+    type UserRow = (String, String, bool, bool, Option<String>, bool, bool);
+    let users: Vec<UserRow> = sqlx::query_as(
         "SELECT email, name, can_edit, operator, language, company_admin, active FROM users ORDER BY email",
     )
     .fetch_all(&mut c)
