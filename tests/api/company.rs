@@ -366,6 +366,22 @@ on_both!(an_invitation_expires_after_its_time, |app| {
     let path = invitation_path(&data);
     let lou = app.client();
     assert_eq!(lou.get(&path).await.status(), 200, "valid within 72 hours");
+    // The public page speaks the visitor's language, with no English left.
+    for (lang, expected) in [("ko", "비밀번호 설정"), ("sv", "Välj ditt lösenord")] {
+        let page = reqwest::Client::new()
+            .get(format!("{}{path}", app.address))
+            .header("Accept-Language", lang)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(expected), "{lang}");
+        for english in ["Set your password", "New password", "At least 12 characters", "Type the password again"] {
+            assert!(!page.contains(english), "{lang}: {english}");
+        }
+    }
     assert_eq!(
         app.store.set_invitation_expiry("late@acme.example", Utc::now() - Duration::seconds(1)).await.unwrap(),
         1
