@@ -137,6 +137,7 @@ history-heading = History of { $id }
 history-none = No changes yet.
 kind-provisioning_email_update = Provisioning Email Update
 kind-provisioning_email_resend = Provisioning Email Resend
+kind-provisioning_email_reminder = Provisioning Email Reminder
 tx-status-in_progress = In Progress
 tx-status-success = Success
 tx-status-failed = Failed
@@ -148,6 +149,10 @@ email-intro = Your partner ordered these cloud subscriptions for you with order 
 email-action = Sign in and complete the set-up of your services here:
 email-allowlist = This email comes from { $sender }: ask your IT administrator to allow that address, so that messages from it do not land in spam or junk folders.
 email-spam = If you cannot find an earlier provisioning email, check your spam or junk folder.
+email-reminder-subject = Reminder: finish the set-up of order { $order } before { $date }
+email-reminder-intro = The set-up of these subscriptions of order { $order } is still not finished. The order closes on { $date }; billing starts then. Finish the set-up before that:
+email-copy-subject = Copy: { $subject }
+email-copy-note = This is a copy of the provisioning email of order { $order }, sent to you at your request so that you can forward it to the customer. The set-up link carries no credential: it is the admin console's address.
 
 # Resend
 resend = Resend

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use rand::Rng;
 
-use super::{Mailer, render_provisioning};
+use super::{EmailKind, Mailer, render_email};
 use crate::config::MailConfig;
 use crate::secret::random_token;
 use crate::store::{ClaimedEmail, Delivery, Store};
@@ -42,7 +42,8 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, email: &ClaimedEmail, now: DateTime<Utc>) -> Delivery {
-        let rendered = match render_provisioning(
+        let rendered = match render_email(
+            EmailKind::of(&email.cause, email.closes_at),
             email.language.as_deref(),
             &email.order_id,
             &email.customer,
@@ -53,7 +54,13 @@ impl Dispatcher {
             Ok(r) => r,
             Err(e) => return Delivery::Failed(format!("could not render the email: {e}")),
         };
-        let result = match Mailer::message(email.id, &self.config.from, &email.recipient, &rendered) {
+        let result = match Mailer::message_with_cc(
+            email.id,
+            &self.config.from,
+            &email.recipient,
+            email.cc.as_deref(),
+            &rendered,
+        ) {
             Ok(message) => self.mailer.send(message).await,
             Err(e) => Err(e),
         };

@@ -34,7 +34,9 @@ fn present(v: &Option<String>) -> Option<&str> {
 /// The filter the query asks for; Err when a value is not one the page knows.
 fn filter(query: &Query) -> Result<TransactionFilter, ()> {
     let kind = present(&query.kind);
-    if kind.is_some_and(|k| !["provisioning_email_update", "provisioning_email_resend"].contains(&k)) {
+    if kind.is_some_and(|k| {
+        !["provisioning_email_update", "provisioning_email_resend", "provisioning_email_reminder"].contains(&k)
+    }) {
         return Err(());
     }
     let status = present(&query.status);

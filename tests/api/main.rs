@@ -14,5 +14,6 @@ mod faults;
 mod fuzz;
 mod languages;
 mod orders;
+mod reminders;
 mod store;
 mod transactions;
