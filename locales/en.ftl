@@ -163,6 +163,14 @@ resend-yes = Yes, send it again
 resend-allowlist = The email comes from { $sender }. Ask the customer's IT administrator to allow that address so that it does not land in spam or junk.
 resend-spam = Ask the provisioning contact to check their spam or junk folder too.
 resend-sent = The provisioning email was sent again to { $email }. It comes from { $sender }; ask the contact to check their spam or junk folder if it does not arrive.
+copy-to-me = Send me a copy
+copy-to-me-hint = A copy of the provisioning email goes to your own address, { $email }, for you to forward. It says it is a copy, and it counts against the email limits of your address.
+copy-sent = A copy went to you at { $email }.
+copy-nothing = No copy was sent: no provisioning email goes out now (it goes out on the requested start date).
+copy-dropped = { $minutes ->
+    [one] The copy to { $email } was not sent: your address had as many emails as allowed for now. You can ask for the next one in a minute.
+   *[other] The copy to { $email } was not sent: your address had as many emails as allowed for now. You can ask for the next one in { $minutes } minutes.
+}
 resend-blocked-not-yet = The first email goes out on { $date }.
 refusal-not-yet-title = The first email has not gone out yet
 refusal-not-yet = The provisioning email goes out automatically on the requested start date, { $date } (from 00:00 UTC). You can send it again from then on.

@@ -153,6 +153,14 @@ resend-yes = Ja, skicka igen
 resend-allowlist = Mejlet kommer från { $sender }. Be kundens IT-administratör att tillåta adressen så att mejlet inte hamnar i skräppost.
 resend-spam = Be också etableringskontakten att titta i mappen för skräppost.
 resend-sent = Etableringsmejlet har skickats igen till { $email }. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
+copy-to-me = Skicka en kopia till mig
+copy-to-me-hint = En kopia av etableringsmejlet går till din egen adress, { $email }, så att du kan vidarebefordra den. Den anger att den är en kopia och räknas mot mejlgränserna för din adress.
+copy-sent = En kopia har skickats till dig på { $email }.
+copy-nothing = Ingen kopia skickades: inget etableringsmejl går ut nu (det går ut på det begärda startdatumet).
+copy-dropped = { $minutes ->
+    [one] Kopian till { $email } skickades inte: din adress har fått så många mejl som tillåts just nu. Du kan be om nästa om en minut.
+   *[other] Kopian till { $email } skickades inte: din adress har fått så många mejl som tillåts just nu. Du kan be om nästa om { $minutes } minuter.
+}
 resend-blocked-not-yet = Det första mejlet skickas { $date }.
 refusal-not-yet-title = Det första mejlet har inte skickats ännu
 refusal-not-yet = Etableringsmejlet skickas automatiskt på det begärda startdatumet, { $date } (från 00:00 UTC). Från och med då kan du skicka det igen.

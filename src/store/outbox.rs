@@ -78,6 +78,48 @@ macro_rules! limit_wait {
 }
 pub(crate) use limit_wait;
 
+/// Queues a copy of the message `$source` (if one goes out now) to the acting user's own
+/// address `$copy_to`, inside `$tx`, and evaluates to the [`CopyOutcome`]. A copy counts
+/// against that address only (CONTRACT.md, email limits): over its limit only the copy is
+/// dropped, and the action it accompanies goes on.
+macro_rules! enqueue_copy {
+    ($tx:ident, $order_id:expr, $copy_to:expr, $source:expr, $limit:expr, $now:expr) => {{
+        let copy_to: Option<&str> = $copy_to;
+        let source: Option<i64> = $source;
+        match (copy_to, source) {
+            (None, _) => $crate::store::CopyOutcome::NotAsked,
+            (Some(_), None) => $crate::store::CopyOutcome::NothingToCopy,
+            (Some(copy_to), Some(source)) => {
+                let sent: Vec<DateTime<Utc>> = sqlx::query_scalar(
+                    "SELECT created_at FROM outbox
+                     WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend', 'copy') AND created_at > $2
+                     ORDER BY created_at",
+                )
+                .bind(copy_to)
+                .bind($now - chrono::Duration::days(1))
+                .fetch_all(&mut *$tx)
+                .await?;
+                match $crate::store::outbox::wait_for_limit(&sent, $limit, $now) {
+                    Some(wait) => $crate::store::CopyOutcome::Dropped(wait),
+                    None => {
+                        let id = $crate::store::outbox::enqueue!($tx, $order_id, copy_to, "copy", $now);
+                        sqlx::query(
+                            "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                             SELECT $1, subscription_id FROM outbox_lines WHERE outbox_id = $2",
+                        )
+                        .bind(id)
+                        .bind(source)
+                        .execute(&mut *$tx)
+                        .await?;
+                        $crate::store::CopyOutcome::Sent
+                    }
+                }
+            }
+        }
+    }};
+}
+pub(crate) use enqueue_copy;
+
 /// How long until one more email fits within `limit`, given the send times of the last
 /// day in ascending order; None when it fits now.
 pub fn wait_for_limit(sent: &[DateTime<Utc>], limit: SendLimit, now: DateTime<Utc>) -> Option<Duration> {

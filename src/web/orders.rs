@@ -14,7 +14,8 @@ use super::views::{
 use crate::domain::closing::closing_deadline;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
 use crate::store::{
-    ContactEdit, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendOutcome, User,
+    ContactEdit, CopyOutcome, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend,
+    ResendOutcome, User,
 };
 
 const PAGE_SIZE: i64 = 50;
@@ -360,7 +361,13 @@ async fn checked_line(
 
 /// The edit form of a line, saying how many other lines "Apply to all lines" changes too
 /// (counted in the database over the whole order, not the page).
-async fn edit_form(ctx: &Ctx, page: Page, order: &OrderHead, line: &LineRecord) -> Result<EditForm, HttpResponse> {
+async fn edit_form(
+    ctx: &Ctx,
+    page: Page,
+    user: &User,
+    order: &OrderHead,
+    line: &LineRecord,
+) -> Result<EditForm, HttpResponse> {
     let editable = ctx
         .state
         .store
@@ -380,6 +387,8 @@ async fn edit_form(ctx: &Ctx, page: Page, order: &OrderHead, line: &LineRecord) 
         apply_to_all: false,
         other_lines,
         error: None,
+        copy_to: user.email.clone(),
+        copy_to_me: false,
     })
 }
 
@@ -402,7 +411,7 @@ pub async fn edit_dialog_on(signed_in: SignedIn, page: Page, order_id: &str, sub
         Ok(checked) => checked,
         Err(response) => return response,
     };
-    match edit_form(&ctx, page, &order, &line).await {
+    match edit_form(&ctx, page, &user, &order, &line).await {
         Ok(form) => render_form(&ctx, StatusCode::OK, form),
         Err(response) => response,
     }
@@ -414,7 +423,30 @@ pub struct EditInput {
     email: String,
     apply_to_all: Option<String>,
     version: Option<String>,
+    copy_to_me: Option<String>,
     pub csrf_token: Option<String>,
+}
+
+fn ticked(value: Option<&str>) -> bool {
+    value.is_some_and(|v| v == "on" || v == "true")
+}
+
+/// What the answer says about "Send me a copy", if it was asked for.
+fn copy_note(tr: &crate::i18n::Tr, copy: CopyOutcome, email: &str) -> Option<String> {
+    match copy {
+        CopyOutcome::NotAsked => None,
+        CopyOutcome::Sent => Some(tr.ta("copy-sent", [("email", email)])),
+        CopyOutcome::NothingToCopy => Some(tr.t("copy-nothing")),
+        CopyOutcome::Dropped(wait) => {
+            Some(tr.tcount("copy-dropped", ("minutes", (wait.num_seconds().max(1) + 59) / 60), &[("email", email)]))
+        }
+    }
+}
+
+/// The acting user's own account address when "Send me a copy" is ticked: a copy never
+/// goes anywhere else.
+fn copy_to<'a>(user: &'a User, copy_to_me: Option<&str>) -> Option<&'a str> {
+    ticked(copy_to_me).then_some(user.email.as_str())
 }
 
 pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input: web::Form<EditInput>) -> HttpResponse {
@@ -455,12 +487,13 @@ pub async fn edit_on(
     let new_contact = match ContactEmail::parse(&input.email) {
         Ok(email) => email,
         Err(e) => {
-            let mut form = match edit_form(&ctx, page, &order, &line).await {
+            let mut form = match edit_form(&ctx, page, &user, &order, &line).await {
                 Ok(form) => form,
                 Err(response) => return response,
             };
             form.value = input.email.clone();
             form.apply_to_all = apply_to_all;
+            form.copy_to_me = ticked(input.copy_to_me.as_deref());
             form.error = Some(ctx.tr.t(e.message_key()));
             if let Some(v) = expected_version {
                 form.version = v;
@@ -481,10 +514,11 @@ pub async fn edit_on(
             scope: page.scope(),
             at: Utc::now(),
             limit: ctx.state.config.mail.limit,
+            copy_to: copy_to(&user, input.copy_to_me.as_deref()),
         })
         .await;
-    let (changed, emailed) = match outcome {
-        Ok(EditOutcome::Changed { lines, emailed }) => (lines, emailed),
+    let (changed, emailed, copy) = match outcome {
+        Ok(EditOutcome::Changed { lines, emailed, copy }) => (lines, emailed, copy),
         Ok(EditOutcome::Refused(refused)) => {
             // The state moved between the checks above and the locked write (PONR, a
             // concurrent edit): the write refused, nothing changed.
@@ -502,6 +536,9 @@ pub async fn edit_on(
     if !changed.is_empty() {
         let key = if emailed { "edit-emailed" } else { "edit-on-rsd" };
         message = format!("{message} {}", ctx.tr.ta(key, [("email", new_contact.as_str())]));
+    }
+    if let Some(note) = copy_note(&ctx.tr, copy, &user.email) {
+        message = format!("{message} {note}");
     }
     done(&ctx, page, &order.id, &subscription_id, &changed, message, format!("edit-{subscription_id}")).await
 }
@@ -613,6 +650,7 @@ pub async fn resend_dialog_on(
         subscription_id: subscription_id.clone(),
         contact: line.contact.clone(),
         sender: ctx.state.config.mail.from.clone(),
+        copy_to: user.email.clone(),
     };
     if ctx.htmx {
         html(StatusCode::OK, &ResendDialog { t: ctx.tr.clone(), form })
@@ -624,6 +662,7 @@ pub async fn resend_dialog_on(
 #[derive(Deserialize)]
 pub struct ResendInput {
     pub csrf_token: Option<String>,
+    copy_to_me: Option<String>,
 }
 
 pub async fn resend(
@@ -660,10 +699,11 @@ pub async fn resend_on(
             scope: page.scope(),
             at: Utc::now(),
             limit: ctx.state.config.mail.limit,
+            copy_to: copy_to(&user, input.copy_to_me.as_deref()),
         })
         .await;
-    let recipient = match outcome {
-        Ok(ResendOutcome::Queued(recipient)) => recipient,
+    let (recipient, copy) = match outcome {
+        Ok(ResendOutcome::Queued(recipient, copy)) => (recipient, copy),
         Ok(ResendOutcome::Refused(refused)) => {
             return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
         }
@@ -671,8 +711,11 @@ pub async fn resend_on(
         Ok(ResendOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
         Err(e) => return AppError::from(e).respond(&ctx),
     };
-    let message =
+    let mut message =
         ctx.tr.ta("resend-sent", [("email", recipient.as_str()), ("sender", ctx.state.config.mail.from.as_str())]);
+    if let Some(note) = copy_note(&ctx.tr, copy, &user.email) {
+        message = format!("{message} {note}");
+    }
     let focus = format!("resend-{subscription_id}");
     done(&ctx, page, &order.id, &subscription_id, std::slice::from_ref(&subscription_id), message, focus).await
 }

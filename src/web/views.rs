@@ -155,6 +155,9 @@ pub struct EditForm {
     pub apply_to_all: bool,
     pub other_lines: i64,
     pub error: Option<String>,
+    /// "Send me a copy": the acting user's own address, and whether it is ticked.
+    pub copy_to: String,
+    pub copy_to_me: bool,
 }
 
 #[derive(Template)]
@@ -179,6 +182,8 @@ pub struct ResendForm {
     pub subscription_id: String,
     pub contact: String,
     pub sender: String,
+    /// "Send me a copy": the acting user's own address.
+    pub copy_to: String,
 }
 
 #[derive(Template)]
