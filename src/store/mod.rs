@@ -144,7 +144,8 @@ macro_rules! line_columns {
     () => {
         "l.subscription_id, l.order_id, CAST(l.position AS BIGINT) AS position, l.offer, l.rsd, l.contact, l.status, l.email_sent_at, l.version,
          l.updated_at, l.updated_by, l.last_email_at, e.status AS email_status, e.recipient AS email_recipient,
-         e.sent_at AS email_accepted_at, e.last_error AS email_error, l.closed_at"
+         e.sent_at AS email_accepted_at, e.last_error AS email_error, l.closed_at,
+         CAST(e.attempts AS BIGINT) AS email_attempts"
     };
 }
 

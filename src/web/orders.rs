@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::views::{
-    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, OrderPage, OrderRow, OrdersPage,
-    Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
+    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, LineStatusFragment, OrderPage,
+    OrderRow, OrdersPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
 };
 use crate::domain::closing::closing_deadline;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
@@ -189,7 +189,60 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
             .then(|| tr.ta("resend-blocked-not-yet", [("date", rsd.as_str())])),
         email_note: email_note(tr, line),
         email_failed: line.email_status.as_deref() == Some("failed"),
+        email_state: line.email_state(),
+        status_href: line.email_pending().then(|| status_href(page, order.id, &line.subscription_id, FIRST_POLL)),
+        poll_seconds: FIRST_POLL,
     }
+}
+
+/// A row whose email is pending asks for its status after this many seconds, then twice
+/// as long each time up to [`LAST_POLL`]; a row in a final state asks no more.
+const FIRST_POLL: u64 = 1;
+const LAST_POLL: u64 = 30;
+
+fn status_href(page: Page, order_id: &str, subscription_id: &str, wait: u64) -> String {
+    let from = match page {
+        Page::Order => "order",
+        Page::Subscriptions => "subscriptions",
+    };
+    format!(
+        "{}?{}",
+        Page::Order.href(order_id, subscription_id, "status"),
+        serde_urlencoded::to_string([("from", from), ("wait", &wait.to_string())]).unwrap_or_default()
+    )
+}
+
+#[derive(Deserialize)]
+pub struct StatusQuery {
+    from: Option<String>,
+    wait: Option<u64>,
+}
+
+/// GET /orders/{order_id}/lines/{subscription_id}/status: the line's row again, for the
+/// page's automatic poll (sent with X-Provisio-Poll, so it does not refresh the session).
+/// Same visibility as the line (404). While the email is pending the row polls again,
+/// later each time; once final it polls no more and its state is announced politely.
+pub async fn line_status(
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    query: web::Query<StatusQuery>,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let (order_id, subscription_id) = path.into_inner();
+    let (order, line) = match visible_line(&ctx, &user, &order_id, &subscription_id).await {
+        Ok(found) => found,
+        Err(e) => return e.respond(&ctx),
+    };
+    let page = if query.from.as_deref() == Some("subscriptions") { Page::Subscriptions } else { Page::Order };
+    let may_edit = user.actor().edit_grant(&order.parties()).is_some();
+    let mut row = line_row(&ctx, page, &order.facts(), &line, may_edit);
+    let wait = (query.wait.unwrap_or(FIRST_POLL).max(FIRST_POLL) * 2).min(LAST_POLL);
+    if row.status_href.is_some() {
+        row.status_href = Some(status_href(page, &order.id, &line.subscription_id, wait));
+        row.poll_seconds = wait;
+    }
+    let announce = (!line.email_pending()).then(|| row.email_note.clone()).flatten();
+    html(StatusCode::OK, &LineStatusFragment { t: ctx.tr.clone(), row, announce })
 }
 
 /// When an open line closes and billing starts, or when a closed one did.

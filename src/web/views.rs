@@ -115,6 +115,21 @@ pub struct LineRow {
     /// The line's last provisioning email: queued, accepted by the mail server, or failed.
     pub email_note: Option<String>,
     pub email_failed: bool,
+    /// `data-email-state`: none, queued, in_progress, accepted or failed.
+    pub email_state: &'static str,
+    /// While the email is queued or in progress: the status fragment to poll, and after
+    /// how many seconds (it backs off; a row in a final state polls no more).
+    pub status_href: Option<String>,
+    pub poll_seconds: u64,
+}
+
+/// The answer to a status poll: the row again, and what to announce once it is final.
+#[derive(Template)]
+#[template(path = "_line_status.html")]
+pub struct LineStatusFragment {
+    pub t: Tr,
+    pub row: LineRow,
+    pub announce: Option<String>,
 }
 
 #[derive(Template)]

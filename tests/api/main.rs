@@ -14,6 +14,7 @@ mod emails;
 mod faults;
 mod fuzz;
 mod languages;
+mod live_status;
 mod orders;
 mod reminders;
 mod store;
