@@ -102,6 +102,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get("/transactions", transactions::list))
         .service(get("/transactions.csv", transactions::csv))
         .service(post("/transactions/{id}/retry", transactions::retry))
+        .service(get("/transactions/{id}/status", transactions::status))
         .service(get_post("/cases", cases::list, cases::create))
         .service(get("/cases/new", cases::new))
         .service(get("/cases/attachments/{id}", cases::attachment))

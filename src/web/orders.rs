@@ -236,7 +236,7 @@ pub async fn line_status(
     let page = if query.from.as_deref() == Some("subscriptions") { Page::Subscriptions } else { Page::Order };
     let may_edit = user.actor().edit_grant(&order.parties()).is_some();
     let mut row = line_row(&ctx, page, &order.facts(), &line, may_edit);
-    let wait = (query.wait.unwrap_or(FIRST_POLL).max(FIRST_POLL) * 2).min(LAST_POLL);
+    let wait = next_poll(query.wait);
     if row.status_href.is_some() {
         row.status_href = Some(status_href(page, &order.id, &line.subscription_id, wait));
         row.poll_seconds = wait;
@@ -626,10 +626,30 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> 
         new_value: r.new_value.unwrap_or_default(),
         actor: r.actor,
         status_label: tr.t(&format!("tx-status-{}", r.status)),
+        status_href: (r.status == "in_progress").then(|| transaction_status_href(r.id, FIRST_POLL)),
         status: r.status,
         detail: transaction_detail(tr, r.detail.as_deref()),
+        poll_seconds: FIRST_POLL,
         id: r.id,
         kind_code: r.kind,
+    }
+}
+
+fn transaction_status_href(id: i64, wait: u64) -> String {
+    format!("/transactions/{id}/status?wait={wait}")
+}
+
+/// The next wait of a status poll that waited `wait` seconds: twice as long, at most
+/// [`LAST_POLL`].
+pub fn next_poll(wait: Option<u64>) -> u64 {
+    (wait.unwrap_or(FIRST_POLL).max(FIRST_POLL) * 2).min(LAST_POLL)
+}
+
+/// A transaction row's status href after the next wait.
+pub fn transaction_poll(row: &mut HistoryRow, wait: u64) {
+    if row.status_href.is_some() {
+        row.status_href = Some(transaction_status_href(row.id, wait));
+        row.poll_seconds = wait;
     }
 }
 

@@ -272,6 +272,21 @@ pub struct HistoryRow {
     pub detail: String,
     pub id: i64,
     pub kind_code: String,
+    /// While in progress: the status fragment to poll, and after how many seconds.
+    pub status_href: Option<String>,
+    pub poll_seconds: u64,
+}
+
+/// The answer to a transaction row's status poll: the row again, and its final state to
+/// announce.
+#[derive(Template)]
+#[template(path = "_transaction_status.html")]
+pub struct TransactionStatusFragment {
+    pub layout: Layout,
+    pub t: Tr,
+    pub operator: bool,
+    pub r: HistoryRow,
+    pub announce: Option<String>,
 }
 
 #[derive(Template)]

@@ -420,13 +420,15 @@ async fn main_pages_have_no_serious_accessibility_violations_in_three_languages(
 async fn a_queued_email_shows_the_mail_servers_answer_without_a_reload() {
     let Some((app, browser)) = spawn().await else { return };
     browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
-    // A reminder queued to go out in three seconds.
-    crate::live_status::queued_ahead(&app, chrono::Duration::seconds(3)).await;
+    // A reminder queued to go out in five seconds.
+    crate::live_status::queued_ahead(&app, chrono::Duration::seconds(5)).await;
     let d = browser.driver();
     d.goto(format!("{}/orders/WO-7001", app.address)).await.unwrap();
+    // Read in one script: the poll may swap the row between a find and a read.
     let state = || async {
-        let row = d.find(By::Css("tr[data-subscription='Sub-7001-1']")).await.unwrap();
-        row.attr("data-email-state").await.unwrap().unwrap_or_default()
+        let js = "var r = document.querySelector(\"tr[data-subscription='Sub-7001-1']\"); \
+                  return r ? r.getAttribute('data-email-state') : null";
+        browser.script(js).await.as_str().unwrap_or_default().to_string()
     };
     assert_eq!(state().await, "queued");
     assert!(browser.row_text("Sub-7001-1").await.contains("queued"));

@@ -72,3 +72,36 @@ on_both!(a_pending_row_polls_with_back_off_until_the_mail_server_answers, |app| 
     assert_eq!(editor.get("/orders/WO-7001/lines/Sub-1001-1/status").await.status(), 404);
     assert_eq!(app.client().get(STATUS).await.status(), 303, "signed out: to the sign-in page");
 });
+
+on_both!(a_transaction_in_progress_polls_until_its_email_is_answered, |app| {
+    let editor = app.login("editor@acme.example").await;
+    let page = editor.get_html("/transactions").await;
+    assert_eq!(count(&page, "[data-email-poll]"), 0, "nothing in progress, no poll: {page}");
+    queued_ahead(&app, Duration::seconds(2)).await;
+    let id = app.store.line_transactions("Sub-7001-1").await.unwrap()[0].id;
+    let status = format!("/transactions/{id}/status");
+    let page = editor.get_html("/transactions").await;
+    assert!(page.contains(&format!("hx-get=\"{status}?wait=1\"")), "{page}");
+    let history = editor.get_html("/orders/WO-7001/lines/Sub-7001-1/history").await;
+    assert_eq!(count(&history, "[data-email-poll]"), 1, "{history}");
+
+    let poll = |path: String| {
+        let client = editor.client.clone();
+        let url = format!("{}{path}", app.address);
+        async move {
+            let response =
+                client.get(url).header("HX-Request", "true").header("X-Provisio-Poll", "1").send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (code, body) = poll(format!("{status}?wait=1")).await;
+    assert_eq!(code, 200);
+    assert!(body.contains("data-status=\"in_progress\"") && body.contains("wait=2"), "{body}");
+    app.settled_transactions("Sub-7001-1").await;
+    let (_, body) = poll(format!("{status}?wait=2")).await;
+    assert!(body.contains("data-status=\"success\"") && !body.contains("data-email-poll"), "{body}");
+    assert!(body.split("id=\"email-live\"").nth(1).is_some_and(|l| l.contains("ccepted by the mail server")), "{body}");
+    let stranger = app.login("stranger@other.example").await;
+    assert_eq!(stranger.get(&status).await.status(), 404);
+    assert_eq!(editor.get("/transactions/999999/status").await.status(), 404);
+});
