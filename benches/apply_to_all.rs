@@ -112,6 +112,7 @@ async fn edit(store: &Store, grant: &EditGrant, sub: &str, email: &ContactEmail,
             scope: EditScope::OrderPage,
             at: Utc::now(),
             limit: LIMIT,
+            copy_to: None,
         })
         .await?;
     match outcome {

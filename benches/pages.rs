@@ -65,6 +65,7 @@ async fn transactions(store: &Store) {
                 scope: provisio::store::EditScope::OrderPage,
                 at: Utc::now(),
                 limit: provisio::config::SendLimit { per_hour: 100_000, per_day: 100_000 },
+                copy_to: None,
             })
             .await
             .unwrap();

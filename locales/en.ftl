@@ -138,6 +138,7 @@ history-none = No changes yet.
 history-older = Older changes
 kind-provisioning_email_update = Provisioning Email Update
 kind-provisioning_email_resend = Provisioning Email Resend
+kind-provisioning_email_reminder = Provisioning Email Reminder
 tx-status-in_progress = In Progress
 tx-status-success = Success
 tx-status-failed = Failed
@@ -149,6 +150,10 @@ email-intro = Your partner ordered these cloud subscriptions for you with order 
 email-action = Sign in and complete the set-up of your services here:
 email-allowlist = This email comes from { $sender }: ask your IT administrator to allow that address, so that messages from it do not land in spam or junk folders.
 email-spam = If you cannot find an earlier provisioning email, check your spam or junk folder.
+email-reminder-subject = Reminder: finish the set-up of order { $order } before { $date }
+email-reminder-intro = The set-up of these subscriptions of order { $order } is still not finished. The order closes on { $date }; billing starts then. Finish the set-up before that:
+email-copy-subject = Copy: { $subject }
+email-copy-note = This is a copy of the provisioning email of order { $order }, sent to you at your request so that you can forward it to the customer. The set-up link carries no credential: it is the admin console's address.
 
 # Resend
 resend = Resend
@@ -175,6 +180,14 @@ resend-all-sent = { $lines ->
     [one] The provisioning email was sent again for one line to { $recipients }.
    *[other] The provisioning email was sent again for { $lines } lines, one email to each of { $recipients }.
 } It comes from { $sender }; ask the contacts to check their spam or junk folder if it does not arrive.
+copy-to-me = Send me a copy
+copy-to-me-hint = A copy of the provisioning email goes to your own address, { $email }, for you to forward. It says it is a copy, and it counts against the email limits of your address.
+copy-sent = A copy went to you at { $email }.
+copy-nothing = No copy was sent: no provisioning email goes out now (it goes out on the requested start date).
+copy-dropped = { $minutes ->
+    [one] The copy to { $email } was not sent: your address had as many emails as allowed for now. You can ask for the next one in a minute.
+   *[other] The copy to { $email } was not sent: your address had as many emails as allowed for now. You can ask for the next one in { $minutes } minutes.
+}
 resend-blocked-not-yet = The first email goes out on { $date }.
 refusal-not-yet-title = The first email has not gone out yet
 refusal-not-yet = The provisioning email goes out automatically on the requested start date, { $date } (from 00:00 UTC). You can send it again from then on.

@@ -130,6 +130,7 @@ history-none = Inga ändringar ännu.
 history-older = Äldre ändringar
 kind-provisioning_email_update = Uppdatering av etableringsmejl
 kind-provisioning_email_resend = Etableringsmejl skickat igen
+kind-provisioning_email_reminder = Påminnelse om etableringsmejl
 tx-status-in_progress = Pågår
 tx-status-success = Lyckades
 tx-status-failed = Misslyckades
@@ -140,6 +141,10 @@ email-intro = Er partner har beställt de här molnprenumerationerna åt er med 
 email-action = Logga in och slutför etableringen av tjänsterna här:
 email-allowlist = Mejlet kommer från { $sender }: be er IT-administratör att tillåta adressen, så att meddelanden från den inte hamnar i skräppost.
 email-spam = Om ni inte hittar ett tidigare etableringsmejl, titta i mappen för skräppost.
+email-reminder-subject = Påminnelse: slutför etableringen av beställning { $order } före { $date }
+email-reminder-intro = Etableringen av de här prenumerationerna på beställning { $order } är ännu inte slutförd. Beställningen stängs { $date }; då börjar faktureringen. Slutför etableringen före dess:
+email-copy-subject = Kopia: { $subject }
+email-copy-note = Det här är en kopia av etableringsmejlet för beställning { $order }, skickad till dig på din begäran så att du kan vidarebefordra den till kunden. Länken för etablering innehåller inga inloggningsuppgifter: den är adminkonsolens adress.
 
 resend = Skicka igen
 resend-line-label = Skicka igen etableringsmejlet för { $id }
@@ -165,6 +170,14 @@ resend-all-sent = { $lines ->
     [one] Etableringsmejlet skickades igen för en orderrad till { $recipients }.
    *[other] Etableringsmejlet skickades igen för { $lines } orderrader, ett meddelande till var och en av { $recipients }.
 } Det kommer från { $sender }; be kontakterna att titta i skräppostmappen om det inte kommer fram.
+copy-to-me = Skicka en kopia till mig
+copy-to-me-hint = En kopia av etableringsmejlet går till din egen adress, { $email }, så att du kan vidarebefordra den. Den anger att den är en kopia och räknas mot mejlgränserna för din adress.
+copy-sent = En kopia har skickats till dig på { $email }.
+copy-nothing = Ingen kopia skickades: inget etableringsmejl går ut nu (det går ut på det begärda startdatumet).
+copy-dropped = { $minutes ->
+    [one] Kopian till { $email } skickades inte: din adress har fått så många mejl som tillåts just nu. Du kan be om nästa om en minut.
+   *[other] Kopian till { $email } skickades inte: din adress har fått så många mejl som tillåts just nu. Du kan be om nästa om { $minutes } minuter.
+}
 resend-blocked-not-yet = Det första mejlet skickas { $date }.
 refusal-not-yet-title = Det första mejlet har inte skickats ännu
 refusal-not-yet = Etableringsmejlet skickas automatiskt på det begärda startdatumet, { $date } (från 00:00 UTC). Från och med då kan du skicka det igen.

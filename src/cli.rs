@@ -81,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Command::Tick => {
             let queued = jobs::send_due_rsd_emails(&store).await?;
+            let reminders = jobs::send_due_reminders(&store, &config.reminders).await?;
             let closed = jobs::close_due_lines(&store).await?;
             jobs::purge_expired(&store, &config.login).await?;
             let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 4)?;
@@ -89,7 +90,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let attempted = dispatcher.drain().await?;
             let counts = store.email_counts().await?;
             println!(
-                "queued {queued} requested-start-date emails; closed {closed} lines; attempted {attempted} \
+                "queued {queued} requested-start-date emails and {reminders} reminders; closed {closed} lines; \
+                 attempted {attempted} \
                  deliveries; outbox: {} queued, {} sent, {} failed",
                 counts.queued, counts.sent, counts.failed
             );

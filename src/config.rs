@@ -18,6 +18,8 @@ pub struct Config {
     pub login: LoginConfig,
     /// Support cases one user may open.
     pub case_limit: Rate,
+    /// How long before a line's closing time reminders go out, latest first (PROVISIO_REMINDERS).
+    pub reminders: Vec<chrono::Duration>,
 }
 
 /// How long a session lives: signed out after `idle` without use, and after `max` however
@@ -91,6 +93,21 @@ pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
         return Err(expected());
     }
     Ok(chrono::Duration::seconds(seconds))
+}
+
+/// `3d,1d` (durations, any order) or `none`: the offsets before a line's closing time at
+/// which reminders go out, smallest (the latest reminder) first.
+pub fn parse_reminders(text: &str) -> Result<Vec<chrono::Duration>, String> {
+    if text.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    let mut offsets = text
+        .split(',')
+        .map(|d| parse_duration(d).map_err(|_| format!("expected durations such as 3d,1d or none, got {text:?}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    offsets.sort();
+    offsets.dedup();
+    Ok(offsets)
 }
 
 fn parse_proxies(text: &str) -> Result<Vec<ipnet::IpNet>, String> {
@@ -340,6 +357,8 @@ impl Config {
             Some(limit) => Rate::parse(&limit).map_err(|p| bad("PROVISIO_CASE_LIMIT", p))?,
             None => Rate { count: 10, per: chrono::Duration::days(1) },
         };
+        let reminders = parse_reminders(&var("PROVISIO_REMINDERS").unwrap_or_else(|| "3d,1d".to_string()))
+            .map_err(|p| bad("PROVISIO_REMINDERS", p))?;
 
         Ok(Self {
             database_url,
@@ -352,6 +371,7 @@ impl Config {
             sessions,
             login,
             case_limit,
+            reminders,
         })
     }
 }
@@ -384,6 +404,21 @@ mod tests {
         assert_eq!(c.login.per_address, Rate { count: 100, per: chrono::Duration::hours(1) });
         assert!(c.login.trusted_proxies.is_empty());
         assert_eq!(c.case_limit, Rate { count: 10, per: chrono::Duration::days(1) });
+        assert_eq!(c.reminders, vec![chrono::Duration::days(1), chrono::Duration::days(3)]);
+    }
+
+    #[test]
+    fn reminders_are_offsets_or_none() {
+        assert_eq!(parse_reminders("none").unwrap(), Vec::<chrono::Duration>::new());
+        assert_eq!(
+            parse_reminders("12h, 2d,12h").unwrap(),
+            vec![chrono::Duration::hours(12), chrono::Duration::days(2)]
+        );
+        for bad in ["", "3d,", "soon", "none,1d"] {
+            assert!(parse_reminders(bad).is_err(), "{bad:?}");
+        }
+        let c = Config::from_env(env(&[("PROVISIO_REMINDERS", "none")]), None).unwrap();
+        assert!(c.reminders.is_empty());
     }
 
     #[test]
@@ -420,7 +455,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 17] = [
+        let cases: [(&[(&str, &str)], &str); 18] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
@@ -438,6 +473,7 @@ mod tests {
             (&[("PROVISIO_LOGIN_ADDRESS_LIMIT", "0/1h")], "PROVISIO_LOGIN_ADDRESS_LIMIT"),
             (&[("PROVISIO_TRUSTED_PROXIES", "10.0.0.0/33")], "PROVISIO_TRUSTED_PROXIES"),
             (&[("PROVISIO_CASE_LIMIT", "ten/d")], "PROVISIO_CASE_LIMIT"),
+            (&[("PROVISIO_REMINDERS", "3 days")], "PROVISIO_REMINDERS"),
         ];
         for (pairs, setting) in cases {
             let err = Config::from_env(env(pairs), None).unwrap_err();

@@ -50,7 +50,12 @@ impl Application {
         // scheduler of the first emails on the requested start date.
         let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 8)?;
         Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone()).spawn();
-        jobs::spawn_scheduler(store.clone(), std::time::Duration::from_secs(SCHEDULER_SECONDS), config.login.clone());
+        jobs::spawn_scheduler(
+            store.clone(),
+            std::time::Duration::from_secs(SCHEDULER_SECONDS),
+            config.login.clone(),
+            config.reminders.clone(),
+        );
         let demo = config.demo;
         // About one password check per core; the queue is longer than one address may
         // fill (PROVISIO_LOGIN_ADDRESS_LIMIT), so only many addresses at once reach 503.

@@ -23,9 +23,35 @@ pub fn closing_cutoffs(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     (now - Duration::days(7), now - Duration::days(30))
 }
 
+/// The reminders of lines with policy period `period` at `now`: for each offset before
+/// the closing time (`offsets` smallest first, as PROVISIO_REMINDERS gives them), the
+/// first-email time at or before which that reminder is due, smallest offset first.
+/// An offset as long as the period or longer was past when the first email went out, and
+/// is skipped. The latest due reminder of a line is the first pair whose cutoff it meets;
+/// a line whose first email is at or before `now - period` has closed and gets none.
+pub fn reminder_cutoffs(period: Duration, offsets: &[Duration], now: DateTime<Utc>) -> Vec<(Duration, DateTime<Utc>)> {
+    offsets.iter().filter(|o| **o < period).map(|o| (*o, now - period + *o)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reminders_fall_before_the_closing_time_and_skip_what_was_already_past() {
+        let now = Utc::now();
+        let offsets = [Duration::days(1), Duration::days(3), Duration::days(10)];
+        let short = reminder_cutoffs(Duration::days(7), &offsets, now);
+        assert_eq!(
+            short,
+            vec![(Duration::days(1), now - Duration::days(6)), (Duration::days(3), now - Duration::days(4))]
+        );
+        // A line whose first email went out exactly 4 days ago is at its 3-day reminder.
+        let sent = now - Duration::days(4);
+        assert_eq!(closing_deadline("A-Flex", sent) - Duration::days(3), now);
+        assert_eq!(reminder_cutoffs(Duration::days(30), &offsets, now).len(), 3);
+        assert!(reminder_cutoffs(Duration::days(7), &[], now).is_empty());
+    }
 
     #[test]
     fn seven_days_for_a_flex_thirty_for_the_rest() {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use rand::Rng;
 
-use super::{Mailer, render_invitation, render_provisioning};
+use super::{EmailKind, Mailer, render_email, render_invitation};
 use crate::config::MailConfig;
 use crate::secret::random_token;
 use crate::store::{ClaimedEmail, Delivery, Store};
@@ -44,7 +44,8 @@ impl Dispatcher {
     async fn deliver(&self, email: &ClaimedEmail, now: DateTime<Utc>) -> Delivery {
         let rendered = match &email.invitation {
             Some(invitation) => render_invitation(email.language.as_deref(), invitation),
-            None => render_provisioning(
+            None => render_email(
+                EmailKind::of(&email.cause, email.closes_at),
                 email.language.as_deref(),
                 &email.order_id,
                 &email.customer,
@@ -57,7 +58,13 @@ impl Dispatcher {
             Ok(r) => r,
             Err(e) => return Delivery::Failed(format!("could not render the email: {e}")),
         };
-        let result = match Mailer::message(email.id, &self.config.from, &email.recipient, &rendered) {
+        let result = match Mailer::message_with_cc(
+            email.id,
+            &self.config.from,
+            &email.recipient,
+            email.cc.as_deref(),
+            &rendered,
+        ) {
             Ok(message) => self.mailer.send(message).await,
             Err(e) => Err(e),
         };

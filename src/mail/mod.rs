@@ -5,6 +5,7 @@ mod dispatcher;
 mod transport;
 
 use askama::Template;
+use chrono::{DateTime, Utc};
 
 pub use dispatcher::Dispatcher;
 pub use transport::{Mailer, SendError};
@@ -16,7 +17,8 @@ use crate::store::InvitationEmail;
 #[template(path = "emails/provisioning.txt")]
 struct ProvisioningText<'a> {
     t: &'a Tr,
-    order_id: &'a str,
+    intro: &'a str,
+    note: Option<&'a str>,
     customer: &'a str,
     lines: &'a [(String, String)],
     setup_url: &'a str,
@@ -27,8 +29,9 @@ struct ProvisioningText<'a> {
 #[template(path = "emails/provisioning.html")]
 struct ProvisioningHtml<'a> {
     t: &'a Tr,
+    intro: &'a str,
+    note: Option<&'a str>,
     subject: &'a str,
-    order_id: &'a str,
     customer: &'a str,
     lines: &'a [(String, String)],
     setup_url: &'a str,
@@ -43,6 +46,26 @@ pub struct Rendered {
     pub html: String,
 }
 
+/// Which provisioning email a message is: the email itself (on the RSD, after an edit or
+/// a resend), a reminder before the lines close, or a copy for the acting user to forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailKind {
+    Provisioning,
+    Reminder { closes_at: DateTime<Utc> },
+    Copy,
+}
+
+impl EmailKind {
+    /// The kind of a queued message, from its cause and the closing time it carries.
+    pub fn of(cause: &str, closes_at: Option<DateTime<Utc>>) -> Self {
+        match (cause, closes_at) {
+            ("reminder", Some(closes_at)) => Self::Reminder { closes_at },
+            ("copy", _) => Self::Copy,
+            _ => Self::Provisioning,
+        }
+    }
+}
+
 /// The provisioning email of an order for the lines it is about, in the order's language.
 pub fn render_provisioning(
     language: Option<&str>,
@@ -52,10 +75,39 @@ pub fn render_provisioning(
     setup_url: &str,
     from: &str,
 ) -> Result<Rendered, askama::Error> {
+    render_email(EmailKind::Provisioning, language, order_id, customer, lines, setup_url, from)
+}
+
+/// A provisioning email of `kind`, in the order's language. The set-up link is the admin
+/// console's address and carries no credential, so a copy can be forwarded as it is.
+pub fn render_email(
+    kind: EmailKind,
+    language: Option<&str>,
+    order_id: &str,
+    customer: &str,
+    lines: &[(String, String)],
+    setup_url: &str,
+    from: &str,
+) -> Result<Rendered, askama::Error> {
     let t = Tr::new(language.unwrap_or("en"));
-    let subject = t.ta("email-subject", [("order", order_id)]);
-    let text = ProvisioningText { t: &t, order_id, customer, lines, setup_url, from }.render()?;
-    let html = ProvisioningHtml { t: &t, subject: &subject, order_id, customer, lines, setup_url, from }.render()?;
+    let plain_subject = t.ta("email-subject", [("order", order_id)]);
+    let (subject, intro, note) = match kind {
+        EmailKind::Provisioning => (plain_subject, t.ta("email-intro", [("order", order_id)]), None),
+        EmailKind::Reminder { closes_at } => {
+            let date = t.when(&closes_at);
+            let args = [("order", order_id), ("date", date.as_str())];
+            (t.ta("email-reminder-subject", args), t.ta("email-reminder-intro", args), None)
+        }
+        EmailKind::Copy => (
+            t.ta("email-copy-subject", [("subject", plain_subject.as_str())]),
+            t.ta("email-intro", [("order", order_id)]),
+            Some(t.ta("email-copy-note", [("order", order_id)])),
+        ),
+    };
+    let note = note.as_deref();
+    let text = ProvisioningText { t: &t, intro: &intro, note, customer, lines, setup_url, from }.render()?;
+    let html = ProvisioningHtml { t: &t, intro: &intro, note, subject: &subject, customer, lines, setup_url, from }
+        .render()?;
     Ok(Rendered { subject, text, html })
 }
 
@@ -139,5 +191,58 @@ mod tests {
         assert!(sv.html.contains("lang=\"sv\""));
         let ko = render_provisioning(Some("ko"), "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap();
         assert_eq!(ko.subject, "주문 WO-1에 프로비저닝 정보가 필요합니다");
+    }
+
+    #[test]
+    fn a_reminder_says_when_the_lines_close_and_a_copy_says_it_is_one() {
+        use chrono::TimeZone;
+        let lines = vec![("Sub-1".to_string(), "A-Flex".to_string())];
+        let closes_at = Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap();
+        for (lang, date) in
+            [("en", "4 Dec 2026, 09:00 UTC"), ("ko", "2026년 12월 4일 09:00 UTC"), ("sv", "4 dec 2026 kl. 09:00 UTC")]
+        {
+            let r = render_email(
+                EmailKind::Reminder { closes_at },
+                Some(lang),
+                "WO-1",
+                "Globex",
+                &lines,
+                "https://a.example",
+                "x@webex.com",
+            )
+            .unwrap();
+            assert!(r.subject.contains("WO-1"), "{lang}: {}", r.subject);
+            for body in [&r.text, &r.html] {
+                assert!(
+                    body.contains(date) && body.contains("Sub-1") && body.contains("https://a.example"),
+                    "{lang}: {body}"
+                );
+            }
+        }
+        let en = render_email(
+            EmailKind::Reminder { closes_at },
+            None,
+            "WO-1",
+            "G",
+            &lines,
+            "https://a.example",
+            "x@webex.com",
+        )
+        .unwrap();
+        assert!(en.text.contains("billing starts then"), "{}", en.text);
+        for lang in ["en", "ko", "sv"] {
+            let copy =
+                render_email(EmailKind::Copy, Some(lang), "WO-1", "G", &lines, "https://a.example", "x@webex.com")
+                    .unwrap();
+            let original =
+                render_provisioning(Some(lang), "WO-1", "G", &lines, "https://a.example", "x@webex.com").unwrap();
+            assert_ne!(copy.subject, original.subject);
+            assert!(copy.subject.contains(&original.subject));
+            let note = Tr::new(lang).ta("email-copy-note", [("order", "WO-1")]);
+            assert!(copy.text.contains(&note) && !original.text.contains(&note), "{lang}");
+        }
+        assert_eq!(EmailKind::of("reminder", Some(closes_at)), EmailKind::Reminder { closes_at });
+        assert_eq!(EmailKind::of("copy", None), EmailKind::Copy);
+        assert_eq!(EmailKind::of("rsd", None), EmailKind::Provisioning);
     }
 }

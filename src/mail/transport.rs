@@ -59,14 +59,27 @@ impl Mailer {
     /// Builds the message; its Message-ID comes from the outbox id, so a retry after a
     /// crash is recognisable as the same message.
     pub fn message(outbox_id: i64, from: &str, to: &str, rendered: &Rendered) -> Result<Message, SendError> {
+        Self::message_with_cc(outbox_id, from, to, None, rendered)
+    }
+
+    /// The message with someone in copy (a reminder: the order's creator).
+    pub fn message_with_cc(
+        outbox_id: i64,
+        from: &str,
+        to: &str,
+        cc: Option<&str>,
+        rendered: &Rendered,
+    ) -> Result<Message, SendError> {
         let invalid =
             |what: &str, e: &dyn std::fmt::Display| SendError { permanent: true, reason: format!("{what}: {e}") };
         let from: Mailbox = from.parse().map_err(|e| invalid("sender", &e))?;
         let to: Mailbox = to.parse().map_err(|e| invalid("recipient", &e))?;
         let domain = from.email.domain().to_string();
-        Message::builder()
-            .from(from)
-            .to(to)
+        let mut builder = Message::builder().from(from).to(to);
+        if let Some(cc) = cc {
+            builder = builder.cc(cc.parse().map_err(|e| invalid("copy recipient", &e))?);
+        }
+        builder
             .subject(&rendered.subject)
             .message_id(Some(format!("<provisioning-{outbox_id}@{domain}>")))
             .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))

@@ -33,7 +33,7 @@ pub use throttle::ANY_ACCOUNT;
 
 use crate::config::SendLimit;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
-use outbox::{enqueue, limit_wait};
+use outbox::{enqueue, enqueue_copy, limit_wait};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -148,7 +148,8 @@ macro_rules! line_columns {
     () => {
         "l.subscription_id, l.order_id, CAST(l.position AS BIGINT) AS position, l.offer, l.rsd, l.contact, l.status, l.email_sent_at, l.version,
          l.updated_at, l.updated_by, l.last_email_at, e.status AS email_status, e.recipient AS email_recipient,
-         e.sent_at AS email_accepted_at, e.last_error AS email_error, l.closed_at"
+         e.sent_at AS email_accepted_at, e.last_error AS email_error, l.closed_at,
+         CAST(e.attempts AS BIGINT) AS email_attempts"
     };
 }
 
@@ -242,6 +243,21 @@ pub struct ContactEdit<'a> {
     pub at: DateTime<Utc>,
     /// The emails a line or recipient may trigger.
     pub limit: SendLimit,
+    /// "Send me a copy": the acting user's own account address.
+    pub copy_to: Option<&'a str>,
+}
+
+/// What became of "Send me a copy" (`copy_to_me=on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyOutcome {
+    NotAsked,
+    /// Queued to the acting user.
+    Sent,
+    /// No email goes out now (an edit before the first email), so there is nothing to copy.
+    NothingToCopy,
+    /// Over the limits of the acting user's address: only the copy is dropped; another
+    /// fits after this long.
+    Dropped(chrono::Duration),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -252,6 +268,7 @@ pub enum EditOutcome {
     Changed {
         lines: Vec<String>,
         emailed: bool,
+        copy: CopyOutcome,
     },
     Refused(Refusal),
     /// Too many emails for this line or recipient: the next fits after this long.
@@ -268,12 +285,14 @@ pub struct Resend<'a> {
     pub scope: EditScope,
     pub at: DateTime<Utc>,
     pub limit: SendLimit,
+    /// "Send me a copy": the acting user's own account address.
+    pub copy_to: Option<&'a str>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ResendOutcome {
-    /// Queued to this address.
-    Queued(String),
+    /// Queued to this address, and what became of the copy.
+    Queued(String, CopyOutcome),
     Refused(Refusal),
     Limited(chrono::Duration),
     NotFound,
@@ -1119,7 +1138,8 @@ impl Store {
                 (0, 0)
             };
             if changing == 0 {
-                return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false });
+                let copy = enqueue_copy!(tx, edit.grant.order_id(), edit.copy_to, None, edit.limit, edit.at);
+                return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false, copy });
             }
             // Every line this edit emails counts, and so does the new contact.
             if emailed > 0
@@ -1187,8 +1207,9 @@ impl Store {
             .bind(outbox_id)
             .fetch_all(&mut *tx)
             .await?;
+            let copy = enqueue_copy!(tx, edit.grant.order_id(), edit.copy_to, outbox_id, edit.limit, edit.at);
             tx.commit().await?;
-            Ok(EditOutcome::Changed { lines, emailed: emailed > 0 })
+            Ok(EditOutcome::Changed { lines, emailed: emailed > 0, copy })
         })
     }
 
@@ -1264,8 +1285,9 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            let copy = enqueue_copy!(tx, resend.grant.order_id(), resend.copy_to, Some(id), resend.limit, resend.at);
             tx.commit().await?;
-            Ok(ResendOutcome::Queued(contact))
+            Ok(ResendOutcome::Queued(contact, copy))
         })
     }
 

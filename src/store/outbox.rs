@@ -28,7 +28,7 @@ pub(crate) use enqueue;
 
 /// How long until the email an action would trigger fits the limits, inside `$tx`; None
 /// when it fits now. Counts the emails people triggered (edits, resends) in the last day:
-/// to `$recipient` (case-insensitively), and of every line it would email, which
+/// to `$recipient` (case-insensitively, copies to it included), and of every line it would email, which
 /// `$lines` selects (a statement or list whose parameters start at `$3`; `$1` is the
 /// order, `$2` the start of the day counted). Set-based: a fixed number of statements
 /// whatever the number of lines, each served by an index.
@@ -37,7 +37,7 @@ macro_rules! limit_wait {
         let since = $now - chrono::Duration::days(1);
         let by_recipient: Vec<DateTime<Utc>> = sqlx::query_scalar(
             "SELECT created_at FROM outbox
-             WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend') AND created_at > $2
+             WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend', 'copy') AND created_at > $2
              ORDER BY created_at",
         )
         .bind($recipient)
@@ -78,6 +78,48 @@ macro_rules! limit_wait {
 }
 pub(crate) use limit_wait;
 
+/// Queues a copy of the message `$source` (if one goes out now) to the acting user's own
+/// address `$copy_to`, inside `$tx`, and evaluates to the [`CopyOutcome`]. A copy counts
+/// against that address only (CONTRACT.md, email limits): over its limit only the copy is
+/// dropped, and the action it accompanies goes on.
+macro_rules! enqueue_copy {
+    ($tx:ident, $order_id:expr, $copy_to:expr, $source:expr, $limit:expr, $now:expr) => {{
+        let copy_to: Option<&str> = $copy_to;
+        let source: Option<i64> = $source;
+        match (copy_to, source) {
+            (None, _) => $crate::store::CopyOutcome::NotAsked,
+            (Some(_), None) => $crate::store::CopyOutcome::NothingToCopy,
+            (Some(copy_to), Some(source)) => {
+                let sent: Vec<DateTime<Utc>> = sqlx::query_scalar(
+                    "SELECT created_at FROM outbox
+                     WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend', 'copy') AND created_at > $2
+                     ORDER BY created_at",
+                )
+                .bind(copy_to)
+                .bind($now - chrono::Duration::days(1))
+                .fetch_all(&mut *$tx)
+                .await?;
+                match $crate::store::outbox::wait_for_limit(&sent, $limit, $now) {
+                    Some(wait) => $crate::store::CopyOutcome::Dropped(wait),
+                    None => {
+                        let id = $crate::store::outbox::enqueue!($tx, $order_id, copy_to, "copy", $now);
+                        sqlx::query(
+                            "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                             SELECT $1, subscription_id FROM outbox_lines WHERE outbox_id = $2",
+                        )
+                        .bind(id)
+                        .bind(source)
+                        .execute(&mut *$tx)
+                        .await?;
+                        $crate::store::CopyOutcome::Sent
+                    }
+                }
+            }
+        }
+    }};
+}
+pub(crate) use enqueue_copy;
+
 /// How long until one more email fits within `limit`, given the send times of the last
 /// day in ascending order; None when it fits now.
 pub fn wait_for_limit(sent: &[DateTime<Utc>], limit: SendLimit, now: DateTime<Utc>) -> Option<Duration> {
@@ -97,8 +139,9 @@ pub fn wait_for_limit(sent: &[DateTime<Utc>], limit: SendLimit, now: DateTime<Ut
     wait.map(|w| w.max(Duration::seconds(1)))
 }
 
-/// id, order, recipient, cause, attempts, customer, language, subscription, offer.
-type ClaimRow = (i64, String, String, String, i64, String, Option<String>, String, String);
+/// id, order, recipient, cause, attempts, customer, language, subscription, offer, cc, closes at.
+type ClaimRow =
+    (i64, String, String, String, i64, String, Option<String>, String, String, Option<String>, Option<DateTime<Utc>>);
 
 /// A claimed message and what it says.
 #[derive(Debug, Clone)]
@@ -114,6 +157,10 @@ pub struct ClaimedEmail {
     pub lines: Vec<(String, String)>,
     /// An invitation email (cause `invitation`) is about no order: what it says instead.
     pub invitation: Option<InvitationEmail>,
+    /// Who gets it in copy (a reminder: the order's creator).
+    pub cc: Option<String>,
+    /// The closing time a reminder announces.
+    pub closes_at: Option<DateTime<Utc>>,
 }
 
 /// What an invitation email says: who is invited to which company by whom, and the link.
@@ -189,7 +236,8 @@ impl Store {
             .await?;
             let rows: Vec<ClaimRow> = sqlx::query_as(
                 "SELECT o.id, o.order_id, o.recipient, o.cause, CAST(o.attempts AS BIGINT), ord.customer,
-                        COALESCE(ord.language, p.language), l.subscription_id, l.offer
+                        COALESCE(ord.language, p.language), l.subscription_id, l.offer,
+                        o.cc, o.closes_at
                  FROM outbox o
                  JOIN orders ord ON ord.id = o.order_id
                  JOIN companies p ON p.id = ord.partner_id
@@ -232,9 +280,11 @@ impl Store {
                 language,
                 lines: Vec::new(),
                 invitation: Some(InvitationEmail { invitee, company, inviter, link }),
+                cc: None,
+                closes_at: None,
             })
             .collect();
-        for (id, order_id, recipient, cause, attempts, customer, language, sub, offer) in rows {
+        for (id, order_id, recipient, cause, attempts, customer, language, sub, offer, cc, closes_at) in rows {
             match claimed.last_mut() {
                 Some(last) if last.id == id => last.lines.push((sub, offer)),
                 _ => claimed.push(ClaimedEmail {
@@ -247,6 +297,8 @@ impl Store {
                     language,
                     lines: vec![(sub, offer)],
                     invitation: None,
+                    cc,
+                    closes_at,
                 }),
             }
         }
@@ -305,7 +357,7 @@ impl Store {
             sqlx::query(
                 "UPDATE lines SET last_email_at = $2
                  WHERE subscription_id IN (SELECT ol.subscription_id FROM outbox_lines ol JOIN outbox o ON o.id = ol.outbox_id
-                                           WHERE o.lease_token = $1 AND o.status = 'sent')",
+                                           WHERE o.lease_token = $1 AND o.status = 'sent' AND o.cause <> 'copy')",
             )
             .bind(lease)
             .bind(now)
@@ -363,6 +415,111 @@ impl Store {
                 sqlx::query(
                     "UPDATE lines SET last_outbox_id = $1
                      WHERE order_id = $2 AND contact = $3 AND email_sent_at = $4 AND status = 'awaiting'",
+                )
+                .bind(id)
+                .bind(order_id)
+                .bind(contact)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(groups.len())
+        })
+    }
+
+    /// Sends the reminders that are due at `now` (PROVISIO_REMINDERS, `offsets` smallest
+    /// first) to the provisioning contacts of lines still awaiting set-up before PONR, the
+    /// order's creator in copy. Of a line's reminders only the latest due one goes out, and
+    /// only while its closing time is ahead; the update that records it on the line is the
+    /// claim, so two schedulers never both send. One email per order and recipient, one
+    /// reminder transaction per line.
+    pub async fn enqueue_due_reminders(&self, now: DateTime<Utc>, offsets: &[Duration]) -> sqlx::Result<usize> {
+        use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs, closing_deadline, reminder_cutoffs};
+        let short = reminder_cutoffs(Duration::days(7), offsets, now);
+        let long = reminder_cutoffs(Duration::days(30), offsets, now);
+        if short.is_empty() && long.is_empty() {
+            return Ok(0);
+        }
+        let (short_closed, long_closed) = closing_cutoffs(now);
+        // The offset (seconds) of a line's latest due reminder, NULL when none is due:
+        // cutoffs are bound from $4 on, offsets are whole seconds from the configuration.
+        let mut n = 3;
+        let mut cutoffs = Vec::new();
+        let mut case = |pairs: &[(Duration, DateTime<Utc>)]| {
+            if pairs.is_empty() {
+                return "NULL".to_string();
+            }
+            let mut expr = String::from("CASE");
+            for (offset, cutoff) in pairs {
+                n += 1;
+                cutoffs.push(*cutoff);
+                expr += &format!(" WHEN email_sent_at <= ${n} THEN {}", offset.num_seconds());
+            }
+            expr + " END"
+        };
+        let offers = SHORT_PERIOD_OFFERS.map(|o| format!("'{o}'")).join(", ");
+        let due = format!("(CASE WHEN offer IN ({offers}) THEN {} ELSE {} END)", case(&short), case(&long));
+        let claim = format!(
+            "UPDATE lines SET reminder_offset = {due}, reminded_at = $1
+             WHERE status = 'awaiting' AND email_sent_at IS NOT NULL
+               AND ((offer IN ({offers}) AND email_sent_at > $2) OR (offer NOT IN ({offers}) AND email_sent_at > $3))
+               AND order_id IN (SELECT id FROM orders WHERE org_mapped_at IS NULL)
+               AND {due} IS NOT NULL AND (reminder_offset IS NULL OR reminder_offset > {due})
+             RETURNING order_id, contact, offer, email_sent_at"
+        );
+        write_tx!(self, |tx, pg| {
+            let mut query =
+                sqlx::query_as(sqlx::AssertSqlSafe(claim.clone())).bind(now).bind(short_closed).bind(long_closed);
+            for cutoff in &cutoffs {
+                query = query.bind(*cutoff);
+            }
+            let due: Vec<(String, String, String, DateTime<Utc>)> = query.fetch_all(&mut *tx).await?;
+            // Each email announces the earliest closing time of the lines it is about.
+            let mut groups: Vec<((String, String), DateTime<Utc>)> = due
+                .into_iter()
+                .map(|(order, contact, offer, sent)| ((order, contact), closing_deadline(&offer, sent)))
+                .collect();
+            groups.sort();
+            groups.dedup_by(|later, first| later.0 == first.0);
+            for ((order_id, contact), closes_at) in &groups {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at, cc, closes_at)
+                     SELECT o.id, $2, 'reminder', 'queued', 0, $3, $3, u.email, $4
+                     FROM orders o JOIN users u ON u.id = o.created_by WHERE o.id = $1
+                     RETURNING id",
+                )
+                .bind(order_id)
+                .bind(contact)
+                .bind(now)
+                .bind(closes_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                     SELECT $1, subscription_id FROM lines WHERE order_id = $2 AND contact = $3 AND reminded_at = $4",
+                )
+                .bind(id)
+                .bind(order_id)
+                .bind(contact)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE lines SET last_outbox_id = $1 WHERE order_id = $2 AND contact = $3 AND reminded_at = $4",
+                )
+                .bind(id)
+                .bind(order_id)
+                .bind(contact)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
+                                               actor, status, detail, created_at, updated_at, outbox_id)
+                     SELECT 'provisioning_email_reminder', subscription_id, order_id, contact, contact, NULL,
+                            'scheduler', 'in_progress', NULL, $4, $4, $1
+                     FROM lines WHERE order_id = $2 AND contact = $3 AND reminded_at = $4",
                 )
                 .bind(id)
                 .bind(order_id)

@@ -101,9 +101,28 @@ pub struct LineRecord {
     pub email_error: Option<String>,
     /// When the line closed and billing started.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Delivery attempts of the last email so far (claimed by a dispatcher at least once).
+    pub email_attempts: Option<i64>,
 }
 
 impl LineRecord {
+    /// The line's last email as the row's `data-email-state` says it (CONTRACT.md):
+    /// none, queued (no attempt yet), in_progress (attempted, retrying), accepted or failed.
+    pub fn email_state(&self) -> &'static str {
+        match (self.email_status.as_deref(), self.email_attempts.unwrap_or(0)) {
+            (Some("queued"), 0) => "queued",
+            (Some("queued"), _) => "in_progress",
+            (Some("sent"), _) => "accepted",
+            (Some("failed"), _) => "failed",
+            _ => "none",
+        }
+    }
+
+    /// Whether the mail server's answer about the last email is still to come.
+    pub fn email_pending(&self) -> bool {
+        matches!(self.email_state(), "queued" | "in_progress")
+    }
+
     pub fn status(&self) -> LineStatus {
         // The database's CHECK constraint allows only the three known values.
         LineStatus::parse(&self.status).unwrap_or(LineStatus::Complete)

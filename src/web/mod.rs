@@ -92,6 +92,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_post("/orders/{order_id}/lines/{subscription_id}/contact", orders::edit_dialog, orders::edit))
         .service(get_post("/orders/{order_id}/lines/{subscription_id}/resend", orders::resend_dialog, orders::resend))
         .service(get("/orders/{order_id}/lines/{subscription_id}/history", orders::history))
+        .service(get("/orders/{order_id}/lines/{subscription_id}/status", orders::line_status))
         .service(get("/subscriptions", subscriptions::list))
         .service(get_post("/subscriptions/{subscription_id}/contact", subscriptions::edit_dialog, subscriptions::edit))
         .service(get_post(
@@ -102,6 +103,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get("/transactions", transactions::list))
         .service(get("/transactions.csv", transactions::csv))
         .service(post("/transactions/{id}/retry", transactions::retry))
+        .service(get("/transactions/{id}/status", transactions::status))
         .service(get_post("/cases", cases::list, cases::create))
         .service(get("/cases/new", cases::new))
         .service(get("/cases/attachments/{id}", cases::attachment))

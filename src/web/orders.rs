@@ -8,13 +8,13 @@ use serde::Deserialize;
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::views::{
-    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, OrderPage, OrderRow, OrdersPage,
-    Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
+    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, LineStatusFragment, OrderPage,
+    OrderRow, OrdersPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
 };
 use crate::domain::closing::closing_deadline;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
 use crate::store::{
-    ContactEdit, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
+    ContactEdit, CopyOutcome, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
     ResendAllOutcome, ResendAllSummary, ResendOutcome, User,
 };
 
@@ -211,7 +211,61 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
             .then(|| tr.ta("resend-blocked-not-yet", [("date", rsd.as_str())])),
         email_note: email_note(tr, line),
         email_failed: line.email_status.as_deref() == Some("failed"),
+        email_state: line.email_state(),
+        status_href: line.email_pending().then(|| status_href(page, order.id, &line.subscription_id, FIRST_POLL)),
+        poll_seconds: FIRST_POLL,
     }
+}
+
+/// A row whose email is pending asks for its status after this many seconds, then twice
+/// as long each time up to [`LAST_POLL`]; a row in a final state asks no more.
+const FIRST_POLL: u64 = 1;
+const LAST_POLL: u64 = 30;
+
+fn status_href(page: Page, order_id: &str, subscription_id: &str, wait: u64) -> String {
+    let from = match page {
+        Page::Order => "order",
+        Page::Subscriptions => "subscriptions",
+    };
+    format!(
+        "{}?{}",
+        Page::Order.href(order_id, subscription_id, "status"),
+        serde_urlencoded::to_string([("from", from), ("wait", &wait.to_string())]).unwrap_or_default()
+    )
+}
+
+#[derive(Deserialize)]
+pub struct StatusQuery {
+    from: Option<String>,
+    wait: Option<u64>,
+}
+
+/// GET /orders/{order_id}/lines/{subscription_id}/status: the line's row again, for the
+/// page's automatic poll (sent with X-Provisio-Poll, so it does not refresh the session).
+/// Same visibility as the line (404). While the email is pending the row polls again,
+/// later each time; once final it polls no more and its state is announced politely.
+pub async fn line_status(
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    query: web::Query<StatusQuery>,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let (order_id, subscription_id) = path.into_inner();
+    let (order, line) = match visible_line(&ctx, &user, &order_id, &subscription_id).await {
+        Ok(found) => found,
+        Err(e) => return e.respond(&ctx),
+    };
+    let page = if query.from.as_deref() == Some("subscriptions") { Page::Subscriptions } else { Page::Order };
+    let may_edit = user.actor().edit_grant(&order.parties()).is_some();
+    let admins = if may_edit { String::new() } else { company_admins_text(&ctx, &user).await };
+    let mut row = line_row(&ctx, page, &order.facts(&admins), &line, may_edit);
+    let wait = next_poll(query.wait);
+    if row.status_href.is_some() {
+        row.status_href = Some(status_href(page, &order.id, &line.subscription_id, wait));
+        row.poll_seconds = wait;
+    }
+    let announce = (!line.email_pending()).then(|| row.email_note.clone()).flatten();
+    html(StatusCode::OK, &LineStatusFragment { t: ctx.tr.clone(), row, announce })
 }
 
 /// When an open line closes and billing starts, or when a closed one did.
@@ -394,7 +448,13 @@ async fn checked_line(
 
 /// The edit form of a line, saying how many other lines "Apply to all lines" changes too
 /// (counted in the database over the whole order, not the page).
-async fn edit_form(ctx: &Ctx, page: Page, order: &OrderHead, line: &LineRecord) -> Result<EditForm, HttpResponse> {
+async fn edit_form(
+    ctx: &Ctx,
+    page: Page,
+    user: &User,
+    order: &OrderHead,
+    line: &LineRecord,
+) -> Result<EditForm, HttpResponse> {
     let editable = ctx
         .state
         .store
@@ -414,6 +474,8 @@ async fn edit_form(ctx: &Ctx, page: Page, order: &OrderHead, line: &LineRecord) 
         apply_to_all: false,
         other_lines,
         error: None,
+        copy_to: user.email.clone(),
+        copy_to_me: false,
     })
 }
 
@@ -436,7 +498,7 @@ pub async fn edit_dialog_on(signed_in: SignedIn, page: Page, order_id: &str, sub
         Ok(checked) => checked,
         Err(response) => return response,
     };
-    match edit_form(&ctx, page, &order, &line).await {
+    match edit_form(&ctx, page, &user, &order, &line).await {
         Ok(form) => render_form(&ctx, StatusCode::OK, form),
         Err(response) => response,
     }
@@ -448,7 +510,30 @@ pub struct EditInput {
     email: String,
     apply_to_all: Option<String>,
     version: Option<String>,
+    copy_to_me: Option<String>,
     pub csrf_token: Option<String>,
+}
+
+fn ticked(value: Option<&str>) -> bool {
+    value.is_some_and(|v| v == "on" || v == "true")
+}
+
+/// What the answer says about "Send me a copy", if it was asked for.
+fn copy_note(tr: &crate::i18n::Tr, copy: CopyOutcome, email: &str) -> Option<String> {
+    match copy {
+        CopyOutcome::NotAsked => None,
+        CopyOutcome::Sent => Some(tr.ta("copy-sent", [("email", email)])),
+        CopyOutcome::NothingToCopy => Some(tr.t("copy-nothing")),
+        CopyOutcome::Dropped(wait) => {
+            Some(tr.tcount("copy-dropped", ("minutes", (wait.num_seconds().max(1) + 59) / 60), &[("email", email)]))
+        }
+    }
+}
+
+/// The acting user's own account address when "Send me a copy" is ticked: a copy never
+/// goes anywhere else.
+fn copy_to<'a>(user: &'a User, copy_to_me: Option<&str>) -> Option<&'a str> {
+    ticked(copy_to_me).then_some(user.email.as_str())
 }
 
 pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input: web::Form<EditInput>) -> HttpResponse {
@@ -489,12 +574,13 @@ pub async fn edit_on(
     let new_contact = match ContactEmail::parse(&input.email) {
         Ok(email) => email,
         Err(e) => {
-            let mut form = match edit_form(&ctx, page, &order, &line).await {
+            let mut form = match edit_form(&ctx, page, &user, &order, &line).await {
                 Ok(form) => form,
                 Err(response) => return response,
             };
             form.value = input.email.clone();
             form.apply_to_all = apply_to_all;
+            form.copy_to_me = ticked(input.copy_to_me.as_deref());
             form.error = Some(ctx.tr.t(e.message_key()));
             if let Some(v) = expected_version {
                 form.version = v;
@@ -515,10 +601,11 @@ pub async fn edit_on(
             scope: page.scope(),
             at: Utc::now(),
             limit: ctx.state.config.mail.limit,
+            copy_to: copy_to(&user, input.copy_to_me.as_deref()),
         })
         .await;
-    let (changed, emailed) = match outcome {
-        Ok(EditOutcome::Changed { lines, emailed }) => (lines, emailed),
+    let (changed, emailed, copy) = match outcome {
+        Ok(EditOutcome::Changed { lines, emailed, copy }) => (lines, emailed, copy),
         Ok(EditOutcome::Refused(refused)) => {
             // The state moved between the checks above and the locked write (PONR, a
             // concurrent edit): the write refused, nothing changed.
@@ -536,6 +623,9 @@ pub async fn edit_on(
     if !changed.is_empty() {
         let key = if emailed { "edit-emailed" } else { "edit-on-rsd" };
         message = format!("{message} {}", ctx.tr.ta(key, [("email", new_contact.as_str())]));
+    }
+    if let Some(note) = copy_note(&ctx.tr, copy, &user.email) {
+        message = format!("{message} {note}");
     }
     done(&ctx, page, &order.id, &subscription_id, &changed, message, format!("edit-{subscription_id}")).await
 }
@@ -596,8 +686,10 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> 
         change,
         actor: r.actor,
         status_label: tr.t(&format!("tx-status-{}", r.status)),
+        status_href: (r.status == "in_progress").then(|| transaction_status_href(r.id, FIRST_POLL)),
         status: r.status,
         detail: if permission { String::new() } else { transaction_detail(tr, r.detail.as_deref()) },
+        poll_seconds: FIRST_POLL,
         id: r.id,
         kind_code: r.kind,
     }
@@ -615,6 +707,24 @@ pub fn permission_change_text(tr: &crate::i18n::Tr, field: Option<&str>, new_val
         (Some("active"), Some("on")) => tr.t("perm-active-on"),
         (Some("active"), _) => tr.t("perm-active-off"),
         (other, _) => other.unwrap_or_default().to_string(),
+    }
+}
+
+fn transaction_status_href(id: i64, wait: u64) -> String {
+    format!("/transactions/{id}/status?wait={wait}")
+}
+
+/// The next wait of a status poll that waited `wait` seconds: twice as long, at most
+/// [`LAST_POLL`].
+pub fn next_poll(wait: Option<u64>) -> u64 {
+    (wait.unwrap_or(FIRST_POLL).max(FIRST_POLL) * 2).min(LAST_POLL)
+}
+
+/// A transaction row's status href after the next wait.
+pub fn transaction_poll(row: &mut HistoryRow, wait: u64) {
+    if row.status_href.is_some() {
+        row.status_href = Some(transaction_status_href(row.id, wait));
+        row.poll_seconds = wait;
     }
 }
 
@@ -695,6 +805,7 @@ pub async fn resend_dialog_on(
         contact: line.contact.clone(),
         sender: ctx.state.config.mail.from.clone(),
         every_line,
+        copy_to: user.email.clone(),
     };
     if ctx.htmx {
         html(StatusCode::OK, &ResendDialog { t: ctx.tr.clone(), form })
@@ -722,6 +833,7 @@ pub struct ResendInput {
     pub csrf_token: Option<String>,
     /// `on`: for every line of the order that this page may resend.
     pub apply_to_all: Option<String>,
+    copy_to_me: Option<String>,
 }
 
 pub async fn resend(
@@ -761,10 +873,11 @@ pub async fn resend_on(
             scope: page.scope(),
             at: Utc::now(),
             limit: ctx.state.config.mail.limit,
+            copy_to: copy_to(&user, input.copy_to_me.as_deref()),
         })
         .await;
-    let recipient = match outcome {
-        Ok(ResendOutcome::Queued(recipient)) => recipient,
+    let (recipient, copy) = match outcome {
+        Ok(ResendOutcome::Queued(recipient, copy)) => (recipient, copy),
         Ok(ResendOutcome::Refused(refused)) => {
             return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
         }
@@ -772,8 +885,11 @@ pub async fn resend_on(
         Ok(ResendOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
         Err(e) => return AppError::from(e).respond(&ctx),
     };
-    let message =
+    let mut message =
         ctx.tr.ta("resend-sent", [("email", recipient.as_str()), ("sender", ctx.state.config.mail.from.as_str())]);
+    if let Some(note) = copy_note(&ctx.tr, copy, &user.email) {
+        message = format!("{message} {note}");
+    }
     let focus = format!("resend-{subscription_id}");
     done(&ctx, page, &order.id, &subscription_id, std::slice::from_ref(&subscription_id), message, focus).await
 }

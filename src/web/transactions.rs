@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::ctx::SignedIn;
 use super::errors::{AppError, html, refusal};
-use super::orders::{history_row, permission_change_text, transaction_detail};
-use super::views::{Refusal as RefusalView, TransactionsPage};
+use super::orders::{history_row, next_poll, permission_change_text, transaction_detail, transaction_poll};
+use super::views::{Refusal as RefusalView, TransactionStatusFragment, TransactionsPage};
 use crate::store::{RetryOutcome, TransactionFilter};
 
 const PAGE_SIZE: i64 = 50;
@@ -204,6 +204,36 @@ pub struct RetryInput {
 }
 
 /// Operators deliver a failed transaction's email again.
+#[derive(Deserialize)]
+pub struct StatusQuery {
+    wait: Option<u64>,
+}
+
+/// GET /transactions/{id}/status: the transaction's row again, for the automatic poll of
+/// a row in progress (sent with X-Provisio-Poll). Visible as the transaction is (404).
+pub async fn status(signed_in: SignedIn, path: web::Path<i64>, query: web::Query<StatusQuery>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let record = match ctx.state.store.transaction(path.into_inner()).await {
+        // A permission change has no order and no email to wait for: operators see it.
+        Ok(Some((record, None))) if user.operator => record,
+        Ok(Some((_, None))) => return AppError::NotFound.respond(&ctx),
+        Ok(Some((record, Some(order_id)))) => match ctx.state.store.order_head(&order_id).await {
+            Ok(Some(order)) if user.actor().may_see(&order.parties()) => record,
+            Ok(_) => return AppError::NotFound.respond(&ctx),
+            Err(e) => return AppError::from(e).respond(&ctx),
+        },
+        Ok(None) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let mut r = history_row(&ctx.tr, record);
+    transaction_poll(&mut r, next_poll(query.wait));
+    let announce = r.status_href.is_none().then(|| format!("{}: {} {}", r.subscription_id, r.status_label, r.detail));
+    html(
+        StatusCode::OK,
+        &TransactionStatusFragment { layout: ctx.layout(), t: ctx.tr.clone(), operator: user.operator, r, announce },
+    )
+}
+
 pub async fn retry(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<RetryInput>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {

@@ -118,6 +118,21 @@ pub struct LineRow {
     /// The line's last provisioning email: queued, accepted by the mail server, or failed.
     pub email_note: Option<String>,
     pub email_failed: bool,
+    /// `data-email-state`: none, queued, in_progress, accepted or failed.
+    pub email_state: &'static str,
+    /// While the email is queued or in progress: the status fragment to poll, and after
+    /// how many seconds (it backs off; a row in a final state polls no more).
+    pub status_href: Option<String>,
+    pub poll_seconds: u64,
+}
+
+/// The answer to a status poll: the row again, and what to announce once it is final.
+#[derive(Template)]
+#[template(path = "_line_status.html")]
+pub struct LineStatusFragment {
+    pub t: Tr,
+    pub row: LineRow,
+    pub announce: Option<String>,
 }
 
 #[derive(Template)]
@@ -158,6 +173,9 @@ pub struct EditForm {
     pub apply_to_all: bool,
     pub other_lines: i64,
     pub error: Option<String>,
+    /// "Send me a copy": the acting user's own address, and whether it is ticked.
+    pub copy_to: String,
+    pub copy_to_me: bool,
 }
 
 #[derive(Template)]
@@ -185,6 +203,8 @@ pub struct ResendForm {
     /// "Send for every line of this order": how many lines and which recipients, when
     /// the order has more than this line to send.
     pub every_line: Option<String>,
+    /// "Send me a copy": the acting user's own address.
+    pub copy_to: String,
 }
 
 #[derive(Template)]
@@ -258,6 +278,21 @@ pub struct HistoryRow {
     pub detail: String,
     pub id: i64,
     pub kind_code: String,
+    /// While in progress: the status fragment to poll, and after how many seconds.
+    pub status_href: Option<String>,
+    pub poll_seconds: u64,
+}
+
+/// The answer to a transaction row's status poll: the row again, and its final state to
+/// announce.
+#[derive(Template)]
+#[template(path = "_transaction_status.html")]
+pub struct TransactionStatusFragment {
+    pub layout: Layout,
+    pub t: Tr,
+    pub operator: bool,
+    pub r: HistoryRow,
+    pub announce: Option<String>,
 }
 
 #[derive(Template)]

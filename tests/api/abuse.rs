@@ -334,6 +334,7 @@ on_both!(a_lines_history_is_read_a_page_at_a_time, |app| {
                 scope: provisio::store::EditScope::OrderPage,
                 at: chrono::Utc::now(),
                 limit: provisio::config::SendLimit { per_hour: 1000, per_day: 1000 },
+                copy_to: None,
             })
             .await
             .unwrap();

@@ -572,3 +572,36 @@ async fn company_and_invitation_pages_have_no_serious_accessibility_violations()
     assert!(problems.is_empty(), "accessibility violations: {problems:#?}");
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn a_queued_email_shows_the_mail_servers_answer_without_a_reload() {
+    let Some((app, browser)) = spawn().await else { return };
+    browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
+    // A reminder queued to go out in five seconds.
+    crate::live_status::queued_ahead(&app, chrono::Duration::seconds(5)).await;
+    let d = browser.driver();
+    d.goto(format!("{}/orders/WO-7001", app.address)).await.unwrap();
+    // Read in one script: the poll may swap the row between a find and a read.
+    let state = || async {
+        let js = "var r = document.querySelector(\"tr[data-subscription='Sub-7001-1']\"); \
+                  return r ? r.getAttribute('data-email-state') : null";
+        browser.script(js).await.as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(state().await, "queued");
+    assert!(browser.row_text("Sub-7001-1").await.contains("queued"));
+    // A mark on this document: a reload would lose it.
+    browser.script("window.provisioLoaded = 'before'; return null").await;
+    browser.wait_for(|| async { state().await == "accepted" }, "the row to show the mail server's answer").await;
+    assert!(browser.row_text("Sub-7001-1").await.contains("accepted by the mail server"));
+    assert_eq!(browser.script("return window.provisioLoaded || null").await, "before", "no reload");
+    let live = d.find(By::Id("email-live")).await.unwrap();
+    assert_eq!(live.attr("aria-live").await.unwrap().as_deref(), Some("polite"));
+    assert!(
+        live.text().await.unwrap_or_default().contains("accepted")
+            || live.inner_html().await.unwrap().contains("accepted")
+    );
+    // A final row asks no more.
+    assert!(d.find_all(By::Css("[data-email-poll]")).await.unwrap().is_empty());
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
