@@ -1,10 +1,11 @@
 //! The rules of SPEC.md as plain types and functions, without I/O.
 
+pub mod bulk;
 pub mod closing;
 pub mod contact_email;
 pub mod line;
 pub mod permissions;
 
 pub use contact_email::{ContactEmail, ContactEmailError};
-pub use line::{LineStatus, Refusal, order_page_refusal};
+pub use line::{EditScope, LineStatus, Refusal, order_page_refusal};
 pub use permissions::{Actor, CompanyGrant, EditGrant, OrderParties};

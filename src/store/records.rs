@@ -156,4 +156,7 @@ pub struct TransactionRecord {
     pub detail: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The bulk fix it came from (read where a page shows it).
+    #[sqlx(default)]
+    pub bulk_batch_id: Option<i64>,
 }

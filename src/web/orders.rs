@@ -12,7 +12,7 @@ use super::views::{
     Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
 };
 use crate::domain::closing::closing_deadline;
-use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
+use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
 use crate::store::{
     ContactEdit, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendOutcome, User,
 };
@@ -53,14 +53,9 @@ impl Page {
         }
     }
 
-    /// What this page may not do with a line in its state (409).
+    /// What this page may not do with a line in its state (409): the scope's rule.
     pub fn refusal(self, status: LineStatus, org_mapped_at: Option<DateTime<Utc>>) -> Option<Refusal> {
-        match self {
-            Page::Order => order_page_refusal(status, org_mapped_at),
-            Page::Subscriptions if org_mapped_at.is_some() => Some(Refusal::Ponr),
-            Page::Subscriptions if status == LineStatus::Complete => Some(Refusal::Complete),
-            Page::Subscriptions => None,
-        }
+        self.scope().refusal(status, org_mapped_at)
     }
 }
 
