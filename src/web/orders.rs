@@ -522,6 +522,7 @@ pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> 
 
 /// One transaction as the history and the Transaction Manager show it.
 pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> HistoryRow {
+    let detail = full_detail(tr, &r);
     HistoryRow {
         subscription_id: r.subscription_id,
         order_id: r.order_id,
@@ -532,9 +533,22 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> 
         actor: r.actor,
         status_label: tr.t(&format!("tx-status-{}", r.status)),
         status: r.status,
-        detail: transaction_detail(tr, r.detail.as_deref()),
+        detail,
         id: r.id,
         kind_code: r.kind,
+    }
+}
+
+/// What the history and the Transaction Manager say of a transaction: the bulk fix it
+/// came from, if any, then its stored detail.
+pub fn full_detail(tr: &crate::i18n::Tr, r: &crate::store::TransactionRecord) -> String {
+    let detail = transaction_detail(tr, r.detail.as_deref());
+    match r.bulk_batch_id {
+        Some(batch) => {
+            let bulk = tr.ta("tx-detail-bulk", [("id", batch.to_string().as_str())]);
+            if detail.is_empty() { bulk } else { format!("{bulk} · {detail}") }
+        }
+        None => detail,
     }
 }
 

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::ctx::SignedIn;
 use super::errors::{AppError, html, refusal};
-use super::orders::{history_row, transaction_detail};
+use super::orders::{full_detail, history_row};
+use super::spreadsheet::Sheet;
 use super::views::{Refusal as RefusalView, TransactionsPage};
 use crate::store::{RetryOutcome, TransactionFilter};
 
@@ -110,13 +111,6 @@ pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse
     html(status, &page)
 }
 
-/// One CSV field: quoted, quotes doubled, and a leading = + - @ defused so that a
-/// spreadsheet never runs it as a formula.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
-    format!("\"{}\"", value.replace('"', "\"\""))
-}
-
 /// The same rows as CSV, streamed page by page (keyset), so a long export holds neither
 /// the whole result in memory nor one long transaction.
 pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse {
@@ -127,7 +121,7 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
             .body(ctx.tr.t("tm-invalid-filter"));
     };
     let tr = ctx.tr.clone();
-    let header = [
+    let header: Vec<String> = [
         "csv-id",
         "csv-when",
         "csv-type",
@@ -140,10 +134,8 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
         "csv-detail",
     ]
     .iter()
-    .map(|k| csv_field(&tr.t(k)))
-    .collect::<Vec<_>>()
-    .join(",")
-        + "\r\n";
+    .map(|k| tr.t(k))
+    .collect();
     let store = ctx.state.store.clone();
     let state = (Some(start), true);
     let body = stream::unfold(state, move |(next, first)| {
@@ -157,7 +149,10 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
                 Ok(rows) => rows,
                 Err(e) => return Some((Err(actix_web::error::ErrorInternalServerError(e)), (None, false))),
             };
-            let mut chunk = if first { header } else { String::new() };
+            let mut sheet = Sheet::new();
+            if first {
+                sheet.row(header.iter().map(String::as_str));
+            }
             for r in &rows {
                 let fields = [
                     r.id.to_string(),
@@ -169,11 +164,11 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
                     r.new_value.clone().unwrap_or_default(),
                     r.actor.clone(),
                     tr.t(&format!("tx-status-{}", r.status)),
-                    transaction_detail(&tr, r.detail.as_deref()),
+                    full_detail(&tr, r),
                 ];
-                chunk += &fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
-                chunk += "\r\n";
+                sheet.row(fields.iter().map(String::as_str));
             }
+            let chunk = sheet.into_bytes();
             let following = (rows.len() as i64 == CSV_CHUNK)
                 .then(|| TransactionFilter { before_id: rows.last().map(|r| r.id), ..filter });
             if chunk.is_empty() {
