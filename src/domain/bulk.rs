@@ -110,12 +110,7 @@ pub struct LineFacts<'a> {
 /// The outcome of one row before the email limits, in the order of the action routes:
 /// visible, permitted, state, input, then the file's own duplicate, then whether the
 /// address already is the line's.
-pub fn check_row(
-    actor: &Actor,
-    email: Option<&str>,
-    duplicate: bool,
-    line: Option<&LineFacts<'_>>,
-) -> BulkResult {
+pub fn check_row(actor: &Actor, email: Option<&str>, duplicate: bool, line: Option<&LineFacts<'_>>) -> BulkResult {
     let Some(line) = line.filter(|l| actor.may_see(l.parties)) else {
         return BulkResult::NotFound;
     };
@@ -166,12 +161,10 @@ mod tests {
 
     #[test]
     fn later_rows_of_a_subscription_are_duplicates_and_addresses_are_parsed() {
-        let row = |n: i64, sub: &str, email: &str| FileRow {
-            row: n,
-            subscription_id: sub.into(),
-            typed_email: email.into(),
-        };
-        let prepared = prepare(vec![row(2, "Sub-1", "A@X.EXAMPLE"), row(3, "Sub-2", "nope"), row(4, "Sub-1", "b@x.example")]);
+        let row =
+            |n: i64, sub: &str, email: &str| FileRow { row: n, subscription_id: sub.into(), typed_email: email.into() };
+        let prepared =
+            prepare(vec![row(2, "Sub-1", "A@X.EXAMPLE"), row(3, "Sub-2", "nope"), row(4, "Sub-1", "b@x.example")]);
         assert_eq!(prepared[0].email.as_ref().unwrap().as_str(), "A@x.example");
         assert!(!prepared[0].duplicate && !prepared[1].duplicate && prepared[2].duplicate);
         assert_eq!(prepared[1].email, Err("email-error-invalid"));

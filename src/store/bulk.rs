@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::{StreamExt, TryStreamExt};
 
 use super::outbox::LimitBook;
 use super::{Store, User, read, retrying, sql, write_tx};
@@ -185,22 +186,25 @@ macro_rules! sends_for {
 }
 
 /// Writes each row's result (and its message) into the batch: `$2` is a JSON array of
-/// `{"n": row, "r": result, "o": outbox id}`; with `$3`, only rows that have none yet.
+/// `{"n": row, "r": result, "o": outbox id}`; with `$3`, only rows that have none yet;
+/// with `$4`, only the rows of that order (so that the order's index finds them).
 macro_rules! store_results {
-    ($tx:ident, $pg:ident, $batch:expr, $payload:expr, $only_unset:expr) => {
+    ($tx:ident, $pg:ident, $batch:expr, $order:expr, $payload:expr, $only_unset:expr) => {
         sqlx::query(sql(
             $pg,
             "UPDATE bulk_rows SET result = j.r, outbox_id = j.o
              FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, r text, o bigint)
-             WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)",
+             WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)
+               AND ($4::text IS NULL OR bulk_rows.order_id = $4)",
             "UPDATE bulk_rows SET result = json_extract(j.value, '$.r'), outbox_id = json_extract(j.value, '$.o')
              FROM json_each($2) AS j
              WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = json_extract(j.value, '$.n')
-               AND (NOT $3 OR bulk_rows.result IS NULL)",
+               AND (NOT $3 OR bulk_rows.result IS NULL) AND ($4 IS NULL OR bulk_rows.order_id = $4)",
         ))
         .bind($batch)
         .bind($payload)
         .bind($only_unset)
+        .bind($order)
         .execute(&mut *$tx)
         .await?
     };
@@ -212,7 +216,13 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 
 /// The rules of one edit for every row, then the email limits: one email per recipient
 /// per order, in the order of the file; a row whose email does not fit is `limit`.
-fn classify(actor: &Actor, rows: &[RowFacts], book: Option<LimitBook>, limit: SendLimit, now: DateTime<Utc>) -> Vec<BulkResult> {
+fn classify(
+    actor: &Actor,
+    rows: &[RowFacts],
+    book: Option<LimitBook>,
+    limit: SendLimit,
+    now: DateTime<Utc>,
+) -> Vec<BulkResult> {
     let mut results: Vec<BulkResult> = rows.iter().map(|r| r.check(actor)).collect();
     let Some(mut book) = book else { return results };
     let mut groups: Vec<Vec<usize>> = Vec::new();
@@ -238,6 +248,47 @@ fn classify(actor: &Actor, rows: &[RowFacts], book: Option<LimitBook>, limit: Se
         }
     }
     results
+}
+
+/// The orders with a row to change, in file order, as chains: the orders of one chain
+/// share recipients (directly or through another order of it), those of two chains none.
+fn independent_orders<'a>(rows: &'a [RowFacts], results: &[BulkResult]) -> Vec<Vec<&'a str>> {
+    let mut orders: Vec<&str> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut parent: Vec<usize> = Vec::new();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut by_recipient: HashMap<String, usize> = HashMap::new();
+    for (r, result) in rows.iter().zip(results) {
+        let (BulkResult::Change, Some(order)) = (result, r.order_id.as_deref()) else { continue };
+        let i = *index.entry(order).or_insert_with(|| {
+            orders.push(order);
+            parent.push(parent.len());
+            parent.len() - 1
+        });
+        let recipient = r.email.clone().unwrap_or_default().to_lowercase();
+        let j = *by_recipient.entry(recipient).or_insert(i);
+        let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+        if a != b {
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let mut chains: Vec<Vec<&str>> = Vec::new();
+    let mut chain_of: HashMap<usize, usize> = HashMap::new();
+    for (i, order) in orders.iter().enumerate() {
+        let r = root(&mut parent, i);
+        let c = *chain_of.entry(r).or_insert_with(|| {
+            chains.push(Vec::new());
+            chains.len() - 1
+        });
+        chains[c].push(order);
+    }
+    chains
 }
 
 impl Store {
@@ -367,17 +418,22 @@ impl Store {
             let results = classify(actor, &rows, book, limit, at);
             (rows, results)
         });
-        let mut orders: Vec<&str> = Vec::new();
-        for (r, result) in rows.iter().zip(&results) {
-            if let (BulkResult::Change, Some(order)) = (result, r.order_id.as_deref())
-                && !orders.contains(&order)
-            {
-                orders.push(order);
-            }
-        }
-        for order_id in orders {
-            retrying(|| self.apply_bulk_order(batch_id, order_id, actor, actor_name, limit, at)).await?;
-        }
+        // Orders that share no recipient are independent: PostgreSQL applies a few of them
+        // at once (each commit waits for its WAL flush, about 4 ms here, and 2,000 orders
+        // one after another took 30 s); orders sharing a recipient go one after another,
+        // so that each counts the emails of the one before. SQLite has one writer anyway.
+        let chains = independent_orders(&rows, &results);
+        let at_once = if self.is_postgres() { 4 } else { 1 };
+        futures_util::stream::iter(chains)
+            .map(|chain| async move {
+                for order_id in chain {
+                    retrying(|| self.apply_bulk_order(batch_id, order_id, actor, actor_name, limit, at)).await?;
+                }
+                Ok::<_, sqlx::Error>(())
+            })
+            .buffer_unordered(at_once)
+            .try_collect::<Vec<()>>()
+            .await?;
         let rest: Vec<serde_json::Value> = rows
             .iter()
             .zip(&results)
@@ -385,7 +441,7 @@ impl Store {
             .collect();
         let rest = json(&rest);
         write_tx!(self, |tx, pg| {
-            store_results!(tx, pg, batch_id, &rest, true);
+            store_results!(tx, pg, batch_id, None::<&str>, &rest, true);
             tx.commit().await?;
         });
         Ok(BulkApplyOutcome::Applied)
@@ -461,7 +517,7 @@ impl Store {
                     serde_json::json!({"n": r.row_no, "r": result.as_str(), "o": outbox})
                 })
                 .collect();
-            store_results!(tx, pg, batch_id, json(&payload), false);
+            store_results!(tx, pg, batch_id, Some(order_id), json(&payload), false);
             if results.contains(&BulkResult::Done) {
                 sqlx::query(
                     "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,

@@ -119,11 +119,8 @@ impl<'a> LineCounter<'a> {
 /// Rows are numbered by the file line they start on.
 pub fn read_bulk_file(data: &[u8]) -> Result<Vec<FileRow>, ReadError> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(data))
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(data);
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter(data)).has_headers(false).flexible(true).from_reader(data);
     let mut columns: Option<(usize, usize)> = None;
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
@@ -179,10 +176,14 @@ mod tests {
 
     #[test]
     fn reads_commas_semicolons_a_bom_and_other_columns() {
-        let file = "\u{feff}note;Subscription_ID;new_contact_email\r\nx;Sub-1;a@x.example\r\n\r\ny;Sub-2;'=b@x.example\r\n";
+        let file =
+            "\u{feff}note;Subscription_ID;new_contact_email\r\nx;Sub-1;a@x.example\r\n\r\ny;Sub-2;'=b@x.example\r\n";
         let rows = read_bulk_file(file.as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].row, rows[0].subscription_id.as_str(), rows[0].typed_email.as_str()), (2, "Sub-1", "a@x.example"));
+        assert_eq!(
+            (rows[0].row, rows[0].subscription_id.as_str(), rows[0].typed_email.as_str()),
+            (2, "Sub-1", "a@x.example")
+        );
         assert_eq!((rows[1].row, rows[1].typed_email.as_str()), (4, "=b@x.example"), "rows are file lines");
         let comma = read_bulk_file(b"subscription_id,new_contact_email\n\"Sub-1\",\"a@x.example\"\n").unwrap();
         assert_eq!(comma[0].subscription_id, "Sub-1");
@@ -191,27 +192,27 @@ mod tests {
     #[test]
     fn names_the_row_and_column_of_what_cannot_be_read() {
         let err = |data: &[u8]| read_bulk_file(data).unwrap_err();
-        assert_eq!(err(b"subscription,email\nSub-1,a@x.example\n"), ReadError {
-            row: 1,
-            column: Some("subscription_id"),
-            key: "bulk-error-no-column"
-        });
-        assert_eq!(err(b"subscription_id,new_contact_email\nSub-1,a@x.example\nSub-2,\xff@x.example\n"), ReadError {
-            row: 3,
-            column: Some("new_contact_email"),
-            key: "bulk-error-utf8"
-        });
-        assert_eq!(err(b"subscription_id,new_contact_email\nSub-1\n"), ReadError {
-            row: 2,
-            column: Some("new_contact_email"),
-            key: "bulk-error-missing"
-        });
+        assert_eq!(
+            err(b"subscription,email\nSub-1,a@x.example\n"),
+            ReadError { row: 1, column: Some("subscription_id"), key: "bulk-error-no-column" }
+        );
+        assert_eq!(
+            err(b"subscription_id,new_contact_email\nSub-1,a@x.example\nSub-2,\xff@x.example\n"),
+            ReadError { row: 3, column: Some("new_contact_email"), key: "bulk-error-utf8" }
+        );
+        assert_eq!(
+            err(b"subscription_id,new_contact_email\nSub-1\n"),
+            ReadError { row: 2, column: Some("new_contact_email"), key: "bulk-error-missing" }
+        );
         assert_eq!(err(b"subscription_id,new_contact_email\n").key, "bulk-error-empty");
         let mut many = String::from("subscription_id,new_contact_email\n");
         for i in 0..=MAX_ROWS {
             many += &format!("Sub-{i},a@x.example\n");
         }
-        assert_eq!(err(many.as_bytes()), ReadError { row: MAX_ROWS as u64 + 2, column: None, key: "bulk-error-too-many" });
+        assert_eq!(
+            err(many.as_bytes()),
+            ReadError { row: MAX_ROWS as u64 + 2, column: None, key: "bulk-error-too-many" }
+        );
     }
 
     #[test]

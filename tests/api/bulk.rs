@@ -100,7 +100,10 @@ on_both!(the_preview_says_for_every_row_what_will_happen_and_changes_nothing, |a
     assert_eq!(count_of(&html, "unchanged"), "1");
     assert_eq!(count_of(&html, "done"), "", "nothing is done yet");
     // Why, row by row; an invisible line says nothing of its order or contact.
-    assert!(row_text(&html, 2).contains("old@globex.example") && row_text(&html, 2).contains("gets the provisioning email now"));
+    assert!(
+        row_text(&html, 2).contains("old@globex.example")
+            && row_text(&html, 2).contains("gets the provisioning email now")
+    );
     assert!(row_text(&html, 10).contains("requested start date"));
     assert!(row_text(&html, 7).contains("one email address only"), "{}", row_text(&html, 7));
     assert!(!row_text(&html, 4).contains("WO-2001") && !row_text(&html, 4).contains("it@hooli.example"));
@@ -191,7 +194,12 @@ on_both!(a_file_that_cannot_be_read_is_422_naming_row_and_column_and_over_2_mb_i
     assert_eq!(missing.status(), 422);
     let text = missing.text().await.unwrap();
     assert!(text.contains("Row 1, column subscription_id"), "{text}");
-    let bad_utf8 = upload_named(&user, "x.csv", b"subscription_id,new_contact_email\nSub-1001-1,a@globex.example\nSub-1001-2,\xff@globex.example\n").await;
+    let bad_utf8 = upload_named(
+        &user,
+        "x.csv",
+        b"subscription_id,new_contact_email\nSub-1001-1,a@globex.example\nSub-1001-2,\xff@globex.example\n",
+    )
+    .await;
     assert_eq!(bad_utf8.status(), 422);
     let text = bad_utf8.text().await.unwrap();
     assert!(text.contains("Row 3, column new_contact_email") && text.contains("UTF-8"), "{text}");
@@ -210,7 +218,8 @@ on_both!(a_file_that_cannot_be_read_is_422_naming_row_and_column_and_over_2_mb_i
     let response = upload(&user, &big).await;
     assert_eq!(response.status(), 413);
     // Nothing was stored: the first file read is batch 1. A BOM and semicolons are fine.
-    let (id, html) = preview(&user, "\u{feff}Subscription_ID;note;new_contact_email\r\nSub-1001-1;x;new@globex.example\r\n").await;
+    let (id, html) =
+        preview(&user, "\u{feff}Subscription_ID;note;new_contact_email\r\nSub-1001-1;x;new@globex.example\r\n").await;
     assert_eq!(id, 1);
     assert_eq!(results(&html), [(2, "change".to_string())]);
     // Without the form's token: 403, and nothing stored.
@@ -282,9 +291,8 @@ on_both!(a_row_over_the_email_limit_is_limit_and_the_others_still_apply, |app| {
 
 on_both_with_smtp!(one_email_per_recipient_per_order_reaches_the_mail_server, |app, smtp| {
     let user = app.login("dist@north.example").await;
-    let file = format!(
-        "{HEADER}Sub-1001-1,it@globex.example\nSub-1001-2,IT@globex.example\nSub-1001-3,it@globex.example\n"
-    );
+    let file =
+        format!("{HEADER}Sub-1001-1,it@globex.example\nSub-1001-2,IT@globex.example\nSub-1001-3,it@globex.example\n");
     let (id, html) = preview(&user, &file).await;
     assert!(results(&html).iter().all(|(_, r)| r == "change"), "{html}");
     assert_eq!(user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 303);
@@ -300,7 +308,10 @@ on_both_with_smtp!(one_email_per_recipient_per_order_reaches_the_mail_server, |a
         assert_eq!(txs[0].status, "success");
     }
     let history = user.get_html("/orders/WO-1001/lines/Sub-1001-2/history").await;
-    assert!(history.contains(&format!("Bulk fix {id}")) && history.contains("Accepted by the mail server"), "{history}");
+    assert!(
+        history.contains(&format!("Bulk fix {id}")) && history.contains("Accepted by the mail server"),
+        "{history}"
+    );
 });
 
 on_both!(a_bulk_fix_racing_an_onboarding_event_changes_no_line_after_ponr, |app| {
@@ -333,12 +344,23 @@ on_both!(a_bulk_fix_racing_an_onboarding_event_changes_no_line_after_ponr, |app|
     let (later, html) = preview(&user, &file).await;
     assert_eq!(result_of(&html, 2), "ponr");
     assert_eq!(user.post(&format!("/bulk-fixes/{later}/apply"), &[]).await.status(), 303);
-    assert_eq!(order_of(&app.store, "WO-1001").await.unwrap().unwrap().lines.iter().filter(|l| l.contact == "race@globex.example").count(), changed);
+    assert_eq!(
+        order_of(&app.store, "WO-1001")
+            .await
+            .unwrap()
+            .unwrap()
+            .lines
+            .iter()
+            .filter(|l| l.contact == "race@globex.example")
+            .count(),
+        changed
+    );
 });
 
 on_both!(bulk_fix_speaks_korean_and_swedish, |app| {
     let user = app.login("editor@acme.example").await;
-    for (lang, title, change) in [("ko", "여러 줄 한 번에 수정", "변경 예정"), ("sv", "Rätta många rader", "Ändras")] {
+    for (lang, title, change) in [("ko", "여러 줄 한 번에 수정", "변경 예정"), ("sv", "Rätta många rader", "Ändras")]
+    {
         assert_eq!(user.post("/settings/language", &[("lang", lang)]).await.status(), 303);
         let form = user.get_html("/bulk-fixes").await;
         assert!(form.contains(title) && !form.contains("Fix many lines") && !form.contains("Upload and preview"));
