@@ -45,6 +45,15 @@
     }
   });
 
+  // A long upload or apply shows its progress; without JavaScript the form simply posts.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-progress")) { return; }
+    var bar = form.querySelector("[data-progress-bar]");
+    if (bar) { bar.hidden = false; }
+    form.setAttribute("aria-busy", "true");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var d = dialog();
     if (d) { d.addEventListener("cancel", function () { setTimeout(function () { closeDialog(null); }, 0); }); }

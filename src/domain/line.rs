@@ -60,16 +60,43 @@ pub enum Refusal {
     NotYetSent { rsd: NaiveDate },
 }
 
+/// Where an edit comes from decides which lines it may touch (CONTRACT.md, "Apply to all").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditScope {
+    /// The order page: lines awaiting set-up.
+    OrderPage,
+    /// The Cloud/SaaS Subscriptions page (and the bulk fix): those and the
+    /// closed-but-pending ones.
+    SubscriptionsPage,
+}
+
+impl EditScope {
+    /// The two line statuses this scope may change (the same one twice for the order page).
+    pub fn editable_statuses(self) -> (&'static str, &'static str) {
+        match self {
+            Self::OrderPage => ("awaiting", "awaiting"),
+            Self::SubscriptionsPage => ("awaiting", "closed"),
+        }
+    }
+
+    /// Why a line in this state may not be changed from this scope (409), if it may not:
+    /// PONR wins over every status. The one rule behind the dialogs, the locked write and
+    /// every row of a bulk fix.
+    pub fn refusal(self, status: LineStatus, org_mapped_at: Option<DateTime<Utc>>) -> Option<Refusal> {
+        if org_mapped_at.is_some() {
+            return Some(Refusal::Ponr);
+        }
+        match (self, status) {
+            (_, LineStatus::Awaiting) | (Self::SubscriptionsPage, LineStatus::Closed) => None,
+            (Self::OrderPage, LineStatus::Closed) => Some(Refusal::ClosedOnOrderPage),
+            (_, LineStatus::Complete) => Some(Refusal::Complete),
+        }
+    }
+}
+
 /// What the order page may still do with a line, given the order's PONR.
 pub fn order_page_refusal(status: LineStatus, org_mapped_at: Option<DateTime<Utc>>) -> Option<Refusal> {
-    if org_mapped_at.is_some() {
-        return Some(Refusal::Ponr);
-    }
-    match status {
-        LineStatus::Awaiting => None,
-        LineStatus::Closed => Some(Refusal::ClosedOnOrderPage),
-        LineStatus::Complete => Some(Refusal::Complete),
-    }
+    EditScope::OrderPage.refusal(status, org_mapped_at)
 }
 
 #[cfg(test)]
@@ -95,5 +122,9 @@ mod tests {
         assert_eq!(order_page_refusal(LineStatus::Awaiting, None), None);
         assert_eq!(order_page_refusal(LineStatus::Closed, None), Some(Refusal::ClosedOnOrderPage));
         assert_eq!(order_page_refusal(LineStatus::Complete, None), Some(Refusal::Complete));
+        let subs = EditScope::SubscriptionsPage;
+        assert_eq!(subs.refusal(LineStatus::Closed, None), None, "closed lines are fixed there");
+        assert_eq!(subs.refusal(LineStatus::Complete, None), Some(Refusal::Complete));
+        assert_eq!(subs.refusal(LineStatus::Closed, mapped), Some(Refusal::Ponr));
     }
 }

@@ -1,5 +1,6 @@
 //! The rules of SPEC.md as plain types and functions, without I/O.
 
+pub mod bulk;
 pub mod closing;
 pub mod contact_email;
 pub mod line;
@@ -7,6 +8,6 @@ pub mod new_password;
 pub mod permissions;
 
 pub use contact_email::{ContactEmail, ContactEmailError};
-pub use line::{LineStatus, Refusal, order_page_refusal};
+pub use line::{EditScope, LineStatus, Refusal, order_page_refusal};
 pub use new_password::{NewPassword, PasswordProblem};
 pub use permissions::{Actor, CompanyGrant, EditGrant, OrderParties};

@@ -6,6 +6,7 @@
 //! The macros below expand each method body once per database, so every query runs
 //! against concrete sqlx types (no `Any` driver).
 
+mod bulk;
 mod cases;
 mod company;
 mod import;
@@ -22,6 +23,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use bulk::{BulkApplyOutcome, BulkBatch, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
 pub use import::{ImportError, ImportFile};
@@ -32,6 +34,7 @@ pub use sessions::{SessionRecord, session_key_hash};
 pub use throttle::ANY_ACCOUNT;
 
 use crate::config::SendLimit;
+pub use crate::domain::EditScope;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
 use outbox::{enqueue, enqueue_copy, limit_wait};
 
@@ -202,32 +205,6 @@ pub fn prefix_range(prefix: &str) -> (String, String) {
 
 /// status, contact, version, updated_by, email_sent_at of the line an edit targets.
 type EditedLine = (String, String, i64, String, Option<DateTime<Utc>>);
-
-/// Where an edit comes from decides which lines it may touch (CONTRACT.md, "Apply to all").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EditScope {
-    /// The order page: lines awaiting set-up.
-    OrderPage,
-    /// The Cloud/SaaS Subscriptions page: those and the closed-but-pending ones.
-    SubscriptionsPage,
-}
-
-impl EditScope {
-    fn editable_statuses(self) -> (&'static str, &'static str) {
-        match self {
-            Self::OrderPage => ("awaiting", "awaiting"),
-            Self::SubscriptionsPage => ("awaiting", "closed"),
-        }
-    }
-
-    fn refusal(self, status: LineStatus) -> Option<Refusal> {
-        match (self, status) {
-            (_, LineStatus::Awaiting) | (Self::SubscriptionsPage, LineStatus::Closed) => None,
-            (Self::OrderPage, LineStatus::Closed) => Some(Refusal::ClosedOnOrderPage),
-            (_, LineStatus::Complete) => Some(Refusal::Complete),
-        }
-    }
-}
 
 /// One request to change the provisioning contact of a line (and maybe its siblings).
 #[derive(Debug)]
@@ -904,7 +881,7 @@ impl Store {
             |column: &str| if pg { format!("lower({column}) COLLATE \"C\"") } else { format!("lower({column})") };
         let mut sql = String::from(
             "SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
-                    t.detail, t.created_at, t.updated_at, t.subject
+                    t.detail, t.created_at, t.updated_at, t.subject, t.bulk_batch_id
              FROM transactions t WHERE TRUE",
         );
         let mut n = 0;
@@ -1041,12 +1018,12 @@ impl Store {
             sqlx::query_as(sql(
                 pg,
                 r#"SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
-                          created_at, updated_at, subject
+                          created_at, updated_at, subject, bulk_batch_id
                    FROM transactions WHERE lower(subscription_id) COLLATE "C" = lower($1) AND subscription_id = $1
                      AND ($2::bigint IS NULL OR id < $2)
                    ORDER BY id DESC LIMIT $3"#,
                 "SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
-                        created_at, updated_at, subject
+                        created_at, updated_at, subject, bulk_batch_id
                  FROM transactions WHERE lower(subscription_id) = lower($1) AND subscription_id = $1
                    AND ($2 IS NULL OR id < $2)
                  ORDER BY id DESC LIMIT $3",
@@ -1103,9 +1080,6 @@ impl Store {
             let Some((org_mapped_at,)) = mapped else {
                 return Ok(EditOutcome::NotFound);
             };
-            if org_mapped_at.is_some() {
-                return Ok(EditOutcome::Refused(Refusal::Ponr));
-            }
             let line: Option<EditedLine> = sqlx::query_as(
                 "SELECT status, contact, version, updated_by, email_sent_at FROM lines
                  WHERE subscription_id = $1 AND order_id = $2",
@@ -1118,7 +1092,7 @@ impl Store {
                 return Ok(EditOutcome::NotFound);
             };
             let status = LineStatus::parse(&status).unwrap_or(LineStatus::Complete);
-            if let Some(refusal) = edit.scope.refusal(status) {
+            if let Some(refusal) = edit.scope.refusal(status, org_mapped_at) {
                 return Ok(EditOutcome::Refused(refusal));
             }
             if edit.expected_version.is_some_and(|v| v != version) {
@@ -1231,9 +1205,6 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((org_mapped_at,)) = mapped else { return Ok(ResendOutcome::NotFound) };
-            if org_mapped_at.is_some() {
-                return Ok(ResendOutcome::Refused(Refusal::Ponr));
-            }
             let line: Option<(String, String, Option<DateTime<Utc>>, chrono::NaiveDate)> = sqlx::query_as(
                 "SELECT status, contact, email_sent_at, rsd FROM lines WHERE subscription_id = $1 AND order_id = $2",
             )
@@ -1243,7 +1214,7 @@ impl Store {
             .await?;
             let Some((status, contact, email_sent_at, rsd)) = line else { return Ok(ResendOutcome::NotFound) };
             let status = LineStatus::parse(&status).unwrap_or(LineStatus::Complete);
-            if let Some(refusal) = resend.scope.refusal(status) {
+            if let Some(refusal) = resend.scope.refusal(status, org_mapped_at) {
                 return Ok(ResendOutcome::Refused(refusal));
             }
             if email_sent_at.is_none() {

@@ -139,6 +139,57 @@ pub fn wait_for_limit(sent: &[DateTime<Utc>], limit: SendLimit, now: DateTime<Ut
     wait.map(|w| w.max(Duration::seconds(1)))
 }
 
+/// The emails people triggered in the last day, by recipient (lower-cased) and by line,
+/// for actions that send many emails at once (a bulk fix): each email is admitted by
+/// [`wait_for_limit`], the rule of a single edit, and counts for the ones after it.
+#[derive(Debug, Default)]
+pub struct LimitBook {
+    by_recipient: std::collections::HashMap<String, Vec<DateTime<Utc>>>,
+    by_line: std::collections::HashMap<String, Vec<DateTime<Utc>>>,
+}
+
+impl LimitBook {
+    /// From the send times of the last day: (recipient, time) and (subscription id, time).
+    pub fn new(
+        recipients: impl IntoIterator<Item = (String, DateTime<Utc>)>,
+        lines: impl IntoIterator<Item = (String, DateTime<Utc>)>,
+    ) -> Self {
+        let mut book = Self::default();
+        for (recipient, at) in recipients {
+            book.by_recipient.entry(recipient.to_lowercase()).or_default().push(at);
+        }
+        for (line, at) in lines {
+            book.by_line.entry(line).or_default().push(at);
+        }
+        for sent in book.by_recipient.values_mut().chain(book.by_line.values_mut()) {
+            sent.sort();
+        }
+        book
+    }
+
+    /// Which of `lines` one email to `recipient` at `now` may be about: none when the
+    /// recipient is over the limit, else those within their own. An email that goes out
+    /// is recorded for the recipient and each admitted line.
+    pub fn admit(&mut self, recipient: &str, lines: &[&str], limit: SendLimit, now: DateTime<Utc>) -> Vec<bool> {
+        let recipient = recipient.to_lowercase();
+        let empty = Vec::new();
+        if wait_for_limit(self.by_recipient.get(&recipient).unwrap_or(&empty), limit, now).is_some() {
+            return vec![false; lines.len()];
+        }
+        let admitted: Vec<bool> = lines
+            .iter()
+            .map(|l| wait_for_limit(self.by_line.get(*l).unwrap_or(&empty), limit, now).is_none())
+            .collect();
+        if admitted.iter().any(|a| *a) {
+            self.by_recipient.entry(recipient).or_default().push(now);
+            for (line, _) in lines.iter().zip(&admitted).filter(|(_, a)| **a) {
+                self.by_line.entry(line.to_string()).or_default().push(now);
+            }
+        }
+        admitted
+    }
+}
+
 /// id, order, recipient, cause, attempts, customer, language, subscription, offer, cc, closes at.
 type ClaimRow =
     (i64, String, String, String, i64, String, Option<String>, String, String, Option<String>, Option<DateTime<Utc>>);
@@ -570,5 +621,18 @@ mod tests {
         assert_eq!(wait_for_limit(&three, limit, now), Some(Duration::minutes(10)));
         let day: Vec<_> = (0..10).map(|i| now - Duration::hours(20) + Duration::minutes(i)).collect();
         assert_eq!(wait_for_limit(&day, limit, now), Some(Duration::hours(4)));
+    }
+
+    #[test]
+    fn a_book_admits_emails_while_recipient_and_line_fit() {
+        let now = Utc::now();
+        let limit = SendLimit { per_hour: 2, per_day: 10 };
+        let earlier = now - Duration::minutes(5);
+        let mut book = LimitBook::new([("A@x.example".to_string(), earlier)], [("Sub-2".to_string(), earlier)]);
+        assert_eq!(book.admit("a@x.example", &["Sub-1"], limit, now), [true]);
+        // The recipient has had two now: the next email to it waits, whatever its lines.
+        assert_eq!(book.admit("a@X.example", &["Sub-3"], limit, now), [false]);
+        assert_eq!(book.admit("b@x.example", &["Sub-2", "Sub-4"], limit, now), [true, true]);
+        assert_eq!(book.admit("c@x.example", &["Sub-2", "Sub-5"], limit, now), [false, true], "Sub-2 had two");
     }
 }

@@ -178,4 +178,7 @@ pub struct TransactionRecord {
     pub updated_at: DateTime<Utc>,
     /// The affected user's email, for a permission change.
     pub subject: Option<String>,
+    /// The bulk fix it came from (read where a page shows it).
+    #[sqlx(default)]
+    pub bulk_batch_id: Option<i64>,
 }

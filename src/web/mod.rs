@@ -2,12 +2,14 @@
 
 pub mod assets;
 mod auth;
+mod bulk;
 mod cases;
 mod client;
 mod company;
 pub mod ctx;
 mod errors;
 mod orders;
+mod spreadsheet;
 mod subscriptions;
 mod transactions;
 mod views;
@@ -100,6 +102,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             subscriptions::resend_dialog,
             subscriptions::resend,
         ))
+        .service(get_post("/bulk-fixes", bulk::upload_form, bulk::upload))
+        // Before the batch route, which would otherwise take "template.csv" for an id.
+        .service(get("/bulk-fixes/template.csv", bulk::template_csv))
+        .service(get("/bulk-fixes/{batch_id}", bulk::show))
+        .service(post("/bulk-fixes/{batch_id}/apply", bulk::apply))
+        .service(get("/bulk-fixes/{batch_id}/outcome.csv", bulk::outcome_csv))
         .service(get("/transactions", transactions::list))
         .service(get("/transactions.csv", transactions::csv))
         .service(post("/transactions/{id}/retry", transactions::retry))

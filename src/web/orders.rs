@@ -12,7 +12,7 @@ use super::views::{
     OrderRow, OrdersPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
 };
 use crate::domain::closing::closing_deadline;
-use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
+use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
 use crate::store::{
     ContactEdit, CopyOutcome, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
     ResendAllOutcome, ResendAllSummary, ResendOutcome, User,
@@ -54,14 +54,9 @@ impl Page {
         }
     }
 
-    /// What this page may not do with a line in its state (409).
+    /// What this page may not do with a line in its state (409): the scope's rule.
     pub fn refusal(self, status: LineStatus, org_mapped_at: Option<DateTime<Utc>>) -> Option<Refusal> {
-        match self {
-            Page::Order => order_page_refusal(status, org_mapped_at),
-            Page::Subscriptions if org_mapped_at.is_some() => Some(Refusal::Ponr),
-            Page::Subscriptions if status == LineStatus::Complete => Some(Refusal::Complete),
-            Page::Subscriptions => None,
-        }
+        self.scope().refusal(status, org_mapped_at)
     }
 }
 
@@ -678,6 +673,7 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> 
     } else {
         format!("{} → {}", r.old_value.as_deref().unwrap_or_default(), r.new_value.as_deref().unwrap_or_default())
     };
+    let detail = full_detail(tr, &r);
     HistoryRow {
         subscription_id: r.subject.filter(|_| permission).or(r.subscription_id).unwrap_or_default(),
         order_id: r.order_id.unwrap_or_default(),
@@ -688,7 +684,7 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> 
         status_label: tr.t(&format!("tx-status-{}", r.status)),
         status_href: (r.status == "in_progress").then(|| transaction_status_href(r.id, FIRST_POLL)),
         status: r.status,
-        detail: if permission { String::new() } else { transaction_detail(tr, r.detail.as_deref()) },
+        detail: if permission { String::new() } else { detail },
         poll_seconds: FIRST_POLL,
         id: r.id,
         kind_code: r.kind,
@@ -725,6 +721,19 @@ pub fn transaction_poll(row: &mut HistoryRow, wait: u64) {
     if row.status_href.is_some() {
         row.status_href = Some(transaction_status_href(row.id, wait));
         row.poll_seconds = wait;
+    }
+}
+
+/// What the history and the Transaction Manager say of a transaction: the bulk fix it
+/// came from, if any, then its stored detail.
+pub fn full_detail(tr: &crate::i18n::Tr, r: &crate::store::TransactionRecord) -> String {
+    let detail = transaction_detail(tr, r.detail.as_deref());
+    match r.bulk_batch_id {
+        Some(batch) => {
+            let bulk = tr.ta("tx-detail-bulk", [("id", batch.to_string().as_str())]);
+            if detail.is_empty() { bulk } else { format!("{bulk} · {detail}") }
+        }
+        None => detail,
     }
 }
 

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::ctx::SignedIn;
 use super::errors::{AppError, html, refusal};
-use super::orders::{history_row, next_poll, permission_change_text, transaction_detail, transaction_poll};
+use super::orders::{full_detail, history_row, next_poll, permission_change_text, transaction_poll};
+use super::spreadsheet::Sheet;
 use super::views::{Refusal as RefusalView, TransactionStatusFragment, TransactionsPage};
 use crate::store::{RetryOutcome, TransactionFilter};
 
@@ -112,13 +113,6 @@ pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse
     html(status, &page)
 }
 
-/// One CSV field: quoted, quotes doubled, and a leading = + - @ defused so that a
-/// spreadsheet never runs it as a formula.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
-    format!("\"{}\"", value.replace('"', "\"\""))
-}
-
 /// The same rows as CSV, streamed page by page (keyset), so a long export holds neither
 /// the whole result in memory nor one long transaction.
 pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse {
@@ -129,7 +123,7 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
             .body(ctx.tr.t("tm-invalid-filter"));
     };
     let tr = ctx.tr.clone();
-    let header = [
+    let header: Vec<String> = [
         "csv-id",
         "csv-when",
         "csv-type",
@@ -142,10 +136,8 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
         "csv-detail",
     ]
     .iter()
-    .map(|k| csv_field(&tr.t(k)))
-    .collect::<Vec<_>>()
-    .join(",")
-        + "\r\n";
+    .map(|k| tr.t(k))
+    .collect();
     let store = ctx.state.store.clone();
     let state = (Some(start), true);
     let body = stream::unfold(state, move |(next, first)| {
@@ -159,13 +151,16 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
                 Ok(rows) => rows,
                 Err(e) => return Some((Err(actix_web::error::ErrorInternalServerError(e)), (None, false))),
             };
-            let mut chunk = if first { header } else { String::new() };
+            let mut sheet = Sheet::new();
+            if first {
+                sheet.row(header.iter().map(String::as_str));
+            }
             for r in &rows {
                 let permission = r.kind == "permission_change";
                 let detail = if permission {
                     permission_change_text(&tr, r.detail.as_deref(), r.new_value.as_deref())
                 } else {
-                    transaction_detail(&tr, r.detail.as_deref())
+                    full_detail(&tr, r)
                 };
                 // A permission change's subscription column holds the affected user's email.
                 let subject = if permission { r.subject.clone() } else { r.subscription_id.clone() };
@@ -181,9 +176,9 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
                     tr.t(&format!("tx-status-{}", r.status)),
                     detail,
                 ];
-                chunk += &fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
-                chunk += "\r\n";
+                sheet.row(fields.iter().map(String::as_str));
             }
+            let chunk = sheet.into_bytes();
             let following = (rows.len() as i64 == CSV_CHUNK)
                 .then(|| TransactionFilter { before_id: rows.last().map(|r| r.id), ..filter });
             if chunk.is_empty() {

@@ -6,6 +6,7 @@ mod smtp;
 mod abuse;
 mod auth;
 mod browser;
+mod bulk;
 mod cases;
 mod cli;
 mod closing;

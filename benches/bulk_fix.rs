@@ -1,0 +1,190 @@
+//! `cargo bench --bench bulk_fix`: a bulk fix of 10,000 rows through HTTP, end to end, on
+//! SQLite and (when it answers) PostgreSQL: a distributor uploads a CSV that changes the
+//! contact of 10,000 closed-but-pending lines across 200 orders of 50 lines (their first
+//! email went out, so each order sends one email to its new contact), reads the preview
+//! (`POST /bulk-fixes`: read the file, store its rows, classify them, render every row),
+//! then applies it (`POST /bulk-fixes/{id}/apply`: 200 database transactions, one per
+//! order, 10,000 update transactions). Then the same on 2,000 orders of 5 lines, the
+//! many-small-orders case. The application's own email dispatcher runs meanwhile.
+//! A measurement, not a test: it asserts nothing about time.
+//!
+//! `RUST_LOG=sqlx=debug` prints every statement with its time, to profile.
+
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use provisio::config::{Config, SendLimit};
+use provisio::startup::Application;
+use provisio::store::{ImportFile, Store};
+
+const ROWS: i64 = 10_000;
+const PASSWORD: &str = "bench password 1234";
+/// High enough that the limits never refuse here: this measures the work of a bulk fix.
+const LIMIT: SendLimit = SendLimit { per_hour: 1_000_000, per_day: 1_000_000 };
+
+/// The companies and the distributor's user (through the import, for the password hash);
+/// then `ROWS` closed lines in orders of `per_order`, with set-based SQL.
+async fn generate(store: &Store, url: &str, per_order: i64) {
+    let people: ImportFile = serde_json::from_value(serde_json::json!({
+        "companies": [
+            {"id": "p", "name": "Bench Partner", "kind": "partner"},
+            {"id": "d", "name": "Bench Distribution", "kind": "distributor"}
+        ],
+        "users": [{"email": "u@d.example", "name": "Bench User", "company": "d", "password": PASSWORD, "can_edit": true}]
+    }))
+    .unwrap();
+    store.import(&people, Utc::now()).await.unwrap();
+    macro_rules! fill {
+        ($conn:expr) => {{
+            let conn = $conn;
+            let now = Utc::now();
+            let sent = now - Duration::days(10);
+            sqlx::query(
+                "INSERT INTO orders (id, partner_id, distributor_id, created_by, customer, created_at)
+                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $2 - 1)
+                 SELECT 'WO-' || i, 'p', 'd', (SELECT id FROM users WHERE email = 'u@d.example'), 'Bench Customer', $1
+                 FROM n",
+            )
+            .bind(now)
+            .bind(ROWS / per_order)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO lines (subscription_id, order_id, position, offer, rsd, contact, status, email_sent_at,
+                                    closed_at, version, updated_at, updated_by)
+                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $4 - 1)
+                 SELECT 'Sub-' || i, 'WO-' || (i / $5), i % $5, 'A-Flex', $3, 'old' || i || '@bench.example',
+                        'closed', $2, $1, 1, $1, 'bench' FROM n",
+            )
+            .bind(now)
+            .bind(sent)
+            .bind(sent.date_naive())
+            .bind(ROWS)
+            .bind(per_order)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+            for table in ["companies", "users", "orders", "lines"] {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}"))).execute(&mut *conn).await;
+            }
+        }};
+    }
+    if url.starts_with("sqlite") {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
+        fill!(&mut conn);
+    } else {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
+        fill!(&mut conn);
+    }
+}
+
+fn csrf_token(html: &str) -> String {
+    let at = html.find("name=\"csrf_token\" value=\"").expect("a form token") + "name=\"csrf_token\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+async fn run(label: &str, url: &str, per_order: i64, goals: (f64, f64)) {
+    let store = Store::connect(url).await.unwrap();
+    generate(&store, url, per_order).await;
+    let mut config = Config::from_env(|_| None, None).expect("the defaults are valid");
+    config.database_url = url.to_string();
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.mail.limit = LIMIT;
+    let mailbox = tempfile::tempdir().unwrap();
+    config.mail.mailbox = mailbox.path().to_path_buf();
+    let app = Application::build(config, store.clone()).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let signed_in = client
+        .post(format!("{base}/login"))
+        .form(&[("email", "u@d.example"), ("password", PASSWORD), ("next", ""), ("csrf_token", &csrf_token(&login))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303, "the bench user signs in");
+    let csrf = csrf_token(&client.get(format!("{base}/bulk-fixes")).send().await.unwrap().text().await.unwrap());
+
+    let mut file = String::from("subscription_id,new_contact_email\n");
+    for i in 0..ROWS {
+        file += &format!("Sub-{i},new{}@bench.example\n", i / per_order);
+    }
+    let orders = ROWS / per_order;
+    let t = Instant::now();
+    let part = reqwest::multipart::Part::bytes(file.clone().into_bytes()).file_name("bench.csv");
+    let form = reqwest::multipart::Form::new().text("csrf_token", csrf.clone()).part("file", part);
+    let response = client.post(format!("{base}/bulk-fixes")).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    let preview = t.elapsed().as_secs_f64();
+    assert_eq!(html.matches("data-result=\"change\"").count(), ROWS as usize, "every row changes");
+    let at = html.find("/bulk-fixes/").unwrap() + "/bulk-fixes/".len();
+    let id: String = html[at..].chars().take_while(char::is_ascii_digit).collect();
+
+    let t = Instant::now();
+    let response = client
+        .post(format!("{base}/bulk-fixes/{id}/apply"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let apply = t.elapsed().as_secs_f64();
+    let page = client.get(format!("{base}/bulk-fixes/{id}")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(page.matches("data-result=\"done\"").count(), ROWS as usize, "every row is done");
+
+    let verdict = |seconds: f64, goal: f64| if seconds <= goal { "meets" } else { "MISSES" };
+    println!(
+        "{label}: bulk fix of {ROWS} rows over {orders} orders of {per_order} lines, through HTTP: preview {:.0} ms \
+         (goal <= {:.0} ms: {}), apply {:.0} ms (goal <= {:.0} ms: {}) = {:.0} rows/s, {:.1} orders/s",
+        preview * 1000.0,
+        goals.0 * 1000.0,
+        verdict(preview, goals.0),
+        apply * 1000.0,
+        goals.1 * 1000.0,
+        verdict(apply, goals.1),
+        ROWS as f64 / apply,
+        orders as f64 / apply,
+    );
+    server.abort();
+    store.close().await;
+}
+
+#[tokio::main]
+async fn main() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
+    // `cargo bench --bench bulk_fix -- postgres` (or `sqlite`) runs one database only.
+    let only = std::env::args().skip(1).find(|a| a == "sqlite" || a == "postgres");
+    for per_order in [50, 5] {
+        if only.as_deref() == Some("postgres") {
+            break;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        run("SQLite", &format!("sqlite://{}", dir.path().join("bulk.db").display()), per_order, (1.0, 3.0)).await;
+    }
+    let admin = std::env::var("PROVISIO_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    match <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
+        _ if only.as_deref() == Some("sqlite") => {}
+        Ok(mut conn) => {
+            for per_order in [50, 5] {
+                let name = format!("provisio_bench_bulk_{}_{per_order}", std::process::id());
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+                let base = admin.rsplit_once('/').unwrap().0;
+                run("PostgreSQL", &format!("{base}/{name}"), per_order, (1.0, 3.0)).await;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        }
+        Err(e) => println!("PostgreSQL: skipped, no server at {admin}: {e}"),
+    }
+}

@@ -1,0 +1,599 @@
+//! Bulk fix batches: the rows of an uploaded file go into `bulk_rows` in one statement;
+//! the preview classifies them all with one join against the lines and orders and the
+//! rules of one edit ([`check_row`], then the email limits through [`LimitBook`]); apply
+//! runs one database transaction per order, each a fixed number of set-based statements,
+//! re-checking its rows under the order's lock so that nothing changes after PONR.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+
+use super::outbox::LimitBook;
+use super::{Store, User, read, retrying, sql, write_tx};
+use crate::config::SendLimit;
+use crate::domain::bulk::{BulkResult, LineFacts, PreparedRow, check_row};
+use crate::domain::{Actor, LineStatus, OrderParties};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BulkBatch {
+    pub id: i64,
+    pub user_id: i64,
+    pub filename: String,
+    pub row_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub applied_at: Option<DateTime<Utc>>,
+}
+
+/// One row of a batch as the preview or the outcome shows it. The order and the current
+/// contact are there only when the viewer may see the line.
+#[derive(Debug, Clone)]
+pub struct BulkRowOutcome {
+    pub row: i64,
+    pub subscription_id: String,
+    pub typed_email: String,
+    pub result: BulkResult,
+    /// Why the address was refused (a catalog key), for `invalid` rows.
+    pub email_error: Option<String>,
+    pub order_id: Option<String>,
+    pub contact: Option<String>,
+    /// The change sends the provisioning email at once (its first one already went out).
+    pub emails: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BulkApplyOutcome {
+    Applied,
+    /// Applied before: nothing changed now.
+    AlreadyApplied,
+}
+
+/// A row of a batch with what the database says of its line now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct RowFacts {
+    row_no: i64,
+    subscription_id: String,
+    typed_email: String,
+    email: Option<String>,
+    email_error: Option<String>,
+    duplicate: bool,
+    result: Option<String>,
+    order_id: Option<String>,
+    status: Option<String>,
+    contact: Option<String>,
+    email_sent_at: Option<DateTime<Utc>>,
+    partner_id: Option<String>,
+    distributor_id: Option<String>,
+    created_by: Option<i64>,
+    org_mapped_at: Option<DateTime<Utc>>,
+}
+
+impl RowFacts {
+    fn parties(&self) -> Option<OrderParties> {
+        Some(OrderParties {
+            order_id: self.order_id.clone()?,
+            partner_id: self.partner_id.clone()?,
+            distributor_id: self.distributor_id.clone(),
+            created_by: self.created_by?,
+        })
+    }
+
+    /// The rules of one edit, without the limits.
+    fn check(&self, actor: &Actor) -> BulkResult {
+        let parties = self.parties();
+        let facts = parties.as_ref().map(|parties| LineFacts {
+            parties,
+            org_mapped_at: self.org_mapped_at,
+            status: self.status.as_deref().and_then(LineStatus::parse).unwrap_or(LineStatus::Complete),
+            contact: self.contact.as_deref().unwrap_or(""),
+        });
+        check_row(actor, self.email.as_deref(), self.duplicate, facts.as_ref())
+    }
+
+    /// A `change` row whose line gets the email at once.
+    fn emails(&self, result: BulkResult) -> bool {
+        result.changes() && self.email_sent_at.is_some()
+    }
+
+    fn outcome(&self, result: BulkResult) -> BulkRowOutcome {
+        let visible = result != BulkResult::NotFound;
+        BulkRowOutcome {
+            row: self.row_no,
+            subscription_id: self.subscription_id.clone(),
+            typed_email: self.typed_email.clone(),
+            result,
+            email_error: self.email_error.clone().filter(|_| result == BulkResult::Invalid),
+            order_id: self.order_id.clone().filter(|_| visible),
+            contact: self.contact.clone().filter(|_| visible),
+            emails: self.emails(result),
+        }
+    }
+}
+
+/// Every row of a batch (or, with `$2`, of one order) joined to its line and order.
+macro_rules! facts_sql {
+    ($filter:literal) => {
+        concat!(
+            "SELECT r.row_no, r.subscription_id, r.typed_email, r.email, r.email_error, r.duplicate, r.result,
+                    l.order_id, l.status, l.contact, l.email_sent_at, o.partner_id, o.distributor_id, o.created_by,
+                    o.org_mapped_at
+             FROM bulk_rows r
+             LEFT JOIN lines l ON l.subscription_id = r.subscription_id
+             LEFT JOIN orders o ON o.id = l.order_id
+             WHERE r.batch_id = $1",
+            $filter,
+            " ORDER BY r.row_no"
+        )
+    };
+}
+
+/// The send history the limits need for `rows` whose results are before the limits:
+/// (recipient, time) and (subscription id, time) of the last day, in two statements.
+macro_rules! sends_for {
+    ($exec:expr, $pg:ident, $rows:expr, $results:expr, $now:expr) => {{
+        let mut recipients: Vec<String> = Vec::new();
+        let mut orders: Vec<String> = Vec::new();
+        let mut lines: Vec<String> = Vec::new();
+        for (r, result) in $rows.iter().zip($results.iter()) {
+            if r.emails(*result) {
+                recipients.push(r.email.clone().unwrap_or_default().to_lowercase());
+                orders.push(r.order_id.clone().unwrap_or_default());
+                lines.push(r.subscription_id.clone());
+            }
+        }
+        if lines.is_empty() {
+            None
+        } else {
+            recipients.sort();
+            recipients.dedup();
+            orders.sort();
+            orders.dedup();
+            let since = $now - Duration::days(1);
+            let by_recipient: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
+                $pg,
+                "SELECT lower(recipient), created_at FROM outbox
+                 WHERE lower(recipient) IN (SELECT jsonb_array_elements_text($1::jsonb))
+                   AND cause IN ('edit', 'resend') AND created_at > $2",
+                "SELECT lower(recipient), created_at FROM outbox
+                 WHERE lower(recipient) IN (SELECT value FROM json_each($1))
+                   AND cause IN ('edit', 'resend') AND created_at > $2",
+            ))
+            .bind(json(&recipients))
+            .bind(since)
+            .fetch_all($exec)
+            .await?;
+            // Every email of a line is one of its order's: the order's recent emails are
+            // found by their index, then their lines by the message's key.
+            let by_line: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
+                $pg,
+                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+                 WHERE o.order_id IN (SELECT jsonb_array_elements_text($1::jsonb))
+                   AND o.cause IN ('edit', 'resend') AND o.created_at > $2
+                   AND ol.subscription_id IN (SELECT jsonb_array_elements_text($3::jsonb))",
+                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+                 WHERE o.order_id IN (SELECT value FROM json_each($1))
+                   AND o.cause IN ('edit', 'resend') AND o.created_at > $2
+                   AND ol.subscription_id IN (SELECT value FROM json_each($3))",
+            ))
+            .bind(json(&orders))
+            .bind(since)
+            .bind(json(&lines))
+            .fetch_all($exec)
+            .await?;
+            Some(LimitBook::new(by_recipient, by_line))
+        }
+    }};
+}
+
+/// Writes each row's result (and its message) into the batch: `$2` is a JSON array of
+/// `{"n": row, "r": result, "o": outbox id}`; with `$3`, only rows that have none yet;
+/// with `$4`, only the rows of that order (so that the order's index finds them).
+macro_rules! store_results {
+    ($tx:ident, $pg:ident, $batch:expr, $order:expr, $payload:expr, $only_unset:expr) => {
+        sqlx::query(sql(
+            $pg,
+            "UPDATE bulk_rows SET result = j.r, outbox_id = j.o
+             FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, r text, o bigint)
+             WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)
+               AND ($4::text IS NULL OR bulk_rows.order_id = $4)",
+            "UPDATE bulk_rows SET result = json_extract(j.value, '$.r'), outbox_id = json_extract(j.value, '$.o')
+             FROM json_each($2) AS j
+             WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = json_extract(j.value, '$.n')
+               AND (NOT $3 OR bulk_rows.result IS NULL) AND ($4 IS NULL OR bulk_rows.order_id = $4)",
+        ))
+        .bind($batch)
+        .bind($payload)
+        .bind($only_unset)
+        .bind($order)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+/// The rules of one edit for every row, then the email limits: one email per recipient
+/// per order, in the order of the file; a row whose email does not fit is `limit`.
+fn classify(
+    actor: &Actor,
+    rows: &[RowFacts],
+    book: Option<LimitBook>,
+    limit: SendLimit,
+    now: DateTime<Utc>,
+) -> Vec<BulkResult> {
+    let mut results: Vec<BulkResult> = rows.iter().map(|r| r.check(actor)).collect();
+    let Some(mut book) = book else { return results };
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: HashMap<(String, String), usize> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.emails(results[i]) {
+            let key = (r.order_id.clone().unwrap_or_default(), r.email.clone().unwrap_or_default().to_lowercase());
+            let g = *group_of.entry(key).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(i);
+        }
+    }
+    for group in groups {
+        let recipient = rows[group[0]].email.clone().unwrap_or_default();
+        let lines: Vec<&str> = group.iter().map(|i| rows[*i].subscription_id.as_str()).collect();
+        let admitted = book.admit(&recipient, &lines, limit, now);
+        for (i, ok) in group.iter().zip(admitted) {
+            if !ok {
+                results[*i] = BulkResult::Limit;
+            }
+        }
+    }
+    results
+}
+
+/// The orders with a row to change, in file order, as chains: the orders of one chain
+/// share recipients (directly or through another order of it), those of two chains none.
+fn independent_orders<'a>(rows: &'a [RowFacts], results: &[BulkResult]) -> Vec<Vec<&'a str>> {
+    let mut orders: Vec<&str> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut parent: Vec<usize> = Vec::new();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut by_recipient: HashMap<String, usize> = HashMap::new();
+    for (r, result) in rows.iter().zip(results) {
+        let (BulkResult::Change, Some(order)) = (result, r.order_id.as_deref()) else { continue };
+        let i = *index.entry(order).or_insert_with(|| {
+            orders.push(order);
+            parent.push(parent.len());
+            parent.len() - 1
+        });
+        let recipient = r.email.clone().unwrap_or_default().to_lowercase();
+        let j = *by_recipient.entry(recipient).or_insert(i);
+        let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+        if a != b {
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let mut chains: Vec<Vec<&str>> = Vec::new();
+    let mut chain_of: HashMap<usize, usize> = HashMap::new();
+    for (i, order) in orders.iter().enumerate() {
+        let r = root(&mut parent, i);
+        let c = *chain_of.entry(r).or_insert_with(|| {
+            chains.push(Vec::new());
+            chains.len() - 1
+        });
+        chains[c].push(order);
+    }
+    chains
+}
+
+impl Store {
+    /// Stores the rows of a file as a new batch of `user`'s, in one statement for the rows.
+    pub async fn create_bulk_batch(
+        &self,
+        user: &User,
+        filename: &str,
+        rows: &[PreparedRow],
+        at: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        let payload: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "n": r.row.row,
+                    "s": r.row.subscription_id,
+                    "t": r.row.typed_email,
+                    "e": r.email.as_ref().ok().map(|e| e.as_str()),
+                    "k": r.email.as_ref().err(),
+                    "d": r.duplicate,
+                })
+            })
+            .collect();
+        let payload = json(&payload);
+        write_tx!(self, |tx, pg| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO bulk_batches (user_id, filename, row_count, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(user.id)
+            .bind(filename)
+            .bind(rows.len() as i64)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(sql(
+                pg,
+                "INSERT INTO bulk_rows (batch_id, row_no, subscription_id, typed_email, email, email_error, duplicate, order_id)
+                 SELECT $1, x.n, x.s, x.t, x.e, x.k, x.d, l.order_id
+                 FROM jsonb_to_recordset($2::jsonb) AS x(n bigint, s text, t text, e text, k text, d boolean)
+                 LEFT JOIN lines l ON l.subscription_id = x.s",
+                "INSERT INTO bulk_rows (batch_id, row_no, subscription_id, typed_email, email, email_error, duplicate, order_id)
+                 SELECT $1, json_extract(j.value, '$.n'), json_extract(j.value, '$.s'), json_extract(j.value, '$.t'),
+                        json_extract(j.value, '$.e'), json_extract(j.value, '$.k'), json_extract(j.value, '$.d'), l.order_id
+                 FROM json_each($2) AS j
+                 LEFT JOIN lines l ON l.subscription_id = json_extract(j.value, '$.s')",
+            ))
+            .bind(id)
+            .bind(&payload)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    pub async fn bulk_batch(&self, id: i64) -> sqlx::Result<Option<BulkBatch>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT id, user_id, filename, CAST(row_count AS BIGINT) AS row_count, created_at, applied_at
+                 FROM bulk_batches WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })
+    }
+
+    /// Every row of a batch in file order: before apply what applying would do now (the
+    /// preview changes nothing), after it what apply did.
+    pub async fn bulk_rows(
+        &self,
+        batch: &BulkBatch,
+        actor: &Actor,
+        limit: SendLimit,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Vec<BulkRowOutcome>> {
+        let applied = batch.applied_at.is_some();
+        read!(self, |pool, pg| {
+            let rows: Vec<RowFacts> = sqlx::query_as(facts_sql!("")).bind(batch.id).fetch_all(pool).await?;
+            let results = if applied {
+                // A row left without a result (apply stopped half-way) did not change.
+                rows.iter()
+                    .map(|r| r.result.as_deref().and_then(BulkResult::parse).unwrap_or(BulkResult::Unchanged))
+                    .collect()
+            } else {
+                let before: Vec<BulkResult> = rows.iter().map(|r| r.check(actor)).collect();
+                let book = sends_for!(pool, pg, rows, before, now);
+                classify(actor, &rows, book, limit, now)
+            };
+            Ok(rows.iter().zip(results).map(|(r, result)| r.outcome(result)).collect())
+        })
+    }
+
+    /// Applies a batch once: every row is checked again, and the rows that still change
+    /// are written one order at a time, each order in its own database transaction that
+    /// holds the order's lock (so an onboarding event either comes before, and the rows
+    /// are `ponr`, or after). One update transaction per changed line, one email per
+    /// recipient per order for the lines whose first email already went out.
+    pub async fn apply_bulk_batch(
+        &self,
+        batch_id: i64,
+        actor: &Actor,
+        actor_name: &str,
+        limit: SendLimit,
+        at: DateTime<Utc>,
+    ) -> sqlx::Result<BulkApplyOutcome> {
+        let claimed = write_tx!(self, |tx, pg| {
+            let n = sqlx::query("UPDATE bulk_batches SET applied_at = $2 WHERE id = $1 AND applied_at IS NULL")
+                .bind(batch_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            n == 1
+        });
+        if !claimed {
+            return Ok(BulkApplyOutcome::AlreadyApplied);
+        }
+        // What the preview would say now: the orders with a row to change are applied,
+        // each re-checked under its lock; the other rows keep this answer.
+        let (rows, results) = read!(self, |pool, pg| {
+            let rows: Vec<RowFacts> = sqlx::query_as(facts_sql!("")).bind(batch_id).fetch_all(pool).await?;
+            let before: Vec<BulkResult> = rows.iter().map(|r| r.check(actor)).collect();
+            let book = sends_for!(pool, pg, rows, before, at);
+            let results = classify(actor, &rows, book, limit, at);
+            (rows, results)
+        });
+        // Orders that share no recipient are independent: PostgreSQL applies a few of them
+        // at once (each commit waits for its WAL flush, about 4 ms here, and 2,000 orders
+        // one after another took 30 s); orders sharing a recipient go one after another,
+        // so that each counts the emails of the one before. SQLite has one writer anyway.
+        let chains = independent_orders(&rows, &results);
+        let at_once = if self.is_postgres() { 4 } else { 1 };
+        futures_util::stream::iter(chains)
+            .map(|chain| async move {
+                for order_id in chain {
+                    retrying(|| self.apply_bulk_order(batch_id, order_id, actor, actor_name, limit, at)).await?;
+                }
+                Ok::<_, sqlx::Error>(())
+            })
+            .buffer_unordered(at_once)
+            .try_collect::<Vec<()>>()
+            .await?;
+        let rest: Vec<serde_json::Value> = rows
+            .iter()
+            .zip(&results)
+            .map(|(r, result)| serde_json::json!({"n": r.row_no, "r": result.as_str(), "o": null}))
+            .collect();
+        let rest = json(&rest);
+        write_tx!(self, |tx, pg| {
+            store_results!(tx, pg, batch_id, None::<&str>, &rest, true);
+            tx.commit().await?;
+        });
+        Ok(BulkApplyOutcome::Applied)
+    }
+
+    async fn apply_bulk_order(
+        &self,
+        batch_id: i64,
+        order_id: &str,
+        actor: &Actor,
+        actor_name: &str,
+        limit: SendLimit,
+        at: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        write_tx!(self, |tx, pg| {
+            // The order's lock first: onboarding writes this row too.
+            let locked: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
+                pg,
+                "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE",
+                "SELECT org_mapped_at FROM orders WHERE id = $1",
+            ))
+            .bind(order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if locked.is_none() {
+                return Ok(());
+            }
+            let rows: Vec<RowFacts> = sqlx::query_as(facts_sql!(" AND r.order_id = $2"))
+                .bind(batch_id)
+                .bind(order_id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let before: Vec<BulkResult> = rows.iter().map(|r| r.check(actor)).collect();
+            let book = sends_for!(&mut *tx, pg, rows, before, at);
+            let results: Vec<BulkResult> = classify(actor, &rows, book, limit, at)
+                .into_iter()
+                .map(|r| if r == BulkResult::Change { BulkResult::Done } else { r })
+                .collect();
+            // One message per recipient (case-insensitively) of the lines emailed now.
+            let mut recipients: Vec<String> = Vec::new();
+            for (r, result) in rows.iter().zip(&results) {
+                let email = r.email.clone().unwrap_or_default();
+                if r.emails(*result) && !recipients.iter().any(|e| e.eq_ignore_ascii_case(&email)) {
+                    recipients.push(email);
+                }
+            }
+            let mut outbox_of: HashMap<String, i64> = HashMap::new();
+            if !recipients.is_empty() {
+                let ids: Vec<(i64, String)> = sqlx::query_as(sql(
+                    pg,
+                    "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
+                     SELECT $1, x.r, 'edit', 'queued', 0, $2, $2 FROM jsonb_array_elements_text($3::jsonb) AS x(r)
+                     RETURNING id, recipient",
+                    "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
+                     SELECT $1, value, 'edit', 'queued', 0, $2, $2 FROM json_each($3)
+                     RETURNING id, recipient",
+                ))
+                .bind(order_id)
+                .bind(at)
+                .bind(json(&recipients))
+                .fetch_all(&mut *tx)
+                .await?;
+                outbox_of = ids.into_iter().map(|(id, r)| (r.to_lowercase(), id)).collect();
+            }
+            let payload: Vec<serde_json::Value> = rows
+                .iter()
+                .zip(&results)
+                .map(|(r, result)| {
+                    let outbox = r
+                        .emails(*result)
+                        .then(|| outbox_of.get(&r.email.clone().unwrap_or_default().to_lowercase()).copied())
+                        .flatten();
+                    serde_json::json!({"n": r.row_no, "r": result.as_str(), "o": outbox})
+                })
+                .collect();
+            store_results!(tx, pg, batch_id, Some(order_id), json(&payload), false);
+            if results.contains(&BulkResult::Done) {
+                sqlx::query(
+                    "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
+                                               actor, status, detail, created_at, updated_at, outbox_id, bulk_batch_id)
+                     SELECT 'provisioning_email_update', l.subscription_id, l.order_id, l.contact, r.email, $3, $4,
+                            CASE WHEN r.outbox_id IS NULL THEN 'success' ELSE 'in_progress' END,
+                            CASE WHEN r.outbox_id IS NULL THEN 'on-rsd' END, $5, $5, r.outbox_id, r.batch_id
+                     FROM bulk_rows r JOIN lines l ON l.subscription_id = r.subscription_id
+                     WHERE r.batch_id = $1 AND r.order_id = $2 AND r.result = 'done'
+                     ORDER BY r.row_no",
+                )
+                .bind(batch_id)
+                .bind(order_id)
+                .bind(actor.user_id)
+                .bind(actor_name)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                if !recipients.is_empty() {
+                    sqlx::query(
+                        "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                         SELECT r.outbox_id, r.subscription_id FROM bulk_rows r
+                         WHERE r.batch_id = $1 AND r.order_id = $2 AND r.result = 'done' AND r.outbox_id IS NOT NULL",
+                    )
+                    .bind(batch_id)
+                    .bind(order_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "UPDATE lines SET contact = r.email, version = lines.version + 1, updated_at = $3, updated_by = $4,
+                                      last_outbox_id = COALESCE(r.outbox_id, lines.last_outbox_id)
+                     FROM bulk_rows r
+                     WHERE r.batch_id = $1 AND r.order_id = $2 AND r.result = 'done'
+                       AND lines.subscription_id = r.subscription_id",
+                )
+                .bind(batch_id)
+                .bind(order_id)
+                .bind(at)
+                .bind(actor_name)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The lines `viewer` may still fix (awaiting or closed, before PONR), by
+    /// subscription id after `after`: (subscription id, contact, order id, customer, status).
+    pub async fn bulk_template_lines(
+        &self,
+        viewer: &User,
+        after: Option<&str>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<(String, String, String, String, String)>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(sql(
+                pg,
+                "SELECT l.subscription_id, l.contact, l.order_id, o.customer, l.status
+                 FROM lines l JOIN orders o ON o.id = l.order_id
+                 WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2) AND l.status IN ('awaiting', 'closed')
+                   AND o.org_mapped_at IS NULL AND ($3::text IS NULL OR l.subscription_id > $3)
+                 ORDER BY l.subscription_id LIMIT $4",
+                "SELECT l.subscription_id, l.contact, l.order_id, o.customer, l.status
+                 FROM lines l JOIN orders o ON o.id = l.order_id
+                 WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2) AND l.status IN ('awaiting', 'closed')
+                   AND o.org_mapped_at IS NULL AND ($3 IS NULL OR l.subscription_id > $3)
+                 ORDER BY l.subscription_id LIMIT $4",
+            ))
+            .bind(viewer.operator)
+            .bind(&viewer.company_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+    }
+}

@@ -1,0 +1,381 @@
+//! Bulk fix (SPEC.md "Grown from use"; CONTRACT.md "Bulk fix file"): upload a CSV of
+//! subscription → new contact, read a preview that says for every row what will happen,
+//! apply it once, download the outcome. The rules are those of one edit on the
+//! Cloud/SaaS Subscriptions page; the store applies them to every row at once.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use futures_util::{TryStreamExt, stream};
+use serde::Deserialize;
+
+use super::ctx::{Ctx, SignedIn};
+use super::errors::{AppError, html, refusal};
+use super::spreadsheet::{EMAIL_COLUMN, ReadError, SUBSCRIPTION_COLUMN, Sheet, read_bulk_file};
+use super::views::{Layout, Refusal as RefusalView};
+use crate::domain::bulk::{BulkResult, MAX_ROWS, prepare};
+use crate::i18n::Tr;
+use crate::store::{BulkApplyOutcome, BulkBatch, BulkRowOutcome, User};
+
+/// The largest file: 2 MB.
+const MAX_FILE: usize = 2 * 1024 * 1024;
+/// The whole upload: the file, the form's token and the multipart framing. A larger body
+/// is refused (413) before it is read, or as soon as it passes this while streaming.
+const MAX_BODY: usize = MAX_FILE + 64 * 1024;
+const TEMPLATE_CHUNK: i64 = 500;
+
+#[derive(Template)]
+#[template(path = "bulk_upload.html")]
+pub struct UploadPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub error: Option<String>,
+    pub max_rows: String,
+}
+
+pub struct BulkRowView {
+    pub row: i64,
+    pub result: &'static str,
+    pub label: String,
+    pub reason: String,
+    pub subscription_id: String,
+    pub order_id: String,
+    pub contact: String,
+    pub typed_email: String,
+}
+
+#[derive(Template)]
+#[template(path = "bulk_batch.html")]
+pub struct BatchPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub id: i64,
+    pub filename: String,
+    pub applied: Option<String>,
+    /// (result, label, count) of every result some row has, in the order of the table.
+    pub counts: Vec<(&'static str, String, usize)>,
+    pub can_apply: bool,
+    pub rows: Vec<BulkRowView>,
+}
+
+pub async fn upload_form(signed_in: SignedIn) -> HttpResponse {
+    let SignedIn { ctx, .. } = signed_in;
+    upload_page(&ctx, StatusCode::OK, None)
+}
+
+fn upload_page(ctx: &Ctx, status: StatusCode, error: Option<String>) -> HttpResponse {
+    let max_rows = MAX_ROWS.to_string();
+    html(status, &UploadPage { layout: ctx.layout(), t: ctx.tr.clone(), error, max_rows })
+}
+
+/// What came with the upload.
+struct Upload {
+    csrf_token: String,
+    filename: String,
+    data: Vec<u8>,
+}
+
+enum UploadError {
+    TooLarge,
+    Malformed,
+}
+
+/// Reads the multipart body, counting every byte before keeping it: over [`MAX_BODY`] in
+/// all, or a file over [`MAX_FILE`], stops the read.
+async fn read_upload(mut payload: Multipart) -> Result<Upload, UploadError> {
+    let mut upload = Upload { csrf_token: String::new(), filename: String::new(), data: Vec::new() };
+    let mut total = 0usize;
+    while let Some(mut field) = payload.try_next().await.map_err(|_| UploadError::Malformed)? {
+        let name = field.name().unwrap_or("").to_string();
+        let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_string);
+        let limit = if name == "file" { MAX_FILE } else { 4096 };
+        let mut data = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(|_| UploadError::Malformed)? {
+            total += chunk.len();
+            if total > MAX_BODY || data.len() + chunk.len() > limit {
+                return Err(UploadError::TooLarge);
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "file" => {
+                upload.filename = filename.unwrap_or_default();
+                upload.data = data;
+            }
+            "csrf_token" => upload.csrf_token = String::from_utf8_lossy(&data).into_owned(),
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+fn read_error_message(tr: &Tr, e: &ReadError) -> String {
+    let reason = match e.key {
+        "bulk-error-no-column" => {
+            tr.ta("bulk-error-no-column", [("subscription", SUBSCRIPTION_COLUMN), ("email", EMAIL_COLUMN)])
+        }
+        "bulk-error-too-many" => tr.ta("bulk-error-too-many", [("max", MAX_ROWS.to_string().as_str())]),
+        "bulk-error-missing" => tr.t("bulk-error-missing"),
+        "bulk-error-utf8" => tr.t("bulk-error-utf8"),
+        "bulk-error-character" => tr.t("bulk-error-character"),
+        "bulk-error-empty" => tr.t("bulk-error-empty"),
+        _ => tr.t("bulk-error-unreadable"),
+    };
+    let row = e.row.to_string();
+    match e.column {
+        Some(column) => tr.ta("bulk-error-at-column", [("row", row.as_str()), ("column", column), ("reason", &reason)]),
+        None => tr.ta("bulk-error-at-row", [("row", row.as_str()), ("reason", &reason)]),
+    }
+}
+
+pub async fn upload(signed_in: SignedIn, req: actix_web::HttpRequest, payload: Multipart) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let too_large = |ctx: &Ctx| upload_page(ctx, StatusCode::PAYLOAD_TOO_LARGE, Some(ctx.tr.t("bulk-error-too-large")));
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return too_large(&ctx);
+    }
+    let upload = match read_upload(payload).await {
+        Ok(upload) => upload,
+        Err(UploadError::TooLarge) => return too_large(&ctx),
+        Err(UploadError::Malformed) => {
+            return HttpResponse::BadRequest().content_type("text/plain").body("malformed upload");
+        }
+    };
+    if !ctx.csrf_ok(Some(upload.csrf_token.as_str()).filter(|t| !t.is_empty())) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let rows = match read_bulk_file(&upload.data) {
+        Ok(rows) => rows,
+        Err(e) => {
+            let message = read_error_message(&ctx.tr, &e);
+            return upload_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(message));
+        }
+    };
+    let filename: String = upload.filename.chars().filter(|c| !c.is_control()).take(200).collect();
+    let store = &ctx.state.store;
+    let batch = match store.create_bulk_batch(&user, &filename, &prepare(rows), Utc::now()).await {
+        Ok(id) => match store.bulk_batch(id).await {
+            Ok(Some(batch)) => batch,
+            Ok(None) => return AppError::NotFound.respond(&ctx),
+            Err(e) => return AppError::from(e).respond(&ctx),
+        },
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let mut response = batch_page(&ctx, &user, &batch).await;
+    // The address of this preview, for the browser's history (htmx) and for reloading.
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&format!("/bulk-fixes/{}", batch.id)) {
+        response.headers_mut().insert(actix_web::http::header::HeaderName::from_static("hx-push-url"), value);
+    }
+    response
+}
+
+/// The batch if this user uploaded it (or is an operator); otherwise it does not exist.
+async fn visible_batch(ctx: &Ctx, user: &User, id: &str) -> Result<BulkBatch, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let batch = ctx.state.store.bulk_batch(id).await?.ok_or(AppError::NotFound)?;
+    if batch.user_id == user.id || user.operator { Ok(batch) } else { Err(AppError::NotFound) }
+}
+
+fn result_label_key(result: BulkResult) -> &'static str {
+    match result {
+        BulkResult::Change => "bulk-result-change",
+        BulkResult::Unchanged => "bulk-result-unchanged",
+        BulkResult::NotFound => "bulk-result-not_found",
+        BulkResult::NoPermission => "bulk-result-no_permission",
+        BulkResult::Ponr => "bulk-result-ponr",
+        BulkResult::Complete => "bulk-result-complete",
+        BulkResult::Invalid => "bulk-result-invalid",
+        BulkResult::Duplicate => "bulk-result-duplicate",
+        BulkResult::Limit => "bulk-result-limit",
+        BulkResult::Done => "bulk-result-done",
+    }
+}
+
+/// Why a row will (not) change, in the reader's language.
+fn reason(tr: &Tr, row: &BulkRowOutcome) -> String {
+    let new = row.typed_email.trim();
+    let old = row.contact.as_deref().unwrap_or("");
+    let when = if row.emails { tr.t("bulk-reason-emails-now") } else { tr.t("bulk-reason-emails-on-rsd") };
+    match row.result {
+        BulkResult::Change => format!("{} {when}", tr.ta("bulk-reason-change", [("old", old), ("new", new)])),
+        BulkResult::Done => format!("{} {when}", tr.ta("bulk-reason-done", [("new", new)])),
+        BulkResult::Unchanged => tr.t("bulk-reason-unchanged"),
+        BulkResult::NotFound => tr.t("bulk-reason-not_found"),
+        BulkResult::NoPermission => tr.t("bulk-reason-no_permission"),
+        BulkResult::Ponr => tr.t("bulk-reason-ponr"),
+        BulkResult::Complete => tr.t("bulk-reason-complete"),
+        BulkResult::Invalid => tr.t(row.email_error.as_deref().unwrap_or("email-error-invalid")),
+        BulkResult::Duplicate => tr.t("bulk-reason-duplicate"),
+        BulkResult::Limit => tr.t("bulk-reason-limit"),
+    }
+}
+
+async fn batch_rows(ctx: &Ctx, user: &User, batch: &BulkBatch) -> Result<Vec<BulkRowOutcome>, AppError> {
+    let limit = ctx.state.config.mail.limit;
+    Ok(ctx.state.store.bulk_rows(batch, &user.actor(), limit, Utc::now()).await?)
+}
+
+async fn batch_page(ctx: &Ctx, user: &User, batch: &BulkBatch) -> HttpResponse {
+    let mut rows = match batch_rows(ctx, user, batch).await {
+        Ok(rows) => rows,
+        Err(e) => return e.respond(ctx),
+    };
+    // The rows that will not change (or did not) come first: they are the ones to read.
+    rows.sort_by_key(|r| (r.result.changes(), r.row));
+    let tr = &ctx.tr;
+    let mut counts: Vec<(&'static str, String, usize)> = Vec::new();
+    for result in BulkResult::ALL {
+        let n = rows.iter().filter(|r| r.result == result).count();
+        if n > 0 {
+            counts.push((result.as_str(), tr.t(result_label_key(result)), n));
+        }
+    }
+    counts.sort_by_key(|(code, _, _)| BulkResult::parse(code).is_some_and(BulkResult::changes));
+    let can_apply = batch.applied_at.is_none() && rows.iter().any(|r| r.result == BulkResult::Change);
+    let rows = rows
+        .iter()
+        .map(|r| BulkRowView {
+            row: r.row,
+            result: r.result.as_str(),
+            label: tr.t(result_label_key(r.result)),
+            reason: reason(tr, r),
+            subscription_id: r.subscription_id.clone(),
+            order_id: r.order_id.clone().unwrap_or_default(),
+            contact: r.contact.clone().unwrap_or_default(),
+            typed_email: r.typed_email.clone(),
+        })
+        .collect();
+    let page = BatchPage {
+        layout: ctx.layout(),
+        t: ctx.tr.clone(),
+        id: batch.id,
+        filename: batch.filename.clone(),
+        applied: batch.applied_at.as_ref().map(|t| ctx.tr.when(t)),
+        counts,
+        can_apply,
+        rows,
+    };
+    html(StatusCode::OK, &page)
+}
+
+pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    match visible_batch(&ctx, &user, &path).await {
+        Ok(batch) => batch_page(&ctx, &user, &batch).await,
+        Err(e) => e.respond(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ApplyInput {
+    csrf_token: Option<String>,
+}
+
+pub async fn apply(signed_in: SignedIn, path: web::Path<String>, input: web::Form<ApplyInput>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let batch = match visible_batch(&ctx, &user, &path).await {
+        Ok(batch) => batch,
+        Err(e) => return e.respond(&ctx),
+    };
+    let here = format!("/bulk-fixes/{}", batch.id);
+    let applied = ctx
+        .state
+        .store
+        .apply_bulk_batch(batch.id, &user.actor(), &user.name, ctx.state.config.mail.limit, Utc::now())
+        .await;
+    match applied {
+        Ok(BulkApplyOutcome::Applied) => {
+            ctx.flash(ctx.tr.t("bulk-applied"));
+            HttpResponse::SeeOther().insert_header(("Location", here)).finish()
+        }
+        Ok(BulkApplyOutcome::AlreadyApplied) => {
+            let view = RefusalView {
+                title: ctx.tr.t("bulk-already-applied-title"),
+                message: ctx.tr.t("bulk-already-applied"),
+                link: None,
+                back_href: here,
+            };
+            refusal(&ctx, StatusCode::CONFLICT, view)
+        }
+        Err(e) => AppError::from(e).respond(&ctx),
+    }
+}
+
+fn csv_response(filename: &str) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")));
+    response
+}
+
+/// Every row with its result (the stable code) and the reason in the reader's language.
+pub async fn outcome_csv(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let batch = match visible_batch(&ctx, &user, &path).await {
+        Ok(batch) => batch,
+        Err(e) => return e.respond(&ctx),
+    };
+    let rows = match batch_rows(&ctx, &user, &batch).await {
+        Ok(rows) => rows,
+        Err(e) => return e.respond(&ctx),
+    };
+    let tr = &ctx.tr;
+    let mut sheet = Sheet::new();
+    sheet.row(["row", SUBSCRIPTION_COLUMN, EMAIL_COLUMN, "result", "message"]);
+    for r in &rows {
+        let row = r.row.to_string();
+        let message = reason(tr, r);
+        sheet.row([row.as_str(), &r.subscription_id, &r.typed_email, r.result.as_str(), &message]);
+    }
+    csv_response(&format!("bulk-fix-{}-outcome.csv", batch.id)).body(sheet.into_bytes())
+}
+
+/// The user's lines that can still be fixed, in the upload format with the current
+/// contact filled in (a row left as it is comes back `unchanged`), streamed a chunk at a
+/// time.
+pub async fn template_csv(signed_in: SignedIn) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let store = ctx.state.store.clone();
+    let tr = ctx.tr.clone();
+    // (the cursor after the last row sent, whether the header still has to go out)
+    let start: (Option<Option<String>>, bool) = (Some(None), true);
+    let body = stream::unfold(start, move |(after, first)| {
+        let (store, user, tr) = (store.clone(), user.clone(), tr.clone());
+        async move {
+            let after = after?;
+            let rows = match store.bulk_template_lines(&user, after.as_deref(), TEMPLATE_CHUNK).await {
+                Ok(rows) => rows,
+                Err(e) => return Some((Err(actix_web::error::ErrorInternalServerError(e)), (None, false))),
+            };
+            let mut sheet = Sheet::new();
+            if first {
+                sheet.row([SUBSCRIPTION_COLUMN, EMAIL_COLUMN, "order_id", "customer", "status"]);
+            }
+            for (sub, contact, order, customer, status) in &rows {
+                let status = match status.as_str() {
+                    "closed" => tr.t("status-closed"),
+                    _ => tr.t("status-awaiting"),
+                };
+                sheet.row([sub.as_str(), contact, order, customer, &status]);
+            }
+            let next = (rows.len() as i64 == TEMPLATE_CHUNK).then(|| rows.last().map(|r| r.0.clone()));
+            let chunk = sheet.into_bytes();
+            if chunk.is_empty() {
+                return None;
+            }
+            Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), (next, false)))
+        }
+    });
+    csv_response("bulk-fix-template.csv").streaming(body)
+}

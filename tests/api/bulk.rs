@@ -1,0 +1,375 @@
+//! Bulk fix (CONTRACT.md "Bulk fix file", routes `/bulk-fixes…`): a CSV of subscription →
+//! new contact, a preview that says for every row what will happen, apply once, the
+//! outcome; the rules of one edit on the subscriptions page for every row.
+
+use chrono::Utc;
+use scraper::{Html, Selector};
+
+use crate::helpers::*;
+use crate::{on_both, on_both_with_smtp};
+
+const HEADER: &str = "subscription_id,new_contact_email\n";
+
+async fn upload_named(user: &User, name: &str, csv: &[u8]) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(csv.to_vec()).file_name(name.to_string()).mime_str("text/csv").unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf_token", user.csrf.clone()).part("file", part);
+    user.client.post(format!("{}/bulk-fixes", user.base)).multipart(form).send().await.unwrap()
+}
+
+async fn upload(user: &User, csv: &str) -> reqwest::Response {
+    upload_named(user, "fix.csv", csv.as_bytes()).await
+}
+
+/// Uploads a file that must be read, and answers the batch id with the preview.
+async fn preview(user: &User, csv: &str) -> (i64, String) {
+    let response = upload(user, csv).await;
+    assert_eq!(response.status(), 200, "the file is read");
+    let html = response.text().await.unwrap();
+    (batch_id(&html), html)
+}
+
+fn batch_id(html: &str) -> i64 {
+    let start = html.find("/bulk-fixes/").expect("the page links its batch") + "/bulk-fixes/".len();
+    let digits: String = html[start..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| batch_id(&html[start..]))
+}
+
+/// (row, result) of every bulk row, in the page's order.
+fn results(html: &str) -> Vec<(i64, String)> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse("tr[data-bulk-row]").unwrap();
+    doc.select(&sel)
+        .map(|e| {
+            let row = e.value().attr("data-bulk-row").unwrap().parse().unwrap();
+            (row, e.value().attr("data-result").unwrap().to_string())
+        })
+        .collect()
+}
+
+fn result_of(html: &str, row: i64) -> String {
+    results(html).into_iter().find(|(r, _)| *r == row).map(|(_, res)| res).unwrap_or_default()
+}
+
+fn row_text(html: &str, row: i64) -> String {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(&format!("tr[data-bulk-row=\"{row}\"]")).unwrap();
+    doc.select(&sel).next().map(|e| e.text().collect::<Vec<_>>().join(" ")).unwrap_or_default()
+}
+
+fn count_of(html: &str, result: &str) -> String {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(&format!("[data-count=\"{result}\"] strong")).unwrap();
+    doc.select(&sel).next().map(|e| e.text().collect::<String>()).unwrap_or_default()
+}
+
+async fn contact_of(app: &TestApp, order: &str, sub: &str) -> String {
+    order_of(&app.store, order).await.unwrap().unwrap().line(sub).unwrap().contact.clone()
+}
+
+/// Every outcome but `no_permission` and `limit`, which need another user or a history.
+fn mixed_file() -> String {
+    format!(
+        "{HEADER}Sub-1001-3,new@globex.example\nSub-1001-1,old@globex.example\nSub-2001-1,x@hooli.example\n\
+         Sub-1002-1,a@umbrella.example\nSub-1003-2,a@stark.example\nSub-1001-2,not an address\n\
+         Sub-1001-3,other@globex.example\nSub-9999-9,a@b.example\nSub-1003-1,new@stark.example\n"
+    )
+}
+
+on_both!(the_preview_says_for_every_row_what_will_happen_and_changes_nothing, |app| {
+    let user = app.login("editor@acme.example").await;
+    let (id, html) = preview(&user, &mixed_file()).await;
+    let expected = [
+        (2, "change"),
+        (3, "unchanged"),
+        (4, "not_found"),
+        (5, "ponr"),
+        (6, "complete"),
+        (7, "invalid"),
+        (8, "duplicate"),
+        (9, "not_found"),
+        (10, "change"),
+    ];
+    for (row, result) in expected {
+        assert_eq!(result_of(&html, row), result, "row {row}: {html}");
+    }
+    // The rows that will not change come first, then the changes.
+    let order: Vec<i64> = results(&html).into_iter().map(|(r, _)| r).collect();
+    assert_eq!(order, [3, 4, 5, 6, 7, 8, 9, 2, 10]);
+    assert_eq!(count_of(&html, "change"), "2");
+    assert_eq!(count_of(&html, "not_found"), "2");
+    assert_eq!(count_of(&html, "unchanged"), "1");
+    assert_eq!(count_of(&html, "done"), "", "nothing is done yet");
+    // Why, row by row; an invisible line says nothing of its order or contact.
+    assert!(
+        row_text(&html, 2).contains("old@globex.example")
+            && row_text(&html, 2).contains("gets the provisioning email now")
+    );
+    assert!(row_text(&html, 10).contains("requested start date"));
+    assert!(row_text(&html, 7).contains("one email address only"), "{}", row_text(&html, 7));
+    assert!(!row_text(&html, 4).contains("WO-2001") && !row_text(&html, 4).contains("it@hooli.example"));
+    assert!(row_text(&html, 5).contains("admin console"));
+    // Nothing changed and nothing was sent; the preview can be read again.
+    assert_eq!(contact_of(&app, "WO-1001", "Sub-1001-3").await, "old@globex.example");
+    assert_eq!(contact_of(&app, "WO-1003", "Sub-1003-1").await, "it@stark.example");
+    assert_eq!(app.store.email_counts().await.unwrap().queued, 0);
+    assert!(app.store.line_transactions("Sub-1001-3").await.unwrap().is_empty());
+    let again = user.get_html(&format!("/bulk-fixes/{id}")).await;
+    assert_eq!(results(&again), results(&html));
+
+    // Without the edit permission, a visible line is no_permission.
+    let viewer = app.login("viewer@acme.example").await;
+    let (_, html) = preview(&viewer, &format!("{HEADER}Sub-1001-1,new@globex.example\n")).await;
+    assert_eq!(result_of(&html, 2), "no_permission");
+});
+
+on_both!(apply_changes_the_rows_once_records_each_line_and_a_second_apply_is_409, |app| {
+    let user = app.login("editor@acme.example").await;
+    let (id, _) = preview(&user, &mixed_file()).await;
+    let response = user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(response.headers()), format!("/bulk-fixes/{id}"));
+    let html = user.get_html(&format!("/bulk-fixes/{id}")).await;
+    assert_eq!(result_of(&html, 2), "done");
+    assert_eq!(result_of(&html, 10), "done");
+    for (row, result) in [(3, "unchanged"), (4, "not_found"), (5, "ponr"), (7, "invalid"), (8, "duplicate")] {
+        assert_eq!(result_of(&html, row), result, "row {row}");
+    }
+    assert_eq!(count_of(&html, "done"), "2");
+    assert_eq!(count_of(&html, "change"), "");
+    assert!(html.contains("was applied"), "the flash says so");
+    assert_eq!(contact_of(&app, "WO-1001", "Sub-1001-3").await, "new@globex.example");
+    assert_eq!(contact_of(&app, "WO-1003", "Sub-1003-1").await, "new@stark.example");
+    assert_eq!(contact_of(&app, "WO-1001", "Sub-1001-2").await, "old@globex.example");
+    // One update transaction per changed line, naming the batch.
+    let txs = app.store.line_transactions("Sub-1001-3").await.unwrap();
+    assert_eq!(txs.len(), 1);
+    assert_eq!((txs[0].kind.as_str(), txs[0].bulk_batch_id), ("provisioning_email_update", Some(id)));
+    assert_eq!(txs[0].new_value.as_deref(), Some("new@globex.example"));
+    let tm = user.get_html("/transactions?type=provisioning_email_update").await;
+    assert_eq!(count(&tm, "tr[data-type=provisioning_email_update]"), 2);
+    assert!(tm.contains(&format!("Bulk fix {id}")), "{tm}");
+    let rsd_tx = app.store.line_transactions("Sub-1003-1").await.unwrap();
+    assert_eq!(rsd_tx[0].status, "success", "no email yet: saved is success");
+
+    // A second apply changes nothing.
+    let again = user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(app.store.line_transactions("Sub-1001-3").await.unwrap().len(), 1);
+    let counts = app.store.email_counts().await.unwrap();
+    assert_eq!(counts.queued + counts.sent + counts.failed, 1, "one email: Sub-1001-3's new contact");
+
+    // The outcome as CSV: every row, with its result and why.
+    let csv = user.get(&format!("/bulk-fixes/{id}/outcome.csv")).await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 10, "{text}");
+    assert_eq!(lines[0], "\"row\",\"subscription_id\",\"new_contact_email\",\"result\",\"message\"");
+    assert!(lines[1].starts_with("\"2\",\"Sub-1001-3\",\"new@globex.example\",\"done\","), "{}", lines[1]);
+    assert!(lines[7].starts_with("\"8\",\"Sub-1001-3\",\"other@globex.example\",\"duplicate\","));
+    assert!(lines[6].contains("\"not an address\",\"invalid\""));
+});
+
+on_both!(a_batch_is_seen_by_its_uploader_and_operators_only, |app| {
+    let user = app.login("editor@acme.example").await;
+    let (id, _) = preview(&user, &format!("{HEADER}Sub-1001-1,new@globex.example\n")).await;
+    for email in ["viewer@acme.example", "stranger@other.example", "dist@north.example"] {
+        let other = app.login(email).await;
+        assert_eq!(other.get(&format!("/bulk-fixes/{id}")).await.status(), 404, "{email}");
+        assert_eq!(other.get(&format!("/bulk-fixes/{id}/outcome.csv")).await.status(), 404, "{email}");
+        assert_eq!(other.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 404, "{email}");
+    }
+    assert_eq!(user.get("/bulk-fixes/999999").await.status(), 404);
+    assert_eq!(user.get("/bulk-fixes/nonsense").await.status(), 404);
+    let ops = app.login("ops@vendor.example").await;
+    let html = ops.get_html(&format!("/bulk-fixes/{id}")).await;
+    assert_eq!(result_of(&html, 2), "change");
+    assert_eq!(contact_of(&app, "WO-1001", "Sub-1001-1").await, "old@globex.example", "nobody applied it");
+});
+
+on_both!(a_file_that_cannot_be_read_is_422_naming_row_and_column_and_over_2_mb_is_413, |app| {
+    let user = app.login("editor@acme.example").await;
+    let missing = upload(&user, "subscription,email\nSub-1001-1,a@globex.example\n").await;
+    assert_eq!(missing.status(), 422);
+    let text = missing.text().await.unwrap();
+    assert!(text.contains("Row 1, column subscription_id"), "{text}");
+    let bad_utf8 = upload_named(
+        &user,
+        "x.csv",
+        b"subscription_id,new_contact_email\nSub-1001-1,a@globex.example\nSub-1001-2,\xff@globex.example\n",
+    )
+    .await;
+    assert_eq!(bad_utf8.status(), 422);
+    let text = bad_utf8.text().await.unwrap();
+    assert!(text.contains("Row 3, column new_contact_email") && text.contains("UTF-8"), "{text}");
+    let short = upload(&user, "subscription_id,new_contact_email\nSub-1001-1\n").await;
+    assert_eq!(short.status(), 422);
+    assert!(short.text().await.unwrap().contains("Row 2, column new_contact_email"));
+    let mut many = String::from(HEADER);
+    for i in 0..10_001 {
+        many += &format!("Sub-{i},a@globex.example\n");
+    }
+    let too_many = upload(&user, &many).await;
+    assert_eq!(too_many.status(), 422);
+    assert!(too_many.text().await.unwrap().contains("Row 10002"));
+    let big = format!("{HEADER}{}", "Sub-1001-1,a@globex.example\n".repeat(2 * 1024 * 1024 / 28 + 10));
+    assert!(big.len() > 2 * 1024 * 1024);
+    let response = upload(&user, &big).await;
+    assert_eq!(response.status(), 413);
+    // Nothing was stored: the first file read is batch 1. A BOM and semicolons are fine.
+    let (id, html) =
+        preview(&user, "\u{feff}Subscription_ID;note;new_contact_email\r\nSub-1001-1;x;new@globex.example\r\n").await;
+    assert_eq!(id, 1);
+    assert_eq!(results(&html), [(2, "change".to_string())]);
+    // Without the form's token: 403, and nothing stored.
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(HEADER.as_bytes().to_vec()).file_name("f.csv"));
+    let no_csrf = user.client.post(format!("{}/bulk-fixes", user.base)).multipart(form).send().await.unwrap();
+    assert_eq!(no_csrf.status(), 403);
+    assert_eq!(user.post_without_csrf(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 403);
+});
+
+on_both!(routes_answer_head_and_405_with_allow, |app| {
+    let user = app.login("editor@acme.example").await;
+    let head = user.client.head(format!("{}/bulk-fixes", user.base)).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert!(head.text().await.unwrap().is_empty());
+    let put = user.client.put(format!("{}/bulk-fixes", user.base)).send().await.unwrap();
+    assert_eq!(put.status(), 405);
+    assert_eq!(put.headers()["allow"], "GET, HEAD, POST");
+    let get_apply = user.get("/bulk-fixes/1/apply").await;
+    assert_eq!(get_apply.status(), 405);
+    assert_eq!(get_apply.headers()["allow"], "POST");
+    let post_csv = user.post("/bulk-fixes/template.csv", &[]).await;
+    assert_eq!(post_csv.status(), 405);
+    assert_eq!(post_csv.headers()["allow"], "GET, HEAD");
+    let page = user.get_html("/subscriptions").await;
+    assert!(page.contains("href=\"/bulk-fixes\""), "linked from the subscriptions page");
+    let form = user.get_html("/bulk-fixes").await;
+    assert_eq!(count(&form, "form[enctype=\"multipart/form-data\"][data-progress] progress"), 1);
+});
+
+on_both!(the_template_lists_the_lines_that_can_be_fixed_and_comes_back_unchanged, |app| {
+    let user = app.login("dist@north.example").await;
+    let response = user.get("/bulk-fixes/template.csv").await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "\"subscription_id\",\"new_contact_email\",\"order_id\",\"customer\",\"status\"");
+    assert_eq!(lines.len(), 4, "the distributor's three lines of WO-1001: {text}");
+    assert!(lines[3].starts_with("\"Sub-1001-3\",\"old@globex.example\",\"WO-1001\",\"Globex\",\"Closed\""));
+    let editor = app.login("editor@acme.example").await;
+    let text = editor.get("/bulk-fixes/template.csv").await.text().await.unwrap();
+    assert!(text.contains("Sub-1003-1") && text.contains("Sub-1001-2"));
+    assert!(!text.contains("Sub-1002-1"), "past PONR");
+    assert!(!text.contains("Sub-1003-2"), "complete");
+    assert!(!text.contains("Sub-2001-1"), "another company's");
+    // Filled in as it is, every row is unchanged.
+    let (_, html) = preview(&editor, &text).await;
+    assert!(results(&html).iter().all(|(_, r)| r == "unchanged"), "{html}");
+    assert_eq!(results(&html).len(), 4);
+});
+
+on_both!(a_row_over_the_email_limit_is_limit_and_the_others_still_apply, |app| {
+    let user = app.login("editor@acme.example").await;
+    // The default limit is 3 an hour per line: Sub-1001-2 has had its three.
+    for _ in 0..3 {
+        assert_eq!(user.post("/orders/WO-1001/lines/Sub-1001-2/resend", &[]).await.status(), 303);
+    }
+    let file = format!("{HEADER}Sub-1001-1,new@globex.example\nSub-1001-2,new@globex.example\n");
+    let (id, html) = preview(&user, &file).await;
+    assert_eq!(results(&html), [(3, "limit".to_string()), (2, "change".to_string())]);
+    assert!(row_text(&html, 3).contains("Too many provisioning emails"));
+    assert_eq!(user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 303);
+    let html = user.get_html(&format!("/bulk-fixes/{id}")).await;
+    assert_eq!(result_of(&html, 2), "done");
+    assert_eq!(result_of(&html, 3), "limit");
+    assert_eq!(contact_of(&app, "WO-1001", "Sub-1001-1").await, "new@globex.example");
+    assert_eq!(contact_of(&app, "WO-1001", "Sub-1001-2").await, "old@globex.example");
+});
+
+on_both_with_smtp!(one_email_per_recipient_per_order_reaches_the_mail_server, |app, smtp| {
+    let user = app.login("dist@north.example").await;
+    let file =
+        format!("{HEADER}Sub-1001-1,it@globex.example\nSub-1001-2,IT@globex.example\nSub-1001-3,it@globex.example\n");
+    let (id, html) = preview(&user, &file).await;
+    assert!(results(&html).iter().all(|(_, r)| r == "change"), "{html}");
+    assert_eq!(user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 303);
+    let messages = smtp.wait_for(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 1, "one email for the three lines");
+    let message = &messages[0];
+    assert!(message.to[0].eq_ignore_ascii_case("it@globex.example"));
+    for sub in ["Sub-1001-1", "Sub-1001-2", "Sub-1001-3"] {
+        assert!(message.data.contains(sub), "{sub} in the email");
+        let txs = app.settled_transactions(sub).await;
+        assert_eq!(txs.len(), 1);
+        assert_eq!(txs[0].status, "success");
+    }
+    let history = user.get_html("/orders/WO-1001/lines/Sub-1001-2/history").await;
+    assert!(
+        history.contains(&format!("Bulk fix {id}")) && history.contains("Accepted by the mail server"),
+        "{history}"
+    );
+});
+
+on_both!(a_bulk_fix_racing_an_onboarding_event_changes_no_line_after_ponr, |app| {
+    let user = app.login("editor@acme.example").await;
+    let file = format!(
+        "{HEADER}Sub-1001-1,race@globex.example\nSub-1001-2,race@globex.example\nSub-1001-3,race@globex.example\n\
+         Sub-1003-1,race@stark.example\n"
+    );
+    let (id, _) = preview(&user, &file).await;
+    let path = format!("/bulk-fixes/{id}/apply");
+    let (response, onboarded) = tokio::join!(user.post(&path, &[]), app.store.onboard("WO-1001", Utc::now()));
+    assert_eq!(response.status(), 303);
+    onboarded.unwrap();
+    // The order's rows were decided under its lock: all before the onboarding (done), or
+    // all after it (ponr), never some lines changed past PONR.
+    let html = user.get_html(&format!("/bulk-fixes/{id}")).await;
+    let fates: Vec<String> = (2..=4).map(|row| result_of(&html, row)).collect();
+    assert!(fates.iter().all(|f| f == &fates[0]), "{fates:?}");
+    let order = order_of(&app.store, "WO-1001").await.unwrap().unwrap();
+    assert!(order.head.org_mapped_at.is_some());
+    let changed = order.lines.iter().filter(|l| l.contact == "race@globex.example").count();
+    match fates[0].as_str() {
+        "done" => assert_eq!(changed, 3),
+        "ponr" => assert_eq!(changed, 0, "no line changed after PONR"),
+        other => panic!("unexpected {other}"),
+    }
+    // The other order is not held up by this one.
+    assert_eq!(result_of(&html, 5), "done");
+    // And after PONR, a new file for the order changes nothing.
+    let (later, html) = preview(&user, &file).await;
+    assert_eq!(result_of(&html, 2), "ponr");
+    assert_eq!(user.post(&format!("/bulk-fixes/{later}/apply"), &[]).await.status(), 303);
+    assert_eq!(
+        order_of(&app.store, "WO-1001")
+            .await
+            .unwrap()
+            .unwrap()
+            .lines
+            .iter()
+            .filter(|l| l.contact == "race@globex.example")
+            .count(),
+        changed
+    );
+});
+
+on_both!(bulk_fix_speaks_korean_and_swedish, |app| {
+    let user = app.login("editor@acme.example").await;
+    for (lang, title, change) in [("ko", "여러 줄 한 번에 수정", "변경 예정"), ("sv", "Rätta många rader", "Ändras")]
+    {
+        assert_eq!(user.post("/settings/language", &[("lang", lang)]).await.status(), 303);
+        let form = user.get_html("/bulk-fixes").await;
+        assert!(form.contains(title) && !form.contains("Fix many lines") && !form.contains("Upload and preview"));
+        let (_, html) = preview(&user, &format!("{HEADER}Sub-1001-1,new@globex.example\nSub-9,a@b.example\n")).await;
+        assert!(html.contains(&format!("<html lang=\"{lang}\"")) && html.contains(change), "{html}");
+        assert!(!html.contains("Will change") && !html.contains("Rows by outcome") && !html.contains("Not found"));
+        let bad = upload(&user, "a,b\n1,2\n").await;
+        assert_eq!(bad.status(), 422);
+        let text = bad.text().await.unwrap();
+        assert!(!text.contains("Row 1") && text.contains("subscription_id"), "{text}");
+    }
+});
