@@ -18,6 +18,8 @@ pub struct Config {
     pub login: LoginConfig,
     /// Support cases one user may open.
     pub case_limit: Rate,
+    /// API requests one token may make (counted per instance).
+    pub api_limit: Rate,
 }
 
 /// How long a session lives: signed out after `idle` without use, and after `max` however
@@ -340,6 +342,10 @@ impl Config {
             Some(limit) => Rate::parse(&limit).map_err(|p| bad("PROVISIO_CASE_LIMIT", p))?,
             None => Rate { count: 10, per: chrono::Duration::days(1) },
         };
+        let api_limit = match var("PROVISIO_API_LIMIT") {
+            Some(limit) => Rate::parse(&limit).map_err(|p| bad("PROVISIO_API_LIMIT", p))?,
+            None => Rate { count: 600, per: chrono::Duration::minutes(1) },
+        };
 
         Ok(Self {
             database_url,
@@ -352,6 +358,7 @@ impl Config {
             sessions,
             login,
             case_limit,
+            api_limit,
         })
     }
 }
@@ -384,6 +391,9 @@ mod tests {
         assert_eq!(c.login.per_address, Rate { count: 100, per: chrono::Duration::hours(1) });
         assert!(c.login.trusted_proxies.is_empty());
         assert_eq!(c.case_limit, Rate { count: 10, per: chrono::Duration::days(1) });
+        assert_eq!(c.api_limit, Rate { count: 600, per: chrono::Duration::minutes(1) });
+        let c = Config::from_env(env(&[("PROVISIO_API_LIMIT", "5/s")]), None).unwrap();
+        assert_eq!(c.api_limit, Rate { count: 5, per: chrono::Duration::seconds(1) });
     }
 
     #[test]
@@ -420,7 +430,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 17] = [
+        let cases: [(&[(&str, &str)], &str); 18] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
@@ -438,6 +448,7 @@ mod tests {
             (&[("PROVISIO_LOGIN_ADDRESS_LIMIT", "0/1h")], "PROVISIO_LOGIN_ADDRESS_LIMIT"),
             (&[("PROVISIO_TRUSTED_PROXIES", "10.0.0.0/33")], "PROVISIO_TRUSTED_PROXIES"),
             (&[("PROVISIO_CASE_LIMIT", "ten/d")], "PROVISIO_CASE_LIMIT"),
+            (&[("PROVISIO_API_LIMIT", "600 per minute")], "PROVISIO_API_LIMIT"),
         ];
         for (pairs, setting) in cases {
             let err = Config::from_env(env(pairs), None).unwrap_err();

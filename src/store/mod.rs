@@ -12,6 +12,7 @@ pub mod outbox;
 mod records;
 mod sessions;
 mod throttle;
+mod tokens;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub use outbox::{ClaimedEmail, Delivery, EmailState, QueueCounts};
 pub use records::*;
 pub use sessions::{SessionRecord, session_key_hash};
 pub use throttle::ANY_ACCOUNT;
+pub use tokens::{ApiToken, IdempotencyClaim, TokenRecord, token_hash};
 
 use crate::config::SendLimit;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
@@ -213,6 +215,8 @@ pub enum EditOutcome {
     Changed {
         lines: Vec<String>,
         emailed: bool,
+        /// The update transactions written, one per changed line.
+        transactions: Vec<i64>,
     },
     Refused(Refusal),
     /// Too many emails for this line or recipient: the next fits after this long.
@@ -233,8 +237,8 @@ pub struct Resend<'a> {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ResendOutcome {
-    /// Queued to this address.
-    Queued(String),
+    /// Queued to this address, recorded as this resend transaction.
+    Queued { recipient: String, transaction: i64 },
     Refused(Refusal),
     Limited(chrono::Duration),
     NotFound,
@@ -1040,7 +1044,7 @@ impl Store {
                 (0, 0)
             };
             if changing == 0 {
-                return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false });
+                return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false, transactions: Vec::new() });
             }
             // Every line this edit emails counts, and so does the new contact.
             if emailed > 0
@@ -1070,21 +1074,25 @@ impl Store {
             } else {
                 None
             };
-            bind_changed!(sqlx::query(changed!(
-                "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
-                                           actor, status, detail, created_at, updated_at, outbox_id)
-                 SELECT 'provisioning_email_update', subscription_id, order_id, contact, $6, $7, $8,
-                        CASE WHEN email_sent_at IS NULL THEN 'success' ELSE 'in_progress' END,
-                        CASE WHEN email_sent_at IS NULL THEN 'on-rsd' END, $9, $9,
-                        CASE WHEN email_sent_at IS NULL THEN NULL ELSE $10 END
-                 FROM lines"
+            let mut transactions: Vec<i64> = bind_changed!(sqlx::query_scalar(concat!(
+                changed!(
+                    "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
+                                               actor, status, detail, created_at, updated_at, outbox_id)
+                     SELECT 'provisioning_email_update', subscription_id, order_id, contact, $6, $7, $8,
+                            CASE WHEN email_sent_at IS NULL THEN 'success' ELSE 'in_progress' END,
+                            CASE WHEN email_sent_at IS NULL THEN 'on-rsd' END, $9, $9,
+                            CASE WHEN email_sent_at IS NULL THEN NULL ELSE $10 END
+                     FROM lines"
+                ),
+                " RETURNING id"
             )))
-            .bind(edit.grant.user_id())
+            .bind(edit.grant.actor_user_id())
             .bind(edit.actor_name)
             .bind(edit.at)
             .bind(outbox_id)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
+            transactions.sort_unstable();
             if let Some(outbox_id) = outbox_id {
                 bind_changed!(sqlx::query(concat!(
                     changed!(
@@ -1109,7 +1117,7 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(EditOutcome::Changed { lines, emailed: emailed > 0 })
+            Ok(EditOutcome::Changed { lines, emailed: emailed > 0, transactions })
         })
     }
 
@@ -1171,22 +1179,23 @@ impl Store {
                 .bind(resend.subscription_id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
+            let transaction: i64 = sqlx::query_scalar(
                 "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
                                            actor, status, detail, created_at, updated_at, outbox_id)
-                 VALUES ('provisioning_email_resend', $1, $2, $3, $3, $4, $5, 'in_progress', NULL, $6, $6, $7)",
+                 VALUES ('provisioning_email_resend', $1, $2, $3, $3, $4, $5, 'in_progress', NULL, $6, $6, $7)
+                 RETURNING id",
             )
             .bind(resend.subscription_id)
             .bind(resend.grant.order_id())
             .bind(&contact)
-            .bind(resend.grant.user_id())
+            .bind(resend.grant.actor_user_id())
             .bind(resend.actor_name)
             .bind(resend.at)
             .bind(id)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(ResendOutcome::Queued(contact))
+            Ok(ResendOutcome::Queued { recipient: contact, transaction })
         })
     }
 

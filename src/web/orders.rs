@@ -484,7 +484,7 @@ pub async fn edit_on(
         })
         .await;
     let (changed, emailed) = match outcome {
-        Ok(EditOutcome::Changed { lines, emailed }) => (lines, emailed),
+        Ok(EditOutcome::Changed { lines, emailed, .. }) => (lines, emailed),
         Ok(EditOutcome::Refused(refused)) => {
             // The state moved between the checks above and the locked write (PONR, a
             // concurrent edit): the write refused, nothing changed.
@@ -663,7 +663,7 @@ pub async fn resend_on(
         })
         .await;
     let recipient = match outcome {
-        Ok(ResendOutcome::Queued(recipient)) => recipient,
+        Ok(ResendOutcome::Queued { recipient, .. }) => recipient,
         Ok(ResendOutcome::Refused(refused)) => {
             return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
         }

@@ -159,7 +159,7 @@ on_both!(edits_lock_out_ponr_and_are_set_based, |app| {
     );
     // From the subscriptions page, apply to all includes the closed-but-pending line.
     let outcome = store.edit_contact(edit("Sub-1001-1", true, EditScope::SubscriptionsPage)).await.unwrap();
-    let EditOutcome::Changed { mut lines, emailed } = outcome else { panic!("changed: {outcome:?}") };
+    let EditOutcome::Changed { mut lines, emailed, .. } = outcome else { panic!("changed: {outcome:?}") };
     lines.sort();
     assert_eq!(lines, ["Sub-1001-1", "Sub-1001-2", "Sub-1001-3"]);
     assert!(emailed, "their first emails went out");
