@@ -238,7 +238,10 @@ pub struct Resend<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum ResendOutcome {
     /// Queued to this address, recorded as this resend transaction.
-    Queued { recipient: String, transaction: i64 },
+    Queued {
+        recipient: String,
+        transaction: i64,
+    },
     Refused(Refusal),
     Limited(chrono::Duration),
     NotFound,
@@ -546,6 +549,37 @@ impl Store {
             }
             Ok(counts)
         })
+    }
+
+    /// How many lines of each of these orders are in each status (a page of the orders
+    /// list): one aggregate over those orders' own lines; the ids travel as one JSON array.
+    pub async fn line_counts_of(
+        &self,
+        order_ids: &[String],
+    ) -> sqlx::Result<std::collections::HashMap<String, LineCounts>> {
+        let ids = serde_json::to_string(order_ids).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<(String, String, i64)> = read!(self, |pool, pg| {
+            sqlx::query_as(sql(
+                pg,
+                "SELECT order_id, status, COUNT(*) FROM lines
+                 WHERE order_id IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY order_id, status",
+                "SELECT order_id, status, COUNT(*) FROM lines
+                 WHERE order_id IN (SELECT value FROM json_each($1)) GROUP BY order_id, status",
+            ))
+            .bind(&ids)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut counts: std::collections::HashMap<String, LineCounts> = std::collections::HashMap::new();
+        for (order_id, status, n) in rows {
+            let c = counts.entry(order_id).or_default();
+            match LineStatus::parse(&status) {
+                Some(LineStatus::Awaiting) => c.awaiting = n,
+                Some(LineStatus::Closed) => c.closed = n,
+                Some(LineStatus::Complete) | None => c.complete += n,
+            }
+        }
+        Ok(counts)
     }
 
     /// How many lines of an order an edit from `scope` may change: "Apply to all lines"
