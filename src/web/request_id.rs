@@ -31,11 +31,9 @@ pub async fn request_id(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = request_id_of(&req);
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
-    let http_request = req.request().clone();
-    let mut response = match next.call(req).instrument(span.clone()).await {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(e) => ServiceResponse::from_err(e, http_request),
-    };
+    // Handlers' and extractors' errors are answers by now (actix turns them into responses
+    // at the handler), so an Err here is rare and goes on as it is.
+    let mut response = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
     }
