@@ -24,7 +24,7 @@ fn data() -> ImportFile {
     let now = Utc::now();
     let sent = now - chrono::Duration::days(1);
     let line = |sub: String, i: usize| {
-        serde_json::json!({"subscription": sub, "offer": if i % 2 == 0 { "A-Flex" } else { "Webex Meetings" },
+        serde_json::json!({"subscription": sub, "offer": if i.is_multiple_of(2) { "A-Flex" } else { "Webex Meetings" },
                            "rsd": sent.date_naive(), "contact": format!("contact{i}@customer.example"),
                            "status": "awaiting", "email_sent_at": sent})
     };

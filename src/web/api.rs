@@ -6,6 +6,10 @@
 //! `too_many_requests`), visible (404), permitted (403), state (409), input (422), email
 //! limits (429 `too_many_emails`). No cookies, no CSRF, never a redirect.
 
+// A refusal is made at most once per request and answered at once: boxing it would only
+// add an allocation.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration as StdDuration, Instant};
