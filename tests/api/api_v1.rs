@@ -452,3 +452,29 @@ on_both!(the_openapi_document_is_valid_and_true, |app| {
     }
     assert_eq!(calls, 18);
 });
+
+on_both!(idempotency_keys_last_24_hours, |app| {
+    use provisio::store::IdempotencyClaim;
+    add_admins(&app).await;
+    let secret = token(&app, "write").await;
+    let token = app.store.live_token(&provisio::store::token_hash(&secret)).await.unwrap().unwrap();
+    let store = &app.store;
+    let t0 = Utc::now() - chrono::Duration::hours(30);
+    assert_eq!(store.claim_idempotency_key(token.id, "k", "body-a", t0).await.unwrap(), IdempotencyClaim::Fresh);
+    assert_eq!(store.claim_idempotency_key(token.id, "k", "body-a", t0).await.unwrap(), IdempotencyClaim::InProgress);
+    store.record_idempotent_answer(token.id, "k", 202, "{\"transaction\":1}").await.unwrap();
+    let replay = IdempotencyClaim::Replay { status: 202, body: "{\"transaction\":1}".into() };
+    let within = t0 + chrono::Duration::hours(23);
+    assert_eq!(store.claim_idempotency_key(token.id, "k", "body-a", within).await.unwrap(), replay);
+    assert_eq!(store.claim_idempotency_key(token.id, "k", "body-b", within).await.unwrap(), IdempotencyClaim::Mismatch);
+    // After 24 hours the key is new again, and the scheduler's purge forgets old keys.
+    let after = t0 + chrono::Duration::hours(25);
+    assert_eq!(store.claim_idempotency_key(token.id, "k", "body-b", after).await.unwrap(), IdempotencyClaim::Fresh);
+    assert_eq!(store.claim_idempotency_key(token.id, "old", "x", t0).await.unwrap(), IdempotencyClaim::Fresh);
+    let purged = store.purge_expired(chrono::Duration::hours(1), Utc::now()).await.unwrap();
+    assert!(purged >= 1, "{purged}");
+    assert_eq!(store.claim_idempotency_key(token.id, "old", "y", Utc::now()).await.unwrap(), IdempotencyClaim::Fresh);
+    // A key given back after a failure on our side can be used again at once.
+    store.release_idempotency_key(token.id, "old").await.unwrap();
+    assert_eq!(store.claim_idempotency_key(token.id, "old", "z", Utc::now()).await.unwrap(), IdempotencyClaim::Fresh);
+});
