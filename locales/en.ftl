@@ -135,6 +135,7 @@ refusal-stale-link = Edit again
 history-title = Line history
 history-heading = History of { $id }
 history-none = No changes yet.
+history-older = Older changes
 kind-provisioning_email_update = Provisioning Email Update
 kind-provisioning_email_resend = Provisioning Email Resend
 tx-status-in_progress = In Progress
@@ -158,6 +159,22 @@ resend-yes = Yes, send it again
 resend-allowlist = The email comes from { $sender }. Ask the customer's IT administrator to allow that address so that it does not land in spam or junk.
 resend-spam = Ask the provisioning contact to check their spam or junk folder too.
 resend-sent = The provisioning email was sent again to { $email }. It comes from { $sender }; ask the contact to check their spam or junk folder if it does not arrive.
+resend-all-label = Send for every line of this order
+resend-all-offer = { $lines ->
+    [one] One line, to { $recipients }: one email per recipient.
+   *[other] { $lines } lines, to { $count ->
+        [one] { $recipients }
+       *[other] { $count } recipients: { $recipients }
+    }. One email per recipient, listing that recipient's lines.
+}
+resend-all-more = { $count ->
+    [one] and one more
+   *[other] and { $count } more
+}
+resend-all-sent = { $lines ->
+    [one] The provisioning email was sent again for one line to { $recipients }.
+   *[other] The provisioning email was sent again for { $lines } lines, one email to each of { $recipients }.
+} It comes from { $sender }; ask the contacts to check their spam or junk folder if it does not arrive.
 resend-blocked-not-yet = The first email goes out on { $date }.
 refusal-not-yet-title = The first email has not gone out yet
 refusal-not-yet = The provisioning email goes out automatically on the requested start date, { $date } (from 00:00 UTC). You can send it again from then on.
@@ -291,3 +308,67 @@ tokens-revoked = Token revoked. Requests with it are refused from now on.
 tokens-none = No API tokens yet.
 tokens-invalid = Give the token a name (at most 100 characters) and choose read or write.
 tokens-forbidden = Only your company's admins can manage its API tokens.
+
+# Company admins (issue 12)
+nav-company = Company
+company-nav-label = Company
+company-nav-users = Users
+company-title = Company: { $company }
+company-users-heading = Users
+company-col-name = Name
+company-col-email = Email address
+company-col-can-edit = Edit permission
+company-col-admin = Company admin
+company-col-active = Active
+company-col-last-sign-in = Last sign-in
+company-col-actions = Actions
+yes = Yes
+no = No
+company-invited = Invited, no password yet
+company-never = Never
+company-grant-edit = Grant edit permission
+company-revoke-edit = Revoke edit permission
+company-make-admin = Make admin
+company-unmake-admin = Remove admin
+company-deactivate = Deactivate
+company-reactivate = Reactivate
+company-invite-heading = Invite a user
+company-invite-hint = We email them a link to set a password. The link works once, for 72 hours.
+company-invite-submit = Send invitation
+error-summary-title = There is a problem
+company-forbidden-title = You cannot manage this company
+company-forbidden = Only the company's admins manage its users. Ask one of them.
+company-invite-name-error = Enter the person's name (at most 200 characters).
+company-invite-email-empty = Enter the email address to invite.
+company-invited-message = Invitation sent to { $email }.
+company-invite-exists = This email address already has an account. Choose another address.
+company-change-invalid = Choose on or off.
+company-changed = Saved the changes to { $name } ({ $email }).
+company-last-admin = You are the company's last admin: make someone else an admin before you remove yourself.
+ask-company-admins = You can also ask your company's admins: { $admins }.
+kind-permission_change = Permission change
+perm-invited = Invited { $name }
+perm-can-edit-on = Edit permission granted
+perm-can-edit-off = Edit permission revoked
+perm-admin-on = Made company admin
+perm-admin-off = No longer company admin
+perm-active-on = Reactivated
+perm-active-off = Deactivated
+invitation-title = Set your password
+invitation-intro = Welcome, { $name }. Set a password for { $email } to sign in to { $company }'s portal.
+invitation-password = New password
+invitation-password-hint = At least 12 characters. A phrase of a few words is easy to remember and hard to guess.
+invitation-password-confirm = Type the password again
+invitation-submit = Set password
+invitation-too-short = Use at least 12 characters.
+invitation-too-long = Use at most 256 characters.
+invitation-common = This password is too common and easy to guess. Choose another.
+invitation-mismatch = The two passwords are not the same. Type them again.
+invitation-done = Your password is set. Sign in with your email address and the new password.
+invitation-gone-title = This link no longer works
+invitation-gone = The invitation link was already used or is more than 72 hours old. Ask your company's admin for a new invitation, or sign in if you set your password.
+invite-email-subject = You are invited to { $company } on Provisio
+invite-email-greeting = Hello { $name },
+invite-email-intro = { $inviter } invited you to the Provisio partner portal of { $company }.
+invite-email-action = Set your password here:
+invite-email-expiry = The link works once, for 72 hours. If you did not expect this email, you can ignore it.

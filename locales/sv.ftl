@@ -127,6 +127,7 @@ refusal-stale-link = Redigera igen
 history-title = Radens historik
 history-heading = Historik för { $id }
 history-none = Inga ändringar ännu.
+history-older = Äldre ändringar
 kind-provisioning_email_update = Uppdatering av etableringsmejl
 kind-provisioning_email_resend = Etableringsmejl skickat igen
 tx-status-in_progress = Pågår
@@ -148,6 +149,22 @@ resend-yes = Ja, skicka igen
 resend-allowlist = Mejlet kommer från { $sender }. Be kundens IT-administratör att tillåta adressen så att mejlet inte hamnar i skräppost.
 resend-spam = Be också etableringskontakten att titta i mappen för skräppost.
 resend-sent = Etableringsmejlet har skickats igen till { $email }. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
+resend-all-label = Skicka för alla orderrader i beställningen
+resend-all-offer = { $lines ->
+    [one] En orderrad, till { $recipients }: ett e-postmeddelande per mottagare.
+   *[other] { $lines } orderrader, till { $count ->
+        [one] { $recipients }
+       *[other] { $count } mottagare: { $recipients }
+    }. Ett e-postmeddelande per mottagare, med just den mottagarens orderrader.
+}
+resend-all-more = { $count ->
+    [one] och en till
+   *[other] och { $count } till
+}
+resend-all-sent = { $lines ->
+    [one] Etableringsmejlet skickades igen för en orderrad till { $recipients }.
+   *[other] Etableringsmejlet skickades igen för { $lines } orderrader, ett meddelande till var och en av { $recipients }.
+} Det kommer från { $sender }; be kontakterna att titta i skräppostmappen om det inte kommer fram.
 resend-blocked-not-yet = Det första mejlet skickas { $date }.
 refusal-not-yet-title = Det första mejlet har inte skickats ännu
 refusal-not-yet = Etableringsmejlet skickas automatiskt på det begärda startdatumet, { $date } (från 00:00 UTC). Från och med då kan du skicka det igen.
@@ -277,3 +294,67 @@ tokens-revoked = Token återkallad. Förfrågningar med den nekas från och med 
 tokens-none = Inga API-token ännu.
 tokens-invalid = Ge token ett namn (högst 100 tecken) och välj läsa eller skriva.
 tokens-forbidden = Bara företagets administratörer kan hantera dess API-token.
+
+# Company admins (issue 12)
+nav-company = Företag
+company-nav-label = Företag
+company-nav-users = Användare
+company-title = Företag: { $company }
+company-users-heading = Användare
+company-col-name = Namn
+company-col-email = E-postadress
+company-col-can-edit = Redigeringsbehörighet
+company-col-admin = Företagsadministratör
+company-col-active = Aktiv
+company-col-last-sign-in = Senaste inloggning
+company-col-actions = Åtgärder
+yes = Ja
+no = Nej
+company-invited = Inbjuden, inget lösenord ännu
+company-never = Aldrig
+company-grant-edit = Ge redigeringsbehörighet
+company-revoke-edit = Ta bort redigeringsbehörighet
+company-make-admin = Gör till administratör
+company-unmake-admin = Ta bort som administratör
+company-deactivate = Inaktivera
+company-reactivate = Aktivera igen
+company-invite-heading = Bjud in en användare
+company-invite-hint = Vi mejlar en länk för att välja lösenord. Länken fungerar en gång, i 72 timmar.
+company-invite-submit = Skicka inbjudan
+error-summary-title = Något behöver rättas
+company-forbidden-title = Du kan inte hantera det här företaget
+company-forbidden = Bara företagets administratörer hanterar dess användare. Be någon av dem.
+company-invite-name-error = Ange personens namn (högst 200 tecken).
+company-invite-email-empty = Ange e-postadressen som ska bjudas in.
+company-invited-message = Inbjudan skickad till { $email }.
+company-invite-exists = E-postadressen har redan ett konto. Välj en annan adress.
+company-change-invalid = Välj på eller av.
+company-changed = Ändringarna för { $name } ({ $email }) har sparats.
+company-last-admin = Du är företagets sista administratör: gör någon annan till administratör innan du tar bort dig själv.
+ask-company-admins = Du kan också be företagets administratörer: { $admins }.
+kind-permission_change = Behörighetsändring
+perm-invited = Bjöd in { $name }
+perm-can-edit-on = Redigeringsbehörighet given
+perm-can-edit-off = Redigeringsbehörighet borttagen
+perm-admin-on = Gjord till företagsadministratör
+perm-admin-off = Inte längre företagsadministratör
+perm-active-on = Aktiverad igen
+perm-active-off = Inaktiverad
+invitation-title = Välj ditt lösenord
+invitation-intro = Välkommen, { $name }. Välj ett lösenord för { $email } för att logga in i portalen för { $company }.
+invitation-password = Nytt lösenord
+invitation-password-hint = Minst 12 tecken. En fras med några ord är lätt att minnas och svår att gissa.
+invitation-password-confirm = Skriv lösenordet igen
+invitation-submit = Spara lösenord
+invitation-too-short = Använd minst 12 tecken.
+invitation-too-long = Använd högst 256 tecken.
+invitation-common = Lösenordet är för vanligt och lätt att gissa. Välj ett annat.
+invitation-mismatch = Lösenorden är inte likadana. Skriv dem igen.
+invitation-done = Ditt lösenord är sparat. Logga in med din e-postadress och det nya lösenordet.
+invitation-gone-title = Länken fungerar inte längre
+invitation-gone = Inbjudningslänken har redan använts eller är äldre än 72 timmar. Be företagets administratör om en ny inbjudan, eller logga in om du redan valt lösenord.
+invite-email-subject = Du är inbjuden till { $company } i Provisio
+invite-email-greeting = Hej { $name },
+invite-email-intro = { $inviter } har bjudit in dig till partnerportalen Provisio för { $company }.
+invite-email-action = Välj ditt lösenord här:
+invite-email-expiry = Länken fungerar en gång, i 72 timmar. Om du inte väntade dig mejlet kan du bortse från det.

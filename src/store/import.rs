@@ -454,6 +454,14 @@ impl Store {
                     }
                     summary.lines += 1;
                 }
+                // Lines come only from the import: the order keeps their count, so a list
+                // of orders never counts lines.
+                sqlx::query(
+                    "UPDATE orders SET line_count = (SELECT COUNT(*) FROM lines WHERE order_id = $1) WHERE id = $1",
+                )
+                .bind(&o.id)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(summary)

@@ -64,12 +64,6 @@ pub enum IdempotencyClaim {
 }
 
 impl Store {
-    pub async fn company_name(&self, company_id: &str) -> sqlx::Result<Option<String>> {
-        read!(self, |pool, pg| {
-            sqlx::query_scalar("SELECT name FROM companies WHERE id = $1").bind(company_id).fetch_optional(pool).await
-        })
-    }
-
     pub async fn create_token(
         &self,
         grant: &CompanyGrant,

@@ -5,6 +5,7 @@ pub mod assets;
 mod auth;
 mod cases;
 mod client;
+mod company;
 pub mod ctx;
 mod errors;
 mod orders;
@@ -124,6 +125,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get("/cases/new", cases::new))
         .service(get("/cases/attachments/{id}", cases::attachment))
         .service(post("/cases/{id}", cases::update))
+        .service(get_post("/company/users", company::users, company::invite))
+        .service(post("/company/users/{email}", company::change))
+        .service(get_post("/invitations/{token}", company::invitation_form, company::set_password))
         .service(post("/api/v1/control-hub/events", webhooks::control_hub_event))
         .service(get("/api/v1/openapi.json", api::openapi_json))
         .service(get("/api/v1/orders", api::list_orders))
@@ -175,4 +179,33 @@ async fn mailbox(signed_in: SignedIn) -> HttpResponse {
         actix_web::http::StatusCode::OK,
         &views::MailboxPage { layout: ctx.layout(), t: ctx.tr.clone(), messages },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// docs/http.md names every route of the router.
+    #[test]
+    fn every_route_is_documented() {
+        let docs = include_str!("../../docs/http.md");
+        let source = include_str!("mod.rs");
+        let body = &source[source.find("pub fn routes").expect("the router")..];
+        let body = &body[..body.find("\n}\n").expect("its end")];
+        let mut paths = Vec::new();
+        for call in ["get(\"", "get_post(\"", "post(\""] {
+            for part in body.split(call).skip(1) {
+                paths.push(part.split('"').next().unwrap().to_string());
+            }
+        }
+        assert!(paths.len() >= 20, "{paths:?}");
+        // The path itself, not a longer one that starts with it.
+        let documented = |path: &str| {
+            docs.match_indices(path).any(|(at, _)| {
+                let next = docs[at + path.len()..].chars().next().unwrap_or(' ');
+                !(next.is_alphanumeric() || matches!(next, '/' | '-' | '_' | '.' | '{'))
+            })
+        };
+        for path in paths {
+            assert!(documented(&path), "docs/http.md lacks {path}");
+        }
+    }
 }

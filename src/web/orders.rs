@@ -14,7 +14,8 @@ use super::views::{
 use crate::domain::closing::closing_deadline;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
 use crate::store::{
-    ContactEdit, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendOutcome, User,
+    ContactEdit, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
+    ResendAllOutcome, ResendAllSummary, ResendOutcome, User,
 };
 
 const PAGE_SIZE: i64 = 50;
@@ -71,18 +72,38 @@ pub struct OrderFacts<'a> {
     pub org_mapped_at: Option<DateTime<Utc>>,
     pub creator_name: &'a str,
     pub creator_email: &'a str,
+    /// The viewer's company admins, "Name (email), …", whom they can also ask (case 1.1).
+    pub admins: &'a str,
 }
 
 impl OrderHead {
-    fn facts(&self) -> OrderFacts<'_> {
+    fn facts<'a>(&'a self, admins: &'a str) -> OrderFacts<'a> {
         OrderFacts {
             id: &self.id,
             customer: &self.customer,
             org_mapped_at: self.org_mapped_at,
             creator_name: &self.creator_name,
             creator_email: &self.creator_email,
+            admins,
         }
     }
+}
+
+/// The active admins of the user's company as one text, "Name (email), …"; empty when
+/// the company has none (or the list cannot be read: the refusal still names the creator).
+pub async fn company_admins_text(ctx: &Ctx, user: &User) -> String {
+    match ctx.state.store.company_admins(&user.company_id).await {
+        Ok(admins) => admins.iter().map(|(name, email)| format!("{name} ({email})")).collect::<Vec<_>>().join(", "),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the company's admins");
+            String::new()
+        }
+    }
+}
+
+/// Case 1.1's "whom else to ask": the company's admins, appended to a refusal.
+pub fn with_admins(tr: &crate::i18n::Tr, message: String, admins: &str) -> String {
+    if admins.is_empty() { message } else { format!("{message} {}", tr.ta("ask-company-admins", [("admins", admins)])) }
 }
 
 #[derive(Deserialize)]
@@ -157,9 +178,11 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
         (Some(Refusal::Ponr), _) => Some(tr.t("edit-blocked-ponr")),
         (Some(Refusal::ClosedOnOrderPage), _) => Some(tr.t("edit-blocked-closed")),
         (Some(Refusal::Complete), _) => Some(tr.t("edit-blocked-complete")),
-        (_, false) => {
-            Some(tr.ta("edit-blocked-permission", [("name", order.creator_name), ("email", order.creator_email)]))
-        }
+        (_, false) => Some(with_admins(
+            tr,
+            tr.ta("edit-blocked-permission", [("name", order.creator_name), ("email", order.creator_email)]),
+            order.admins,
+        )),
         _ => None,
     };
     let can_edit = blocked.is_none();
@@ -241,21 +264,20 @@ pub struct OrderQuery {
 /// The order-line page: the head with its counts by status, and one page of lines.
 pub async fn show(signed_in: SignedIn, path: web::Path<String>, query: web::Query<OrderQuery>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
-    let head = match visible_order(&ctx, &user, &path).await {
-        Ok(head) => head,
-        Err(e) => return e.respond(&ctx),
+    let store = &ctx.state.store;
+    let (head, counts) = match store.order_head_counted(&path).await {
+        Ok(Some((head, counts))) if user.actor().may_see(&head.parties()) => (head, counts),
+        Ok(_) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
     };
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     // A cursor that does not parse starts from the top: it came from no page of ours.
     let after = query.after.as_deref().and_then(LineCursor::parse);
-    let store = &ctx.state.store;
     let page = LinePage { q: Some(q.as_str()).filter(|q| !q.is_empty()), after, limit: LINES_PER_PAGE + 1 };
-    let (counts, lines) = match tokio::try_join!(store.order_line_counts(&head.id), store.order_lines(&head.id, &page))
-    {
-        Ok(found) => found,
+    let mut lines = match store.order_lines(&head.id, &page).await {
+        Ok(lines) => lines,
         Err(e) => return AppError::from(e).respond(&ctx),
     };
-    let mut lines = lines;
     let next = if lines.len() as i64 > LINES_PER_PAGE {
         lines.truncate(LINES_PER_PAGE as usize);
         let mut params = Vec::new();
@@ -268,11 +290,15 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>, query: web::Quer
         None
     };
     let may_edit = user.actor().edit_grant(&head.parties()).is_some();
-    let facts = head.facts();
+    let admins = if may_edit { String::new() } else { company_admins_text(&ctx, &user).await };
+    let facts = head.facts(&admins);
     let rows = lines.iter().map(|l| line_row(&ctx, Page::Order, &facts, l, may_edit)).collect();
     let permission_note = (!may_edit).then(|| {
-        ctx.tr
-            .ta("order-permission-note", [("name", head.creator_name.as_str()), ("email", head.creator_email.as_str())])
+        let note = ctx.tr.ta(
+            "order-permission-note",
+            [("name", head.creator_name.as_str()), ("email", head.creator_email.as_str())],
+        );
+        with_admins(&ctx.tr, note, &admins)
     });
     let page = OrderPage {
         layout: ctx.layout(),
@@ -326,12 +352,20 @@ fn refusal_view(ctx: &Ctx, page: Page, order: &OrderHead, refused: &Refusal, sub
     RefusalView { title, message, link, back_href }
 }
 
-fn permission_refusal(ctx: &Ctx, page: Page, order: &OrderHead, subscription_id: &str) -> HttpResponse {
+async fn permission_refusal(
+    ctx: &Ctx,
+    user: &User,
+    page: Page,
+    order: &OrderHead,
+    subscription_id: &str,
+) -> HttpResponse {
     let tr = &ctx.tr;
+    let admins = company_admins_text(ctx, user).await;
+    let message =
+        tr.ta("refusal-permission", [("name", order.creator_name.as_str()), ("email", order.creator_email.as_str())]);
     let view = RefusalView {
         title: tr.t("refusal-permission-title"),
-        message: tr
-            .ta("refusal-permission", [("name", order.creator_name.as_str()), ("email", order.creator_email.as_str())]),
+        message: with_admins(tr, message, &admins),
         link: None,
         back_href: page.back(&order.id, subscription_id),
     };
@@ -349,7 +383,7 @@ async fn checked_line(
 ) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
     let (order, line) = visible_line(ctx, user, order_id, subscription_id).await.map_err(|e| e.respond(ctx))?;
     let Some(grant) = user.actor().edit_grant(&order.parties()) else {
-        return Err(permission_refusal(ctx, page, &order, subscription_id));
+        return Err(permission_refusal(ctx, user, page, &order, subscription_id).await);
     };
     if let Some(refused) = page.refusal(line.status(), order.org_mapped_at) {
         let view = refusal_view(ctx, page, &order, &refused, subscription_id);
@@ -506,40 +540,81 @@ pub async fn edit_on(
     done(&ctx, page, &order.id, &subscription_id, &changed, message, format!("edit-{subscription_id}")).await
 }
 
-pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
+/// The newest transactions a line's history shows at once; older ones a page further.
+const HISTORY_PAGE: i64 = 100;
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    before: Option<String>,
+}
+
+pub async fn history(
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    query: web::Query<HistoryQuery>,
+) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     let (order_id, subscription_id) = path.into_inner();
     let (order, _line) = match visible_line(&ctx, &user, &order_id, &subscription_id).await {
         Ok(found) => found,
         Err(e) => return e.respond(&ctx),
     };
-    let records = match ctx.state.store.line_transactions(&subscription_id).await {
+    // A cursor that does not parse starts from the newest: it came from no page of ours.
+    let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());
+    let mut records = match ctx.state.store.line_history(&subscription_id, before, HISTORY_PAGE + 1).await {
         Ok(records) => records,
         Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let older = if records.len() as i64 > HISTORY_PAGE {
+        records.truncate(HISTORY_PAGE as usize);
+        records.last().map(|r| format!("/orders/{}/lines/{subscription_id}/history?before={}", order.id, r.id))
+    } else {
+        None
     };
     let tr = &ctx.tr;
     let rows = records.into_iter().map(|r| history_row(tr, r)).collect();
     html(
         StatusCode::OK,
-        &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.id, subscription_id, rows },
+        &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.id, subscription_id, rows, older },
     )
 }
 
-/// One transaction as the history and the Transaction Manager show it.
+/// One transaction as the history and the Transaction Manager show it. A permission
+/// change has no line: its text is the affected user's email, and its change is worded.
 pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> HistoryRow {
+    let permission = r.kind == "permission_change";
+    let change = if permission {
+        permission_change_text(tr, r.detail.as_deref(), r.new_value.as_deref())
+    } else {
+        format!("{} → {}", r.old_value.as_deref().unwrap_or_default(), r.new_value.as_deref().unwrap_or_default())
+    };
     HistoryRow {
-        subscription_id: r.subscription_id,
-        order_id: r.order_id,
+        subscription_id: r.subject.filter(|_| permission).or(r.subscription_id).unwrap_or_default(),
+        order_id: r.order_id.unwrap_or_default(),
         when: tr.when(&r.created_at),
         kind: tr.t(&format!("kind-{}", r.kind)),
-        old_value: r.old_value.unwrap_or_default(),
-        new_value: r.new_value.unwrap_or_default(),
+        change,
         actor: r.actor,
         status_label: tr.t(&format!("tx-status-{}", r.status)),
         status: r.status,
-        detail: transaction_detail(tr, r.detail.as_deref()),
+        detail: if permission { String::new() } else { transaction_detail(tr, r.detail.as_deref()) },
         id: r.id,
         kind_code: r.kind,
+    }
+}
+
+/// What a permission change did, in the reader's language: the field (stored as the
+/// detail) and its new value, or the invitation of a new user.
+pub fn permission_change_text(tr: &crate::i18n::Tr, field: Option<&str>, new_value: Option<&str>) -> String {
+    match (field, new_value) {
+        (Some("invited"), name) => tr.ta("perm-invited", [("name", name.unwrap_or_default())]),
+        (Some("can_edit"), Some("on")) => tr.t("perm-can-edit-on"),
+        (Some("can_edit"), _) => tr.t("perm-can-edit-off"),
+        (Some("company_admin"), Some("on")) => tr.t("perm-admin-on"),
+        (Some("company_admin"), _) => tr.t("perm-admin-off"),
+        (Some("active"), Some("on")) => tr.t("perm-active-on"),
+        (Some("active"), _) => tr.t("perm-active-off"),
+        (other, _) => other.unwrap_or_default().to_string(),
     }
 }
 
@@ -606,6 +681,12 @@ pub async fn resend_dialog_on(
         Ok(checked) => checked,
         Err(response) => return response,
     };
+    // "Send for every line of this order", when there is more than this line to send.
+    let every_line = match ctx.state.store.resend_all_summary(&order.id, page.scope()).await {
+        Ok(summary) if summary.lines > 1 => Some(resend_all_offer(&ctx, &summary)),
+        Ok(_) => None,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
     let form = ResendForm {
         action: page.href(&order.id, &subscription_id, "resend"),
         cancel_href: page.back(&order.id, &subscription_id),
@@ -613,6 +694,7 @@ pub async fn resend_dialog_on(
         subscription_id: subscription_id.clone(),
         contact: line.contact.clone(),
         sender: ctx.state.config.mail.from.clone(),
+        every_line,
     };
     if ctx.htmx {
         html(StatusCode::OK, &ResendDialog { t: ctx.tr.clone(), form })
@@ -621,9 +703,25 @@ pub async fn resend_dialog_on(
     }
 }
 
+/// What the resend dialog says "Send for every line of this order" would reach.
+fn resend_all_offer(ctx: &Ctx, summary: &ResendAllSummary) -> String {
+    let mut recipients = summary.sample.join(", ");
+    if summary.recipients > summary.sample.len() as i64 {
+        let more = summary.recipients - summary.sample.len() as i64;
+        recipients = format!("{recipients} {}", ctx.tr.tn("resend-all-more", "count", more));
+    }
+    ctx.tr.tcount(
+        "resend-all-offer",
+        ("lines", summary.lines),
+        &[("recipients", recipients.as_str()), ("count", summary.recipients.to_string().as_str())],
+    )
+}
+
 #[derive(Deserialize)]
 pub struct ResendInput {
     pub csrf_token: Option<String>,
+    /// `on`: for every line of the order that this page may resend.
+    pub apply_to_all: Option<String>,
 }
 
 pub async fn resend(
@@ -645,6 +743,9 @@ pub async fn resend_on(
     let SignedIn { ctx, user } = signed_in;
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
+    }
+    if input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true") {
+        return resend_every_line(ctx, user, page, order_id, subscription_id).await;
     }
     let (order, _line, grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
@@ -677,6 +778,46 @@ pub async fn resend_on(
     done(&ctx, page, &order.id, &subscription_id, std::slice::from_ref(&subscription_id), message, focus).await
 }
 
+/// Resend for every line of the order this page may resend: visible (404) and permitted
+/// (403) as for one line; the state of every line it covers decides the rest (409 when
+/// none may be resent, 429 when any line or recipient would go over its limit).
+async fn resend_every_line(ctx: Ctx, user: User, page: Page, order_id: &str, subscription_id: String) -> HttpResponse {
+    let order = match visible_line(&ctx, &user, order_id, &subscription_id).await {
+        Ok((order, _line)) => order,
+        Err(e) => return e.respond(&ctx),
+    };
+    let Some(grant) = user.actor().edit_grant(&order.parties()) else {
+        return permission_refusal(&ctx, &user, page, &order, &subscription_id).await;
+    };
+    let outcome = ctx
+        .state
+        .store
+        .resend_all(ResendAll {
+            grant: &grant,
+            actor_name: &user.name,
+            scope: page.scope(),
+            at: Utc::now(),
+            limit: ctx.state.config.mail.limit,
+        })
+        .await;
+    let (lines, recipients) = match outcome {
+        Ok(ResendAllOutcome::Queued { lines, recipients }) => (lines, recipients),
+        Ok(ResendAllOutcome::Refused(refused)) => {
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
+        }
+        Ok(ResendAllOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
+        Ok(ResendAllOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let message = ctx.tr.tcount(
+        "resend-all-sent",
+        ("lines", lines.len() as i64),
+        &[("recipients", recipients.join(", ").as_str()), ("sender", ctx.state.config.mail.from.as_str())],
+    );
+    let focus = format!("resend-{subscription_id}");
+    done(&ctx, page, &order.id, &subscription_id, &lines, message, focus).await
+}
+
 /// The answer to a change that went through: plain forms go back to the page they came
 /// from, which shows `message`; htmx gets the changed rows and the message in place.
 async fn done(
@@ -707,7 +848,8 @@ async fn done(
         Ok((None, _)) => return AppError::NotFound.respond(ctx),
         Err(e) => return AppError::from(e).respond(ctx),
     };
-    let facts = order.facts();
+    // The user just edited: these rows need nobody else to ask.
+    let facts = order.facts("");
     let rows = lines.iter().map(|l| line_row(ctx, page, &facts, l, true)).collect();
     html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus })
 }

@@ -295,7 +295,7 @@ on_both!(writes_follow_the_subscriptions_page, |app| {
     assert_eq!(status, 202, "{body}");
     let id = body["transaction"].as_i64().unwrap();
     let tx = app.store.transaction(id).await.unwrap().unwrap().0;
-    assert_eq!((tx.kind.as_str(), tx.subscription_id.as_str()), ("provisioning_email_resend", "Sub-1001-2"));
+    assert_eq!((tx.kind.as_str(), tx.subscription_id.as_deref()), ("provisioning_email_resend", Some("Sub-1001-2")));
     let (_, list) = api.get("/api/v1/transactions?type=provisioning_email_resend").await;
     assert_eq!(list["items"][0]["id"], id);
     // The write token still sees nothing of another company.
