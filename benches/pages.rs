@@ -41,7 +41,8 @@ fn data() -> ImportFile {
     serde_json::from_value(serde_json::json!({
         "companies": [{"id": "p", "name": "Bench Partner", "kind": "partner"},
                       {"id": "d", "name": "Bench Distributor", "kind": "distributor"}],
-        "users": [{"email": "u@p.example", "name": "Bench User", "company": "p", "password": "bench password", "can_edit": true}],
+        "users": [{"email": "u@p.example", "name": "Bench User", "company": "p", "password": "bench password", "can_edit": true,
+                   "company_admin": true}],
         "orders": orders
     }))
     .unwrap()
@@ -94,6 +95,8 @@ async fn start_app(url: &str, dir: &std::path::Path) -> Server {
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", url)
         .env("PROVISIO_LOG", "warn")
+        // The API's rate limit would stop wrk: this measures the request path, not the limit.
+        .env("PROVISIO_API_LIMIT", "1000000000/s")
         .current_dir(dir)
         .stdout(Stdio::null())
         .spawn()
@@ -129,6 +132,25 @@ async fn sign_in(base: &str) -> String {
         .expect("a session cookie")
 }
 
+/// A read token made on the token page by the bench user (a company admin): `Bearer …`.
+async fn api_token(app: &Server, cookie: &str) -> String {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(format!("{}/company/tokens", app.base)).header("Cookie", cookie).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    let csrf = page.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let created = client
+        .post(format!("{}/company/tokens", app.base))
+        .header("Cookie", cookie)
+        .form(&[("name", "bench"), ("scope", "read"), ("csrf_token", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200, "bench token");
+    let html = created.text().await.unwrap();
+    let secret = html.split("data-token-secret>").nth(1).unwrap().split('<').next().unwrap();
+    format!("Bearer {secret}")
+}
+
 /// A bare actix-web server on its own thread answering every GET with `body`.
 fn start_reference(body: Vec<u8>, content_type: String) -> (String, actix_web::dev::ServerHandle) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -157,12 +179,13 @@ fn start_reference(body: Vec<u8>, content_type: String) -> (String, actix_web::d
     (base, rx.recv().unwrap())
 }
 
-/// Requests per second that wrk measures for `url`.
-fn wrk(url: &str, cookie: Option<&str>) -> f64 {
+/// Requests per second that wrk measures for `url`, sending `credential` (a session
+/// cookie `name=value`, or `Bearer …` for the API).
+fn wrk(url: &str, credential: Option<&str>) -> f64 {
     let mut command = Command::new("wrk");
     command.args(["-t2", "-c", CONNECTIONS, "-d", &format!("{SECONDS}s"), url]);
-    if let Some(cookie) = cookie {
-        command.args(["-H", &format!("Cookie: {cookie}")]);
+    if let Some(credential) = credential {
+        command.args(["-H", &header(credential)]);
     }
     let output = command.output().expect("wrk runs");
     let text = String::from_utf8_lossy(&output.stdout);
@@ -176,10 +199,19 @@ fn wrk(url: &str, cookie: Option<&str>) -> f64 {
         .unwrap_or_else(|| panic!("wrk printed no rate: {text}"))
 }
 
+/// The request header that carries `credential`.
+fn header(credential: &str) -> String {
+    if credential.starts_with("Bearer ") {
+        format!("Authorization: {credential}")
+    } else {
+        format!("Cookie: {credential}")
+    }
+}
+
 /// App and reference, interleaved A B A B; medians of each; the ratio.
 async fn compare(label: &str, app: &Server, path: &str, cookie: &str) -> f64 {
-    let response =
-        reqwest::Client::new().get(format!("{}{path}", app.base)).header("Cookie", cookie).send().await.unwrap();
+    let (name, value) = header(cookie).split_once(": ").map(|(n, v)| (n.to_string(), v.to_string())).unwrap();
+    let response = reqwest::Client::new().get(format!("{}{path}", app.base)).header(name, value).send().await.unwrap();
     assert_eq!(response.status(), 200, "{path}");
     let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
     let body = response.bytes().await.unwrap().to_vec();
@@ -220,11 +252,12 @@ async fn compare(label: &str, app: &Server, path: &str, cookie: &str) -> f64 {
     ratio
 }
 
-/// Write transactions committed by the server while it answers `n` signed-in GETs.
-async fn writes_per_get(url: &str, app: &Server, cookie: &str, n: usize) -> f64 {
+/// Write transactions committed by the server while it answers `n` GETs of `path`.
+async fn writes_per_get(url: &str, app: &Server, path: &str, cookie: &str, n: usize) -> f64 {
     let client = reqwest::Client::new();
+    let (name, value) = header(cookie).split_once(": ").map(|(n, v)| (n.to_string(), v.to_string())).unwrap();
     let get = || async {
-        let r = client.get(format!("{}/orders/WO-100", app.base)).header("Cookie", cookie).send().await.unwrap();
+        let r = client.get(format!("{}{path}", app.base)).header(&name, &value).send().await.unwrap();
         assert_eq!(r.status(), 200);
     };
     if url.starts_with("sqlite:") {
@@ -300,6 +333,16 @@ async fn run(label: &str, url: &str) {
     for (name, path) in pages {
         compare(name, &app, path, &cookie).await;
     }
+    let bearer = api_token(&app, &cookie).await;
+    let api = [
+        ("API order, 100 lines", "/api/v1/orders/WO-100"),
+        ("API order, 10,000 lines (1st page)", "/api/v1/orders/WO-10000"),
+        ("API orders list", "/api/v1/orders"),
+        ("API transactions", "/api/v1/transactions"),
+    ];
+    for (name, path) in api {
+        compare(name, &app, path, &bearer).await;
+    }
     // A static file, signed in and anonymous: the session is not consulted for it.
     let html = reqwest::Client::new()
         .get(format!("{}/orders", app.base))
@@ -324,8 +367,10 @@ async fn run(label: &str, url: &str) {
     let (s, a) = (signed[ROUNDS / 2], anonymous[ROUNDS / 2]);
     println!("  static file: signed in {s:.0} req/s, anonymous {a:.0} req/s, ratio {:.3}", s / a);
 
-    let writes = writes_per_get(url, &app, &cookie, 200).await;
+    let writes = writes_per_get(url, &app, "/orders/WO-100", &cookie, 200).await;
     println!("  database writes per signed-in GET: {writes:.3} (200 GETs of the order page)");
+    let writes = writes_per_get(url, &app, "/api/v1/orders/WO-100", &bearer, 200).await;
+    println!("  database writes per API GET: {writes:.3} (200 GETs of the order; last use at most once a minute)");
     // An anonymous flood leaves no session rows.
     let sessions_before = Store::connect(url).await.unwrap().session_count().await.unwrap();
     let base = app.base.clone();

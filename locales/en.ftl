@@ -286,6 +286,41 @@ case-limit = { $count ->
 case-error-too-many = Attach at most 3 screenshots.
 case-error-status = Choose open, in progress or resolved, and keep the note under 4000 characters.
 open-case = Open a case
+api-unauthorized-title = Unauthorized
+api-unauthorized = Send a valid API token of your company as "Authorization: Bearer <token>". A revoked token is refused.
+api-rate-limit-title = Too many requests
+api-rate-limit = { $seconds ->
+    [one] This token made as many requests as allowed for now. Try again in a second.
+   *[other] This token made as many requests as allowed for now. Try again in { $seconds } seconds.
+}
+api-invalid-request-title = Invalid request
+api-invalid-email-title = Invalid email address
+api-body-unreadable = The request body could not be read.
+api-too-large-title = Request too large
+api-too-large = The request body may be at most { $kilobytes } KB.
+api-idempotency-key-invalid = The Idempotency-Key header must be 1 to 255 visible characters.
+api-idempotency-mismatch = This Idempotency-Key was used in the last 24 hours with another body. Use a new key for a new request.
+api-idempotency-in-progress = A request with this Idempotency-Key is still running. Try again shortly with the same key.
+tokens-title = API tokens
+tokens-intro = Partner systems use these tokens to read orders and, with the write scope, to change provisioning contacts and resend emails through the API. A token is shown only once, when it is created.
+tokens-name = Name
+tokens-scope = Scope
+tokens-scope-read = Read: orders, lines and transactions
+tokens-scope-write = Write: also change contacts and resend emails
+tokens-create = Create token
+tokens-created = Token "{ $name }" created. Copy it now: it is shown only this once and cannot be shown again.
+tokens-created-by = Created by
+tokens-created-at = Created
+tokens-last-used = Last used
+tokens-never = Never
+tokens-status = Status
+tokens-active = Active
+tokens-revoked-at = Revoked { $when }
+tokens-revoke = Revoke
+tokens-revoked = Token revoked. Requests with it are refused from now on.
+tokens-none = No API tokens yet.
+tokens-invalid = Give the token a name (at most 100 characters) and choose read or write.
+tokens-forbidden = Only your company's admins can manage its API tokens.
 
 # Company admins (issue 12)
 nav-company = Company

@@ -272,6 +272,41 @@ case-limit = { $count ->
 case-error-too-many = Bifoga högst 3 skärmbilder.
 case-error-status = Välj öppet, pågår eller löst, och håll anteckningen under 4000 tecken.
 open-case = Öppna ett ärende
+api-unauthorized-title = Inte behörig
+api-unauthorized = Skicka en giltig API-token för ditt företag som "Authorization: Bearer <token>". En återkallad token nekas.
+api-rate-limit-title = För många förfrågningar
+api-rate-limit = { $seconds ->
+    [one] Den här token har gjort så många förfrågningar som tillåts just nu. Försök igen om en sekund.
+   *[other] Den här token har gjort så många förfrågningar som tillåts just nu. Försök igen om { $seconds } sekunder.
+}
+api-invalid-request-title = Ogiltig förfrågan
+api-invalid-email-title = Ogiltig e-postadress
+api-body-unreadable = Förfrågans innehåll kunde inte läsas.
+api-too-large-title = För stor förfrågan
+api-too-large = Förfrågans innehåll får vara högst { $kilobytes } kB.
+api-idempotency-key-invalid = Rubriken Idempotency-Key måste vara 1 till 255 synliga tecken.
+api-idempotency-mismatch = Den här Idempotency-Key användes de senaste 24 timmarna med ett annat innehåll. Använd en ny nyckel för en ny förfrågan.
+api-idempotency-in-progress = En förfrågan med den här Idempotency-Key pågår fortfarande. Försök igen strax med samma nyckel.
+tokens-title = API-token
+tokens-intro = Partnersystem använder de här token för att läsa order och, med skrivbehörighet, ändra etableringskontakter och skicka e-post igen via API:t. En token visas bara en gång, när den skapas.
+tokens-name = Namn
+tokens-scope = Behörighet
+tokens-scope-read = Läsa: order, rader och transaktioner
+tokens-scope-write = Skriva: även ändra kontakter och skicka e-post igen
+tokens-create = Skapa token
+tokens-created = Token "{ $name }" har skapats. Kopiera den nu: den visas bara den här gången och kan inte visas igen.
+tokens-created-by = Skapad av
+tokens-created-at = Skapad
+tokens-last-used = Senast använd
+tokens-never = Aldrig
+tokens-status = Status
+tokens-active = Aktiv
+tokens-revoked-at = Återkallad { $when }
+tokens-revoke = Återkalla
+tokens-revoked = Token återkallad. Förfrågningar med den nekas från och med nu.
+tokens-none = Inga API-token ännu.
+tokens-invalid = Ge token ett namn (högst 100 tecken) och välj läsa eller skriva.
+tokens-forbidden = Bara företagets administratörer kan hantera dess API-token.
 
 # Company admins (issue 12)
 nav-company = Företag

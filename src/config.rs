@@ -20,6 +20,8 @@ pub struct Config {
     pub case_limit: Rate,
     /// How long before a line's closing time reminders go out, latest first (PROVISIO_REMINDERS).
     pub reminders: Vec<chrono::Duration>,
+    /// API requests one token may make (counted per instance).
+    pub api_limit: Rate,
 }
 
 /// How long a session lives: signed out after `idle` without use, and after `max` however
@@ -359,6 +361,10 @@ impl Config {
         };
         let reminders = parse_reminders(&var("PROVISIO_REMINDERS").unwrap_or_else(|| "3d,1d".to_string()))
             .map_err(|p| bad("PROVISIO_REMINDERS", p))?;
+        let api_limit = match var("PROVISIO_API_LIMIT") {
+            Some(limit) => Rate::parse(&limit).map_err(|p| bad("PROVISIO_API_LIMIT", p))?,
+            None => Rate { count: 600, per: chrono::Duration::minutes(1) },
+        };
 
         Ok(Self {
             database_url,
@@ -372,6 +378,7 @@ impl Config {
             login,
             case_limit,
             reminders,
+            api_limit,
         })
     }
 }
@@ -404,6 +411,9 @@ mod tests {
         assert_eq!(c.login.per_address, Rate { count: 100, per: chrono::Duration::hours(1) });
         assert!(c.login.trusted_proxies.is_empty());
         assert_eq!(c.case_limit, Rate { count: 10, per: chrono::Duration::days(1) });
+        assert_eq!(c.api_limit, Rate { count: 600, per: chrono::Duration::minutes(1) });
+        let c = Config::from_env(env(&[("PROVISIO_API_LIMIT", "5/s")]), None).unwrap();
+        assert_eq!(c.api_limit, Rate { count: 5, per: chrono::Duration::seconds(1) });
         assert_eq!(c.reminders, vec![chrono::Duration::days(1), chrono::Duration::days(3)]);
     }
 
@@ -455,7 +465,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 18] = [
+        let cases: [(&[(&str, &str)], &str); 19] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
@@ -474,6 +484,7 @@ mod tests {
             (&[("PROVISIO_TRUSTED_PROXIES", "10.0.0.0/33")], "PROVISIO_TRUSTED_PROXIES"),
             (&[("PROVISIO_CASE_LIMIT", "ten/d")], "PROVISIO_CASE_LIMIT"),
             (&[("PROVISIO_REMINDERS", "3 days")], "PROVISIO_REMINDERS"),
+            (&[("PROVISIO_API_LIMIT", "600 per minute")], "PROVISIO_API_LIMIT"),
         ];
         for (pairs, setting) in cases {
             let err = Config::from_env(env(pairs), None).unwrap_err();

@@ -12,7 +12,7 @@ use crate::jobs;
 use crate::mail::{Dispatcher, Mailer};
 use crate::secret::SigningKey;
 use crate::store::Store;
-use crate::web::{AppState, CookieNames, PasswordChecks, ctx::set_cookies, routes};
+use crate::web::{ApiLimiter, AppState, CookieNames, PasswordChecks, ctx::set_cookies, request_id, routes};
 
 /// How often the scheduler looks for lines whose requested start date has come.
 const SCHEDULER_SECONDS: u64 = 30;
@@ -68,6 +68,7 @@ impl Application {
             cookies: CookieNames::new(secure),
             signing_key,
             password_checks: PasswordChecks::new(cores, max_waiting),
+            api_limiter: ApiLimiter::default(),
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()
@@ -79,7 +80,12 @@ impl Application {
             if secure {
                 headers = headers.add(("Strict-Transport-Security", HSTS));
             }
-            App::new().app_data(state.clone()).wrap(from_fn(set_cookies)).wrap(headers).configure(routes)
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(set_cookies))
+                .wrap(headers)
+                .wrap(from_fn(request_id))
+                .configure(routes)
         })
         .listen(listener)?
         .run();

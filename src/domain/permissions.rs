@@ -39,6 +39,12 @@ impl EditGrant {
     pub fn user_id(&self) -> i64 {
         self.user_id
     }
+
+    /// The user to record as having acted: none for an API token (its actor's id is no
+    /// user's; the transaction names the token instead).
+    pub fn actor_user_id(&self) -> Option<i64> {
+        (self.user_id > 0).then_some(self.user_id)
+    }
 }
 
 /// Proof that an actor may manage one company's users and API tokens.
@@ -59,6 +65,20 @@ impl CompanyGrant {
 }
 
 impl Actor {
+    /// An API token acting for its company: with the edit permission for the `write`
+    /// scope, never an operator nor an admin. Its id is the token's, negated, so that it is
+    /// no user's and never counts as an order's creator (a read token of the user who
+    /// created an order may not edit it).
+    pub fn api_token(token_id: i64, company_id: &str, write: bool) -> Self {
+        Self {
+            user_id: -token_id,
+            company_id: company_id.to_string(),
+            can_edit: write,
+            operator: false,
+            company_admin: false,
+        }
+    }
+
     /// Company admins manage their own company; operators manage every company.
     pub fn company_grant(&self, company_id: &str) -> Option<CompanyGrant> {
         let allowed = self.operator || (self.company_admin && self.company_id == company_id);
@@ -106,6 +126,19 @@ mod tests {
         assert!(admin.company_grant("other").is_none(), "not another company");
         assert!(actor(3, "acme", true, false).company_grant("acme").is_none(), "edit permission is not admin");
         assert!(actor(9, "vendor", false, true).company_grant("acme").is_some(), "operators manage every company");
+    }
+
+    #[test]
+    fn api_tokens_act_as_a_user_of_their_company() {
+        let read = Actor::api_token(1, "acme", false);
+        assert!(read.may_see(&order()), "its company's orders");
+        assert!(read.edit_grant(&order()).is_none(), "read scope: no edit, even though user 1 created the order");
+        let write = Actor::api_token(1, "acme", true);
+        let grant = write.edit_grant(&order()).unwrap();
+        assert_eq!(grant.actor_user_id(), None, "no user recorded for a token");
+        assert!(Actor::api_token(2, "other", true).edit_grant(&order()).is_none(), "not another company's");
+        assert!(!Actor::api_token(3, "other", true).may_see(&order()));
+        assert!(write.company_grant("acme").is_none(), "tokens manage nothing");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub async fn close_due_lines(store: &Store) -> anyhow::Result<u64> {
     Ok(store.close_due_lines(Utc::now()).await?)
 }
 
-/// Removes expired sessions and sign-in failures whose window is over.
+/// Removes expired sessions, sign-in failures whose window is over, and old idempotency keys.
 pub async fn purge_expired(store: &Store, login: &LoginConfig) -> anyhow::Result<u64> {
     let window = login.per_account.per.max(login.per_address.per);
     Ok(store.purge_expired(window, Utc::now()).await?)

@@ -15,6 +15,7 @@ mod records;
 mod resend_all;
 mod sessions;
 mod throttle;
+mod tokens;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -32,6 +33,7 @@ pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use sessions::{SessionRecord, session_key_hash};
 pub use throttle::ANY_ACCOUNT;
+pub use tokens::{ApiToken, IdempotencyClaim, TokenRecord, token_hash};
 
 use crate::config::SendLimit;
 pub use crate::domain::EditScope;
@@ -246,6 +248,8 @@ pub enum EditOutcome {
         lines: Vec<String>,
         emailed: bool,
         copy: CopyOutcome,
+        /// The update transactions written, one per changed line.
+        transactions: Vec<i64>,
     },
     Refused(Refusal),
     /// Too many emails for this line or recipient: the next fits after this long.
@@ -268,8 +272,12 @@ pub struct Resend<'a> {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ResendOutcome {
-    /// Queued to this address, and what became of the copy.
-    Queued(String, CopyOutcome),
+    /// Queued to this address, recorded as this resend transaction; what became of the copy.
+    Queued {
+        recipient: String,
+        transaction: i64,
+        copy: CopyOutcome,
+    },
     Refused(Refusal),
     Limited(chrono::Duration),
     NotFound,
@@ -586,6 +594,37 @@ impl Store {
                 (r.head, counts)
             }))
         })
+    }
+
+    /// How many lines of each of these orders are in each status (a page of the orders
+    /// list): one aggregate over those orders' own lines; the ids travel as one JSON array.
+    pub async fn line_counts_of(
+        &self,
+        order_ids: &[String],
+    ) -> sqlx::Result<std::collections::HashMap<String, LineCounts>> {
+        let ids = serde_json::to_string(order_ids).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<(String, String, i64)> = read!(self, |pool, pg| {
+            sqlx::query_as(sql(
+                pg,
+                "SELECT order_id, status, COUNT(*) FROM lines
+                 WHERE order_id IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY order_id, status",
+                "SELECT order_id, status, COUNT(*) FROM lines
+                 WHERE order_id IN (SELECT value FROM json_each($1)) GROUP BY order_id, status",
+            ))
+            .bind(&ids)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut counts: std::collections::HashMap<String, LineCounts> = std::collections::HashMap::new();
+        for (order_id, status, n) in rows {
+            let c = counts.entry(order_id).or_default();
+            match LineStatus::parse(&status) {
+                Some(LineStatus::Awaiting) => c.awaiting = n,
+                Some(LineStatus::Closed) => c.closed = n,
+                Some(LineStatus::Complete) | None => c.complete += n,
+            }
+        }
+        Ok(counts)
     }
 
     /// How many lines of an order an edit from `scope` may change: "Apply to all lines"
@@ -1113,7 +1152,7 @@ impl Store {
             };
             if changing == 0 {
                 let copy = enqueue_copy!(tx, edit.grant.order_id(), edit.copy_to, None, edit.limit, edit.at);
-                return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false, copy });
+                return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false, copy, transactions: Vec::new() });
             }
             // Every line this edit emails counts, and so does the new contact.
             if emailed > 0
@@ -1143,21 +1182,25 @@ impl Store {
             } else {
                 None
             };
-            bind_changed!(sqlx::query(changed!(
-                "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
-                                           actor, status, detail, created_at, updated_at, outbox_id)
-                 SELECT 'provisioning_email_update', subscription_id, order_id, contact, $6, $7, $8,
-                        CASE WHEN email_sent_at IS NULL THEN 'success' ELSE 'in_progress' END,
-                        CASE WHEN email_sent_at IS NULL THEN 'on-rsd' END, $9, $9,
-                        CASE WHEN email_sent_at IS NULL THEN NULL ELSE $10 END
-                 FROM lines"
+            let mut transactions: Vec<i64> = bind_changed!(sqlx::query_scalar(concat!(
+                changed!(
+                    "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
+                                               actor, status, detail, created_at, updated_at, outbox_id)
+                     SELECT 'provisioning_email_update', subscription_id, order_id, contact, $6, $7, $8,
+                            CASE WHEN email_sent_at IS NULL THEN 'success' ELSE 'in_progress' END,
+                            CASE WHEN email_sent_at IS NULL THEN 'on-rsd' END, $9, $9,
+                            CASE WHEN email_sent_at IS NULL THEN NULL ELSE $10 END
+                     FROM lines"
+                ),
+                " RETURNING id"
             )))
-            .bind(edit.grant.user_id())
+            .bind(edit.grant.actor_user_id())
             .bind(edit.actor_name)
             .bind(edit.at)
             .bind(outbox_id)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
+            transactions.sort_unstable();
             if let Some(outbox_id) = outbox_id {
                 bind_changed!(sqlx::query(concat!(
                     changed!(
@@ -1183,7 +1226,7 @@ impl Store {
             .await?;
             let copy = enqueue_copy!(tx, edit.grant.order_id(), edit.copy_to, outbox_id, edit.limit, edit.at);
             tx.commit().await?;
-            Ok(EditOutcome::Changed { lines, emailed: emailed > 0, copy })
+            Ok(EditOutcome::Changed { lines, emailed: emailed > 0, copy, transactions })
         })
     }
 
@@ -1242,23 +1285,24 @@ impl Store {
                 .bind(resend.subscription_id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
+            let transaction: i64 = sqlx::query_scalar(
                 "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
                                            actor, status, detail, created_at, updated_at, outbox_id)
-                 VALUES ('provisioning_email_resend', $1, $2, $3, $3, $4, $5, 'in_progress', NULL, $6, $6, $7)",
+                 VALUES ('provisioning_email_resend', $1, $2, $3, $3, $4, $5, 'in_progress', NULL, $6, $6, $7)
+                 RETURNING id",
             )
             .bind(resend.subscription_id)
             .bind(resend.grant.order_id())
             .bind(&contact)
-            .bind(resend.grant.user_id())
+            .bind(resend.grant.actor_user_id())
             .bind(resend.actor_name)
             .bind(resend.at)
             .bind(id)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
             let copy = enqueue_copy!(tx, resend.grant.order_id(), resend.copy_to, Some(id), resend.limit, resend.at);
             tx.commit().await?;
-            Ok(ResendOutcome::Queued(contact, copy))
+            Ok(ResendOutcome::Queued { recipient: contact, transaction, copy })
         })
     }
 

@@ -137,8 +137,8 @@ impl Store {
         })
     }
 
-    /// Removes what no longer counts: expired sessions and sign-in failures whose window
-    /// ended more than `failure_window` ago.
+    /// Removes what no longer counts: expired sessions, sign-in failures whose window
+    /// ended more than `failure_window` ago, and API idempotency keys past their 24 hours.
     pub async fn purge_expired(&self, failure_window: Duration, now: DateTime<Utc>) -> sqlx::Result<u64> {
         write_tx!(self, |tx, pg| {
             // idle_until never passes expires_at, so one indexed condition finds both.
@@ -152,8 +152,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            let keys = sqlx::query("DELETE FROM api_idempotency WHERE created_at <= $1")
+                .bind(now - Duration::hours(super::tokens::IDEMPOTENCY_WINDOW_HOURS))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             tx.commit().await?;
-            Ok(sessions + failures)
+            Ok(sessions + failures + keys)
         })
     }
 

@@ -1,5 +1,6 @@
 //! HTTP: handlers by feature, translating requests into domain and store calls and back.
 
+mod api;
 pub mod assets;
 mod auth;
 mod bulk;
@@ -9,17 +10,21 @@ mod company;
 pub mod ctx;
 mod errors;
 mod orders;
+mod request_id;
 mod spreadsheet;
 mod subscriptions;
+mod tokens;
 mod transactions;
 mod views;
 mod webhooks;
 
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
+pub use api::{ApiLimiter, openapi_document};
 pub use auth::PasswordChecks;
 pub use ctx::{CookieNames, Ctx, SignedIn};
 pub use errors::AppError;
+pub use request_id::request_id;
 
 use crate::config::Config;
 use crate::secret::SigningKey;
@@ -35,6 +40,8 @@ pub struct AppState {
     /// Signs the sign-in form's token and the flash cookie.
     pub signing_key: SigningKey,
     pub password_checks: PasswordChecks,
+    /// API requests per token, counted in this instance.
+    pub api_limiter: ApiLimiter,
 }
 
 /// 405 with the methods the path takes.
@@ -66,6 +73,16 @@ where
     G::Output: Responder + 'static,
 {
     get(path, read).route(web::post().to(write)).default_service(not_allowed("GET, HEAD, POST"))
+}
+
+/// A path that answers PUT only.
+fn put<G, GArgs>(path: &str, write: G) -> Resource
+where
+    G: Handler<GArgs>,
+    GArgs: FromRequest + 'static,
+    G::Output: Responder + 'static,
+{
+    web::resource(path).route(web::put().to(write)).default_service(not_allowed("PUT"))
 }
 
 /// A path that answers POST only.
@@ -108,6 +125,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get("/bulk-fixes/{batch_id}", bulk::show))
         .service(post("/bulk-fixes/{batch_id}/apply", bulk::apply))
         .service(get("/bulk-fixes/{batch_id}/outcome.csv", bulk::outcome_csv))
+        .service(get_post("/company/tokens", tokens::list, tokens::create))
+        .service(post("/company/tokens/{id}/revoke", tokens::revoke))
         .service(get("/transactions", transactions::list))
         .service(get("/transactions.csv", transactions::csv))
         .service(post("/transactions/{id}/retry", transactions::retry))
@@ -120,6 +139,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post("/company/users/{email}", company::change))
         .service(get_post("/invitations/{token}", company::invitation_form, company::set_password))
         .service(post("/api/v1/control-hub/events", webhooks::control_hub_event))
+        .service(get("/api/v1/openapi.json", api::openapi_json))
+        .service(get("/api/v1/orders", api::list_orders))
+        .service(get("/api/v1/orders/{order_id}", api::show_order))
+        .service(put("/api/v1/orders/{order_id}/lines/{subscription_id}/contact", api::change_contact))
+        .service(post("/api/v1/orders/{order_id}/lines/{subscription_id}/resend", api::resend))
+        .service(get("/api/v1/transactions", api::list_transactions))
+        .service(web::resource("/api/v1/{rest:.*}").to(api::no_such_route))
         .service(get("/mailbox", mailbox));
 }
 

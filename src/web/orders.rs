@@ -600,7 +600,7 @@ pub async fn edit_on(
         })
         .await;
     let (changed, emailed, copy) = match outcome {
-        Ok(EditOutcome::Changed { lines, emailed, copy }) => (lines, emailed, copy),
+        Ok(EditOutcome::Changed { lines, emailed, copy, .. }) => (lines, emailed, copy),
         Ok(EditOutcome::Refused(refused)) => {
             // The state moved between the checks above and the locked write (PONR, a
             // concurrent edit): the write refused, nothing changed.
@@ -886,7 +886,7 @@ pub async fn resend_on(
         })
         .await;
     let (recipient, copy) = match outcome {
-        Ok(ResendOutcome::Queued(recipient, copy)) => (recipient, copy),
+        Ok(ResendOutcome::Queued { recipient, copy, .. }) => (recipient, copy),
         Ok(ResendOutcome::Refused(refused)) => {
             return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
         }

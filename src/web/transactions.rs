@@ -17,14 +17,22 @@ use crate::store::{RetryOutcome, TransactionFilter};
 const PAGE_SIZE: i64 = 50;
 const CSV_CHUNK: i64 = 500;
 
-#[derive(Deserialize, Default)]
+/// The Transaction Manager's filters (the page, its CSV and API v1).
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Query {
+    /// `provisioning_email_update` or `provisioning_email_resend`.
     #[serde(rename = "type")]
     kind: Option<String>,
+    /// `in_progress`, `success` or `failed`.
     status: Option<String>,
+    /// Subscription or order id, exactly or by prefix, case-insensitively.
     q: Option<String>,
+    /// From this day (YYYY-MM-DD, UTC).
     from: Option<String>,
+    /// To this day, inclusive (YYYY-MM-DD, UTC).
     to: Option<String>,
+    /// The `next` cursor of the page before.
     after: Option<String>,
 }
 
@@ -33,7 +41,7 @@ fn present(v: &Option<String>) -> Option<&str> {
 }
 
 /// The filter the query asks for; Err when a value is not one the page knows.
-fn filter(query: &Query) -> Result<TransactionFilter, ()> {
+pub(super) fn filter(query: &Query) -> Result<TransactionFilter, ()> {
     let kind = present(&query.kind);
     const KINDS: [&str; 4] =
         ["provisioning_email_update", "provisioning_email_resend", "provisioning_email_reminder", "permission_change"];

@@ -4,6 +4,7 @@ mod helpers;
 mod smtp;
 
 mod abuse;
+mod api_v1;
 mod auth;
 mod browser;
 mod bulk;
