@@ -122,6 +122,7 @@ async fn run(label: &str, url: &str) {
         company_id: "p0".into(),
         can_edit: true,
         operator: false,
+        company_admin: false,
         language: None,
     };
     let operator = User { company_id: "vendor".into(), operator: true, ..partner.clone() };

@@ -67,6 +67,22 @@ ponr-not-reached = Not reached
 order-title = Order { $id }
 order-creator = Placed by
 lines-caption = Order lines
+order-count-awaiting = { $count ->
+    [one] 1 line awaiting provisioning details
+   *[other] { $count } lines awaiting provisioning details
+}
+order-count-closed = { $count ->
+    [one] 1 line closed
+   *[other] { $count } lines closed
+}
+order-count-complete = { $count ->
+    [one] 1 line provisioning complete
+   *[other] { $count } lines provisioning complete
+}
+order-search = Subscription id in this order
+order-search-clear = Show all lines from the start
+order-no-lines = This order has no lines.
+order-no-lines-found = No line of this order has a subscription id that starts with that. Check the id and search again.
 order-permission-note = You do not have permission to change the provisioning contact of this order. Ask the person who placed it: { $name } ({ $email }).
 
 # Line statuses
@@ -120,6 +136,7 @@ refusal-stale-link = Edit again
 history-title = Line history
 history-heading = History of { $id }
 history-none = No changes yet.
+history-older = Older changes
 kind-provisioning_email_update = Provisioning Email Update
 kind-provisioning_email_resend = Provisioning Email Resend
 tx-status-in_progress = In Progress
@@ -143,6 +160,22 @@ resend-yes = Yes, send it again
 resend-allowlist = The email comes from { $sender }. Ask the customer's IT administrator to allow that address so that it does not land in spam or junk.
 resend-spam = Ask the provisioning contact to check their spam or junk folder too.
 resend-sent = The provisioning email was sent again to { $email }. It comes from { $sender }; ask the contact to check their spam or junk folder if it does not arrive.
+resend-all-label = Send for every line of this order
+resend-all-offer = { $lines ->
+    [one] One line, to { $recipients }: one email per recipient.
+   *[other] { $lines } lines, to { $count ->
+        [one] { $recipients }
+       *[other] { $count } recipients: { $recipients }
+    }. One email per recipient, listing that recipient's lines.
+}
+resend-all-more = { $count ->
+    [one] and one more
+   *[other] and { $count } more
+}
+resend-all-sent = { $lines ->
+    [one] The provisioning email was sent again for one line to { $recipients }.
+   *[other] The provisioning email was sent again for { $lines } lines, one email to each of { $recipients }.
+} It comes from { $sender }; ask the contacts to check their spam or junk folder if it does not arrive.
 resend-blocked-not-yet = The first email goes out on { $date }.
 refusal-not-yet-title = The first email has not gone out yet
 refusal-not-yet = The provisioning email goes out automatically on the requested start date, { $date } (from 00:00 UTC). You can send it again from then on.

@@ -64,6 +64,22 @@ ponr-not-reached = Inte nådd
 order-title = Beställning { $id }
 order-creator = Lagd av
 lines-caption = Orderrader
+order-count-awaiting = { $count ->
+    [one] 1 rad väntar på information om etablering
+   *[other] { $count } rader väntar på information om etablering
+}
+order-count-closed = { $count ->
+    [one] 1 rad stängd
+   *[other] { $count } rader stängda
+}
+order-count-complete = { $count ->
+    [one] 1 rad med etablering slutförd
+   *[other] { $count } rader med etablering slutförd
+}
+order-search = Prenumerations-id i den här beställningen
+order-search-clear = Visa alla rader från början
+order-no-lines = Den här beställningen har inga rader.
+order-no-lines-found = Ingen rad i den här beställningen har ett prenumerations-id som börjar så. Kontrollera id:t och sök igen.
 order-permission-note = Du har inte behörighet att ändra etableringskontakten för den här beställningen. Be den som lade den: { $name } ({ $email }).
 
 status-awaiting = Väntar på information om etablering
@@ -112,6 +128,7 @@ refusal-stale-link = Redigera igen
 history-title = Radens historik
 history-heading = Historik för { $id }
 history-none = Inga ändringar ännu.
+history-older = Äldre ändringar
 kind-provisioning_email_update = Uppdatering av etableringsmejl
 kind-provisioning_email_resend = Etableringsmejl skickat igen
 tx-status-in_progress = Pågår
@@ -133,6 +150,22 @@ resend-yes = Ja, skicka igen
 resend-allowlist = Mejlet kommer från { $sender }. Be kundens IT-administratör att tillåta adressen så att mejlet inte hamnar i skräppost.
 resend-spam = Be också etableringskontakten att titta i mappen för skräppost.
 resend-sent = Etableringsmejlet har skickats igen till { $email }. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
+resend-all-label = Skicka för alla orderrader i beställningen
+resend-all-offer = { $lines ->
+    [one] En orderrad, till { $recipients }: ett e-postmeddelande per mottagare.
+   *[other] { $lines } orderrader, till { $count ->
+        [one] { $recipients }
+       *[other] { $count } mottagare: { $recipients }
+    }. Ett e-postmeddelande per mottagare, med just den mottagarens orderrader.
+}
+resend-all-more = { $count ->
+    [one] och en till
+   *[other] och { $count } till
+}
+resend-all-sent = { $lines ->
+    [one] Etableringsmejlet skickades igen för en orderrad till { $recipients }.
+   *[other] Etableringsmejlet skickades igen för { $lines } orderrader, ett meddelande till var och en av { $recipients }.
+} Det kommer från { $sender }; be kontakterna att titta i skräppostmappen om det inte kommer fram.
 resend-blocked-not-yet = Det första mejlet skickas { $date }.
 refusal-not-yet-title = Det första mejlet har inte skickats ännu
 refusal-not-yet = Etableringsmejlet skickas automatiskt på det begärda startdatumet, { $date } (från 00:00 UTC). Från och med då kan du skicka det igen.

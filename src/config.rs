@@ -446,4 +446,20 @@ mod tests {
         }
         assert_eq!(Config::from_env(env(&[]), Some("nope")).unwrap_err().setting, "--bind");
     }
+
+    #[test]
+    fn every_setting_is_documented() {
+        let docs = include_str!("../docs/configuration.md");
+        let source = include_str!("config.rs");
+        let settings: Vec<&str> = source
+            .split("var(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|s| !s.is_empty())
+            .collect();
+        assert!(settings.len() >= 15, "{settings:?}");
+        for setting in settings.iter().chain(["PROVISIO_LOG"].iter()) {
+            assert!(docs.contains(&format!("| `{setting}` |")), "docs/configuration.md lacks {setting}");
+        }
+    }
 }

@@ -14,6 +14,8 @@ CREATE INDEX sessions_user ON sessions (user_id);
 CREATE INDEX sessions_idle ON sessions (idle_until);
 
 ALTER TABLE users ADD COLUMN active BOOLEAN NOT NULL DEFAULT TRUE;
+-- Company admins manage their own company's users and API tokens.
+ALTER TABLE users ADD COLUMN company_admin BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- Failed sign-ins per client address and account (account '' counts the address across
 -- all accounts), in fixed windows that start at the first failure.

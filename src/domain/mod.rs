@@ -7,4 +7,4 @@ pub mod permissions;
 
 pub use contact_email::{ContactEmail, ContactEmailError};
 pub use line::{LineStatus, Refusal, order_page_refusal};
-pub use permissions::{Actor, EditGrant, OrderParties};
+pub use permissions::{Actor, CompanyGrant, EditGrant, OrderParties};

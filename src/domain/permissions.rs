@@ -1,7 +1,8 @@
 //! Who may see and who may change an order (SPEC.md rules 2 and 3).
 //!
 //! A change to an order needs an [`EditGrant`], and only [`Actor::edit_grant`] makes one:
-//! the store's write functions take it, so a handler cannot forget the check.
+//! the store's write functions take it, so a handler cannot forget the check. Managing a
+//! company's users and API tokens needs a [`CompanyGrant`] in the same way.
 
 /// The signed-in user, as far as permissions go.
 #[derive(Debug, Clone)]
@@ -10,6 +11,8 @@ pub struct Actor {
     pub company_id: String,
     pub can_edit: bool,
     pub operator: bool,
+    /// Manages the users and API tokens of their own company.
+    pub company_admin: bool,
 }
 
 /// The parties of an order that decide who sees and who changes it.
@@ -38,7 +41,30 @@ impl EditGrant {
     }
 }
 
+/// Proof that an actor may manage one company's users and API tokens.
+#[derive(Debug, Clone)]
+pub struct CompanyGrant {
+    company_id: String,
+    user_id: i64,
+}
+
+impl CompanyGrant {
+    pub fn company_id(&self) -> &str {
+        &self.company_id
+    }
+
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+}
+
 impl Actor {
+    /// Company admins manage their own company; operators manage every company.
+    pub fn company_grant(&self, company_id: &str) -> Option<CompanyGrant> {
+        let allowed = self.operator || (self.company_admin && self.company_id == company_id);
+        allowed.then(|| CompanyGrant { company_id: company_id.to_string(), user_id: self.user_id })
+    }
+
     fn in_company_of(&self, order: &OrderParties) -> bool {
         self.company_id == order.partner_id || order.distributor_id.as_deref() == Some(self.company_id.as_str())
     }
@@ -70,7 +96,16 @@ mod tests {
     }
 
     fn actor(id: i64, company: &str, can_edit: bool, operator: bool) -> Actor {
-        Actor { user_id: id, company_id: company.into(), can_edit, operator }
+        Actor { user_id: id, company_id: company.into(), can_edit, operator, company_admin: false }
+    }
+
+    #[test]
+    fn companies_are_managed_by_their_admins_and_operators() {
+        let admin = Actor { company_admin: true, ..actor(2, "acme", false, false) };
+        assert_eq!(admin.company_grant("acme").unwrap().company_id(), "acme");
+        assert!(admin.company_grant("other").is_none(), "not another company");
+        assert!(actor(3, "acme", true, false).company_grant("acme").is_none(), "edit permission is not admin");
+        assert!(actor(9, "vendor", false, true).company_grant("acme").is_some(), "operators manage every company");
     }
 
     #[test]

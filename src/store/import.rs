@@ -47,6 +47,9 @@ pub struct UserIn {
     pub can_edit: bool,
     #[serde(default)]
     pub operator: bool,
+    /// Manages the users and API tokens of their own company.
+    #[serde(default)]
+    pub company_admin: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -285,11 +288,11 @@ impl Store {
                     (None, None) => None,
                 };
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO users (email, name, company_id, password_hash, can_edit, operator)
-                     VALUES ($1, $2, $3, $4, $5, $6)
+                    "INSERT INTO users (email, name, company_id, password_hash, can_edit, operator, company_admin)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
                      ON CONFLICT (email) DO UPDATE SET name = excluded.name, company_id = excluded.company_id,
                         password_hash = excluded.password_hash, can_edit = excluded.can_edit,
-                        operator = excluded.operator
+                        operator = excluded.operator, company_admin = excluded.company_admin
                      RETURNING id",
                 )
                 .bind(&email)
@@ -298,6 +301,7 @@ impl Store {
                 .bind(hash.as_deref())
                 .bind(u.can_edit)
                 .bind(u.operator)
+                .bind(u.company_admin)
                 .fetch_one(&mut *tx)
                 .await?;
                 // A changed password ends the user's sessions (in the same transaction).
@@ -450,6 +454,14 @@ impl Store {
                     }
                     summary.lines += 1;
                 }
+                // Lines come only from the import: the order keeps their count, so a list
+                // of orders never counts lines.
+                sqlx::query(
+                    "UPDATE orders SET line_count = (SELECT COUNT(*) FROM lines WHERE order_id = $1) WHERE id = $1",
+                )
+                .bind(&o.id)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(summary)

@@ -6,10 +6,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use super::{Store, read, sql, write_tx};
 use crate::config::SendLimit;
 
-/// Inserts one message about `subs` (all of `order_id`) to `recipient`, inside `$tx`;
-/// evaluates to its id. A macro so that it expands within each database's transaction.
+/// Inserts one message to `recipient` about lines of `order_id`, inside `$tx`; evaluates
+/// to its id. The caller writes the lines it is about (outbox_lines) and marks them as
+/// their last email. A macro so that it expands within each database's transaction.
 macro_rules! enqueue {
-    ($tx:ident, $order_id:expr, $recipient:expr, $cause:expr, $now:expr, $subs_sql:expr, $($bind:expr),*) => {{
+    ($tx:ident, $order_id:expr, $recipient:expr, $cause:expr, $now:expr) => {{
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
              VALUES ($1, $2, $3, 'queued', 0, $4, $4) RETURNING id",
@@ -20,46 +21,59 @@ macro_rules! enqueue {
         .bind($now)
         .fetch_one(&mut *$tx)
         .await?;
-        sqlx::query($subs_sql).bind(id)$(.bind($bind))*.execute(&mut *$tx).await?;
-        sqlx::query(
-            "UPDATE lines SET last_outbox_id = $1
-             WHERE subscription_id IN (SELECT subscription_id FROM outbox_lines WHERE outbox_id = $1)",
-        )
-        .bind(id)
-        .execute(&mut *$tx)
-        .await?;
         id
     }};
 }
 pub(crate) use enqueue;
 
-/// Counts the emails a line, and a recipient, triggered by edits and resends in the last
-/// day, inside `$tx`; evaluates to `Option<Duration>`: how long until the next may go.
+/// How long until the email an action would trigger fits the limits, inside `$tx`; None
+/// when it fits now. Counts the emails people triggered (edits, resends) in the last day:
+/// to `$recipient` (case-insensitively), and of every line it would email, which
+/// `$lines` selects (a statement or list whose parameters start at `$3`; `$1` is the
+/// order, `$2` the start of the day counted). Set-based: a fixed number of statements
+/// whatever the number of lines, each served by an index.
 macro_rules! limit_wait {
-    ($tx:ident, $subscription_id:expr, $recipient:expr, $limit:expr, $now:expr) => {{
+    ($tx:ident, $order_id:expr, $recipient:expr, $limit:expr, $now:expr, $lines:literal $(, $bind:expr)*) => {{
         let since = $now - chrono::Duration::days(1);
-        let by_line: Vec<DateTime<Utc>> = sqlx::query_scalar(
-            "SELECT o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
-             WHERE ol.subscription_id = $1 AND o.cause IN ('edit', 'resend') AND o.created_at > $2
-             ORDER BY o.created_at",
-        )
-        .bind($subscription_id)
-        .bind(since)
-        .fetch_all(&mut *$tx)
-        .await?;
         let by_recipient: Vec<DateTime<Utc>> = sqlx::query_scalar(
             "SELECT created_at FROM outbox
-             WHERE recipient = $1 AND cause IN ('edit', 'resend') AND created_at > $2 ORDER BY created_at",
+             WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend') AND created_at > $2
+             ORDER BY created_at",
         )
         .bind($recipient)
         .bind(since)
         .fetch_all(&mut *$tx)
         .await?;
-        $crate::store::outbox::wait_for_limit(&by_line, $limit, $now).max($crate::store::outbox::wait_for_limit(
-            &by_recipient,
-            $limit,
-            $now,
-        ))
+        let mut wait = $crate::store::outbox::wait_for_limit(&by_recipient, $limit, $now);
+        // Every email of a line is one of its order's: while the order's emails fit the
+        // limit, so do those of each of its lines, and no line needs counting.
+        let by_order: Vec<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT created_at FROM outbox
+             WHERE order_id = $1 AND cause IN ('edit', 'resend') AND created_at > $2 ORDER BY created_at",
+        )
+        .bind($order_id)
+        .bind(since)
+        .fetch_all(&mut *$tx)
+        .await?;
+        if $crate::store::outbox::wait_for_limit(&by_order, $limit, $now).is_some() {
+            let by_line: Vec<(String, DateTime<Utc>)> = sqlx::query_as(concat!(
+                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+                 WHERE o.order_id = $1 AND o.cause IN ('edit', 'resend') AND o.created_at > $2
+                   AND ol.subscription_id IN (",
+                $lines,
+                ") ORDER BY ol.subscription_id, o.created_at"
+            ))
+            .bind($order_id)
+            .bind(since)
+            $(.bind($bind))*
+            .fetch_all(&mut *$tx)
+            .await?;
+            for line in by_line.chunk_by(|a, b| a.0 == b.0) {
+                let sent: Vec<DateTime<Utc>> = line.iter().map(|(_, at)| *at).collect();
+                wait = wait.max($crate::store::outbox::wait_for_limit(&sent, $limit, $now));
+            }
+        }
+        wait
     }};
 }
 pub(crate) use limit_wait;
@@ -281,19 +295,28 @@ impl Store {
             groups.sort();
             groups.dedup();
             for (order_id, contact) in &groups {
-                enqueue!(
-                    tx,
-                    order_id,
-                    contact,
-                    "rsd",
-                    now,
+                let id = enqueue!(tx, order_id, contact, "rsd", now);
+                sqlx::query(
                     "INSERT INTO outbox_lines (outbox_id, subscription_id)
                      SELECT $1, subscription_id FROM lines
                      WHERE order_id = $2 AND contact = $3 AND email_sent_at = $4 AND status = 'awaiting'",
-                    order_id,
-                    contact,
-                    now
-                );
+                )
+                .bind(id)
+                .bind(order_id)
+                .bind(contact)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE lines SET last_outbox_id = $1
+                     WHERE order_id = $2 AND contact = $3 AND email_sent_at = $4 AND status = 'awaiting'",
+                )
+                .bind(id)
+                .bind(order_id)
+                .bind(contact)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(groups.len())

@@ -12,6 +12,8 @@ pub struct User {
     pub company_id: String,
     pub can_edit: bool,
     pub operator: bool,
+    /// Manages their own company's users and API tokens.
+    pub company_admin: bool,
     pub language: Option<String>,
 }
 
@@ -22,6 +24,7 @@ impl User {
             company_id: self.company_id.clone(),
             can_edit: self.can_edit,
             operator: self.operator,
+            company_admin: self.company_admin,
         }
     }
 }
@@ -64,10 +67,23 @@ pub struct OrderHead {
     pub org_mapped_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+impl OrderHead {
+    pub fn parties(&self) -> OrderParties {
+        OrderParties {
+            order_id: self.id.clone(),
+            partner_id: self.partner_id.clone(),
+            distributor_id: self.distributor_id.clone(),
+            created_by: self.created_by,
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct LineRecord {
     pub subscription_id: String,
     pub order_id: String,
+    /// Where the line stands in its order.
+    pub position: i64,
     pub offer: String,
     pub rsd: NaiveDate,
     pub contact: String,
@@ -119,25 +135,12 @@ impl SubscriptionRecord {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct OrderDetail {
-    pub head: OrderHead,
-    pub lines: Vec<LineRecord>,
-}
-
-impl OrderDetail {
-    pub fn parties(&self) -> OrderParties {
-        OrderParties {
-            order_id: self.head.id.clone(),
-            partner_id: self.head.partner_id.clone(),
-            distributor_id: self.head.distributor_id.clone(),
-            created_by: self.head.created_by,
-        }
-    }
-
-    pub fn line(&self, subscription_id: &str) -> Option<&LineRecord> {
-        self.lines.iter().find(|l| l.subscription_id == subscription_id)
-    }
+/// How many lines of one order are in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineCounts {
+    pub awaiting: i64,
+    pub closed: i64,
+    pub complete: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -42,7 +42,7 @@ impl Store {
     pub async fn session(&self, key_hash: &str, now: DateTime<Utc>) -> sqlx::Result<Option<SessionRecord>> {
         read!(self, |pool, pg| {
             sqlx::query_as(
-                "SELECT u.id, u.email, u.name, u.company_id, u.can_edit, u.operator, u.language,
+                "SELECT u.id, u.email, u.name, u.company_id, u.can_edit, u.operator, u.company_admin, u.language,
                         s.csrf, s.refreshed_at, s.idle_until, s.expires_at
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.key_hash = $1 AND s.idle_until > $2 AND s.expires_at > $2 AND u.active",

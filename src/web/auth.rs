@@ -223,3 +223,27 @@ pub async fn set_language(signed_in: SignedIn, form: web::Form<LanguageForm>) ->
     let back = ctx.came_from.clone().unwrap_or_else(|| "/orders".to_string());
     HttpResponse::SeeOther().insert_header(("Location", back)).finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn password_checks_are_bounded_and_refuse_beyond_the_queue() {
+        let checks = std::sync::Arc::new(PasswordChecks::new(1, 1));
+        let running = checks.turn().await.expect("a first turn");
+        // One may wait while one runs...
+        let waiting = {
+            let checks = checks.clone();
+            tokio::spawn(async move { checks.turn().await.is_some() })
+        };
+        while checks.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // ...and a third is refused at once rather than piling up.
+        assert!(checks.turn().await.is_none());
+        drop(running);
+        assert!(waiting.await.unwrap(), "the waiting check gets its turn");
+        assert!(checks.turn().await.is_some(), "and the queue is free again");
+    }
+}

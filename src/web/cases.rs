@@ -13,7 +13,7 @@ use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::i18n::Tr;
-use crate::store::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase, OrderDetail, User};
+use crate::store::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase, OrderHead, User};
 
 const MAX_ATTACHMENTS: usize = 3;
 const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
@@ -59,9 +59,9 @@ pub struct NewCasePage {
 }
 
 /// The order of a subscription if this user may see it (404 otherwise).
-async fn visible_line(ctx: &Ctx, user: &User, subscription_id: &str) -> Result<OrderDetail, AppError> {
+async fn visible_line(ctx: &Ctx, user: &User, subscription_id: &str) -> Result<OrderHead, AppError> {
     let order_id = ctx.state.store.order_of_subscription(subscription_id).await?.ok_or(AppError::NotFound)?;
-    let order = ctx.state.store.order(&order_id).await?.ok_or(AppError::NotFound)?;
+    let order = ctx.state.store.order_head(&order_id).await?.ok_or(AppError::NotFound)?;
     if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(AppError::NotFound) }
 }
 
@@ -108,7 +108,7 @@ pub async fn new(signed_in: SignedIn, query: web::Query<NewQuery>) -> HttpRespon
     let form = CaseForm {
         csrf: ctx.csrf.clone(),
         subscription_id,
-        order_id: order.head.id,
+        order_id: order.id,
         request_type: query.request_type.clone().filter(|t| REQUEST_TYPES.contains(&t.as_str())).unwrap_or_default(),
         description: String::new(),
         error: None,
@@ -251,7 +251,7 @@ pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: M
         let form = CaseForm {
             csrf: ctx.csrf.clone(),
             subscription_id: input.subscription,
-            order_id: order.head.id,
+            order_id: order.id,
             request_type: input.request_type,
             description: input.description,
             error: Some(ctx.tr.t(key)),
@@ -266,7 +266,7 @@ pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: M
             NewCase {
                 company_id: &user.company_id,
                 subscription_id: &input.subscription,
-                order_id: &order.head.id,
+                order_id: &order.id,
                 request_type: &input.request_type,
                 description,
                 created_by: user.id,
@@ -352,7 +352,7 @@ pub async fn update(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<
 async fn may_see_case(ctx: &Ctx, user: &User, company_id: &str, order_id: &str) -> bool {
     user.operator
         || user.company_id == company_id
-        || match ctx.state.store.order(order_id).await {
+        || match ctx.state.store.order_head(order_id).await {
             Ok(Some(order)) => user.actor().may_see(&order.parties()),
             _ => false,
         }

@@ -150,3 +150,32 @@ async fn mailbox(signed_in: SignedIn) -> HttpResponse {
         &views::MailboxPage { layout: ctx.layout(), t: ctx.tr.clone(), messages },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    /// docs/http.md names every route of the router.
+    #[test]
+    fn every_route_is_documented() {
+        let docs = include_str!("../../docs/http.md");
+        let source = include_str!("mod.rs");
+        let body = &source[source.find("pub fn routes").expect("the router")..];
+        let body = &body[..body.find("\n}\n").expect("its end")];
+        let mut paths = Vec::new();
+        for call in ["get(\"", "get_post(\"", "post(\""] {
+            for part in body.split(call).skip(1) {
+                paths.push(part.split('"').next().unwrap().to_string());
+            }
+        }
+        assert!(paths.len() >= 20, "{paths:?}");
+        // The path itself, not a longer one that starts with it.
+        let documented = |path: &str| {
+            docs.match_indices(path).any(|(at, _)| {
+                let next = docs[at + path.len()..].chars().next().unwrap_or(' ');
+                !(next.is_alphanumeric() || matches!(next, '/' | '-' | '_' | '.' | '{'))
+            })
+        };
+        for path in paths {
+            assert!(documented(&path), "docs/http.md lacks {path}");
+        }
+    }
+}

@@ -13,9 +13,14 @@ use super::views::{
 };
 use crate::domain::closing::closing_deadline;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, order_page_refusal};
-use crate::store::{ContactEdit, EditOutcome, EditScope, LineRecord, OrderDetail, Resend, ResendOutcome, User};
+use crate::store::{
+    ContactEdit, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
+    ResendAllOutcome, ResendAllSummary, ResendOutcome, User,
+};
 
 const PAGE_SIZE: i64 = 50;
+/// Lines on one page of an order (CONTRACT.md: at most 200).
+const LINES_PER_PAGE: i64 = 200;
 
 /// Where an edit or resend comes from: the order page, or the Cloud/SaaS Subscriptions
 /// page (which also fixes closed lines whose provisioning is still pending).
@@ -69,14 +74,14 @@ pub struct OrderFacts<'a> {
     pub creator_email: &'a str,
 }
 
-impl OrderDetail {
+impl OrderHead {
     fn facts(&self) -> OrderFacts<'_> {
         OrderFacts {
-            id: &self.head.id,
-            customer: &self.head.customer,
-            org_mapped_at: self.head.org_mapped_at,
-            creator_name: &self.head.creator_name,
-            creator_email: &self.head.creator_email,
+            id: &self.id,
+            customer: &self.customer,
+            org_mapped_at: self.org_mapped_at,
+            creator_name: &self.creator_name,
+            creator_email: &self.creator_email,
         }
     }
 }
@@ -124,10 +129,22 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
     html(StatusCode::OK, &OrdersPage { layout: ctx.layout(), t: ctx.tr.clone(), q: q.to_string(), orders, next })
 }
 
-/// The order, if this user may see it; otherwise it does not exist for them.
-async fn visible_order(ctx: &Ctx, user: &User, order_id: &str) -> Result<OrderDetail, AppError> {
-    let order = ctx.state.store.order(order_id).await?.ok_or(AppError::NotFound)?;
+/// The order's head, if this user may see it; otherwise it does not exist for them.
+async fn visible_order(ctx: &Ctx, user: &User, order_id: &str) -> Result<OrderHead, AppError> {
+    let order = ctx.state.store.order_head(order_id).await?.ok_or(AppError::NotFound)?;
     if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(AppError::NotFound) }
+}
+
+/// One line of an order this user may see, with the order's head.
+async fn visible_line(
+    ctx: &Ctx,
+    user: &User,
+    order_id: &str,
+    subscription_id: &str,
+) -> Result<(OrderHead, LineRecord), AppError> {
+    let order = visible_order(ctx, user, order_id).await?;
+    let line = ctx.state.store.order_line(&order.id, subscription_id).await?.ok_or(AppError::NotFound)?;
+    Ok((order, line))
 }
 
 fn subscriptions_href(subscription_id: &str) -> String {
@@ -216,16 +233,43 @@ fn email_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
     }
 }
 
-pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
+#[derive(Deserialize)]
+pub struct OrderQuery {
+    q: Option<String>,
+    after: Option<String>,
+}
+
+/// The order-line page: the head with its counts by status, and one page of lines.
+pub async fn show(signed_in: SignedIn, path: web::Path<String>, query: web::Query<OrderQuery>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
-    let order = match visible_order(&ctx, &user, &path).await {
-        Ok(order) => order,
-        Err(e) => return e.respond(&ctx),
+    let store = &ctx.state.store;
+    let (head, counts) = match store.order_head_counted(&path).await {
+        Ok(Some((head, counts))) if user.actor().may_see(&head.parties()) => (head, counts),
+        Ok(_) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
     };
-    let may_edit = user.actor().edit_grant(&order.parties()).is_some();
-    let facts = order.facts();
-    let rows = order.lines.iter().map(|l| line_row(&ctx, Page::Order, &facts, l, may_edit)).collect();
-    let head = &order.head;
+    let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
+    // A cursor that does not parse starts from the top: it came from no page of ours.
+    let after = query.after.as_deref().and_then(LineCursor::parse);
+    let page = LinePage { q: Some(q.as_str()).filter(|q| !q.is_empty()), after, limit: LINES_PER_PAGE + 1 };
+    let mut lines = match store.order_lines(&head.id, &page).await {
+        Ok(lines) => lines,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let next = if lines.len() as i64 > LINES_PER_PAGE {
+        lines.truncate(LINES_PER_PAGE as usize);
+        let mut params = Vec::new();
+        if !q.is_empty() {
+            params.push(("q", q.clone()));
+        }
+        params.push(("after", lines.last().map(|l| LineCursor::after(l).encode()).unwrap_or_default()));
+        Some(format!("/orders/{}?{}", head.id, serde_urlencoded::to_string(params).unwrap_or_default()))
+    } else {
+        None
+    };
+    let may_edit = user.actor().edit_grant(&head.parties()).is_some();
+    let facts = head.facts();
+    let rows = lines.iter().map(|l| line_row(&ctx, Page::Order, &facts, l, may_edit)).collect();
     let permission_note = (!may_edit).then(|| {
         ctx.tr
             .ta("order-permission-note", [("name", head.creator_name.as_str()), ("email", head.creator_email.as_str())])
@@ -242,15 +286,21 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse 
         ponr: head.org_mapped_at.as_ref().map(|t| ctx.tr.when(t)),
         admin_console_url: ctx.state.config.admin_console_url.clone(),
         permission_note,
+        awaiting: counts.awaiting,
+        closed: counts.closed,
+        complete: counts.complete,
+        q,
+        paged: query.after.is_some(),
         rows,
+        next,
     };
     html(StatusCode::OK, &page)
 }
 
 /// The 403/409 refusals of SPEC.md rules 3 and 6, as CONTRACT.md words them.
-fn refusal_view(ctx: &Ctx, page: Page, order: &OrderDetail, refused: &Refusal, subscription_id: &str) -> RefusalView {
+fn refusal_view(ctx: &Ctx, page: Page, order: &OrderHead, refused: &Refusal, subscription_id: &str) -> RefusalView {
     let tr = &ctx.tr;
-    let back_href = page.back(&order.head.id, subscription_id);
+    let back_href = page.back(&order.id, subscription_id);
     let (title, message, link) = match refused {
         Refusal::Ponr => (
             tr.t("refusal-ponr-title"),
@@ -270,58 +320,58 @@ fn refusal_view(ctx: &Ctx, page: Page, order: &OrderDetail, refused: &Refusal, s
         Refusal::Stale { changed_by, current } => (
             tr.t("refusal-stale-title"),
             tr.ta("refusal-stale", [("name", changed_by.as_str()), ("email", current.as_str())]),
-            Some((tr.t("refusal-stale-link"), page.href(&order.head.id, subscription_id, "contact"))),
+            Some((tr.t("refusal-stale-link"), page.href(&order.id, subscription_id, "contact"))),
         ),
     };
     RefusalView { title, message, link, back_href }
 }
 
-fn permission_refusal(ctx: &Ctx, page: Page, order: &OrderDetail, subscription_id: &str) -> HttpResponse {
+fn permission_refusal(ctx: &Ctx, page: Page, order: &OrderHead, subscription_id: &str) -> HttpResponse {
     let tr = &ctx.tr;
     let view = RefusalView {
         title: tr.t("refusal-permission-title"),
-        message: tr.ta(
-            "refusal-permission",
-            [("name", order.head.creator_name.as_str()), ("email", order.head.creator_email.as_str())],
-        ),
+        message: tr
+            .ta("refusal-permission", [("name", order.creator_name.as_str()), ("email", order.creator_email.as_str())]),
         link: None,
-        back_href: page.back(&order.head.id, subscription_id),
+        back_href: page.back(&order.id, subscription_id),
     };
     refusal(ctx, StatusCode::FORBIDDEN, view)
 }
 
 /// The checks every edit answer shares, in CONTRACT.md's order after sign-in and CSRF:
-/// visible (404), permitted (403), state (409).
+/// visible (404), permitted (403), state (409). Reads the order's head and the one line.
 async fn checked_line(
     ctx: &Ctx,
     page: Page,
     user: &User,
     order_id: &str,
     subscription_id: &str,
-) -> Result<(OrderDetail, EditGrant), HttpResponse> {
-    let order = visible_order(ctx, user, order_id).await.map_err(|e| e.respond(ctx))?;
-    let Some(line) = order.line(subscription_id) else {
-        return Err(AppError::NotFound.respond(ctx));
-    };
+) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
+    let (order, line) = visible_line(ctx, user, order_id, subscription_id).await.map_err(|e| e.respond(ctx))?;
     let Some(grant) = user.actor().edit_grant(&order.parties()) else {
         return Err(permission_refusal(ctx, page, &order, subscription_id));
     };
-    if let Some(refused) = page.refusal(line.status(), order.head.org_mapped_at) {
+    if let Some(refused) = page.refusal(line.status(), order.org_mapped_at) {
         let view = refusal_view(ctx, page, &order, &refused, subscription_id);
         return Err(refusal(ctx, StatusCode::CONFLICT, view));
     }
-    Ok((order, grant))
+    Ok((order, line, grant))
 }
 
-fn edit_form(ctx: &Ctx, page: Page, order: &OrderDetail, line: &LineRecord) -> EditForm {
-    let other_lines = order
-        .lines
-        .iter()
-        .filter(|l| l.subscription_id != line.subscription_id && page.refusal(l.status(), None).is_none())
-        .count() as i64;
-    EditForm {
-        action: page.href(&order.head.id, &line.subscription_id, "contact"),
-        cancel_href: page.back(&order.head.id, &line.subscription_id),
+/// The edit form of a line, saying how many other lines "Apply to all lines" changes too
+/// (counted in the database over the whole order, not the page).
+async fn edit_form(ctx: &Ctx, page: Page, order: &OrderHead, line: &LineRecord) -> Result<EditForm, HttpResponse> {
+    let editable = ctx
+        .state
+        .store
+        .editable_line_count(&order.id, page.scope())
+        .await
+        .map_err(|e| AppError::from(e).respond(ctx))?;
+    // The line itself passed the state checks, so it is one of the editable ones.
+    let other_lines = (editable - 1).max(0);
+    Ok(EditForm {
+        action: page.href(&order.id, &line.subscription_id, "contact"),
+        cancel_href: page.back(&order.id, &line.subscription_id),
         csrf: ctx.csrf.clone(),
         subscription_id: line.subscription_id.clone(),
         current: line.contact.clone(),
@@ -330,7 +380,7 @@ fn edit_form(ctx: &Ctx, page: Page, order: &OrderDetail, line: &LineRecord) -> E
         apply_to_all: false,
         other_lines,
         error: None,
-    }
+    })
 }
 
 fn render_form(ctx: &Ctx, status: StatusCode, form: EditForm) -> HttpResponse {
@@ -348,12 +398,14 @@ pub async fn edit_dialog(signed_in: SignedIn, path: web::Path<(String, String)>)
 
 pub async fn edit_dialog_on(signed_in: SignedIn, page: Page, order_id: &str, subscription_id: String) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
-    let (order, _grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
+    let (order, line, _grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
-    let line = order.line(&subscription_id).expect("checked above");
-    render_form(&ctx, StatusCode::OK, edit_form(&ctx, page, &order, line))
+    match edit_form(&ctx, page, &order, &line).await {
+        Ok(form) => render_form(&ctx, StatusCode::OK, form),
+        Err(response) => response,
+    }
 }
 
 #[derive(Deserialize)]
@@ -381,11 +433,10 @@ pub async fn edit_on(
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
     }
-    let (order, grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
+    let (order, line, grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
-    let line = order.line(&subscription_id).expect("checked above");
     let apply_to_all = input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true");
     let expected_version = match input.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
@@ -404,7 +455,10 @@ pub async fn edit_on(
     let new_contact = match ContactEmail::parse(&input.email) {
         Ok(email) => email,
         Err(e) => {
-            let mut form = edit_form(&ctx, page, &order, line);
+            let mut form = match edit_form(&ctx, page, &order, &line).await {
+                Ok(form) => form,
+                Err(response) => return response,
+            };
             form.value = input.email.clone();
             form.apply_to_all = apply_to_all;
             form.error = Some(ctx.tr.t(e.message_key()));
@@ -429,8 +483,8 @@ pub async fn edit_on(
             limit: ctx.state.config.mail.limit,
         })
         .await;
-    let changed = match outcome {
-        Ok(EditOutcome::Changed(changed)) => changed,
+    let (changed, emailed) = match outcome {
+        Ok(EditOutcome::Changed { lines, emailed }) => (lines, emailed),
         Ok(EditOutcome::Refused(refused)) => {
             // The state moved between the checks above and the locked write (PONR, a
             // concurrent edit): the write refused, nothing changed.
@@ -446,32 +500,48 @@ pub async fn edit_on(
         ctx.tr.tcount("edit-saved", ("count", changed.len() as i64), &[("email", new_contact.as_str())])
     };
     if !changed.is_empty() {
-        let emailed = order.lines.iter().any(|l| changed.contains(&l.subscription_id) && l.email_sent_at.is_some());
         let key = if emailed { "edit-emailed" } else { "edit-on-rsd" };
         message = format!("{message} {}", ctx.tr.ta(key, [("email", new_contact.as_str())]));
     }
-    done(&ctx, page, &order.head.id, &subscription_id, &changed, message, format!("edit-{subscription_id}")).await
+    done(&ctx, page, &order.id, &subscription_id, &changed, message, format!("edit-{subscription_id}")).await
 }
 
-pub async fn history(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
+/// The newest transactions a line's history shows at once; older ones a page further.
+const HISTORY_PAGE: i64 = 100;
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    before: Option<String>,
+}
+
+pub async fn history(
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    query: web::Query<HistoryQuery>,
+) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     let (order_id, subscription_id) = path.into_inner();
-    let order = match visible_order(&ctx, &user, &order_id).await {
-        Ok(order) => order,
+    let (order, _line) = match visible_line(&ctx, &user, &order_id, &subscription_id).await {
+        Ok(found) => found,
         Err(e) => return e.respond(&ctx),
     };
-    if order.line(&subscription_id).is_none() {
-        return AppError::NotFound.respond(&ctx);
-    }
-    let records = match ctx.state.store.line_transactions(&subscription_id).await {
+    // A cursor that does not parse starts from the newest: it came from no page of ours.
+    let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());
+    let mut records = match ctx.state.store.line_history(&subscription_id, before, HISTORY_PAGE + 1).await {
         Ok(records) => records,
         Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let older = if records.len() as i64 > HISTORY_PAGE {
+        records.truncate(HISTORY_PAGE as usize);
+        records.last().map(|r| format!("/orders/{}/lines/{subscription_id}/history?before={}", order.id, r.id))
+    } else {
+        None
     };
     let tr = &ctx.tr;
     let rows = records.into_iter().map(|r| history_row(tr, r)).collect();
     html(
         StatusCode::OK,
-        &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.head.id, subscription_id, rows },
+        &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.id, subscription_id, rows, older },
     )
 }
 
@@ -508,13 +578,13 @@ pub fn transaction_detail(tr: &crate::i18n::Tr, detail: Option<&str>) -> String 
 }
 
 /// 429 with Retry-After: too many emails for this line or recipient.
-fn limited(ctx: &Ctx, page: Page, order: &OrderDetail, subscription_id: &str, wait: chrono::Duration) -> HttpResponse {
+fn limited(ctx: &Ctx, page: Page, order: &OrderHead, subscription_id: &str, wait: chrono::Duration) -> HttpResponse {
     let seconds = wait.num_seconds().max(1);
     let view = RefusalView {
         title: ctx.tr.t("refusal-limit-title"),
         message: ctx.tr.tn("refusal-limit", "minutes", (seconds + 59) / 60),
         link: None,
-        back_href: page.back(&order.head.id, subscription_id),
+        back_href: page.back(&order.id, subscription_id),
     };
     let mut response = refusal(ctx, StatusCode::TOO_MANY_REQUESTS, view);
     response
@@ -531,14 +601,13 @@ async fn checked_resend(
     user: &User,
     order_id: &str,
     subscription_id: &str,
-) -> Result<(OrderDetail, EditGrant), HttpResponse> {
-    let (order, grant) = checked_line(ctx, page, user, order_id, subscription_id).await?;
-    let line = order.line(subscription_id).expect("checked above");
+) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
+    let (order, line, grant) = checked_line(ctx, page, user, order_id, subscription_id).await?;
     if line.email_sent_at.is_none() {
         let view = refusal_view(ctx, page, &order, &Refusal::NotYetSent { rsd: line.rsd }, subscription_id);
         return Err(refusal(ctx, StatusCode::CONFLICT, view));
     }
-    Ok((order, grant))
+    Ok((order, line, grant))
 }
 
 pub async fn resend_dialog(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
@@ -553,18 +622,24 @@ pub async fn resend_dialog_on(
     subscription_id: String,
 ) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
-    let (order, _grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
+    let (order, line, _grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
-    let line = order.line(&subscription_id).expect("checked above");
+    // "Send for every line of this order", when there is more than this line to send.
+    let every_line = match ctx.state.store.resend_all_summary(&order.id, page.scope()).await {
+        Ok(summary) if summary.lines > 1 => Some(resend_all_offer(&ctx, &summary)),
+        Ok(_) => None,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
     let form = ResendForm {
-        action: page.href(&order.head.id, &subscription_id, "resend"),
-        cancel_href: page.back(&order.head.id, &subscription_id),
+        action: page.href(&order.id, &subscription_id, "resend"),
+        cancel_href: page.back(&order.id, &subscription_id),
         csrf: ctx.csrf.clone(),
         subscription_id: subscription_id.clone(),
         contact: line.contact.clone(),
         sender: ctx.state.config.mail.from.clone(),
+        every_line,
     };
     if ctx.htmx {
         html(StatusCode::OK, &ResendDialog { t: ctx.tr.clone(), form })
@@ -573,9 +648,25 @@ pub async fn resend_dialog_on(
     }
 }
 
+/// What the resend dialog says "Send for every line of this order" would reach.
+fn resend_all_offer(ctx: &Ctx, summary: &ResendAllSummary) -> String {
+    let mut recipients = summary.sample.join(", ");
+    if summary.recipients > summary.sample.len() as i64 {
+        let more = summary.recipients - summary.sample.len() as i64;
+        recipients = format!("{recipients} {}", ctx.tr.tn("resend-all-more", "count", more));
+    }
+    ctx.tr.tcount(
+        "resend-all-offer",
+        ("lines", summary.lines),
+        &[("recipients", recipients.as_str()), ("count", summary.recipients.to_string().as_str())],
+    )
+}
+
 #[derive(Deserialize)]
 pub struct ResendInput {
     pub csrf_token: Option<String>,
+    /// `on`: for every line of the order that this page may resend.
+    pub apply_to_all: Option<String>,
 }
 
 pub async fn resend(
@@ -598,7 +689,10 @@ pub async fn resend_on(
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
     }
-    let (order, grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
+    if input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true") {
+        return resend_every_line(ctx, user, page, order_id, subscription_id).await;
+    }
+    let (order, _line, grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
@@ -626,7 +720,47 @@ pub async fn resend_on(
     let message =
         ctx.tr.ta("resend-sent", [("email", recipient.as_str()), ("sender", ctx.state.config.mail.from.as_str())]);
     let focus = format!("resend-{subscription_id}");
-    done(&ctx, page, &order.head.id, &subscription_id, std::slice::from_ref(&subscription_id), message, focus).await
+    done(&ctx, page, &order.id, &subscription_id, std::slice::from_ref(&subscription_id), message, focus).await
+}
+
+/// Resend for every line of the order this page may resend: visible (404) and permitted
+/// (403) as for one line; the state of every line it covers decides the rest (409 when
+/// none may be resent, 429 when any line or recipient would go over its limit).
+async fn resend_every_line(ctx: Ctx, user: User, page: Page, order_id: &str, subscription_id: String) -> HttpResponse {
+    let order = match visible_line(&ctx, &user, order_id, &subscription_id).await {
+        Ok((order, _line)) => order,
+        Err(e) => return e.respond(&ctx),
+    };
+    let Some(grant) = user.actor().edit_grant(&order.parties()) else {
+        return permission_refusal(&ctx, page, &order, &subscription_id);
+    };
+    let outcome = ctx
+        .state
+        .store
+        .resend_all(ResendAll {
+            grant: &grant,
+            actor_name: &user.name,
+            scope: page.scope(),
+            at: Utc::now(),
+            limit: ctx.state.config.mail.limit,
+        })
+        .await;
+    let (lines, recipients) = match outcome {
+        Ok(ResendAllOutcome::Queued { lines, recipients }) => (lines, recipients),
+        Ok(ResendAllOutcome::Refused(refused)) => {
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
+        }
+        Ok(ResendAllOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
+        Ok(ResendAllOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let message = ctx.tr.tcount(
+        "resend-all-sent",
+        ("lines", lines.len() as i64),
+        &[("recipients", recipients.join(", ").as_str()), ("sender", ctx.state.config.mail.from.as_str())],
+    );
+    let focus = format!("resend-{subscription_id}");
+    done(&ctx, page, &order.id, &subscription_id, &lines, message, focus).await
 }
 
 /// The answer to a change that went through: plain forms go back to the page they came
@@ -644,16 +778,22 @@ async fn done(
         ctx.flash(message);
         return HttpResponse::SeeOther().insert_header(("Location", page.back(order_id, subscription_id))).finish();
     }
-    let order = match ctx.state.store.order(order_id).await {
-        Ok(Some(order)) => order,
-        Ok(None) => return AppError::NotFound.respond(ctx),
+    // More changed lines than a page holds (apply to all on a large order): the page
+    // reloads, showing the message, rather than carrying thousands of rows.
+    if changed.len() as i64 > LINES_PER_PAGE {
+        ctx.flash(message);
+        return HttpResponse::Ok().insert_header(("HX-Refresh", "true")).finish();
+    }
+    let store = &ctx.state.store;
+    let (order, lines) = match tokio::try_join!(
+        store.order_head(order_id),
+        store.order_lines_among(order_id, changed, LINES_PER_PAGE)
+    ) {
+        Ok((Some(order), lines)) => (order, lines),
+        Ok((None, _)) => return AppError::NotFound.respond(ctx),
         Err(e) => return AppError::from(e).respond(ctx),
     };
-    let rows = order
-        .lines
-        .iter()
-        .filter(|l| changed.contains(&l.subscription_id))
-        .map(|l| line_row(ctx, page, &order.facts(), l, true))
-        .collect();
+    let facts = order.facts();
+    let rows = lines.iter().map(|l| line_row(ctx, page, &facts, l, true)).collect();
     html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus })
 }

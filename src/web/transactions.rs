@@ -202,7 +202,7 @@ pub async fn retry(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<R
     let id = path.into_inner();
     // Visible (404) before permitted (403): a partner's own transaction is visible to it.
     let visible = match ctx.state.store.transaction(id).await {
-        Ok(Some((_, order_id))) => match ctx.state.store.order(&order_id).await {
+        Ok(Some((_, order_id))) => match ctx.state.store.order_head(&order_id).await {
             Ok(Some(order)) => user.actor().may_see(&order.parties()),
             Ok(None) => false,
             Err(e) => return AppError::from(e).respond(&ctx),

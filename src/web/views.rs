@@ -132,7 +132,16 @@ pub struct OrderPage {
     pub admin_console_url: String,
     /// Case 1.1: the viewer may not change this order.
     pub permission_note: Option<String>,
+    /// The order's lines by status, over the whole order.
+    pub awaiting: i64,
+    pub closed: i64,
+    pub complete: i64,
+    /// The search inside the order: a subscription id prefix.
+    pub q: String,
+    /// Whether this is a page after the first.
+    pub paged: bool,
     pub rows: Vec<LineRow>,
+    pub next: Option<String>,
 }
 
 pub struct EditForm {
@@ -170,6 +179,9 @@ pub struct ResendForm {
     pub subscription_id: String,
     pub contact: String,
     pub sender: String,
+    /// "Send for every line of this order": how many lines and which recipients, when
+    /// the order has more than this line to send.
+    pub every_line: Option<String>,
 }
 
 #[derive(Template)]
@@ -253,6 +265,8 @@ pub struct HistoryPage {
     pub order_id: String,
     pub subscription_id: String,
     pub rows: Vec<HistoryRow>,
+    /// The next page of older transactions, if there are more.
+    pub older: Option<String>,
 }
 
 #[derive(Template)]

@@ -309,3 +309,37 @@ on_both!(the_sign_in_token_belongs_to_the_browser_it_was_given_to, |app| {
         .unwrap();
     assert_eq!(response.status(), 403);
 });
+
+on_both!(a_lines_history_is_read_a_page_at_a_time, |app| {
+    let (editor, _) = app.store.user_credentials("editor@acme.example").await.unwrap().unwrap();
+    let head = app.store.order_head("WO-1003").await.unwrap().unwrap();
+    let grant = editor.actor().edit_grant(&head.parties()).unwrap();
+    // 120 changes of a line still before its first email (no email, no limit involved).
+    for i in 0..120 {
+        let email = provisio::domain::ContactEmail::parse(&format!("h{i}@stark.example")).unwrap();
+        app.store
+            .edit_contact(provisio::store::ContactEdit {
+                grant: &grant,
+                actor_name: "Eddie Editor",
+                subscription_id: "Sub-1003-1",
+                new_contact: &email,
+                apply_to_all: false,
+                expected_version: None,
+                scope: provisio::store::EditScope::OrderPage,
+                at: chrono::Utc::now(),
+                limit: provisio::config::SendLimit { per_hour: 1000, per_day: 1000 },
+            })
+            .await
+            .unwrap();
+    }
+    let user = app.login("editor@acme.example").await;
+    let first = user.get_html("/orders/WO-1003/lines/Sub-1003-1/history").await;
+    assert_eq!(count(&first, "tr[data-transaction]"), 100);
+    assert!(first.contains("h119@stark.example"), "newest first");
+    let older = first.split("href=\"/orders/WO-1003/lines/Sub-1003-1/history?before=").nth(1).expect("a link to older");
+    let before = older.split('"').next().unwrap();
+    let second = user.get_html(&format!("/orders/WO-1003/lines/Sub-1003-1/history?before={before}")).await;
+    assert_eq!(count(&second, "tr[data-transaction]"), 20);
+    assert!(second.contains("h0@stark.example") && !second.contains("h119@stark.example"));
+    assert!(!second.contains("history?before="), "no older page after the oldest");
+});

@@ -72,12 +72,12 @@ on_both!(import_and_onboard_from_the_command_line, |app| {
     let refused = provisio(&app.database_url, &["import", bad_path.to_str().unwrap()]).await;
     assert!(!refused.status.success());
     assert!(stderr(&refused).contains("orders[0].lines[0].contact: not a valid email address"), "{}", stderr(&refused));
-    let order = app.store.order("WO-7777").await.unwrap().unwrap();
+    let order = order_of(&app.store, "WO-7777").await.unwrap().unwrap();
     assert_eq!(order.head.customer, "Cli Customer", "a bad file changes nothing");
 
     let onboard = provisio(&app.database_url, &["onboard", "WO-7777"]).await;
     assert!(onboard.status.success(), "{}", stderr(&onboard));
-    assert!(app.store.order("WO-7777").await.unwrap().unwrap().head.org_mapped_at.is_some());
+    assert!(order_of(&app.store, "WO-7777").await.unwrap().unwrap().head.org_mapped_at.is_some());
     let unknown = provisio(&app.database_url, &["onboard", "WO-0000"]).await;
     assert!(!unknown.status.success());
     assert!(provisio(&app.database_url, &["migrate"]).await.status.success());
@@ -108,7 +108,20 @@ async fn tick_sends_the_due_rsd_emails_once_to_the_file_mailbox() {
         assert!(String::from_utf8_lossy(&second.stdout).contains("queued 0 requested-start-date emails"));
         let mails: Vec<_> = std::fs::read_dir(cwd.path().join("mail")).unwrap().collect();
         assert_eq!(mails.len(), 1, "one .eml in ./mail/");
-        let order = store.order("WO-1003").await.unwrap().unwrap();
+        let order = order_of(&store, "WO-1003").await.unwrap().unwrap();
         assert!(order.line("Sub-1003-1").unwrap().email_sent_at.is_some());
     }
 }
+
+on_both!(the_documented_example_import_file_imports_twice_without_change, |app| {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/import-example.json");
+    let first = provisio(&app.database_url, &["import", path]).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    let order = order_of(&app.store, "WO-104233871").await.unwrap().expect("the example's order");
+    assert_eq!(order.head.distributor_id.as_deref(), Some("northwind"));
+    let (ana, _) = app.store.user_credentials("ana@acme.example").await.unwrap().unwrap();
+    assert!(ana.company_admin && ana.can_edit && !ana.operator);
+    let again = provisio(&app.database_url, &["import", path]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("(0 contact changes recorded)"));
+});

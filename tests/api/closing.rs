@@ -27,7 +27,7 @@ fn sent_lines(order: &str, lines: &[(&str, &str, i64)]) -> ImportFile {
 }
 
 async fn status_of(app: &TestApp, order: &str, sub: &str) -> String {
-    app.store.order(order).await.unwrap().unwrap().line(sub).unwrap().status.clone()
+    order_of(&app.store, order).await.unwrap().unwrap().line(sub).unwrap().status.clone()
 }
 
 fn signed(body: &str, secret: &str) -> String {
@@ -80,7 +80,7 @@ on_both!(lines_close_seven_or_thirty_days_after_the_first_email, |app| {
     assert_eq!(app.store.close_due_lines(now).await.unwrap(), 0, "closing happens once");
     app.store.close_due_lines(now + Duration::days(2) + Duration::hours(1)).await.unwrap();
     assert_eq!(status_of(&app, "WO-5001", "Sub-5001-5").await, "closed", "7×24 h from the first email");
-    let order = app.store.order("WO-5001").await.unwrap().unwrap();
+    let order = order_of(&app.store, "WO-5001").await.unwrap().unwrap();
     assert!(order.line("Sub-5001-2").unwrap().closed_at.is_some(), "when billing started is recorded");
 
     let page = user.get_html("/orders/WO-5001").await;
@@ -155,7 +155,7 @@ on_both!(closed_lines_are_fixed_from_the_subscriptions_page_before_ponr_and_refu
     assert_eq!(location(response.headers()), "/subscriptions?q=Sub-1001-3");
     let page = user.get_html("/subscriptions?q=Sub-1001-3").await;
     assert!(page.contains("Provisioning contact updated to fixed@globex.example on 3 lines"), "{page}");
-    let order = app.store.order("WO-1001").await.unwrap().unwrap();
+    let order = order_of(&app.store, "WO-1001").await.unwrap().unwrap();
     assert!(order.lines.iter().all(|l| l.contact == "fixed@globex.example"));
     // Resend from there too.
     let resend = user.post("/subscriptions/Sub-1001-3/resend", &[]).await;
@@ -202,7 +202,7 @@ on_both!(admin_console_events_are_signed_and_idempotent, |app| {
     assert_eq!(event(&app, mapped, None).await.status(), 401);
     assert_eq!(event(&app, mapped, Some(signed(mapped, "not the secret at all"))).await.status(), 401);
     assert_eq!(event(&app, mapped, Some("sha256=zz".into())).await.status(), 401);
-    assert!(app.store.order("WO-1001").await.unwrap().unwrap().head.org_mapped_at.is_none(), "nothing changed");
+    assert!(order_of(&app.store, "WO-1001").await.unwrap().unwrap().head.org_mapped_at.is_none(), "nothing changed");
     let malformed = r#"{"type":"order.mapped"}"#;
     assert_eq!(event(&app, malformed, Some(signed(malformed, WEBHOOK_SECRET))).await.status(), 400);
     let unknown_type = r#"{"type":"order.deleted","order_id":"WO-1001"}"#;
@@ -216,7 +216,7 @@ on_both!(admin_console_events_are_signed_and_idempotent, |app| {
     let replay = event(&app, mapped, Some(signed(mapped, WEBHOOK_SECRET))).await;
     assert_eq!(replay.status(), 200);
     assert_eq!(replay.json::<serde_json::Value>().await.unwrap()["status"], "already done");
-    assert!(app.store.order("WO-1001").await.unwrap().unwrap().head.org_mapped_at.is_some());
+    assert!(order_of(&app.store, "WO-1001").await.unwrap().unwrap().head.org_mapped_at.is_some());
     let user = app.login("editor@acme.example").await;
     assert_eq!(
         user.post("/orders/WO-1001/lines/Sub-1001-1/contact", &[("email", "x@globex.example")]).await.status(),
@@ -235,5 +235,5 @@ async fn without_a_secret_the_webhook_does_not_exist() {
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, |c| c.webhook_secret = None).await else { return };
     let mapped = r#"{"type":"order.mapped","order_id":"WO-1001"}"#;
     assert_eq!(event(&app, mapped, Some(signed(mapped, WEBHOOK_SECRET))).await.status(), 404);
-    assert!(app.store.order("WO-1001").await.unwrap().unwrap().head.org_mapped_at.is_none());
+    assert!(order_of(&app.store, "WO-1001").await.unwrap().unwrap().head.org_mapped_at.is_none());
 }

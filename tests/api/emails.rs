@@ -66,10 +66,10 @@ on_both_with_smtp!(the_rsd_email_goes_out_once, |app, smtp| {
     assert!(to_a.data.contains("webex_comm@webex.com") && to_a.data.contains(ADMIN_CONSOLE));
     assert!(to_a.header("Message-ID").unwrap().starts_with("<provisioning-"));
     assert!(to_a.data.contains("text/html") && to_a.data.contains("text/plain"));
-    let order = app.store.order("WO-3001").await.unwrap().unwrap();
+    let order = order_of(&app.store, "WO-3001").await.unwrap().unwrap();
     assert!(order.lines.iter().all(|l| l.email_sent_at.is_some()));
     // A line whose RSD is in the future is not sent.
-    let future = app.store.order("WO-1003").await.unwrap().unwrap();
+    let future = order_of(&app.store, "WO-1003").await.unwrap().unwrap();
     assert!(future.line("Sub-1003-1").unwrap().email_sent_at.is_none());
     // The order page says the mail server accepted it.
     let user = app.login("editor@acme.example").await;
@@ -183,7 +183,7 @@ on_both_with_smtp!(emails_are_limited_per_line_and_per_recipient, |app, smtp| {
     let edit = user.post(EDIT_1, &[("email", "fresher@globex.example")]).await;
     assert_eq!(edit.status(), 429);
     assert_eq!(
-        app.store.order("WO-1001").await.unwrap().unwrap().line("Sub-1001-1").unwrap().contact,
+        order_of(&app.store, "WO-1001").await.unwrap().unwrap().line("Sub-1001-1").unwrap().contact,
         "fresh@globex.example"
     );
     smtp.wait_for(4).await;
@@ -316,3 +316,98 @@ async fn a_pooled_connection_the_server_dropped_is_replaced_at_the_next_send() {
     assert_eq!(ids.len(), 2);
     assert!(ids[1].starts_with("<provisioning-2@"), "{ids:?}");
 }
+
+/// An order of acme's whose lines' first emails went out two days ago, with these
+/// contacts: line i is `Sub-{order}-{i}`.
+fn sent_order(order: &str, contacts: &[&str]) -> ImportFile {
+    let then = Utc::now() - Duration::days(2);
+    let lines: Vec<_> = contacts
+        .iter()
+        .enumerate()
+        .map(|(i, contact)| {
+            serde_json::json!({"subscription": format!("Sub-{order}-{i}"), "offer": "Webex Meetings",
+                               "rsd": then.date_naive(), "contact": contact, "status": "awaiting",
+                               "email_sent_at": then})
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({"orders": [{
+        "id": order, "partner": "acme", "created_by": "creator@acme.example", "customer": "Vandelay",
+        "lines": lines
+    }]}))
+    .unwrap()
+}
+
+on_both_with_smtp!(apply_to_all_from_a_line_that_already_has_the_address_counts_every_line_it_emails, |app, smtp| {
+    // The reproduction, with the default limit of 3 an hour: the line edited
+    // already has v@x.example, so the edit only changes (and emails) the other line,
+    // which an import moved back to its old address in between.
+    let order = sent_order("WO-8200", &["v@x.example", "b@x.example"]);
+    app.store.import(&order, Utc::now()).await.unwrap();
+    let user = app.login("editor@acme.example").await;
+    let edit = "/orders/WO-8200/lines/Sub-WO-8200-0/contact";
+    for round in 1..=3 {
+        app.store.import(&order, Utc::now()).await.unwrap();
+        let response = user.post(edit, &[("email", "v@x.example"), ("apply_to_all", "on")]).await;
+        assert_eq!(response.status(), 303, "round {round}");
+    }
+    app.store.import(&order, Utc::now()).await.unwrap();
+    let history_before = app.settled_transactions("Sub-WO-8200-1").await.len();
+    let queued_before = app.store.email_counts().await.unwrap();
+    let response = user.post(edit, &[("email", "v@x.example"), ("apply_to_all", "on")]).await;
+    assert_eq!(response.status(), 429, "the fourth email to that line and address this hour");
+    assert!(response.headers().get("retry-after").is_some());
+    // Nothing changed: the contact, the line's transactions, the queue.
+    let line = app.store.order_line("WO-8200", "Sub-WO-8200-1").await.unwrap().unwrap();
+    assert_eq!(line.contact, "b@x.example");
+    assert_eq!(app.store.line_transactions("Sub-WO-8200-1").await.unwrap().len(), history_before);
+    assert_eq!(app.store.email_counts().await.unwrap(), queued_before);
+    let htmx = user.post_htmx(edit, &[("email", "v@x.example"), ("apply_to_all", "on")]).await;
+    assert_eq!(htmx.status(), 429);
+
+    smtp.wait_for(3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let to_v = smtp.messages().iter().filter(|m| m.to == ["v@x.example"]).count();
+    assert_eq!(to_v, 3, "v@x.example received exactly three emails");
+    assert_eq!(smtp.messages().len(), 3);
+});
+
+on_both_with_smtp!(every_line_an_apply_to_all_would_email_counts_against_its_own_limit, |app, smtp| {
+    // Sub-…-1 had three resends this hour; an apply to all from Sub-…-0 to a fresh
+    // address would email it a fourth time, so the whole edit is refused.
+    let order = sent_order("WO-8300", &["a@y.example", "b@y.example"]);
+    app.store.import(&order, Utc::now()).await.unwrap();
+    let user = app.login("editor@acme.example").await;
+    for _ in 0..3 {
+        assert_eq!(user.post("/orders/WO-8300/lines/Sub-WO-8300-1/resend", &[]).await.status(), 303);
+    }
+    let edit = "/orders/WO-8300/lines/Sub-WO-8300-0/contact";
+    let response = user.post(edit, &[("email", "fresh@y.example"), ("apply_to_all", "on")]).await;
+    assert_eq!(response.status(), 429);
+    for (sub, contact) in [("Sub-WO-8300-0", "a@y.example"), ("Sub-WO-8300-1", "b@y.example")] {
+        assert_eq!(app.store.order_line("WO-8300", sub).await.unwrap().unwrap().contact, contact, "{sub}");
+    }
+    assert!(app.store.line_transactions("Sub-WO-8300-0").await.unwrap().is_empty());
+    // The line alone is still within its limit.
+    assert_eq!(user.post(edit, &[("email", "fresh@y.example")]).await.status(), 303);
+    smtp.wait_for(4).await;
+});
+
+on_both_with_smtp!(a_recipient_is_counted_case_insensitively, |app, smtp| {
+    let order = sent_order("WO-8400", &["V@X.example", "v@x.example"]);
+    app.store.import(&order, Utc::now()).await.unwrap();
+    let user = app.login("editor@acme.example").await;
+    let (upper, lower) = ("/orders/WO-8400/lines/Sub-WO-8400-0/resend", "/orders/WO-8400/lines/Sub-WO-8400-1/resend");
+    assert_eq!(user.post(upper, &[]).await.status(), 303);
+    assert_eq!(user.post(upper, &[]).await.status(), 303);
+    assert_eq!(user.post(lower, &[]).await.status(), 303);
+    // The second line had one email, but the address (in any case) had three.
+    let limited = user.post(lower, &[]).await;
+    assert_eq!(limited.status(), 429);
+    // An edit to the address in yet another case counts the same recipient.
+    let edit = user.post("/orders/WO-8400/lines/Sub-WO-8400-1/contact", &[("email", "V@x.EXAMPLE")]).await;
+    assert_eq!(edit.status(), 429);
+    assert_eq!(app.store.order_line("WO-8400", "Sub-WO-8400-1").await.unwrap().unwrap().contact, "v@x.example");
+    smtp.wait_for(3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 3);
+});

@@ -333,7 +333,7 @@ async fn edits_racing_onboarding_never_commit_after_ponr(backend: Backend) {
         answers.push(answer.unwrap());
     }
     let (onboard_started, onboard_returned, committed_at_ponr) = onboarding.await.unwrap();
-    let order = app.store.order(RACE_ORDER).await.unwrap().unwrap();
+    let order = order_of(&app.store, RACE_ORDER).await.unwrap().unwrap();
     assert!(order.head.org_mapped_at.is_some(), "the onboarding recorded PONR");
 
     // Transactions are the record of what committed; every new address is unique, so each
@@ -455,7 +455,8 @@ async fn a_postgres_outage_answers_503_changes_nothing_and_recovers_without_a_re
     for page in SIGNED_IN_PAGES {
         assert_eq!(user.get(page).await.status(), 200, "{page} before the outage");
     }
-    let contact_before = app.store.order("WO-1001").await.unwrap().unwrap().line("Sub-1001-1").unwrap().contact.clone();
+    let contact_before =
+        order_of(&app.store, "WO-1001").await.unwrap().unwrap().line("Sub-1001-1").unwrap().contact.clone();
     let transactions_before = app.store.line_transactions("Sub-1001-1").await.unwrap().len();
 
     set_database_reachable(&mut admin, &database, false).await;
@@ -495,7 +496,7 @@ async fn a_postgres_outage_answers_503_changes_nothing_and_recovers_without_a_re
     for page in SIGNED_IN_PAGES {
         assert_eq!(user.get(page).await.status(), 200, "{page} after the outage");
     }
-    let order = app.store.order("WO-1001").await.unwrap().unwrap();
+    let order = order_of(&app.store, "WO-1001").await.unwrap().unwrap();
     assert_eq!(order.line("Sub-1001-1").unwrap().contact, contact_before, "the edit during the outage changed nothing");
     assert_eq!(order.line("Sub-1001-2").unwrap().contact, contact_before);
     assert_eq!(app.store.line_transactions("Sub-1001-1").await.unwrap().len(), transactions_before);

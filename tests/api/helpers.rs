@@ -421,3 +421,27 @@ pub fn fixture(now: DateTime<Utc>) -> ImportFile {
     });
     serde_json::from_value(json).expect("the fixture matches the import format")
 }
+
+/// An order's head with every one of its lines, for tests to look at.
+pub struct OrderView {
+    pub head: provisio::store::OrderHead,
+    pub lines: Vec<provisio::store::LineRecord>,
+}
+
+impl OrderView {
+    pub fn parties(&self) -> provisio::domain::OrderParties {
+        self.head.parties()
+    }
+
+    pub fn line(&self, subscription_id: &str) -> Option<&provisio::store::LineRecord> {
+        self.lines.iter().find(|l| l.subscription_id == subscription_id)
+    }
+}
+
+/// The order and all its lines (the store serves them a page at a time; a test reads them all).
+pub async fn order_of(store: &Store, order_id: &str) -> sqlx::Result<Option<OrderView>> {
+    let Some(head) = store.order_head(order_id).await? else { return Ok(None) };
+    let page = provisio::store::LinePage { q: None, after: None, limit: i64::MAX };
+    let lines = store.order_lines(order_id, &page).await?;
+    Ok(Some(OrderView { head, lines }))
+}

@@ -14,5 +14,6 @@ mod faults;
 mod fuzz;
 mod languages;
 mod orders;
+mod resend_all;
 mod store;
 mod transactions;

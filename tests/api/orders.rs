@@ -7,7 +7,7 @@ use crate::on_both;
 const EDIT_1: &str = "/orders/WO-1001/lines/Sub-1001-1/contact";
 
 async fn contact_of(app: &TestApp, order: &str, sub: &str) -> String {
-    let order = app.store.order(order).await.unwrap().unwrap();
+    let order = order_of(&app.store, order).await.unwrap().unwrap();
     order.line(sub).unwrap().contact.clone()
 }
 
@@ -248,7 +248,7 @@ on_both!(a_stale_dialog_names_who_changed_the_line_and_its_current_value, |app| 
     let editor = app.login("editor@acme.example").await;
     let creator = app.login("creator@acme.example").await;
     let version = {
-        let order = app.store.order("WO-1001").await.unwrap().unwrap();
+        let order = order_of(&app.store, "WO-1001").await.unwrap().unwrap();
         order.line("Sub-1001-1").unwrap().version.to_string()
     };
     let first = creator.post(EDIT_1, &[("email", "first@globex.example"), ("version", &version)]).await;
@@ -296,4 +296,130 @@ on_both!(saving_the_same_address_changes_nothing, |app| {
     assert_eq!(response.status(), 303);
     assert!(user.get_html("/orders/WO-1001").await.contains("Nothing was changed"));
     assert!(app.store.line_transactions("Sub-1001-1").await.unwrap().is_empty());
+});
+
+/// An order of `n` lines of acme's (created by creator@acme), whose first emails went
+/// out: line i is `Sub-{order}-{i:04}`, at position i; every 10th is closed, every 25th
+/// complete, the others awaiting.
+fn large_order(order: &str, n: usize) -> provisio::store::ImportFile {
+    let now = chrono::Utc::now();
+    let lines: Vec<_> = (0..n)
+        .map(|i| {
+            let status = if i % 25 == 24 {
+                "complete"
+            } else if i % 10 == 9 {
+                "closed"
+            } else {
+                "awaiting"
+            };
+            serde_json::json!({"subscription": format!("Sub-{order}-{i:04}"), "offer": "Webex Meetings",
+                               "rsd": (now - chrono::Duration::days(2)).date_naive(), "contact": "big@initech.example",
+                               "status": status, "email_sent_at": now - chrono::Duration::days(2)})
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({"orders": [{
+        "id": order, "partner": "acme", "created_by": "creator@acme.example", "customer": "Initech", "lines": lines
+    }]}))
+    .unwrap()
+}
+
+/// The subscription ids of the rows on a page, in order.
+fn row_ids(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("tr[data-subscription]").unwrap();
+    doc.select(&sel).map(|e| e.value().attr("data-subscription").unwrap().to_string()).collect()
+}
+
+fn next_href(html: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("a[data-next-page]").unwrap();
+    doc.select(&sel).next().map(|e| e.value().attr("href").unwrap().replace("&amp;", "&"))
+}
+
+fn count_text(html: &str, status: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("[data-count-status=\"{status}\"]")).unwrap();
+    doc.select(&sel).next().map(|e| e.text().collect::<String>()).unwrap_or_default()
+}
+
+on_both!(a_large_order_opens_a_page_of_lines_at_a_time_with_counts_and_a_search, |app| {
+    app.store.import(&large_order("WO-8000", 450), chrono::Utc::now()).await.unwrap();
+    let user = app.login("editor@acme.example").await;
+    let first = user.get_html("/orders/WO-8000").await;
+    assert!(first.len() <= 300 * 1024, "the first page is {} bytes", first.len());
+    let ids = row_ids(&first);
+    assert_eq!(ids.len(), 200, "at most 200 lines at a time");
+    assert_eq!(ids[0], "Sub-WO-8000-0000");
+    assert_eq!(ids[199], "Sub-WO-8000-0199");
+    // The head counts the whole order's lines by status, not the page's.
+    assert_eq!(count_text(&first, "complete"), "18 lines provisioning complete");
+    assert_eq!(count_text(&first, "closed"), "36 lines closed");
+    assert_eq!(count_text(&first, "awaiting"), "396 lines awaiting provisioning details");
+
+    let mut seen = ids.clone();
+    let mut next = next_href(&first).expect("a next page link");
+    let mut pages = 1;
+    loop {
+        let page = user.get_html(&next).await;
+        seen.extend(row_ids(&page));
+        pages += 1;
+        match next_href(&page) {
+            Some(href) => next = href,
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let expected: Vec<String> = (0..450).map(|i| format!("Sub-WO-8000-{i:04}")).collect();
+    assert_eq!(seen, expected, "every line once, in the order's order");
+
+    // The search inside the order matches subscription id prefixes in any case, and
+    // pages through its own results.
+    let found = user.get_html("/orders/WO-8000?q=sub-wo-8000-04").await;
+    assert_eq!(row_ids(&found).len(), 50);
+    assert!(next_href(&found).is_none());
+    let found = user.get_html("/orders/WO-8000?q=SUB-WO-8000-0").await;
+    assert_eq!(row_ids(&found).len(), 200);
+    let second = user.get_html(&next_href(&found).unwrap()).await;
+    assert_eq!(row_ids(&second).len(), 200);
+    assert!(row_ids(&second).iter().all(|id| id.starts_with("Sub-WO-8000-0")));
+    let none = user.get_html("/orders/WO-8000?q=Sub-1001").await;
+    assert!(row_ids(&none).is_empty(), "lines of other orders are not found inside this one");
+    assert!(none.contains("No line of this order"));
+    // A cursor that is not ours starts from the top.
+    assert_eq!(row_ids(&user.get_html("/orders/WO-8000?after=nonsense").await)[0], "Sub-WO-8000-0000");
+});
+
+on_both!(apply_to_all_changes_every_line_of_a_large_order_and_the_dialog_says_how_many, |app| {
+    app.store.import(&large_order("WO-8100", 450), chrono::Utc::now()).await.unwrap();
+    let user = app.login("editor@acme.example").await;
+    let edit = "/orders/WO-8100/lines/Sub-WO-8100-0000/contact";
+    // 396 lines await set-up: the dialog counts the 395 others over the whole order.
+    let dialog = user.get_html(edit).await;
+    assert!(dialog.contains("Also changes the 395 other lines of this order"), "{dialog}");
+    // From the subscriptions page, closed-but-pending lines count too.
+    let dialog = user.get_html("/subscriptions/Sub-WO-8100-0000/contact").await;
+    assert!(dialog.contains("Also changes the 431 other lines"), "{dialog}");
+
+    let response = user.post(edit, &[("email", "all@initech.example"), ("apply_to_all", "on")]).await;
+    assert_eq!(response.status(), 303);
+    let order = order_of(&app.store, "WO-8100").await.unwrap().unwrap();
+    assert_eq!(order.lines.len(), 450);
+    for line in &order.lines {
+        let expected = if line.status == "awaiting" { "all@initech.example" } else { "big@initech.example" };
+        assert_eq!(line.contact, expected, "{}", line.subscription_id);
+    }
+    let page = user.get_html("/orders/WO-8100").await;
+    assert!(page.contains("Provisioning contact updated to all@initech.example on 396 lines."), "{page}");
+
+    // htmx: more lines changed than a page holds, so the page reloads with the message.
+    let response = user.post_htmx(edit, &[("email", "again@initech.example"), ("apply_to_all", "on")]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("hx-refresh").and_then(|v| v.to_str().ok()), Some("true"));
+    assert!(user.get_html("/orders/WO-8100").await.contains("on 396 lines"));
+    // One line alone: only its row comes back.
+    let response = user.post_htmx(edit, &[("email", "one@initech.example")]).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert_eq!(count(&html, "tr[data-subscription]"), 1);
+    assert!(row(&html, "Sub-WO-8100-0000").unwrap().1.contains("one@initech.example"));
 });
