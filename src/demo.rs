@@ -10,7 +10,7 @@ pub const DEMO_PASSWORD: &str = "provisio-demo";
 
 pub const DEMO_USERS: [(&str, &str); 6] = [
     ("ana@acme.example", "order creator (Acme Networks, no edit permission of her own)"),
-    ("ben@acme.example", "case 1.2: edit permission (Acme Networks)"),
+    ("ben@acme.example", "case 1.2: edit permission; company admin of Acme Networks (Company page)"),
     ("cho@acme.example", "case 1.1: no edit permission (Acme Networks)"),
     ("dana@northwind.example", "distributor with edit permission (Northwind Distribution)"),
     ("eve@initech.example", "another partner: sees none of Acme's orders"),
@@ -29,7 +29,7 @@ pub fn data(now: DateTime<Utc>) -> ImportFile {
         ],
         "users": [
             {"email": "ana@acme.example", "name": "Ana Park", "company": "acme", "password": DEMO_PASSWORD, "can_edit": false},
-            {"email": "ben@acme.example", "name": "Ben Ortiz", "company": "acme", "password": DEMO_PASSWORD, "can_edit": true},
+            {"email": "ben@acme.example", "name": "Ben Ortiz", "company": "acme", "password": DEMO_PASSWORD, "can_edit": true, "company_admin": true},
             {"email": "cho@acme.example", "name": "Cho Min-jun", "company": "acme", "password": DEMO_PASSWORD, "can_edit": false},
             {"email": "dana@northwind.example", "name": "Dana Lind", "company": "northwind", "password": DEMO_PASSWORD, "can_edit": true},
             {"email": "eve@initech.example", "name": "Eve Berg", "company": "initech", "password": DEMO_PASSWORD, "can_edit": true},

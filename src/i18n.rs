@@ -20,10 +20,13 @@ const SOURCES: [(&str, &str); 3] = [
 
 struct Catalog {
     bundles: HashMap<&'static str, FluentBundle<FluentResource>>,
+    /// Every message that takes no argument, already formatted, by language and key: a
+    /// page asks for the same labels on every row.
+    plain: HashMap<&'static str, HashMap<String, String>>,
 }
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-    let bundles = SOURCES
+    let bundles: HashMap<&'static str, FluentBundle<FluentResource>> = SOURCES
         .iter()
         .map(|(lang, source)| {
             let id: LanguageIdentifier = lang.parse().expect("a valid language tag");
@@ -35,7 +38,26 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
             (*lang, bundle)
         })
         .collect();
-    Catalog { bundles }
+    let mut plain = HashMap::new();
+    for (lang, source) in SOURCES {
+        let bundle = &bundles[lang];
+        let resource = FluentResource::try_new(source.to_string()).expect("the catalog parses");
+        let mut texts = HashMap::new();
+        for entry in resource.entries() {
+            if let fluent_syntax::ast::Entry::Message(m) = entry
+                && let Some(pattern) = bundle.get_message(m.id.name).and_then(|m| m.value())
+            {
+                let mut errors = Vec::new();
+                let text = bundle.format_pattern(pattern, None, &mut errors);
+                // A message that needs arguments is formatted when asked, with them.
+                if errors.is_empty() {
+                    texts.insert(m.id.name.to_string(), text.into_owned());
+                }
+            }
+        }
+        plain.insert(lang, texts);
+    }
+    Catalog { bundles, plain }
 });
 
 /// Translations in one language, handed to every template.
@@ -54,15 +76,18 @@ impl Tr {
         &self.lang
     }
 
-    /// A time as people of this language read it, always with its zone (UTC).
+    /// A time as people of this language read it, always with its zone (UTC). Written
+    /// out by hand: a page formats a few of these per line.
     pub fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        let format = match &*self.lang {
-            "ko" => "%Y년 %-m월 %-d일 %H:%M UTC",
-            "sv" => "%-d %b %Y kl. %H:%M UTC",
-            _ => "%-d %b %Y, %H:%M UTC",
-        };
-        let text = t.format(format).to_string();
-        if &*self.lang == "sv" { swedish_months(&text) } else { text }
+        use chrono::{Datelike, Timelike};
+        const EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        const SV: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
+        let (day, month, year, hour, minute) = (t.day(), t.month0() as usize, t.year(), t.hour(), t.minute());
+        match &*self.lang {
+            "ko" => format!("{year}년 {}월 {day}일 {hour:02}:{minute:02} UTC", month + 1),
+            "sv" => format!("{day} {} {year} kl. {hour:02}:{minute:02} UTC", SV[month]),
+            _ => format!("{day} {} {year}, {hour:02}:{minute:02} UTC", EN[month]),
+        }
     }
 
     /// The message `key`; a missing key shows itself, so it is seen and fixed.
@@ -95,6 +120,11 @@ impl Tr {
     }
 
     fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
+        if args.is_none()
+            && let Some(text) = CATALOG.plain.get(&*self.lang).and_then(|texts| texts.get(key))
+        {
+            return text.clone();
+        }
         let bundle = &CATALOG.bundles[&*self.lang];
         let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
             return key.to_string();
@@ -102,26 +132,6 @@ impl Tr {
         let mut errors = Vec::new();
         bundle.format_pattern(pattern, args, &mut errors).into_owned()
     }
-}
-
-/// chrono names months in English; Swedish abbreviations differ in four of them.
-fn swedish_months(text: &str) -> String {
-    [
-        ("May", "maj"),
-        ("Oct", "okt"),
-        ("Jan", "jan"),
-        ("Feb", "feb"),
-        ("Mar", "mar"),
-        ("Apr", "apr"),
-        ("Jun", "jun"),
-        ("Jul", "jul"),
-        ("Aug", "aug"),
-        ("Sep", "sep"),
-        ("Nov", "nov"),
-        ("Dec", "dec"),
-    ]
-    .iter()
-    .fold(text.to_string(), |acc, (en, sv)| acc.replace(en, sv))
 }
 
 #[cfg(test)]
@@ -182,6 +192,10 @@ mod tests {
         assert_eq!(Tr::new("en").when(&t), "3 May 2026, 09:05 UTC");
         assert_eq!(Tr::new("ko").when(&t), "2026년 5월 3일 09:05 UTC");
         assert_eq!(Tr::new("sv").when(&t), "3 maj 2026 kl. 09:05 UTC");
+        let october = chrono::Utc.with_ymd_and_hms(2026, 10, 31, 23, 59, 0).unwrap();
+        assert_eq!(Tr::new("en").when(&october), "31 Oct 2026, 23:59 UTC");
+        assert_eq!(Tr::new("sv").when(&october), "31 okt 2026 kl. 23:59 UTC");
+        assert_eq!(Tr::new("ko").when(&october), "2026년 10월 31일 23:59 UTC");
     }
 
     #[test]

@@ -3,8 +3,10 @@
 pub mod closing;
 pub mod contact_email;
 pub mod line;
+pub mod new_password;
 pub mod permissions;
 
 pub use contact_email::{ContactEmail, ContactEmailError};
 pub use line::{LineStatus, Refusal, order_page_refusal};
+pub use new_password::{NewPassword, PasswordProblem};
 pub use permissions::{Actor, CompanyGrant, EditGrant, OrderParties};

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use rand::Rng;
 
-use super::{Mailer, render_provisioning};
+use super::{Mailer, render_invitation, render_provisioning};
 use crate::config::MailConfig;
 use crate::secret::random_token;
 use crate::store::{ClaimedEmail, Delivery, Store};
@@ -42,14 +42,18 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, email: &ClaimedEmail, now: DateTime<Utc>) -> Delivery {
-        let rendered = match render_provisioning(
-            email.language.as_deref(),
-            &email.order_id,
-            &email.customer,
-            &email.lines,
-            &self.setup_url,
-            &self.config.from,
-        ) {
+        let rendered = match &email.invitation {
+            Some(invitation) => render_invitation(email.language.as_deref(), invitation),
+            None => render_provisioning(
+                email.language.as_deref(),
+                &email.order_id,
+                &email.customer,
+                &email.lines,
+                &self.setup_url,
+                &self.config.from,
+            ),
+        };
+        let rendered = match rendered {
             Ok(r) => r,
             Err(e) => return Delivery::Failed(format!("could not render the email: {e}")),
         };

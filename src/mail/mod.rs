@@ -1,4 +1,4 @@
-//! Provisioning emails: rendering, the transports (SMTP or the file mailbox), and the
+//! Provisioning and invitation emails: rendering, the transports (SMTP or the file mailbox), and the
 //! dispatcher that drains the outbox.
 
 mod dispatcher;
@@ -10,6 +10,7 @@ pub use dispatcher::Dispatcher;
 pub use transport::{Mailer, SendError};
 
 use crate::i18n::Tr;
+use crate::store::InvitationEmail;
 
 #[derive(Template)]
 #[template(path = "emails/provisioning.txt")]
@@ -58,9 +59,59 @@ pub fn render_provisioning(
     Ok(Rendered { subject, text, html })
 }
 
+#[derive(Template)]
+#[template(path = "emails/invitation.txt")]
+struct InvitationText<'a> {
+    t: &'a Tr,
+    invitee: &'a str,
+    company: &'a str,
+    inviter: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/invitation.html")]
+struct InvitationHtml<'a> {
+    t: &'a Tr,
+    subject: &'a str,
+    invitee: &'a str,
+    company: &'a str,
+    inviter: &'a str,
+    link: &'a str,
+}
+
+/// The invitation to set a password, in the company's language: no order, no lines.
+pub fn render_invitation(language: Option<&str>, invitation: &InvitationEmail) -> Result<Rendered, askama::Error> {
+    let t = Tr::new(language.unwrap_or("en"));
+    let InvitationEmail { invitee, company, inviter, link } = invitation;
+    let subject = t.ta("invite-email-subject", [("company", company.as_str())]);
+    let text = InvitationText { t: &t, invitee, company, inviter, link }.render()?;
+    let html = InvitationHtml { t: &t, subject: &subject, invitee, company, inviter, link }.render()?;
+    Ok(Rendered { subject, text, html })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_invitation_names_company_inviter_and_link_and_escapes_html() {
+        let invitation = InvitationEmail {
+            invitee: "Ivy <New>".into(),
+            company: "Acme & Co".into(),
+            inviter: "Ada Admin".into(),
+            link: "https://portal.example/invitations/abc".into(),
+        };
+        let r = render_invitation(None, &invitation).unwrap();
+        assert_eq!(r.subject, "You are invited to Acme & Co on Provisio");
+        for body in [&r.text, &r.html] {
+            assert!(body.contains("Ada Admin") && body.contains("https://portal.example/invitations/abc"));
+            assert!(body.contains("72"), "says how long the link works");
+        }
+        assert!(r.html.contains("Ivy &#60;New&#62;") && !r.html.contains("<New>"));
+        let sv = render_invitation(Some("sv"), &invitation).unwrap();
+        assert!(sv.html.contains("lang=\"sv\"") && sv.subject.contains("Acme & Co"));
+    }
 
     #[test]
     fn the_email_names_order_lines_link_and_sender_and_escapes_html() {

@@ -7,6 +7,7 @@
 //! against concrete sqlx types (no `Any` driver).
 
 mod cases;
+mod company;
 mod import;
 pub mod outbox;
 mod records;
@@ -22,8 +23,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
+pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
 pub use import::{ImportError, ImportFile};
-pub use outbox::{ClaimedEmail, Delivery, EmailState, QueueCounts};
+pub use outbox::{ClaimedEmail, Delivery, EmailState, InvitationEmail, QueueCounts};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use sessions::{SessionRecord, session_key_hash};
@@ -883,7 +885,7 @@ impl Store {
             |column: &str| if pg { format!("lower({column}) COLLATE \"C\"") } else { format!("lower({column})") };
         let mut sql = String::from(
             "SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
-                    t.detail, t.created_at, t.updated_at
+                    t.detail, t.created_at, t.updated_at, t.subject
              FROM transactions t WHERE TRUE",
         );
         let mut n = 0;
@@ -893,8 +895,10 @@ impl Store {
         };
         if !viewer.operator {
             let p = param();
+            // A line's transactions go with its order's parties; a permission change with the
+            // company it concerns (never another company's).
             sql += &format!(
-                " AND EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND (o.partner_id = {p} OR o.distributor_id = {p}))"
+                " AND (t.company_id = {p} OR EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND (o.partner_id = {p} OR o.distributor_id = {p})))"
             );
         }
         if filter.kind.is_some() {
@@ -945,12 +949,12 @@ impl Store {
         })
     }
 
-    /// One transaction and the parties of its order, for permission checks.
-    pub async fn transaction(&self, id: i64) -> sqlx::Result<Option<(TransactionRecord, String)>> {
+    /// One transaction and its order (none for a permission change), for permission checks.
+    pub async fn transaction(&self, id: i64) -> sqlx::Result<Option<(TransactionRecord, Option<String>)>> {
         read!(self, |pool, pg| {
             let tx: Option<TransactionRecord> = sqlx::query_as(
                 "SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
-                        created_at, updated_at
+                        created_at, updated_at, subject
                  FROM transactions WHERE id = $1",
             )
             .bind(id)
@@ -1018,12 +1022,12 @@ impl Store {
             sqlx::query_as(sql(
                 pg,
                 r#"SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
-                          created_at, updated_at
+                          created_at, updated_at, subject
                    FROM transactions WHERE lower(subscription_id) COLLATE "C" = lower($1) AND subscription_id = $1
                      AND ($2::bigint IS NULL OR id < $2)
                    ORDER BY id DESC LIMIT $3"#,
                 "SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
-                        created_at, updated_at
+                        created_at, updated_at, subject
                  FROM transactions WHERE lower(subscription_id) = lower($1) AND subscription_id = $1
                    AND ($2 IS NULL OR id < $2)
                  ORDER BY id DESC LIMIT $3",

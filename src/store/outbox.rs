@@ -112,7 +112,21 @@ pub struct ClaimedEmail {
     pub language: Option<String>,
     /// (subscription id, offer) of every line the message is about.
     pub lines: Vec<(String, String)>,
+    /// An invitation email (cause `invitation`) is about no order: what it says instead.
+    pub invitation: Option<InvitationEmail>,
 }
+
+/// What an invitation email says: who is invited to which company by whom, and the link.
+#[derive(Debug, Clone)]
+pub struct InvitationEmail {
+    pub invitee: String,
+    pub company: String,
+    pub inviter: String,
+    pub link: String,
+}
+
+/// id, recipient, attempts, language, invitee, company, inviter, link.
+type InvitationClaimRow = (i64, String, i64, Option<String>, String, String, String, String);
 
 /// What became of one delivery attempt.
 #[derive(Debug, Clone)]
@@ -153,7 +167,7 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> sqlx::Result<Vec<ClaimedEmail>> {
-        let rows: Vec<ClaimRow> = write_tx!(self, |tx, pg| {
+        let rows: (Vec<ClaimRow>, Vec<InvitationClaimRow>) = write_tx!(self, |tx, pg| {
             sqlx::query(sql(
                 pg,
                 "UPDATE outbox SET lease_token = $1, lease_until = $2, attempts = attempts + 1
@@ -173,7 +187,7 @@ impl Store {
             .bind(limit)
             .execute(&mut *tx)
             .await?;
-            let rows = sqlx::query_as(
+            let rows: Vec<ClaimRow> = sqlx::query_as(
                 "SELECT o.id, o.order_id, o.recipient, o.cause, CAST(o.attempts AS BIGINT), ord.customer,
                         COALESCE(ord.language, p.language), l.subscription_id, l.offer
                  FROM outbox o
@@ -187,10 +201,39 @@ impl Store {
             .bind(lease)
             .fetch_all(&mut *tx)
             .await?;
+            // Invitation emails have no order nor lines: their own statement.
+            let invitations: Vec<InvitationClaimRow> = sqlx::query_as(
+                "SELECT o.id, o.recipient, CAST(o.attempts AS BIGINT), c.language, u.name, c.name,
+                        COALESCE(b.name, ''), COALESCE(o.link, '')
+                 FROM outbox o
+                 JOIN invitations i ON i.id = o.invitation_id
+                 JOIN users u ON u.id = i.user_id
+                 JOIN companies c ON c.id = u.company_id
+                 LEFT JOIN users b ON b.id = i.invited_by
+                 WHERE o.lease_token = $1 AND o.cause = 'invitation'
+                 ORDER BY o.id",
+            )
+            .bind(lease)
+            .fetch_all(&mut *tx)
+            .await?;
             tx.commit().await?;
-            rows
+            (rows, invitations)
         });
-        let mut claimed: Vec<ClaimedEmail> = Vec::new();
+        let (rows, invitations) = rows;
+        let mut claimed: Vec<ClaimedEmail> = invitations
+            .into_iter()
+            .map(|(id, recipient, attempts, language, invitee, company, inviter, link)| ClaimedEmail {
+                id,
+                order_id: String::new(),
+                recipient,
+                cause: "invitation".to_string(),
+                attempts,
+                customer: String::new(),
+                language,
+                lines: Vec::new(),
+                invitation: Some(InvitationEmail { invitee, company, inviter, link }),
+            })
+            .collect();
         for (id, order_id, recipient, cause, attempts, customer, language, sub, offer) in rows {
             match claimed.last_mut() {
                 Some(last) if last.id == id => last.lines.push((sub, offer)),
@@ -203,6 +246,7 @@ impl Store {
                     customer,
                     language,
                     lines: vec![(sub, offer)],
+                    invitation: None,
                 }),
             }
         }
@@ -265,6 +309,15 @@ impl Store {
             )
             .bind(lease)
             .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            // An invitation's link carries its one-time token: kept only until the message
+            // reaches an end.
+            sqlx::query(
+                "UPDATE outbox SET link = NULL
+                 WHERE lease_token = $1 AND cause = 'invitation' AND status IN ('sent', 'failed')",
+            )
+            .bind(lease)
             .execute(&mut *tx)
             .await?;
             sqlx::query("UPDATE outbox SET lease_token = NULL WHERE lease_token = $1")

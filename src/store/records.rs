@@ -147,8 +147,9 @@ pub struct LineCounts {
 pub struct TransactionRecord {
     pub id: i64,
     pub kind: String,
-    pub subscription_id: String,
-    pub order_id: String,
+    /// The line and order of a provisioning email transaction; None for a permission change.
+    pub subscription_id: Option<String>,
+    pub order_id: Option<String>,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub actor: String,
@@ -156,4 +157,6 @@ pub struct TransactionRecord {
     pub detail: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The affected user's email, for a permission change.
+    pub subject: Option<String>,
 }

@@ -83,6 +83,12 @@ impl Store {
             .bind(now + lifetimes.max)
             .execute(&mut *tx)
             .await?;
+            // The Company page shows each user's last sign-in.
+            sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await
         })
     }

@@ -149,6 +149,7 @@ fn unavailable_page(tr: Tr, here: String) -> HttpResponse {
         csrf: String::new(),
         user_name: None,
         user_company: None,
+        manages_company: false,
         flash: None,
         css: assets::url("app.css"),
         icon: assets::url("favicon.svg"),

@@ -4,6 +4,7 @@ pub mod assets;
 mod auth;
 mod cases;
 mod client;
+mod company;
 pub mod ctx;
 mod errors;
 mod orders;
@@ -105,6 +106,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get("/cases/new", cases::new))
         .service(get("/cases/attachments/{id}", cases::attachment))
         .service(post("/cases/{id}", cases::update))
+        .service(get_post("/company/users", company::users, company::invite))
+        .service(post("/company/users/{email}", company::change))
+        .service(get_post("/invitations/{token}", company::invitation_form, company::set_password))
         .service(post("/api/v1/control-hub/events", webhooks::control_hub_event))
         .service(get("/mailbox", mailbox));
 }

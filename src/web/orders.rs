@@ -72,18 +72,38 @@ pub struct OrderFacts<'a> {
     pub org_mapped_at: Option<DateTime<Utc>>,
     pub creator_name: &'a str,
     pub creator_email: &'a str,
+    /// The viewer's company admins, "Name (email), …", whom they can also ask (case 1.1).
+    pub admins: &'a str,
 }
 
 impl OrderHead {
-    fn facts(&self) -> OrderFacts<'_> {
+    fn facts<'a>(&'a self, admins: &'a str) -> OrderFacts<'a> {
         OrderFacts {
             id: &self.id,
             customer: &self.customer,
             org_mapped_at: self.org_mapped_at,
             creator_name: &self.creator_name,
             creator_email: &self.creator_email,
+            admins,
         }
     }
+}
+
+/// The active admins of the user's company as one text, "Name (email), …"; empty when
+/// the company has none (or the list cannot be read: the refusal still names the creator).
+pub async fn company_admins_text(ctx: &Ctx, user: &User) -> String {
+    match ctx.state.store.company_admins(&user.company_id).await {
+        Ok(admins) => admins.iter().map(|(name, email)| format!("{name} ({email})")).collect::<Vec<_>>().join(", "),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the company's admins");
+            String::new()
+        }
+    }
+}
+
+/// Case 1.1's "whom else to ask": the company's admins, appended to a refusal.
+pub fn with_admins(tr: &crate::i18n::Tr, message: String, admins: &str) -> String {
+    if admins.is_empty() { message } else { format!("{message} {}", tr.ta("ask-company-admins", [("admins", admins)])) }
 }
 
 #[derive(Deserialize)]
@@ -158,9 +178,11 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
         (Some(Refusal::Ponr), _) => Some(tr.t("edit-blocked-ponr")),
         (Some(Refusal::ClosedOnOrderPage), _) => Some(tr.t("edit-blocked-closed")),
         (Some(Refusal::Complete), _) => Some(tr.t("edit-blocked-complete")),
-        (_, false) => {
-            Some(tr.ta("edit-blocked-permission", [("name", order.creator_name), ("email", order.creator_email)]))
-        }
+        (_, false) => Some(with_admins(
+            tr,
+            tr.ta("edit-blocked-permission", [("name", order.creator_name), ("email", order.creator_email)]),
+            order.admins,
+        )),
         _ => None,
     };
     let can_edit = blocked.is_none();
@@ -268,11 +290,15 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>, query: web::Quer
         None
     };
     let may_edit = user.actor().edit_grant(&head.parties()).is_some();
-    let facts = head.facts();
+    let admins = if may_edit { String::new() } else { company_admins_text(&ctx, &user).await };
+    let facts = head.facts(&admins);
     let rows = lines.iter().map(|l| line_row(&ctx, Page::Order, &facts, l, may_edit)).collect();
     let permission_note = (!may_edit).then(|| {
-        ctx.tr
-            .ta("order-permission-note", [("name", head.creator_name.as_str()), ("email", head.creator_email.as_str())])
+        let note = ctx.tr.ta(
+            "order-permission-note",
+            [("name", head.creator_name.as_str()), ("email", head.creator_email.as_str())],
+        );
+        with_admins(&ctx.tr, note, &admins)
     });
     let page = OrderPage {
         layout: ctx.layout(),
@@ -326,12 +352,20 @@ fn refusal_view(ctx: &Ctx, page: Page, order: &OrderHead, refused: &Refusal, sub
     RefusalView { title, message, link, back_href }
 }
 
-fn permission_refusal(ctx: &Ctx, page: Page, order: &OrderHead, subscription_id: &str) -> HttpResponse {
+async fn permission_refusal(
+    ctx: &Ctx,
+    user: &User,
+    page: Page,
+    order: &OrderHead,
+    subscription_id: &str,
+) -> HttpResponse {
     let tr = &ctx.tr;
+    let admins = company_admins_text(ctx, user).await;
+    let message =
+        tr.ta("refusal-permission", [("name", order.creator_name.as_str()), ("email", order.creator_email.as_str())]);
     let view = RefusalView {
         title: tr.t("refusal-permission-title"),
-        message: tr
-            .ta("refusal-permission", [("name", order.creator_name.as_str()), ("email", order.creator_email.as_str())]),
+        message: with_admins(tr, message, &admins),
         link: None,
         back_href: page.back(&order.id, subscription_id),
     };
@@ -349,7 +383,7 @@ async fn checked_line(
 ) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
     let (order, line) = visible_line(ctx, user, order_id, subscription_id).await.map_err(|e| e.respond(ctx))?;
     let Some(grant) = user.actor().edit_grant(&order.parties()) else {
-        return Err(permission_refusal(ctx, page, &order, subscription_id));
+        return Err(permission_refusal(ctx, user, page, &order, subscription_id).await);
     };
     if let Some(refused) = page.refusal(line.status(), order.org_mapped_at) {
         let view = refusal_view(ctx, page, &order, &refused, subscription_id);
@@ -545,21 +579,42 @@ pub async fn history(
     )
 }
 
-/// One transaction as the history and the Transaction Manager show it.
+/// One transaction as the history and the Transaction Manager show it. A permission
+/// change has no line: its text is the affected user's email, and its change is worded.
 pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> HistoryRow {
+    let permission = r.kind == "permission_change";
+    let change = if permission {
+        permission_change_text(tr, r.detail.as_deref(), r.new_value.as_deref())
+    } else {
+        format!("{} → {}", r.old_value.as_deref().unwrap_or_default(), r.new_value.as_deref().unwrap_or_default())
+    };
     HistoryRow {
-        subscription_id: r.subscription_id,
-        order_id: r.order_id,
+        subscription_id: r.subject.filter(|_| permission).or(r.subscription_id).unwrap_or_default(),
+        order_id: r.order_id.unwrap_or_default(),
         when: tr.when(&r.created_at),
         kind: tr.t(&format!("kind-{}", r.kind)),
-        old_value: r.old_value.unwrap_or_default(),
-        new_value: r.new_value.unwrap_or_default(),
+        change,
         actor: r.actor,
         status_label: tr.t(&format!("tx-status-{}", r.status)),
         status: r.status,
-        detail: transaction_detail(tr, r.detail.as_deref()),
+        detail: if permission { String::new() } else { transaction_detail(tr, r.detail.as_deref()) },
         id: r.id,
         kind_code: r.kind,
+    }
+}
+
+/// What a permission change did, in the reader's language: the field (stored as the
+/// detail) and its new value, or the invitation of a new user.
+pub fn permission_change_text(tr: &crate::i18n::Tr, field: Option<&str>, new_value: Option<&str>) -> String {
+    match (field, new_value) {
+        (Some("invited"), name) => tr.ta("perm-invited", [("name", name.unwrap_or_default())]),
+        (Some("can_edit"), Some("on")) => tr.t("perm-can-edit-on"),
+        (Some("can_edit"), _) => tr.t("perm-can-edit-off"),
+        (Some("company_admin"), Some("on")) => tr.t("perm-admin-on"),
+        (Some("company_admin"), _) => tr.t("perm-admin-off"),
+        (Some("active"), Some("on")) => tr.t("perm-active-on"),
+        (Some("active"), _) => tr.t("perm-active-off"),
+        (other, _) => other.unwrap_or_default().to_string(),
     }
 }
 
@@ -732,7 +787,7 @@ async fn resend_every_line(ctx: Ctx, user: User, page: Page, order_id: &str, sub
         Err(e) => return e.respond(&ctx),
     };
     let Some(grant) = user.actor().edit_grant(&order.parties()) else {
-        return permission_refusal(&ctx, page, &order, &subscription_id);
+        return permission_refusal(&ctx, &user, page, &order, &subscription_id).await;
     };
     let outcome = ctx
         .state
@@ -793,7 +848,8 @@ async fn done(
         Ok((None, _)) => return AppError::NotFound.respond(ctx),
         Err(e) => return AppError::from(e).respond(ctx),
     };
-    let facts = order.facts();
+    // The user just edited: these rows need nobody else to ask.
+    let facts = order.facts("");
     let rows = lines.iter().map(|l| line_row(ctx, page, &facts, l, true)).collect();
     html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus })
 }

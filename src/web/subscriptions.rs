@@ -82,6 +82,11 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
         None
     };
     let actor = user.actor();
+    let admins = if records.iter().all(|r| actor.edit_grant(&r.parties()).is_some()) {
+        String::new()
+    } else {
+        orders::company_admins_text(&ctx, &user).await
+    };
     let rows = records
         .iter()
         .map(|r| {
@@ -91,6 +96,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
                 org_mapped_at: r.org_mapped_at,
                 creator_name: &r.creator_name,
                 creator_email: &r.creator_email,
+                admins: &admins,
             };
             line_row(&ctx, Page::Subscriptions, &facts, &r.line, actor.edit_grant(&r.parties()).is_some())
         })

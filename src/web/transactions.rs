@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::ctx::SignedIn;
 use super::errors::{AppError, html, refusal};
-use super::orders::{history_row, transaction_detail};
+use super::orders::{history_row, permission_change_text, transaction_detail};
 use super::views::{Refusal as RefusalView, TransactionsPage};
 use crate::store::{RetryOutcome, TransactionFilter};
 
@@ -34,7 +34,9 @@ fn present(v: &Option<String>) -> Option<&str> {
 /// The filter the query asks for; Err when a value is not one the page knows.
 fn filter(query: &Query) -> Result<TransactionFilter, ()> {
     let kind = present(&query.kind);
-    if kind.is_some_and(|k| !["provisioning_email_update", "provisioning_email_resend"].contains(&k)) {
+    const KINDS: [&str; 4] =
+        ["provisioning_email_update", "provisioning_email_resend", "provisioning_email_reminder", "permission_change"];
+    if kind.is_some_and(|k| !KINDS.contains(&k)) {
         return Err(());
     }
     let status = present(&query.status);
@@ -159,17 +161,25 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
             };
             let mut chunk = if first { header } else { String::new() };
             for r in &rows {
+                let permission = r.kind == "permission_change";
+                let detail = if permission {
+                    permission_change_text(&tr, r.detail.as_deref(), r.new_value.as_deref())
+                } else {
+                    transaction_detail(&tr, r.detail.as_deref())
+                };
+                // A permission change's subscription column holds the affected user's email.
+                let subject = if permission { r.subject.clone() } else { r.subscription_id.clone() };
                 let fields = [
                     r.id.to_string(),
                     r.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
                     tr.t(&format!("kind-{}", r.kind)),
-                    r.subscription_id.clone(),
-                    r.order_id.clone(),
+                    subject.unwrap_or_default(),
+                    r.order_id.clone().unwrap_or_default(),
                     r.old_value.clone().unwrap_or_default(),
                     r.new_value.clone().unwrap_or_default(),
                     r.actor.clone(),
                     tr.t(&format!("tx-status-{}", r.status)),
-                    transaction_detail(&tr, r.detail.as_deref()),
+                    detail,
                 ];
                 chunk += &fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
                 chunk += "\r\n";
@@ -202,7 +212,9 @@ pub async fn retry(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<R
     let id = path.into_inner();
     // Visible (404) before permitted (403): a partner's own transaction is visible to it.
     let visible = match ctx.state.store.transaction(id).await {
-        Ok(Some((_, order_id))) => match ctx.state.store.order_head(&order_id).await {
+        // A permission change has no order and no email to retry: operators see it.
+        Ok(Some((_, None))) => user.operator,
+        Ok(Some((_, Some(order_id)))) => match ctx.state.store.order_head(&order_id).await {
             Ok(Some(order)) => user.actor().may_see(&order.parties()),
             Ok(None) => false,
             Err(e) => return AppError::from(e).respond(&ctx),

@@ -15,6 +15,8 @@ pub struct Layout {
     pub csrf: String,
     pub user_name: Option<String>,
     pub user_company: Option<String>,
+    /// The "Company" link: company admins and operators manage users (and tokens).
+    pub manages_company: bool,
     pub flash: Option<String>,
     pub css: String,
     pub icon: String,
@@ -35,6 +37,7 @@ impl Layout {
             csrf: ctx.csrf.clone(),
             user_name: ctx.user.as_ref().map(|u| u.name.clone()),
             user_company: ctx.user.as_ref().map(|u| u.company_id.clone()),
+            manages_company: ctx.user.as_ref().is_some_and(|u| u.company_admin || u.operator),
             flash,
             css: assets::url("app.css"),
             icon: assets::url("favicon.svg"),
@@ -247,8 +250,8 @@ pub struct HistoryRow {
     pub order_id: String,
     pub when: String,
     pub kind: String,
-    pub old_value: String,
-    pub new_value: String,
+    /// "old → new" for an email transaction; the worded change for a permission change.
+    pub change: String,
     pub actor: String,
     pub status: String,
     pub status_label: String,
@@ -284,4 +287,70 @@ pub struct TransactionsPage {
     pub rows: Vec<HistoryRow>,
     pub next: Option<String>,
     pub csv: String,
+}
+
+/// One user row of the Company page, with the actions the admin may take on it.
+pub struct CompanyUserRow {
+    pub email: String,
+    pub name: String,
+    pub can_edit: bool,
+    pub company_admin: bool,
+    pub active: bool,
+    pub invited: bool,
+    pub last_sign_in: Option<String>,
+    /// Where the row's forms post.
+    pub action: String,
+    /// (field, value, button label) of each one-field form.
+    pub actions: Vec<(&'static str, &'static str, String)>,
+}
+
+/// The invitation form's values and errors.
+#[derive(Default)]
+pub struct InviteForm {
+    pub name: String,
+    pub email: String,
+    pub name_error: Option<String>,
+    pub email_error: Option<String>,
+    /// (field id suffix, message) for the error summary.
+    pub errors: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "_company_users.html")]
+pub struct CompanyUsersFragment {
+    pub t: Tr,
+    pub csrf: String,
+    pub message: Option<String>,
+    pub action_error: Option<String>,
+    pub users: Vec<CompanyUserRow>,
+    pub invite: InviteForm,
+    pub invite_action: String,
+}
+
+#[derive(Template)]
+#[template(path = "company_users.html")]
+pub struct CompanyUsersPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub company_name: String,
+    /// `?company=ID` when an operator manages another company, else empty.
+    pub company_query: String,
+    pub csrf: String,
+    pub message: Option<String>,
+    pub action_error: Option<String>,
+    pub users: Vec<CompanyUserRow>,
+    pub invite: InviteForm,
+    pub invite_action: String,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+pub struct InvitationPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub name: String,
+    pub email: String,
+    pub company: String,
+    pub action: String,
+    pub error: Option<String>,
 }

@@ -517,6 +517,11 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
     let Some((app, browser)) = spawn().await else { return };
     let d = browser.driver();
     // Something in every list: a change in the Transaction Manager and a case.
+    let admin: provisio::store::ImportFile = serde_json::from_value(serde_json::json!({"users": [
+        {"email": "admin@acme.example", "name": "Ada Admin", "company": "acme", "password": PASSWORD, "company_admin": true}
+    ]}))
+    .unwrap();
+    app.store.import(&admin, chrono::Utc::now()).await.unwrap();
     browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
     browser.save_contact("Sub-1001-2", "axe@globex.example").await;
     d.goto(format!("{}/cases/new?subscription=Sub-1001-1", app.address)).await.unwrap();
@@ -553,6 +558,7 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
                 ][..],
             ),
             ("ops@vendor.example", &["/cases", "/transactions", "/orders/WO-1001"][..]),
+            ("admin@acme.example", &["/company/users"][..]),
         ] {
             browser.sign_out().await;
             browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
@@ -713,7 +719,11 @@ async fn the_keyboard_alone_goes_from_sign_in_to_the_transaction_manager_at_320_
     // The line is drawn again (Resend may be disabled while its email is on the way): the
     // focus stays on the line.
     let on_the_line = "return document.activeElement.closest('tr[data-subscription=\"Sub-1001-1\"]') !== null";
-    browser.wait_for(|| async { browser.script(on_the_line).await == true }, "the focus back on the line").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browser.script(on_the_line).await != true {
+        assert!(Instant::now() < deadline, "the focus did not come back to the line: {}", browser.focus().await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     browser.assert_focus_visible("on the line after sending").await;
 
     // The folded menu opens from the keyboard and leads to the Transaction Manager.
@@ -751,5 +761,141 @@ async fn resend_for_every_line_of_the_order_in_place() {
         assert_eq!(txs.iter().filter(|t| t.kind == "provisioning_email_resend").count(), 1, "{sub}");
     }
     browser.assert_clean_console().await;
+    browser.quit().await;
+}
+
+/// The invitation link of the newest email in the file mailbox that carries one.
+async fn invitation_link_in_mailbox(app: &TestApp) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = std::fs::read_dir(&app.config.mail.mailbox).ok().and_then(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .map(|d| d.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
+                .find(|d| d.contains("/invitations/"))
+        });
+        if let Some(data) = found {
+            let start = data.find("/invitations/").unwrap();
+            let rest = &data[start + "/invitations/".len()..];
+            let token: String =
+                rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+            return format!("/invitations/{token}");
+        }
+        assert!(Instant::now() < deadline, "the invitation email was written");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_admin_invites_a_user_who_sets_a_password_and_signs_in() {
+    let Some((app, browser)) = spawn().await else { return };
+    let admin: provisio::store::ImportFile = serde_json::from_value(serde_json::json!({"users": [
+        {"email": "admin@acme.example", "name": "Ada Admin", "company": "acme", "password": PASSWORD, "company_admin": true}
+    ]}))
+    .unwrap();
+    app.store.import(&admin, chrono::Utc::now()).await.unwrap();
+    browser.sign_in(&app, "admin@acme.example", "/orders").await;
+    let d = browser.driver();
+    // Change View → Company.
+    d.find(By::Css("nav a[href='/company/users']")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/company/users" }, "the Company page").await;
+    d.find(By::Id("invite-name")).await.unwrap().send_keys("Ivy Invitee").await.unwrap();
+    d.find(By::Id("invite-email")).await.unwrap().send_keys("ivy@acme.example").await.unwrap();
+    d.find(By::Css("form[action='/company/users'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(
+            || async { d.find(By::Css("[data-user='ivy@acme.example']")).await.is_ok() },
+            "the invited user in the list, swapped in place",
+        )
+        .await;
+    let message = d.find(By::Id("company-users")).await.unwrap().text().await.unwrap();
+    assert!(message.contains("Invitation sent to ivy@acme.example"), "{message}");
+    // The admin grants the edit permission in place.
+    let grant = "[data-user='ivy@acme.example'] input[name=can_edit][value=on]";
+    let form_button = format!("{grant} ~ button");
+    d.find(By::Css(&form_button)).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(
+            || async {
+                match d.find(By::Css("[data-user='ivy@acme.example']")).await {
+                    // The row may be swapped between the find and the read: then look again.
+                    Ok(row) => row.attr("data-can-edit").await.ok().flatten().as_deref() == Some("true"),
+                    Err(_) => false,
+                }
+            },
+            "the edit permission granted",
+        )
+        .await;
+    browser.assert_clean_console().await;
+
+    // Ivy, in a browser of her own (signed out here), follows the link of her email.
+    let link = invitation_link_in_mailbox(&app).await;
+    d.find(By::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/login" }, "signed out").await;
+    d.goto(format!("{}{link}", app.address)).await.unwrap();
+    d.find(By::Id("password")).await.unwrap().send_keys("password1234").await.unwrap();
+    d.find(By::Id("password-confirm")).await.unwrap().send_keys("password1234").await.unwrap();
+    d.find(By::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let alert = d.find(By::Css(".error-summary[role=alert]")).await.unwrap().text().await.unwrap();
+    assert!(alert.contains("too common"), "{alert}");
+    d.find(By::Id("password")).await.unwrap().send_keys("lanterns by the quay").await.unwrap();
+    d.find(By::Id("password-confirm")).await.unwrap().send_keys("lanterns by the quay").await.unwrap();
+    d.find(By::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/login" }, "the sign-in page").await;
+    d.find(By::Id("email")).await.unwrap().send_keys("ivy@acme.example").await.unwrap();
+    d.find(By::Id("password")).await.unwrap().send_keys("lanterns by the quay").await.unwrap();
+    d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/orders" }, "signed in").await;
+    // With the edit permission her admin granted, she may edit acme's orders.
+    d.goto(format!("{}/orders/WO-1001", app.address)).await.unwrap();
+    assert!(d.find(By::Id("edit-Sub-1001-1")).await.unwrap().is_enabled().await.unwrap());
+    // The link worked once.
+    let again = reqwest::get(format!("{}{link}", app.address)).await.unwrap();
+    assert_eq!(again.status(), 410);
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn company_and_invitation_pages_have_no_serious_accessibility_violations() {
+    let Some(axe) = axe_source() else { return };
+    let Some((app, browser)) = spawn().await else { return };
+    let admin: provisio::store::ImportFile = serde_json::from_value(serde_json::json!({"users": [
+        {"email": "admin@acme.example", "name": "Ada Admin", "company": "acme", "password": PASSWORD, "company_admin": true}
+    ]}))
+    .unwrap();
+    app.store.import(&admin, chrono::Utc::now()).await.unwrap();
+    browser.sign_in(&app, "admin@acme.example", "/orders").await;
+    let d = browser.driver();
+    let mut problems = Vec::new();
+    d.goto(format!("{}/company/users", app.address)).await.unwrap();
+    // The invitation form with its errors, then a sent invitation.
+    d.find(By::Css("form[action='/company/users'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { d.find(By::Css(".error-summary")).await.is_ok() }, "the errors").await;
+    for v in axe_violations(&browser, &axe).await {
+        problems.push(format!("company users with errors: {v}"));
+    }
+    d.find(By::Id("invite-name")).await.unwrap().send_keys("Ivy Invitee").await.unwrap();
+    d.find(By::Id("invite-email")).await.unwrap().send_keys("ivy@acme.example").await.unwrap();
+    d.find(By::Css("form[action='/company/users'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(|| async { d.find(By::Css("[data-user='ivy@acme.example']")).await.is_ok() }, "the invitation")
+        .await;
+    for v in axe_violations(&browser, &axe).await {
+        problems.push(format!("company users: {v}"));
+    }
+    let link = invitation_link_in_mailbox(&app).await;
+    d.find(By::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/login" }, "signed out").await;
+    d.goto(format!("{}{link}", app.address)).await.unwrap();
+    for v in axe_violations(&browser, &axe).await {
+        problems.push(format!("invitation: {v}"));
+    }
+    d.find(By::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { d.find(By::Css(".error-summary")).await.is_ok() }, "the password error").await;
+    for v in axe_violations(&browser, &axe).await {
+        problems.push(format!("invitation with an error: {v}"));
+    }
+    assert!(problems.is_empty(), "accessibility violations: {problems:#?}");
     browser.quit().await;
 }

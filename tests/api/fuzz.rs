@@ -113,7 +113,7 @@ fn hostile_alone() -> impl Strategy<Value = String> {
 }
 
 /// Every route of `web::routes()`, with `{}` where a path part goes.
-const ROUTES: [&str; 23] = [
+const ROUTES: [&str; 26] = [
     "/healthz",
     "/static/{}",
     "/",
@@ -137,9 +137,12 @@ const ROUTES: [&str; 23] = [
     "/cases/{}",
     "/api/v1/control-hub/events",
     "/mailbox",
+    "/company/users",
+    "/company/users/{}",
+    "/invitations/{}",
 ];
 
-const FIELDS: [&str; 16] = [
+const FIELDS: [&str; 21] = [
     "email",
     "apply_to_all",
     "version",
@@ -156,10 +159,15 @@ const FIELDS: [&str; 16] = [
     "after",
     "csrf_token",
     "\u{202E}email",
+    "name",
+    "can_edit",
+    "company_admin",
+    "active",
+    "password_confirm",
 ];
 
-const QUERY_KEYS: [&str; 10] =
-    ["q", "after", "type", "status", "from", "to", "pending", "closing_within", "next", "subscription"];
+const QUERY_KEYS: [&str; 11] =
+    ["q", "after", "type", "status", "from", "to", "pending", "closing_within", "next", "subscription", "company"];
 
 #[derive(Debug, Clone)]
 enum Body {
@@ -182,15 +190,23 @@ struct Request {
 
 /// The methods a route takes (web::routes(): GET answers HEAD too).
 fn methods_of(route: &str) -> &'static [&'static str] {
-    const POST_ONLY: [&str; 5] =
-        ["/logout", "/settings/language", "/transactions/{}/retry", "/cases/{}", "/api/v1/control-hub/events"];
-    const GET_POST: [&str; 6] = [
+    const POST_ONLY: [&str; 6] = [
+        "/logout",
+        "/settings/language",
+        "/transactions/{}/retry",
+        "/cases/{}",
+        "/api/v1/control-hub/events",
+        "/company/users/{}",
+    ];
+    const GET_POST: [&str; 8] = [
         "/login",
         "/orders/{}/lines/{}/contact",
         "/orders/{}/lines/{}/resend",
         "/subscriptions/{}/contact",
         "/subscriptions/{}/resend",
         "/cases",
+        "/company/users",
+        "/invitations/{}",
     ];
     if POST_ONLY.contains(&route) {
         &["POST"]
@@ -323,16 +339,19 @@ async fn snapshot(database_url: &str) -> String {
             .await
             .unwrap();
     out += &format!("{orders:?}\n");
-    let users: Vec<(String, String, bool, bool, Option<String>)> =
-        sqlx::query_as("SELECT email, name, can_edit, operator, language FROM users ORDER BY email")
-            .fetch_all(&mut c)
-            .await
-            .unwrap();
+    /// email, name, can_edit, operator, language, company_admin, active.
+    type UserRow = (String, String, bool, bool, Option<String>, bool, bool);
+    let users: Vec<UserRow> = sqlx::query_as(
+        "SELECT email, name, can_edit, operator, language, company_admin, active FROM users ORDER BY email",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
     out += &format!("{users:?}\n");
     let companies: Vec<(String, String, String)> =
         sqlx::query_as("SELECT id, name, kind FROM companies ORDER BY id").fetch_all(&mut c).await.unwrap();
     out += &format!("{companies:?}\n");
-    for table in ["transactions", "outbox", "cases"] {
+    for table in ["transactions", "outbox", "cases", "invitations"] {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
             .fetch_one(&mut c)
             .await

@@ -9,6 +9,7 @@ mod browser;
 mod cases;
 mod cli;
 mod closing;
+mod company;
 mod emails;
 mod faults;
 mod fuzz;

@@ -1,0 +1,428 @@
+//! The Company section (issue 12): a company admin's users, invitations and permissions;
+//! operators manage every company with `?company=ID`. Every action needs a
+//! [`CompanyGrant`] from [`crate::domain::Actor::company_grant`]; the store's writes take it.
+//!
+//! `/invitations/{token}` is public: the invited person sets a password with the one-time
+//! link of their email (the token is stored hashed; 72 hours; then 410).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::ctx::{Ctx, SignedIn};
+use super::errors::{AppError, html, refusal};
+use super::views::{
+    CompanyUserRow, CompanyUsersFragment, CompanyUsersPage, InvitationPage, InviteForm, MessagePage,
+    Refusal as RefusalView,
+};
+use crate::domain::{CompanyGrant, ContactEmail, ContactEmailError, NewPassword, PasswordProblem};
+use crate::secret::random_token;
+use crate::store::{CompanyUser, Invitation, InvitationState, InviteOutcome, User, UserChange, UserChangeOutcome};
+
+/// How long an invitation link works.
+pub const INVITATION_VALID_HOURS: i64 = 72;
+const NAME_MAX_CHARS: usize = 200;
+
+/// The hash an invitation token is stored under.
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Deserialize, Default)]
+pub struct CompanyQuery {
+    company: Option<String>,
+}
+
+/// The company this request manages: `?company=` for operators (and for an admin naming
+/// their own), else the user's own. The grant, the company's name and the query to keep.
+struct Managed {
+    grant: CompanyGrant,
+    name: String,
+    query: String,
+}
+
+async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed, HttpResponse> {
+    let asked = query.company.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let company_id = asked.unwrap_or(&user.company_id);
+    let Some(grant) = user.actor().company_grant(company_id) else {
+        let tr = &ctx.tr;
+        let view = RefusalView {
+            title: tr.t("company-forbidden-title"),
+            message: tr.t("company-forbidden"),
+            link: None,
+            back_href: "/orders".to_string(),
+        };
+        return Err(refusal(ctx, StatusCode::FORBIDDEN, view));
+    };
+    let name = match ctx.state.store.company_name(grant.company_id()).await {
+        Ok(Some(name)) => name,
+        Ok(None) => return Err(AppError::NotFound.respond(ctx)),
+        Err(e) => return Err(AppError::from(e).respond(ctx)),
+    };
+    let query = match asked {
+        Some(id) => format!("?{}", serde_urlencoded::to_string([("company", id)]).unwrap_or_default()),
+        None => String::new(),
+    };
+    Ok(Managed { grant, name, query })
+}
+
+fn user_action(email: &str, query: &str) -> String {
+    // An email address is a path segment here: percent-encode what a path must not carry.
+    let encoded: String = email
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' | b'@' | b'+' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("/company/users/{encoded}{query}")
+}
+
+fn row(ctx: &Ctx, u: CompanyUser, query: &str) -> CompanyUserRow {
+    let tr = &ctx.tr;
+    let mut actions = Vec::new();
+    if u.active {
+        actions.push(if u.can_edit {
+            ("can_edit", "off", tr.t("company-revoke-edit"))
+        } else {
+            ("can_edit", "on", tr.t("company-grant-edit"))
+        });
+        actions.push(if u.company_admin {
+            ("company_admin", "off", tr.t("company-unmake-admin"))
+        } else {
+            ("company_admin", "on", tr.t("company-make-admin"))
+        });
+        actions.push(("active", "off", tr.t("company-deactivate")));
+    } else {
+        actions.push(("active", "on", tr.t("company-reactivate")));
+    }
+    CompanyUserRow {
+        action: user_action(&u.email, query),
+        last_sign_in: u.last_sign_in_at.as_ref().map(|t| tr.when(t)),
+        email: u.email,
+        name: u.name,
+        can_edit: u.can_edit,
+        company_admin: u.company_admin,
+        active: u.active,
+        invited: u.invited,
+        actions,
+    }
+}
+
+/// The page (or, for htmx, its content) with a message, an action's error or the
+/// invitation form's errors.
+async fn answer(
+    ctx: &Ctx,
+    managed: &Managed,
+    status: StatusCode,
+    message: Option<String>,
+    action_error: Option<String>,
+    invite: InviteForm,
+) -> HttpResponse {
+    let users = match ctx.state.store.company_users(&managed.grant).await {
+        Ok(users) => users.into_iter().map(|u| row(ctx, u, &managed.query)).collect(),
+        Err(e) => return AppError::from(e).respond(ctx),
+    };
+    let invite_action = format!("/company/users{}", managed.query);
+    if ctx.htmx {
+        let fragment = CompanyUsersFragment {
+            t: ctx.tr.clone(),
+            csrf: ctx.csrf.clone(),
+            message,
+            action_error,
+            users,
+            invite,
+            invite_action,
+        };
+        return html(status, &fragment);
+    }
+    let page = CompanyUsersPage {
+        layout: ctx.layout(),
+        t: ctx.tr.clone(),
+        company_name: managed.name.clone(),
+        company_query: managed.query.clone(),
+        csrf: ctx.csrf.clone(),
+        message,
+        action_error,
+        users,
+        invite,
+        invite_action,
+    };
+    html(status, &page)
+}
+
+/// A plain form goes back to the page with a flash message; htmx gets the new content.
+async fn done(ctx: &Ctx, managed: &Managed, message: String) -> HttpResponse {
+    if ctx.htmx {
+        return answer(ctx, managed, StatusCode::OK, Some(message), None, InviteForm::default()).await;
+    }
+    ctx.flash(message);
+    HttpResponse::SeeOther().insert_header(("Location", format!("/company/users{}", managed.query))).finish()
+}
+
+pub async fn users(signed_in: SignedIn, query: web::Query<CompanyQuery>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let managed = match managed(&ctx, &user, &query).await {
+        Ok(m) => m,
+        Err(response) => return response,
+    };
+    answer(&ctx, &managed, StatusCode::OK, None, None, InviteForm::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct InviteInput {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    csrf_token: Option<String>,
+}
+
+/// The link of an invitation email: this portal's own address as the request reached it.
+fn invitation_link(req: &HttpRequest, token: &str) -> String {
+    let info = req.connection_info();
+    format!("{}://{}/invitations/{token}", info.scheme(), info.host())
+}
+
+pub async fn invite(
+    signed_in: SignedIn,
+    req: HttpRequest,
+    query: web::Query<CompanyQuery>,
+    input: web::Form<InviteInput>,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let managed = match managed(&ctx, &user, &query).await {
+        Ok(m) => m,
+        Err(response) => return response,
+    };
+    let tr = &ctx.tr;
+    let name = input.name.trim();
+    let mut form = InviteForm { name: input.name.clone(), email: input.email.clone(), ..InviteForm::default() };
+    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        form.name_error = Some(tr.t("company-invite-name-error"));
+    }
+    let email = match ContactEmail::parse(&input.email) {
+        Ok(email) => Some(email),
+        Err(ContactEmailError::Empty) => {
+            form.email_error = Some(tr.t("company-invite-email-empty"));
+            None
+        }
+        Err(e) => {
+            form.email_error = Some(tr.t(e.message_key()));
+            None
+        }
+    };
+    let email = match email {
+        Some(email) if form.name_error.is_none() => email,
+        _ => return invalid(&ctx, &managed, form).await,
+    };
+    // Accounts are kept by lowercased address (sign-in lowercases too).
+    let address = email.as_str().to_lowercase();
+    let token = random_token();
+    let now = Utc::now();
+    let outcome = ctx
+        .state
+        .store
+        .invite(Invitation {
+            grant: &managed.grant,
+            actor_name: &user.name,
+            email: &address,
+            name,
+            token_hash: &token_hash(&token),
+            link: &invitation_link(&req, &token),
+            expires_at: now + Duration::hours(INVITATION_VALID_HOURS),
+            at: now,
+        })
+        .await;
+    match outcome {
+        Ok(InviteOutcome::Invited) => {
+            done(&ctx, &managed, tr.ta("company-invited-message", [("email", address.as_str())])).await
+        }
+        Ok(InviteOutcome::Exists) => {
+            // Says nothing of where the account is.
+            form.email_error = Some(tr.t("company-invite-exists"));
+            invalid(&ctx, &managed, form).await
+        }
+        Err(e) => AppError::from(e).respond(&ctx),
+    }
+}
+
+async fn invalid(ctx: &Ctx, managed: &Managed, mut form: InviteForm) -> HttpResponse {
+    form.errors = [("name", form.name_error.clone()), ("email", form.email_error.clone())]
+        .into_iter()
+        .filter_map(|(field, error)| error.map(|e| (field, e)))
+        .collect();
+    answer(ctx, managed, StatusCode::UNPROCESSABLE_ENTITY, None, None, form).await
+}
+
+#[derive(Deserialize)]
+pub struct ChangeInput {
+    can_edit: Option<String>,
+    company_admin: Option<String>,
+    active: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// `on` or `off`, or left out; anything else is not a value of the form.
+fn on_off(value: &Option<String>) -> Result<Option<bool>, ()> {
+    match value.as_deref() {
+        None => Ok(None),
+        Some("on") => Ok(Some(true)),
+        Some("off") => Ok(Some(false)),
+        Some(_) => Err(()),
+    }
+}
+
+pub async fn change(
+    signed_in: SignedIn,
+    path: web::Path<String>,
+    query: web::Query<CompanyQuery>,
+    input: web::Form<ChangeInput>,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let managed = match managed(&ctx, &user, &query).await {
+        Ok(m) => m,
+        Err(response) => return response,
+    };
+    let tr = &ctx.tr;
+    let parsed = (on_off(&input.can_edit), on_off(&input.company_admin), on_off(&input.active));
+    let (Ok(can_edit), Ok(company_admin), Ok(active)) = parsed else {
+        let error = Some(tr.t("company-change-invalid"));
+        return answer(&ctx, &managed, StatusCode::UNPROCESSABLE_ENTITY, None, error, InviteForm::default()).await;
+    };
+    let change = UserChange { can_edit, company_admin, active };
+    let email = path.into_inner();
+    match ctx.state.store.change_user(&managed.grant, &user.name, &email, change, Utc::now()).await {
+        Ok(UserChangeOutcome::Changed(after, _)) => {
+            let message = tr.ta("company-changed", [("name", after.name.as_str()), ("email", after.email.as_str())]);
+            done(&ctx, &managed, message).await
+        }
+        Ok(UserChangeOutcome::NotFound) => AppError::NotFound.respond(&ctx),
+        Ok(UserChangeOutcome::LastAdmin) => {
+            let error = Some(tr.t("company-last-admin"));
+            answer(&ctx, &managed, StatusCode::CONFLICT, None, error, InviteForm::default()).await
+        }
+        Err(e) => AppError::from(e).respond(&ctx),
+    }
+}
+
+// --- the invitation link ---------------------------------------------------------------
+
+/// 404 for a link that never was, 410 for one used or expired.
+fn gone_or_missing(ctx: &Ctx, state: &InvitationState) -> HttpResponse {
+    match state {
+        InvitationState::Gone => {
+            let tr = &ctx.tr;
+            let page = MessagePage {
+                layout: ctx.layout(),
+                t: tr.clone(),
+                title: tr.t("invitation-gone-title"),
+                message: tr.t("invitation-gone"),
+                link: Some((tr.t("login-submit"), "/login".to_string())),
+            };
+            html(StatusCode::GONE, &page)
+        }
+        _ => AppError::NotFound.respond(ctx),
+    }
+}
+
+fn form_page(ctx: &Ctx, token: &str, state: InvitationState, error: Option<String>) -> InvitationPage {
+    let (name, email, company) = match state {
+        InvitationState::Open { name, email, company } => (name, email, company),
+        _ => Default::default(),
+    };
+    InvitationPage {
+        layout: ctx.layout(),
+        t: ctx.tr.clone(),
+        name,
+        email,
+        company,
+        action: format!("/invitations/{token}"),
+        error,
+    }
+}
+
+pub async fn invitation_form(mut ctx: Ctx, path: web::Path<String>) -> HttpResponse {
+    let token = path.into_inner();
+    let state = match ctx.state.store.invitation(&token_hash(&token), Utc::now()).await {
+        Ok(state) => state,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    if !matches!(state, InvitationState::Open { .. }) {
+        return gone_or_missing(&ctx, &state);
+    }
+    ctx.ensure_login_token();
+    html(StatusCode::OK, &form_page(&ctx, &token, state, None))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordInput {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+    csrf_token: Option<String>,
+}
+
+pub async fn set_password(ctx: Ctx, path: web::Path<String>, input: web::Form<PasswordInput>) -> HttpResponse {
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let token = path.into_inner();
+    let hash = token_hash(&token);
+    let store = &ctx.state.store;
+    let state = match store.invitation(&hash, Utc::now()).await {
+        Ok(state) => state,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    if !matches!(state, InvitationState::Open { .. }) {
+        return gone_or_missing(&ctx, &state);
+    }
+    let password = match NewPassword::parse(&input.password, &input.password_confirm) {
+        Ok(p) => p,
+        Err(problem) => {
+            let key = match problem {
+                PasswordProblem::TooShort => "invitation-too-short",
+                PasswordProblem::TooLong => "invitation-too-long",
+                PasswordProblem::Common => "invitation-common",
+                PasswordProblem::Mismatch => "invitation-mismatch",
+            };
+            let error = Some(ctx.tr.t(key));
+            return html(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&ctx, &token, state, error));
+        }
+    };
+    let Some(turn) = ctx.state.password_checks.turn().await else {
+        let error = Some(ctx.tr.t("login-busy"));
+        return html(StatusCode::SERVICE_UNAVAILABLE, &form_page(&ctx, &token, state, error));
+    };
+    let hashed = tokio::task::spawn_blocking(move || {
+        Argon2::default().hash_password(password.expose().as_bytes()).map(|h| h.to_string())
+    })
+    .await;
+    drop(turn);
+    let password_hash = match hashed {
+        Ok(Ok(h)) => h,
+        Ok(Err(e)) => return AppError::Internal(anyhow::anyhow!("hashing a password: {e}")).respond(&ctx),
+        Err(e) => return AppError::Internal(e.into()).respond(&ctx),
+    };
+    match store.accept_invitation(&hash, &password_hash, Utc::now()).await {
+        Ok(InvitationState::Open { .. }) => {
+            ctx.flash(ctx.tr.t("invitation-done"));
+            HttpResponse::SeeOther().insert_header(("Location", "/login")).finish()
+        }
+        Ok(state) => gone_or_missing(&ctx, &state),
+        Err(e) => AppError::from(e).respond(&ctx),
+    }
+}
