@@ -7,6 +7,7 @@ nav-orders = Orders
 language = Language
 language-apply = Change language
 sign-out = Sign out
+menu = Menu
 back-to-orders = Back to orders
 back-to-order = Back to order { $id }
 search = Search

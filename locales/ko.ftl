@@ -7,6 +7,7 @@ nav-orders = 주문
 language = 언어
 language-apply = 언어 변경
 sign-out = 로그아웃
+menu = 메뉴
 back-to-orders = 주문 목록으로
 back-to-order = 주문 { $id }(으)로 돌아가기
 search = 검색

@@ -7,6 +7,7 @@ nav-orders = Beställningar
 language = Språk
 language-apply = Byt språk
 sign-out = Logga ut
+menu = Meny
 back-to-orders = Tillbaka till beställningarna
 back-to-order = Tillbaka till beställning { $id }
 search = Sök

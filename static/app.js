@@ -7,13 +7,37 @@
 
   function dialog() { return document.getElementById("dialog"); }
 
+  // Focus the element `focusId` names, else the one that opened the dialog (found again by
+  // id: its line may have been swapped for a new copy). A button the action has just
+  // disabled cannot take the focus: then it stays on the same line, not lost to the page.
+  function restoreFocus(focusId) {
+    var target = (focusId && document.getElementById(focusId)) ||
+      (opener && opener.id && document.getElementById(opener.id)) || opener;
+    if (!target || typeof target.focus !== "function") { return; }
+    target.focus();
+    if (document.activeElement !== target && target.closest) {
+      var row = target.closest("tr");
+      var next = row && row.querySelector("a[href], button:not([disabled])");
+      if (next) { next.focus(); }
+    }
+  }
+
   function closeDialog(focusId) {
     var d = dialog();
     if (d && d.open) { d.close(); }
-    var target = (focusId && document.getElementById(focusId)) || opener;
-    if (target && typeof target.focus === "function") { target.focus(); }
+    restoreFocus(focusId);
     document.getElementById("dialog-body").innerHTML = "";
   }
+
+  // Should anything of the same response take the focus away after the swap, it comes back
+  // once htmx has settled.
+  var settling = null;
+  document.addEventListener("htmx:afterSettle", function () {
+    if (settling !== null && (!document.activeElement || document.activeElement === document.body)) {
+      restoreFocus(settling);
+    }
+    settling = null;
+  });
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var d = dialog();
@@ -27,7 +51,8 @@
     if (!body.firstElementChild) { return; }
     var done = body.querySelector("[data-close-dialog]");
     if (done) {
-      closeDialog(done.getAttribute("data-focus"));
+      settling = done.getAttribute("data-focus");
+      closeDialog(settling);
       return;
     }
     var d = dialog();
@@ -54,12 +79,24 @@
     form.setAttribute("aria-busy", "true");
   });
 
+  // The header's menu is open in the markup (all of it shows without JavaScript); on a
+  // screen narrower than app.css's 48rem it starts folded, and a wider one always shows it.
+  function foldMenuOnNarrowScreens() {
+    var menu = document.querySelector("details.menu");
+    if (!menu || !window.matchMedia) { return; }
+    var narrow = window.matchMedia("(max-width: 47.99rem)");
+    var apply = function () { menu.open = !narrow.matches; };
+    apply();
+    narrow.addEventListener("change", apply);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var d = dialog();
     if (d) { d.addEventListener("cancel", function () { setTimeout(function () { closeDialog(null); }, 0); }); }
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
+    foldMenuOnNarrowScreens();
     document.documentElement.classList.add("js");
   });
 })();
