@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::spreadsheet::{EMAIL_COLUMN, ReadError, SUBSCRIPTION_COLUMN, Sheet, read_bulk_file};
+use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::domain::bulk::{BulkResult, MAX_ROWS, prepare};
 use crate::i18n::Tr;
@@ -77,11 +78,6 @@ struct Upload {
     data: Vec<u8>,
 }
 
-enum UploadError {
-    TooLarge,
-    Malformed,
-}
-
 /// Reads the multipart body, counting every byte before keeping it: over [`MAX_BODY`] in
 /// all, or a file over [`MAX_FILE`], stops the read.
 async fn read_upload(mut payload: Multipart) -> Result<Upload, UploadError> {
@@ -133,12 +129,7 @@ fn read_error_message(tr: &Tr, e: &ReadError) -> String {
 pub async fn upload(signed_in: SignedIn, req: actix_web::HttpRequest, payload: Multipart) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     let too_large = |ctx: &Ctx| upload_page(ctx, StatusCode::PAYLOAD_TOO_LARGE, Some(ctx.tr.t("bulk-error-too-large")));
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY) {
+    if declared_over(&req, MAX_BODY) {
         return too_large(&ctx);
     }
     let upload = match read_upload(payload).await {

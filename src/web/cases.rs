@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
+use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::i18n::Tr;
 use crate::store::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase, OrderHead, User};
@@ -137,13 +138,6 @@ struct CaseInput {
     upload_error: Option<&'static str>,
 }
 
-/// Why an upload could not be read at all.
-enum UploadError {
-    /// Over [`MAX_BODY`].
-    TooLarge,
-    Malformed,
-}
-
 async fn read_case(mut payload: Multipart) -> Result<CaseInput, UploadError> {
     let mut input = CaseInput {
         csrf_token: String::new(),
@@ -203,12 +197,7 @@ fn too_large(ctx: &Ctx) -> HttpResponse {
 
 pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: Multipart) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY) {
+    if declared_over(&req, MAX_BODY) {
         return too_large(&ctx);
     }
     let input = match read_case(payload).await {

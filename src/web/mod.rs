@@ -15,6 +15,7 @@ mod spreadsheet;
 mod subscriptions;
 mod tokens;
 mod transactions;
+mod upload;
 mod views;
 mod webhooks;
 
