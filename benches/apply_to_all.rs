@@ -53,10 +53,10 @@ async fn generate(url: &str) {
             .await
             .unwrap();
             sqlx::query(
-                "INSERT INTO lines (subscription_id, order_id, position, offer, rsd, contact, status, email_sent_at,
-                                    version, updated_at, updated_by)
+                "INSERT INTO lines (subscription_id, order_id, partner_id, position, offer, rsd, contact, status,
+                                    email_sent_at, version, updated_at, updated_by)
                  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $4 - 1)
-                 SELECT 'Sub-B-' || i, 'WO-BIG', i, 'Webex Meetings', $3, 'a@bench.example', 'awaiting', $2, 1, $1,
+                 SELECT 'Sub-B-' || i, 'WO-BIG', 'p', i, 'Webex Meetings', $3, 'a@bench.example', 'awaiting', $2, 1, $1,
                         'bench' FROM n",
             )
             .bind(now)
@@ -67,10 +67,10 @@ async fn generate(url: &str) {
             .await
             .unwrap();
             sqlx::query(
-                "INSERT INTO lines (subscription_id, order_id, position, offer, rsd, contact, status, email_sent_at,
-                                    version, updated_at, updated_by)
+                "INSERT INTO lines (subscription_id, order_id, partner_id, position, offer, rsd, contact, status,
+                                    email_sent_at, version, updated_at, updated_by)
                  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 319)
-                 SELECT 'Sub-C-' || i, 'WO-C' || (i / 10 + 1), i % 10, 'Webex Meetings', $3,
+                 SELECT 'Sub-C-' || i, 'WO-C' || (i / 10 + 1), 'p', i % 10, 'Webex Meetings', $3,
                         'c' || i || '@bench.example', 'awaiting', $2, 1, $1, 'bench' FROM n",
             )
             .bind(now)

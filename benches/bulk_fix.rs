@@ -51,10 +51,10 @@ async fn generate(store: &Store, url: &str, per_order: i64) {
             .await
             .unwrap();
             sqlx::query(
-                "INSERT INTO lines (subscription_id, order_id, position, offer, rsd, contact, status, email_sent_at,
-                                    closed_at, version, updated_at, updated_by)
+                "INSERT INTO lines (subscription_id, order_id, partner_id, distributor_id, position, offer, rsd, contact,
+                                    status, email_sent_at, closed_at, version, updated_at, updated_by)
                  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $4 - 1)
-                 SELECT 'Sub-' || i, 'WO-' || (i / $5), i % $5, 'A-Flex', $3, 'old' || i || '@bench.example',
+                 SELECT 'Sub-' || i, 'WO-' || (i / $5), 'p', 'd', i % $5, 'A-Flex', $3, 'old' || i || '@bench.example',
                         'closed', $2, $1, 1, $1, 'bench' FROM n",
             )
             .bind(now)

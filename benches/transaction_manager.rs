@@ -39,10 +39,11 @@ async fn generate(url: &str) {
             .await
             .unwrap();
             sqlx::query(
-                "INSERT INTO lines (subscription_id, order_id, position, offer, rsd, contact, status, email_sent_at,
-                                    version, updated_at, updated_by)
+                "INSERT INTO lines (subscription_id, order_id, partner_id, distributor_id, position, offer, rsd, contact,
+                                    status, email_sent_at, version, updated_at, updated_by)
                  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
-                 SELECT 'Sub-' || i, 'WO-' || (i / 10), i % 10, 'A-Flex', $2, 'c' || i || '@bench.example', 'awaiting',
+                 SELECT 'Sub-' || i, 'WO-' || (i / 10), 'p' || ((i / 10) % 20),
+                        CASE WHEN (i / 10) % 3 = 0 THEN 'd' || ((i / 10) % 10) END, i % 10, 'A-Flex', $2, 'c' || i || '@bench.example', 'awaiting',
                         $1, 1, $1, 'bench' FROM n",
             )
             .bind(now)

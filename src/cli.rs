@@ -7,10 +7,11 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 use crate::demo;
+use crate::import_progress;
 use crate::jobs;
 use crate::mail::{Dispatcher, Mailer};
 use crate::startup::Application;
-use crate::store::{ImportFile, OnboardOutcome, Store};
+use crate::store::{OnboardOutcome, Store};
 
 #[derive(Parser)]
 #[command(name = "provisio", version, about = "Provisioning contacts of cloud subscription orders")]
@@ -58,13 +59,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { file } => {
-            let text =
-                std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
-            let parsed = ImportFile::parse(&text)?;
-            let summary = store.import(&parsed, Utc::now()).await?;
+            let reader =
+                std::fs::File::open(&file).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
+            let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
+            let started = std::time::Instant::now();
+            let shown = import_progress::Shown::new(size);
+            let summary = store.import_json(reader, Utc::now(), Some(shown.callback())).await;
+            shown.finish();
+            let summary = summary?;
             println!(
-                "imported {} companies, {} users, {} orders, {} lines ({} contact changes recorded)",
-                summary.companies, summary.users, summary.orders, summary.lines, summary.contact_changes
+                "imported {} companies, {} users, {} orders, {} lines ({} contact changes recorded) in {:.1} s",
+                summary.companies,
+                summary.users,
+                summary.orders,
+                summary.lines,
+                summary.contact_changes,
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod i18n;
+pub mod import_progress;
 pub mod jobs;
 pub mod mail;
 pub mod secret;

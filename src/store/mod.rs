@@ -10,6 +10,7 @@ mod bulk;
 mod cases;
 mod company;
 mod import;
+mod lists;
 pub mod outbox;
 mod records;
 mod resend_all;
@@ -27,7 +28,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use bulk::{BulkApplyOutcome, BulkBatch, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
-pub use import::{ImportError, ImportFile};
+pub use import::{ImportError, ImportFile, ImportProgress, ImportSummary, Progress};
+pub use lists::{Arg, Statement, orders_statement, prefix_range, subscriptions_statement};
 pub use outbox::{ClaimedEmail, Delivery, EmailState, InvitationEmail, QueueCounts};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
@@ -157,6 +159,7 @@ macro_rules! line_columns {
          CAST(e.attempts AS BIGINT) AS email_attempts"
     };
 }
+pub(crate) use line_columns;
 
 /// SQLite: the rows of a subquery of [`line_columns!`] as one JSON array,
 /// in the order's own order. sqlx-sqlite hands every row from its worker thread to the
@@ -196,13 +199,6 @@ struct CountedHead {
 /// Picks the dialect's text of a statement.
 const fn sql(pg: bool, postgres: &'static str, sqlite: &'static str) -> &'static str {
     if pg { postgres } else { sqlite }
-}
-
-/// The byte-order range `[lo, hi)` of ids that start with `prefix`, case-insensitively.
-pub fn prefix_range(prefix: &str) -> (String, String) {
-    let lo = prefix.trim().to_lowercase();
-    let hi = format!("{lo}{}", char::MAX);
-    (lo, hi)
 }
 
 /// status, contact, version, updated_by, email_sent_at of the line an edit targets.
@@ -489,62 +485,6 @@ impl Store {
 
     // --- orders ------------------------------------------------------------------------
 
-    /// The orders `viewer` may see, newest id first, optionally those whose order id or one
-    /// of whose subscription ids starts with `q`; keyset-paginated by order id.
-    pub async fn orders_for(
-        &self,
-        viewer: &User,
-        q: Option<&str>,
-        before: Option<&str>,
-        limit: i64,
-    ) -> sqlx::Result<Vec<OrderSummary>> {
-        let (lo, hi) = match q.map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => {
-                let (lo, hi) = prefix_range(q);
-                (Some(lo), Some(hi))
-            }
-            None => (None, None),
-        };
-        read!(self, |pool, pg| {
-            sqlx::query_as(sql(
-                pg,
-                r#"SELECT o.id, o.customer, p.name AS partner_name, d.name AS distributor_name, o.org_mapped_at,
-                       CAST(o.line_count AS BIGINT) AS line_count
-                   FROM orders o
-                   JOIN companies p ON p.id = o.partner_id
-                   LEFT JOIN companies d ON d.id = o.distributor_id
-                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
-                     AND ($3::text IS NULL OR o.id < $3)
-                     AND ($4::text IS NULL
-                          OR (lower(o.id) COLLATE "C" >= $4 AND lower(o.id) COLLATE "C" < $5)
-                          OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
-                                     AND lower(l.subscription_id) COLLATE "C" >= $4
-                                     AND lower(l.subscription_id) COLLATE "C" < $5))
-                   ORDER BY o.id DESC LIMIT $6"#,
-                "SELECT o.id, o.customer, p.name AS partner_name, d.name AS distributor_name, o.org_mapped_at,
-                       CAST(o.line_count AS BIGINT) AS line_count
-                   FROM orders o
-                   JOIN companies p ON p.id = o.partner_id
-                   LEFT JOIN companies d ON d.id = o.distributor_id
-                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
-                     AND ($3 IS NULL OR o.id < $3)
-                     AND ($4 IS NULL
-                          OR (lower(o.id) >= $4 AND lower(o.id) < $5)
-                          OR EXISTS (SELECT 1 FROM lines l WHERE l.order_id = o.id
-                                     AND lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
-                   ORDER BY o.id DESC LIMIT $6",
-            ))
-            .bind(viewer.operator)
-            .bind(&viewer.company_id)
-            .bind(before)
-            .bind(lo)
-            .bind(hi)
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-        })
-    }
-
     /// The head of an order, whoever asks: callers check visibility with
     /// [`OrderHead::parties`] and answer 404 when it fails.
     pub async fn order_head(&self, order_id: &str) -> sqlx::Result<Option<OrderHead>> {
@@ -679,8 +619,7 @@ impl Store {
             r#" FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
                       WHERE l.order_id = $1
                         AND ($2::bigint IS NULL OR (l.position, l.subscription_id) > ($2, $3))
-                        AND ($4::text IS NULL
-                             OR (lower(l.subscription_id) COLLATE "C" >= $4 AND lower(l.subscription_id) COLLATE "C" < $5))
+                        AND ($4::text IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
                       ORDER BY l.position, l.subscription_id LIMIT $6"#
         );
         const SQLITE_SQL: &str = concat!(
@@ -750,86 +689,6 @@ impl Store {
             ))
             .bind(order_id)
             .bind(&ids)
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-        })
-    }
-
-    /// The lines `viewer` may see on the Cloud/SaaS Subscriptions page, by subscription id,
-    /// keyset-paginated: those whose subscription or order id starts with `q`; only
-    /// the closed ones (provisioning still pending) with `pending`; only those that close
-    /// before `closing_before` with it.
-    pub async fn subscriptions_for(
-        &self,
-        viewer: &User,
-        filter: &SubscriptionFilter<'_>,
-        limit: i64,
-    ) -> sqlx::Result<Vec<SubscriptionRecord>> {
-        let (lo, hi) = match filter.q.map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => {
-                let (lo, hi) = prefix_range(q);
-                (Some(lo), Some(hi))
-            }
-            None => (None, None),
-        };
-        let (short_cutoff, long_cutoff) = match filter.closing_before {
-            Some(at) => crate::domain::closing::closing_cutoffs(at),
-            None => (Utc::now(), Utc::now()),
-        };
-        read!(self, |pool, pg| {
-            sqlx::query_as(sql(
-                pg,
-                concat!(
-                    "SELECT ",
-                    line_columns!(),
-                    r#", o.customer, o.org_mapped_at,
-                        o.partner_id, o.distributor_id, o.created_by, u.name AS creator_name, u.email AS creator_email
-                   FROM lines l
-                   JOIN orders o ON o.id = l.order_id
-                   JOIN users u ON u.id = o.created_by
-                   LEFT JOIN outbox e ON e.id = l.last_outbox_id
-                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
-                     AND ($3::text IS NULL OR l.subscription_id > $3)
-                     AND ($4::text IS NULL
-                          OR (lower(l.subscription_id) COLLATE "C" >= $4 AND lower(l.subscription_id) COLLATE "C" < $5)
-                          OR (lower(o.id) COLLATE "C" >= $4 AND lower(o.id) COLLATE "C" < $5))
-                     AND (NOT $6 OR l.status = 'closed')
-                     AND (NOT $7 OR (l.status = 'awaiting' AND l.email_sent_at IS NOT NULL
-                          AND ((l.offer IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $8)
-                               OR (l.offer NOT IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $9))))
-                   ORDER BY l.subscription_id LIMIT $10"#
-                ),
-                concat!(
-                    "SELECT ",
-                    line_columns!(),
-                    ", o.customer, o.org_mapped_at,
-                        o.partner_id, o.distributor_id, o.created_by, u.name AS creator_name, u.email AS creator_email
-                   FROM lines l
-                   JOIN orders o ON o.id = l.order_id
-                   JOIN users u ON u.id = o.created_by
-                   LEFT JOIN outbox e ON e.id = l.last_outbox_id
-                   WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2)
-                     AND ($3 IS NULL OR l.subscription_id > $3)
-                     AND ($4 IS NULL
-                          OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5)
-                          OR (lower(o.id) >= $4 AND lower(o.id) < $5))
-                     AND (NOT $6 OR l.status = 'closed')
-                     AND (NOT $7 OR (l.status = 'awaiting' AND l.email_sent_at IS NOT NULL
-                          AND ((l.offer IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $8)
-                               OR (l.offer NOT IN ('A-Flex', 'A-Flex-3') AND l.email_sent_at <= $9))))
-                   ORDER BY l.subscription_id LIMIT $10"
-                ),
-            ))
-            .bind(viewer.operator)
-            .bind(&viewer.company_id)
-            .bind(filter.after)
-            .bind(lo)
-            .bind(hi)
-            .bind(filter.pending)
-            .bind(filter.closing_before.is_some())
-            .bind(short_cutoff)
-            .bind(long_cutoff)
             .bind(limit)
             .fetch_all(pool)
             .await
@@ -915,9 +774,6 @@ impl Store {
         limit: i64,
     ) -> sqlx::Result<Vec<TransactionRecord>> {
         let prefix = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(prefix_range);
-        let pg = self.is_postgres();
-        let lower =
-            |column: &str| if pg { format!("lower({column}) COLLATE \"C\"") } else { format!("lower({column})") };
         let mut sql = String::from(
             "SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
                     t.detail, t.created_at, t.updated_at, t.subject, t.bulk_batch_id
@@ -944,7 +800,7 @@ impl Store {
         }
         if prefix.is_some() {
             let (lo, hi) = (param(), param());
-            let (sub, order) = (lower("t.subscription_id"), lower("t.order_id"));
+            let (sub, order) = ("lower(t.subscription_id)", "lower(t.order_id)");
             sql += &format!(" AND (({sub} >= {lo} AND {sub} < {hi}) OR ({order} >= {lo} AND {order} < {hi}))");
         }
         if filter.from.is_some() {
@@ -1054,21 +910,15 @@ impl Store {
         // Subscription ids are unique case-insensitively, so the case-insensitive index
         // (which the Transaction Manager's search needs anyway) finds exactly this line's.
         read!(self, |pool, pg| {
-            sqlx::query_as(sql(
-                pg,
-                r#"SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
-                          created_at, updated_at, subject, bulk_batch_id
-                   FROM transactions WHERE lower(subscription_id) COLLATE "C" = lower($1) AND subscription_id = $1
-                     AND ($2::bigint IS NULL OR id < $2)
-                   ORDER BY id DESC LIMIT $3"#,
+            sqlx::query_as(
                 "SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
                         created_at, updated_at, subject, bulk_batch_id
                  FROM transactions WHERE lower(subscription_id) = lower($1) AND subscription_id = $1
-                   AND ($2 IS NULL OR id < $2)
+                   AND id < $2
                  ORDER BY id DESC LIMIT $3",
-            ))
+            )
             .bind(subscription_id)
-            .bind(before)
+            .bind(before.unwrap_or(i64::MAX))
             .bind(limit)
             .fetch_all(pool)
             .await

@@ -1,0 +1,274 @@
+//! The list and search pages: the orders list and the Cloud/SaaS Subscriptions page.
+//!
+//! Each page is one statement whose every part walks an index in the page's own order and
+//! stops at the page's end, so a page costs the same at a million lines as at ten
+//! thousand (`cargo bench --bench scale`; `tests/api/plans.rs` reads each statement's
+//! plan on both databases):
+//!
+//! * the viewer's company is the first column of the index (orders and lines carry their
+//!   partner and distributor), one branch per party, since an order's partner and
+//!   distributor are different companies;
+//! * pages are ordered by `lower(id)`, the key of the prefix search (ids are unique
+//!   case-insensitively), and the keyset cursor is a range bound on it;
+//! * a prefix search is a range `>= prefix AND < prefix + U+10FFFF` on that key, so both
+//!   databases read it from an index (no LIKE on an expression);
+//! * the statement holds only the predicates of the filters in use, each value bound, so
+//!   every combination gets the plan of its own index.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, Type};
+
+use super::User;
+use super::{OrderSummary, Store, SubscriptionFilter, SubscriptionRecord, line_columns, read};
+use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs};
+
+/// A value bound to a statement put together from the filters in use.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}
+
+/// A statement's text and its bound values, numbered `$1`, `$2`, … in binding order (the
+/// same placeholder may be used more than once).
+#[derive(Debug, Default)]
+pub struct Statement {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+impl Statement {
+    /// Binds `arg` and returns its placeholder.
+    pub fn bind(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    pub fn text(&mut self, value: impl Into<String>) -> String {
+        self.bind(Arg::Text(value.into()))
+    }
+}
+
+/// Binds every value of `args`, in order.
+pub(crate) fn bind_args<'q, DB: Database, O>(
+    mut query: sqlx::query::QueryAs<'q, DB, O, <DB as Database>::Arguments>,
+    args: &'q [Arg],
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as Database>::Arguments>
+where
+    &'q str: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+    DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+{
+    for arg in args {
+        query = match arg {
+            Arg::Text(v) => query.bind(v.as_str()),
+            Arg::Int(v) => query.bind(*v),
+            Arg::Time(v) => query.bind(*v),
+        };
+    }
+    query
+}
+
+/// Above every id in byte order: the cursor of a descending list's first page.
+const AFTER_EVERY_ID: &str = "\u{10FFFF}";
+
+/// The byte-order range `[lo, hi)` of ids that start with `prefix`, case-insensitively.
+pub fn prefix_range(prefix: &str) -> (String, String) {
+    let lo = prefix.trim().to_lowercase();
+    let hi = format!("{lo}{AFTER_EVERY_ID}");
+    (lo, hi)
+}
+
+/// Whose rows one branch of a list reads: everything (operators), or one party's.
+#[derive(Clone, Copy)]
+enum Party {
+    All,
+    Partner,
+    Distributor,
+}
+
+impl Party {
+    /// The branches that together are what `viewer` may see.
+    fn of(viewer: &User) -> &'static [Party] {
+        if viewer.operator { &[Party::All] } else { &[Party::Partner, Party::Distributor] }
+    }
+
+    /// The predicate on `alias` (orders or lines: both carry partner_id and distributor_id).
+    fn predicate(self, alias: &str, company: &str) -> String {
+        match self {
+            Party::All => "TRUE".into(),
+            Party::Partner => format!("{alias}.partner_id = {company}"),
+            Party::Distributor => format!("{alias}.distributor_id = {company}"),
+        }
+    }
+}
+
+/// `branches` as one set of `column` values (each branch its own subquery, in SQLite's and
+/// PostgreSQL's common syntax).
+fn union(branches: &[String]) -> String {
+    branches.iter().enumerate().map(|(i, b)| format!("SELECT k FROM ({b}) AS b{i}")).collect::<Vec<_>>().join(" UNION ")
+}
+
+/// The statement of the orders list (see [`Store::orders_for`]).
+pub fn orders_statement(viewer: &User, q: Option<&str>, before: Option<&str>, limit: i64) -> Statement {
+    let mut st = Statement::default();
+    let company = st.text(viewer.company_id.clone());
+    let before = st.text(before.map(str::to_lowercase).unwrap_or_else(|| AFTER_EVERY_ID.into()));
+    let limit = st.bind(Arg::Int(limit));
+    let range = q.map(str::trim).filter(|q| !q.is_empty()).map(|q| {
+        let (lo, hi) = prefix_range(q);
+        (st.text(lo), st.text(hi))
+    });
+    let mut branches = Vec::new();
+    for party in Party::of(viewer) {
+        let orders = party.predicate("o", &company);
+        match &range {
+            None => branches.push(format!(
+                "SELECT o.id AS k FROM orders o WHERE {orders} AND lower(o.id) < {before}
+                 ORDER BY lower(o.id) DESC LIMIT {limit}"
+            )),
+            Some((lo, hi)) => {
+                branches.push(format!(
+                    "SELECT o.id AS k FROM orders o WHERE {orders} AND lower(o.id) >= {lo} AND lower(o.id) < {hi}
+                       AND lower(o.id) < {before}
+                     ORDER BY lower(o.id) DESC LIMIT {limit}"
+                ));
+                // Orders with a line whose subscription id starts with q: as many as such lines.
+                let lines = party.predicate("l", &company);
+                branches.push(format!(
+                    "SELECT DISTINCT l.order_id AS k FROM lines l
+                     WHERE {lines} AND lower(l.subscription_id) >= {lo} AND lower(l.subscription_id) < {hi}
+                       AND lower(l.order_id) < {before}"
+                ));
+            }
+        }
+    }
+    st.sql = format!(
+        "SELECT o.id, o.customer, p.name AS partner_name, d.name AS distributor_name, o.org_mapped_at,
+                CAST(o.line_count AS BIGINT) AS line_count
+         FROM orders o
+         JOIN companies p ON p.id = o.partner_id
+         LEFT JOIN companies d ON d.id = o.distributor_id
+         WHERE o.id IN ({})
+         ORDER BY lower(o.id) DESC LIMIT {limit}",
+        union(&branches)
+    );
+    st
+}
+
+/// The statement of the Cloud/SaaS Subscriptions page (see [`Store::subscriptions_for`]).
+pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, limit: i64) -> Statement {
+    let mut st = Statement::default();
+    let company = st.text(viewer.company_id.clone());
+    let after = st.text(filter.after.map(str::to_lowercase).unwrap_or_default());
+    let limit = st.bind(Arg::Int(limit));
+    // Literal statuses, so that SQLite sees the partial indexes of closed lines apply.
+    let mut state = String::new();
+    if filter.pending {
+        state += " AND l.status = 'closed'";
+    }
+    if let Some(at) = filter.closing_before {
+        let (short_cutoff, long_cutoff) = closing_cutoffs(at);
+        let short = SHORT_PERIOD_OFFERS.map(|offer| st.text(offer)).join(", ");
+        let (short_cutoff, long_cutoff) = (st.bind(Arg::Time(short_cutoff)), st.bind(Arg::Time(long_cutoff)));
+        state += &format!(
+            " AND l.status = 'awaiting' AND l.email_sent_at IS NOT NULL
+              AND ((l.offer IN ({short}) AND l.email_sent_at <= {short_cutoff})
+                   OR (l.offer NOT IN ({short}) AND l.email_sent_at <= {long_cutoff}))"
+        );
+    }
+    let range = filter.q.map(str::trim).filter(|q| !q.is_empty()).map(|q| {
+        let (lo, hi) = prefix_range(q);
+        (st.text(lo), st.text(hi))
+    });
+    let mut branches = Vec::new();
+    for party in Party::of(viewer) {
+        let lines = party.predicate("l", &company);
+        let by_subscription = match &range {
+            None => String::new(),
+            Some((lo, hi)) => format!(" AND lower(l.subscription_id) >= {lo} AND lower(l.subscription_id) < {hi}"),
+        };
+        branches.push(format!(
+            "SELECT l.subscription_id AS k FROM lines l
+             WHERE {lines}{state}{by_subscription} AND lower(l.subscription_id) > {after}
+             ORDER BY lower(l.subscription_id) LIMIT {limit}"
+        ));
+        if let Some((lo, hi)) = &range {
+            // Lines of the orders whose id starts with q: as many as those orders have.
+            let orders = party.predicate("o", &company);
+            branches.push(format!(
+                "SELECT l.subscription_id AS k FROM orders o JOIN lines l ON l.order_id = o.id
+                 WHERE {orders} AND lower(o.id) >= {lo} AND lower(o.id) < {hi}{state}
+                   AND lower(l.subscription_id) > {after}
+                 ORDER BY lower(l.subscription_id) LIMIT {limit}"
+            ));
+        }
+    }
+    st.sql = format!(
+        "SELECT {}, o.customer, o.org_mapped_at, o.partner_id, o.distributor_id, o.created_by,
+                u.name AS creator_name, u.email AS creator_email
+         FROM lines l
+         JOIN orders o ON o.id = l.order_id
+         JOIN users u ON u.id = o.created_by
+         LEFT JOIN outbox e ON e.id = l.last_outbox_id
+         WHERE l.subscription_id IN ({})
+         ORDER BY lower(l.subscription_id) LIMIT {limit}",
+        line_columns!(),
+        union(&branches)
+    );
+    st
+}
+
+impl Store {
+    /// The orders `viewer` may see, by order id (case-insensitively, last first), optionally
+    /// those whose order id or one of whose subscription ids starts with `q`; those before
+    /// the order id `before` (the keyset cursor).
+    pub async fn orders_for(
+        &self,
+        viewer: &User,
+        q: Option<&str>,
+        before: Option<&str>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<OrderSummary>> {
+        let st = orders_statement(viewer, q, before, limit);
+        read!(self, |pool, pg| {
+            bind_args(sqlx::query_as(sqlx::AssertSqlSafe(st.sql.as_str())), &st.args).fetch_all(pool).await
+        })
+    }
+
+    /// The lines `viewer` may see on the Cloud/SaaS Subscriptions page, by subscription id
+    /// (case-insensitively), after the subscription id `filter.after`: those whose
+    /// subscription or order id starts with `q`; only the closed ones (provisioning still
+    /// pending) with `pending`; only those that close before `closing_before` with it.
+    pub async fn subscriptions_for(
+        &self,
+        viewer: &User,
+        filter: &SubscriptionFilter<'_>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<SubscriptionRecord>> {
+        let st = subscriptions_statement(viewer, filter, limit);
+        read!(self, |pool, pg| {
+            bind_args(sqlx::query_as(sqlx::AssertSqlSafe(st.sql.as_str())), &st.args).fetch_all(pool).await
+        })
+    }
+
+    /// The query plan of a statement, one line per step (`EXPLAIN QUERY PLAN` on SQLite,
+    /// `EXPLAIN` on PostgreSQL), for the tests that hold each page to its indexes.
+    pub async fn explain(&self, statement: &Statement) -> sqlx::Result<Vec<String>> {
+        match self {
+            Store::Sqlite(s) => {
+                let sql = format!("EXPLAIN QUERY PLAN {}", statement.sql);
+                let rows: Vec<(i64, i64, i64, String)> =
+                    bind_args(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &statement.args).fetch_all(&s.read).await?;
+                Ok(rows.into_iter().map(|r| r.3).collect())
+            }
+            Store::Postgres(p) => {
+                let sql = format!("EXPLAIN {}", statement.sql);
+                let rows: Vec<(String,)> =
+                    bind_args(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &statement.args).fetch_all(p).await?;
+                Ok(rows.into_iter().map(|r| r.0).collect())
+            }
+        }
+    }
+}
