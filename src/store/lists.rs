@@ -19,7 +19,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
 
 use super::User;
-use super::{OrderSummary, Store, SubscriptionFilter, SubscriptionRecord, line_columns, read};
+use super::{
+    OrderSummary, Store, SubscriptionFilter, SubscriptionRecord, TransactionFilter, TransactionRecord, line_columns,
+    read,
+};
 use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs};
 
 /// A value bound to a statement put together from the filters in use.
@@ -104,11 +107,15 @@ impl Party {
     }
 }
 
-/// `branches` as one set of `column` values (each branch its own subquery, in SQLite's and
-/// PostgreSQL's common syntax).
+/// The rows of `branches` without repeats (a line may match a search twice), each branch
+/// a subquery of its own: the common syntax of SQLite and PostgreSQL.
 fn union(branches: &[String]) -> String {
-    branches.iter().enumerate().map(|(i, b)| format!("SELECT k FROM ({b}) AS b{i}")).collect::<Vec<_>>().join(" UNION ")
+    branches.iter().enumerate().map(|(i, b)| format!("SELECT * FROM ({b}) AS b{i}")).collect::<Vec<_>>().join(" UNION ")
 }
+
+/// The columns of an [`OrderSummary`] before its companies are named, and its key `k`.
+const ORDER_COLUMNS: &str =
+    "o.id, o.customer, o.partner_id, o.distributor_id, o.org_mapped_at, o.line_count, lower(o.id) AS k";
 
 /// The statement of the orders list (see [`Store::orders_for`]).
 pub fn orders_statement(viewer: &User, q: Option<&str>, before: Option<&str>, limit: i64) -> Statement {
@@ -125,33 +132,35 @@ pub fn orders_statement(viewer: &User, q: Option<&str>, before: Option<&str>, li
         let orders = party.predicate("o", &company);
         match &range {
             None => branches.push(format!(
-                "SELECT o.id AS k FROM orders o WHERE {orders} AND lower(o.id) < {before}
+                "SELECT {ORDER_COLUMNS} FROM orders o WHERE {orders} AND lower(o.id) < {before}
                  ORDER BY lower(o.id) DESC LIMIT {limit}"
             )),
             Some((lo, hi)) => {
                 branches.push(format!(
-                    "SELECT o.id AS k FROM orders o WHERE {orders} AND lower(o.id) >= {lo} AND lower(o.id) < {hi}
-                       AND lower(o.id) < {before}
+                    "SELECT {ORDER_COLUMNS} FROM orders o
+                     WHERE {orders} AND lower(o.id) >= {lo} AND lower(o.id) < {hi} AND lower(o.id) < {before}
                      ORDER BY lower(o.id) DESC LIMIT {limit}"
                 ));
                 // Orders with a line whose subscription id starts with q: as many as such lines.
                 let lines = party.predicate("l", &company);
                 branches.push(format!(
-                    "SELECT DISTINCT l.order_id AS k FROM lines l
-                     WHERE {lines} AND lower(l.subscription_id) >= {lo} AND lower(l.subscription_id) < {hi}
-                       AND lower(l.order_id) < {before}"
+                    "SELECT {ORDER_COLUMNS} FROM orders o
+                     WHERE o.id IN (SELECT l.order_id FROM lines l
+                                    WHERE {lines} AND lower(l.subscription_id) >= {lo}
+                                      AND lower(l.subscription_id) < {hi})
+                       AND lower(o.id) < {before}
+                     ORDER BY lower(o.id) DESC LIMIT {limit}"
                 ));
             }
         }
     }
     st.sql = format!(
-        "SELECT o.id, o.customer, p.name AS partner_name, d.name AS distributor_name, o.org_mapped_at,
-                CAST(o.line_count AS BIGINT) AS line_count
-         FROM orders o
-         JOIN companies p ON p.id = o.partner_id
-         LEFT JOIN companies d ON d.id = o.distributor_id
-         WHERE o.id IN ({})
-         ORDER BY lower(o.id) DESC LIMIT {limit}",
+        "SELECT page.id, page.customer, p.name AS partner_name, d.name AS distributor_name, page.org_mapped_at,
+                CAST(page.line_count AS BIGINT) AS line_count
+         FROM ({}) AS page
+         JOIN companies p ON p.id = page.partner_id
+         LEFT JOIN companies d ON d.id = page.distributor_id
+         ORDER BY page.k DESC LIMIT {limit}",
         union(&branches)
     );
     st
@@ -182,6 +191,12 @@ pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, l
         let (lo, hi) = prefix_range(q);
         (st.text(lo), st.text(hi))
     });
+    let columns = format!(
+        "{}, o.customer, o.org_mapped_at, o.partner_id, o.distributor_id, o.created_by,
+         u.name AS creator_name, u.email AS creator_email, lower(l.subscription_id) AS k",
+        line_columns!()
+    );
+    let joined = "JOIN users u ON u.id = o.created_by LEFT JOIN outbox e ON e.id = l.last_outbox_id";
     let mut branches = Vec::new();
     for party in Party::of(viewer) {
         let lines = party.predicate("l", &company);
@@ -190,7 +205,7 @@ pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, l
             Some((lo, hi)) => format!(" AND lower(l.subscription_id) >= {lo} AND lower(l.subscription_id) < {hi}"),
         };
         branches.push(format!(
-            "SELECT l.subscription_id AS k FROM lines l
+            "SELECT {columns} FROM lines l JOIN orders o ON o.id = l.order_id {joined}
              WHERE {lines}{state}{by_subscription} AND lower(l.subscription_id) > {after}
              ORDER BY lower(l.subscription_id) LIMIT {limit}"
         ));
@@ -198,29 +213,77 @@ pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, l
             // Lines of the orders whose id starts with q: as many as those orders have.
             let orders = party.predicate("o", &company);
             branches.push(format!(
-                "SELECT l.subscription_id AS k FROM orders o JOIN lines l ON l.order_id = o.id
+                "SELECT {columns} FROM orders o JOIN lines l ON l.order_id = o.id {joined}
                  WHERE {orders} AND lower(o.id) >= {lo} AND lower(o.id) < {hi}{state}
                    AND lower(l.subscription_id) > {after}
                  ORDER BY lower(l.subscription_id) LIMIT {limit}"
             ));
         }
     }
-    st.sql = format!(
-        "SELECT {}, o.customer, o.org_mapped_at, o.partner_id, o.distributor_id, o.created_by,
-                u.name AS creator_name, u.email AS creator_email
-         FROM lines l
-         JOIN orders o ON o.id = l.order_id
-         JOIN users u ON u.id = o.created_by
-         LEFT JOIN outbox e ON e.id = l.last_outbox_id
-         WHERE l.subscription_id IN ({})
-         ORDER BY lower(l.subscription_id) LIMIT {limit}",
-        line_columns!(),
-        union(&branches)
+    st.sql = format!("SELECT * FROM ({}) AS page ORDER BY page.k LIMIT {limit}", union(&branches));
+    st
+}
+
+/// The statement of the Transaction Manager (see [`Store::transactions_for`]). Each filter
+/// has an index on (its column, id), so each combination walks one in id order and stops
+/// at the page's end.
+pub fn transactions_statement(viewer: &User, filter: &TransactionFilter, limit: i64) -> Statement {
+    let mut st = Statement::default();
+    let mut sql = String::from(
+        "SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
+                t.detail, t.created_at, t.updated_at, t.subject, t.bulk_batch_id
+         FROM transactions t WHERE TRUE",
     );
+    if !viewer.operator {
+        let company = st.text(viewer.company_id.clone());
+        // A line's transactions go with its order's parties; a permission change with the
+        // company it concerns (never another company's).
+        sql += &format!(
+            " AND (t.company_id = {company} OR EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id
+                   AND (o.partner_id = {company} OR o.distributor_id = {company})))"
+        );
+    }
+    if let Some(kind) = &filter.kind {
+        sql += &format!(" AND t.kind = {}", st.text(kind.clone()));
+    }
+    if let Some(status) = &filter.status {
+        sql += &format!(" AND t.status = {}", st.text(status.clone()));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let (lo, hi) = prefix_range(q);
+        let (lo, hi) = (st.text(lo), st.text(hi));
+        sql += &format!(
+            " AND ((lower(t.subscription_id) >= {lo} AND lower(t.subscription_id) < {hi})
+                   OR (lower(t.order_id) >= {lo} AND lower(t.order_id) < {hi}))"
+        );
+    }
+    if let Some(from) = filter.from {
+        sql += &format!(" AND t.created_at >= {}", st.bind(Arg::Time(from)));
+    }
+    if let Some(to) = filter.to {
+        sql += &format!(" AND t.created_at < {}", st.bind(Arg::Time(to)));
+    }
+    let before = st.bind(Arg::Int(filter.before_id.unwrap_or(i64::MAX)));
+    let limit = st.bind(Arg::Int(limit));
+    sql += &format!(" AND t.id < {before} ORDER BY t.id DESC LIMIT {limit}");
+    st.sql = sql;
     st
 }
 
 impl Store {
+    /// The transactions of the lines `viewer` may see, newest first, keyset-paginated.
+    pub async fn transactions_for(
+        &self,
+        viewer: &User,
+        filter: &TransactionFilter,
+        limit: i64,
+    ) -> sqlx::Result<Vec<TransactionRecord>> {
+        let st = transactions_statement(viewer, filter, limit);
+        read!(self, |pool, pg| {
+            bind_args(sqlx::query_as(sqlx::AssertSqlSafe(st.sql.as_str())), &st.args).fetch_all(pool).await
+        })
+    }
+
     /// The orders `viewer` may see, by order id (case-insensitively, last first), optionally
     /// those whose order id or one of whose subscription ids starts with `q`; those before
     /// the order id `before` (the keyset cursor).
@@ -254,8 +317,12 @@ impl Store {
     }
 
     /// The query plan of a statement, one line per step (`EXPLAIN QUERY PLAN` on SQLite,
-    /// `EXPLAIN` on PostgreSQL), for the tests that hold each page to its indexes.
-    pub async fn explain(&self, statement: &Statement) -> sqlx::Result<Vec<String>> {
+    /// `EXPLAIN` on PostgreSQL), for the tests that hold each page to its indexes. With
+    /// `indexes_first`, PostgreSQL plans as if reading a whole table cost more than any
+    /// index path (sequential scans, hash and merge joins off): on a small test database
+    /// that shows whether indexes can serve the statement, which is what the planner
+    /// chooses on a large one.
+    pub async fn explain(&self, statement: &Statement, indexes_first: bool) -> sqlx::Result<Vec<String>> {
         match self {
             Store::Sqlite(s) => {
                 let sql = format!("EXPLAIN QUERY PLAN {}", statement.sql);
@@ -264,9 +331,18 @@ impl Store {
                 Ok(rows.into_iter().map(|r| r.3).collect())
             }
             Store::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                if indexes_first {
+                    sqlx::raw_sql(
+                        "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off;
+                         SET LOCAL enable_mergejoin = off;",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 let sql = format!("EXPLAIN {}", statement.sql);
                 let rows: Vec<(String,)> =
-                    bind_args(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &statement.args).fetch_all(p).await?;
+                    bind_args(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &statement.args).fetch_all(&mut *tx).await?;
                 Ok(rows.into_iter().map(|r| r.0).collect())
             }
         }

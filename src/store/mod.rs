@@ -29,7 +29,7 @@ pub use bulk::{BulkApplyOutcome, BulkBatch, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
 pub use import::{ImportError, ImportFile, ImportProgress, ImportSummary, Progress};
-pub use lists::{Arg, Statement, orders_statement, prefix_range, subscriptions_statement};
+pub use lists::{Arg, Statement, orders_statement, prefix_range, subscriptions_statement, transactions_statement};
 pub use outbox::{ClaimedEmail, Delivery, EmailState, InvitationEmail, QueueCounts};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
@@ -759,84 +759,6 @@ impl Store {
             };
             tx.commit().await?;
             Ok(outcome)
-        })
-    }
-
-    /// The transactions of the lines `viewer` may see, newest first, keyset-paginated.
-    ///
-    /// The statement holds only the predicates of the filters in use (every value is a
-    /// bound parameter), so each combination gets a plan that walks the matching index
-    /// in id order and stops at the page's end.
-    pub async fn transactions_for(
-        &self,
-        viewer: &User,
-        filter: &TransactionFilter,
-        limit: i64,
-    ) -> sqlx::Result<Vec<TransactionRecord>> {
-        let prefix = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(prefix_range);
-        let mut sql = String::from(
-            "SELECT t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
-                    t.detail, t.created_at, t.updated_at, t.subject, t.bulk_batch_id
-             FROM transactions t WHERE TRUE",
-        );
-        let mut n = 0;
-        let mut param = || {
-            n += 1;
-            format!("${n}")
-        };
-        if !viewer.operator {
-            let p = param();
-            // A line's transactions go with its order's parties; a permission change with the
-            // company it concerns (never another company's).
-            sql += &format!(
-                " AND (t.company_id = {p} OR EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND (o.partner_id = {p} OR o.distributor_id = {p})))"
-            );
-        }
-        if filter.kind.is_some() {
-            sql += &format!(" AND t.kind = {}", param());
-        }
-        if filter.status.is_some() {
-            sql += &format!(" AND t.status = {}", param());
-        }
-        if prefix.is_some() {
-            let (lo, hi) = (param(), param());
-            let (sub, order) = ("lower(t.subscription_id)", "lower(t.order_id)");
-            sql += &format!(" AND (({sub} >= {lo} AND {sub} < {hi}) OR ({order} >= {lo} AND {order} < {hi}))");
-        }
-        if filter.from.is_some() {
-            sql += &format!(" AND t.created_at >= {}", param());
-        }
-        if filter.to.is_some() {
-            sql += &format!(" AND t.created_at < {}", param());
-        }
-        if filter.before_id.is_some() {
-            sql += &format!(" AND t.id < {}", param());
-        }
-        sql += &format!(" ORDER BY t.id DESC LIMIT {}", param());
-        read!(self, |pool, pg| {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-            if !viewer.operator {
-                query = query.bind(&viewer.company_id);
-            }
-            if let Some(kind) = &filter.kind {
-                query = query.bind(kind);
-            }
-            if let Some(status) = &filter.status {
-                query = query.bind(status);
-            }
-            if let Some((lo, hi)) = &prefix {
-                query = query.bind(lo).bind(hi);
-            }
-            if let Some(from) = filter.from {
-                query = query.bind(from);
-            }
-            if let Some(to) = filter.to {
-                query = query.bind(to);
-            }
-            if let Some(before) = filter.before_id {
-                query = query.bind(before);
-            }
-            query.bind(limit).fetch_all(pool).await
         })
     }
 

@@ -19,6 +19,7 @@ mod fuzz;
 mod languages;
 mod live_status;
 mod orders;
+mod plans;
 mod reminders;
 mod resend_all;
 mod store;

@@ -140,7 +140,8 @@ impl Staging for PgConnection {
     }
 
     async fn stage(&mut self, orders: &[StagedOrder]) -> sqlx::Result<()> {
-        let time = |t: &Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        // Microseconds, cut as sqlx cuts a bound time (PostgreSQL would round a longer text).
+        let time = |t: &Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true));
         let mut rows = String::new();
         for o in orders {
             copy_row(
