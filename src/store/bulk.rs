@@ -575,19 +575,13 @@ impl Store {
         limit: i64,
     ) -> sqlx::Result<Vec<(String, String, String, String, String)>> {
         read!(self, |pool, pg| {
-            sqlx::query_as(sql(
-                pg,
-                "SELECT l.subscription_id, l.contact, l.order_id, o.customer, l.status
-                 FROM lines l JOIN orders o ON o.id = l.order_id
-                 WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2) AND l.status IN ('awaiting', 'closed')
-                   AND o.org_mapped_at IS NULL AND ($3::text IS NULL OR l.subscription_id > $3)
-                 ORDER BY l.subscription_id LIMIT $4",
+            sqlx::query_as(
                 "SELECT l.subscription_id, l.contact, l.order_id, o.customer, l.status
                  FROM lines l JOIN orders o ON o.id = l.order_id
                  WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2) AND l.status IN ('awaiting', 'closed')
                    AND o.org_mapped_at IS NULL AND ($3 IS NULL OR l.subscription_id > $3)
                  ORDER BY l.subscription_id LIMIT $4",
-            ))
+            )
             .bind(viewer.operator)
             .bind(&viewer.company_id)
             .bind(after)

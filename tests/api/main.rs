@@ -16,6 +16,7 @@ mod copies;
 mod emails;
 mod faults;
 mod fuzz;
+mod import;
 mod languages;
 mod live_status;
 mod orders;

@@ -1,0 +1,475 @@
+//! `cargo bench --bench scale`: what a page costs at a million lines against ten thousand,
+//! and how fast the import runs against a bare insert of the same rows. A measurement, not
+//! a test: it prints, and asserts nothing about time.
+//!
+//! For each database (SQLite, and PostgreSQL when it answers; `-- sqlite` or `-- postgres`
+//! for one) and each size (10,000 and 1,000,000 lines, ten lines an order):
+//!
+//! * writes the import file and runs `provisio import` (release) on a fresh database,
+//!   timing it and reading its peak resident memory;
+//! * inserts the same lines into a table with the same columns and indexes as `lines`,
+//!   the bare way (SQLite: one prepared INSERT stepped per row in one transaction through
+//!   the C API; PostgreSQL: one `COPY`), and prints the import's rate as a ratio of it;
+//! * adds transactions (one per order) and support cases (one per hundred orders), starts
+//!   `provisio serve`, signs in as an operator, a partner and a distributor, and times each
+//!   list and search page (median of 15 after 3 unmeasured requests);
+//!
+//! and prints each page's median at both sizes with the ratio large / small.
+//!
+//! Ten partners, three distributors (every other order is two-tier), so a company's share
+//! of the data is the same at both sizes; the searches name ids present at both sizes.
+
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use sqlx::Connection;
+
+const SMALL: usize = 10_000;
+const LARGE: usize = 1_000_000;
+const LINES_PER_ORDER: usize = 10;
+const RUNS: usize = 15;
+const PASSWORD: &str = "bench password";
+
+fn order_id(i: usize) -> String {
+    format!("WO-{}", 1_000_000 + i)
+}
+
+fn subscription(i: usize, j: usize) -> String {
+    format!("Sub-{}", 10_000_000 + i * LINES_PER_ORDER + j)
+}
+
+/// One line's columns, as the import file and the bare insert both write them.
+struct Line {
+    subscription: String,
+    order: String,
+    partner: String,
+    distributor: Option<String>,
+    position: usize,
+    offer: &'static str,
+    contact: String,
+    status: &'static str,
+    sent: Option<String>,
+}
+
+fn line(i: usize, j: usize, now: DateTime<Utc>) -> Line {
+    Line {
+        subscription: subscription(i, j),
+        order: order_id(i),
+        partner: format!("p{}", i % 10),
+        distributor: i.is_multiple_of(2).then(|| format!("d{}", i % 3)),
+        position: j,
+        offer: if j.is_multiple_of(2) { "A-Flex" } else { "Webex Meetings" },
+        contact: format!("it{j}@customer{i}.example"),
+        status: match j {
+            8 => "complete",
+            9 => "closed",
+            _ => "awaiting",
+        },
+        sent: (j < 8).then(|| {
+            (now - chrono::Duration::days((i % 40) as i64) - chrono::Duration::hours(j as i64))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        }),
+    }
+}
+
+/// Writes the import file of `lines` lines, order by order (never whole in memory).
+fn write_file(path: &std::path::Path, lines: usize, now: DateTime<Utc>) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    write!(out, "{{\"companies\": [{{\"id\": \"v\", \"name\": \"Vendor\", \"kind\": \"vendor\"}}").unwrap();
+    for k in 0..10 {
+        write!(out, ", {{\"id\": \"p{k}\", \"name\": \"Partner {k}\", \"kind\": \"partner\"}}").unwrap();
+    }
+    for k in 0..3 {
+        write!(out, ", {{\"id\": \"d{k}\", \"name\": \"Distributor {k}\", \"kind\": \"distributor\"}}").unwrap();
+    }
+    write!(out, "], \"users\": [").unwrap();
+    let user = |email: &str, company: &str, operator: bool| {
+        format!(
+            "{{\"email\": \"{email}\", \"name\": \"{email}\", \"company\": \"{company}\", \"password\": \"{PASSWORD}\", \
+             \"can_edit\": true, \"operator\": {operator}}}"
+        )
+    };
+    let mut users = vec![user("ops@v.example", "v", true)];
+    users.extend((0..10).map(|k| user(&format!("u@p{k}.example"), &format!("p{k}"), false)));
+    users.extend((0..3).map(|k| user(&format!("u@d{k}.example"), &format!("d{k}"), false)));
+    write!(out, "{}], \"orders\": [", users.join(", ")).unwrap();
+    for i in 0..lines / LINES_PER_ORDER {
+        let distributor = match i.is_multiple_of(2) {
+            true => format!("\"d{}\"", i % 3),
+            false => "null".into(),
+        };
+        write!(
+            out,
+            "{}{{\"id\": \"{}\", \"partner\": \"p{}\", \"distributor\": {distributor}, \"created_by\": \"u@p{}.example\", \
+             \"customer\": \"Customer {i}\", \"lines\": [",
+            if i == 0 { "" } else { ", " },
+            order_id(i),
+            i % 10,
+            i % 10
+        )
+        .unwrap();
+        for j in 0..LINES_PER_ORDER {
+            let l = line(i, j, now);
+            let sent = l.sent.map(|s| format!("\"{s}\"")).unwrap_or_else(|| "null".into());
+            write!(
+                out,
+                "{}{{\"subscription\": \"{}\", \"offer\": \"{}\", \"rsd\": \"2026-01-05\", \"contact\": \"{}\", \
+                 \"status\": \"{}\", \"email_sent_at\": {sent}}}",
+                if j == 0 { "" } else { ", " },
+                l.subscription,
+                l.offer,
+                l.contact,
+                l.status
+            )
+            .unwrap();
+        }
+        write!(out, "]}}").unwrap();
+    }
+    write!(out, "]}}").unwrap();
+    out.flush().unwrap();
+}
+
+/// Runs `provisio ARGS` to its end: wall time and peak resident memory (KiB).
+fn run_provisio(url: &str, args: &[&str]) -> (Duration, i64) {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_provisio"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the provisio binary starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // wait4 reports the child's own peak RSS (getrusage would mix in every child so far).
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4");
+    let elapsed = started.elapsed();
+    let mut output = String::new();
+    use std::io::Read;
+    child.stdout.take().unwrap().read_to_string(&mut output).unwrap();
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "provisio {args:?} failed: {output}");
+    (elapsed, usage.ru_maxrss)
+}
+
+/// The bare insert of the same lines into a copy of `lines` with its indexes: rows/s.
+async fn bare_insert(url: &str, lines: usize, now: DateTime<Utc>) -> f64 {
+    let rows = (0..lines / LINES_PER_ORDER).flat_map(|i| (0..LINES_PER_ORDER).map(move |j| (i, j)));
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        // The table and its indexes, as the migrations made them for `lines`.
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let schema: Vec<(String,)> = sqlx::query_as(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'lines' AND sql IS NOT NULL ORDER BY type DESC",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        for (sql,) in schema {
+            let sql = sql.replace("TABLE lines", "TABLE bare_lines").replace(" ON lines ", " ON bare_lines ");
+            let sql = sql.replacen("INDEX ", "INDEX bare_", 1).replace("bare_IF NOT EXISTS ", "IF NOT EXISTS bare_");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+        }
+        conn.close().await.unwrap();
+        let started = Instant::now();
+        sqlite_executemany(path, rows.map(|(i, j)| line(i, j, now)));
+        lines as f64 / started.elapsed().as_secs_f64()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query("CREATE TABLE bare_lines (LIKE lines INCLUDING ALL)").execute(&mut conn).await.unwrap();
+        let started = Instant::now();
+        let mut copy = conn
+            .copy_in_raw(
+                "COPY bare_lines (subscription_id, order_id, partner_id, distributor_id, position, offer, rsd, contact,
+                                  status, email_sent_at, version, updated_at, updated_by) FROM STDIN",
+            )
+            .await
+            .unwrap();
+        let stamp = now.to_rfc3339();
+        let mut buffer = String::new();
+        for (i, j) in rows {
+            let l = line(i, j, now);
+            buffer += &format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t2026-01-05\t{}\t{}\t{}\t1\t{stamp}\timport\n",
+                l.subscription,
+                l.order,
+                l.partner,
+                l.distributor.as_deref().unwrap_or("\\N"),
+                l.position,
+                l.offer,
+                l.contact,
+                l.status,
+                l.sent.as_deref().unwrap_or("\\N")
+            );
+            if buffer.len() > 1 << 20 {
+                copy.send(buffer.as_bytes()).await.unwrap();
+                buffer.clear();
+            }
+        }
+        copy.send(buffer.as_bytes()).await.unwrap();
+        copy.finish().await.unwrap();
+        lines as f64 / started.elapsed().as_secs_f64()
+    }
+}
+
+/// SQLite's executemany: one prepared statement, bound and stepped per row, in one
+/// transaction, through the C API (no driver between).
+fn sqlite_executemany(path: &str, rows: impl Iterator<Item = Line>) {
+    use libsqlite3_sys as ffi;
+    use std::ffi::CString;
+    unsafe {
+        let mut db = std::ptr::null_mut();
+        let file = CString::new(path).unwrap();
+        assert_eq!(ffi::sqlite3_open(file.as_ptr(), &mut db), ffi::SQLITE_OK);
+        let exec = |sql: &str| {
+            let sql = CString::new(sql).unwrap();
+            assert_eq!(ffi::sqlite3_exec(db, sql.as_ptr(), None, std::ptr::null_mut(), std::ptr::null_mut()), 0);
+        };
+        exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE");
+        let sql = CString::new(
+            "INSERT INTO bare_lines (subscription_id, order_id, partner_id, distributor_id, position, offer, rsd,
+                                     contact, status, email_sent_at, version, updated_at, updated_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '2026-01-05', ?7, ?8, ?9, 1, ?10, 'import')",
+        )
+        .unwrap();
+        let mut stmt = std::ptr::null_mut();
+        assert_eq!(ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()), ffi::SQLITE_OK);
+        let stamp = Utc::now().to_rfc3339();
+        let text = |stmt, n, value: &str| {
+            ffi::sqlite3_bind_text(stmt, n, value.as_ptr().cast(), value.len() as i32, ffi::SQLITE_TRANSIENT());
+        };
+        for l in rows {
+            text(stmt, 1, &l.subscription);
+            text(stmt, 2, &l.order);
+            text(stmt, 3, &l.partner);
+            match &l.distributor {
+                Some(d) => text(stmt, 4, d),
+                None => {
+                    ffi::sqlite3_bind_null(stmt, 4);
+                }
+            }
+            ffi::sqlite3_bind_int64(stmt, 5, l.position as i64);
+            text(stmt, 6, l.offer);
+            text(stmt, 7, &l.contact);
+            text(stmt, 8, l.status);
+            match &l.sent {
+                Some(s) => text(stmt, 9, s),
+                None => {
+                    ffi::sqlite3_bind_null(stmt, 9);
+                }
+            }
+            text(stmt, 10, &stamp);
+            assert_eq!(ffi::sqlite3_step(stmt), ffi::SQLITE_DONE);
+            ffi::sqlite3_reset(stmt);
+        }
+        ffi::sqlite3_finalize(stmt);
+        exec("COMMIT");
+        ffi::sqlite3_close(db);
+    }
+}
+
+/// A transaction for every order and a support case for every hundredth, by SQL.
+async fn history(url: &str, now: DateTime<Utc>) {
+    let statements = [
+        "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor, status, created_at,
+                                   updated_at)
+         SELECT 'provisioning_email_resend', l.subscription_id, l.order_id, l.contact, l.contact, 'bench', 'success',
+                $1, $1
+         FROM lines l WHERE l.position = 1 ORDER BY l.subscription_id",
+        "INSERT INTO cases (company_id, subscription_id, order_id, request_type, description, status, created_by,
+                            created_at, updated_at, updated_by)
+         SELECT o.partner_id, l.subscription_id, l.order_id, 'resend_email', 'bench', 'open', o.created_by, $1, $1,
+                'bench'
+         FROM lines l JOIN orders o ON o.id = l.order_id
+         WHERE l.position = 0 AND CAST(substr(o.id, 4) AS INTEGER) % 100 = 0 ORDER BY l.subscription_id",
+    ];
+    if url.starts_with("sqlite://") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).bind(now).execute(&mut conn).await.unwrap();
+        }
+        sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).bind(now).execute(&mut conn).await.unwrap();
+        }
+        sqlx::query("VACUUM ANALYZE").execute(&mut conn).await.unwrap();
+    }
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn serve(url: &str) -> (Server, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = std::env::temp_dir();
+    let child = Command::new(env!("CARGO_BIN_EXE_provisio"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", url)
+        .env("PROVISIO_LOG", "warn")
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the provisio binary starts");
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reqwest::get(format!("{base}/healthz")).await.map(|r| r.status().as_u16()).ok() != Some(200) {
+        assert!(Instant::now() < deadline, "the server did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (server, base)
+}
+
+async fn signed_in(base: &str, email: &str) -> reqwest::Client {
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let token = page.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let response = client
+        .post(format!("{base}/login"))
+        .form(&[("email", email), ("password", PASSWORD), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "sign-in of {email}");
+    client
+}
+
+/// The pages, each as every viewer sees it. Order 50 is p0's, distributed by d2.
+const PAGES: [&str; 15] = [
+    "/orders",
+    "/orders?q=WO-100005",
+    "/orders?q=Sub-10000505",
+    "/orders/WO-1000050",
+    "/subscriptions",
+    "/subscriptions?q=Sub-10000505",
+    "/subscriptions?q=Sub-1000",
+    "/subscriptions?q=WO-100005",
+    "/subscriptions?pending=1",
+    "/subscriptions?closing_within=7",
+    "/subscriptions?after=Sub-10005000",
+    "/transactions",
+    "/transactions?q=Sub-10000501",
+    "/transactions?type=provisioning_email_resend",
+    "/cases",
+];
+const VIEWERS: [&str; 3] = ["ops@v.example", "u@p0.example", "u@d2.example"];
+
+/// Median milliseconds of each (viewer, page).
+async fn time_pages(base: &str) -> Vec<f64> {
+    let mut medians = Vec::new();
+    for viewer in VIEWERS {
+        let client = signed_in(base, viewer).await;
+        for page in PAGES {
+            let url = format!("{base}{page}");
+            let mut times = Vec::new();
+            for run in 0..RUNS + 3 {
+                let started = Instant::now();
+                let response = client.get(&url).send().await.unwrap();
+                let status = response.status();
+                let body = response.bytes().await.unwrap();
+                assert_eq!(status, 200, "{viewer} {page}");
+                assert!(!body.is_empty());
+                if run >= 3 {
+                    times.push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+            times.sort_by(f64::total_cmp);
+            medians.push(times[RUNS / 2]);
+        }
+    }
+    medians
+}
+
+struct Size {
+    import: Duration,
+    import_rss_kib: i64,
+    bare_rows_per_s: f64,
+    pages: Vec<f64>,
+}
+
+async fn measure(engine: &str, url: &str, lines: usize, dir: &std::path::Path) -> Size {
+    let now = Utc::now();
+    let file = dir.join(format!("import-{lines}.json"));
+    if !file.exists() {
+        write_file(&file, lines, now);
+    }
+    run_provisio(url, &["migrate"]);
+    let (import, import_rss_kib) = run_provisio(url, &["import", file.to_str().unwrap()]);
+    let bare_rows_per_s = bare_insert(url, lines, now).await;
+    let import_rate = lines as f64 / import.as_secs_f64();
+    println!(
+        "{engine}, {lines} lines: import {:.1} s = {import_rate:.0} lines/s, peak RSS {} MiB; bare insert {bare_rows_per_s:.0} rows/s; ratio {:.2}",
+        import.as_secs_f64(),
+        import_rss_kib / 1024,
+        import_rate / bare_rows_per_s
+    );
+    history(url, now).await;
+    let (_server, base) = serve(url).await;
+    let pages = time_pages(&base).await;
+    Size { import, import_rss_kib, bare_rows_per_s, pages }
+}
+
+async fn engine(name: &str, urls: [String; 2], dir: &std::path::Path) {
+    let small = measure(name, &urls[0], SMALL, dir).await;
+    let large = measure(name, &urls[1], LARGE, dir).await;
+    println!("\n{name}: page medians (ms) at {SMALL} and {LARGE} lines, ratio (goal ≤ 1.5)");
+    let mut worst: f64 = 0.0;
+    for (v, viewer) in VIEWERS.iter().enumerate() {
+        for (p, page) in PAGES.iter().enumerate() {
+            let (a, b) = (small.pages[v * PAGES.len() + p], large.pages[v * PAGES.len() + p]);
+            worst = worst.max(b / a);
+            println!("  {viewer:<14} {page:<46} {a:>7.2} {b:>7.2}  {:.2}", b / a);
+        }
+    }
+    println!("  worst ratio {worst:.2}");
+    for (lines, size) in [(SMALL, &small), (LARGE, &large)] {
+        let rate = lines as f64 / size.import.as_secs_f64();
+        println!(
+            "{name} import of {lines} lines: {rate:.0} lines/s against a bare insert of {:.0} rows/s = {:.2} (goal ≥ 0.25); peak RSS {} MiB (goal ≤ 256)",
+            size.bare_rows_per_s,
+            rate / size.bare_rows_per_s,
+            size.import_rss_kib / 1024
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let only = std::env::args().skip(1).find(|a| a == "sqlite" || a == "postgres");
+    let dir = tempfile::tempdir().unwrap();
+    if only.as_deref() != Some("postgres") {
+        let urls = [SMALL, LARGE].map(|n| format!("sqlite://{}", dir.path().join(format!("scale-{n}.db")).display()));
+        engine("SQLite", urls, dir.path()).await;
+    }
+    if only.as_deref() != Some("sqlite") {
+        let admin = std::env::var("PROVISIO_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+        let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await else {
+            println!("PostgreSQL: skipped, nothing answers at {admin}");
+            return;
+        };
+        let base = admin.rsplit_once('/').unwrap().0.to_string();
+        let names = [SMALL, LARGE].map(|n| format!("provisio_scale_{n}_{}", std::process::id()));
+        for name in &names {
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+        }
+        engine("PostgreSQL", names.clone().map(|n| format!("{base}/{n}")), dir.path()).await;
+        for name in &names {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+}
