@@ -59,7 +59,7 @@ struct RowFacts {
     duplicate: bool,
     result: Option<String>,
     order_id: Option<String>,
-    status: Option<String>,
+    status: Option<LineStatus>,
     contact: Option<String>,
     email_sent_at: Option<DateTime<Utc>>,
     partner_id: Option<String>,
@@ -84,7 +84,7 @@ impl RowFacts {
         let facts = parties.as_ref().map(|parties| LineFacts {
             parties,
             org_mapped_at: self.org_mapped_at,
-            status: self.status.as_deref().and_then(LineStatus::parse).unwrap_or(LineStatus::Complete),
+            status: self.status.unwrap_or(LineStatus::Complete),
             contact: self.contact.as_deref().unwrap_or(""),
         });
         check_row(actor, self.email.as_deref(), self.duplicate, facts.as_ref())

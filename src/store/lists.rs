@@ -18,12 +18,19 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
 
-use super::User;
-use super::{
-    OrderSummary, Store, SubscriptionFilter, SubscriptionRecord, TransactionFilter, TransactionRecord, line_columns,
-    read,
-};
+use super::{OrderSummary, Store, SubscriptionRecord, TransactionFilter, TransactionRecord, User, line_columns, read};
 use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs};
+
+/// The filters of the Cloud/SaaS Subscriptions page.
+#[derive(Debug, Default)]
+pub struct SubscriptionFilter<'a> {
+    pub q: Option<&'a str>,
+    pub pending: bool,
+    /// Only lines still awaiting set-up that close before this time.
+    pub closing_before: Option<DateTime<Utc>>,
+    /// Keyset cursor: the last subscription id of the previous page.
+    pub after: Option<&'a str>,
+}
 
 /// A value bound to a statement put together from the filters in use.
 #[derive(Debug, Clone)]

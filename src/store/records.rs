@@ -87,7 +87,7 @@ pub struct LineRecord {
     pub offer: String,
     pub rsd: NaiveDate,
     pub contact: String,
-    pub status: String,
+    pub status: LineStatus,
     pub email_sent_at: Option<DateTime<Utc>>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
@@ -124,8 +124,7 @@ impl LineRecord {
     }
 
     pub fn status(&self) -> LineStatus {
-        // The database's CHECK constraint allows only the three known values.
-        LineStatus::parse(&self.status).unwrap_or(LineStatus::Complete)
+        self.status
     }
 }
 
@@ -181,4 +180,30 @@ pub struct TransactionRecord {
     /// The bulk fix it came from (read where a page shows it).
     #[sqlx(default)]
     pub bulk_batch_id: Option<i64>,
+}
+
+/// A line's status is read as a [`LineStatus`], never as free text: a value the database
+/// should not hold is an error where the row is read (the CHECK constraint allows only the
+/// three known values).
+impl<DB: sqlx::Database> sqlx::Type<DB> for LineStatus
+where
+    String: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <String as sqlx::Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <String as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for LineStatus
+where
+    String: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<DB>>::decode(value)?;
+        LineStatus::parse(&text).ok_or_else(|| format!("not a line status: {text:?}").into())
+    }
 }

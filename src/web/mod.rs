@@ -9,6 +9,8 @@ mod client;
 mod company;
 pub mod ctx;
 mod errors;
+mod history;
+mod line_actions;
 mod orders;
 mod request_id;
 mod spreadsheet;
@@ -109,9 +111,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post("/settings/language", auth::set_language))
         .service(get("/orders", orders::list))
         .service(get("/orders/{order_id}", orders::show))
-        .service(get_post("/orders/{order_id}/lines/{subscription_id}/contact", orders::edit_dialog, orders::edit))
-        .service(get_post("/orders/{order_id}/lines/{subscription_id}/resend", orders::resend_dialog, orders::resend))
-        .service(get("/orders/{order_id}/lines/{subscription_id}/history", orders::history))
+        .service(get_post("/orders/{order_id}/lines/{subscription_id}/contact", line_actions::edit_dialog, line_actions::edit))
+        .service(get_post("/orders/{order_id}/lines/{subscription_id}/resend", line_actions::resend_dialog, line_actions::resend))
+        .service(get("/orders/{order_id}/lines/{subscription_id}/history", history::history))
         .service(get("/orders/{order_id}/lines/{subscription_id}/status", orders::line_status))
         .service(get("/subscriptions", subscriptions::list))
         .service(get_post("/subscriptions/{subscription_id}/contact", subscriptions::edit_dialog, subscriptions::edit))

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::ctx::SignedIn;
 use super::errors::{AppError, html};
-use super::orders::{self, EditInput, OrderFacts, Page, ResendInput, line_row};
+use super::line_actions::{self, EditInput, ResendInput};
+use super::orders::{self, OrderFacts, Page, line_row};
 use super::views::{Layout, LineRow};
 use crate::i18n::Tr;
 use crate::store::SubscriptionFilter;
@@ -127,7 +128,7 @@ async fn order_of(signed_in: &SignedIn, subscription_id: &str) -> Result<String,
 pub async fn edit_dialog(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
     let subscription_id = path.into_inner();
     match order_of(&signed_in, &subscription_id).await {
-        Ok(order_id) => orders::edit_dialog_on(signed_in, Page::Subscriptions, &order_id, subscription_id).await,
+        Ok(order_id) => line_actions::edit_dialog_on(signed_in, Page::Subscriptions, &order_id, subscription_id).await,
         Err(response) => response,
     }
 }
@@ -140,7 +141,7 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<String>, input: web::Form
     }
     match order_of(&signed_in, &subscription_id).await {
         Ok(order_id) => {
-            orders::edit_on(signed_in, Page::Subscriptions, &order_id, subscription_id, input.into_inner()).await
+            line_actions::edit_on(signed_in, Page::Subscriptions, &order_id, subscription_id, input.into_inner()).await
         }
         Err(response) => response,
     }
@@ -149,7 +150,7 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<String>, input: web::Form
 pub async fn resend_dialog(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
     let subscription_id = path.into_inner();
     match order_of(&signed_in, &subscription_id).await {
-        Ok(order_id) => orders::resend_dialog_on(signed_in, Page::Subscriptions, &order_id, subscription_id).await,
+        Ok(order_id) => line_actions::resend_dialog_on(signed_in, Page::Subscriptions, &order_id, subscription_id).await,
         Err(response) => response,
     }
 }
@@ -161,7 +162,7 @@ pub async fn resend(signed_in: SignedIn, path: web::Path<String>, input: web::Fo
     }
     match order_of(&signed_in, &subscription_id).await {
         Ok(order_id) => {
-            orders::resend_on(signed_in, Page::Subscriptions, &order_id, subscription_id, input.into_inner()).await
+            line_actions::resend_on(signed_in, Page::Subscriptions, &order_id, subscription_id, input.into_inner()).await
         }
         Err(response) => response,
     }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::ctx::SignedIn;
 use super::errors::{AppError, html, refusal};
-use super::orders::{full_detail, history_row, next_poll, permission_change_text, transaction_poll};
+use super::history::{full_detail, history_row, next_poll, permission_change_text, transaction_poll};
 use super::spreadsheet::Sheet;
 use super::views::{Refusal as RefusalView, TransactionStatusFragment, TransactionsPage};
 use crate::store::{RetryOutcome, TransactionFilter};

@@ -1,0 +1,319 @@
+//! The two changes a partner makes to a line: a new provisioning contact (one line or every
+//! editable line of its order) and a resend, each one database transaction with its
+//! transactions and its queued email.
+
+use chrono::{DateTime, Utc};
+
+use super::outbox::{enqueue, enqueue_copy, limit_wait};
+use super::{EditScope, Store, sql, write_tx};
+use crate::config::SendLimit;
+use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
+
+/// status, contact, version, updated_by, email_sent_at of the line an edit targets.
+type EditedLine = (LineStatus, String, i64, String, Option<DateTime<Utc>>);
+
+/// One request to change the provisioning contact of a line (and maybe its siblings).
+#[derive(Debug)]
+pub struct ContactEdit<'a> {
+    pub grant: &'a EditGrant,
+    pub actor_name: &'a str,
+    pub subscription_id: &'a str,
+    pub new_contact: &'a ContactEmail,
+    pub apply_to_all: bool,
+    /// The line's version the dialog showed, if it sent one.
+    pub expected_version: Option<i64>,
+    pub scope: EditScope,
+    pub at: DateTime<Utc>,
+    /// The emails a line or recipient may trigger.
+    pub limit: SendLimit,
+    /// "Send me a copy": the acting user's own account address.
+    pub copy_to: Option<&'a str>,
+}
+
+/// What became of "Send me a copy" (`copy_to_me=on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyOutcome {
+    NotAsked,
+    /// Queued to the acting user.
+    Sent,
+    /// No email goes out now (an edit before the first email), so there is nothing to copy.
+    NothingToCopy,
+    /// Over the limits of the acting user's address: only the copy is dropped; another
+    /// fits after this long.
+    Dropped(chrono::Duration),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum EditOutcome {
+    /// The subscription ids whose contact changed (empty: it already was that address),
+    /// and whether any of them gets the email at once (its first one already went out;
+    /// the others get it on their RSD).
+    Changed {
+        lines: Vec<String>,
+        emailed: bool,
+        copy: CopyOutcome,
+        /// The update transactions written, one per changed line.
+        transactions: Vec<i64>,
+    },
+    Refused(Refusal),
+    /// Too many emails for this line or recipient: the next fits after this long.
+    Limited(chrono::Duration),
+    NotFound,
+}
+
+/// One request to send the provisioning email of a line again.
+#[derive(Debug)]
+pub struct Resend<'a> {
+    pub grant: &'a EditGrant,
+    pub actor_name: &'a str,
+    pub subscription_id: &'a str,
+    pub scope: EditScope,
+    pub at: DateTime<Utc>,
+    pub limit: SendLimit,
+    /// "Send me a copy": the acting user's own account address.
+    pub copy_to: Option<&'a str>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ResendOutcome {
+    /// Queued to this address, recorded as this resend transaction; what became of the copy.
+    Queued {
+        recipient: String,
+        transaction: i64,
+        copy: CopyOutcome,
+    },
+    Refused(Refusal),
+    Limited(chrono::Duration),
+    NotFound,
+}
+
+impl Store {
+    /// Changes the provisioning contact of one line, or of every line of its order that the
+    /// scope may edit, in one database transaction with one update transaction per changed
+    /// line. The order row is locked first (PostgreSQL: FOR UPDATE; SQLite: the write lock of
+    /// BEGIN IMMEDIATE), and onboarding writes that same row, so an edit can never commit
+    /// after PONR.
+    pub async fn edit_contact(&self, edit: ContactEdit<'_>) -> sqlx::Result<EditOutcome> {
+        retrying(|| self.edit_contact_once(&edit)).await
+    }
+
+    async fn edit_contact_once(&self, edit: &ContactEdit<'_>) -> sqlx::Result<EditOutcome> {
+        let (status_a, status_b) = edit.scope.editable_statuses();
+        // The lines this edit changes, in every statement below: $1 the order, $2 the line,
+        // $3 apply to all, $4 and $5 the statuses the scope may edit, $6 the new contact.
+        macro_rules! changed {
+            ($sql:literal) => {
+                concat!(
+                    $sql,
+                    " WHERE order_id = $1 AND (subscription_id = $2 OR $3) AND status IN ($4, $5) AND contact <> $6"
+                )
+            };
+        }
+        macro_rules! bind_changed {
+            ($query:expr) => {
+                $query
+                    .bind(edit.grant.order_id())
+                    .bind(edit.subscription_id)
+                    .bind(edit.apply_to_all)
+                    .bind(status_a)
+                    .bind(status_b)
+                    .bind(edit.new_contact.as_str())
+            };
+        }
+        write_tx!(self, |tx, pg| {
+            let mapped: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
+                pg,
+                "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE",
+                "SELECT org_mapped_at FROM orders WHERE id = $1",
+            ))
+            .bind(edit.grant.order_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((org_mapped_at,)) = mapped else {
+                return Ok(EditOutcome::NotFound);
+            };
+            let line: Option<EditedLine> = sqlx::query_as(
+                "SELECT status, contact, version, updated_by, email_sent_at FROM lines
+                 WHERE subscription_id = $1 AND order_id = $2",
+            )
+            .bind(edit.subscription_id)
+            .bind(edit.grant.order_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((status, contact, version, updated_by, email_sent_at)) = line else {
+                return Ok(EditOutcome::NotFound);
+            };
+            if let Some(refusal) = edit.scope.refusal(status, org_mapped_at) {
+                return Ok(EditOutcome::Refused(refusal));
+            }
+            if edit.expected_version.is_some_and(|v| v != version) {
+                return Ok(EditOutcome::Refused(Refusal::Stale { changed_by: updated_by, current: contact }));
+            }
+            // How many lines change, and how many of them get the email at once (their
+            // first one already went out); the others get it on their RSD.
+            let (changing, emailed): (i64, i64) = if edit.apply_to_all {
+                bind_changed!(sqlx::query_as(changed!(
+                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN email_sent_at IS NULL THEN 0 ELSE 1 END), 0) FROM lines"
+                )))
+                .fetch_one(&mut *tx)
+                .await?
+            } else if contact != edit.new_contact.as_str() {
+                (1, i64::from(email_sent_at.is_some()))
+            } else {
+                (0, 0)
+            };
+            if changing == 0 {
+                let copy = enqueue_copy!(tx, edit.grant.order_id(), edit.copy_to, None, edit.limit, edit.at);
+                return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false, copy, transactions: Vec::new() });
+            }
+            // Every line this edit emails counts, and so does the new contact.
+            if emailed > 0
+                && let Some(wait) = limit_wait!(
+                    tx,
+                    edit.grant.order_id(),
+                    edit.new_contact.as_str(),
+                    edit.limit,
+                    edit.at,
+                    "SELECT subscription_id FROM lines
+                     WHERE order_id = $1 AND (subscription_id = $3 OR $4) AND status IN ($5, $6) AND contact <> $7
+                       AND email_sent_at IS NOT NULL",
+                    edit.subscription_id,
+                    edit.apply_to_all,
+                    status_a,
+                    status_b,
+                    edit.new_contact.as_str()
+                )
+            {
+                return Ok(EditOutcome::Limited(wait));
+            }
+            // Set-based: a fixed number of statements whatever the number of lines. The
+            // message is written first, so that each row is written once, already carrying it.
+            let outbox_id = if emailed > 0 {
+                // One email to the new contact listing every line it is now for.
+                Some(enqueue!(tx, edit.grant.order_id(), edit.new_contact.as_str(), "edit", edit.at))
+            } else {
+                None
+            };
+            let mut transactions: Vec<i64> = bind_changed!(sqlx::query_scalar(concat!(
+                changed!(
+                    "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
+                                               actor, status, detail, created_at, updated_at, outbox_id)
+                     SELECT 'provisioning_email_update', subscription_id, order_id, contact, $6, $7, $8,
+                            CASE WHEN email_sent_at IS NULL THEN 'success' ELSE 'in_progress' END,
+                            CASE WHEN email_sent_at IS NULL THEN 'on-rsd' END, $9, $9,
+                            CASE WHEN email_sent_at IS NULL THEN NULL ELSE $10 END
+                     FROM lines"
+                ),
+                " RETURNING id"
+            )))
+            .bind(edit.grant.actor_user_id())
+            .bind(edit.actor_name)
+            .bind(edit.at)
+            .bind(outbox_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            transactions.sort_unstable();
+            if let Some(outbox_id) = outbox_id {
+                bind_changed!(sqlx::query(concat!(
+                    changed!(
+                        "INSERT INTO outbox_lines (outbox_id, subscription_id) SELECT $7, subscription_id FROM lines"
+                    ),
+                    " AND email_sent_at IS NOT NULL"
+                )))
+                .bind(outbox_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let lines: Vec<String> = bind_changed!(sqlx::query_scalar(concat!(
+                changed!(
+                    "UPDATE lines SET contact = $6, version = version + 1, updated_at = $7, updated_by = $8,
+                                      last_outbox_id = CASE WHEN email_sent_at IS NULL THEN last_outbox_id ELSE $9 END"
+                ),
+                " RETURNING subscription_id"
+            )))
+            .bind(edit.at)
+            .bind(edit.actor_name)
+            .bind(outbox_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let copy = enqueue_copy!(tx, edit.grant.order_id(), edit.copy_to, outbox_id, edit.limit, edit.at);
+            tx.commit().await?;
+            Ok(EditOutcome::Changed { lines, emailed: emailed > 0, copy, transactions })
+        })
+    }
+
+    /// Sends the provisioning email of a line again (SPEC.md rule 5): only once the first
+    /// email went out, never past PONR, within the limits; the resend transaction and the
+    /// queued message are written together.
+    pub async fn resend(&self, resend: Resend<'_>) -> sqlx::Result<ResendOutcome> {
+        retrying(|| self.resend_once(&resend)).await
+    }
+
+    async fn resend_once(&self, resend: &Resend<'_>) -> sqlx::Result<ResendOutcome> {
+        write_tx!(self, |tx, pg| {
+            let mapped: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
+                pg,
+                "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE",
+                "SELECT org_mapped_at FROM orders WHERE id = $1",
+            ))
+            .bind(resend.grant.order_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((org_mapped_at,)) = mapped else { return Ok(ResendOutcome::NotFound) };
+            let line: Option<(LineStatus, String, Option<DateTime<Utc>>, chrono::NaiveDate)> = sqlx::query_as(
+                "SELECT status, contact, email_sent_at, rsd FROM lines WHERE subscription_id = $1 AND order_id = $2",
+            )
+            .bind(resend.subscription_id)
+            .bind(resend.grant.order_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((status, contact, email_sent_at, rsd)) = line else { return Ok(ResendOutcome::NotFound) };
+            if let Some(refusal) = resend.scope.refusal(status, org_mapped_at) {
+                return Ok(ResendOutcome::Refused(refusal));
+            }
+            if email_sent_at.is_none() {
+                return Ok(ResendOutcome::Refused(Refusal::NotYetSent { rsd }));
+            }
+            if let Some(wait) = limit_wait!(
+                tx,
+                resend.grant.order_id(),
+                contact.as_str(),
+                resend.limit,
+                resend.at,
+                "$3",
+                resend.subscription_id
+            ) {
+                return Ok(ResendOutcome::Limited(wait));
+            }
+            let id = enqueue!(tx, resend.grant.order_id(), contact.as_str(), "resend", resend.at);
+            sqlx::query("INSERT INTO outbox_lines (outbox_id, subscription_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(resend.subscription_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE lines SET last_outbox_id = $1 WHERE subscription_id = $2")
+                .bind(id)
+                .bind(resend.subscription_id)
+                .execute(&mut *tx)
+                .await?;
+            let transaction: i64 = sqlx::query_scalar(
+                "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
+                                           actor, status, detail, created_at, updated_at, outbox_id)
+                 VALUES ('provisioning_email_resend', $1, $2, $3, $3, $4, $5, 'in_progress', NULL, $6, $6, $7)
+                 RETURNING id",
+            )
+            .bind(resend.subscription_id)
+            .bind(resend.grant.order_id())
+            .bind(&contact)
+            .bind(resend.grant.actor_user_id())
+            .bind(resend.actor_name)
+            .bind(resend.at)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let copy = enqueue_copy!(tx, resend.grant.order_id(), resend.copy_to, Some(id), resend.limit, resend.at);
+            tx.commit().await?;
+            Ok(ResendOutcome::Queued { recipient: contact, transaction, copy })
+        })
+    }
+}

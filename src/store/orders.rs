@@ -1,0 +1,352 @@
+//! Orders and their lines: the order page's head, counts and pages of lines, the closing
+//! policy's update, and the admin console's events (PONR, set-up complete).
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    EditScope, LineCounts, LineRecord, LinesJson, OrderHead, Store, line_columns, line_json, lines_from_json, read, sql,
+    write_tx,
+};
+use crate::domain::LineStatus;
+
+/// Where a page of an order's lines starts: after the last line of the page before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineCursor {
+    pub position: i64,
+    pub subscription_id: String,
+}
+
+impl LineCursor {
+    /// The cursor after `line`.
+    pub fn after(line: &LineRecord) -> Self {
+        Self { position: line.position, subscription_id: line.subscription_id.clone() }
+    }
+
+    /// The cursor as the `after` query parameter: opaque to the user, read back by [`Self::parse`].
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.position, self.subscription_id)
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let (position, subscription_id) = text.split_once('.')?;
+        Some(Self { position: position.parse().ok()?, subscription_id: subscription_id.to_string() })
+    }
+}
+
+/// Which of an order's lines one page shows.
+#[derive(Debug, Clone)]
+pub struct LinePage<'a> {
+    /// Only lines whose subscription id starts with this, case-insensitively.
+    pub q: Option<&'a str>,
+    pub after: Option<LineCursor>,
+    pub limit: i64,
+}
+
+/// What an admin-console event or command did: done now, done before, or no such thing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OnboardOutcome {
+    Onboarded,
+    AlreadyOnboarded,
+    NotFound,
+}
+
+#[derive(sqlx::FromRow)]
+struct CountedHead {
+    #[sqlx(flatten)]
+    head: OrderHead,
+    awaiting: i64,
+    closed: i64,
+    complete: i64,
+}
+
+impl Store {
+    /// The head of an order, whoever asks: callers check visibility with
+    /// [`OrderHead::parties`] and answer 404 when it fails.
+    pub async fn order_head(&self, order_id: &str) -> sqlx::Result<Option<OrderHead>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT o.id, o.customer, o.partner_id, p.name AS partner_name, o.distributor_id,
+                        d.name AS distributor_name, o.created_by, u.name AS creator_name,
+                        u.email AS creator_email, COALESCE(o.language, p.language) AS language,
+                        o.org_mapped_at
+                 FROM orders o
+                 JOIN companies p ON p.id = o.partner_id
+                 LEFT JOIN companies d ON d.id = o.distributor_id
+                 JOIN users u ON u.id = o.created_by
+                 WHERE o.id = $1",
+            )
+            .bind(order_id)
+            .fetch_optional(pool)
+            .await
+        })
+    }
+
+    /// The head of an order with how many of its lines are in each status, in one
+    /// statement (the order page's head): the counts come from the index on
+    /// (order_id, status) alone, never from a count over the table.
+    pub async fn order_head_counted(&self, order_id: &str) -> sqlx::Result<Option<(OrderHead, LineCounts)>> {
+        read!(self, |pool, pg| {
+            let row: Option<CountedHead> = sqlx::query_as(
+                "SELECT o.id, o.customer, o.partner_id, p.name AS partner_name, o.distributor_id,
+                        d.name AS distributor_name, o.created_by, u.name AS creator_name,
+                        u.email AS creator_email, COALESCE(o.language, p.language) AS language,
+                        o.org_mapped_at, c.awaiting, c.closed, c.complete
+                 FROM orders o
+                 JOIN companies p ON p.id = o.partner_id
+                 LEFT JOIN companies d ON d.id = o.distributor_id
+                 JOIN users u ON u.id = o.created_by
+                 CROSS JOIN (SELECT COUNT(*) FILTER (WHERE status = 'awaiting') AS awaiting,
+                                    COUNT(*) FILTER (WHERE status = 'closed') AS closed,
+                                    COUNT(*) FILTER (WHERE status = 'complete') AS complete
+                             FROM lines WHERE order_id = $1) c
+                 WHERE o.id = $1",
+            )
+            .bind(order_id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|r| {
+                let counts = LineCounts { awaiting: r.awaiting, closed: r.closed, complete: r.complete };
+                (r.head, counts)
+            }))
+        })
+    }
+
+    /// How many lines of each of these orders are in each status (a page of the orders
+    /// list): one aggregate over those orders' own lines; the ids travel as one JSON array.
+    pub async fn line_counts_of(
+        &self,
+        order_ids: &[String],
+    ) -> sqlx::Result<std::collections::HashMap<String, LineCounts>> {
+        let ids = serde_json::to_string(order_ids).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<(String, LineStatus, i64)> = read!(self, |pool, pg| {
+            sqlx::query_as(sql(
+                pg,
+                "SELECT order_id, status, COUNT(*) FROM lines
+                 WHERE order_id IN (SELECT jsonb_array_elements_text($1::jsonb)) GROUP BY order_id, status",
+                "SELECT order_id, status, COUNT(*) FROM lines
+                 WHERE order_id IN (SELECT value FROM json_each($1)) GROUP BY order_id, status",
+            ))
+            .bind(&ids)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut counts: std::collections::HashMap<String, LineCounts> = std::collections::HashMap::new();
+        for (order_id, status, n) in rows {
+            let c = counts.entry(order_id).or_default();
+            match status {
+                LineStatus::Awaiting => c.awaiting = n,
+                LineStatus::Closed => c.closed = n,
+                LineStatus::Complete => c.complete = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// How many lines of an order an edit from `scope` may change: "Apply to all lines"
+    /// covers them all.
+    pub async fn editable_line_count(&self, order_id: &str, scope: EditScope) -> sqlx::Result<i64> {
+        let (status_a, status_b) = scope.editable_statuses();
+        read!(self, |pool, pg| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM lines WHERE order_id = $1 AND status IN ($2, $3)")
+                .bind(order_id)
+                .bind(status_a)
+                .bind(status_b)
+                .fetch_one(pool)
+                .await
+        })
+    }
+
+    /// One line of an order, or None when the order has no such line.
+    pub async fn order_line(&self, order_id: &str, subscription_id: &str) -> sqlx::Result<Option<LineRecord>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                line_columns!(),
+                " FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+                  WHERE l.subscription_id = $1 AND l.order_id = $2"
+            ))
+            .bind(subscription_id)
+            .bind(order_id)
+            .fetch_optional(pool)
+            .await
+        })
+    }
+
+    /// A page of an order's lines in the order's own order (position, then subscription
+    /// id), keyset-paginated: those after the cursor, optionally only those whose
+    /// subscription id starts with `q` (case-insensitively). One statement, walking the
+    /// index on (order_id, position, subscription_id).
+    pub async fn order_lines(&self, order_id: &str, page: &LinePage<'_>) -> sqlx::Result<Vec<LineRecord>> {
+        let (lo, hi) = match page.q.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => {
+                let (lo, hi) = prefix_range(q);
+                (Some(lo), Some(hi))
+            }
+            None => (None, None),
+        };
+        let (after_position, after_id) = match &page.after {
+            Some(cursor) => (Some(cursor.position), Some(cursor.subscription_id.as_str())),
+            None => (None, None),
+        };
+        const PG_SQL: &str = concat!(
+            "SELECT ",
+            line_columns!(),
+            r#" FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+                      WHERE l.order_id = $1
+                        AND ($2::bigint IS NULL OR (l.position, l.subscription_id) > ($2, $3))
+                        AND ($4::text IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
+                      ORDER BY l.position, l.subscription_id LIMIT $6"#
+        );
+        const SQLITE_SQL: &str = concat!(
+            "SELECT ",
+            line_json!(),
+            " FROM (SELECT ",
+            line_columns!(),
+            " FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+                      WHERE l.order_id = $1
+                        AND ($2 IS NULL OR (l.position, l.subscription_id) > ($2, $3))
+                        AND ($4 IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
+                      ORDER BY l.position, l.subscription_id LIMIT $6)"
+        );
+        read!(self, |pool, pg| {
+            if pg {
+                sqlx::query_as(PG_SQL)
+                    .bind(order_id)
+                    .bind(after_position)
+                    .bind(after_id)
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(page.limit)
+                    .fetch_all(pool)
+                    .await
+            } else {
+                // The page as one row of JSON (see `line_json!`).
+                let row: LinesJson = sqlx::query_as(SQLITE_SQL)
+                    .bind(order_id)
+                    .bind(after_position)
+                    .bind(after_id)
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(page.limit)
+                    .fetch_one(pool)
+                    .await?;
+                lines_from_json(row)
+            }
+        })
+    }
+
+    /// The named lines of an order (those a change touched), in the order's own order,
+    /// at most `limit` of them. One statement: the ids travel as one JSON array.
+    pub async fn order_lines_among(
+        &self,
+        order_id: &str,
+        subscription_ids: &[String],
+        limit: i64,
+    ) -> sqlx::Result<Vec<LineRecord>> {
+        let ids = serde_json::to_string(subscription_ids).unwrap_or_else(|_| "[]".into());
+        read!(self, |pool, pg| {
+            sqlx::query_as(sql(
+                pg,
+                concat!(
+                    "SELECT ",
+                    line_columns!(),
+                    " FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+                      WHERE l.order_id = $1 AND l.subscription_id IN (SELECT jsonb_array_elements_text($2::jsonb))
+                      ORDER BY l.position, l.subscription_id LIMIT $3"
+                ),
+                concat!(
+                    "SELECT ",
+                    line_columns!(),
+                    " FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+                      WHERE l.order_id = $1 AND l.subscription_id IN (SELECT value FROM json_each($2))
+                      ORDER BY l.position, l.subscription_id LIMIT $3"
+                ),
+            ))
+            .bind(order_id)
+            .bind(&ids)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// The order a subscription belongs to.
+    pub async fn order_of_subscription(&self, subscription_id: &str) -> sqlx::Result<Option<String>> {
+        read!(self, |pool, pg| {
+            sqlx::query_scalar("SELECT order_id FROM lines WHERE subscription_id = $1")
+                .bind(subscription_id)
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
+    /// Closes every line whose policy period after its first email has run out (SPEC.md
+    /// rule 7): one statement for all offers; a closed line is never closed again.
+    pub async fn close_due_lines(&self, now: DateTime<Utc>) -> sqlx::Result<u64> {
+        let (short_cutoff, long_cutoff) = crate::domain::closing::closing_cutoffs(now);
+        write_tx!(self, |tx, pg| {
+            let n = sqlx::query(
+                "UPDATE lines SET status = 'closed', closed_at = $1, version = version + 1, updated_at = $1,
+                        updated_by = 'closing policy'
+                 WHERE status = 'awaiting' AND email_sent_at IS NOT NULL
+                   AND ((offer IN ('A-Flex', 'A-Flex-3') AND email_sent_at <= $2)
+                        OR (offer NOT IN ('A-Flex', 'A-Flex-3') AND email_sent_at <= $3))",
+            )
+            .bind(now)
+            .bind(short_cutoff)
+            .bind(long_cutoff)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(n)
+        })
+    }
+
+    /// The customer finished set-up (the admin console's `provisioning.completed`).
+    pub async fn complete_line(&self, subscription_id: &str, at: DateTime<Utc>) -> sqlx::Result<OnboardOutcome> {
+        self.record_once(
+            "UPDATE lines SET status = 'complete', version = version + 1, updated_at = $2, updated_by = 'Control Hub'
+             WHERE subscription_id = $1 AND status <> 'complete'",
+            "SELECT COUNT(*) FROM lines WHERE subscription_id = $1",
+            subscription_id,
+            at,
+        )
+        .await
+    }
+
+    /// Runs `update` (which changes at most one row, and only once) and tells whether it
+    /// did something now, had done it before (`exists` counts the row), or found nothing.
+    async fn record_once(
+        &self,
+        update: &'static str,
+        exists: &'static str,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> sqlx::Result<OnboardOutcome> {
+        write_tx!(self, |tx, pg| {
+            let updated = sqlx::query(update).bind(id).bind(at).execute(&mut *tx).await?.rows_affected();
+            let outcome = if updated == 1 {
+                OnboardOutcome::Onboarded
+            } else {
+                let n: i64 = sqlx::query_scalar(exists).bind(id).fetch_one(&mut *tx).await?;
+                if n > 0 { OnboardOutcome::AlreadyOnboarded } else { OnboardOutcome::NotFound }
+            };
+            tx.commit().await?;
+            Ok(outcome)
+        })
+    }
+
+
+    /// Records that the order was mapped to the customer organisation (PONR). The one
+    /// domain call behind `provisio onboard` and the admin console's `order.mapped` event.
+    pub async fn onboard(&self, order_id: &str, at: DateTime<Utc>) -> sqlx::Result<OnboardOutcome> {
+        self.record_once(
+            "UPDATE orders SET org_mapped_at = $2 WHERE id = $1 AND org_mapped_at IS NULL",
+            "SELECT COUNT(*) FROM orders WHERE id = $1",
+            order_id,
+            at,
+        )
+        .await
+    }
+}

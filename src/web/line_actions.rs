@@ -1,0 +1,502 @@
+//! The actions on one line, from the order page or the Cloud/SaaS Subscriptions page:
+//! the edit and resend dialogs, their posts (one line, or every line of the order), and
+//! the answers they give (the refusals, the limit, the updated rows).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::ctx::{Ctx, SignedIn};
+use super::errors::{AppError, html, refusal};
+use super::views::{
+    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, LineStatusFragment, OrderPage,
+    OrderRow, OrdersPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
+};
+use crate::domain::closing::closing_deadline;
+use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
+use crate::store::{
+    ContactEdit, CopyOutcome, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
+    ResendAllOutcome, ResendAllSummary, ResendOutcome, User,
+};
+
+/// The 403/409 refusals of SPEC.md rules 3 and 6, as CONTRACT.md words them.
+fn refusal_view(ctx: &Ctx, page: Page, order: &OrderHead, refused: &Refusal, subscription_id: &str) -> RefusalView {
+    let tr = &ctx.tr;
+    let back_href = page.back(&order.id, subscription_id);
+    let (title, message, link) = match refused {
+        Refusal::Ponr => (
+            tr.t("refusal-ponr-title"),
+            tr.t("refusal-ponr"),
+            Some((tr.t("refusal-ponr-link"), ctx.state.config.admin_console_url.clone())),
+        ),
+        Refusal::ClosedOnOrderPage => (
+            tr.t("refusal-closed-title"),
+            tr.t("refusal-closed"),
+            Some((tr.t("click-here"), subscriptions_href(subscription_id))),
+        ),
+        Refusal::Complete => (tr.t("refusal-complete-title"), tr.t("refusal-complete"), None),
+        Refusal::NotYetSent { rsd } => {
+            let date = rsd.format("%Y-%m-%d").to_string();
+            (tr.t("refusal-not-yet-title"), tr.ta("refusal-not-yet", [("date", date.as_str())]), None)
+        }
+        Refusal::Stale { changed_by, current } => (
+            tr.t("refusal-stale-title"),
+            tr.ta("refusal-stale", [("name", changed_by.as_str()), ("email", current.as_str())]),
+            Some((tr.t("refusal-stale-link"), page.href(&order.id, subscription_id, "contact"))),
+        ),
+    };
+    RefusalView { title, message, link, back_href }
+}
+
+async fn permission_refusal(
+    ctx: &Ctx,
+    user: &User,
+    page: Page,
+    order: &OrderHead,
+    subscription_id: &str,
+) -> HttpResponse {
+    let tr = &ctx.tr;
+    let admins = company_admins_text(ctx, user).await;
+    let message =
+        tr.ta("refusal-permission", [("name", order.creator_name.as_str()), ("email", order.creator_email.as_str())]);
+    let view = RefusalView {
+        title: tr.t("refusal-permission-title"),
+        message: with_admins(tr, message, &admins),
+        link: None,
+        back_href: page.back(&order.id, subscription_id),
+    };
+    refusal(ctx, StatusCode::FORBIDDEN, view)
+}
+
+/// The checks every edit answer shares, in CONTRACT.md's order after sign-in and CSRF:
+/// visible (404), permitted (403), state (409). Reads the order's head and the one line.
+async fn checked_line(
+    ctx: &Ctx,
+    page: Page,
+    user: &User,
+    order_id: &str,
+    subscription_id: &str,
+) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
+    let (order, line) = visible_line(ctx, user, order_id, subscription_id).await.map_err(|e| e.respond(ctx))?;
+    let Some(grant) = user.actor().edit_grant(&order.parties()) else {
+        return Err(permission_refusal(ctx, user, page, &order, subscription_id).await);
+    };
+    if let Some(refused) = page.refusal(line.status(), order.org_mapped_at) {
+        let view = refusal_view(ctx, page, &order, &refused, subscription_id);
+        return Err(refusal(ctx, StatusCode::CONFLICT, view));
+    }
+    Ok((order, line, grant))
+}
+
+/// The edit form of a line, saying how many other lines "Apply to all lines" changes too
+/// (counted in the database over the whole order, not the page).
+async fn edit_form(
+    ctx: &Ctx,
+    page: Page,
+    user: &User,
+    order: &OrderHead,
+    line: &LineRecord,
+) -> Result<EditForm, HttpResponse> {
+    let editable = ctx
+        .state
+        .store
+        .editable_line_count(&order.id, page.scope())
+        .await
+        .map_err(|e| AppError::from(e).respond(ctx))?;
+    // The line itself passed the state checks, so it is one of the editable ones.
+    let other_lines = (editable - 1).max(0);
+    Ok(EditForm {
+        action: page.href(&order.id, &line.subscription_id, "contact"),
+        cancel_href: page.back(&order.id, &line.subscription_id),
+        csrf: ctx.csrf.clone(),
+        subscription_id: line.subscription_id.clone(),
+        current: line.contact.clone(),
+        value: line.contact.clone(),
+        version: line.version,
+        apply_to_all: false,
+        other_lines,
+        error: None,
+        copy_to: user.email.clone(),
+        copy_to_me: false,
+    })
+}
+
+fn render_form(ctx: &Ctx, status: StatusCode, form: EditForm) -> HttpResponse {
+    if ctx.htmx {
+        html(status, &EditDialog { t: ctx.tr.clone(), form })
+    } else {
+        html(status, &EditPage { layout: ctx.layout(), t: ctx.tr.clone(), form })
+    }
+}
+
+pub async fn edit_dialog(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
+    let (order_id, subscription_id) = path.into_inner();
+    edit_dialog_on(signed_in, Page::Order, &order_id, subscription_id).await
+}
+
+pub async fn edit_dialog_on(signed_in: SignedIn, page: Page, order_id: &str, subscription_id: String) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let (order, line, _grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
+        Ok(checked) => checked,
+        Err(response) => return response,
+    };
+    match edit_form(&ctx, page, &user, &order, &line).await {
+        Ok(form) => render_form(&ctx, StatusCode::OK, form),
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EditInput {
+    #[serde(default)]
+    email: String,
+    apply_to_all: Option<String>,
+    version: Option<String>,
+    copy_to_me: Option<String>,
+    pub csrf_token: Option<String>,
+}
+
+fn ticked(value: Option<&str>) -> bool {
+    value.is_some_and(|v| v == "on" || v == "true")
+}
+
+/// What the answer says about "Send me a copy", if it was asked for.
+fn copy_note(tr: &crate::i18n::Tr, copy: CopyOutcome, email: &str) -> Option<String> {
+    match copy {
+        CopyOutcome::NotAsked => None,
+        CopyOutcome::Sent => Some(tr.ta("copy-sent", [("email", email)])),
+        CopyOutcome::NothingToCopy => Some(tr.t("copy-nothing")),
+        CopyOutcome::Dropped(wait) => {
+            Some(tr.tcount("copy-dropped", ("minutes", (wait.num_seconds().max(1) + 59) / 60), &[("email", email)]))
+        }
+    }
+}
+
+/// The acting user's own account address when "Send me a copy" is ticked: a copy never
+/// goes anywhere else.
+fn copy_to<'a>(user: &'a User, copy_to_me: Option<&str>) -> Option<&'a str> {
+    ticked(copy_to_me).then_some(user.email.as_str())
+}
+
+pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input: web::Form<EditInput>) -> HttpResponse {
+    let (order_id, subscription_id) = path.into_inner();
+    edit_on(signed_in, Page::Order, &order_id, subscription_id, input.into_inner()).await
+}
+
+pub async fn edit_on(
+    signed_in: SignedIn,
+    page: Page,
+    order_id: &str,
+    subscription_id: String,
+    input: EditInput,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let (order, line, grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
+        Ok(checked) => checked,
+        Err(response) => return response,
+    };
+    let apply_to_all = input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true");
+    let expected_version = match input.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => return AppError::NotFound.respond(&ctx),
+        },
+    };
+    // The version the dialog showed, checked before the input (409 comes before 422).
+    if let Some(v) = expected_version
+        && v != line.version
+    {
+        let stale = Refusal::Stale { changed_by: line.updated_by.clone(), current: line.contact.clone() };
+        return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &stale, &subscription_id));
+    }
+    let new_contact = match ContactEmail::parse(&input.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let mut form = match edit_form(&ctx, page, &user, &order, &line).await {
+                Ok(form) => form,
+                Err(response) => return response,
+            };
+            form.value = input.email.clone();
+            form.apply_to_all = apply_to_all;
+            form.copy_to_me = ticked(input.copy_to_me.as_deref());
+            form.error = Some(ctx.tr.t(e.message_key()));
+            if let Some(v) = expected_version {
+                form.version = v;
+            }
+            return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, form);
+        }
+    };
+    let outcome = ctx
+        .state
+        .store
+        .edit_contact(ContactEdit {
+            grant: &grant,
+            actor_name: &user.name,
+            subscription_id: &subscription_id,
+            new_contact: &new_contact,
+            apply_to_all,
+            expected_version,
+            scope: page.scope(),
+            at: Utc::now(),
+            limit: ctx.state.config.mail.limit,
+            copy_to: copy_to(&user, input.copy_to_me.as_deref()),
+        })
+        .await;
+    let (changed, emailed, copy) = match outcome {
+        Ok(EditOutcome::Changed { lines, emailed, copy, .. }) => (lines, emailed, copy),
+        Ok(EditOutcome::Refused(refused)) => {
+            // The state moved between the checks above and the locked write (PONR, a
+            // concurrent edit): the write refused, nothing changed.
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
+        }
+        Ok(EditOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
+        Ok(EditOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let mut message = if changed.is_empty() {
+        ctx.tr.ta("edit-unchanged", [("email", new_contact.as_str())])
+    } else {
+        ctx.tr.tcount("edit-saved", ("count", changed.len() as i64), &[("email", new_contact.as_str())])
+    };
+    if !changed.is_empty() {
+        let key = if emailed { "edit-emailed" } else { "edit-on-rsd" };
+        message = format!("{message} {}", ctx.tr.ta(key, [("email", new_contact.as_str())]));
+    }
+    if let Some(note) = copy_note(&ctx.tr, copy, &user.email) {
+        message = format!("{message} {note}");
+    }
+    done(&ctx, page, &order.id, &subscription_id, &changed, message, format!("edit-{subscription_id}")).await
+}
+
+/// 429 with Retry-After: too many emails for this line or recipient.
+fn limited(ctx: &Ctx, page: Page, order: &OrderHead, subscription_id: &str, wait: chrono::Duration) -> HttpResponse {
+    let seconds = wait.num_seconds().max(1);
+    let view = RefusalView {
+        title: ctx.tr.t("refusal-limit-title"),
+        message: ctx.tr.tn("refusal-limit", "minutes", (seconds + 59) / 60),
+        link: None,
+        back_href: page.back(&order.id, subscription_id),
+    };
+    let mut response = refusal(ctx, StatusCode::TOO_MANY_REQUESTS, view);
+    response
+        .headers_mut()
+        .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(seconds));
+    response
+}
+
+/// The checks of a resend after those it shares with an edit: the first email must have
+/// gone out (409 saying when it will).
+async fn checked_resend(
+    ctx: &Ctx,
+    page: Page,
+    user: &User,
+    order_id: &str,
+    subscription_id: &str,
+) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
+    let (order, line, grant) = checked_line(ctx, page, user, order_id, subscription_id).await?;
+    if line.email_sent_at.is_none() {
+        let view = refusal_view(ctx, page, &order, &Refusal::NotYetSent { rsd: line.rsd }, subscription_id);
+        return Err(refusal(ctx, StatusCode::CONFLICT, view));
+    }
+    Ok((order, line, grant))
+}
+
+pub async fn resend_dialog(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
+    let (order_id, subscription_id) = path.into_inner();
+    resend_dialog_on(signed_in, Page::Order, &order_id, subscription_id).await
+}
+
+pub async fn resend_dialog_on(
+    signed_in: SignedIn,
+    page: Page,
+    order_id: &str,
+    subscription_id: String,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    let (order, line, _grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
+        Ok(checked) => checked,
+        Err(response) => return response,
+    };
+    // "Send for every line of this order", when there is more than this line to send.
+    let every_line = match ctx.state.store.resend_all_summary(&order.id, page.scope()).await {
+        Ok(summary) if summary.lines > 1 => Some(resend_all_offer(&ctx, &summary)),
+        Ok(_) => None,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let form = ResendForm {
+        action: page.href(&order.id, &subscription_id, "resend"),
+        cancel_href: page.back(&order.id, &subscription_id),
+        csrf: ctx.csrf.clone(),
+        subscription_id: subscription_id.clone(),
+        contact: line.contact.clone(),
+        sender: ctx.state.config.mail.from.clone(),
+        every_line,
+        copy_to: user.email.clone(),
+    };
+    if ctx.htmx {
+        html(StatusCode::OK, &ResendDialog { t: ctx.tr.clone(), form })
+    } else {
+        html(StatusCode::OK, &ResendPage { layout: ctx.layout(), t: ctx.tr.clone(), form })
+    }
+}
+
+/// What the resend dialog says "Send for every line of this order" would reach.
+fn resend_all_offer(ctx: &Ctx, summary: &ResendAllSummary) -> String {
+    let mut recipients = summary.sample.join(", ");
+    if summary.recipients > summary.sample.len() as i64 {
+        let more = summary.recipients - summary.sample.len() as i64;
+        recipients = format!("{recipients} {}", ctx.tr.tn("resend-all-more", "count", more));
+    }
+    ctx.tr.tcount(
+        "resend-all-offer",
+        ("lines", summary.lines),
+        &[("recipients", recipients.as_str()), ("count", summary.recipients.to_string().as_str())],
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ResendInput {
+    pub csrf_token: Option<String>,
+    /// `on`: for every line of the order that this page may resend.
+    pub apply_to_all: Option<String>,
+    copy_to_me: Option<String>,
+}
+
+pub async fn resend(
+    signed_in: SignedIn,
+    path: web::Path<(String, String)>,
+    input: web::Form<ResendInput>,
+) -> HttpResponse {
+    let (order_id, subscription_id) = path.into_inner();
+    resend_on(signed_in, Page::Order, &order_id, subscription_id, input.into_inner()).await
+}
+
+pub async fn resend_on(
+    signed_in: SignedIn,
+    page: Page,
+    order_id: &str,
+    subscription_id: String,
+    input: ResendInput,
+) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    if input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true") {
+        return resend_every_line(ctx, user, page, order_id, subscription_id).await;
+    }
+    let (order, _line, grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
+        Ok(checked) => checked,
+        Err(response) => return response,
+    };
+    let outcome = ctx
+        .state
+        .store
+        .resend(Resend {
+            grant: &grant,
+            actor_name: &user.name,
+            subscription_id: &subscription_id,
+            scope: page.scope(),
+            at: Utc::now(),
+            limit: ctx.state.config.mail.limit,
+            copy_to: copy_to(&user, input.copy_to_me.as_deref()),
+        })
+        .await;
+    let (recipient, copy) = match outcome {
+        Ok(ResendOutcome::Queued { recipient, copy, .. }) => (recipient, copy),
+        Ok(ResendOutcome::Refused(refused)) => {
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
+        }
+        Ok(ResendOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
+        Ok(ResendOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let mut message =
+        ctx.tr.ta("resend-sent", [("email", recipient.as_str()), ("sender", ctx.state.config.mail.from.as_str())]);
+    if let Some(note) = copy_note(&ctx.tr, copy, &user.email) {
+        message = format!("{message} {note}");
+    }
+    let focus = format!("resend-{subscription_id}");
+    done(&ctx, page, &order.id, &subscription_id, std::slice::from_ref(&subscription_id), message, focus).await
+}
+
+/// Resend for every line of the order this page may resend: visible (404) and permitted
+/// (403) as for one line; the state of every line it covers decides the rest (409 when
+/// none may be resent, 429 when any line or recipient would go over its limit).
+async fn resend_every_line(ctx: Ctx, user: User, page: Page, order_id: &str, subscription_id: String) -> HttpResponse {
+    let order = match visible_line(&ctx, &user, order_id, &subscription_id).await {
+        Ok((order, _line)) => order,
+        Err(e) => return e.respond(&ctx),
+    };
+    let Some(grant) = user.actor().edit_grant(&order.parties()) else {
+        return permission_refusal(&ctx, &user, page, &order, &subscription_id).await;
+    };
+    let outcome = ctx
+        .state
+        .store
+        .resend_all(ResendAll {
+            grant: &grant,
+            actor_name: &user.name,
+            scope: page.scope(),
+            at: Utc::now(),
+            limit: ctx.state.config.mail.limit,
+        })
+        .await;
+    let (lines, recipients) = match outcome {
+        Ok(ResendAllOutcome::Queued { lines, recipients }) => (lines, recipients),
+        Ok(ResendAllOutcome::Refused(refused)) => {
+            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
+        }
+        Ok(ResendAllOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
+        Ok(ResendAllOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    let message = ctx.tr.tcount(
+        "resend-all-sent",
+        ("lines", lines.len() as i64),
+        &[("recipients", recipients.join(", ").as_str()), ("sender", ctx.state.config.mail.from.as_str())],
+    );
+    let focus = format!("resend-{subscription_id}");
+    done(&ctx, page, &order.id, &subscription_id, &lines, message, focus).await
+}
+
+/// The answer to a change that went through: plain forms go back to the page they came
+/// from, which shows `message`; htmx gets the changed rows and the message in place.
+async fn done(
+    ctx: &Ctx,
+    page: Page,
+    order_id: &str,
+    subscription_id: &str,
+    changed: &[String],
+    message: String,
+    focus: String,
+) -> HttpResponse {
+    if !ctx.htmx {
+        ctx.flash(message);
+        return HttpResponse::SeeOther().insert_header(("Location", page.back(order_id, subscription_id))).finish();
+    }
+    // More changed lines than a page holds (apply to all on a large order): the page
+    // reloads, showing the message, rather than carrying thousands of rows.
+    if changed.len() as i64 > LINES_PER_PAGE {
+        ctx.flash(message);
+        return HttpResponse::Ok().insert_header(("HX-Refresh", "true")).finish();
+    }
+    let store = &ctx.state.store;
+    let (order, lines) = match tokio::try_join!(
+        store.order_head(order_id),
+        store.order_lines_among(order_id, changed, LINES_PER_PAGE)
+    ) {
+        Ok((Some(order), lines)) => (order, lines),
+        Ok((None, _)) => return AppError::NotFound.respond(ctx),
+        Err(e) => return AppError::from(e).respond(ctx),
+    };
+    // The user just edited: these rows need nobody else to ask.
+    let facts = order.facts("");
+    let rows = lines.iter().map(|l| line_row(ctx, page, &facts, l, true)).collect();
+    html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus })
+}
