@@ -10,7 +10,7 @@
 //! * inserts the same lines into a table with the same columns and indexes as `lines`,
 //!   the bare way (SQLite: one prepared INSERT stepped per row in one transaction through
 //!   the C API; PostgreSQL: one `COPY`), and prints the import's rate as a ratio of it;
-//! * adds transactions (one per order) and support cases (one per hundred orders), starts
+//! * adds transactions (one per order) and 1,000 support cases, starts
 //!   `provisio serve`, signs in as an operator, a partner and a distributor, and times each
 //!   list and search page (median of 15 after 3 unmeasured requests);
 //!
@@ -67,8 +67,9 @@ fn line(i: usize, j: usize, now: DateTime<Utc>) -> Line {
             9 => "closed",
             _ => "awaiting",
         },
+        // Within the short closing period, so the scheduler has nothing to close.
         sent: (j < 8).then(|| {
-            (now - chrono::Duration::days((i % 40) as i64) - chrono::Duration::hours(j as i64))
+            (now - chrono::Duration::days((i % 6) as i64) - chrono::Duration::hours(j as i64))
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         }),
     }
@@ -85,9 +86,11 @@ fn write_file(path: &std::path::Path, lines: usize, now: DateTime<Utc>) {
         write!(out, ", {{\"id\": \"d{k}\", \"name\": \"Distributor {k}\", \"kind\": \"distributor\"}}").unwrap();
     }
     write!(out, "], \"users\": [").unwrap();
+    // Only the users the bench signs in as have a password (each costs an Argon2 hash).
     let user = |email: &str, company: &str, operator: bool| {
+        let password = if VIEWERS.contains(&email) { format!("\"{PASSWORD}\"") } else { "null".into() };
         format!(
-            "{{\"email\": \"{email}\", \"name\": \"{email}\", \"company\": \"{company}\", \"password\": \"{PASSWORD}\", \
+            "{{\"email\": \"{email}\", \"name\": \"{email}\", \"company\": \"{company}\", \"password\": {password}, \
              \"can_edit\": true, \"operator\": {operator}}}"
         )
     };
@@ -270,8 +273,11 @@ fn sqlite_executemany(path: &str, rows: impl Iterator<Item = Line>) {
     }
 }
 
-/// A transaction for every order and a support case for every hundredth, by SQL.
-async fn history(url: &str, now: DateTime<Utc>) {
+/// A transaction for every order, by SQL, and 1,000 support cases spread over the orders
+/// at either size (the cases page shows the newest 200: its cost follows the number of
+/// cases, which the number of lines does not set).
+async fn history(url: &str, lines: usize, now: DateTime<Utc>) {
+    let every = (lines / LINES_PER_ORDER / 1_000) as i64;
     let statements = [
         "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor, status, created_at,
                                    updated_at)
@@ -283,19 +289,17 @@ async fn history(url: &str, now: DateTime<Utc>) {
          SELECT o.partner_id, l.subscription_id, l.order_id, 'resend_email', 'bench', 'open', o.created_by, $1, $1,
                 'bench'
          FROM lines l JOIN orders o ON o.id = l.order_id
-         WHERE l.position = 0 AND CAST(substr(o.id, 4) AS INTEGER) % 100 = 0 ORDER BY l.subscription_id",
+         WHERE l.position = 0 AND CAST(substr(o.id, 4) AS INTEGER) % $2 = 0 ORDER BY l.subscription_id",
     ];
     if url.starts_with("sqlite://") {
         let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-        for sql in statements {
-            sqlx::query(sql).bind(now).execute(&mut conn).await.unwrap();
-        }
+        sqlx::query(statements[0]).bind(now).execute(&mut conn).await.unwrap();
+        sqlx::query(statements[1]).bind(now).bind(every).execute(&mut conn).await.unwrap();
         sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
     } else {
         let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        for sql in statements {
-            sqlx::query(sql).bind(now).execute(&mut conn).await.unwrap();
-        }
+        sqlx::query(statements[0]).bind(now).execute(&mut conn).await.unwrap();
+        sqlx::query(statements[1]).bind(now).bind(every).execute(&mut conn).await.unwrap();
         sqlx::query("VACUUM ANALYZE").execute(&mut conn).await.unwrap();
     }
 }
@@ -316,6 +320,8 @@ async fn serve(url: &str) -> (Server, String) {
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", url)
         .env("PROVISIO_LOG", "warn")
+        // The pages are measured, not the scheduler: no reminders to queue.
+        .env("PROVISIO_REMINDERS", "none")
         .current_dir(dir)
         .stdout(Stdio::null())
         .spawn()
@@ -414,7 +420,7 @@ async fn measure(engine: &str, url: &str, lines: usize, dir: &std::path::Path) -
         import_rss_kib / 1024,
         import_rate / bare_rows_per_s
     );
-    history(url, now).await;
+    history(url, lines, now).await;
     let (_server, base) = serve(url).await;
     let pages = time_pages(&base).await;
     Size { import, import_rss_kib, bare_rows_per_s, pages }

@@ -141,15 +141,14 @@ pub fn orders_statement(viewer: &User, q: Option<&str>, before: Option<&str>, li
                      WHERE {orders} AND lower(o.id) >= {lo} AND lower(o.id) < {hi} AND lower(o.id) < {before}
                      ORDER BY lower(o.id) DESC LIMIT {limit}"
                 ));
-                // Orders with a line whose subscription id starts with q: as many as such lines.
+                // Orders with a line whose subscription id starts with q, read from those
+                // lines (as many as match), never by walking the company's orders.
                 let lines = party.predicate("l", &company);
                 branches.push(format!(
-                    "SELECT {ORDER_COLUMNS} FROM orders o
-                     WHERE o.id IN (SELECT l.order_id FROM lines l
-                                    WHERE {lines} AND lower(l.subscription_id) >= {lo}
-                                      AND lower(l.subscription_id) < {hi})
+                    "SELECT DISTINCT {ORDER_COLUMNS} FROM lines l JOIN orders o ON o.id = l.order_id
+                     WHERE {lines} AND lower(l.subscription_id) >= {lo} AND lower(l.subscription_id) < {hi}
                        AND lower(o.id) < {before}
-                     ORDER BY lower(o.id) DESC LIMIT {limit}"
+                     ORDER BY k DESC LIMIT {limit}"
                 ));
             }
         }
@@ -181,10 +180,13 @@ pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, l
         let (short_cutoff, long_cutoff) = closing_cutoffs(at);
         let short = SHORT_PERIOD_OFFERS.map(|offer| st.text(offer)).join(", ");
         let (short_cutoff, long_cutoff) = (st.bind(Arg::Time(short_cutoff)), st.bind(Arg::Time(long_cutoff)));
+        // One comparison whose bound depends on the row's offer: the page walks the lines
+        // in its own order and keeps the ones closing soon, rather than reading every line
+        // sent before a cutoff from the closing job's index and sorting them (SQLite chose
+        // that for operators: 5 ms at 10,000 lines, 728 ms at 1,000,000).
         state += &format!(
             " AND l.status = 'awaiting' AND l.email_sent_at IS NOT NULL
-              AND ((l.offer IN ({short}) AND l.email_sent_at <= {short_cutoff})
-                   OR (l.offer NOT IN ({short}) AND l.email_sent_at <= {long_cutoff}))"
+              AND l.email_sent_at <= CASE WHEN l.offer IN ({short}) THEN {short_cutoff} ELSE {long_cutoff} END"
         );
     }
     let range = filter.q.map(str::trim).filter(|q| !q.is_empty()).map(|q| {
