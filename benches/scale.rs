@@ -282,9 +282,9 @@ async fn history(url: &str, lines: usize, now: DateTime<Utc>) {
     let every = (lines / LINES_PER_ORDER / 1_000) as i64;
     let statements = [
         "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor, status, created_at,
-                                   updated_at)
+                                   updated_at, partner_id, distributor_id)
          SELECT 'provisioning_email_resend', l.subscription_id, l.order_id, l.contact, l.contact, 'bench', 'success',
-                $1, $1
+                $1, $1, l.partner_id, l.distributor_id
          FROM lines l WHERE l.position = 1 ORDER BY l.subscription_id",
         "INSERT INTO cases (company_id, subscription_id, order_id, request_type, description, status, created_by,
                             created_at, updated_at, updated_by)
