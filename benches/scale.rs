@@ -10,9 +10,11 @@
 //! * inserts the same lines into a table with the same columns and indexes as `lines`,
 //!   the bare way (SQLite: one prepared INSERT stepped per row in one transaction through
 //!   the C API; PostgreSQL: one `COPY`), and prints the import's rate as a ratio of it;
-//! * adds transactions (one per order) and support cases (one per hundred orders), starts
-//!   `provisio serve`, signs in as an operator, a partner and a distributor, and times each
-//!   list and search page (median of 15 after 3 unmeasured requests);
+//! * adds transactions (one per order) and 1,000 support cases;
+//!
+//! then starts `provisio serve` on both sizes, signs in as an operator, a partner and a
+//! distributor, and times each list and search page on the two servers in turn (median of
+//! 15 after 3 unmeasured requests);
 //!
 //! and prints each page's median at both sizes with the ratio large / small.
 //!
@@ -67,8 +69,9 @@ fn line(i: usize, j: usize, now: DateTime<Utc>) -> Line {
             9 => "closed",
             _ => "awaiting",
         },
+        // Within the short closing period, so the scheduler has nothing to close.
         sent: (j < 8).then(|| {
-            (now - chrono::Duration::days((i % 40) as i64) - chrono::Duration::hours(j as i64))
+            (now - chrono::Duration::days((i % 6) as i64) - chrono::Duration::hours(j as i64))
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         }),
     }
@@ -85,9 +88,11 @@ fn write_file(path: &std::path::Path, lines: usize, now: DateTime<Utc>) {
         write!(out, ", {{\"id\": \"d{k}\", \"name\": \"Distributor {k}\", \"kind\": \"distributor\"}}").unwrap();
     }
     write!(out, "], \"users\": [").unwrap();
+    // Only the users the bench signs in as have a password (each costs an Argon2 hash).
     let user = |email: &str, company: &str, operator: bool| {
+        let password = if VIEWERS.contains(&email) { format!("\"{PASSWORD}\"") } else { "null".into() };
         format!(
-            "{{\"email\": \"{email}\", \"name\": \"{email}\", \"company\": \"{company}\", \"password\": \"{PASSWORD}\", \
+            "{{\"email\": \"{email}\", \"name\": \"{email}\", \"company\": \"{company}\", \"password\": {password}, \
              \"can_edit\": true, \"operator\": {operator}}}"
         )
     };
@@ -270,32 +275,33 @@ fn sqlite_executemany(path: &str, rows: impl Iterator<Item = Line>) {
     }
 }
 
-/// A transaction for every order and a support case for every hundredth, by SQL.
-async fn history(url: &str, now: DateTime<Utc>) {
+/// A transaction for every order, by SQL, and 1,000 support cases spread over the orders
+/// at either size (the cases page shows the newest 200: its cost follows the number of
+/// cases, which the number of lines does not set).
+async fn history(url: &str, lines: usize, now: DateTime<Utc>) {
+    let every = (lines / LINES_PER_ORDER / 1_000) as i64;
     let statements = [
         "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor, status, created_at,
-                                   updated_at)
+                                   updated_at, partner_id, distributor_id)
          SELECT 'provisioning_email_resend', l.subscription_id, l.order_id, l.contact, l.contact, 'bench', 'success',
-                $1, $1
+                $1, $1, l.partner_id, l.distributor_id
          FROM lines l WHERE l.position = 1 ORDER BY l.subscription_id",
         "INSERT INTO cases (company_id, subscription_id, order_id, request_type, description, status, created_by,
                             created_at, updated_at, updated_by)
          SELECT o.partner_id, l.subscription_id, l.order_id, 'resend_email', 'bench', 'open', o.created_by, $1, $1,
                 'bench'
          FROM lines l JOIN orders o ON o.id = l.order_id
-         WHERE l.position = 0 AND CAST(substr(o.id, 4) AS INTEGER) % 100 = 0 ORDER BY l.subscription_id",
+         WHERE l.position = 0 AND CAST(substr(o.id, 4) AS INTEGER) % $2 = 0 ORDER BY l.subscription_id",
     ];
     if url.starts_with("sqlite://") {
         let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-        for sql in statements {
-            sqlx::query(sql).bind(now).execute(&mut conn).await.unwrap();
-        }
+        sqlx::query(statements[0]).bind(now).execute(&mut conn).await.unwrap();
+        sqlx::query(statements[1]).bind(now).bind(every).execute(&mut conn).await.unwrap();
         sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
     } else {
         let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        for sql in statements {
-            sqlx::query(sql).bind(now).execute(&mut conn).await.unwrap();
-        }
+        sqlx::query(statements[0]).bind(now).execute(&mut conn).await.unwrap();
+        sqlx::query(statements[1]).bind(now).bind(every).execute(&mut conn).await.unwrap();
         sqlx::query("VACUUM ANALYZE").execute(&mut conn).await.unwrap();
     }
 }
@@ -316,6 +322,8 @@ async fn serve(url: &str) -> (Server, String) {
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", url)
         .env("PROVISIO_LOG", "warn")
+        // The pages are measured, not the scheduler: no reminders to queue.
+        .env("PROVISIO_REMINDERS", "none")
         .current_dir(dir)
         .stdout(Stdio::null())
         .spawn()
@@ -365,81 +373,86 @@ const PAGES: [&str; 15] = [
 ];
 const VIEWERS: [&str; 3] = ["ops@v.example", "u@p0.example", "u@d2.example"];
 
-/// Median milliseconds of each (viewer, page).
-async fn time_pages(base: &str) -> Vec<f64> {
-    let mut medians = Vec::new();
+/// Median milliseconds of each (viewer, page) on each server: the two sizes are timed in
+/// turn, request by request, so that load on this shared machine falls on both alike.
+async fn time_pages(bases: [&str; 2]) -> [Vec<f64>; 2] {
+    let mut medians = [Vec::new(), Vec::new()];
     for viewer in VIEWERS {
-        let client = signed_in(base, viewer).await;
+        let clients = [signed_in(bases[0], viewer).await, signed_in(bases[1], viewer).await];
         for page in PAGES {
-            let url = format!("{base}{page}");
-            let mut times = Vec::new();
+            let mut times = [Vec::new(), Vec::new()];
             for run in 0..RUNS + 3 {
-                let started = Instant::now();
-                let response = client.get(&url).send().await.unwrap();
-                let status = response.status();
-                let body = response.bytes().await.unwrap();
-                assert_eq!(status, 200, "{viewer} {page}");
-                assert!(!body.is_empty());
-                if run >= 3 {
-                    times.push(started.elapsed().as_secs_f64() * 1000.0);
+                for size in 0..2 {
+                    let started = Instant::now();
+                    let response = clients[size].get(format!("{}{page}", bases[size])).send().await.unwrap();
+                    let status = response.status();
+                    let body = response.bytes().await.unwrap();
+                    assert_eq!(status, 200, "{viewer} {page}");
+                    assert!(!body.is_empty());
+                    if run >= 3 {
+                        times[size].push(started.elapsed().as_secs_f64() * 1000.0);
+                    }
                 }
             }
-            times.sort_by(f64::total_cmp);
-            medians.push(times[RUNS / 2]);
+            for size in 0..2 {
+                times[size].sort_by(f64::total_cmp);
+                medians[size].push(times[size][RUNS / 2]);
+            }
         }
     }
     medians
 }
 
-struct Size {
-    import: Duration,
-    import_rss_kib: i64,
+struct Import {
+    took: Duration,
+    rss_kib: i64,
     bare_rows_per_s: f64,
-    pages: Vec<f64>,
 }
 
-async fn measure(engine: &str, url: &str, lines: usize, dir: &std::path::Path) -> Size {
+/// Imports `lines` lines into the fresh database at `url` and times the bare insert there.
+async fn build(engine: &str, url: &str, lines: usize, dir: &std::path::Path) -> Import {
     let now = Utc::now();
     let file = dir.join(format!("import-{lines}.json"));
     if !file.exists() {
         write_file(&file, lines, now);
     }
     run_provisio(url, &["migrate"]);
-    let (import, import_rss_kib) = run_provisio(url, &["import", file.to_str().unwrap()]);
+    let (took, rss_kib) = run_provisio(url, &["import", file.to_str().unwrap()]);
     let bare_rows_per_s = bare_insert(url, lines, now).await;
-    let import_rate = lines as f64 / import.as_secs_f64();
+    let rate = lines as f64 / took.as_secs_f64();
     println!(
-        "{engine}, {lines} lines: import {:.1} s = {import_rate:.0} lines/s, peak RSS {} MiB; bare insert {bare_rows_per_s:.0} rows/s; ratio {:.2}",
-        import.as_secs_f64(),
-        import_rss_kib / 1024,
-        import_rate / bare_rows_per_s
+        "{engine}, {lines} lines: import {:.1} s = {rate:.0} lines/s, peak RSS {} MiB; bare insert {bare_rows_per_s:.0} rows/s; ratio {:.2}",
+        took.as_secs_f64(),
+        rss_kib / 1024,
+        rate / bare_rows_per_s
     );
-    history(url, now).await;
-    let (_server, base) = serve(url).await;
-    let pages = time_pages(&base).await;
-    Size { import, import_rss_kib, bare_rows_per_s, pages }
+    history(url, lines, now).await;
+    Import { took, rss_kib, bare_rows_per_s }
 }
 
 async fn engine(name: &str, urls: [String; 2], dir: &std::path::Path) {
-    let small = measure(name, &urls[0], SMALL, dir).await;
-    let large = measure(name, &urls[1], LARGE, dir).await;
+    let small = build(name, &urls[0], SMALL, dir).await;
+    let large = build(name, &urls[1], LARGE, dir).await;
+    let (_small_server, small_base) = serve(&urls[0]).await;
+    let (_large_server, large_base) = serve(&urls[1]).await;
+    let [a, b] = time_pages([&small_base, &large_base]).await;
     println!("\n{name}: page medians (ms) at {SMALL} and {LARGE} lines, ratio (goal ≤ 1.5)");
     let mut worst: f64 = 0.0;
     for (v, viewer) in VIEWERS.iter().enumerate() {
         for (p, page) in PAGES.iter().enumerate() {
-            let (a, b) = (small.pages[v * PAGES.len() + p], large.pages[v * PAGES.len() + p]);
+            let (a, b) = (a[v * PAGES.len() + p], b[v * PAGES.len() + p]);
             worst = worst.max(b / a);
             println!("  {viewer:<14} {page:<46} {a:>7.2} {b:>7.2}  {:.2}", b / a);
         }
     }
     println!("  worst ratio {worst:.2}");
     for (lines, size) in [(SMALL, &small), (LARGE, &large)] {
-        let rate = lines as f64 / size.import.as_secs_f64();
+        let rate = lines as f64 / size.took.as_secs_f64();
         println!(
             "{name} import of {lines} lines: {rate:.0} lines/s against a bare insert of {:.0} rows/s = {:.2} (goal ≥ 0.25); peak RSS {} MiB (goal ≤ 256)",
             size.bare_rows_per_s,
             rate / size.bare_rows_per_s,
-            size.import_rss_kib / 1024
+            size.rss_kib / 1024
         );
     }
 }
@@ -447,10 +460,17 @@ async fn engine(name: &str, urls: [String; 2], dir: &std::path::Path) {
 #[tokio::main]
 async fn main() {
     let only = std::env::args().skip(1).find(|a| a == "sqlite" || a == "postgres");
-    let dir = tempfile::tempdir().unwrap();
+    // PROVISIO_SCALE_KEEP=1 keeps the databases (and SQLite files) to read plans on.
+    let keep = std::env::var("PROVISIO_SCALE_KEEP").is_ok_and(|v| v == "1");
+    let temp = tempfile::tempdir().unwrap();
+    let dir = if keep { temp.keep() } else { temp.path().to_path_buf() };
+    let dir = dir.as_path();
     if only.as_deref() != Some("postgres") {
-        let urls = [SMALL, LARGE].map(|n| format!("sqlite://{}", dir.path().join(format!("scale-{n}.db")).display()));
-        engine("SQLite", urls, dir.path()).await;
+        let urls = [SMALL, LARGE].map(|n| format!("sqlite://{}", dir.join(format!("scale-{n}.db")).display()));
+        engine("SQLite", urls.clone(), dir).await;
+        if keep {
+            println!("kept: {}", urls.join(" "));
+        }
     }
     if only.as_deref() != Some("sqlite") {
         let admin = std::env::var("PROVISIO_TEST_POSTGRES")
@@ -464,7 +484,11 @@ async fn main() {
         for name in &names {
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
         }
-        engine("PostgreSQL", names.clone().map(|n| format!("{base}/{n}")), dir.path()).await;
+        engine("PostgreSQL", names.clone().map(|n| format!("{base}/{n}")), dir).await;
+        if keep {
+            println!("kept: {}", names.map(|n| format!("{base}/{n}")).join(" "));
+            return;
+        }
         for name in &names {
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
                 .execute(&mut conn)

@@ -64,6 +64,14 @@ async fn generate(url: &str) {
             .execute(&mut *conn)
             .await
             .unwrap();
+            // A line's transactions carry its order's parties, as the store writes them.
+            sqlx::query(
+                "UPDATE transactions SET partner_id = (SELECT o.partner_id FROM orders o WHERE o.id = transactions.order_id),
+                        distributor_id = (SELECT o.distributor_id FROM orders o WHERE o.id = transactions.order_id)",
+            )
+            .execute(&mut *conn)
+            .await
+            .unwrap();
             for table in ["companies", "users", "orders", "lines", "transactions"] {
                 let _ = sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}"))).execute(&mut *conn).await;
             }

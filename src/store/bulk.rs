@@ -521,10 +521,12 @@ impl Store {
             if results.contains(&BulkResult::Done) {
                 sqlx::query(
                     "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
-                                               actor, status, detail, created_at, updated_at, outbox_id, bulk_batch_id)
+                                               actor, status, detail, created_at, updated_at, outbox_id, bulk_batch_id,
+                                               partner_id, distributor_id)
                      SELECT 'provisioning_email_update', l.subscription_id, l.order_id, l.contact, r.email, $3, $4,
                             CASE WHEN r.outbox_id IS NULL THEN 'success' ELSE 'in_progress' END,
-                            CASE WHEN r.outbox_id IS NULL THEN 'on-rsd' END, $5, $5, r.outbox_id, r.batch_id
+                            CASE WHEN r.outbox_id IS NULL THEN 'on-rsd' END, $5, $5, r.outbox_id, r.batch_id,
+                            l.partner_id, l.distributor_id
                      FROM bulk_rows r JOIN lines l ON l.subscription_id = r.subscription_id
                      WHERE r.batch_id = $1 AND r.order_id = $2 AND r.result = 'done'
                      ORDER BY r.row_no",

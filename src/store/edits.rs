@@ -197,11 +197,12 @@ impl Store {
             let mut transactions: Vec<i64> = bind_changed!(sqlx::query_scalar(concat!(
                 changed!(
                     "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
-                                               actor, status, detail, created_at, updated_at, outbox_id)
+                                               actor, status, detail, created_at, updated_at, outbox_id, partner_id,
+                                               distributor_id)
                      SELECT 'provisioning_email_update', subscription_id, order_id, contact, $6, $7, $8,
                             CASE WHEN email_sent_at IS NULL THEN 'success' ELSE 'in_progress' END,
                             CASE WHEN email_sent_at IS NULL THEN 'on-rsd' END, $9, $9,
-                            CASE WHEN email_sent_at IS NULL THEN NULL ELSE $10 END
+                            CASE WHEN email_sent_at IS NULL THEN NULL ELSE $10 END, partner_id, distributor_id
                      FROM lines"
                 ),
                 " RETURNING id"
@@ -298,8 +299,11 @@ impl Store {
                 .await?;
             let transaction: i64 = sqlx::query_scalar(
                 "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
-                                           actor, status, detail, created_at, updated_at, outbox_id)
-                 VALUES ('provisioning_email_resend', $1, $2, $3, $3, $4, $5, 'in_progress', NULL, $6, $6, $7)
+                                           actor, status, detail, created_at, updated_at, outbox_id, partner_id,
+                                           distributor_id)
+                 SELECT 'provisioning_email_resend', $1, $2, $3, $3, $4, $5, 'in_progress', NULL, $6, $6, $7,
+                        partner_id, distributor_id
+                 FROM lines WHERE subscription_id = $1
                  RETURNING id",
             )
             .bind(resend.subscription_id)

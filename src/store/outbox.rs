@@ -567,9 +567,10 @@ impl Store {
                 .await?;
                 sqlx::query(
                     "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
-                                               actor, status, detail, created_at, updated_at, outbox_id)
+                                               actor, status, detail, created_at, updated_at, outbox_id, partner_id,
+                                               distributor_id)
                      SELECT 'provisioning_email_reminder', subscription_id, order_id, contact, contact, NULL,
-                            'scheduler', 'in_progress', NULL, $4, $4, $1
+                            'scheduler', 'in_progress', NULL, $4, $4, $1, partner_id, distributor_id
                      FROM lines WHERE order_id = $2 AND contact = $3 AND reminded_at = $4",
                 )
                 .bind(id)

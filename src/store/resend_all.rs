@@ -216,9 +216,10 @@ impl Store {
             .await?;
             sqlx::query(
                 "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
-                                           actor, status, detail, created_at, updated_at, outbox_id)
+                                           actor, status, detail, created_at, updated_at, outbox_id, partner_id,
+                                           distributor_id)
                  SELECT 'provisioning_email_resend', subscription_id, order_id, contact, contact, $4, $5,
-                        'in_progress', NULL, $6, $6, last_outbox_id
+                        'in_progress', NULL, $6, $6, last_outbox_id, partner_id, distributor_id
                  FROM lines WHERE order_id = $1 AND last_outbox_id BETWEEN $2 AND $3
                  ORDER BY position, subscription_id",
             )

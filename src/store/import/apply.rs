@@ -281,9 +281,9 @@ const UPSERT_ORDERS: &str = "INSERT INTO orders (id, partner_id, distributor_id,
         org_mapped_at = COALESCE(orders.org_mapped_at, excluded.org_mapped_at)";
 /// A changed contact is an update transaction by "import" (before the lines change).
 const RECORD_CONTACT_CHANGES: &str = "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value,
-                               actor_user_id, actor, status, detail, created_at, updated_at)
+                               actor_user_id, actor, status, detail, created_at, updated_at, partner_id, distributor_id)
      SELECT 'provisioning_email_update', l.subscription_id, l.order_id, l.contact, s.contact, NULL, 'import',
-            'success', NULL, $1, $1
+            'success', NULL, $1, $1, l.partner_id, l.distributor_id
      FROM import_lines s JOIN lines l ON l.subscription_id = s.subscription
      WHERE l.contact <> s.contact
      ORDER BY s.order_idx, s.idx";
@@ -314,10 +314,16 @@ const UPSERT_LINES: &str = concat!(
     " OR (excluded.email_sent_at IS NOT NULL
             AND (lines.email_sent_at IS NULL OR excluded.email_sent_at < lines.email_sent_at))"
 );
-/// Lines carry their order's parties: follow an order a re-import gave to another company.
+/// Lines and their transactions carry their order's parties: they follow an order a
+/// re-import gave to another company (a transaction of a line that was never changed since
+/// then runs before its line's current parties, so both are set from the order).
 const MOVE_LINES: &str = "UPDATE lines SET partner_id = o.partner_id, distributor_id = o.distributor_id
      FROM orders o
      WHERE o.id = lines.order_id AND o.id IN (SELECT id FROM import_orders WHERE moved)";
+const MOVE_TRANSACTIONS: &str = "UPDATE transactions
+     SET partner_id = (SELECT o.partner_id FROM orders o WHERE o.id = transactions.order_id),
+         distributor_id = (SELECT o.distributor_id FROM orders o WHERE o.id = transactions.order_id)
+     WHERE lower(order_id) IN (SELECT lower(id) FROM import_orders WHERE moved)";
 /// Lines come only from the import: the order keeps their count, so a list never counts.
 const COUNT_LINES: &str = "UPDATE orders SET line_count = (SELECT COUNT(*) FROM lines l WHERE l.order_id = orders.id)
      WHERE id IN (SELECT id FROM import_orders)";
@@ -421,11 +427,14 @@ macro_rules! merge_for {
             }
 
             async fn merge(&mut self, now: DateTime<Utc>) -> sqlx::Result<(u64, u64)> {
-                sqlx::query(MARK_MOVED_ORDERS).execute(&mut *self).await?;
+                let moved = sqlx::query(MARK_MOVED_ORDERS).execute(&mut *self).await?.rows_affected();
                 sqlx::query(UPSERT_ORDERS).bind(now).execute(&mut *self).await?;
                 let changes = sqlx::query(RECORD_CONTACT_CHANGES).bind(now).execute(&mut *self).await?.rows_affected();
                 let lines = sqlx::query(UPSERT_LINES).bind(now).execute(&mut *self).await?.rows_affected();
-                sqlx::query(MOVE_LINES).execute(&mut *self).await?;
+                if moved > 0 {
+                    sqlx::query(MOVE_LINES).execute(&mut *self).await?;
+                    sqlx::query(MOVE_TRANSACTIONS).execute(&mut *self).await?;
+                }
                 sqlx::query(COUNT_LINES).execute(&mut *self).await?;
                 Ok((changes, lines))
             }
