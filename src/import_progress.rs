@@ -50,7 +50,7 @@ impl Shown {
                         let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
                         if last.elapsed() >= Duration::from_secs(2) {
                             *last = Instant::now();
-                            let percent = if size > 0 { bytes * 100 / size } else { 0 };
+                            let percent = (bytes * 100).checked_div(size).unwrap_or(0);
                             eprintln!("import: {lines} lines read ({percent} % of the file)");
                         }
                     }

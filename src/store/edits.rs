@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox::{enqueue, enqueue_copy, limit_wait};
-use super::{EditScope, Store, sql, write_tx};
+use super::{EditScope, Store, retrying, sql, write_tx};
 use crate::config::SendLimit;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
 

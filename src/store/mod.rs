@@ -30,10 +30,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use bulk::{BulkApplyOutcome, BulkBatch, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
-pub use edits::{ContactEdit, CopyOutcome, EditOutcome, Resend, ResendOutcome};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
+pub use edits::{ContactEdit, CopyOutcome, EditOutcome, Resend, ResendOutcome};
 pub use import::{ImportError, ImportFile, ImportProgress, ImportSummary, Progress};
-pub use lists::{SubscriptionFilter, Arg, Statement, orders_statement, prefix_range, subscriptions_statement, transactions_statement};
+pub use lists::{
+    Arg, Statement, SubscriptionFilter, orders_statement, prefix_range, subscriptions_statement, transactions_statement,
+};
 pub use orders::{LineCursor, LinePage, OnboardOutcome};
 pub use outbox::{ClaimedEmail, Delivery, EmailState, InvitationEmail, QueueCounts};
 pub use records::*;

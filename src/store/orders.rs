@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    EditScope, LineCounts, LineRecord, LinesJson, OrderHead, Store, line_columns, line_json, lines_from_json, read, sql,
-    write_tx,
+    EditScope, LineCounts, LineRecord, LinesJson, OrderHead, Store, line_columns, line_json, lines_from_json,
+    prefix_range, read, sql, write_tx,
 };
 use crate::domain::LineStatus;
 
@@ -336,7 +336,6 @@ impl Store {
             Ok(outcome)
         })
     }
-
 
     /// Records that the order was mapped to the customer organisation (PONR). The one
     /// domain call behind `provisio onboard` and the admin console's `order.mapped` event.

@@ -1,5 +1,6 @@
 //! Users as the sign-in and the request context read them.
 
+use super::records::UserWithHash;
 use super::{Store, User, read, write_tx};
 
 impl Store {

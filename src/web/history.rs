@@ -3,21 +3,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::ctx::{Ctx, SignedIn};
-use super::errors::{AppError, html, refusal};
-use super::views::{
-    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, LineStatusFragment, OrderPage,
-    OrderRow, OrdersPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
-};
-use crate::domain::closing::closing_deadline;
-use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
-use crate::store::{
-    ContactEdit, CopyOutcome, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
-    ResendAllOutcome, ResendAllSummary, ResendOutcome, User,
-};
+use super::ctx::SignedIn;
+use super::errors::{AppError, html};
+use super::orders::{FIRST_POLL, LAST_POLL, visible_line};
+use super::views::{HistoryPage, HistoryRow};
 
 /// The newest transactions a line's history shows at once; older ones a page further.
 const HISTORY_PAGE: i64 = 100;

@@ -4,20 +4,21 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
-use super::views::{
-    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, LineStatusFragment, OrderPage,
-    OrderRow, OrdersPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
+use super::orders::{
+    LINES_PER_PAGE, Page, company_admins_text, line_row, subscriptions_href, visible_line, with_admins,
 };
-use crate::domain::closing::closing_deadline;
-use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
+use super::views::{
+    EditDialog, EditDone, EditForm, EditPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
+};
+use crate::domain::{ContactEmail, EditGrant, Refusal};
 use crate::store::{
-    ContactEdit, CopyOutcome, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
-    ResendAllOutcome, ResendAllSummary, ResendOutcome, User,
+    ContactEdit, CopyOutcome, EditOutcome, LineRecord, OrderHead, Resend, ResendAll, ResendAllOutcome,
+    ResendAllSummary, ResendOutcome, User,
 };
 
 /// The 403/409 refusals of SPEC.md rules 3 and 6, as CONTRACT.md words them.

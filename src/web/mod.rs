@@ -111,8 +111,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post("/settings/language", auth::set_language))
         .service(get("/orders", orders::list))
         .service(get("/orders/{order_id}", orders::show))
-        .service(get_post("/orders/{order_id}/lines/{subscription_id}/contact", line_actions::edit_dialog, line_actions::edit))
-        .service(get_post("/orders/{order_id}/lines/{subscription_id}/resend", line_actions::resend_dialog, line_actions::resend))
+        .service(get_post(
+            "/orders/{order_id}/lines/{subscription_id}/contact",
+            line_actions::edit_dialog,
+            line_actions::edit,
+        ))
+        .service(get_post(
+            "/orders/{order_id}/lines/{subscription_id}/resend",
+            line_actions::resend_dialog,
+            line_actions::resend,
+        ))
         .service(get("/orders/{order_id}/lines/{subscription_id}/history", history::history))
         .service(get("/orders/{order_id}/lines/{subscription_id}/status", orders::line_status))
         .service(get("/subscriptions", subscriptions::list))

@@ -1,26 +1,22 @@
 //! The orders list and the order-line page; one line row for the page and for htmx answers.
 
+use super::history::next_poll;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{AppError, html, refusal};
-use super::views::{
-    EditDialog, EditDone, EditForm, EditPage, HistoryPage, HistoryRow, LineRow, LineStatusFragment, OrderPage,
-    OrderRow, OrdersPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
-};
+use super::errors::{AppError, html};
+use super::views::{LineRow, LineStatusFragment, OrderPage, OrderRow, OrdersPage};
 use crate::domain::closing::closing_deadline;
-use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
-use crate::store::{
-    ContactEdit, CopyOutcome, EditOutcome, EditScope, LineCursor, LinePage, LineRecord, OrderHead, Resend, ResendAll,
-    ResendAllOutcome, ResendAllSummary, ResendOutcome, User,
-};
+use crate::domain::{LineStatus, Refusal};
+use crate::store::{EditScope, LineCursor, LinePage, LineRecord, OrderHead, User};
 
 const PAGE_SIZE: i64 = 50;
 /// Lines on one page of an order (CONTRACT.md: at most 200).
-const LINES_PER_PAGE: i64 = 200;
+pub(super) const LINES_PER_PAGE: i64 = 200;
 
 /// Where an edit or resend comes from: the order page, or the Cloud/SaaS Subscriptions
 /// page (which also fixes closed lines whose provisioning is still pending).
@@ -72,7 +68,7 @@ pub struct OrderFacts<'a> {
 }
 
 impl OrderHead {
-    fn facts<'a>(&'a self, admins: &'a str) -> OrderFacts<'a> {
+    pub(super) fn facts<'a>(&'a self, admins: &'a str) -> OrderFacts<'a> {
         OrderFacts {
             id: &self.id,
             customer: &self.customer,
@@ -145,13 +141,13 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
 }
 
 /// The order's head, if this user may see it; otherwise it does not exist for them.
-async fn visible_order(ctx: &Ctx, user: &User, order_id: &str) -> Result<OrderHead, AppError> {
+pub(super) async fn visible_order(ctx: &Ctx, user: &User, order_id: &str) -> Result<OrderHead, AppError> {
     let order = ctx.state.store.order_head(order_id).await?.ok_or(AppError::NotFound)?;
     if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(AppError::NotFound) }
 }
 
 /// One line of an order this user may see, with the order's head.
-async fn visible_line(
+pub(super) async fn visible_line(
     ctx: &Ctx,
     user: &User,
     order_id: &str,
@@ -162,7 +158,7 @@ async fn visible_line(
     Ok((order, line))
 }
 
-fn subscriptions_href(subscription_id: &str) -> String {
+pub(super) fn subscriptions_href(subscription_id: &str) -> String {
     format!("/subscriptions?{}", serde_urlencoded::to_string([("q", subscription_id)]).unwrap_or_default())
 }
 
@@ -214,8 +210,8 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
 
 /// A row whose email is pending asks for its status after this many seconds, then twice
 /// as long each time up to [`LAST_POLL`]; a row in a final state asks no more.
-const FIRST_POLL: u64 = 1;
-const LAST_POLL: u64 = 30;
+pub(super) const FIRST_POLL: u64 = 1;
+pub(super) const LAST_POLL: u64 = 30;
 
 fn status_href(page: Page, order_id: &str, subscription_id: &str, wait: u64) -> String {
     let from = match page {

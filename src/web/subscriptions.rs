@@ -150,7 +150,9 @@ pub async fn edit(signed_in: SignedIn, path: web::Path<String>, input: web::Form
 pub async fn resend_dialog(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
     let subscription_id = path.into_inner();
     match order_of(&signed_in, &subscription_id).await {
-        Ok(order_id) => line_actions::resend_dialog_on(signed_in, Page::Subscriptions, &order_id, subscription_id).await,
+        Ok(order_id) => {
+            line_actions::resend_dialog_on(signed_in, Page::Subscriptions, &order_id, subscription_id).await
+        }
         Err(response) => response,
     }
 }
@@ -162,7 +164,8 @@ pub async fn resend(signed_in: SignedIn, path: web::Path<String>, input: web::Fo
     }
     match order_of(&signed_in, &subscription_id).await {
         Ok(order_id) => {
-            line_actions::resend_on(signed_in, Page::Subscriptions, &order_id, subscription_id, input.into_inner()).await
+            line_actions::resend_on(signed_in, Page::Subscriptions, &order_id, subscription_id, input.into_inner())
+                .await
         }
         Err(response) => response,
     }

@@ -27,7 +27,7 @@ fn sent_lines(order: &str, lines: &[(&str, &str, i64)]) -> ImportFile {
 }
 
 async fn status_of(app: &TestApp, order: &str, sub: &str) -> String {
-    order_of(&app.store, order).await.unwrap().unwrap().line(sub).unwrap().status.clone()
+    order_of(&app.store, order).await.unwrap().unwrap().line(sub).unwrap().status.as_str().to_string()
 }
 
 fn signed(body: &str, secret: &str) -> String {

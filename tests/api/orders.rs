@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use crate::on_both;
+use provisio::domain::LineStatus;
 
 const EDIT_1: &str = "/orders/WO-1001/lines/Sub-1001-1/contact";
 
@@ -405,7 +406,7 @@ on_both!(apply_to_all_changes_every_line_of_a_large_order_and_the_dialog_says_ho
     let order = order_of(&app.store, "WO-8100").await.unwrap().unwrap();
     assert_eq!(order.lines.len(), 450);
     for line in &order.lines {
-        let expected = if line.status == "awaiting" { "all@initech.example" } else { "big@initech.example" };
+        let expected = if line.status == LineStatus::Awaiting { "all@initech.example" } else { "big@initech.example" };
         assert_eq!(line.contact, expected, "{}", line.subscription_id);
     }
     let page = user.get_html("/orders/WO-8100").await;

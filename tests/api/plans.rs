@@ -40,7 +40,7 @@ fn partner(i: usize) -> String {
 }
 
 fn distributor(i: usize) -> Option<String> {
-    (i % 4 == 0).then(|| format!("d{}", i % 8 / 4 + 1))
+    i.is_multiple_of(4).then(|| format!("d{}", i % 8 / 4 + 1))
 }
 
 /// Three partners, two distributors (every fourth order is two-tier), ten lines an order:
