@@ -289,9 +289,9 @@ async fn history(url: &str, lines: usize, now: DateTime<Utc>) {
                 $1, $1, l.partner_id, l.distributor_id
          FROM lines l WHERE l.position = 1 ORDER BY l.subscription_id",
         "INSERT INTO cases (company_id, subscription_id, order_id, request_type, description, status, created_by,
-                            created_at, updated_at, updated_by)
+                            created_at, updated_at, updated_by, partner_id, distributor_id)
          SELECT o.partner_id, l.subscription_id, l.order_id, 'resend_email', 'bench', 'open', o.created_by, $1, $1,
-                'bench'
+                'bench', l.partner_id, l.distributor_id
          FROM lines l JOIN orders o ON o.id = l.order_id
          WHERE l.position = 0 AND CAST(substr(o.id, 4) AS INTEGER) % $2 = 0 ORDER BY l.subscription_id",
     ];

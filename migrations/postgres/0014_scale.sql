@@ -62,3 +62,17 @@ UPDATE transactions SET partner_id = o.partner_id, distributor_id = o.distributo
     FROM orders o WHERE o.id = transactions.order_id;
 CREATE INDEX transactions_partner ON transactions (partner_id, id);
 CREATE INDEX transactions_distributor ON transactions (distributor_id, id);
+
+-- Lines come only from the import, which writes every line of an order it has just written
+-- in the same transaction, and no order is ever deleted: the reference holds by construction,
+-- and its check was a trigger per line (as for transactions in 0007).
+ALTER TABLE lines DROP CONSTRAINT lines_order_id_fkey;
+
+-- Support cases too: a case carries its line's partner and distributor (the company that
+-- opened it is company_id), so a company's cases page walks an index per party.
+ALTER TABLE cases ADD COLUMN partner_id TEXT;
+ALTER TABLE cases ADD COLUMN distributor_id TEXT;
+UPDATE cases SET partner_id = o.partner_id, distributor_id = o.distributor_id
+    FROM orders o WHERE o.id = cases.order_id;
+CREATE INDEX cases_partner ON cases (partner_id, id);
+CREATE INDEX cases_distributor ON cases (distributor_id, id);

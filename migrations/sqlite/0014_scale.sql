@@ -41,3 +41,13 @@ UPDATE transactions
     WHERE order_id IS NOT NULL;
 CREATE INDEX transactions_partner ON transactions (partner_id, id);
 CREATE INDEX transactions_distributor ON transactions (distributor_id, id);
+
+-- Support cases too: a case carries its line's partner and distributor (the company that
+-- opened it is company_id), so a company's cases page walks an index per party.
+ALTER TABLE cases ADD COLUMN partner_id TEXT;
+ALTER TABLE cases ADD COLUMN distributor_id TEXT;
+UPDATE cases
+    SET partner_id = (SELECT o.partner_id FROM orders o WHERE o.id = cases.order_id),
+        distributor_id = (SELECT o.distributor_id FROM orders o WHERE o.id = cases.order_id);
+CREATE INDEX cases_partner ON cases (partner_id, id);
+CREATE INDEX cases_distributor ON cases (distributor_id, id);

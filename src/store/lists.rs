@@ -304,9 +304,7 @@ impl Store {
         limit: i64,
     ) -> sqlx::Result<Vec<TransactionRecord>> {
         let st = transactions_statement(viewer, filter, limit);
-        read!(self, |pool, pg| {
-            bind_args(sqlx::query_as(sqlx::AssertSqlSafe(st.sql.as_str())), &st.args).fetch_all(pool).await
-        })
+        self.fetch_list(&st).await
     }
 
     /// The orders `viewer` may see, by order id (case-insensitively, last first), optionally
@@ -320,9 +318,7 @@ impl Store {
         limit: i64,
     ) -> sqlx::Result<Vec<OrderSummary>> {
         let st = orders_statement(viewer, q, before, limit);
-        read!(self, |pool, pg| {
-            bind_args(sqlx::query_as(sqlx::AssertSqlSafe(st.sql.as_str())), &st.args).fetch_all(pool).await
-        })
+        self.fetch_list(&st).await
     }
 
     /// The lines `viewer` may see on the Cloud/SaaS Subscriptions page, by subscription id
@@ -336,6 +332,17 @@ impl Store {
         limit: i64,
     ) -> sqlx::Result<Vec<SubscriptionRecord>> {
         let st = subscriptions_statement(viewer, filter, limit);
+        self.fetch_list(&st).await
+    }
+
+    /// The rows of a list statement. (PostgreSQL plans each with the request's values; a
+    /// generic plan, tried to save the 2.5–5.5 ms of planning, chose hash joins over whole
+    /// tables at 1,000,000 lines: 390 ms for a search that a custom plan runs in 1.4 ms.)
+    async fn fetch_list<O>(&self, st: &Statement) -> sqlx::Result<Vec<O>>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+        O: Send + Unpin,
+    {
         read!(self, |pool, pg| {
             bind_args(sqlx::query_as(sqlx::AssertSqlSafe(st.sql.as_str())), &st.args).fetch_all(pool).await
         })

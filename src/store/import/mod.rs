@@ -159,7 +159,8 @@ impl Store {
         now: DateTime<Utc>,
         progress: Progress,
     ) -> Result<ImportSummary, ImportError> {
-        let (sender, items) = tokio::sync::mpsc::channel(32);
+        // At most 16 items of about 1,000 lines between the reader and the database.
+        let (sender, items) = tokio::sync::mpsc::channel(16);
         let reading = progress.clone();
         let reader = tokio::task::spawn_blocking(move || read::read_items(reader, sender, reading));
         let applied = self.apply_import(items, now, progress).await;

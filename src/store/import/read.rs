@@ -15,9 +15,12 @@ use tokio::sync::mpsc;
 use super::{CompanyIn, ImportError, ImportProgress, OrderIn, Progress, UserIn, field};
 use crate::domain::{ContactEmail, ContactEmailError, LineStatus};
 
-/// An order as it is staged: checked, trimmed, its contacts normalised.
+/// An order as it is staged: checked, trimmed, its contacts normalised. A large order
+/// travels in pieces of at most [`LINES_PER_ITEM`] lines: the first carries the order
+/// (`head`), the others only more of its lines.
 #[derive(Debug)]
 pub(crate) struct StagedOrder {
+    pub head: bool,
     pub idx: usize,
     pub id: String,
     pub partner: String,
@@ -30,6 +33,25 @@ pub(crate) struct StagedOrder {
     pub language: Option<String>,
     pub org_mapped_at: Option<DateTime<Utc>>,
     pub lines: Vec<StagedLine>,
+}
+
+impl StagedOrder {
+    /// The same order with other lines.
+    fn clone_with(&self, lines: Vec<StagedLine>) -> Self {
+        Self {
+            head: self.head,
+            idx: self.idx,
+            id: self.id.clone(),
+            partner: self.partner.clone(),
+            distributor: self.distributor.clone(),
+            creator: self.creator.clone(),
+            creator_text: self.creator_text.clone(),
+            customer: self.customer.clone(),
+            language: self.language.clone(),
+            org_mapped_at: self.org_mapped_at,
+            lines,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -49,14 +71,30 @@ pub(crate) enum Item {
     Company(CompanyIn),
     User(usize, UserIn),
     Order(StagedOrder),
+    /// Orders (or pieces of one) of about [`LINES_PER_ITEM`] lines together.
+    Orders(Vec<StagedOrder>),
 }
+
+/// The most lines one item carries, so that the items in flight between the reader and
+/// the database (the channel's capacity) stay a bounded number of lines.
+const LINES_PER_ITEM: usize = 1_000;
 
 /// Reads `reader` to its end, sending every item (or the first error) to `items`. Stops
 /// early when the receiver is gone (the database side failed).
 pub(crate) fn read_items(reader: impl Read, items: mpsc::Sender<Result<Item, ImportError>>, progress: Progress) {
     let bytes = Arc::new(AtomicU64::new(0));
     let counted = Counting { inner: reader, bytes: bytes.clone() };
-    let mut sink = Sink { items, progress, bytes, lines: 0, error: None, stopped: false, checks: Checks::default() };
+    let mut sink = Sink {
+        items,
+        progress,
+        bytes,
+        lines: 0,
+        error: None,
+        stopped: false,
+        packet: Vec::new(),
+        packet_lines: 0,
+        checks: Checks::default(),
+    };
     let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, counted));
     let outcome = de::Deserializer::deserialize_map(&mut de, FileVisitor { sink: &mut sink }).and_then(|()| de.end());
     if sink.stopped {
@@ -65,7 +103,11 @@ pub(crate) fn read_items(reader: impl Read, items: mpsc::Sender<Result<Item, Imp
     match (outcome, sink.error.take()) {
         (_, Some(error)) => sink.fail(error),
         (Err(e), None) => sink.fail(field("(file)", e.to_string())),
-        (Ok(()), None) => sink.report(),
+        (Ok(()), None) => {
+            if sink.flush() {
+                sink.report();
+            }
+        }
     }
 }
 
@@ -101,6 +143,8 @@ struct Sink {
     error: Option<ImportError>,
     /// The receiver is gone: nothing more is wanted.
     stopped: bool,
+    packet: Vec<StagedOrder>,
+    packet_lines: usize,
     checks: Checks,
 }
 
@@ -110,6 +154,27 @@ impl Sink {
             self.stopped = true;
         }
         !self.stopped
+    }
+
+    /// Adds an order (or a piece of one) to the packet, sending the packet once it holds
+    /// enough lines: one item per thousand lines keeps the channel a bounded number of
+    /// lines and the reader busy while the database stages the last batch.
+    fn pack(&mut self, order: StagedOrder) -> bool {
+        self.packet_lines += order.lines.len();
+        self.packet.push(order);
+        if self.packet_lines < LINES_PER_ITEM {
+            return true;
+        }
+        self.flush()
+    }
+
+    fn flush(&mut self) -> bool {
+        self.packet_lines = 0;
+        if self.packet.is_empty() {
+            return !self.stopped;
+        }
+        let packet = std::mem::take(&mut self.packet);
+        self.send(Item::Orders(packet))
     }
 
     fn fail(&mut self, error: ImportError) {
@@ -234,10 +299,23 @@ impl<'de> DeserializeSeed<'de> for ElementSeed<'_> {
             Section::Orders => parse(deserializer, &prefix).and_then(|o| stage_order(&mut sink.checks, idx, o)),
         };
         let item = item.map_err(|e| sink.stop::<D::Error>(e))?;
-        if let Item::Order(order) = &item {
-            sink.lines += order.lines.len() as u64;
-        }
-        if !sink.send(item) {
+        let sent = match item {
+            Item::Order(mut order) => {
+                sink.lines += order.lines.len() as u64;
+                // A large order goes in pieces; only the first carries the order itself.
+                let mut pieces = Vec::new();
+                while order.lines.len() > LINES_PER_ITEM {
+                    let rest = order.lines.split_off(LINES_PER_ITEM);
+                    let first = std::mem::replace(&mut order.lines, rest);
+                    pieces.push(order.clone_with(first));
+                    order.head = false;
+                }
+                pieces.push(order);
+                pieces.into_iter().all(|piece| sink.pack(piece))
+            }
+            other => sink.send(other),
+        };
+        if !sent {
             return Err(de::Error::custom("stopped"));
         }
         if matches!(self.section, Section::Orders) {
@@ -269,38 +347,41 @@ fn email_problem(e: ContactEmailError) -> String {
 
 const LANGUAGES: [&str; 3] = ["en", "ko", "sv"];
 
-fn check_language(path: String, language: &Option<String>) -> Result<(), ImportError> {
+// The checks say what is wrong; the caller names the field (paths are built only for an
+// error: a million lines would otherwise format millions of them).
+
+fn check_language(language: &Option<String>) -> Result<(), &'static str> {
     match language {
-        Some(l) if !LANGUAGES.contains(&l.as_str()) => Err(field(path, "expected en, ko or sv")),
+        Some(l) if !LANGUAGES.contains(&l.as_str()) => Err("expected en, ko or sv"),
         _ => Ok(()),
     }
 }
 
-fn check_id(path: String, id: &str) -> Result<(), ImportError> {
+fn check_id(id: &str) -> Result<(), &'static str> {
     let ok = !id.is_empty()
         && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok { Ok(()) } else { Err(field(path, "expected 1 to 64 letters, digits, '-', '_' or '.'")) }
+        && id.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+    if ok { Ok(()) } else { Err("expected 1 to 64 letters, digits, '-', '_' or '.'") }
 }
 
-fn check_text(path: String, text: &str) -> Result<(), ImportError> {
+fn check_text(text: &str) -> Result<(), &'static str> {
     if text.trim().is_empty() || text.len() > 200 || text.chars().any(char::is_control) {
-        Err(field(path, "expected 1 to 200 characters on one line"))
+        Err("expected 1 to 200 characters on one line")
     } else {
         Ok(())
     }
 }
 
 fn check_company(checks: &mut Checks, i: usize, c: &CompanyIn) -> Result<(), ImportError> {
-    check_id(format!("companies[{i}].id"), &c.id)?;
+    check_id(&c.id).map_err(|m| field(format!("companies[{i}].id"), m))?;
     if !checks.companies.insert(c.id.clone()) {
         return Err(field(format!("companies[{i}].id"), format!("duplicate company {}", c.id)));
     }
-    check_text(format!("companies[{i}].name"), &c.name)?;
+    check_text(&c.name).map_err(|m| field(format!("companies[{i}].name"), m))?;
     if !["partner", "distributor", "vendor"].contains(&c.kind.as_str()) {
         return Err(field(format!("companies[{i}].kind"), "expected partner, distributor or vendor"));
     }
-    check_language(format!("companies[{i}].language"), &c.language)
+    check_language(&c.language).map_err(|m| field(format!("companies[{i}].language"), m))
 }
 
 fn check_user(checks: &mut Checks, i: usize, u: &UserIn) -> Result<(), ImportError> {
@@ -308,7 +389,7 @@ fn check_user(checks: &mut Checks, i: usize, u: &UserIn) -> Result<(), ImportErr
     if !checks.users.insert(email.as_str().to_lowercase()) {
         return Err(field(format!("users[{i}].email"), format!("duplicate user {}", u.email)));
     }
-    check_text(format!("users[{i}].name"), &u.name)?;
+    check_text(&u.name).map_err(|m| field(format!("users[{i}].name"), m))?;
     if let Some(p) = &u.password
         && (p.chars().count() < 8 || p.len() > 1024)
     {
@@ -318,27 +399,26 @@ fn check_user(checks: &mut Checks, i: usize, u: &UserIn) -> Result<(), ImportErr
 }
 
 fn stage_order(checks: &mut Checks, i: usize, o: OrderIn) -> Result<Item, ImportError> {
-    check_id(format!("orders[{i}].id"), &o.id)?;
-    if !checks.orders.insert(o.id.to_lowercase().into()) {
+    check_id(&o.id).map_err(|m| field(format!("orders[{i}].id"), m))?;
+    if !checks.orders.insert(o.id.to_ascii_lowercase().into()) {
         return Err(field(format!("orders[{i}].id"), format!("duplicate order {}", o.id)));
     }
-    check_text(format!("orders[{i}].customer"), &o.customer)?;
-    check_language(format!("orders[{i}].language"), &o.language)?;
+    check_text(&o.customer).map_err(|m| field(format!("orders[{i}].customer"), m))?;
+    check_language(&o.language).map_err(|m| field(format!("orders[{i}].language"), m))?;
     if o.lines.is_empty() {
         return Err(field(format!("orders[{i}].lines"), "an order has at least one line"));
     }
     let mut lines = Vec::with_capacity(o.lines.len());
     for (j, l) in o.lines.into_iter().enumerate() {
-        let path = format!("orders[{i}].lines[{j}]");
-        check_id(format!("{path}.subscription"), &l.subscription)?;
-        if !checks.subscriptions.insert(l.subscription.to_lowercase().into()) {
-            return Err(field(format!("{path}.subscription"), format!("duplicate subscription {}", l.subscription)));
+        let at = |name: &str| format!("orders[{i}].lines[{j}].{name}");
+        check_id(&l.subscription).map_err(|m| field(at("subscription"), m))?;
+        if !checks.subscriptions.insert(l.subscription.to_ascii_lowercase().into()) {
+            return Err(field(at("subscription"), format!("duplicate subscription {}", l.subscription)));
         }
-        check_text(format!("{path}.offer"), &l.offer)?;
-        let contact =
-            ContactEmail::parse(&l.contact).map_err(|e| field(format!("{path}.contact"), email_problem(e)))?;
+        check_text(&l.offer).map_err(|m| field(at("offer"), m))?;
+        let contact = ContactEmail::parse(&l.contact).map_err(|e| field(at("contact"), email_problem(e)))?;
         let Some(status) = LineStatus::parse(&l.status) else {
-            return Err(field(format!("{path}.status"), "expected awaiting, closed or complete"));
+            return Err(field(at("status"), "expected awaiting, closed or complete"));
         };
         lines.push(StagedLine {
             idx: j,
@@ -351,6 +431,7 @@ fn stage_order(checks: &mut Checks, i: usize, o: OrderIn) -> Result<Item, Import
         });
     }
     Ok(Item::Order(StagedOrder {
+        head: true,
         idx: i,
         creator: o.created_by.trim().to_lowercase(),
         creator_text: o.created_by,
