@@ -10,4 +10,4 @@ pub mod permissions;
 pub use contact_email::{ContactEmail, ContactEmailError};
 pub use line::{EditScope, LineStatus, Refusal, order_page_refusal};
 pub use new_password::{NewPassword, PasswordProblem};
-pub use permissions::{Actor, CompanyGrant, EditGrant, OrderParties};
+pub use permissions::{Actor, CompanyGrant, EditGrant, OperatorGrant, OrderParties};

@@ -64,6 +64,20 @@ impl CompanyGrant {
     }
 }
 
+/// The right to do what only operators do: deliver a failed email again, work a support
+/// case. Only [`Actor::operator_grant`] makes one, and the store calls for those take it,
+/// so the check cannot be forgotten where they are made.
+#[derive(Debug, Clone)]
+pub struct OperatorGrant {
+    user_id: i64,
+}
+
+impl OperatorGrant {
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+}
+
 impl Actor {
     /// An API token acting for its company: with the edit permission for the `write`
     /// scope, never an operator nor an admin. Its id is the token's, negated, so that it is
@@ -80,6 +94,11 @@ impl Actor {
     }
 
     /// Company admins manage their own company; operators manage every company.
+    /// Operators only (never an API token).
+    pub fn operator_grant(&self) -> Option<OperatorGrant> {
+        self.operator.then_some(OperatorGrant { user_id: self.user_id })
+    }
+
     pub fn company_grant(&self, company_id: &str) -> Option<CompanyGrant> {
         let allowed = self.operator || (self.company_admin && self.company_id == company_id);
         allowed.then(|| CompanyGrant { company_id: company_id.to_string(), user_id: self.user_id })

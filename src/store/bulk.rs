@@ -3,6 +3,9 @@
 //! rules of one edit ([`check_row`], then the email limits through [`LimitBook`]); apply
 //! runs one database transaction per order, each a fixed number of set-based statements,
 //! re-checking its rows under the order's lock so that nothing changes after PONR.
+//!
+//! About 600 lines: upload, preview, apply and outcome share the row facts and the limit
+//! book, and splitting them would pass those between files.
 
 use std::collections::HashMap;
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::lists::bind_args;
 use super::{Arg, Statement, Store, read, write_tx};
 use crate::config::Rate;
+use crate::domain::OperatorGrant;
 use crate::store::User;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -187,6 +188,7 @@ impl Store {
     /// Operators move a case along, with a note; false when there is no such case.
     pub async fn update_case(
         &self,
+        _grant: &OperatorGrant,
         id: i64,
         status: &str,
         note: &str,

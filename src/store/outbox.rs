@@ -1,5 +1,9 @@
 //! The outbox of provisioning emails: enqueued in the transaction of the change that
 //! causes them, claimed in leased batches by dispatchers, delivered at least once.
+//!
+//! Longer than most store files (about 640 lines): enqueueing, the limits, claiming,
+//! finishing and the scheduled RSD and reminder emails share the lease and status rules,
+//! which read best beside each other.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 

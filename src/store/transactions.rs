@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, TransactionRecord, read, write_tx};
+use crate::domain::OperatorGrant;
 
 /// The filters of the Transaction Manager.
 #[derive(Debug, Default, Clone)]
@@ -46,7 +47,13 @@ impl Store {
 
     /// Delivers a failed transaction's email again (operators): its message goes back to
     /// the queue with fresh attempts, and the transaction records who asked, and when.
-    pub async fn retry_transaction(&self, id: i64, actor_name: &str, at: DateTime<Utc>) -> sqlx::Result<RetryOutcome> {
+    pub async fn retry_transaction(
+        &self,
+        _grant: &OperatorGrant,
+        id: i64,
+        actor_name: &str,
+        at: DateTime<Utc>,
+    ) -> sqlx::Result<RetryOutcome> {
         write_tx!(self, |tx, pg| {
             let row: Option<(String, Option<i64>)> =
                 sqlx::query_as("SELECT status, outbox_id FROM transactions WHERE id = $1")

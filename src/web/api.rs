@@ -5,6 +5,10 @@
 //! Checks run in the order of the action routes: token (401), rate limit (429
 //! `too_many_requests`), visible (404), permitted (403), state (409), input (422), email
 //! limits (429 `too_many_emails`). No cookies, no CSRF, never a redirect.
+//!
+//! One file (about 950 lines) on purpose: utoipa's OpenAPI document is derived from the
+//! handlers and types declared here, and the order of checks is easier to keep identical
+//! to the pages when every route's handler reads top to bottom in one place.
 
 // A refusal is made at most once per request and answered at once: boxing it would only
 // add an allocation.

@@ -313,7 +313,7 @@ pub async fn update(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<
     if !visible {
         return AppError::NotFound.respond(&ctx);
     }
-    if !user.operator {
+    let Some(grant) = user.actor().operator_grant() else {
         let view = RefusalView {
             title: ctx.tr.t("refusal-permission-title"),
             message: ctx.tr.t("case-operators-only"),
@@ -321,13 +321,13 @@ pub async fn update(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<
             back_href: "/cases".into(),
         };
         return refusal(&ctx, StatusCode::FORBIDDEN, view);
-    }
+    };
     if !STATUSES.contains(&input.status.as_str()) || input.note.chars().count() > MAX_DESCRIPTION {
         return HttpResponse::UnprocessableEntity()
             .content_type("text/plain; charset=utf-8")
             .body(ctx.tr.t("case-error-status"));
     }
-    match ctx.state.store.update_case(id, &input.status, input.note.trim(), &user.name, Utc::now()).await {
+    match ctx.state.store.update_case(&grant, id, &input.status, input.note.trim(), &user.name, Utc::now()).await {
         Ok(true) => {
             ctx.flash(ctx.tr.ta("case-updated", [("id", id.to_string().as_str())]));
             HttpResponse::SeeOther().insert_header(("Location", "/cases")).finish()

@@ -42,7 +42,7 @@ pub async fn history(
         None
     };
     let tr = &ctx.tr;
-    let rows = records.into_iter().map(|r| history_row(tr, r)).collect();
+    let rows = records.into_iter().map(|r| history_row(tr, r, false)).collect();
     html(
         StatusCode::OK,
         &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.id, subscription_id, rows, older },
@@ -51,7 +51,8 @@ pub async fn history(
 
 /// One transaction as the history and the Transaction Manager show it. A permission
 /// change has no line: its text is the affected user's email, and its change is worded.
-pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> HistoryRow {
+/// `may_retry`: the reader holds an operator's grant (a failed row then offers Retry).
+pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord, may_retry: bool) -> HistoryRow {
     let permission = r.kind == "permission_change";
     let change = if permission {
         permission_change_text(tr, r.detail.as_deref(), r.new_value.as_deref())
@@ -68,6 +69,7 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord) -> 
         actor: r.actor,
         status_label: tr.t(&format!("tx-status-{}", r.status)),
         status_href: (r.status == "in_progress").then(|| transaction_status_href(r.id, FIRST_POLL)),
+        retryable: may_retry && r.status == "failed",
         status: r.status,
         detail: if permission { String::new() } else { detail },
         poll_seconds: FIRST_POLL,

@@ -102,7 +102,8 @@ pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse
         None
     };
     let csv = format!("/transactions.csv?{}", serde_urlencoded::to_string(&params).unwrap_or_default());
-    let rows = records.into_iter().map(|r| history_row(&ctx.tr, r)).collect();
+    let may_retry = user.actor().operator_grant().is_some();
+    let rows = records.into_iter().map(|r| history_row(&ctx.tr, r, may_retry)).collect();
     let page = TransactionsPage {
         layout: ctx.layout(),
         t: ctx.tr.clone(),
@@ -112,7 +113,6 @@ pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse
         from: present(&query.from).unwrap_or("").to_string(),
         to: present(&query.to).unwrap_or("").to_string(),
         error: parsed.is_err().then(|| ctx.tr.t("tm-invalid-filter")),
-        operator: user.operator,
         rows,
         next,
         csv,
@@ -228,13 +228,10 @@ pub async fn status(signed_in: SignedIn, path: web::Path<i64>, query: web::Query
         Ok(None) => return AppError::NotFound.respond(&ctx),
         Err(e) => return AppError::from(e).respond(&ctx),
     };
-    let mut r = history_row(&ctx.tr, record);
+    let mut r = history_row(&ctx.tr, record, user.actor().operator_grant().is_some());
     transaction_poll(&mut r, next_poll(query.wait));
     let announce = r.status_href.is_none().then(|| format!("{}: {} {}", r.subscription_id, r.status_label, r.detail));
-    html(
-        StatusCode::OK,
-        &TransactionStatusFragment { layout: ctx.layout(), t: ctx.tr.clone(), operator: user.operator, r, announce },
-    )
+    html(StatusCode::OK, &TransactionStatusFragment { layout: ctx.layout(), t: ctx.tr.clone(), r, announce })
 }
 
 pub async fn retry(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<RetryInput>) -> HttpResponse {
@@ -259,7 +256,7 @@ pub async fn retry(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<R
         return AppError::NotFound.respond(&ctx);
     }
     let back_href = "/transactions".to_string();
-    if !user.operator {
+    let Some(grant) = user.actor().operator_grant() else {
         let view = RefusalView {
             title: ctx.tr.t("refusal-permission-title"),
             message: ctx.tr.t("tm-retry-operators"),
@@ -267,8 +264,8 @@ pub async fn retry(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<R
             back_href,
         };
         return refusal(&ctx, StatusCode::FORBIDDEN, view);
-    }
-    match ctx.state.store.retry_transaction(id, &user.name, Utc::now()).await {
+    };
+    match ctx.state.store.retry_transaction(&grant, id, &user.name, Utc::now()).await {
         Ok(RetryOutcome::Queued) => {
             ctx.flash(ctx.tr.t("tm-retried"));
             HttpResponse::SeeOther().insert_header(("Location", "/transactions")).finish()

@@ -281,6 +281,8 @@ pub struct HistoryRow {
     /// While in progress: the status fragment to poll, and after how many seconds.
     pub status_href: Option<String>,
     pub poll_seconds: u64,
+    /// Offers Retry: a failed delivery, shown to someone with an operator's grant.
+    pub retryable: bool,
 }
 
 /// The answer to a transaction row's status poll: the row again, and its final state to
@@ -290,7 +292,6 @@ pub struct HistoryRow {
 pub struct TransactionStatusFragment {
     pub layout: Layout,
     pub t: Tr,
-    pub operator: bool,
     pub r: HistoryRow,
     pub announce: Option<String>,
 }
@@ -318,7 +319,6 @@ pub struct TransactionsPage {
     pub from: String,
     pub to: String,
     pub error: Option<String>,
-    pub operator: bool,
     pub rows: Vec<HistoryRow>,
     pub next: Option<String>,
     pub csv: String,

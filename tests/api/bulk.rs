@@ -297,7 +297,7 @@ on_both_with_smtp!(one_email_per_recipient_per_order_reaches_the_mail_server, |a
     assert!(results(&html).iter().all(|(_, r)| r == "change"), "{html}");
     assert_eq!(user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 303);
     let messages = smtp.wait_for(1).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.outbox_settled().await;
     assert_eq!(smtp.messages().len(), 1, "one email for the three lines");
     let message = &messages[0];
     assert!(message.to[0].eq_ignore_ascii_case("it@globex.example"));

@@ -52,7 +52,7 @@ on_both_with_smtp!(a_copy_reaches_the_acting_user_and_says_it_is_one, |app, smtp
     let response = editor.post(RESEND_1, &[]).await;
     assert_eq!(response.status(), 303);
     smtp.wait_for(5).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.outbox_settled().await;
     assert_eq!(smtp.messages().iter().filter(|m| m.to == ["editor@acme.example"]).count(), 2);
 });
 
@@ -71,7 +71,7 @@ on_both_with_smtp!(over_the_limit_only_the_copy_is_dropped, |app, smtp| {
     assert_eq!(order.line("Sub-1001-2").unwrap().contact, "new@globex.example");
     let messages = smtp.wait_for(7).await;
     assert!(messages.iter().any(|m| m.to == ["new@globex.example"]), "the edit's email goes out");
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.outbox_settled().await;
     assert_eq!(smtp.messages().len(), 7);
     assert_eq!(smtp.messages().iter().filter(|m| m.to == ["editor@acme.example"]).count(), 3);
     // The copies counted against the editor's address only: the contact of the other

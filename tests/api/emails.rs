@@ -58,7 +58,7 @@ on_both_with_smtp!(the_rsd_email_goes_out_once, |app, smtp| {
     let counts = app.store.email_counts().await.unwrap();
     assert_eq!(counts.queued + counts.sent + counts.failed, 2, "one email per recipient of the order");
     let messages = smtp.wait_for(2).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.outbox_settled().await;
     assert_eq!(smtp.messages().len(), 2, "nothing more arrives");
     let to_a = messages.iter().find(|m| m.to == ["a@initrode.example"]).expect("a's email");
     assert_eq!(to_a.header("Subject").as_deref(), Some("Provisioning information required for order WO-3001"));
@@ -130,7 +130,7 @@ on_both_with_smtp!(resend_is_refused_before_the_first_email_after_ponr_and_witho
     let closed = user.post("/orders/WO-1001/lines/Sub-1001-3/resend", &[]).await;
     assert_eq!(closed.status(), 409);
 
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    app.outbox_settled().await;
     assert!(smtp.messages().is_empty(), "refusals send nothing");
     assert_eq!(app.store.email_counts().await.unwrap().queued + app.store.email_counts().await.unwrap().sent, 0);
 });
@@ -150,7 +150,7 @@ on_both_with_smtp!(an_edit_after_the_first_email_reaches_the_new_contact_at_once
     for sub in ["Sub-1001-1", "Sub-1001-2"] {
         assert_eq!(transaction_status(&app, sub).await.0, "success", "{sub} follows the delivery");
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.outbox_settled().await;
     assert_eq!(smtp.messages().len(), 1, "one email per recipient per event");
 
     // Before the RSD an edit only changes where the RSD email will go.
@@ -158,7 +158,7 @@ on_both_with_smtp!(an_edit_after_the_first_email_reaches_the_new_contact_at_once
     assert_eq!(response.status(), 303);
     let (status, detail) = transaction_status(&app, "Sub-1003-1").await;
     assert_eq!((status.as_str(), detail.as_str()), ("success", "on-rsd"));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.outbox_settled().await;
     assert_eq!(smtp.messages().len(), 1);
 });
 
@@ -187,7 +187,7 @@ on_both_with_smtp!(emails_are_limited_per_line_and_per_recipient, |app, smtp| {
         "fresh@globex.example"
     );
     smtp.wait_for(4).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.outbox_settled().await;
     assert_eq!(smtp.messages().len(), 4);
 });
 
@@ -203,7 +203,7 @@ on_both_with_smtp!(an_outage_is_ridden_out_and_the_message_arrives_once, |app, s
     let messages = smtp.wait_for(1).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(transaction_status(&app, "Sub-1001-1").await.0, "success");
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.outbox_settled().await;
     assert_eq!(smtp.messages().len(), 1, "delivered once");
 });
 
@@ -365,7 +365,7 @@ on_both_with_smtp!(apply_to_all_from_a_line_that_already_has_the_address_counts_
     assert_eq!(htmx.status(), 429);
 
     smtp.wait_for(3).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.outbox_settled().await;
     let to_v = smtp.messages().iter().filter(|m| m.to == ["v@x.example"]).count();
     assert_eq!(to_v, 3, "v@x.example received exactly three emails");
     assert_eq!(smtp.messages().len(), 3);
@@ -408,6 +408,6 @@ on_both_with_smtp!(a_recipient_is_counted_case_insensitively, |app, smtp| {
     assert_eq!(edit.status(), 429);
     assert_eq!(app.store.order_line("WO-8400", "Sub-WO-8400-1").await.unwrap().unwrap().contact, "v@x.example");
     smtp.wait_for(3).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.outbox_settled().await;
     assert_eq!(smtp.messages().len(), 3);
 });

@@ -238,6 +238,21 @@ impl TestApp {
         User { client, base: self.address.clone(), csrf: String::new(), cookie: None }
     }
 
+    /// Waits until the outbox holds nothing queued: every message is sent (the SMTP server
+    /// has it) or failed, so nothing more arrives. The positive signal that "nothing more
+    /// arrives" assertions wait for, instead of sleeping. Fails after ten seconds.
+    pub async fn outbox_settled(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let counts = self.store.email_counts().await.expect("the outbox counts");
+            if counts.queued == 0 {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "the outbox did not settle: {counts:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// The transactions of a line once none is in progress any more (the dispatcher runs
     /// in the background), newest first. Fails after ten seconds.
     pub async fn settled_transactions(&self, subscription_id: &str) -> Vec<provisio::store::TransactionRecord> {

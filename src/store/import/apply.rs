@@ -5,6 +5,9 @@
 //! Staging is the one step that differs by database: PostgreSQL takes each batch by
 //! `COPY`, SQLite as one JSON array read by `json_each` (one statement per batch instead
 //! of one per line). Every other statement is the same text on both.
+//!
+//! About 540 lines, most of them SQL: the staging per database and the merge's statements,
+//! each named and commented, read as one procedure.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{PgConnection, SqliteConnection};
