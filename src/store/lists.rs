@@ -201,12 +201,11 @@ pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, l
         let (lo, hi) = prefix_range(q);
         (st.text(lo), st.text(hi))
     });
-    let columns = format!(
-        "{}, o.customer, o.org_mapped_at, o.partner_id, o.distributor_id, o.created_by,
-         u.name AS creator_name, u.email AS creator_email, lower(l.subscription_id) AS k",
-        line_columns!()
-    );
-    let joined = "JOIN users u ON u.id = o.created_by LEFT JOIN outbox e ON e.id = l.last_outbox_id";
+    // The branches find the page's keys (a table or two each, quick to plan); the rows are
+    // read for those keys alone. With the rows' four joins in every branch, PostgreSQL
+    // spent 2.5–5.5 ms planning each request at 1,000,000 lines (a custom plan per request)
+    // against 0.1–1.4 ms executing it.
+    let key = "l.subscription_id AS id, lower(l.subscription_id) AS k";
     let mut branches = Vec::new();
     for party in Party::of(viewer) {
         let lines = party.predicate("l", &company);
@@ -215,7 +214,7 @@ pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, l
             Some((lo, hi)) => format!(" AND lower(l.subscription_id) >= {lo} AND lower(l.subscription_id) < {hi}"),
         };
         branches.push(format!(
-            "SELECT {columns} FROM lines l JOIN orders o ON o.id = l.order_id {joined}
+            "SELECT {key} FROM lines l
              WHERE {lines}{state}{by_subscription} AND lower(l.subscription_id) > {after}
              ORDER BY lower(l.subscription_id) LIMIT {limit}"
         ));
@@ -223,14 +222,25 @@ pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, l
             // Lines of the orders whose id starts with q: as many as those orders have.
             let orders = party.predicate("o", &company);
             branches.push(format!(
-                "SELECT {columns} FROM orders o JOIN lines l ON l.order_id = o.id {joined}
+                "SELECT {key} FROM orders o JOIN lines l ON l.order_id = o.id
                  WHERE {orders} AND lower(o.id) >= {lo} AND lower(o.id) < {hi}{state}
                    AND lower(l.subscription_id) > {after}
                  ORDER BY lower(l.subscription_id) LIMIT {limit}"
             ));
         }
     }
-    st.sql = format!("SELECT * FROM ({}) AS page ORDER BY page.k LIMIT {limit}", union(&branches));
+    st.sql = format!(
+        "SELECT {}, o.customer, o.org_mapped_at, o.partner_id, o.distributor_id, o.created_by,
+                u.name AS creator_name, u.email AS creator_email
+         FROM (SELECT * FROM ({}) AS keys ORDER BY keys.k LIMIT {limit}) AS page
+         JOIN lines l ON l.subscription_id = page.id
+         JOIN orders o ON o.id = l.order_id
+         JOIN users u ON u.id = o.created_by
+         LEFT JOIN outbox e ON e.id = l.last_outbox_id
+         ORDER BY page.k",
+        line_columns!(),
+        union(&branches)
+    );
     st
 }
 
