@@ -136,7 +136,7 @@ async fn run(label: &str, url: &str) {
     };
     let operator = User { company_id: "vendor".into(), operator: true, ..partner.clone() };
     for (who, viewer) in [("partner", &partner), ("operator", &operator)] {
-        let by_type = TransactionFilter { kind: Some("provisioning_email_resend".into()), ..Default::default() };
+        let by_type = TransactionFilter { kind: Some(provisio::domain::TransactionKind::Resend), ..Default::default() };
         let (first, n1) = time(&store, viewer, &by_type).await;
         let deep = match cursor_at(&store, viewer, &by_type, 10_000).await {
             Some(cursor) => {

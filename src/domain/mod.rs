@@ -6,8 +6,10 @@ pub mod contact_email;
 pub mod line;
 pub mod new_password;
 pub mod permissions;
+pub mod transaction;
 
 pub use contact_email::{ContactEmail, ContactEmailError};
 pub use line::{EditScope, LineStatus, Refusal, order_page_refusal};
 pub use new_password::{NewPassword, PasswordProblem};
 pub use permissions::{Actor, CompanyGrant, EditGrant, OperatorGrant, OrderParties};
+pub use transaction::{TransactionKind, TransactionStatus};

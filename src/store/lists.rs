@@ -256,11 +256,11 @@ pub fn transactions_statement(viewer: &User, filter: &TransactionFilter, limit: 
     let mut st = Statement::default();
     let company = (!viewer.operator).then(|| st.text(viewer.company_id.clone()));
     let mut filters = String::new();
-    if let Some(kind) = &filter.kind {
-        filters += &format!(" AND t.kind = {}", st.text(kind.clone()));
+    if let Some(kind) = filter.kind {
+        filters += &format!(" AND t.kind = {}", st.text(kind.as_str()));
     }
-    if let Some(status) = &filter.status {
-        filters += &format!(" AND t.status = {}", st.text(status.clone()));
+    if let Some(status) = filter.status {
+        filters += &format!(" AND t.status = {}", st.text(status.as_str()));
     }
     let searched = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if let Some(q) = searched {

@@ -241,16 +241,6 @@ pub enum Delivery {
     Failed(String),
 }
 
-/// The last provisioning email of a line, as the order page shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EmailState {
-    pub status: String,
-    pub recipient: String,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueCounts {
     pub queued: i64,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::{Actor, LineStatus, OrderParties};
+use crate::domain::{Actor, LineStatus, OrderParties, TransactionKind, TransactionStatus};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
@@ -164,14 +164,14 @@ pub struct LineCounts {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TransactionRecord {
     pub id: i64,
-    pub kind: String,
+    pub kind: TransactionKind,
     /// The line and order of a provisioning email transaction; None for a permission change.
     pub subscription_id: Option<String>,
     pub order_id: Option<String>,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub actor: String,
-    pub status: String,
+    pub status: TransactionStatus,
     pub detail: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -182,28 +182,34 @@ pub struct TransactionRecord {
     pub bulk_batch_id: Option<i64>,
 }
 
-/// A line's status is read as a [`LineStatus`], never as free text: a value the database
-/// should not hold is an error where the row is read (the CHECK constraint allows only the
-/// three known values).
-impl<DB: sqlx::Database> sqlx::Type<DB> for LineStatus
-where
-    String: sqlx::Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <String as sqlx::Type<DB>>::type_info()
-    }
+/// Codes the database holds as text are read as their types, never as free text: a value
+/// the database should not hold is an error where the row is read (CHECK constraints allow
+/// only the known values).
+macro_rules! decoded_from_text {
+    ($($code:ty),*) => {$(
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $code
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
 
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <String as sqlx::Type<DB>>::compatible(ty)
-    }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $code
+        where
+            String: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<DB>>::decode(value)?;
+                <$code>::parse(&text).ok_or_else(|| format!("not a {}: {text:?}", stringify!($code)).into())
+            }
+        }
+    )*};
 }
 
-impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for LineStatus
-where
-    String: sqlx::Decode<'r, DB>,
-{
-    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let text = <String as sqlx::Decode<DB>>::decode(value)?;
-        LineStatus::parse(&text).ok_or_else(|| format!("not a line status: {text:?}").into())
-    }
-}
+decoded_from_text!(LineStatus, TransactionKind, TransactionStatus);

@@ -4,13 +4,13 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, TransactionRecord, read, write_tx};
-use crate::domain::OperatorGrant;
+use crate::domain::{OperatorGrant, TransactionKind, TransactionStatus};
 
 /// The filters of the Transaction Manager.
 #[derive(Debug, Default, Clone)]
 pub struct TransactionFilter {
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    pub kind: Option<TransactionKind>,
+    pub status: Option<TransactionStatus>,
     pub q: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,

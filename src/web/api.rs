@@ -875,14 +875,14 @@ pub async fn resend(
 fn transaction_of(r: TransactionRecord) -> Transaction {
     Transaction {
         id: r.id,
-        kind: r.kind,
+        kind: r.kind.as_str().to_string(),
         subscription_id: r.subscription_id,
         order_id: r.order_id,
         subject: r.subject,
         old_value: r.old_value,
         new_value: r.new_value,
         actor: r.actor,
-        status: r.status,
+        status: r.status.as_str().to_string(),
         detail: r.detail,
         created_at: r.created_at,
         updated_at: r.updated_at,

@@ -9,6 +9,7 @@ use super::ctx::SignedIn;
 use super::errors::{AppError, html};
 use super::orders::{FIRST_POLL, LAST_POLL, visible_line};
 use super::views::{HistoryPage, HistoryRow};
+use crate::domain::{TransactionKind, TransactionStatus};
 
 /// The newest transactions a line's history shows at once; older ones a page further.
 const HISTORY_PAGE: i64 = 100;
@@ -53,7 +54,7 @@ pub async fn history(
 /// change has no line: its text is the affected user's email, and its change is worded.
 /// `may_retry`: the reader holds an operator's grant (a failed row then offers Retry).
 pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord, may_retry: bool) -> HistoryRow {
-    let permission = r.kind == "permission_change";
+    let permission = r.kind == TransactionKind::PermissionChange;
     let change = if permission {
         permission_change_text(tr, r.detail.as_deref(), r.new_value.as_deref())
     } else {
@@ -68,13 +69,13 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord, may
         change,
         actor: r.actor,
         status_label: tr.t(&format!("tx-status-{}", r.status)),
-        status_href: (r.status == "in_progress").then(|| transaction_status_href(r.id, FIRST_POLL)),
-        retryable: may_retry && r.status == "failed",
-        status: r.status,
+        status_href: (r.status == TransactionStatus::InProgress).then(|| transaction_status_href(r.id, FIRST_POLL)),
+        retryable: may_retry && r.status == TransactionStatus::Failed,
+        status: r.status.as_str().to_string(),
         detail: if permission { String::new() } else { detail },
         poll_seconds: FIRST_POLL,
         id: r.id,
-        kind_code: r.kind,
+        kind_code: r.kind.as_str().to_string(),
     }
 }
 

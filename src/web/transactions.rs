@@ -12,6 +12,7 @@ use super::errors::{AppError, html, refusal};
 use super::history::{full_detail, history_row, next_poll, permission_change_text, transaction_poll};
 use super::spreadsheet::Sheet;
 use super::views::{Refusal as RefusalView, TransactionStatusFragment, TransactionsPage};
+use crate::domain::{TransactionKind, TransactionStatus};
 use crate::store::{RetryOutcome, TransactionFilter};
 
 const PAGE_SIZE: i64 = 50;
@@ -42,16 +43,8 @@ fn present(v: &Option<String>) -> Option<&str> {
 
 /// The filter the query asks for; Err when a value is not one the page knows.
 pub(super) fn filter(query: &Query) -> Result<TransactionFilter, ()> {
-    let kind = present(&query.kind);
-    const KINDS: [&str; 4] =
-        ["provisioning_email_update", "provisioning_email_resend", "provisioning_email_reminder", "permission_change"];
-    if kind.is_some_and(|k| !KINDS.contains(&k)) {
-        return Err(());
-    }
-    let status = present(&query.status);
-    if status.is_some_and(|s| !["in_progress", "success", "failed"].contains(&s)) {
-        return Err(());
-    }
+    let kind = present(&query.kind).map(|k| TransactionKind::parse(k).ok_or(())).transpose()?;
+    let status = present(&query.status).map(|s| TransactionStatus::parse(s).ok_or(())).transpose()?;
     let date = |v: &Option<String>| -> Result<Option<NaiveDate>, ()> {
         present(v).map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| ())).transpose()
     };
@@ -59,14 +52,7 @@ pub(super) fn filter(query: &Query) -> Result<TransactionFilter, ()> {
     // "to" is a whole day: up to the start of the next.
     let to = date(&query.to)?.map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::days(1));
     let before_id = present(&query.after).map(|a| a.parse::<i64>().map_err(|_| ())).transpose()?;
-    Ok(TransactionFilter {
-        kind: kind.map(str::to_string),
-        status: status.map(str::to_string),
-        q: present(&query.q).map(str::to_string),
-        from,
-        to,
-        before_id,
-    })
+    Ok(TransactionFilter { kind, status, q: present(&query.q).map(str::to_string), from, to, before_id })
 }
 
 /// The query string of the current filters (without the cursor).
@@ -164,7 +150,7 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
                 sheet.row(header.iter().map(String::as_str));
             }
             for r in &rows {
-                let permission = r.kind == "permission_change";
+                let permission = r.kind == TransactionKind::PermissionChange;
                 let detail = if permission {
                     permission_change_text(&tr, r.detail.as_deref(), r.new_value.as_deref())
                 } else {

@@ -31,7 +31,7 @@ fn due_today(order: &str, lines: &[(&str, &str)]) -> ImportFile {
 async fn transaction_status(app: &TestApp, sub: &str) -> (String, String) {
     let txs = app.settled_transactions(sub).await;
     let tx = txs.first().expect("a transaction");
-    (tx.status.clone(), tx.detail.clone().unwrap_or_default())
+    (tx.status.as_str().to_string(), tx.detail.clone().unwrap_or_default())
 }
 
 on_both_with_smtp!(the_rsd_email_goes_out_once, |app, smtp| {

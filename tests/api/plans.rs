@@ -244,8 +244,8 @@ async fn run(backend: Backend) {
         // The Transaction Manager: by type, status, search and page.
         let filters = [
             TransactionFilter::default(),
-            TransactionFilter { kind: Some("provisioning_email_update".into()), ..Default::default() },
-            TransactionFilter { status: Some("success".into()), ..Default::default() },
+            TransactionFilter { kind: Some(provisio::domain::TransactionKind::Update), ..Default::default() },
+            TransactionFilter { status: Some(provisio::domain::TransactionStatus::Success), ..Default::default() },
             TransactionFilter { q: Some("Sub-100000".into()), ..Default::default() },
             TransactionFilter { q: Some("WO-10000".into()), ..Default::default() },
             TransactionFilter { before_id: Some(2_000), ..Default::default() },

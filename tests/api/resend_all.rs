@@ -36,7 +36,7 @@ async fn resend_transactions(app: &TestApp) -> Vec<(String, String)> {
         let sub = format!("Sub-3001-{n}");
         for t in app.store.line_transactions(&sub).await.unwrap() {
             if t.kind == "provisioning_email_resend" {
-                all.push((sub.clone(), t.status));
+                all.push((sub.clone(), t.status.as_str().to_string()));
             }
         }
     }

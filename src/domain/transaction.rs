@@ -1,0 +1,99 @@
+//! Transactions (SPEC.md rule 9): what kind of change one records, and its update status.
+
+/// The kind of change a transaction records (the Transaction Manager's `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionKind {
+    /// Provisioning Email Update: a new contact (an edit, a bulk fix, an import).
+    Update,
+    /// Provisioning Email Resend.
+    Resend,
+    /// A reminder before the line closes.
+    Reminder,
+    /// A company admin's change of a user's rights (no line).
+    PermissionChange,
+}
+
+impl TransactionKind {
+    pub const ALL: [Self; 4] = [Self::Update, Self::Resend, Self::Reminder, Self::PermissionChange];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Update => "provisioning_email_update",
+            Self::Resend => "provisioning_email_resend",
+            Self::Reminder => "provisioning_email_reminder",
+            Self::PermissionChange => "permission_change",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A transaction's update status, which follows the delivery of its email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionStatus {
+    InProgress,
+    /// The mail server accepted the email, or no email was needed yet.
+    Success,
+    Failed,
+}
+
+impl TransactionStatus {
+    pub const ALL: [Self; 3] = [Self::InProgress, Self::Success, Self::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => "in_progress",
+            Self::Success => "success",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Each is written as its code, as the markup, the catalog keys and the API write it.
+impl std::fmt::Display for TransactionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for TransactionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Each compares equal to its code.
+impl PartialEq<&str> for TransactionKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<&str> for TransactionStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for k in TransactionKind::ALL {
+            assert_eq!(TransactionKind::parse(k.as_str()), Some(k));
+        }
+        for s in TransactionStatus::ALL {
+            assert_eq!(TransactionStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(TransactionKind::parse("provisioning_email"), None);
+        assert_eq!(TransactionStatus::parse("done"), None);
+    }
+}
