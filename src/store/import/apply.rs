@@ -54,28 +54,32 @@ impl Staging for SqliteConnection {
     async fn stage(&mut self, orders: &[StagedOrder]) -> sqlx::Result<()> {
         // Times as sqlx writes them to SQLite, so that they compare with the stored ones.
         let time = |t: &Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, false));
-        let order_rows: Vec<_> = orders
-            .iter()
-            .filter(|o| o.head)
-            .map(|o| {
-                (o.idx, &o.id, &o.partner, &o.distributor, &o.creator, &o.creator_text, &o.customer, &o.language)
-                    .into_json(time(&o.org_mapped_at))
-            })
-            .collect();
-        sqlx::query(
-            "INSERT INTO import_orders (idx, id, partner, distributor, creator, creator_text, customer, language,
-                                        org_mapped_at)
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
-                    value ->> 7, value ->> 8
-             FROM json_each($1)",
+        let order_rows = orders.iter().filter(|o| o.head).map(|o| {
+            serde_json::json!([
+                o.idx,
+                o.id,
+                o.partner,
+                o.distributor,
+                o.creator,
+                o.creator_text,
+                o.customer,
+                o.language,
+                time(&o.org_mapped_at),
+            ])
+        });
+        insert_json(
+            self,
+            concat!(
+                "INSERT INTO import_orders (idx, id, partner, distributor, creator, creator_text, customer, language,
+                                            org_mapped_at)",
+                nine_values!()
+            ),
+            order_rows.collect(),
         )
-        .bind(serde_json::Value::Array(order_rows).to_string())
-        .execute(&mut *self)
         .await?;
-        let mut line_rows = Vec::new();
-        for o in orders {
-            for l in &o.lines {
-                line_rows.push(serde_json::json!([
+        let line_rows = orders.iter().flat_map(|o| {
+            o.lines.iter().map(move |l| {
+                serde_json::json!([
                     o.idx,
                     l.idx,
                     l.subscription,
@@ -85,20 +89,19 @@ impl Staging for SqliteConnection {
                     l.contact,
                     l.status.as_str(),
                     time(&l.email_sent_at),
-                ]));
-            }
-        }
-        sqlx::query(
-            "INSERT INTO import_lines (order_idx, idx, subscription, order_id, offer, rsd, contact, status,
-                                       email_sent_at)
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
-                    value ->> 7, value ->> 8
-             FROM json_each($1)",
+                ])
+            })
+        });
+        insert_json(
+            self,
+            concat!(
+                "INSERT INTO import_lines (order_idx, idx, subscription, order_id, offer, rsd, contact, status,
+                                           email_sent_at)",
+                nine_values!()
+            ),
+            line_rows.collect(),
         )
-        .bind(serde_json::Value::Array(line_rows).to_string())
-        .execute(&mut *self)
-        .await?;
-        Ok(())
+        .await
     }
 
     async fn staged(&mut self) -> sqlx::Result<()> {
@@ -112,19 +115,24 @@ impl Staging for SqliteConnection {
     }
 }
 
-/// A row of an order as a JSON array (SQLite staging).
-trait IntoJson {
-    fn into_json(self, org_mapped_at: Option<String>) -> serde_json::Value;
+/// The nine values of each JSON array in `$1`, as the rows of a SELECT (SQLite staging).
+macro_rules! nine_values {
+    () => {
+        " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+                 value ->> 7, value ->> 8
+          FROM json_each($1)"
+    };
 }
+use nine_values;
 
-type OrderFields<'a> =
-    (usize, &'a String, &'a String, &'a Option<String>, &'a String, &'a String, &'a String, &'a Option<String>);
-
-impl IntoJson for OrderFields<'_> {
-    fn into_json(self, org_mapped_at: Option<String>) -> serde_json::Value {
-        let (idx, id, partner, distributor, creator, creator_text, customer, language) = self;
-        serde_json::json!([idx, id, partner, distributor, creator, creator_text, customer, language, org_mapped_at])
-    }
+/// Inserts `rows` (JSON arrays) with `insert`, one statement for the whole batch.
+async fn insert_json(
+    conn: &mut SqliteConnection,
+    insert: &'static str,
+    rows: Vec<serde_json::Value>,
+) -> sqlx::Result<()> {
+    sqlx::query(insert).bind(serde_json::Value::Array(rows).to_string()).execute(conn).await?;
+    Ok(())
 }
 
 impl Staging for PgConnection {
