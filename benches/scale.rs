@@ -435,6 +435,20 @@ async fn build(engine: &str, url: &str, lines: usize, dir: &std::path::Path) -> 
 async fn engine(name: &str, urls: [String; 2], dir: &std::path::Path) {
     let small = build(name, &urls[0], SMALL, dir).await;
     let large = build(name, &urls[1], LARGE, dir).await;
+    pages(name, &urls).await;
+    for (lines, size) in [(SMALL, &small), (LARGE, &large)] {
+        let rate = lines as f64 / size.took.as_secs_f64();
+        println!(
+            "{name} import of {lines} lines: {rate:.0} lines/s against a bare insert of {:.0} rows/s = {:.2} (goal ≥ 0.25); peak RSS {} MiB (goal ≤ 256)",
+            size.bare_rows_per_s,
+            rate / size.bare_rows_per_s,
+            size.rss_kib / 1024
+        );
+    }
+}
+
+/// Times the pages on the two databases (small, large) and prints each ratio.
+async fn pages(name: &str, urls: &[String; 2]) {
     let (_small_server, small_base) = serve(&urls[0]).await;
     let (_large_server, large_base) = serve(&urls[1]).await;
     let [a, b] = time_pages([&small_base, &large_base]).await;
@@ -448,15 +462,6 @@ async fn engine(name: &str, urls: [String; 2], dir: &std::path::Path) {
         }
     }
     println!("  worst ratio {worst:.2}");
-    for (lines, size) in [(SMALL, &small), (LARGE, &large)] {
-        let rate = lines as f64 / size.took.as_secs_f64();
-        println!(
-            "{name} import of {lines} lines: {rate:.0} lines/s against a bare insert of {:.0} rows/s = {:.2} (goal ≥ 0.25); peak RSS {} MiB (goal ≤ 256)",
-            size.bare_rows_per_s,
-            rate / size.bare_rows_per_s,
-            size.rss_kib / 1024
-        );
-    }
 }
 
 #[tokio::main]
@@ -467,6 +472,14 @@ async fn main() {
     let temp = tempfile::tempdir().unwrap();
     let dir = if keep { temp.keep() } else { temp.path().to_path_buf() };
     let dir = dir.as_path();
+    // PROVISIO_SCALE_PAGES="SMALL_URL LARGE_URL" times the pages of two kept databases
+    // again, without building new ones.
+    if let Ok(kept) = std::env::var("PROVISIO_SCALE_PAGES") {
+        let urls: Vec<String> = kept.split_whitespace().map(String::from).collect();
+        let urls: [String; 2] = urls.try_into().expect("PROVISIO_SCALE_PAGES names two databases");
+        pages("kept databases", &urls).await;
+        return;
+    }
     if only.as_deref() != Some("postgres") {
         let urls = [SMALL, LARGE].map(|n| format!("sqlite://{}", dir.join(format!("scale-{n}.db")).display()));
         engine("SQLite", urls.clone(), dir).await;

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 
-use super::lists::bind_args;
 use super::{Arg, Statement, Store, read, write_tx};
 use crate::config::Rate;
 use crate::domain::OperatorGrant;
@@ -146,9 +145,7 @@ impl Store {
              ORDER BY page.id DESC LIMIT {limit}",
             branches.join(" UNION ")
         );
-        read!(self, |pool, pg| {
-            bind_args(sqlx::query_as(sqlx::AssertSqlSafe(st.sql.as_str())), &st.args).fetch_all(pool).await
-        })
+        self.fetch_list(&st).await
     }
 
     pub async fn case_attachments(&self, case_id: i64) -> sqlx::Result<Vec<AttachmentInfo>> {

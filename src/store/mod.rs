@@ -53,7 +53,16 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 #[derive(Debug, Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
-    Postgres(PgPool),
+    Postgres(PgStore),
+}
+
+/// PostgreSQL: one pool for every statement but the list pages', and one for those, whose
+/// connections plan each statement for the values it runs with (see
+/// [`Store::fetch_list`]).
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pub pool: PgPool,
+    lists: PgPool,
 }
 
 /// SQLite allows one writer at a time: all writes go through a single connection that
@@ -76,7 +85,7 @@ macro_rules! read {
                 $body
             }
             Store::Postgres(p) => {
-                let $pool = p;
+                let $pool = &p.pool;
                 #[allow(unused_variables)]
                 let $pg = true;
                 $body
@@ -99,7 +108,7 @@ macro_rules! write_tx {
             }
             Store::Postgres(p) => {
                 #[allow(unused_mut)]
-                let mut $tx = p.begin().await?;
+                let mut $tx = p.pool.begin().await?;
                 #[allow(unused_variables)]
                 let $pg = true;
                 $body
@@ -207,9 +216,13 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await?;
-            Store::Postgres(pool)
+            let lists = PgPoolOptions::new()
+                .max_connections(5)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_lazy_with(options.options([("plan_cache_mode", "force_custom_plan")]));
+            Store::Postgres(PgStore { pool, lists })
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -242,7 +255,7 @@ impl Store {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             Store::Sqlite(s) => SQLITE_MIGRATIONS.run(&s.write).await?,
-            Store::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+            Store::Postgres(p) => POSTGRES_MIGRATIONS.run(&p.pool).await?,
         }
         Ok(())
     }
@@ -253,7 +266,10 @@ impl Store {
                 s.read.close().await;
                 s.write.close().await;
             }
-            Store::Postgres(p) => p.close().await,
+            Store::Postgres(p) => {
+                p.lists.close().await;
+                p.pool.close().await;
+            }
         }
     }
 

@@ -92,7 +92,7 @@ impl Drop for Server {
 async fn unfinished_leases(store: &Store, database_url: &str) -> Vec<(i64, String)> {
     const SQL: &str = "SELECT id, lease_token FROM outbox WHERE lease_token IS NOT NULL AND status = 'queued'";
     match store {
-        Store::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await.unwrap(),
+        Store::Postgres(pg) => sqlx::query_as(SQL).fetch_all(&pg.pool).await.unwrap(),
         Store::Sqlite(_) => {
             let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
             let rows = sqlx::query_as(SQL).fetch_all(&mut c).await.unwrap();
@@ -105,7 +105,7 @@ async fn unfinished_leases(store: &Store, database_url: &str) -> Vec<(i64, Strin
 async fn outbox_ids(store: &Store, database_url: &str) -> Vec<i64> {
     const SQL: &str = "SELECT id FROM outbox ORDER BY id";
     match store {
-        Store::Postgres(pool) => sqlx::query_scalar(SQL).fetch_all(pool).await.unwrap(),
+        Store::Postgres(pg) => sqlx::query_scalar(SQL).fetch_all(&pg.pool).await.unwrap(),
         Store::Sqlite(_) => {
             let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
             let ids = sqlx::query_scalar(SQL).fetch_all(&mut c).await.unwrap();
