@@ -4,6 +4,7 @@
 //! About 510 lines, most of them the parsing of each setting and its unit tests: one
 //! place to find every setting (docs/configuration.md is checked against it).
 
+pub use crate::domain::SendLimit;
 use std::net::SocketAddr;
 
 #[derive(Debug, Clone)]
@@ -232,34 +233,6 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-/// How many provisioning emails one line (or one recipient) may trigger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SendLimit {
-    pub per_hour: u32,
-    pub per_day: u32,
-}
-
-impl SendLimit {
-    /// `3/h,10/d`
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let mut per_hour = None;
-        let mut per_day = None;
-        for part in text.split(',') {
-            let (n, unit) = part.trim().split_once('/').ok_or("expected a form such as 3/h,10/d")?;
-            let n: u32 = n.trim().parse().map_err(|_| "expected a form such as 3/h,10/d")?;
-            match unit.trim() {
-                "h" => per_hour = Some(n),
-                "d" => per_day = Some(n),
-                _ => return Err("expected a form such as 3/h,10/d".into()),
-            }
-        }
-        match (per_hour, per_day) {
-            (Some(h), Some(d)) if h >= 1 && d >= h => Ok(Self { per_hour: h, per_day: d }),
-            _ => Err("expected a form such as 3/h,10/d, at least 1 an hour and no fewer a day".into()),
-        }
-    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,12 +3,14 @@
 pub mod bulk;
 pub mod closing;
 pub mod contact_email;
+pub mod limits;
 pub mod line;
 pub mod new_password;
 pub mod permissions;
 pub mod transaction;
 
 pub use contact_email::{ContactEmail, ContactEmailError};
+pub use limits::{LimitBook, SendLimit, wait_for_limit};
 pub use line::{EditScope, LineStatus, Refusal, order_page_refusal};
 pub use new_password::{NewPassword, PasswordProblem};
 pub use permissions::{Actor, CompanyGrant, EditGrant, OperatorGrant, OrderParties};

@@ -12,9 +12,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::outbox::LimitBook;
 use super::{Store, User, read, retrying, sql, write_tx};
-use crate::config::SendLimit;
+use crate::domain::LimitBook;
+use crate::domain::SendLimit;
 use crate::domain::bulk::{BulkResult, LineFacts, PreparedRow, check_row};
 use crate::domain::{Actor, LineStatus, OrderParties};
 
@@ -130,88 +130,126 @@ macro_rules! facts_sql {
     };
 }
 
-/// The send history the limits need for `rows` whose results are before the limits:
-/// (recipient, time) and (subscription id, time) of the last day, in two statements.
-macro_rules! sends_for {
-    ($exec:expr, $pg:ident, $rows:expr, $results:expr, $now:expr) => {{
-        let mut recipients: Vec<String> = Vec::new();
-        let mut orders: Vec<String> = Vec::new();
-        let mut lines: Vec<String> = Vec::new();
-        for (r, result) in $rows.iter().zip($results.iter()) {
-            if r.emails(*result) {
-                recipients.push(r.email.clone().unwrap_or_default().to_lowercase());
-                orders.push(r.order_id.clone().unwrap_or_default());
-                lines.push(r.subscription_id.clone());
-            }
-        }
-        if lines.is_empty() {
-            None
-        } else {
-            recipients.sort();
-            recipients.dedup();
-            orders.sort();
-            orders.dedup();
-            let since = $now - Duration::days(1);
-            let by_recipient: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
-                $pg,
-                "SELECT lower(recipient), created_at FROM outbox
-                 WHERE lower(recipient) IN (SELECT jsonb_array_elements_text($1::jsonb))
-                   AND cause IN ('edit', 'resend') AND created_at > $2",
-                "SELECT lower(recipient), created_at FROM outbox
-                 WHERE lower(recipient) IN (SELECT value FROM json_each($1))
-                   AND cause IN ('edit', 'resend') AND created_at > $2",
-            ))
-            .bind(json(&recipients))
-            .bind(since)
-            .fetch_all($exec)
-            .await?;
-            // Every email of a line is one of its order's: the order's recent emails are
-            // found by their index, then their lines by the message's key.
-            let by_line: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
-                $pg,
-                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
-                 WHERE o.order_id IN (SELECT jsonb_array_elements_text($1::jsonb))
-                   AND o.cause IN ('edit', 'resend') AND o.created_at > $2
-                   AND ol.subscription_id IN (SELECT jsonb_array_elements_text($3::jsonb))",
-                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
-                 WHERE o.order_id IN (SELECT value FROM json_each($1))
-                   AND o.cause IN ('edit', 'resend') AND o.created_at > $2
-                   AND ol.subscription_id IN (SELECT value FROM json_each($3))",
-            ))
-            .bind(json(&orders))
-            .bind(since)
-            .bind(json(&lines))
-            .fetch_all($exec)
-            .await?;
-            Some(LimitBook::new(by_recipient, by_line))
-        }
-    }};
+/// The steps of a bulk fix that read or write many rows at once, on either database:
+/// written once and instantiated for each connection type (`$pg` picks the dialect of the
+/// JSON functions).
+trait BulkTx {
+    /// The send history the limits need for `rows` whose results are before the limits:
+    /// (recipient, time) and (subscription id, time) of the last day, in two statements;
+    /// None when no row would send an email.
+    async fn limit_book(
+        &mut self,
+        rows: &[RowFacts],
+        results: &[BulkResult],
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<LimitBook>>;
+
+    /// Writes each row's result (and its message) into the batch: `payload` is a JSON
+    /// array of `{"n": row, "r": result, "o": outbox id}`; with `only_unset`, only rows
+    /// that have none yet; with `order`, only the rows of that order (so that the order's
+    /// index finds them).
+    async fn store_results(
+        &mut self,
+        batch_id: i64,
+        order: Option<&str>,
+        payload: &str,
+        only_unset: bool,
+    ) -> sqlx::Result<()>;
 }
 
-/// Writes each row's result (and its message) into the batch: `$2` is a JSON array of
-/// `{"n": row, "r": result, "o": outbox id}`; with `$3`, only rows that have none yet;
-/// with `$4`, only the rows of that order (so that the order's index finds them).
-macro_rules! store_results {
-    ($tx:ident, $pg:ident, $batch:expr, $order:expr, $payload:expr, $only_unset:expr) => {
-        sqlx::query(sql(
-            $pg,
-            "UPDATE bulk_rows SET result = j.r, outbox_id = j.o
-             FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, r text, o bigint)
-             WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)
-               AND ($4::text IS NULL OR bulk_rows.order_id = $4)",
-            "UPDATE bulk_rows SET result = json_extract(j.value, '$.r'), outbox_id = json_extract(j.value, '$.o')
-             FROM json_each($2) AS j
-             WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = json_extract(j.value, '$.n')
-               AND (NOT $3 OR bulk_rows.result IS NULL) AND ($4 IS NULL OR bulk_rows.order_id = $4)",
-        ))
-        .bind($batch)
-        .bind($payload)
-        .bind($only_unset)
-        .bind($order)
-        .execute(&mut *$tx)
-        .await?
+macro_rules! bulk_tx_for {
+    ($connection:ty, $pg:expr) => {
+        impl BulkTx for $connection {
+            async fn limit_book(
+                &mut self,
+                rows: &[RowFacts],
+                results: &[BulkResult],
+                now: DateTime<Utc>,
+            ) -> sqlx::Result<Option<LimitBook>> {
+                let mut recipients: Vec<String> = Vec::new();
+                let mut orders: Vec<String> = Vec::new();
+                let mut lines: Vec<String> = Vec::new();
+                for (r, result) in rows.iter().zip(results) {
+                    if r.emails(*result) {
+                        recipients.push(r.email.clone().unwrap_or_default().to_lowercase());
+                        orders.push(r.order_id.clone().unwrap_or_default());
+                        lines.push(r.subscription_id.clone());
+                    }
+                }
+                if lines.is_empty() {
+                    return Ok(None);
+                }
+                recipients.sort();
+                recipients.dedup();
+                orders.sort();
+                orders.dedup();
+                let since = now - Duration::days(1);
+                let by_recipient: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
+                    $pg,
+                    "SELECT lower(recipient), created_at FROM outbox
+                     WHERE lower(recipient) IN (SELECT jsonb_array_elements_text($1::jsonb))
+                       AND cause IN ('edit', 'resend') AND created_at > $2",
+                    "SELECT lower(recipient), created_at FROM outbox
+                     WHERE lower(recipient) IN (SELECT value FROM json_each($1))
+                       AND cause IN ('edit', 'resend') AND created_at > $2",
+                ))
+                .bind(json(&recipients))
+                .bind(since)
+                .fetch_all(&mut *self)
+                .await?;
+                // Every email of a line is one of its order's: the order's recent emails are
+                // found by their index, then their lines by the message's key.
+                let by_line: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
+                    $pg,
+                    "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+                     WHERE o.order_id IN (SELECT jsonb_array_elements_text($1::jsonb))
+                       AND o.cause IN ('edit', 'resend') AND o.created_at > $2
+                       AND ol.subscription_id IN (SELECT jsonb_array_elements_text($3::jsonb))",
+                    "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+                     WHERE o.order_id IN (SELECT value FROM json_each($1))
+                       AND o.cause IN ('edit', 'resend') AND o.created_at > $2
+                       AND ol.subscription_id IN (SELECT value FROM json_each($3))",
+                ))
+                .bind(json(&orders))
+                .bind(since)
+                .bind(json(&lines))
+                .fetch_all(&mut *self)
+                .await?;
+                Ok(Some(LimitBook::new(by_recipient, by_line)))
+            }
+
+            async fn store_results(
+                &mut self,
+                batch_id: i64,
+                order: Option<&str>,
+                payload: &str,
+                only_unset: bool,
+            ) -> sqlx::Result<()> {
+                sqlx::query(sql(
+                    $pg,
+                    "UPDATE bulk_rows SET result = j.r, outbox_id = j.o
+                     FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, r text, o bigint)
+                     WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)
+                       AND ($4::text IS NULL OR bulk_rows.order_id = $4)",
+                    "UPDATE bulk_rows SET result = json_extract(j.value, '$.r'), outbox_id = json_extract(j.value, '$.o')
+                     FROM json_each($2) AS j
+                     WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = json_extract(j.value, '$.n')
+                       AND (NOT $3 OR bulk_rows.result IS NULL) AND ($4 IS NULL OR bulk_rows.order_id = $4)",
+                ))
+                .bind(batch_id)
+                .bind(payload)
+                .bind(only_unset)
+                .bind(order)
+                .execute(&mut *self)
+                .await?;
+                Ok(())
+            }
+        }
     };
 }
+
+bulk_tx_for!(sqlx::SqliteConnection, false);
+bulk_tx_for!(sqlx::PgConnection, true);
 
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
@@ -371,7 +409,8 @@ impl Store {
     ) -> sqlx::Result<Vec<BulkRowOutcome>> {
         let applied = batch.applied_at.is_some();
         read!(self, |pool, pg| {
-            let rows: Vec<RowFacts> = sqlx::query_as(facts_sql!("")).bind(batch.id).fetch_all(pool).await?;
+            let mut conn = pool.acquire().await?;
+            let rows: Vec<RowFacts> = sqlx::query_as(facts_sql!("")).bind(batch.id).fetch_all(&mut *conn).await?;
             let results = if applied {
                 // A row left without a result (apply stopped half-way) did not change.
                 rows.iter()
@@ -379,7 +418,7 @@ impl Store {
                     .collect()
             } else {
                 let before: Vec<BulkResult> = rows.iter().map(|r| r.check(actor)).collect();
-                let book = sends_for!(pool, pg, rows, before, now);
+                let book = conn.limit_book(&rows, &before, now).await?;
                 classify(actor, &rows, book, limit, now)
             };
             Ok(rows.iter().zip(results).map(|(r, result)| r.outcome(result)).collect())
@@ -415,9 +454,10 @@ impl Store {
         // What the preview would say now: the orders with a row to change are applied,
         // each re-checked under its lock; the other rows keep this answer.
         let (rows, results) = read!(self, |pool, pg| {
-            let rows: Vec<RowFacts> = sqlx::query_as(facts_sql!("")).bind(batch_id).fetch_all(pool).await?;
+            let mut conn = pool.acquire().await?;
+            let rows: Vec<RowFacts> = sqlx::query_as(facts_sql!("")).bind(batch_id).fetch_all(&mut *conn).await?;
             let before: Vec<BulkResult> = rows.iter().map(|r| r.check(actor)).collect();
-            let book = sends_for!(pool, pg, rows, before, at);
+            let book = conn.limit_book(&rows, &before, at).await?;
             let results = classify(actor, &rows, book, limit, at);
             (rows, results)
         });
@@ -444,7 +484,7 @@ impl Store {
             .collect();
         let rest = json(&rest);
         write_tx!(self, |tx, pg| {
-            store_results!(tx, pg, batch_id, None::<&str>, &rest, true);
+            tx.store_results(batch_id, None, &rest, true).await?;
             tx.commit().await?;
         });
         Ok(BulkApplyOutcome::Applied)
@@ -478,7 +518,7 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
             let before: Vec<BulkResult> = rows.iter().map(|r| r.check(actor)).collect();
-            let book = sends_for!(&mut *tx, pg, rows, before, at);
+            let book = tx.limit_book(&rows, &before, at).await?;
             let results: Vec<BulkResult> = classify(actor, &rows, book, limit, at)
                 .into_iter()
                 .map(|r| if r == BulkResult::Change { BulkResult::Done } else { r })
@@ -520,7 +560,7 @@ impl Store {
                     serde_json::json!({"n": r.row_no, "r": result.as_str(), "o": outbox})
                 })
                 .collect();
-            store_results!(tx, pg, batch_id, Some(order_id), json(&payload), false);
+            tx.store_results(batch_id, Some(order_id), &json(&payload), false).await?;
             if results.contains(&BulkResult::Done) {
                 sqlx::query(
                     "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,

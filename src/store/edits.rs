@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::{enqueue, enqueue_copy, limit_wait};
+use super::outbox::{Emailed, OutboxTx};
 use super::{EditScope, Store, retrying, sql, write_tx};
-use crate::config::SendLimit;
+use crate::domain::SendLimit;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
 
 /// status, contact, version, updated_by, email_sent_at of the line an edit targets.
@@ -163,26 +163,25 @@ impl Store {
                 (0, 0)
             };
             if changing == 0 {
-                let copy = enqueue_copy!(tx, edit.grant.order_id(), edit.copy_to, None, edit.limit, edit.at);
+                let copy = tx.enqueue_copy(edit.grant.order_id(), edit.copy_to, None, edit.limit, edit.at).await?;
                 return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false, copy, transactions: Vec::new() });
             }
             // Every line this edit emails counts, and so does the new contact.
             if emailed > 0
-                && let Some(wait) = limit_wait!(
-                    tx,
-                    edit.grant.order_id(),
-                    edit.new_contact.as_str(),
-                    edit.limit,
-                    edit.at,
-                    "SELECT subscription_id FROM lines
-                     WHERE order_id = $1 AND (subscription_id = $3 OR $4) AND status IN ($5, $6) AND contact <> $7
-                       AND email_sent_at IS NOT NULL",
-                    edit.subscription_id,
-                    edit.apply_to_all,
-                    status_a,
-                    status_b,
-                    edit.new_contact.as_str()
-                )
+                && let Some(wait) = tx
+                    .limit_wait(
+                        edit.grant.order_id(),
+                        edit.new_contact.as_str(),
+                        Emailed::Edit {
+                            subscription_id: edit.subscription_id,
+                            apply_to_all: edit.apply_to_all,
+                            statuses: (status_a, status_b),
+                            new_contact: edit.new_contact.as_str(),
+                        },
+                        edit.limit,
+                        edit.at,
+                    )
+                    .await?
             {
                 return Ok(EditOutcome::Limited(wait));
             }
@@ -190,7 +189,7 @@ impl Store {
             // message is written first, so that each row is written once, already carrying it.
             let outbox_id = if emailed > 0 {
                 // One email to the new contact listing every line it is now for.
-                Some(enqueue!(tx, edit.grant.order_id(), edit.new_contact.as_str(), "edit", edit.at))
+                Some(tx.enqueue(edit.grant.order_id(), edit.new_contact.as_str(), "edit", edit.at).await?)
             } else {
                 None
             };
@@ -237,7 +236,7 @@ impl Store {
             .bind(outbox_id)
             .fetch_all(&mut *tx)
             .await?;
-            let copy = enqueue_copy!(tx, edit.grant.order_id(), edit.copy_to, outbox_id, edit.limit, edit.at);
+            let copy = tx.enqueue_copy(edit.grant.order_id(), edit.copy_to, outbox_id, edit.limit, edit.at).await?;
             tx.commit().await?;
             Ok(EditOutcome::Changed { lines, emailed: emailed > 0, copy, transactions })
         })
@@ -275,18 +274,13 @@ impl Store {
             if email_sent_at.is_none() {
                 return Ok(ResendOutcome::Refused(Refusal::NotYetSent { rsd }));
             }
-            if let Some(wait) = limit_wait!(
-                tx,
-                resend.grant.order_id(),
-                contact.as_str(),
-                resend.limit,
-                resend.at,
-                "$3",
-                resend.subscription_id
-            ) {
+            let emailed = Emailed::Line(resend.subscription_id);
+            if let Some(wait) =
+                tx.limit_wait(resend.grant.order_id(), contact.as_str(), emailed, resend.limit, resend.at).await?
+            {
                 return Ok(ResendOutcome::Limited(wait));
             }
-            let id = enqueue!(tx, resend.grant.order_id(), contact.as_str(), "resend", resend.at);
+            let id = tx.enqueue(resend.grant.order_id(), contact.as_str(), "resend", resend.at).await?;
             sqlx::query("INSERT INTO outbox_lines (outbox_id, subscription_id) VALUES ($1, $2)")
                 .bind(id)
                 .bind(resend.subscription_id)
@@ -315,7 +309,8 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            let copy = enqueue_copy!(tx, resend.grant.order_id(), resend.copy_to, Some(id), resend.limit, resend.at);
+            let copy =
+                tx.enqueue_copy(resend.grant.order_id(), resend.copy_to, Some(id), resend.limit, resend.at).await?;
             tx.commit().await?;
             Ok(ResendOutcome::Queued { recipient: contact, transaction, copy })
         })

@@ -7,192 +7,206 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{Store, read, sql, write_tx};
-use crate::config::SendLimit;
+use super::{CopyOutcome, Store, read, sql, write_tx};
+use crate::domain::{SendLimit, wait_for_limit};
 
-/// Inserts one message to `recipient` about lines of `order_id`, inside `$tx`; evaluates
-/// to its id. The caller writes the lines it is about (outbox_lines) and marks them as
-/// their last email. A macro so that it expands within each database's transaction.
-macro_rules! enqueue {
-    ($tx:ident, $order_id:expr, $recipient:expr, $cause:expr, $now:expr) => {{
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
-             VALUES ($1, $2, $3, 'queued', 0, $4, $4) RETURNING id",
-        )
-        .bind($order_id)
-        .bind($recipient)
-        .bind($cause)
-        .bind($now)
-        .fetch_one(&mut *$tx)
-        .await?;
-        id
-    }};
+/// The lines an action would email, whose own limits it must fit (`$1` in the statements
+/// below is the order).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Emailed<'a> {
+    /// One line (a resend).
+    Line(&'a str),
+    /// The lines an edit changes whose first email went out: the edited line, or with
+    /// `apply_to_all` every line of the order in the scope's `statuses` whose contact is
+    /// not already `new_contact`.
+    Edit { subscription_id: &'a str, apply_to_all: bool, statuses: (&'a str, &'a str), new_contact: &'a str },
+    /// Every line of the order in `statuses` whose first email went out (resend for all).
+    Order { statuses: (&'a str, &'a str) },
 }
-pub(crate) use enqueue;
 
-/// How long until the email an action would trigger fits the limits, inside `$tx`; None
-/// when it fits now. Counts the emails people triggered (edits, resends) in the last day:
-/// to `$recipient` (case-insensitively, copies to it included), and of every line it would email, which
-/// `$lines` selects (a statement or list whose parameters start at `$3`; `$1` is the
-/// order, `$2` the start of the day counted). Set-based: a fixed number of statements
-/// whatever the number of lines, each served by an index.
-macro_rules! limit_wait {
-    ($tx:ident, $order_id:expr, $recipient:expr, $limit:expr, $now:expr, $lines:literal $(, $bind:expr)*) => {{
-        let since = $now - chrono::Duration::days(1);
-        let by_recipient: Vec<DateTime<Utc>> = sqlx::query_scalar(
-            "SELECT created_at FROM outbox
-             WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend', 'copy') AND created_at > $2
-             ORDER BY created_at",
+/// The emails of the order's lines that people triggered in the last day (`$2` the start of
+/// that day), for the lines `$lines` selects, by line.
+macro_rules! sent_by_line {
+    ($lines:literal) => {
+        concat!(
+            "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+             WHERE o.order_id = $1 AND o.cause IN ('edit', 'resend') AND o.created_at > $2
+               AND ol.subscription_id IN (",
+            $lines,
+            ") ORDER BY ol.subscription_id, o.created_at"
         )
-        .bind($recipient)
-        .bind(since)
-        .fetch_all(&mut *$tx)
-        .await?;
-        let mut wait = $crate::store::outbox::wait_for_limit(&by_recipient, $limit, $now);
-        // Every email of a line is one of its order's: while the order's emails fit the
-        // limit, so do those of each of its lines, and no line needs counting.
-        let by_order: Vec<DateTime<Utc>> = sqlx::query_scalar(
-            "SELECT created_at FROM outbox
-             WHERE order_id = $1 AND cause IN ('edit', 'resend') AND created_at > $2 ORDER BY created_at",
-        )
-        .bind($order_id)
-        .bind(since)
-        .fetch_all(&mut *$tx)
-        .await?;
-        if $crate::store::outbox::wait_for_limit(&by_order, $limit, $now).is_some() {
-            let by_line: Vec<(String, DateTime<Utc>)> = sqlx::query_as(concat!(
-                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
-                 WHERE o.order_id = $1 AND o.cause IN ('edit', 'resend') AND o.created_at > $2
-                   AND ol.subscription_id IN (",
-                $lines,
-                ") ORDER BY ol.subscription_id, o.created_at"
-            ))
-            .bind($order_id)
-            .bind(since)
-            $(.bind($bind))*
-            .fetch_all(&mut *$tx)
-            .await?;
-            for line in by_line.chunk_by(|a, b| a.0 == b.0) {
-                let sent: Vec<DateTime<Utc>> = line.iter().map(|(_, at)| *at).collect();
-                wait = wait.max($crate::store::outbox::wait_for_limit(&sent, $limit, $now));
+    };
+}
+
+/// The outbox steps of a change, inside the change's own database transaction: the same
+/// statements on both databases, written once and instantiated for each connection type.
+pub(crate) trait OutboxTx {
+    /// Inserts one message to `recipient` about lines of `order_id` and returns its id. The
+    /// caller writes the lines it is about (outbox_lines) and marks them as their last email.
+    async fn enqueue(&mut self, order_id: &str, recipient: &str, cause: &str, now: DateTime<Utc>) -> sqlx::Result<i64>;
+
+    /// When emails people triggered (edits, resends, copies) went to `recipient` in the last
+    /// day, compared case-insensitively, oldest first.
+    async fn sent_to(&mut self, recipient: &str, now: DateTime<Utc>) -> sqlx::Result<Vec<DateTime<Utc>>>;
+
+    /// How long until an email to `recipient` about the `emailed` lines of `order_id` fits
+    /// the limits (CONTRACT.md, email limits); None when it fits now. Set-based: a fixed
+    /// number of statements whatever the number of lines, each served by an index.
+    async fn limit_wait(
+        &mut self,
+        order_id: &str,
+        recipient: &str,
+        emailed: Emailed<'_>,
+        limit: SendLimit,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<Duration>>;
+
+    /// Queues a copy of the message `source` (if one goes out now) to the acting user's own
+    /// address `copy_to`. A copy counts against that address only: over its limit only the
+    /// copy is dropped, and the action it accompanies goes on.
+    async fn enqueue_copy(
+        &mut self,
+        order_id: &str,
+        copy_to: Option<&str>,
+        source: Option<i64>,
+        limit: SendLimit,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<CopyOutcome>;
+}
+
+macro_rules! outbox_tx_for {
+    ($connection:ty) => {
+        impl OutboxTx for $connection {
+            async fn enqueue(
+                &mut self,
+                order_id: &str,
+                recipient: &str,
+                cause: &str,
+                now: DateTime<Utc>,
+            ) -> sqlx::Result<i64> {
+                sqlx::query_scalar(
+                    "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
+                     VALUES ($1, $2, $3, 'queued', 0, $4, $4) RETURNING id",
+                )
+                .bind(order_id)
+                .bind(recipient)
+                .bind(cause)
+                .bind(now)
+                .fetch_one(&mut *self)
+                .await
             }
-        }
-        wait
-    }};
-}
-pub(crate) use limit_wait;
 
-/// Queues a copy of the message `$source` (if one goes out now) to the acting user's own
-/// address `$copy_to`, inside `$tx`, and evaluates to the [`CopyOutcome`]. A copy counts
-/// against that address only (CONTRACT.md, email limits): over its limit only the copy is
-/// dropped, and the action it accompanies goes on.
-macro_rules! enqueue_copy {
-    ($tx:ident, $order_id:expr, $copy_to:expr, $source:expr, $limit:expr, $now:expr) => {{
-        let copy_to: Option<&str> = $copy_to;
-        let source: Option<i64> = $source;
-        match (copy_to, source) {
-            (None, _) => $crate::store::CopyOutcome::NotAsked,
-            (Some(_), None) => $crate::store::CopyOutcome::NothingToCopy,
-            (Some(copy_to), Some(source)) => {
-                let sent: Vec<DateTime<Utc>> = sqlx::query_scalar(
+            async fn sent_to(&mut self, recipient: &str, now: DateTime<Utc>) -> sqlx::Result<Vec<DateTime<Utc>>> {
+                sqlx::query_scalar(
                     "SELECT created_at FROM outbox
                      WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend', 'copy') AND created_at > $2
                      ORDER BY created_at",
                 )
-                .bind(copy_to)
-                .bind($now - chrono::Duration::days(1))
-                .fetch_all(&mut *$tx)
+                .bind(recipient)
+                .bind(now - Duration::days(1))
+                .fetch_all(&mut *self)
+                .await
+            }
+
+            async fn limit_wait(
+                &mut self,
+                order_id: &str,
+                recipient: &str,
+                emailed: Emailed<'_>,
+                limit: SendLimit,
+                now: DateTime<Utc>,
+            ) -> sqlx::Result<Option<Duration>> {
+                let since = now - Duration::days(1);
+                let mut wait = wait_for_limit(&self.sent_to(recipient, now).await?, limit, now);
+                // Every email of a line is one of its order's: while the order's emails fit
+                // the limit, so do those of each of its lines, and no line needs counting.
+                let by_order: Vec<DateTime<Utc>> = sqlx::query_scalar(
+                    "SELECT created_at FROM outbox
+                     WHERE order_id = $1 AND cause IN ('edit', 'resend') AND created_at > $2 ORDER BY created_at",
+                )
+                .bind(order_id)
+                .bind(since)
+                .fetch_all(&mut *self)
                 .await?;
-                match $crate::store::outbox::wait_for_limit(&sent, $limit, $now) {
-                    Some(wait) => $crate::store::CopyOutcome::Dropped(wait),
-                    None => {
-                        let id = $crate::store::outbox::enqueue!($tx, $order_id, copy_to, "copy", $now);
-                        sqlx::query(
-                            "INSERT INTO outbox_lines (outbox_id, subscription_id)
-                             SELECT $1, subscription_id FROM outbox_lines WHERE outbox_id = $2",
-                        )
-                        .bind(id)
-                        .bind(source)
-                        .execute(&mut *$tx)
-                        .await?;
-                        $crate::store::CopyOutcome::Sent
-                    }
+                if wait_for_limit(&by_order, limit, now).is_none() {
+                    return Ok(wait);
                 }
+                let by_line: Vec<(String, DateTime<Utc>)> = match emailed {
+                    Emailed::Line(subscription_id) => {
+                        sqlx::query_as(sent_by_line!("$3"))
+                            .bind(order_id)
+                            .bind(since)
+                            .bind(subscription_id)
+                            .fetch_all(&mut *self)
+                            .await?
+                    }
+                    Emailed::Edit { subscription_id, apply_to_all, statuses, new_contact } => {
+                        sqlx::query_as(sent_by_line!(
+                            "SELECT subscription_id FROM lines
+                             WHERE order_id = $1 AND (subscription_id = $3 OR $4) AND status IN ($5, $6)
+                               AND contact <> $7 AND email_sent_at IS NOT NULL"
+                        ))
+                        .bind(order_id)
+                        .bind(since)
+                        .bind(subscription_id)
+                        .bind(apply_to_all)
+                        .bind(statuses.0)
+                        .bind(statuses.1)
+                        .bind(new_contact)
+                        .fetch_all(&mut *self)
+                        .await?
+                    }
+                    Emailed::Order { statuses } => {
+                        sqlx::query_as(sent_by_line!(
+                            "SELECT l.subscription_id FROM lines l WHERE l.order_id = $1 AND l.status IN ($3, $4)
+                             AND l.email_sent_at IS NOT NULL"
+                        ))
+                        .bind(order_id)
+                        .bind(since)
+                        .bind(statuses.0)
+                        .bind(statuses.1)
+                        .fetch_all(&mut *self)
+                        .await?
+                    }
+                };
+                for line in by_line.chunk_by(|a, b| a.0 == b.0) {
+                    let sent: Vec<DateTime<Utc>> = line.iter().map(|(_, at)| *at).collect();
+                    wait = wait.max(wait_for_limit(&sent, limit, now));
+                }
+                Ok(wait)
+            }
+
+            async fn enqueue_copy(
+                &mut self,
+                order_id: &str,
+                copy_to: Option<&str>,
+                source: Option<i64>,
+                limit: SendLimit,
+                now: DateTime<Utc>,
+            ) -> sqlx::Result<CopyOutcome> {
+                let (Some(copy_to), Some(source)) = (copy_to, source) else {
+                    return Ok(if copy_to.is_none() { CopyOutcome::NotAsked } else { CopyOutcome::NothingToCopy });
+                };
+                if let Some(wait) = wait_for_limit(&self.sent_to(copy_to, now).await?, limit, now) {
+                    return Ok(CopyOutcome::Dropped(wait));
+                }
+                let id = self.enqueue(order_id, copy_to, "copy", now).await?;
+                sqlx::query(
+                    "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                     SELECT $1, subscription_id FROM outbox_lines WHERE outbox_id = $2",
+                )
+                .bind(id)
+                .bind(source)
+                .execute(&mut *self)
+                .await?;
+                Ok(CopyOutcome::Sent)
             }
         }
-    }};
-}
-pub(crate) use enqueue_copy;
-
-/// How long until one more email fits within `limit`, given the send times of the last
-/// day in ascending order; None when it fits now.
-pub fn wait_for_limit(sent: &[DateTime<Utc>], limit: SendLimit, now: DateTime<Utc>) -> Option<Duration> {
-    let hour_ago = now - Duration::hours(1);
-    let in_hour: Vec<&DateTime<Utc>> = sent.iter().filter(|t| **t > hour_ago).collect();
-    let mut wait = None;
-    if in_hour.len() >= limit.per_hour as usize {
-        // The oldest that must leave the window for one more to fit.
-        let oldest = in_hour[in_hour.len() - limit.per_hour as usize];
-        wait = Some(*oldest + Duration::hours(1) - now);
-    }
-    if sent.len() >= limit.per_day as usize {
-        let oldest = sent[sent.len() - limit.per_day as usize];
-        let day_wait = oldest + Duration::days(1) - now;
-        wait = Some(wait.map_or(day_wait, |w: Duration| w.max(day_wait)));
-    }
-    wait.map(|w| w.max(Duration::seconds(1)))
+    };
 }
 
-/// The emails people triggered in the last day, by recipient (lower-cased) and by line,
-/// for actions that send many emails at once (a bulk fix): each email is admitted by
-/// [`wait_for_limit`], the rule of a single edit, and counts for the ones after it.
-#[derive(Debug, Default)]
-pub struct LimitBook {
-    by_recipient: std::collections::HashMap<String, Vec<DateTime<Utc>>>,
-    by_line: std::collections::HashMap<String, Vec<DateTime<Utc>>>,
-}
-
-impl LimitBook {
-    /// From the send times of the last day: (recipient, time) and (subscription id, time).
-    pub fn new(
-        recipients: impl IntoIterator<Item = (String, DateTime<Utc>)>,
-        lines: impl IntoIterator<Item = (String, DateTime<Utc>)>,
-    ) -> Self {
-        let mut book = Self::default();
-        for (recipient, at) in recipients {
-            book.by_recipient.entry(recipient.to_lowercase()).or_default().push(at);
-        }
-        for (line, at) in lines {
-            book.by_line.entry(line).or_default().push(at);
-        }
-        for sent in book.by_recipient.values_mut().chain(book.by_line.values_mut()) {
-            sent.sort();
-        }
-        book
-    }
-
-    /// Which of `lines` one email to `recipient` at `now` may be about: none when the
-    /// recipient is over the limit, else those within their own. An email that goes out
-    /// is recorded for the recipient and each admitted line.
-    pub fn admit(&mut self, recipient: &str, lines: &[&str], limit: SendLimit, now: DateTime<Utc>) -> Vec<bool> {
-        let recipient = recipient.to_lowercase();
-        let empty = Vec::new();
-        if wait_for_limit(self.by_recipient.get(&recipient).unwrap_or(&empty), limit, now).is_some() {
-            return vec![false; lines.len()];
-        }
-        let admitted: Vec<bool> = lines
-            .iter()
-            .map(|l| wait_for_limit(self.by_line.get(*l).unwrap_or(&empty), limit, now).is_none())
-            .collect();
-        if admitted.iter().any(|a| *a) {
-            self.by_recipient.entry(recipient).or_default().push(now);
-            for (line, _) in lines.iter().zip(&admitted).filter(|(_, a)| **a) {
-                self.by_line.entry(line.to_string()).or_default().push(now);
-            }
-        }
-        admitted
-    }
-}
+outbox_tx_for!(sqlx::SqliteConnection);
+outbox_tx_for!(sqlx::PgConnection);
 
 /// id, order, recipient, cause, attempts, customer, language, subscription, offer, cc, closes at.
 type ClaimRow =
@@ -445,7 +459,7 @@ impl Store {
             groups.sort();
             groups.dedup();
             for (order_id, contact) in &groups {
-                let id = enqueue!(tx, order_id, contact, "rsd", now);
+                let id = tx.enqueue(order_id, contact, "rsd", now).await?;
                 sqlx::query(
                     "INSERT INTO outbox_lines (outbox_id, subscription_id)
                      SELECT $1, subscription_id FROM lines
@@ -598,36 +612,5 @@ impl Store {
         read!(self, |pool, pg| {
             sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'").fetch_one(pool).await
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_count_the_last_hour_and_day() {
-        let now = Utc::now();
-        let limit = SendLimit { per_hour: 3, per_day: 10 };
-        assert_eq!(wait_for_limit(&[], limit, now), None);
-        let two = [now - Duration::minutes(50), now - Duration::minutes(10)];
-        assert_eq!(wait_for_limit(&two, limit, now), None);
-        let three = [now - Duration::minutes(50), now - Duration::minutes(20), now - Duration::minutes(10)];
-        assert_eq!(wait_for_limit(&three, limit, now), Some(Duration::minutes(10)));
-        let day: Vec<_> = (0..10).map(|i| now - Duration::hours(20) + Duration::minutes(i)).collect();
-        assert_eq!(wait_for_limit(&day, limit, now), Some(Duration::hours(4)));
-    }
-
-    #[test]
-    fn a_book_admits_emails_while_recipient_and_line_fit() {
-        let now = Utc::now();
-        let limit = SendLimit { per_hour: 2, per_day: 10 };
-        let earlier = now - Duration::minutes(5);
-        let mut book = LimitBook::new([("A@x.example".to_string(), earlier)], [("Sub-2".to_string(), earlier)]);
-        assert_eq!(book.admit("a@x.example", &["Sub-1"], limit, now), [true]);
-        // The recipient has had two now: the next email to it waits, whatever its lines.
-        assert_eq!(book.admit("a@X.example", &["Sub-3"], limit, now), [false]);
-        assert_eq!(book.admit("b@x.example", &["Sub-2", "Sub-4"], limit, now), [true, true]);
-        assert_eq!(book.admit("c@x.example", &["Sub-2", "Sub-5"], limit, now), [false, true], "Sub-2 had two");
     }
 }

@@ -5,9 +5,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::{limit_wait, wait_for_limit};
+use super::outbox::{Emailed, OutboxTx};
 use super::{EditScope, Store, sql, write_tx};
-use crate::config::SendLimit;
+use crate::domain::SendLimit;
+use crate::domain::wait_for_limit;
 use crate::domain::{EditGrant, Refusal};
 
 /// A request to send the provisioning email again for every line of an order that the
@@ -140,17 +141,8 @@ impl Store {
 
             // Every line it covers against its own limit (the order's emails first: while
             // they fit, so do each line's), then every recipient.
-            let line_wait = limit_wait!(
-                tx,
-                order_id,
-                first.as_str(),
-                resend.limit,
-                resend.at,
-                "SELECT l.subscription_id FROM lines l WHERE l.order_id = $1 AND l.status IN ($3, $4)
-                 AND l.email_sent_at IS NOT NULL",
-                a,
-                b
-            );
+            let emailed = Emailed::Order { statuses: (a, b) };
+            let line_wait = tx.limit_wait(order_id, first.as_str(), emailed, resend.limit, resend.at).await?;
             let since = resend.at - chrono::Duration::days(1);
             let by_recipient: Vec<(String, DateTime<Utc>)> = sqlx::query_as(concat!(
                 "SELECT lower(recipient), created_at FROM outbox
