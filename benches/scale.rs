@@ -279,7 +279,9 @@ fn sqlite_executemany(path: &str, rows: impl Iterator<Item = Line>) {
 
 /// A transaction for every order, by SQL, and 1,000 support cases spread over the orders
 /// at either size (the cases page shows the newest 200: its cost follows the number of
-/// cases, which the number of lines does not set).
+/// cases, which the number of lines does not set). Cases go to runs of ten consecutive
+/// orders, one of each partner, so that every company has the same share at both sizes
+/// (every hundredth order alone gave all of them to one partner at 1,000,000 lines).
 async fn history(url: &str, lines: usize, now: DateTime<Utc>) {
     let every = (lines / LINES_PER_ORDER / 1_000) as i64;
     let statements = [
@@ -293,7 +295,7 @@ async fn history(url: &str, lines: usize, now: DateTime<Utc>) {
          SELECT o.partner_id, l.subscription_id, l.order_id, 'resend_email', 'bench', 'open', o.created_by, $1, $1,
                 'bench', l.partner_id, l.distributor_id
          FROM lines l JOIN orders o ON o.id = l.order_id
-         WHERE l.position = 0 AND CAST(substr(o.id, 4) AS INTEGER) % $2 = 0 ORDER BY l.subscription_id",
+         WHERE l.position = 0 AND CAST(substr(o.id, 4) AS INTEGER) / 10 % $2 = 0 ORDER BY l.subscription_id",
     ];
     if url.starts_with("sqlite://") {
         let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();

@@ -369,11 +369,26 @@ const COUNT_LINES: &str = "UPDATE orders SET line_count = c.n
            WHERE s.existed GROUP BY l.order_id) AS c
      WHERE orders.id = c.order_id";
 
+/// A password's Argon2 hash being computed on a blocking thread.
+pub(super) struct PendingHash(tokio::task::JoinHandle<Result<String, ImportError>>);
+
+impl PendingHash {
+    fn start(password: String) -> Self {
+        Self(tokio::task::spawn_blocking(move || hash_password(&password)))
+    }
+
+    async fn finish(self) -> Result<String, ImportError> {
+        self.0.await.map_err(|e| field("users", format!("could not hash a password: {e}")))?
+    }
+}
+
 /// The steps after staging, the same statements on both databases: one implementation,
 /// written once and instantiated for each connection type.
 trait Merge {
     async fn upsert_company(&mut self, c: &CompanyIn) -> sqlx::Result<()>;
-    async fn upsert_user(&mut self, i: usize, u: &UserIn) -> Result<(), ImportError>;
+    /// Writes a user; `hashed` is the hash of the file's password, begun when the user was
+    /// read, used unless the stored hash already matches that password.
+    async fn upsert_user(&mut self, i: usize, u: &UserIn, hashed: Option<PendingHash>) -> Result<(), ImportError>;
     async fn check_orders(&mut self) -> Result<(), ImportError>;
     /// Writes orders, transactions and lines: (contact changes recorded, lines written).
     async fn merge(&mut self, now: DateTime<Utc>) -> sqlx::Result<(u64, u64)>;
@@ -397,7 +412,12 @@ macro_rules! merge_for {
                 Ok(())
             }
 
-            async fn upsert_user(&mut self, i: usize, u: &UserIn) -> Result<(), ImportError> {
+            async fn upsert_user(
+                &mut self,
+                i: usize,
+                u: &UserIn,
+                hashed: Option<PendingHash>,
+            ) -> Result<(), ImportError> {
                 let company: Option<String> = sqlx::query_scalar("SELECT kind FROM companies WHERE id = $1")
                     .bind(&u.company)
                     .fetch_optional(&mut *self)
@@ -415,7 +435,10 @@ macro_rules! merge_for {
                 // the file's password still matches it.
                 let hash = match (&u.password, &existing) {
                     (Some(p), Some((_, Some(h)))) if password_matches(p, h) => Some(h.clone()),
-                    (Some(p), _) => Some(hash_password(p)?),
+                    (Some(p), _) => Some(match hashed {
+                        Some(pending) => pending.finish().await?,
+                        None => hash_password(p)?,
+                    }),
                     (None, Some((_, h))) => h.clone(),
                     (None, None) => None,
                 };
@@ -507,7 +530,12 @@ impl Store {
             while let Some(item) = items.recv().await {
                 match item? {
                     Item::Company(c) => companies.push(c),
-                    Item::User(i, u) => users.push((i, u)),
+                    Item::User(i, u) => {
+                        // Argon2 takes tens of milliseconds a password: hash while the
+                        // rest of the file streams, not after it.
+                        let hashed = u.password.clone().map(PendingHash::start);
+                        users.push((i, u, hashed));
+                    }
                     Item::Order(o) => {
                         batch_lines += o.lines.len();
                         batch.push(o);
@@ -535,8 +563,8 @@ impl Store {
             for c in &companies {
                 conn.upsert_company(c).await?;
             }
-            for (i, u) in &users {
-                conn.upsert_user(*i, u).await?;
+            for (i, u, hashed) in users.iter_mut() {
+                conn.upsert_user(*i, u, hashed.take()).await?;
             }
             conn.check_orders().await?;
             let (changes, lines) = conn.merge(now).await?;
