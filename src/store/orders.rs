@@ -281,26 +281,53 @@ impl Store {
     }
 
     /// Closes every line whose policy period after its first email has run out (SPEC.md
-    /// rule 7): one statement for all offers; a closed line is never closed again.
+    /// rule 7); a closed line is never closed again.
+    ///
+    /// In batches of lines, each its own database transaction, so that closing a million
+    /// lines at once (an import of old lines) never holds the writer for long. First the
+    /// lines past the longer period, whatever their offer, then those of the short-period
+    /// offers past theirs: each pass reads the closing job's index from its start and finds
+    /// only lines to close.
     pub async fn close_due_lines(&self, now: DateTime<Utc>) -> sqlx::Result<u64> {
-        let (short_cutoff, long_cutoff) = crate::domain::closing::closing_cutoffs(now);
-        write_tx!(self, |tx, pg| {
-            let n = sqlx::query(
-                "UPDATE lines SET status = 'closed', closed_at = $1, version = version + 1, updated_at = $1,
-                        updated_by = 'closing policy'
-                 WHERE status = 'awaiting' AND email_sent_at IS NOT NULL
-                   AND ((offer IN ('A-Flex', 'A-Flex-3') AND email_sent_at <= $2)
-                        OR (offer NOT IN ('A-Flex', 'A-Flex-3') AND email_sent_at <= $3))",
-            )
-            .bind(now)
-            .bind(short_cutoff)
-            .bind(long_cutoff)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            tx.commit().await?;
-            Ok(n)
-        })
+        use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs};
+        const LINES_PER_BATCH: i64 = 5_000;
+        let (short_cutoff, long_cutoff) = closing_cutoffs(now);
+        let [short_a, short_b] = SHORT_PERIOD_OFFERS;
+        let mut closed = 0;
+        for pass in [Pass::AnyOffer, Pass::ShortOffers] {
+            loop {
+                let n = write_tx!(self, |tx, pg| {
+                    let cutoff = match pass {
+                        Pass::AnyOffer => long_cutoff,
+                        Pass::ShortOffers => short_cutoff,
+                    };
+                    let n = sqlx::query(
+                        "UPDATE lines SET status = 'closed', closed_at = $1, version = version + 1, updated_at = $1,
+                                updated_by = 'closing policy'
+                         WHERE subscription_id IN (
+                             SELECT subscription_id FROM lines
+                             WHERE status = 'awaiting' AND email_sent_at <= $2 AND ($3 OR offer IN ($4, $5))
+                             LIMIT $6)",
+                    )
+                    .bind(now)
+                    .bind(cutoff)
+                    .bind(matches!(pass, Pass::AnyOffer))
+                    .bind(short_a)
+                    .bind(short_b)
+                    .bind(LINES_PER_BATCH)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    tx.commit().await?;
+                    n
+                });
+                closed += n;
+                if n < LINES_PER_BATCH as u64 {
+                    break;
+                }
+            }
+        }
+        Ok(closed)
     }
 
     /// The customer finished set-up (the admin console's `provisioning.completed`).
@@ -348,4 +375,13 @@ impl Store {
         )
         .await
     }
+}
+
+/// The two passes of [`Store::close_due_lines`].
+#[derive(Clone, Copy)]
+enum Pass {
+    /// Lines whose first email is older than the longer period: due whatever their offer.
+    AnyOffer,
+    /// Lines of the short-period offers whose first email is older than the short period.
+    ShortOffers,
 }

@@ -442,49 +442,90 @@ impl Store {
     /// Sends the first provisioning email of every line whose requested start date has
     /// come (from 00:00 UTC of that day), once: the update that marks the lines is the
     /// claim, so two schedulers never both send. One email per order and recipient.
+    ///
+    /// A batch of orders per database transaction, each a fixed number of statements: after
+    /// an import of a million lines whose dates have passed, the writer is never held for
+    /// long (SQLite has one), and a sign-in waits for one batch at most.
     pub async fn enqueue_due_rsd_emails(&self, now: DateTime<Utc>) -> sqlx::Result<usize> {
+        const ORDERS_PER_BATCH: i64 = 500;
         let today: NaiveDate = now.date_naive();
-        write_tx!(self, |tx, pg| {
-            let due: Vec<(String, String, String)> = sqlx::query_as(
-                "UPDATE lines SET email_sent_at = $1
-                 WHERE status = 'awaiting' AND email_sent_at IS NULL AND rsd <= $2
-                   AND order_id IN (SELECT id FROM orders WHERE org_mapped_at IS NULL)
-                 RETURNING order_id, contact, subscription_id",
-            )
-            .bind(now)
-            .bind(today)
-            .fetch_all(&mut *tx)
-            .await?;
-            let mut groups: Vec<(String, String)> = due.iter().map(|(o, c, _)| (o.clone(), c.clone())).collect();
-            groups.sort();
-            groups.dedup();
-            for (order_id, contact) in &groups {
-                let id = tx.enqueue(order_id, contact, "rsd", now).await?;
-                sqlx::query(
-                    "INSERT INTO outbox_lines (outbox_id, subscription_id)
-                     SELECT $1, subscription_id FROM lines
-                     WHERE order_id = $2 AND contact = $3 AND email_sent_at = $4 AND status = 'awaiting'",
+        let mut messages = 0;
+        loop {
+            let (orders, queued) = write_tx!(self, |tx, pg| {
+                // Every due line of a batch of orders (an order's lines go out together).
+                let claimed: Vec<String> = sqlx::query_scalar(
+                    "UPDATE lines SET email_sent_at = $1
+                     WHERE status = 'awaiting' AND email_sent_at IS NULL AND rsd <= $2
+                       AND order_id IN (
+                           SELECT DISTINCT l.order_id FROM lines l JOIN orders o ON o.id = l.order_id
+                           WHERE l.status = 'awaiting' AND l.email_sent_at IS NULL AND l.rsd <= $2
+                             AND o.org_mapped_at IS NULL
+                           LIMIT $3)
+                     RETURNING order_id",
                 )
-                .bind(id)
-                .bind(order_id)
-                .bind(contact)
                 .bind(now)
-                .execute(&mut *tx)
+                .bind(today)
+                .bind(ORDERS_PER_BATCH)
+                .fetch_all(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "UPDATE lines SET last_outbox_id = $1
-                     WHERE order_id = $2 AND contact = $3 AND email_sent_at = $4 AND status = 'awaiting'",
-                )
-                .bind(id)
-                .bind(order_id)
-                .bind(contact)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                let mut orders = claimed;
+                orders.sort_unstable();
+                orders.dedup();
+                let mut ids: Vec<i64> = Vec::new();
+                if !orders.is_empty() {
+                    // One message per order and recipient, in order.
+                    ids = sqlx::query_scalar(sql(
+                        pg,
+                        "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
+                     SELECT l.order_id, l.contact, 'rsd', 'queued', 0, $1, $1 FROM lines l
+                     WHERE l.order_id IN (SELECT jsonb_array_elements_text($2::jsonb))
+                       AND l.email_sent_at = $1 AND l.status = 'awaiting'
+                     GROUP BY l.order_id, l.contact ORDER BY l.order_id, l.contact
+                     RETURNING id",
+                        "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
+                     SELECT l.order_id, l.contact, 'rsd', 'queued', 0, $1, $1 FROM lines l
+                     WHERE l.order_id IN (SELECT value FROM json_each($2))
+                       AND l.email_sent_at = $1 AND l.status = 'awaiting'
+                     GROUP BY l.order_id, l.contact ORDER BY l.order_id, l.contact
+                     RETURNING id",
+                    ))
+                    .bind(now)
+                    .bind(serde_json::to_string(&orders).unwrap_or_default())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), id| (lo.min(*id), hi.max(*id)));
+                    // The messages just written are the 'rsd' ones with ids in [lo, hi]; each
+                    // is about its order's lines claimed now and sent to its recipient.
+                    sqlx::query(
+                        "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                     SELECT o.id, l.subscription_id FROM outbox o JOIN lines l ON l.order_id = o.order_id
+                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'rsd' AND l.contact = o.recipient
+                       AND l.email_sent_at = $3 AND l.status = 'awaiting'",
+                    )
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "UPDATE lines SET last_outbox_id = o.id FROM outbox o
+                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'rsd' AND o.order_id = lines.order_id
+                       AND o.recipient = lines.contact AND lines.email_sent_at = $3 AND lines.status = 'awaiting'",
+                    )
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                (orders.len() as i64, ids.len())
+            });
+            messages += queued;
+            if orders < ORDERS_PER_BATCH {
+                return Ok(messages);
             }
-            tx.commit().await?;
-            Ok(groups.len())
-        })
+        }
     }
 
     /// Sends the reminders that are due at `now` (PROVISIO_REMINDERS, `offsets` smallest

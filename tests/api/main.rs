@@ -23,5 +23,6 @@ mod orders;
 mod plans;
 mod reminders;
 mod resend_all;
+mod scheduler_batches;
 mod store;
 mod transactions;
