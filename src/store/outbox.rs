@@ -535,7 +535,7 @@ impl Store {
     /// claim, so two schedulers never both send. One email per order and recipient, one
     /// reminder transaction per line.
     pub async fn enqueue_due_reminders(&self, now: DateTime<Utc>, offsets: &[Duration]) -> sqlx::Result<usize> {
-        use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs, closing_deadline, reminder_cutoffs};
+        use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs, reminder_cutoffs};
         let short = reminder_cutoffs(Duration::days(7), offsets, now);
         let long = reminder_cutoffs(Duration::days(30), offsets, now);
         if short.is_empty() && long.is_empty() {
@@ -560,21 +560,64 @@ impl Store {
         };
         let offers = SHORT_PERIOD_OFFERS.map(|o| format!("'{o}'")).join(", ");
         let due = format!("(CASE WHEN offer IN ({offers}) THEN {} ELSE {} END)", case(&short), case(&long));
-        let claim = format!(
-            "UPDATE lines SET reminder_offset = {due}, reminded_at = $1
-             WHERE status = 'awaiting' AND email_sent_at IS NOT NULL
-               AND ((offer IN ({offers}) AND email_sent_at > $2) OR (offer NOT IN ({offers}) AND email_sent_at > $3))
-               AND order_id IN (SELECT id FROM orders WHERE org_mapped_at IS NULL)
-               AND {due} IS NOT NULL AND (reminder_offset IS NULL OR reminder_offset > {due})
-             RETURNING order_id, contact, offer, email_sent_at"
+        let lines_due = format!(
+            "status = 'awaiting' AND email_sent_at IS NOT NULL
+             AND ((offer IN ({offers}) AND email_sent_at > $2) OR (offer NOT IN ({offers}) AND email_sent_at > $3))
+             AND order_id IN (SELECT id FROM orders WHERE org_mapped_at IS NULL)
+             AND {due} IS NOT NULL AND (reminder_offset IS NULL OR reminder_offset > {due})"
         );
-        write_tx!(self, |tx, pg| {
+        // The orders with a reminder due, read once (the closing job's index range), then
+        // claimed and written a batch at a time, each its own short transaction: a million
+        // lines due at once never hold the writer for long.
+        let find = format!("SELECT DISTINCT order_id FROM lines WHERE {lines_due} ORDER BY order_id");
+        let orders: Vec<String> = read!(self, |pool, pg| {
             let mut query =
-                sqlx::query_as(sqlx::AssertSqlSafe(claim.clone())).bind(now).bind(short_closed).bind(long_closed);
+                sqlx::query_scalar(sqlx::AssertSqlSafe(find.as_str())).bind(now).bind(short_closed).bind(long_closed);
             for cutoff in &cutoffs {
                 query = query.bind(*cutoff);
             }
-            let due: Vec<(String, String, String, DateTime<Utc>)> = query.fetch_all(&mut *tx).await?;
+            query.fetch_all(pool).await?
+        });
+        // The claim re-checks every condition, so that two schedulers never both send; the
+        // batch's orders are a JSON array bound after the cutoffs.
+        let batch = cutoffs.len() + 4;
+        let in_batch = if self.is_postgres() {
+            format!("SELECT jsonb_array_elements_text(${batch}::jsonb)")
+        } else {
+            format!("SELECT value FROM json_each(${batch})")
+        };
+        let claim = format!(
+            "UPDATE lines SET reminder_offset = {due}, reminded_at = $1
+             WHERE {lines_due} AND order_id IN ({in_batch})
+             RETURNING order_id, contact, offer, email_sent_at"
+        );
+        let mut messages = 0;
+        for batch in orders.chunks(500) {
+            messages += self.enqueue_reminder_batch(&claim, &cutoffs, batch, now, (short_closed, long_closed)).await?;
+        }
+        Ok(messages)
+    }
+
+    /// Claims the due reminders of `orders` and writes one message per order and
+    /// recipient, its lines, the lines' last email and a reminder transaction per line, in
+    /// a fixed number of statements.
+    async fn enqueue_reminder_batch(
+        &self,
+        claim: &str,
+        cutoffs: &[DateTime<Utc>],
+        orders: &[String],
+        now: DateTime<Utc>,
+        (short_closed, long_closed): (DateTime<Utc>, DateTime<Utc>),
+    ) -> sqlx::Result<usize> {
+        use crate::domain::closing::closing_deadline;
+        let orders = serde_json::to_string(orders).unwrap_or_default();
+        write_tx!(self, |tx, pg| {
+            let mut query =
+                sqlx::query_as(sqlx::AssertSqlSafe(claim.to_string())).bind(now).bind(short_closed).bind(long_closed);
+            for cutoff in cutoffs {
+                query = query.bind(*cutoff);
+            }
+            let due: Vec<(String, String, String, DateTime<Utc>)> = query.bind(&orders).fetch_all(&mut *tx).await?;
             // Each email announces the earliest closing time of the lines it is about.
             let mut groups: Vec<((String, String), DateTime<Utc>)> = due
                 .into_iter()
@@ -582,35 +625,59 @@ impl Store {
                 .collect();
             groups.sort();
             groups.dedup_by(|later, first| later.0 == first.0);
-            for ((order_id, contact), closes_at) in &groups {
-                let id: i64 = sqlx::query_scalar(
+            if groups.is_empty() {
+                tx.commit().await?;
+                Ok(0)
+            } else {
+                let payload: Vec<serde_json::Value> = groups
+                    .iter()
+                    .enumerate()
+                    .map(|(n, ((order, contact), closes_at))| {
+                        // As sqlx writes a time to SQLite, so that it reads back alike.
+                        let t = closes_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+                        serde_json::json!({"n": n, "o": order, "c": contact, "t": t})
+                    })
+                    .collect();
+                let ids: Vec<i64> = sqlx::query_scalar(sql(
+                    pg,
                     "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at, cc, closes_at)
-                     SELECT o.id, $2, 'reminder', 'queued', 0, $3, $3, u.email, $4
-                     FROM orders o JOIN users u ON u.id = o.created_by WHERE o.id = $1
-                     RETURNING id",
-                )
-                .bind(order_id)
-                .bind(contact)
+                     SELECT o.id, j.c, 'reminder', 'queued', 0, $1, $1, u.email, j.t
+                     FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, o text, c text, t timestamptz)
+                     JOIN orders o ON o.id = j.o JOIN users u ON u.id = o.created_by
+                     ORDER BY j.n RETURNING id",
+                    "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at, cc, closes_at)
+                     SELECT o.id, j.c, 'reminder', 'queued', 0, $1, $1, u.email, j.t
+                     FROM (SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.o') AS o,
+                                  json_extract(value, '$.c') AS c, json_extract(value, '$.t') AS t
+                           FROM json_each($2)) AS j
+                     JOIN orders o ON o.id = j.o JOIN users u ON u.id = o.created_by
+                     ORDER BY j.n RETURNING id",
+                ))
                 .bind(now)
-                .bind(closes_at)
-                .fetch_one(&mut *tx)
+                .bind(serde_json::to_string(&payload).unwrap_or_default())
+                .fetch_all(&mut *tx)
                 .await?;
+                let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), id| (lo.min(*id), hi.max(*id)));
+                // The messages just written are the reminders with ids in [lo, hi]; each is
+                // about its order's lines reminded now and sent to its recipient.
                 sqlx::query(
                     "INSERT INTO outbox_lines (outbox_id, subscription_id)
-                     SELECT $1, subscription_id FROM lines WHERE order_id = $2 AND contact = $3 AND reminded_at = $4",
+                     SELECT o.id, l.subscription_id FROM outbox o JOIN lines l ON l.order_id = o.order_id
+                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'reminder' AND l.contact = o.recipient
+                       AND l.reminded_at = $3",
                 )
-                .bind(id)
-                .bind(order_id)
-                .bind(contact)
+                .bind(lo)
+                .bind(hi)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query(
-                    "UPDATE lines SET last_outbox_id = $1 WHERE order_id = $2 AND contact = $3 AND reminded_at = $4",
+                    "UPDATE lines SET last_outbox_id = o.id FROM outbox o
+                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'reminder' AND o.order_id = lines.order_id
+                       AND o.recipient = lines.contact AND lines.reminded_at = $3",
                 )
-                .bind(id)
-                .bind(order_id)
-                .bind(contact)
+                .bind(lo)
+                .bind(hi)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
@@ -618,19 +685,21 @@ impl Store {
                     "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
                                                actor, status, detail, created_at, updated_at, outbox_id, partner_id,
                                                distributor_id)
-                     SELECT 'provisioning_email_reminder', subscription_id, order_id, contact, contact, NULL,
-                            'scheduler', 'in_progress', NULL, $4, $4, $1, partner_id, distributor_id
-                     FROM lines WHERE order_id = $2 AND contact = $3 AND reminded_at = $4",
+                     SELECT 'provisioning_email_reminder', l.subscription_id, l.order_id, l.contact, l.contact, NULL,
+                            'scheduler', 'in_progress', NULL, $3, $3, o.id, l.partner_id, l.distributor_id
+                     FROM outbox o JOIN lines l ON l.order_id = o.order_id
+                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'reminder' AND l.contact = o.recipient
+                       AND l.reminded_at = $3
+                     ORDER BY o.id, l.position, l.subscription_id",
                 )
-                .bind(id)
-                .bind(order_id)
-                .bind(contact)
+                .bind(lo)
+                .bind(hi)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
+                Ok(ids.len())
             }
-            tx.commit().await?;
-            Ok(groups.len())
         })
     }
 

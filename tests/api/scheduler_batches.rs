@@ -1,7 +1,7 @@
 //! The scheduler's jobs work in batches (each its own database transaction, so that a
 //! million lines due at once never hold the writer for long) and the batches add up to
 //! exactly what one pass would do: every due line is emailed once, in one message per
-//! order and recipient, and every line past its period is closed once.
+//! order and recipient, reminded once before it closes, and closed once.
 
 use chrono::{DateTime, Duration, Utc};
 use provisio::store::Store;
@@ -97,6 +97,41 @@ async fn run(backend: Backend) {
         "{backend:?}: every message lists exactly its lines"
     );
     assert_eq!(count(&store, &url, "SELECT COUNT(*) FROM outbox_lines").await, lines);
+
+    // Six days on, the short-period lines (closing seven days after their first email)
+    // are a day from closing: one reminder per order and recipient, in batches too.
+    let reminded = store.enqueue_due_reminders(now + Duration::days(6), &[Duration::days(1)]).await.unwrap();
+    assert_eq!(reminded as i64, sending * 3, "{backend:?}: one reminder per order and recipient");
+    assert_eq!(store.enqueue_due_reminders(now + Duration::days(6), &[Duration::days(1)]).await.unwrap(), 0);
+    let closes: Vec<DateTime<Utc>> = match &store {
+        Store::Postgres(pg) => sqlx::query_scalar("SELECT closes_at FROM outbox WHERE cause = 'reminder'")
+            .fetch_all(&pg.pool)
+            .await
+            .unwrap(),
+        Store::Sqlite(_) => {
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query_scalar("SELECT closes_at FROM outbox WHERE cause = 'reminder'").fetch_all(&mut c).await.unwrap()
+        }
+    };
+    assert_eq!(closes.len() as i64, sending * 3);
+    let deadline = now + Duration::days(7);
+    assert!(
+        closes.iter().all(|t| (*t - deadline).num_milliseconds().abs() < 1),
+        "{backend:?}: each reminder names its lines' closing time"
+    );
+    assert_eq!(
+        count(
+            &store,
+            &url,
+            "SELECT COUNT(*) FROM transactions t JOIN outbox o ON o.id = t.outbox_id
+             JOIN lines l ON l.subscription_id = t.subscription_id
+             WHERE t.kind = 'provisioning_email_reminder' AND o.cause = 'reminder' AND o.recipient = l.contact
+               AND l.last_outbox_id = o.id"
+        )
+        .await,
+        sending * 5,
+        "{backend:?}: a reminder transaction per short-period line, pointing at its message"
+    );
 
     // Eight days on, the short-period lines close; thirty-one days on, the others.
     let short = sending * 5;
