@@ -38,6 +38,23 @@ macro_rules! sent_by_line {
     };
 }
 
+/// The scheduler's messages, each about the lines it claimed at one instant: first
+/// emails (their `email_sent_at`) and reminders (their `reminded_at`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scheduled {
+    Rsd,
+    Reminder,
+}
+
+impl Scheduled {
+    fn cause(self) -> &'static str {
+        match self {
+            Scheduled::Rsd => "rsd",
+            Scheduled::Reminder => "reminder",
+        }
+    }
+}
+
 /// The outbox steps of a change, inside the change's own database transaction: the same
 /// statements on both databases, written once and instantiated for each connection type.
 pub(crate) trait OutboxTx {
@@ -60,6 +77,11 @@ pub(crate) trait OutboxTx {
         limit: SendLimit,
         now: DateTime<Utc>,
     ) -> sqlx::Result<Option<Duration>>;
+
+    /// Links the scheduler's messages `ids`, just written, to their lines: each is about
+    /// its order's lines to its recipient that `kind` claimed at `now`, which list it and
+    /// point at it as their last email. Returns the range of the ids.
+    async fn link_messages(&mut self, kind: Scheduled, ids: &[i64], now: DateTime<Utc>) -> sqlx::Result<(i64, i64)>;
 
     /// Queues a copy of the message `source` (if one goes out now) to the acting user's own
     /// address `copy_to`. A copy counts against that address only: over its limit only the
@@ -174,6 +196,46 @@ macro_rules! outbox_tx_for {
                     wait = wait.max(wait_for_limit(&sent, limit, now));
                 }
                 Ok(wait)
+            }
+
+            async fn link_messages(
+                &mut self,
+                kind: Scheduled,
+                ids: &[i64],
+                now: DateTime<Utc>,
+            ) -> sqlx::Result<(i64, i64)> {
+                let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), id| (lo.min(*id), hi.max(*id)));
+                // The messages of `kind` with ids in [lo, hi] are these (their lines are
+                // claimed, so no other scheduler writes such messages for them meanwhile).
+                macro_rules! claimed_now {
+                    ($sql:literal) => {
+                        concat!(
+                            $sql,
+                            " WHERE o.id BETWEEN $1 AND $2 AND o.cause = $4 AND o.order_id = l.order_id
+                                AND o.recipient = l.contact
+                                AND CASE WHEN $4 = 'rsd' THEN l.email_sent_at = $3 AND l.status = 'awaiting'
+                                         ELSE l.reminded_at = $3 END"
+                        )
+                    };
+                }
+                sqlx::query(claimed_now!(
+                    "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                     SELECT o.id, l.subscription_id FROM outbox o JOIN lines l ON l.order_id = o.order_id"
+                ))
+                .bind(lo)
+                .bind(hi)
+                .bind(now)
+                .bind(kind.cause())
+                .execute(&mut *self)
+                .await?;
+                sqlx::query(claimed_now!("UPDATE lines AS l SET last_outbox_id = o.id FROM outbox o"))
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(now)
+                    .bind(kind.cause())
+                    .execute(&mut *self)
+                    .await?;
+                Ok((lo, hi))
             }
 
             async fn enqueue_copy(
@@ -396,18 +458,13 @@ impl Store {
             }
             // Set-based from here: the messages of this lease that reached an end.
             sqlx::query(
-                "UPDATE transactions SET status = 'success', updated_at = $2,
-                        detail = (SELECT 'accepted:' || COALESCE(o.server_reply, '') FROM outbox o WHERE o.id = transactions.outbox_id)
-                 WHERE outbox_id IN (SELECT id FROM outbox WHERE lease_token = $1 AND status = 'sent')",
-            )
-            .bind(lease)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE transactions SET status = 'failed', updated_at = $2,
-                        detail = (SELECT 'failed:' || COALESCE(o.last_error, '') FROM outbox o WHERE o.id = transactions.outbox_id)
-                 WHERE outbox_id IN (SELECT id FROM outbox WHERE lease_token = $1 AND status = 'failed')",
+                "UPDATE transactions SET updated_at = $2,
+                        status = (SELECT CASE o.status WHEN 'sent' THEN 'success' ELSE 'failed' END
+                                  FROM outbox o WHERE o.id = transactions.outbox_id),
+                        detail = (SELECT CASE o.status WHEN 'sent' THEN 'accepted:' || COALESCE(o.server_reply, '')
+                                                       ELSE 'failed:' || COALESCE(o.last_error, '') END
+                                  FROM outbox o WHERE o.id = transactions.outbox_id)
+                 WHERE outbox_id IN (SELECT id FROM outbox WHERE lease_token = $1 AND status IN ('sent', 'failed'))",
             )
             .bind(lease)
             .bind(now)
@@ -493,30 +550,7 @@ impl Store {
                     .bind(serde_json::to_string(&orders).unwrap_or_default())
                     .fetch_all(&mut *tx)
                     .await?;
-                    let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), id| (lo.min(*id), hi.max(*id)));
-                    // The messages just written are the 'rsd' ones with ids in [lo, hi]; each
-                    // is about its order's lines claimed now and sent to its recipient.
-                    sqlx::query(
-                        "INSERT INTO outbox_lines (outbox_id, subscription_id)
-                     SELECT o.id, l.subscription_id FROM outbox o JOIN lines l ON l.order_id = o.order_id
-                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'rsd' AND l.contact = o.recipient
-                       AND l.email_sent_at = $3 AND l.status = 'awaiting'",
-                    )
-                    .bind(lo)
-                    .bind(hi)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "UPDATE lines SET last_outbox_id = o.id FROM outbox o
-                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'rsd' AND o.order_id = lines.order_id
-                       AND o.recipient = lines.contact AND lines.email_sent_at = $3 AND lines.status = 'awaiting'",
-                    )
-                    .bind(lo)
-                    .bind(hi)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    tx.link_messages(Scheduled::Rsd, &ids, now).await?;
                 }
                 tx.commit().await?;
                 (orders.len() as i64, ids.len())
@@ -657,30 +691,7 @@ impl Store {
                 .bind(serde_json::to_string(&payload).unwrap_or_default())
                 .fetch_all(&mut *tx)
                 .await?;
-                let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), id| (lo.min(*id), hi.max(*id)));
-                // The messages just written are the reminders with ids in [lo, hi]; each is
-                // about its order's lines reminded now and sent to its recipient.
-                sqlx::query(
-                    "INSERT INTO outbox_lines (outbox_id, subscription_id)
-                     SELECT o.id, l.subscription_id FROM outbox o JOIN lines l ON l.order_id = o.order_id
-                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'reminder' AND l.contact = o.recipient
-                       AND l.reminded_at = $3",
-                )
-                .bind(lo)
-                .bind(hi)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE lines SET last_outbox_id = o.id FROM outbox o
-                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'reminder' AND o.order_id = lines.order_id
-                       AND o.recipient = lines.contact AND lines.reminded_at = $3",
-                )
-                .bind(lo)
-                .bind(hi)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                let (lo, hi) = tx.link_messages(Scheduled::Reminder, &ids, now).await?;
                 sqlx::query(
                     "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
                                                actor, status, detail, created_at, updated_at, outbox_id, partner_id,
