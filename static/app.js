@@ -39,6 +39,23 @@
     settling = null;
   });
 
+  // A row redrawn out of band (the mail server's answer arriving while someone works on
+  // the line) keeps the focus that was on it.
+  var kept = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail && event.detail.target;
+    if (active && active !== document.body && active.id && target && target.contains(active)) {
+      kept = active.id;
+    }
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    if (kept !== null && (!document.activeElement || document.activeElement === document.body)) {
+      restoreFocus(kept);
+    }
+    kept = null;
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var d = dialog();
     if (d && !d.open) { opener = event.detail.elt; }
@@ -53,8 +70,15 @@
     if (done) {
       settling = done.getAttribute("data-focus");
       closeDialog(settling);
-      return;
     }
+  });
+
+  // The dialog opens once htmx has settled its content: before that its form is not yet
+  // htmx's, and an Enter pressed at once would post the whole page.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var body = document.getElementById("dialog-body");
+    if (!body || event.detail.target !== body || !body.firstElementChild) { return; }
+    if (body.querySelector("[data-close-dialog]")) { return; }
     var d = dialog();
     if (!d.open) { d.showModal(); }
     var field = body.querySelector("[aria-invalid=true]") || body.querySelector("[autofocus]") ||

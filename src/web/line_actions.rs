@@ -2,8 +2,11 @@
 //! the edit and resend dialogs, their posts (one line, or every line of the order), and
 //! the answers they give (the refusals, the limit, the updated rows).
 
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -131,14 +134,56 @@ fn render_form(ctx: &Ctx, status: StatusCode, form: EditForm) -> HttpResponse {
     }
 }
 
-pub async fn edit_dialog(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
-    let (order_id, subscription_id) = path.into_inner();
-    edit_dialog_on(signed_in, Page::Order, &order_id, subscription_id).await
+/// Which line an edit or resend is about, read from either route shape: the order page's
+/// `/orders/{order_id}/lines/{subscription_id}/…` or the subscriptions page's
+/// `/subscriptions/{subscription_id}/…`. The page decides which lines may be changed
+/// (SPEC.md rule 8); the order of a subscriptions-page line is looked up by
+/// [`LineRoute::order_id`], after the CSRF check, so that a post without a token is 403
+/// whether or not the line exists.
+pub struct LineRoute {
+    page: Page,
+    order_id: Option<String>,
+    subscription_id: String,
 }
 
-pub async fn edit_dialog_on(signed_in: SignedIn, page: Page, order_id: &str, subscription_id: String) -> HttpResponse {
+impl FromRequest for LineRoute {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let info = req.match_info();
+        let order_id = info.get("order_id").map(str::to_string);
+        let page = if order_id.is_some() { Page::Order } else { Page::Subscriptions };
+        ready(match info.get("subscription_id") {
+            Some(subscription_id) => Ok(LineRoute { page, order_id, subscription_id: subscription_id.to_string() }),
+            None => Err(actix_web::error::ErrorNotFound("no line in this route")),
+        })
+    }
+}
+
+impl LineRoute {
+    /// The line's order: the path's, or the one the subscription belongs to (404 when there
+    /// is none; whether the user may see it is checked after).
+    async fn order_id(&self, ctx: &Ctx) -> Result<String, HttpResponse> {
+        if let Some(order_id) = &self.order_id {
+            return Ok(order_id.clone());
+        }
+        match ctx.state.store.order_of_subscription(&self.subscription_id).await {
+            Ok(Some(order_id)) => Ok(order_id),
+            Ok(None) => Err(AppError::NotFound.respond(ctx)),
+            Err(e) => Err(AppError::from(e).respond(ctx)),
+        }
+    }
+}
+
+pub async fn edit_dialog(signed_in: SignedIn, route: LineRoute) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
-    let (order, line, _grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
+    let LineRoute { page, ref subscription_id, .. } = route;
+    let order_id = match route.order_id(&ctx).await {
+        Ok(order_id) => order_id,
+        Err(response) => return response,
+    };
+    let (order, line, _grant) = match checked_line(&ctx, page, &user, &order_id, subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
@@ -180,22 +225,18 @@ fn copy_to<'a>(user: &'a User, copy_to_me: Option<&str>) -> Option<&'a str> {
     ticked(copy_to_me).then_some(user.email.as_str())
 }
 
-pub async fn edit(signed_in: SignedIn, path: web::Path<(String, String)>, input: web::Form<EditInput>) -> HttpResponse {
-    let (order_id, subscription_id) = path.into_inner();
-    edit_on(signed_in, Page::Order, &order_id, subscription_id, input.into_inner()).await
-}
-
-pub async fn edit_on(
-    signed_in: SignedIn,
-    page: Page,
-    order_id: &str,
-    subscription_id: String,
-    input: EditInput,
-) -> HttpResponse {
+pub async fn edit(signed_in: SignedIn, route: LineRoute, input: web::Form<EditInput>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
+    let input = input.into_inner();
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
     }
+    let order_id = match route.order_id(&ctx).await {
+        Ok(order_id) => order_id,
+        Err(response) => return response,
+    };
+    let LineRoute { page, subscription_id, .. } = route;
+    let order_id = order_id.as_str();
     let (order, line, grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
@@ -307,18 +348,14 @@ async fn checked_resend(
     Ok((order, line, grant))
 }
 
-pub async fn resend_dialog(signed_in: SignedIn, path: web::Path<(String, String)>) -> HttpResponse {
-    let (order_id, subscription_id) = path.into_inner();
-    resend_dialog_on(signed_in, Page::Order, &order_id, subscription_id).await
-}
-
-pub async fn resend_dialog_on(
-    signed_in: SignedIn,
-    page: Page,
-    order_id: &str,
-    subscription_id: String,
-) -> HttpResponse {
+pub async fn resend_dialog(signed_in: SignedIn, route: LineRoute) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
+    let order_id = match route.order_id(&ctx).await {
+        Ok(order_id) => order_id,
+        Err(response) => return response,
+    };
+    let LineRoute { page, subscription_id, .. } = route;
+    let order_id = order_id.as_str();
     let (order, line, _grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
         Ok(checked) => checked,
         Err(response) => return response,
@@ -368,26 +405,18 @@ pub struct ResendInput {
     copy_to_me: Option<String>,
 }
 
-pub async fn resend(
-    signed_in: SignedIn,
-    path: web::Path<(String, String)>,
-    input: web::Form<ResendInput>,
-) -> HttpResponse {
-    let (order_id, subscription_id) = path.into_inner();
-    resend_on(signed_in, Page::Order, &order_id, subscription_id, input.into_inner()).await
-}
-
-pub async fn resend_on(
-    signed_in: SignedIn,
-    page: Page,
-    order_id: &str,
-    subscription_id: String,
-    input: ResendInput,
-) -> HttpResponse {
+pub async fn resend(signed_in: SignedIn, route: LineRoute, input: web::Form<ResendInput>) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
+    let input = input.into_inner();
     if !ctx.csrf_ok(input.csrf_token.as_deref()) {
         return AppError::Csrf.respond(&ctx);
     }
+    let order_id = match route.order_id(&ctx).await {
+        Ok(order_id) => order_id,
+        Err(response) => return response,
+    };
+    let LineRoute { page, subscription_id, .. } = route;
+    let order_id = order_id.as_str();
     if input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true") {
         return resend_every_line(ctx, user, page, order_id, subscription_id).await;
     }

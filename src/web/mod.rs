@@ -124,12 +124,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get("/orders/{order_id}/lines/{subscription_id}/history", history::history))
         .service(get("/orders/{order_id}/lines/{subscription_id}/status", orders::line_status))
         .service(get("/subscriptions", subscriptions::list))
-        .service(get_post("/subscriptions/{subscription_id}/contact", subscriptions::edit_dialog, subscriptions::edit))
-        .service(get_post(
-            "/subscriptions/{subscription_id}/resend",
-            subscriptions::resend_dialog,
-            subscriptions::resend,
-        ))
+        .service(get_post("/subscriptions/{subscription_id}/contact", line_actions::edit_dialog, line_actions::edit))
+        .service(get_post("/subscriptions/{subscription_id}/resend", line_actions::resend_dialog, line_actions::resend))
         .service(get_post("/bulk-fixes", bulk::upload_form, bulk::upload))
         // Before the batch route, which would otherwise take "template.csv" for an id.
         .service(get("/bulk-fixes/template.csv", bulk::template_csv))

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::ctx::SignedIn;
 use super::errors::{AppError, html};
-use super::line_actions::{self, EditInput, ResendInput};
 use super::orders::{self, OrderFacts, Page, line_row};
 use super::views::{Layout, LineRow};
 use crate::i18n::Tr;
@@ -114,59 +113,4 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
         next,
     };
     html(status, &page)
-}
-
-/// The order of a subscription, or the 404 answer.
-async fn order_of(signed_in: &SignedIn, subscription_id: &str) -> Result<String, HttpResponse> {
-    match signed_in.ctx.state.store.order_of_subscription(subscription_id).await {
-        Ok(Some(order_id)) => Ok(order_id),
-        Ok(None) => Err(AppError::NotFound.respond(&signed_in.ctx)),
-        Err(e) => Err(AppError::from(e).respond(&signed_in.ctx)),
-    }
-}
-
-pub async fn edit_dialog(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
-    let subscription_id = path.into_inner();
-    match order_of(&signed_in, &subscription_id).await {
-        Ok(order_id) => line_actions::edit_dialog_on(signed_in, Page::Subscriptions, &order_id, subscription_id).await,
-        Err(response) => response,
-    }
-}
-
-pub async fn edit(signed_in: SignedIn, path: web::Path<String>, input: web::Form<EditInput>) -> HttpResponse {
-    let subscription_id = path.into_inner();
-    // CSRF comes before visibility: an unknown subscription without a token is 403.
-    if !signed_in.ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&signed_in.ctx);
-    }
-    match order_of(&signed_in, &subscription_id).await {
-        Ok(order_id) => {
-            line_actions::edit_on(signed_in, Page::Subscriptions, &order_id, subscription_id, input.into_inner()).await
-        }
-        Err(response) => response,
-    }
-}
-
-pub async fn resend_dialog(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
-    let subscription_id = path.into_inner();
-    match order_of(&signed_in, &subscription_id).await {
-        Ok(order_id) => {
-            line_actions::resend_dialog_on(signed_in, Page::Subscriptions, &order_id, subscription_id).await
-        }
-        Err(response) => response,
-    }
-}
-
-pub async fn resend(signed_in: SignedIn, path: web::Path<String>, input: web::Form<ResendInput>) -> HttpResponse {
-    let subscription_id = path.into_inner();
-    if !signed_in.ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&signed_in.ctx);
-    }
-    match order_of(&signed_in, &subscription_id).await {
-        Ok(order_id) => {
-            line_actions::resend_on(signed_in, Page::Subscriptions, &order_id, subscription_id, input.into_inner())
-                .await
-        }
-        Err(response) => response,
-    }
 }

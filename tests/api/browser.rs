@@ -721,7 +721,10 @@ async fn the_keyboard_alone_goes_from_sign_in_to_the_transaction_manager_at_320_
     let on_the_line = "return document.activeElement.closest('tr[data-subscription=\"Sub-1001-1\"]') !== null";
     let deadline = Instant::now() + Duration::from_secs(10);
     while browser.script(on_the_line).await != true {
-        assert!(Instant::now() < deadline, "the focus did not come back to the line: {}", browser.focus().await);
+        if Instant::now() >= deadline {
+            let row = browser.script("return document.getElementById('line-Sub-1001-1').outerHTML").await;
+            panic!("the focus did not come back to the line: {}\n{row}", browser.focus().await);
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     browser.assert_focus_visible("on the line after sending").await;
@@ -836,7 +839,8 @@ async fn an_admin_invites_a_user_who_sets_a_password_and_signs_in() {
     d.find(By::Id("password")).await.unwrap().send_keys("password1234").await.unwrap();
     d.find(By::Id("password-confirm")).await.unwrap().send_keys("password1234").await.unwrap();
     d.find(By::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
-    let alert = d.find(By::Css(".error-summary[role=alert]")).await.unwrap().text().await.unwrap();
+    // The answer is a new page: wait for it rather than read the old one.
+    let alert = d.query(By::Css(".error-summary[role=alert]")).first().await.unwrap().text().await.unwrap();
     assert!(alert.contains("too common"), "{alert}");
     d.find(By::Id("password")).await.unwrap().send_keys("lanterns by the quay").await.unwrap();
     d.find(By::Id("password-confirm")).await.unwrap().send_keys("lanterns by the quay").await.unwrap();
