@@ -66,18 +66,6 @@ impl EmailKind {
     }
 }
 
-/// The provisioning email of an order for the lines it is about, in the order's language.
-pub fn render_provisioning(
-    language: Option<&str>,
-    order_id: &str,
-    customer: &str,
-    lines: &[(String, String)],
-    setup_url: &str,
-    from: &str,
-) -> Result<Rendered, askama::Error> {
-    render_email(EmailKind::Provisioning, language, order_id, customer, lines, setup_url, from)
-}
-
 /// A provisioning email of `kind`, in the order's language. The set-up link is the admin
 /// console's address and carries no credential, so a copy can be forwarded as it is.
 pub fn render_email(
@@ -170,7 +158,7 @@ mod tests {
         let lines =
             vec![("Sub-1".to_string(), "A-Flex".to_string()), ("Sub-2".to_string(), "Webex <Calling>".to_string())];
         let r =
-            render_provisioning(None, "WO-1", "Globex & <Co>", &lines, "https://admin.example", "webex_comm@webex.com")
+            render_email(EmailKind::Provisioning, None, "WO-1", "Globex & <Co>", &lines, "https://admin.example", "webex_comm@webex.com")
                 .unwrap();
         assert_eq!(r.subject, "Provisioning information required for order WO-1");
         for body in [&r.text, &r.html] {
@@ -186,10 +174,10 @@ mod tests {
     #[test]
     fn the_email_goes_out_in_the_orders_language() {
         let lines = vec![("Sub-1".to_string(), "A-Flex".to_string())];
-        let sv = render_provisioning(Some("sv"), "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap();
+        let sv = render_email(EmailKind::Provisioning, Some("sv"), "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap();
         assert_eq!(sv.subject, "Information om etablering krävs för beställning WO-1");
         assert!(sv.html.contains("lang=\"sv\""));
-        let ko = render_provisioning(Some("ko"), "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap();
+        let ko = render_email(EmailKind::Provisioning, Some("ko"), "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap();
         assert_eq!(ko.subject, "주문 WO-1에 프로비저닝 정보가 필요합니다");
     }
 
@@ -235,7 +223,7 @@ mod tests {
                 render_email(EmailKind::Copy, Some(lang), "WO-1", "G", &lines, "https://a.example", "x@webex.com")
                     .unwrap();
             let original =
-                render_provisioning(Some(lang), "WO-1", "G", &lines, "https://a.example", "x@webex.com").unwrap();
+                render_email(EmailKind::Provisioning, Some(lang), "WO-1", "G", &lines, "https://a.example", "x@webex.com").unwrap();
             assert_ne!(copy.subject, original.subject);
             assert!(copy.subject.contains(&original.subject));
             let note = Tr::new(lang).ta("email-copy-note", [("order", "WO-1")]);
