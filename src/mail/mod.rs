@@ -157,9 +157,16 @@ mod tests {
     fn the_email_names_order_lines_link_and_sender_and_escapes_html() {
         let lines =
             vec![("Sub-1".to_string(), "A-Flex".to_string()), ("Sub-2".to_string(), "Webex <Calling>".to_string())];
-        let r =
-            render_email(EmailKind::Provisioning, None, "WO-1", "Globex & <Co>", &lines, "https://admin.example", "webex_comm@webex.com")
-                .unwrap();
+        let r = render_email(
+            EmailKind::Provisioning,
+            None,
+            "WO-1",
+            "Globex & <Co>",
+            &lines,
+            "https://admin.example",
+            "webex_comm@webex.com",
+        )
+        .unwrap();
         assert_eq!(r.subject, "Provisioning information required for order WO-1");
         for body in [&r.text, &r.html] {
             assert!(body.contains("Sub-1") && body.contains("Sub-2") && body.contains("A-Flex"));
@@ -174,10 +181,28 @@ mod tests {
     #[test]
     fn the_email_goes_out_in_the_orders_language() {
         let lines = vec![("Sub-1".to_string(), "A-Flex".to_string())];
-        let sv = render_email(EmailKind::Provisioning, Some("sv"), "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap();
+        let sv = render_email(
+            EmailKind::Provisioning,
+            Some("sv"),
+            "WO-1",
+            "Globex",
+            &lines,
+            "https://a.example",
+            "x@webex.com",
+        )
+        .unwrap();
         assert_eq!(sv.subject, "Information om etablering krävs för beställning WO-1");
         assert!(sv.html.contains("lang=\"sv\""));
-        let ko = render_email(EmailKind::Provisioning, Some("ko"), "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap();
+        let ko = render_email(
+            EmailKind::Provisioning,
+            Some("ko"),
+            "WO-1",
+            "Globex",
+            &lines,
+            "https://a.example",
+            "x@webex.com",
+        )
+        .unwrap();
         assert_eq!(ko.subject, "주문 WO-1에 프로비저닝 정보가 필요합니다");
     }
 
@@ -222,8 +247,16 @@ mod tests {
             let copy =
                 render_email(EmailKind::Copy, Some(lang), "WO-1", "G", &lines, "https://a.example", "x@webex.com")
                     .unwrap();
-            let original =
-                render_email(EmailKind::Provisioning, Some(lang), "WO-1", "G", &lines, "https://a.example", "x@webex.com").unwrap();
+            let original = render_email(
+                EmailKind::Provisioning,
+                Some(lang),
+                "WO-1",
+                "G",
+                &lines,
+                "https://a.example",
+                "x@webex.com",
+            )
+            .unwrap();
             assert_ne!(copy.subject, original.subject);
             assert!(copy.subject.contains(&original.subject));
             let note = Tr::new(lang).ta("email-copy-note", [("order", "WO-1")]);

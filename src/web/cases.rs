@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
+use super::input::{CASE_REQUEST_TYPES, CASE_TEXT_MAX, CaseChange, CaseRequest, problem};
 use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::i18n::Tr;
@@ -18,12 +19,9 @@ use crate::store::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCa
 
 const MAX_ATTACHMENTS: usize = 3;
 const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
-const MAX_DESCRIPTION: usize = 4000;
 /// The whole upload: three screenshots and the form's fields. A larger body is refused
 /// (413) before it is read, or as soon as it passes this while streaming.
 const MAX_BODY: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 256 * 1024;
-const REQUEST_TYPES: [&str; 2] = ["change_contact", "resend_email"];
-const STATUSES: [&str; 3] = ["open", "in_progress", "resolved"];
 
 pub struct CaseRow {
     pub case: CaseRecord,
@@ -110,7 +108,11 @@ pub async fn new(signed_in: SignedIn, query: web::Query<NewQuery>) -> HttpRespon
         csrf: ctx.csrf.clone(),
         subscription_id,
         order_id: order.id,
-        request_type: query.request_type.clone().filter(|t| REQUEST_TYPES.contains(&t.as_str())).unwrap_or_default(),
+        request_type: query
+            .request_type
+            .clone()
+            .filter(|t| CASE_REQUEST_TYPES.contains(&t.as_str()))
+            .unwrap_or_default(),
         description: String::new(),
         error: None,
     };
@@ -151,7 +153,7 @@ async fn read_case(mut payload: Multipart) -> Result<CaseInput, UploadError> {
     while let Some(mut field) = payload.try_next().await.map_err(|_| UploadError::Malformed)? {
         let name = field.name().unwrap_or("").to_string();
         let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_string);
-        let limit = if name == "attachment" { MAX_ATTACHMENT_BYTES } else { MAX_DESCRIPTION * 4 };
+        let limit = if name == "attachment" { MAX_ATTACHMENT_BYTES } else { CASE_TEXT_MAX as usize * 4 };
         let mut data = Vec::new();
         let mut too_large = false;
         while let Some(chunk) = field.try_next().await.map_err(|_| UploadError::Malformed)? {
@@ -215,13 +217,11 @@ pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: M
         Err(e) => return e.respond(&ctx),
     };
     let mut attachments = Vec::new();
-    let mut error = input.upload_error;
-    if !REQUEST_TYPES.contains(&input.request_type.as_str()) {
-        error = error.or(Some("case-error-type"));
-    }
+    let mut error = input.upload_error.map(str::to_string);
     let description = input.description.trim();
-    if description.is_empty() || description.chars().count() > MAX_DESCRIPTION {
-        error = error.or(Some("case-error-description"));
+    let case = CaseRequest { request_type: &input.request_type, description };
+    if let Some(key) = problem(&case, &["request_type", "description"]) {
+        error = error.or(Some(key));
     }
     for (filename, data) in input.attachments {
         match image_type(&data) {
@@ -233,7 +233,7 @@ pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: M
                     .collect();
                 attachments.push(NewAttachment { filename, content_type, data })
             }
-            None => error = error.or(Some("case-error-not-image")),
+            None => error = error.or(Some("case-error-not-image".to_string())),
         }
     }
     if let Some(key) = error {
@@ -243,7 +243,7 @@ pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: M
             order_id: order.id,
             request_type: input.request_type,
             description: input.description,
-            error: Some(ctx.tr.t(key)),
+            error: Some(ctx.tr.t(&key)),
         };
         return html(StatusCode::UNPROCESSABLE_ENTITY, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form });
     }
@@ -322,10 +322,8 @@ pub async fn update(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<
         };
         return refusal(&ctx, StatusCode::FORBIDDEN, view);
     };
-    if !STATUSES.contains(&input.status.as_str()) || input.note.chars().count() > MAX_DESCRIPTION {
-        return HttpResponse::UnprocessableEntity()
-            .content_type("text/plain; charset=utf-8")
-            .body(ctx.tr.t("case-error-status"));
+    if let Some(key) = problem(&CaseChange { status: &input.status, note: input.note.trim() }, &["status", "note"]) {
+        return HttpResponse::UnprocessableEntity().content_type("text/plain; charset=utf-8").body(ctx.tr.t(&key));
     }
     match ctx.state.store.update_case(&grant, id, &input.status, input.note.trim(), &user.name, Utc::now()).await {
         Ok(true) => {

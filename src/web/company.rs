@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
+use super::input::{Invitee, problem};
 use super::views::{
     CompanyUserRow, CompanyUsersFragment, CompanyUsersPage, InvitationPage, InviteForm, MessagePage,
     Refusal as RefusalView,
@@ -25,7 +26,6 @@ use crate::store::{CompanyUser, Invitation, InvitationState, InviteOutcome, User
 
 /// How long an invitation link works.
 pub const INVITATION_VALID_HOURS: i64 = 72;
-const NAME_MAX_CHARS: usize = 200;
 
 /// The hash an invitation token is stored under.
 fn token_hash(token: &str) -> String {
@@ -207,8 +207,8 @@ pub async fn invite(
     let tr = &ctx.tr;
     let name = input.name.trim();
     let mut form = InviteForm { name: input.name.clone(), email: input.email.clone(), ..InviteForm::default() };
-    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS || name.chars().any(char::is_control) {
-        form.name_error = Some(tr.t("company-invite-name-error"));
+    if let Some(key) = problem(&Invitee { name }, &["name"]) {
+        form.name_error = Some(tr.t(&key));
     }
     let email = match ContactEmail::parse(&input.email) {
         Ok(email) => Some(email),

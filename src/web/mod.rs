@@ -10,6 +10,7 @@ mod company;
 pub mod ctx;
 mod errors;
 mod history;
+mod input;
 mod line_actions;
 mod orders;
 mod request_id;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
+use super::input::{NewToken, problem};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::domain::CompanyGrant;
 use crate::i18n::Tr;
@@ -19,7 +20,6 @@ use crate::store::token_hash;
 
 /// What a secret starts with, so that one found in a log or a repository is recognised.
 const SECRET_PREFIX: &str = "pvt_";
-const NAME_MAX_CHARS: usize = 100;
 
 pub struct TokenRow {
     pub id: i64,
@@ -167,12 +167,8 @@ pub async fn create(
     };
     let name = input.name.trim().to_string();
     let scope = input.scope.trim().to_string();
-    let valid = !name.is_empty()
-        && name.chars().count() <= NAME_MAX_CHARS
-        && !name.chars().any(char::is_control)
-        && (scope == "read" || scope == "write");
-    if !valid {
-        let form = Form { created: None, error: Some(ctx.tr.t("tokens-invalid")), name: input.name.clone(), scope };
+    if let Some(key) = problem(&NewToken { name: &name, scope: &scope }, &["name", "scope"]) {
+        let form = Form { created: None, error: Some(ctx.tr.t(&key)), name: input.name.clone(), scope };
         return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &grant, company_name, &query, form).await;
     }
     let secret = format!("{SECRET_PREFIX}{}", random_token());
