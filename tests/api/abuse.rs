@@ -187,22 +187,30 @@ mod sessions_end_at_their_absolute_lifetime {
     async fn run(backend: Backend) {
         let Some(app) = TestApp::spawn_with(backend, |c| {
             c.sessions = provisio::config::SessionConfig {
-                idle: chrono::Duration::seconds(2),
-                max: chrono::Duration::seconds(3),
+                idle: chrono::Duration::seconds(4),
+                max: chrono::Duration::seconds(6),
             };
         })
         .await
         else {
             return;
         };
+        // The session is no older than `before` and no younger than `after`, so the
+        // margins hold on a loaded machine: requests stop 1.5 s before the maximum, the
+        // last check comes 0.5 s after it.
+        let before = std::time::Instant::now();
         let user = app.login("editor@acme.example").await;
-        // Busy all along, refreshed again and again, and still signed out at the maximum.
-        let start = std::time::Instant::now();
-        while start.elapsed() < std::time::Duration::from_millis(2800) {
+        let after = std::time::Instant::now();
+        // Busy all along, past the idle lifetime, refreshed again and again...
+        while before.elapsed() < std::time::Duration::from_millis(4500) {
             assert_eq!(user.get("/orders").await.status(), 200);
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        // ...and still signed out at the maximum.
+        tokio::time::sleep(
+            (after + std::time::Duration::from_millis(6500)).saturating_duration_since(std::time::Instant::now()),
+        )
+        .await;
         assert_eq!(user.get("/orders").await.status(), 303);
     }
 

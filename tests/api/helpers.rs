@@ -240,9 +240,9 @@ impl TestApp {
 
     /// Waits until the outbox holds nothing queued: every message is sent (the SMTP server
     /// has it) or failed, so nothing more arrives. The positive signal that "nothing more
-    /// arrives" assertions wait for, instead of sleeping. Fails after ten seconds.
+    /// arrives" assertions wait for, instead of sleeping. Fails after thirty seconds (a loaded CI machine).
     pub async fn outbox_settled(&self) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             let counts = self.store.email_counts().await.expect("the outbox counts");
             if counts.queued == 0 {
@@ -254,9 +254,9 @@ impl TestApp {
     }
 
     /// The transactions of a line once none is in progress any more (the dispatcher runs
-    /// in the background), newest first. Fails after ten seconds.
+    /// in the background), newest first. Fails after thirty seconds (a loaded CI machine).
     pub async fn settled_transactions(&self, subscription_id: &str) -> Vec<provisio::store::TransactionRecord> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             let txs = self.store.line_transactions(subscription_id).await.unwrap();
             if txs.iter().all(|t| t.status != "in_progress") {

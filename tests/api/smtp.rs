@@ -158,7 +158,7 @@ impl SmtpServer {
 
     /// Waits until `n` messages arrived (ten seconds at most) and returns them.
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             let messages = self.messages();
             if messages.len() >= n {
