@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     EditScope, LineCounts, LineRecord, LinesJson, OrderHead, Store, line_columns, line_json, lines_from_json,
-    prefix_range, read, sql, write_tx,
+    prefix_range, read, retrying, sql, write_tx,
 };
 use crate::domain::LineStatus;
 
@@ -345,6 +345,18 @@ impl Store {
     /// Runs `update` (which changes at most one row, and only once) and tells whether it
     /// did something now, had done it before (`exists` counts the row), or found nothing.
     async fn record_once(
+        &self,
+        update: &'static str,
+        exists: &'static str,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> sqlx::Result<OnboardOutcome> {
+        // Waiting in the queue for an order's row, this update can be the one PostgreSQL
+        // picks to end a deadlock among others: PONR is never lost to that.
+        retrying(|| self.record_once_tx(update, exists, id, at)).await
+    }
+
+    async fn record_once_tx(
         &self,
         update: &'static str,
         exists: &'static str,

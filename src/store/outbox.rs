@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{CopyOutcome, Store, read, sql, write_tx};
+use super::{CopyOutcome, Store, read, retrying, sql, write_tx};
 use crate::domain::{SendLimit, wait_for_limit};
 
 /// The lines an action would email, whose own limits it must fit (`$1` in the statements
@@ -434,7 +434,31 @@ impl Store {
         results: &[(i64, Delivery)],
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
+        // The messages went out: losing a deadlock must not lose their outcome (after the
+        // lease they would go again).
+        retrying(|| self.finish_emails_once(lease, results, now)).await
+    }
+
+    async fn finish_emails_once(
+        &self,
+        lease: &str,
+        results: &[(i64, Delivery)],
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
         write_tx!(self, |tx, pg| {
+            if pg {
+                // The orders first, as every change of their lines takes them (an edit
+                // holds its order's row while it writes the lines): updating the messages
+                // twice below has PostgreSQL check their order's key, and taking that
+                // after the lines would wait on an edit that waits on us.
+                sqlx::query(
+                    "SELECT 1 FROM orders WHERE id IN (SELECT order_id FROM outbox WHERE lease_token = $1)
+                     ORDER BY id FOR KEY SHARE",
+                )
+                .bind(lease)
+                .execute(&mut *tx)
+                .await?;
+            }
             for (id, result) in results {
                 let (status, next, error, reply, sent_at) = match result {
                     Delivery::Accepted(reply) => ("sent", now, None, Some(reply.as_str()), Some(now)),
