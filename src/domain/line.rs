@@ -93,6 +93,20 @@ impl EditScope {
             (_, LineStatus::Complete) => Some(Refusal::Complete),
         }
     }
+
+    /// Why a line may not be resent from this scope (409), if it may not: whatever stops
+    /// an edit, then the first email must have gone out (before the requested start date
+    /// there is nothing to send again). The one rule behind the Resend button, the dialog,
+    /// the API and the locked write.
+    pub fn resend_refusal(
+        self,
+        status: LineStatus,
+        org_mapped_at: Option<DateTime<Utc>>,
+        email_sent_at: Option<DateTime<Utc>>,
+        rsd: NaiveDate,
+    ) -> Option<Refusal> {
+        self.refusal(status, org_mapped_at).or_else(|| email_sent_at.is_none().then_some(Refusal::NotYetSent { rsd }))
+    }
 }
 
 /// What the order page may still do with a line, given the order's PONR.
@@ -127,5 +141,21 @@ mod tests {
         assert_eq!(subs.refusal(LineStatus::Closed, None), None, "closed lines are fixed there");
         assert_eq!(subs.refusal(LineStatus::Complete, None), Some(Refusal::Complete));
         assert_eq!(subs.refusal(LineStatus::Closed, mapped), Some(Refusal::Ponr));
+    }
+
+    #[test]
+    fn a_resend_waits_for_the_first_email_and_keeps_every_edit_rule() {
+        let rsd = NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
+        let (sent, mapped) = (Some(Utc::now()), Some(Utc::now()));
+        let order = EditScope::OrderPage;
+        assert_eq!(order.resend_refusal(LineStatus::Awaiting, None, sent, rsd), None);
+        assert_eq!(order.resend_refusal(LineStatus::Awaiting, None, None, rsd), Some(Refusal::NotYetSent { rsd }));
+        // The edit rules come first: PONR, closed on the order page, complete.
+        assert_eq!(order.resend_refusal(LineStatus::Awaiting, mapped, None, rsd), Some(Refusal::Ponr));
+        assert_eq!(order.resend_refusal(LineStatus::Closed, None, None, rsd), Some(Refusal::ClosedOnOrderPage));
+        assert_eq!(order.resend_refusal(LineStatus::Complete, None, sent, rsd), Some(Refusal::Complete));
+        let subs = EditScope::SubscriptionsPage;
+        assert_eq!(subs.resend_refusal(LineStatus::Closed, None, sent, rsd), None);
+        assert_eq!(subs.resend_refusal(LineStatus::Closed, None, None, rsd), Some(Refusal::NotYetSent { rsd }));
     }
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{Store, User, read, retrying, sql, write_tx};
+use super::{OrderLock, Store, User, read, retrying, sql, write_tx};
 use crate::domain::LimitBook;
 use crate::domain::SendLimit;
 use crate::domain::bulk::{BulkResult, LineFacts, PreparedRow, check_row};
@@ -501,14 +501,7 @@ impl Store {
     ) -> sqlx::Result<()> {
         write_tx!(self, |tx, pg| {
             // The order's lock first: onboarding writes this row too.
-            let locked: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
-                pg,
-                "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE",
-                "SELECT org_mapped_at FROM orders WHERE id = $1",
-            ))
-            .bind(order_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let locked = tx.lock_order(order_id).await?;
             if locked.is_none() {
                 return Ok(());
             }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox::{Emailed, OutboxTx};
-use super::{EditScope, Store, retrying, sql, write_tx};
+use super::{EditScope, OrderLock, Store, retrying, write_tx};
 use crate::domain::SendLimit;
 use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
 
@@ -55,9 +55,18 @@ pub enum EditOutcome {
         /// The update transactions written, one per changed line.
         transactions: Vec<i64>,
     },
+    Stopped(Stopped),
+}
+
+/// Why a change to lines was not made (nothing was written), the same for an edit, a
+/// resend and a resend for every line, so that each answer (page or API) is one match arm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// A rule of the line's state: 409.
     Refused(Refusal),
-    /// Too many emails for this line or recipient: the next fits after this long.
+    /// Too many emails for a line or recipient: the next fits after this long (429).
     Limited(chrono::Duration),
+    /// The line is gone, or out of the grant: 404.
     NotFound,
 }
 
@@ -82,9 +91,7 @@ pub enum ResendOutcome {
         transaction: i64,
         copy: CopyOutcome,
     },
-    Refused(Refusal),
-    Limited(chrono::Duration),
-    NotFound,
+    Stopped(Stopped),
 }
 
 impl Store {
@@ -121,16 +128,9 @@ impl Store {
             };
         }
         write_tx!(self, |tx, pg| {
-            let mapped: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
-                pg,
-                "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE",
-                "SELECT org_mapped_at FROM orders WHERE id = $1",
-            ))
-            .bind(edit.grant.order_id())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((org_mapped_at,)) = mapped else {
-                return Ok(EditOutcome::NotFound);
+            let mapped = tx.lock_order(edit.grant.order_id()).await?;
+            let Some(org_mapped_at) = mapped else {
+                return Ok(EditOutcome::Stopped(Stopped::NotFound));
             };
             let line: Option<EditedLine> = sqlx::query_as(
                 "SELECT status, contact, version, updated_by, email_sent_at FROM lines
@@ -141,13 +141,16 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((status, contact, version, updated_by, email_sent_at)) = line else {
-                return Ok(EditOutcome::NotFound);
+                return Ok(EditOutcome::Stopped(Stopped::NotFound));
             };
             if let Some(refusal) = edit.scope.refusal(status, org_mapped_at) {
-                return Ok(EditOutcome::Refused(refusal));
+                return Ok(EditOutcome::Stopped(Stopped::Refused(refusal)));
             }
             if edit.expected_version.is_some_and(|v| v != version) {
-                return Ok(EditOutcome::Refused(Refusal::Stale { changed_by: updated_by, current: contact }));
+                return Ok(EditOutcome::Stopped(Stopped::Refused(Refusal::Stale {
+                    changed_by: updated_by,
+                    current: contact,
+                })));
             }
             // How many lines change, and how many of them get the email at once (their
             // first one already went out); the others get it on their RSD.
@@ -183,7 +186,7 @@ impl Store {
                     )
                     .await?
             {
-                return Ok(EditOutcome::Limited(wait));
+                return Ok(EditOutcome::Stopped(Stopped::Limited(wait)));
             }
             // Set-based: a fixed number of statements whatever the number of lines. The
             // message is written first, so that each row is written once, already carrying it.
@@ -251,15 +254,8 @@ impl Store {
 
     async fn resend_once(&self, resend: &Resend<'_>) -> sqlx::Result<ResendOutcome> {
         write_tx!(self, |tx, pg| {
-            let mapped: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
-                pg,
-                "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE",
-                "SELECT org_mapped_at FROM orders WHERE id = $1",
-            ))
-            .bind(resend.grant.order_id())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((org_mapped_at,)) = mapped else { return Ok(ResendOutcome::NotFound) };
+            let mapped = tx.lock_order(resend.grant.order_id()).await?;
+            let Some(org_mapped_at) = mapped else { return Ok(ResendOutcome::Stopped(Stopped::NotFound)) };
             let line: Option<(LineStatus, String, Option<DateTime<Utc>>, chrono::NaiveDate)> = sqlx::query_as(
                 "SELECT status, contact, email_sent_at, rsd FROM lines WHERE subscription_id = $1 AND order_id = $2",
             )
@@ -267,18 +263,17 @@ impl Store {
             .bind(resend.grant.order_id())
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((status, contact, email_sent_at, rsd)) = line else { return Ok(ResendOutcome::NotFound) };
-            if let Some(refusal) = resend.scope.refusal(status, org_mapped_at) {
-                return Ok(ResendOutcome::Refused(refusal));
-            }
-            if email_sent_at.is_none() {
-                return Ok(ResendOutcome::Refused(Refusal::NotYetSent { rsd }));
+            let Some((status, contact, email_sent_at, rsd)) = line else {
+                return Ok(ResendOutcome::Stopped(Stopped::NotFound));
+            };
+            if let Some(refusal) = resend.scope.resend_refusal(status, org_mapped_at, email_sent_at, rsd) {
+                return Ok(ResendOutcome::Stopped(Stopped::Refused(refusal)));
             }
             let emailed = Emailed::Line(resend.subscription_id);
             if let Some(wait) =
                 tx.limit_wait(resend.grant.order_id(), contact.as_str(), emailed, resend.limit, resend.at).await?
             {
-                return Ok(ResendOutcome::Limited(wait));
+                return Ok(ResendOutcome::Stopped(Stopped::Limited(wait)));
             }
             let id = tx.enqueue(resend.grant.order_id(), contact.as_str(), "resend", resend.at).await?;
             sqlx::query("INSERT INTO outbox_lines (outbox_id, subscription_id) VALUES ($1, $2)")

@@ -31,7 +31,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use bulk::{BulkApplyOutcome, BulkBatch, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
-pub use edits::{ContactEdit, CopyOutcome, EditOutcome, Resend, ResendOutcome};
+pub use edits::{ContactEdit, CopyOutcome, EditOutcome, Resend, ResendOutcome, Stopped};
 pub use import::{ImportError, ImportFile, ImportProgress, ImportSummary, Progress};
 pub use lists::{
     Arg, Statement, SubscriptionFilter, orders_statement, prefix_range, subscriptions_statement, transactions_statement,
@@ -118,6 +118,28 @@ macro_rules! write_tx {
 }
 
 pub(crate) use {read, write_tx};
+
+/// The first step of every change to an order's lines (an edit, a resend, a resend for
+/// every line, one order of a bulk fix): the order's row locked for the rest of the
+/// transaction (PostgreSQL; SQLite already holds its one write lock) and its PONR read
+/// under that lock. Onboarding writes the same row, so no change commits after PONR.
+pub(crate) trait OrderLock {
+    /// None when the order is not there; else when its PONR was reached, if it was.
+    async fn lock_order(&mut self, order_id: &str) -> sqlx::Result<Option<Option<chrono::DateTime<chrono::Utc>>>>;
+}
+
+impl OrderLock for sqlx::PgConnection {
+    async fn lock_order(&mut self, order_id: &str) -> sqlx::Result<Option<Option<chrono::DateTime<chrono::Utc>>>> {
+        let sql = "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE";
+        sqlx::query_scalar(sql).bind(order_id).fetch_optional(self).await
+    }
+}
+
+impl OrderLock for sqlx::SqliteConnection {
+    async fn lock_order(&mut self, order_id: &str) -> sqlx::Result<Option<Option<chrono::DateTime<chrono::Utc>>>> {
+        sqlx::query_scalar("SELECT org_mapped_at FROM orders WHERE id = $1").bind(order_id).fetch_optional(self).await
+    }
+}
 
 /// Whether a transaction lost a deadlock or a serialization conflict (PostgreSQL) and
 /// can simply run again: it changed nothing.

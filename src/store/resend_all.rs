@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox::{Emailed, OutboxTx};
-use super::{EditScope, Store, sql, write_tx};
+use super::{EditScope, OrderLock, Stopped, Store, write_tx};
 use crate::domain::SendLimit;
 use crate::domain::wait_for_limit;
 use crate::domain::{EditGrant, Refusal};
@@ -25,15 +25,10 @@ pub struct ResendAll<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum ResendAllOutcome {
     /// Queued: the lines (in the order's order) and the recipients, one email each.
-    Queued {
-        lines: Vec<String>,
-        recipients: Vec<String>,
-    },
-    /// No line of the order may be resent, and why.
-    Refused(Refusal),
-    /// A line or recipient would go over its limit: the next fits after this long.
-    Limited(chrono::Duration),
-    NotFound,
+    Queued { lines: Vec<String>, recipients: Vec<String> },
+    /// No line of the order may be resent (refused), a line or recipient would go over
+    /// its limit, or the order is not there.
+    Stopped(Stopped),
 }
 
 /// What "send for every line" would cover, for the dialog.
@@ -91,17 +86,10 @@ impl Store {
             // The order row is locked (PostgreSQL; SQLite: the write lock), as by an edit:
             // onboarding writes it, so nothing is sent after PONR, and no other change of
             // this order's emails runs meanwhile.
-            let mapped: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(sql(
-                pg,
-                "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE",
-                "SELECT org_mapped_at FROM orders WHERE id = $1",
-            ))
-            .bind(order_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((org_mapped_at,)) = mapped else { return Ok(ResendAllOutcome::NotFound) };
+            let mapped = tx.lock_order(order_id).await?;
+            let Some(org_mapped_at) = mapped else { return Ok(ResendAllOutcome::Stopped(Stopped::NotFound)) };
             if org_mapped_at.is_some() {
-                return Ok(ResendAllOutcome::Refused(Refusal::Ponr));
+                return Ok(ResendAllOutcome::Stopped(Stopped::Refused(Refusal::Ponr)));
             }
             let first: Option<String> = sqlx::query_scalar(concat!(
                 "SELECT l.contact FROM lines l WHERE ",
@@ -136,7 +124,7 @@ impl Store {
                     None if closed > 0 => Refusal::ClosedOnOrderPage,
                     None => Refusal::Complete,
                 };
-                return Ok(ResendAllOutcome::Refused(refusal));
+                return Ok(ResendAllOutcome::Stopped(Stopped::Refused(refusal)));
             };
 
             // Every line it covers against its own limit (the order's emails first: while
@@ -162,7 +150,7 @@ impl Store {
                 wait = wait.max(wait_for_limit(&times, resend.limit, resend.at));
             }
             if let Some(wait) = wait {
-                return Ok(ResendAllOutcome::Limited(wait));
+                return Ok(ResendAllOutcome::Stopped(Stopped::Limited(wait)));
             }
 
             // One message per recipient (compared case-insensitively), then each line

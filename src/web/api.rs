@@ -38,7 +38,7 @@ use crate::domain::{Actor, ContactEmail, LineStatus, Refusal};
 use crate::i18n::Tr;
 use crate::store::{
     ApiToken, ContactEdit, EditOutcome, IdempotencyClaim, LineCursor, LinePage, LineRecord, OrderHead, Resend,
-    ResendOutcome, TransactionRecord, User, token_hash,
+    ResendOutcome, Stopped, TransactionRecord, User, token_hash,
 };
 
 /// The largest JSON body a request may carry.
@@ -148,6 +148,15 @@ impl Problem {
         let mut p = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_emails", tr.t("refusal-limit-title"), detail);
         p.retry_after = Some(seconds);
         p
+    }
+
+    /// A change the store did not make: 409, 429 or 404.
+    fn stopped(tr: &Tr, stopped: Stopped) -> Self {
+        match stopped {
+            Stopped::Refused(refused) => Self::refused(tr, &refused),
+            Stopped::Limited(wait) => Self::too_many_emails(tr, wait),
+            Stopped::NotFound => Self::not_found(tr),
+        }
     }
 
     fn too_many_requests(tr: &Tr, seconds: i64) -> Self {
@@ -444,11 +453,11 @@ async fn caller(state: &AppState, req: &HttpRequest, tr: &Tr) -> Result<Caller, 
 async fn read<F, Fut>(state: web::Data<AppState>, req: HttpRequest, run: F) -> HttpResponse
 where
     F: FnOnce(web::Data<AppState>, Caller, Tr) -> Fut,
-    Fut: Future<Output = Answer>,
+    Fut: Future<Output = Result<Answer, Problem>>,
 {
     let tr = tr_of(&req);
     match caller(&state, &req, &tr).await {
-        Ok(caller) => run(state, caller, tr).await.into_response(),
+        Ok(caller) => run(state, caller, tr).await.unwrap_or_else(Answer::from).into_response(),
         Err(p) => Answer::from(p).into_response(),
     }
 }
@@ -476,7 +485,7 @@ async fn read_body(mut payload: web::Payload, tr: &Tr) -> Result<web::Bytes, Pro
 async fn write<F, Fut>(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload, run: F) -> HttpResponse
 where
     F: FnOnce(web::Data<AppState>, Caller, Tr, web::Bytes) -> Fut,
-    Fut: Future<Output = Answer>,
+    Fut: Future<Output = Result<Answer, Problem>>,
 {
     let tr = tr_of(&req);
     let caller = match caller(&state, &req, &tr).await {
@@ -496,7 +505,7 @@ where
         }
     };
     let Some(key) = key else {
-        return run(state, caller, tr, body).await.into_response();
+        return run(state, caller, tr, body).await.unwrap_or_else(Answer::from).into_response();
     };
     let token_id = caller.token.id;
     let body_hash = hex::encode(Sha256::digest(&body));
@@ -523,7 +532,7 @@ where
         }
     }
     let store = state.store.clone();
-    let answer = run(state, caller, tr, body).await;
+    let answer = run(state, caller, tr, body).await.unwrap_or_else(Answer::from);
     let kept = if answer.status.is_server_error() {
         store.release_idempotency_key(token_id, &key).await
     } else {
@@ -595,25 +604,18 @@ fn lines_by_status(counts: crate::store::LineCounts) -> LinesByStatus {
 pub async fn list_orders(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let query = web::Query::<OrdersQuery>::from_query(req.query_string()).map(web::Query::into_inner);
     read(state, req, |state, caller, tr| async move {
-        let query = match query {
-            Ok(q) => q,
-            Err(e) => return Problem::invalid_request(&tr, e.to_string(), None).into(),
-        };
+        let query = query.map_err(|e| Problem::invalid_request(&tr, e.to_string(), None))?;
         let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let store = &state.store;
-        let mut orders = match store.orders_for(&caller.user, q, query.after.as_deref(), ORDERS_PER_PAGE + 1).await {
-            Ok(orders) => orders,
-            Err(e) => return Problem::internal(&tr, &e).into(),
-        };
+        let internal = |e| Problem::internal(&tr, &e);
+        let mut orders =
+            store.orders_for(&caller.user, q, query.after.as_deref(), ORDERS_PER_PAGE + 1).await.map_err(internal)?;
         let next = (orders.len() as i64 > ORDERS_PER_PAGE).then(|| {
             orders.truncate(ORDERS_PER_PAGE as usize);
             orders.last().map(|o| o.id.clone()).unwrap_or_default()
         });
         let ids: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
-        let counts = match store.line_counts_of(&ids).await {
-            Ok(counts) => counts,
-            Err(e) => return Problem::internal(&tr, &e).into(),
-        };
+        let counts = store.line_counts_of(&ids).await.map_err(internal)?;
         let items = orders
             .into_iter()
             .map(|o| OrderSummary {
@@ -625,7 +627,7 @@ pub async fn list_orders(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
                 ponr_reached_at: o.org_mapped_at,
             })
             .collect();
-        Answer::json(StatusCode::OK, &OrderList { items, next })
+        Ok(Answer::json(StatusCode::OK, &OrderList { items, next }))
     })
     .await
 }
@@ -677,17 +679,14 @@ pub async fn show_order(state: web::Data<AppState>, req: HttpRequest, path: web:
     let after = web::Query::<OrderQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().after);
     read(state, req, |state, caller, tr| async move {
         let store = &state.store;
-        let (order, counts) = match store.order_head_counted(&order_id).await {
-            Ok(Some((order, counts))) if caller.actor.may_see(&order.parties()) => (order, counts),
-            Ok(_) => return Problem::not_found(&tr).into(),
-            Err(e) => return Problem::internal(&tr, &e).into(),
+        let internal = |e| Problem::internal(&tr, &e);
+        let (order, counts) = match store.order_head_counted(&order_id).await.map_err(internal)? {
+            Some((order, counts)) if caller.actor.may_see(&order.parties()) => (order, counts),
+            _ => return Err(Problem::not_found(&tr)),
         };
         // A cursor that does not parse starts from the top: it came from no answer of ours.
         let page = LinePage { q: None, after: after.as_deref().and_then(LineCursor::parse), limit: LINES_PER_PAGE + 1 };
-        let mut lines = match store.order_lines(&order.id, &page).await {
-            Ok(lines) => lines,
-            Err(e) => return Problem::internal(&tr, &e).into(),
-        };
+        let mut lines = store.order_lines(&order.id, &page).await.map_err(internal)?;
         let next = (lines.len() as i64 > LINES_PER_PAGE).then(|| {
             lines.truncate(LINES_PER_PAGE as usize);
             lines.last().map(|l| LineCursor::after(l).encode()).unwrap_or_default()
@@ -702,9 +701,30 @@ pub async fn show_order(state: web::Data<AppState>, req: HttpRequest, path: web:
             lines: lines.into_iter().map(line_of).collect(),
             next,
         };
-        Answer::json(StatusCode::OK, &body)
+        Ok(Answer::json(StatusCode::OK, &body))
     })
     .await
+}
+
+/// The refusals of a change to one line, in the order they are checked (for the
+/// OpenAPI document of both line actions).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum LineActionProblems {
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooMany(Problem),
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
 }
 
 /// Visible (404), permitted (403) and state (409) for a change to one line, by the rules
@@ -738,13 +758,7 @@ async fn checked_line(
     request_body = ContactChange,
     responses(
         (status = 200, body = ContactChanged),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        LineActionProblems,
     ))]
 pub async fn change_contact(
     state: web::Data<AppState>,
@@ -754,20 +768,14 @@ pub async fn change_contact(
 ) -> HttpResponse {
     let (order_id, subscription_id) = path.into_inner();
     write(state, req, payload, |state, caller, tr, body| async move {
-        let (_order, line, grant) = match checked_line(&state, &caller, &tr, &order_id, &subscription_id).await {
-            Ok(checked) => checked,
-            Err(p) => return p.into(),
-        };
-        let change: ContactChange = match parse_body(&tr, &body) {
-            Ok(change) => change,
-            Err(p) => return p.into(),
-        };
+        let (_order, line, grant) = checked_line(&state, &caller, &tr, &order_id, &subscription_id).await?;
+        let change: ContactChange = parse_body(&tr, &body)?;
         // The version is state (409), checked before the address (422), as on the pages.
         if let Some(v) = change.version
             && v != line.version
         {
             let stale = Refusal::Stale { changed_by: line.updated_by, current: line.contact };
-            return Problem::refused(&tr, &stale).into();
+            return Err(Problem::refused(&tr, &stale));
         }
         let new_contact = match ContactEmail::parse(&change.email) {
             Ok(email) => email,
@@ -779,7 +787,7 @@ pub async fn change_contact(
                     tr.t(e.message_key()),
                 );
                 p.field = Some("email".into());
-                return p.into();
+                return Err(p);
             }
         };
         let outcome = state
@@ -797,15 +805,13 @@ pub async fn change_contact(
                 // API v1 has no copy-to-me.
                 copy_to: None,
             })
-            .await;
+            .await
+            .map_err(|e| Problem::internal(&tr, &e))?;
         match outcome {
-            Ok(EditOutcome::Changed { lines, transactions, .. }) => {
-                Answer::json(StatusCode::OK, &ContactChanged { changed: lines, transactions })
+            EditOutcome::Changed { lines, transactions, .. } => {
+                Ok(Answer::json(StatusCode::OK, &ContactChanged { changed: lines, transactions }))
             }
-            Ok(EditOutcome::Refused(refused)) => Problem::refused(&tr, &refused).into(),
-            Ok(EditOutcome::Limited(wait)) => Problem::too_many_emails(&tr, wait).into(),
-            Ok(EditOutcome::NotFound) => Problem::not_found(&tr).into(),
-            Err(e) => Problem::internal(&tr, &e).into(),
+            EditOutcome::Stopped(stopped) => Err(Problem::stopped(&tr, stopped)),
         }
     })
     .await
@@ -818,13 +824,7 @@ pub async fn change_contact(
     request_body(content = Option<ResendRequest>, description = "No body, or {}"),
     responses(
         (status = 202, body = ResendQueued),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        LineActionProblems,
     ))]
 pub async fn resend(
     state: web::Data<AppState>,
@@ -834,17 +834,13 @@ pub async fn resend(
 ) -> HttpResponse {
     let (order_id, subscription_id) = path.into_inner();
     write(state, req, payload, |state, caller, tr, body| async move {
-        let (_order, line, grant) = match checked_line(&state, &caller, &tr, &order_id, &subscription_id).await {
-            Ok(checked) => checked,
-            Err(p) => return p.into(),
-        };
-        if line.email_sent_at.is_none() {
-            return Problem::refused(&tr, &Refusal::NotYetSent { rsd: line.rsd }).into();
+        let (order, line, grant) = checked_line(&state, &caller, &tr, &order_id, &subscription_id).await?;
+        let scope = Page::Subscriptions.scope();
+        if let Some(refused) = scope.resend_refusal(line.status(), order.org_mapped_at, line.email_sent_at, line.rsd) {
+            return Err(Problem::refused(&tr, &refused));
         }
-        if !body.iter().all(u8::is_ascii_whitespace)
-            && let Err(p) = parse_body::<ResendRequest>(&tr, &body)
-        {
-            return p.into();
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            parse_body::<ResendRequest>(&tr, &body)?;
         }
         let outcome = state
             .store
@@ -858,15 +854,13 @@ pub async fn resend(
                 // API v1 has no copy-to-me.
                 copy_to: None,
             })
-            .await;
+            .await
+            .map_err(|e| Problem::internal(&tr, &e))?;
         match outcome {
-            Ok(ResendOutcome::Queued { transaction, .. }) => {
-                Answer::json(StatusCode::ACCEPTED, &ResendQueued { transaction })
+            ResendOutcome::Queued { transaction, .. } => {
+                Ok(Answer::json(StatusCode::ACCEPTED, &ResendQueued { transaction }))
             }
-            Ok(ResendOutcome::Refused(refused)) => Problem::refused(&tr, &refused).into(),
-            Ok(ResendOutcome::Limited(wait)) => Problem::too_many_emails(&tr, wait).into(),
-            Ok(ResendOutcome::NotFound) => Problem::not_found(&tr).into(),
-            Err(e) => Problem::internal(&tr, &e).into(),
+            ResendOutcome::Stopped(stopped) => Err(Problem::stopped(&tr, stopped)),
         }
     })
     .await
@@ -902,19 +896,20 @@ pub async fn list_transactions(state: web::Data<AppState>, req: HttpRequest) -> 
     read(state, req, |state, caller, tr| async move {
         let filter = match query.as_ref().map(transactions::filter) {
             Ok(Ok(filter)) => filter,
-            Ok(Err(())) => return Problem::invalid_request(&tr, tr.t("tm-invalid-filter"), None).into(),
-            Err(e) => return Problem::invalid_request(&tr, e.to_string(), None).into(),
+            Ok(Err(())) => return Err(Problem::invalid_request(&tr, tr.t("tm-invalid-filter"), None)),
+            Err(e) => return Err(Problem::invalid_request(&tr, e.to_string(), None)),
         };
-        let mut records = match state.store.transactions_for(&caller.user, &filter, TRANSACTIONS_PER_PAGE + 1).await {
-            Ok(records) => records,
-            Err(e) => return Problem::internal(&tr, &e).into(),
-        };
+        let mut records = state
+            .store
+            .transactions_for(&caller.user, &filter, TRANSACTIONS_PER_PAGE + 1)
+            .await
+            .map_err(|e| Problem::internal(&tr, &e))?;
         let next = (records.len() as i64 > TRANSACTIONS_PER_PAGE).then(|| {
             records.truncate(TRANSACTIONS_PER_PAGE as usize);
             records.last().map(|r| r.id.to_string()).unwrap_or_default()
         });
         let items = records.into_iter().map(transaction_of).collect();
-        Answer::json(StatusCode::OK, &TransactionList { items, next })
+        Ok(Answer::json(StatusCode::OK, &TransactionList { items, next }))
     })
     .await
 }

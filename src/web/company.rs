@@ -70,6 +70,20 @@ async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed
     Ok(Managed { grant, name, query })
 }
 
+/// A post to the Company page: its CSRF token first, then the company it manages.
+async fn managed_post(
+    signed_in: SignedIn,
+    query: &CompanyQuery,
+    csrf_token: Option<&str>,
+) -> Result<(Ctx, User, Managed), HttpResponse> {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(csrf_token) {
+        return Err(AppError::Csrf.respond(&ctx));
+    }
+    let managed = managed(&ctx, &user, query).await?;
+    Ok((ctx, user, managed))
+}
+
 fn user_action(email: &str, query: &str) -> String {
     // An email address is a path segment here: percent-encode what a path must not carry.
     let encoded: String = email
@@ -130,29 +144,24 @@ async fn answer(
         Err(e) => return AppError::from(e).respond(ctx),
     };
     let invite_action = format!("/company/users{}", managed.query);
-    if ctx.htmx {
-        let fragment = CompanyUsersFragment {
-            t: ctx.tr.clone(),
-            csrf: ctx.csrf.clone(),
-            message,
-            action_error,
-            users,
-            invite,
-            invite_action,
-        };
-        return html(status, &fragment);
-    }
-    let page = CompanyUsersPage {
-        layout: ctx.layout(),
+    let list = CompanyUsersFragment {
         t: ctx.tr.clone(),
-        company_name: managed.name.clone(),
-        company_query: managed.query.clone(),
         csrf: ctx.csrf.clone(),
         message,
         action_error,
         users,
         invite,
         invite_action,
+    };
+    if ctx.htmx {
+        return html(status, &list);
+    }
+    let page = CompanyUsersPage {
+        layout: ctx.layout(),
+        t: ctx.tr.clone(),
+        company_name: managed.name.clone(),
+        company_query: managed.query.clone(),
+        list,
     };
     html(status, &page)
 }
@@ -196,12 +205,8 @@ pub async fn invite(
     query: web::Query<CompanyQuery>,
     input: web::Form<InviteInput>,
 ) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
-    let managed = match managed(&ctx, &user, &query).await {
-        Ok(m) => m,
+    let (ctx, user, managed) = match managed_post(signed_in, &query, input.csrf_token.as_deref()).await {
+        Ok(checked) => checked,
         Err(response) => return response,
     };
     let tr = &ctx.tr;
@@ -288,12 +293,8 @@ pub async fn change(
     query: web::Query<CompanyQuery>,
     input: web::Form<ChangeInput>,
 ) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
-    let managed = match managed(&ctx, &user, &query).await {
-        Ok(m) => m,
+    let (ctx, user, managed) = match managed_post(signed_in, &query, input.csrf_token.as_deref()).await {
+        Ok(checked) => checked,
         Err(response) => return response,
     };
     let tr = &ctx.tr;

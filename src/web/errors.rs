@@ -56,6 +56,12 @@ pub fn refusal(ctx: &Ctx, status: StatusCode, refusal: Refusal) -> HttpResponse 
     }
 }
 
+/// The answer to a failed store call, for `map_err` in a chain of checks: 503 when the
+/// database is unreachable, 500 otherwise.
+pub fn failed(ctx: &Ctx) -> impl Fn(sqlx::Error) -> HttpResponse + '_ {
+    move |e| AppError::from(e).respond(ctx)
+}
+
 impl AppError {
     pub fn respond(self, ctx: &Ctx) -> HttpResponse {
         let tr = &ctx.tr;

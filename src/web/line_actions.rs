@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{AppError, html, refusal};
+use super::errors::{AppError, failed, html, refusal};
 use super::orders::{
     LINES_PER_PAGE, Page, company_admins_text, line_row, subscriptions_href, visible_line, with_admins,
 };
@@ -21,13 +21,13 @@ use super::views::{
 use crate::domain::{ContactEmail, EditGrant, Refusal};
 use crate::store::{
     ContactEdit, CopyOutcome, EditOutcome, LineRecord, OrderHead, Resend, ResendAll, ResendAllOutcome,
-    ResendAllSummary, ResendOutcome, User,
+    ResendAllSummary, ResendOutcome, Stopped, User,
 };
 
 /// The 403/409 refusals of SPEC.md rules 3 and 6, as CONTRACT.md words them.
-fn refusal_view(ctx: &Ctx, page: Page, order: &OrderHead, refused: &Refusal, subscription_id: &str) -> RefusalView {
+fn refusal_view(ctx: &Ctx, page: Page, order_id: &str, refused: &Refusal, subscription_id: &str) -> RefusalView {
     let tr = &ctx.tr;
-    let back_href = page.back(&order.id, subscription_id);
+    let back_href = page.back(order_id, subscription_id);
     let (title, message, link) = match refused {
         Refusal::Ponr => (
             tr.t("refusal-ponr-title"),
@@ -47,19 +47,14 @@ fn refusal_view(ctx: &Ctx, page: Page, order: &OrderHead, refused: &Refusal, sub
         Refusal::Stale { changed_by, current } => (
             tr.t("refusal-stale-title"),
             tr.ta("refusal-stale", [("name", changed_by.as_str()), ("email", current.as_str())]),
-            Some((tr.t("refusal-stale-link"), page.href(&order.id, subscription_id, "contact"))),
+            Some((tr.t("refusal-stale-link"), page.href(order_id, subscription_id, "contact"))),
         ),
     };
     RefusalView { title, message, link, back_href }
 }
 
-async fn permission_refusal(
-    ctx: &Ctx,
-    user: &User,
-    page: Page,
-    order: &OrderHead,
-    subscription_id: &str,
-) -> HttpResponse {
+/// 403, naming who may change the order (its creator, and the user's company admins).
+async fn permission_refusal(ctx: &Ctx, user: &User, at: &LineAt, order: &OrderHead) -> HttpResponse {
     let tr = &ctx.tr;
     let admins = company_admins_text(ctx, user).await;
     let message =
@@ -68,27 +63,30 @@ async fn permission_refusal(
         title: tr.t("refusal-permission-title"),
         message: with_admins(tr, message, &admins),
         link: None,
-        back_href: page.back(&order.id, subscription_id),
+        back_href: at.page.back(&order.id, &at.subscription_id),
     };
     refusal(ctx, StatusCode::FORBIDDEN, view)
 }
 
-/// The checks every edit answer shares, in CONTRACT.md's order after sign-in and CSRF:
-/// visible (404), permitted (403), state (409). Reads the order's head and the one line.
-async fn checked_line(
+/// The checks every line action shares, in CONTRACT.md's order after sign-in and CSRF:
+/// visible (404), permitted (403). Reads the order's head and the one line.
+async fn permitted_line(
     ctx: &Ctx,
-    page: Page,
     user: &User,
-    order_id: &str,
-    subscription_id: &str,
+    at: &LineAt,
 ) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
-    let (order, line) = visible_line(ctx, user, order_id, subscription_id).await.map_err(|e| e.respond(ctx))?;
-    let Some(grant) = user.actor().edit_grant(&order.parties()) else {
-        return Err(permission_refusal(ctx, user, page, &order, subscription_id).await);
-    };
-    if let Some(refused) = page.refusal(line.status(), order.org_mapped_at) {
-        let view = refusal_view(ctx, page, &order, &refused, subscription_id);
-        return Err(refusal(ctx, StatusCode::CONFLICT, view));
+    let (order, line) = visible_line(ctx, user, &at.order_id, &at.subscription_id).await.map_err(|e| e.respond(ctx))?;
+    match user.actor().edit_grant(&order.parties()) {
+        Some(grant) => Ok((order, line, grant)),
+        None => Err(permission_refusal(ctx, user, at, &order).await),
+    }
+}
+
+/// The checks of an edit: visible, permitted, then the line's state (409).
+async fn checked_line(ctx: &Ctx, user: &User, at: &LineAt) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
+    let (order, line, grant) = permitted_line(ctx, user, at).await?;
+    if let Some(refused) = at.page.refusal(line.status(), order.org_mapped_at) {
+        return Err(stopped(ctx, at, Stopped::Refused(refused)));
     }
     Ok((order, line, grant))
 }
@@ -102,12 +100,7 @@ async fn edit_form(
     order: &OrderHead,
     line: &LineRecord,
 ) -> Result<EditForm, HttpResponse> {
-    let editable = ctx
-        .state
-        .store
-        .editable_line_count(&order.id, page.scope())
-        .await
-        .map_err(|e| AppError::from(e).respond(ctx))?;
+    let editable = ctx.state.store.editable_line_count(&order.id, page.scope()).await.map_err(failed(ctx))?;
     // The line itself passed the state checks, so it is one of the editable ones.
     let other_lines = (editable - 1).max(0);
     Ok(EditForm {
@@ -138,7 +131,7 @@ fn render_form(ctx: &Ctx, status: StatusCode, form: EditForm) -> HttpResponse {
 /// `/orders/{order_id}/lines/{subscription_id}/…` or the subscriptions page's
 /// `/subscriptions/{subscription_id}/…`. The page decides which lines may be changed
 /// (SPEC.md rule 8); the order of a subscriptions-page line is looked up by
-/// [`LineRoute::order_id`], after the CSRF check, so that a post without a token is 403
+/// [`LineRoute::resolve`], after the CSRF check, so that a post without a token is 403
 /// whether or not the line exists.
 pub struct LineRoute {
     page: Page,
@@ -161,36 +154,69 @@ impl FromRequest for LineRoute {
     }
 }
 
+/// A line an action is about, with the page it comes from and its order.
+struct LineAt {
+    page: Page,
+    order_id: String,
+    subscription_id: String,
+}
+
 impl LineRoute {
-    /// The line's order: the path's, or the one the subscription belongs to (404 when there
-    /// is none; whether the user may see it is checked after).
-    async fn order_id(&self, ctx: &Ctx) -> Result<String, HttpResponse> {
-        if let Some(order_id) = &self.order_id {
-            return Ok(order_id.clone());
+    /// With the line's order: the path's, or the one the subscription belongs to (404 when
+    /// there is none; whether the user may see it is checked after).
+    async fn resolve(self, ctx: &Ctx) -> Result<LineAt, HttpResponse> {
+        let LineRoute { page, order_id, subscription_id } = self;
+        let order_id = match order_id {
+            Some(order_id) => order_id,
+            None => ctx
+                .state
+                .store
+                .order_of_subscription(&subscription_id)
+                .await
+                .map_err(failed(ctx))?
+                .ok_or_else(|| AppError::NotFound.respond(ctx))?,
+        };
+        Ok(LineAt { page, order_id, subscription_id })
+    }
+}
+
+/// Sign-in is the extractor's; then the CSRF token (for a post) and the line's order.
+async fn opened(
+    signed_in: SignedIn,
+    route: LineRoute,
+    csrf_token: Option<Option<&str>>,
+) -> Result<(Ctx, User, LineAt), HttpResponse> {
+    let SignedIn { ctx, user } = signed_in;
+    if let Some(token) = csrf_token
+        && !ctx.csrf_ok(token)
+    {
+        return Err(AppError::Csrf.respond(&ctx));
+    }
+    let at = route.resolve(&ctx).await?;
+    Ok((ctx, user, at))
+}
+
+/// The answer to a change the store did not make: 409, 429 or 404, nothing written.
+fn stopped(ctx: &Ctx, at: &LineAt, stopped: Stopped) -> HttpResponse {
+    match stopped {
+        // The state moved between the checks and the locked write (PONR, a concurrent
+        // edit), or the rule of a whole order refused.
+        Stopped::Refused(refused) => {
+            refusal(ctx, StatusCode::CONFLICT, refusal_view(ctx, at.page, &at.order_id, &refused, &at.subscription_id))
         }
-        match ctx.state.store.order_of_subscription(&self.subscription_id).await {
-            Ok(Some(order_id)) => Ok(order_id),
-            Ok(None) => Err(AppError::NotFound.respond(ctx)),
-            Err(e) => Err(AppError::from(e).respond(ctx)),
-        }
+        Stopped::Limited(wait) => limited(ctx, at, wait),
+        Stopped::NotFound => AppError::NotFound.respond(ctx),
     }
 }
 
 pub async fn edit_dialog(signed_in: SignedIn, route: LineRoute) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    let LineRoute { page, ref subscription_id, .. } = route;
-    let order_id = match route.order_id(&ctx).await {
-        Ok(order_id) => order_id,
-        Err(response) => return response,
-    };
-    let (order, line, _grant) = match checked_line(&ctx, page, &user, &order_id, subscription_id).await {
-        Ok(checked) => checked,
-        Err(response) => return response,
-    };
-    match edit_form(&ctx, page, &user, &order, &line).await {
-        Ok(form) => render_form(&ctx, StatusCode::OK, form),
-        Err(response) => response,
-    }
+    either(async {
+        let (ctx, user, at) = opened(signed_in, route, None).await?;
+        let (order, line, _grant) = checked_line(&ctx, &user, &at).await?;
+        let form = edit_form(&ctx, at.page, &user, &order, &line).await?;
+        Ok(render_form(&ctx, StatusCode::OK, form))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -203,6 +229,7 @@ pub struct EditInput {
     pub csrf_token: Option<String>,
 }
 
+/// A ticked checkbox (`on`, or `true` from a script).
 fn ticked(value: Option<&str>) -> bool {
     value.is_some_and(|v| v == "on" || v == "true")
 }
@@ -226,103 +253,82 @@ fn copy_to<'a>(user: &'a User, copy_to_me: Option<&str>) -> Option<&'a str> {
 }
 
 pub async fn edit(signed_in: SignedIn, route: LineRoute, input: web::Form<EditInput>) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
     let input = input.into_inner();
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
-    let order_id = match route.order_id(&ctx).await {
-        Ok(order_id) => order_id,
-        Err(response) => return response,
-    };
-    let LineRoute { page, subscription_id, .. } = route;
-    let order_id = order_id.as_str();
-    let (order, line, grant) = match checked_line(&ctx, page, &user, order_id, &subscription_id).await {
-        Ok(checked) => checked,
-        Err(response) => return response,
-    };
-    let apply_to_all = input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true");
-    let expected_version = match input.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => None,
-        Some(v) => match v.parse::<i64>() {
-            Ok(v) => Some(v),
-            Err(_) => return AppError::NotFound.respond(&ctx),
-        },
-    };
-    // The version the dialog showed, checked before the input (409 comes before 422).
-    if let Some(v) = expected_version
-        && v != line.version
-    {
-        let stale = Refusal::Stale { changed_by: line.updated_by.clone(), current: line.contact.clone() };
-        return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &stale, &subscription_id));
-    }
-    let new_contact = match ContactEmail::parse(&input.email) {
-        Ok(email) => email,
-        Err(e) => {
-            let mut form = match edit_form(&ctx, page, &user, &order, &line).await {
-                Ok(form) => form,
-                Err(response) => return response,
-            };
-            form.value = input.email.clone();
-            form.apply_to_all = apply_to_all;
-            form.copy_to_me = ticked(input.copy_to_me.as_deref());
-            form.error = Some(ctx.tr.t(e.message_key()));
-            if let Some(v) = expected_version {
-                form.version = v;
+    either(async {
+        let (ctx, user, at) = opened(signed_in, route, Some(input.csrf_token.as_deref())).await?;
+        let (order, line, grant) = checked_line(&ctx, &user, &at).await?;
+        let apply_to_all = ticked(input.apply_to_all.as_deref());
+        let expected_version = match input.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::NotFound.respond(&ctx))?),
+        };
+        // The version the dialog showed, checked before the input (409 comes before 422).
+        if let Some(v) = expected_version
+            && v != line.version
+        {
+            let stale = Refusal::Stale { changed_by: line.updated_by.clone(), current: line.contact.clone() };
+            return Err(stopped(&ctx, &at, Stopped::Refused(stale)));
+        }
+        let new_contact = match ContactEmail::parse(&input.email) {
+            Ok(email) => email,
+            Err(e) => {
+                let mut form = edit_form(&ctx, at.page, &user, &order, &line).await?;
+                form.value = input.email.clone();
+                form.apply_to_all = apply_to_all;
+                form.copy_to_me = ticked(input.copy_to_me.as_deref());
+                form.error = Some(ctx.tr.t(e.message_key()));
+                if let Some(v) = expected_version {
+                    form.version = v;
+                }
+                return Ok(render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, form));
             }
-            return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, form);
+        };
+        let outcome = ctx
+            .state
+            .store
+            .edit_contact(ContactEdit {
+                grant: &grant,
+                actor_name: &user.name,
+                subscription_id: &at.subscription_id,
+                new_contact: &new_contact,
+                apply_to_all,
+                expected_version,
+                scope: at.page.scope(),
+                at: Utc::now(),
+                limit: ctx.state.config.mail.limit,
+                copy_to: copy_to(&user, input.copy_to_me.as_deref()),
+            })
+            .await
+            .map_err(failed(&ctx))?;
+        let (changed, emailed, copy) = match outcome {
+            EditOutcome::Changed { lines, emailed, copy, .. } => (lines, emailed, copy),
+            EditOutcome::Stopped(stop) => return Err(stopped(&ctx, &at, stop)),
+        };
+        let tr = &ctx.tr;
+        let email = [("email", new_contact.as_str())];
+        let mut message = if changed.is_empty() {
+            tr.ta("edit-unchanged", email)
+        } else {
+            let saved = tr.tcount("edit-saved", ("count", changed.len() as i64), &email);
+            format!("{saved} {}", tr.ta(if emailed { "edit-emailed" } else { "edit-on-rsd" }, email))
+        };
+        if let Some(note) = copy_note(tr, copy, &user.email) {
+            message = format!("{message} {note}");
         }
-    };
-    let outcome = ctx
-        .state
-        .store
-        .edit_contact(ContactEdit {
-            grant: &grant,
-            actor_name: &user.name,
-            subscription_id: &subscription_id,
-            new_contact: &new_contact,
-            apply_to_all,
-            expected_version,
-            scope: page.scope(),
-            at: Utc::now(),
-            limit: ctx.state.config.mail.limit,
-            copy_to: copy_to(&user, input.copy_to_me.as_deref()),
-        })
-        .await;
-    let (changed, emailed, copy) = match outcome {
-        Ok(EditOutcome::Changed { lines, emailed, copy, .. }) => (lines, emailed, copy),
-        Ok(EditOutcome::Refused(refused)) => {
-            // The state moved between the checks above and the locked write (PONR, a
-            // concurrent edit): the write refused, nothing changed.
-            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
-        }
-        Ok(EditOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
-        Ok(EditOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
-        Err(e) => return AppError::from(e).respond(&ctx),
-    };
-    let mut message = if changed.is_empty() {
-        ctx.tr.ta("edit-unchanged", [("email", new_contact.as_str())])
-    } else {
-        ctx.tr.tcount("edit-saved", ("count", changed.len() as i64), &[("email", new_contact.as_str())])
-    };
-    if !changed.is_empty() {
-        let key = if emailed { "edit-emailed" } else { "edit-on-rsd" };
-        message = format!("{message} {}", ctx.tr.ta(key, [("email", new_contact.as_str())]));
-    }
-    if let Some(note) = copy_note(&ctx.tr, copy, &user.email) {
-        message = format!("{message} {note}");
-    }
-    done(&ctx, page, &order.id, &subscription_id, &changed, message, format!("edit-{subscription_id}")).await
+        let focus = format!("edit-{}", at.subscription_id);
+        Ok(done(&ctx, &at, &changed, message, focus).await)
+    })
+    .await
 }
 
 /// 429 with Retry-After: too many emails for this line or recipient.
-fn limited(ctx: &Ctx, page: Page, order: &OrderHead, subscription_id: &str, wait: chrono::Duration) -> HttpResponse {
+fn limited(ctx: &Ctx, at: &LineAt, wait: chrono::Duration) -> HttpResponse {
     let seconds = wait.num_seconds().max(1);
     let view = RefusalView {
         title: ctx.tr.t("refusal-limit-title"),
         message: ctx.tr.tn("refusal-limit", "minutes", (seconds + 59) / 60),
         link: None,
-        back_href: page.back(&order.id, subscription_id),
+        back_href: at.page.back(&at.order_id, &at.subscription_id),
     };
     let mut response = refusal(ctx, StatusCode::TOO_MANY_REQUESTS, view);
     response
@@ -331,56 +337,45 @@ fn limited(ctx: &Ctx, page: Page, order: &OrderHead, subscription_id: &str, wait
     response
 }
 
-/// The checks of a resend after those it shares with an edit: the first email must have
-/// gone out (409 saying when it will).
+/// The checks of a resend after those it shares with an edit (visible, permitted): the
+/// line's state by the resend rule, which wants the first email gone out (409 saying
+/// when it will).
 async fn checked_resend(
     ctx: &Ctx,
-    page: Page,
     user: &User,
-    order_id: &str,
-    subscription_id: &str,
+    at: &LineAt,
 ) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
-    let (order, line, grant) = checked_line(ctx, page, user, order_id, subscription_id).await?;
-    if line.email_sent_at.is_none() {
-        let view = refusal_view(ctx, page, &order, &Refusal::NotYetSent { rsd: line.rsd }, subscription_id);
-        return Err(refusal(ctx, StatusCode::CONFLICT, view));
+    let (order, line, grant) = permitted_line(ctx, user, at).await?;
+    let scope = at.page.scope();
+    if let Some(refused) = scope.resend_refusal(line.status(), order.org_mapped_at, line.email_sent_at, line.rsd) {
+        return Err(stopped(ctx, at, Stopped::Refused(refused)));
     }
     Ok((order, line, grant))
 }
 
 pub async fn resend_dialog(signed_in: SignedIn, route: LineRoute) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    let order_id = match route.order_id(&ctx).await {
-        Ok(order_id) => order_id,
-        Err(response) => return response,
-    };
-    let LineRoute { page, subscription_id, .. } = route;
-    let order_id = order_id.as_str();
-    let (order, line, _grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
-        Ok(checked) => checked,
-        Err(response) => return response,
-    };
-    // "Send for every line of this order", when there is more than this line to send.
-    let every_line = match ctx.state.store.resend_all_summary(&order.id, page.scope()).await {
-        Ok(summary) if summary.lines > 1 => Some(resend_all_offer(&ctx, &summary)),
-        Ok(_) => None,
-        Err(e) => return AppError::from(e).respond(&ctx),
-    };
-    let form = ResendForm {
-        action: page.href(&order.id, &subscription_id, "resend"),
-        cancel_href: page.back(&order.id, &subscription_id),
-        csrf: ctx.csrf.clone(),
-        subscription_id: subscription_id.clone(),
-        contact: line.contact.clone(),
-        sender: ctx.state.config.mail.from.clone(),
-        every_line,
-        copy_to: user.email.clone(),
-    };
-    if ctx.htmx {
-        html(StatusCode::OK, &ResendDialog { t: ctx.tr.clone(), form })
-    } else {
-        html(StatusCode::OK, &ResendPage { layout: ctx.layout(), t: ctx.tr.clone(), form })
-    }
+    either(async {
+        let (ctx, user, at) = opened(signed_in, route, None).await?;
+        let (order, line, _grant) = checked_resend(&ctx, &user, &at).await?;
+        // "Send for every line of this order", when there is more than this line to send.
+        let summary = ctx.state.store.resend_all_summary(&order.id, at.page.scope()).await.map_err(failed(&ctx))?;
+        let form = ResendForm {
+            action: at.page.href(&order.id, &at.subscription_id, "resend"),
+            cancel_href: at.page.back(&order.id, &at.subscription_id),
+            csrf: ctx.csrf.clone(),
+            subscription_id: at.subscription_id.clone(),
+            contact: line.contact.clone(),
+            sender: ctx.state.config.mail.from.clone(),
+            every_line: (summary.lines > 1).then(|| resend_all_offer(&ctx, &summary)),
+            copy_to: user.email.clone(),
+        };
+        Ok(if ctx.htmx {
+            html(StatusCode::OK, &ResendDialog { t: ctx.tr.clone(), form })
+        } else {
+            html(StatusCode::OK, &ResendPage { layout: ctx.layout(), t: ctx.tr.clone(), form })
+        })
+    })
+    .await
 }
 
 /// What the resend dialog says "Send for every line of this order" would reach.
@@ -406,109 +401,79 @@ pub struct ResendInput {
 }
 
 pub async fn resend(signed_in: SignedIn, route: LineRoute, input: web::Form<ResendInput>) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
     let input = input.into_inner();
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
-    let order_id = match route.order_id(&ctx).await {
-        Ok(order_id) => order_id,
-        Err(response) => return response,
-    };
-    let LineRoute { page, subscription_id, .. } = route;
-    let order_id = order_id.as_str();
-    if input.apply_to_all.as_deref().is_some_and(|v| v == "on" || v == "true") {
-        return resend_every_line(ctx, user, page, order_id, subscription_id).await;
-    }
-    let (order, _line, grant) = match checked_resend(&ctx, page, &user, order_id, &subscription_id).await {
-        Ok(checked) => checked,
-        Err(response) => return response,
-    };
-    let outcome = ctx
-        .state
-        .store
-        .resend(Resend {
-            grant: &grant,
-            actor_name: &user.name,
-            subscription_id: &subscription_id,
-            scope: page.scope(),
-            at: Utc::now(),
-            limit: ctx.state.config.mail.limit,
-            copy_to: copy_to(&user, input.copy_to_me.as_deref()),
-        })
-        .await;
-    let (recipient, copy) = match outcome {
-        Ok(ResendOutcome::Queued { recipient, copy, .. }) => (recipient, copy),
-        Ok(ResendOutcome::Refused(refused)) => {
-            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
+    either(async {
+        let (ctx, user, at) = opened(signed_in, route, Some(input.csrf_token.as_deref())).await?;
+        if ticked(input.apply_to_all.as_deref()) {
+            return resend_every_line(&ctx, &user, &at).await;
         }
-        Ok(ResendOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
-        Ok(ResendOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
-        Err(e) => return AppError::from(e).respond(&ctx),
-    };
-    let mut message =
-        ctx.tr.ta("resend-sent", [("email", recipient.as_str()), ("sender", ctx.state.config.mail.from.as_str())]);
-    if let Some(note) = copy_note(&ctx.tr, copy, &user.email) {
-        message = format!("{message} {note}");
-    }
-    let focus = format!("resend-{subscription_id}");
-    done(&ctx, page, &order.id, &subscription_id, std::slice::from_ref(&subscription_id), message, focus).await
+        let (_order, _line, grant) = checked_resend(&ctx, &user, &at).await?;
+        let outcome = ctx
+            .state
+            .store
+            .resend(Resend {
+                grant: &grant,
+                actor_name: &user.name,
+                subscription_id: &at.subscription_id,
+                scope: at.page.scope(),
+                at: Utc::now(),
+                limit: ctx.state.config.mail.limit,
+                copy_to: copy_to(&user, input.copy_to_me.as_deref()),
+            })
+            .await
+            .map_err(failed(&ctx))?;
+        let (recipient, copy) = match outcome {
+            ResendOutcome::Queued { recipient, copy, .. } => (recipient, copy),
+            ResendOutcome::Stopped(stop) => return Err(stopped(&ctx, &at, stop)),
+        };
+        let sender = ctx.state.config.mail.from.as_str();
+        let mut message = ctx.tr.ta("resend-sent", [("email", recipient.as_str()), ("sender", sender)]);
+        if let Some(note) = copy_note(&ctx.tr, copy, &user.email) {
+            message = format!("{message} {note}");
+        }
+        let focus = format!("resend-{}", at.subscription_id);
+        Ok(done(&ctx, &at, std::slice::from_ref(&at.subscription_id), message, focus).await)
+    })
+    .await
 }
 
 /// Resend for every line of the order this page may resend: visible (404) and permitted
 /// (403) as for one line; the state of every line it covers decides the rest (409 when
 /// none may be resent, 429 when any line or recipient would go over its limit).
-async fn resend_every_line(ctx: Ctx, user: User, page: Page, order_id: &str, subscription_id: String) -> HttpResponse {
-    let order = match visible_line(&ctx, &user, order_id, &subscription_id).await {
-        Ok((order, _line)) => order,
-        Err(e) => return e.respond(&ctx),
-    };
-    let Some(grant) = user.actor().edit_grant(&order.parties()) else {
-        return permission_refusal(&ctx, &user, page, &order, &subscription_id).await;
-    };
+async fn resend_every_line(ctx: &Ctx, user: &User, at: &LineAt) -> Result<HttpResponse, HttpResponse> {
+    let (_order, _line, grant) = permitted_line(ctx, user, at).await?;
     let outcome = ctx
         .state
         .store
         .resend_all(ResendAll {
             grant: &grant,
             actor_name: &user.name,
-            scope: page.scope(),
+            scope: at.page.scope(),
             at: Utc::now(),
             limit: ctx.state.config.mail.limit,
         })
-        .await;
+        .await
+        .map_err(failed(ctx))?;
     let (lines, recipients) = match outcome {
-        Ok(ResendAllOutcome::Queued { lines, recipients }) => (lines, recipients),
-        Ok(ResendAllOutcome::Refused(refused)) => {
-            return refusal(&ctx, StatusCode::CONFLICT, refusal_view(&ctx, page, &order, &refused, &subscription_id));
-        }
-        Ok(ResendAllOutcome::Limited(wait)) => return limited(&ctx, page, &order, &subscription_id, wait),
-        Ok(ResendAllOutcome::NotFound) => return AppError::NotFound.respond(&ctx),
-        Err(e) => return AppError::from(e).respond(&ctx),
+        ResendAllOutcome::Queued { lines, recipients } => (lines, recipients),
+        ResendAllOutcome::Stopped(stop) => return Err(stopped(ctx, at, stop)),
     };
     let message = ctx.tr.tcount(
         "resend-all-sent",
         ("lines", lines.len() as i64),
         &[("recipients", recipients.join(", ").as_str()), ("sender", ctx.state.config.mail.from.as_str())],
     );
-    let focus = format!("resend-{subscription_id}");
-    done(&ctx, page, &order.id, &subscription_id, &lines, message, focus).await
+    let focus = format!("resend-{}", at.subscription_id);
+    Ok(done(ctx, at, &lines, message, focus).await)
 }
 
 /// The answer to a change that went through: plain forms go back to the page they came
 /// from, which shows `message`; htmx gets the changed rows and the message in place.
-async fn done(
-    ctx: &Ctx,
-    page: Page,
-    order_id: &str,
-    subscription_id: &str,
-    changed: &[String],
-    message: String,
-    focus: String,
-) -> HttpResponse {
+async fn done(ctx: &Ctx, at: &LineAt, changed: &[String], message: String, focus: String) -> HttpResponse {
     if !ctx.htmx {
         ctx.flash(message);
-        return HttpResponse::SeeOther().insert_header(("Location", page.back(order_id, subscription_id))).finish();
+        let back = at.page.back(&at.order_id, &at.subscription_id);
+        return HttpResponse::SeeOther().insert_header(("Location", back)).finish();
     }
     // More changed lines than a page holds (apply to all on a large order): the page
     // reloads, showing the message, rather than carrying thousands of rows.
@@ -518,8 +483,8 @@ async fn done(
     }
     let store = &ctx.state.store;
     let (order, lines) = match tokio::try_join!(
-        store.order_head(order_id),
-        store.order_lines_among(order_id, changed, LINES_PER_PAGE)
+        store.order_head(&at.order_id),
+        store.order_lines_among(&at.order_id, changed, LINES_PER_PAGE)
     ) {
         Ok((Some(order), lines)) => (order, lines),
         Ok((None, _)) => return AppError::NotFound.respond(ctx),
@@ -527,6 +492,12 @@ async fn done(
     };
     // The user just edited: these rows need nobody else to ask.
     let facts = order.facts("");
-    let rows = lines.iter().map(|l| line_row(ctx, page, &facts, l, true)).collect();
+    let rows = lines.iter().map(|l| line_row(ctx, at.page, &facts, l, true)).collect();
     html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus })
+}
+
+/// Either side of a chain of checks is the answer: `Err` holds a refusal or an error
+/// page already rendered, so that each check is one `?`.
+async fn either(answer: impl std::future::Future<Output = Result<HttpResponse, HttpResponse>>) -> HttpResponse {
+    answer.await.unwrap_or_else(|response| response)
 }

@@ -177,6 +177,7 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
         _ => None,
     };
     let can_edit = blocked.is_none();
+    let resend_state = page.scope().resend_refusal(line.status(), order.org_mapped_at, line.email_sent_at, line.rsd);
     let rsd = line.rsd.format("%Y-%m-%d").to_string();
     LineRow {
         subscription_id: line.subscription_id.clone(),
@@ -197,8 +198,8 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
         subscriptions_href: (state == Some(Refusal::ClosedOnOrderPage))
             .then(|| subscriptions_href(&line.subscription_id)),
         resend_href: page.href(order.id, &line.subscription_id, "resend"),
-        can_resend: can_edit && line.email_sent_at.is_some(),
-        resend_blocked: (can_edit && line.email_sent_at.is_none())
+        can_resend: can_edit && resend_state.is_none(),
+        resend_blocked: (can_edit && matches!(resend_state, Some(Refusal::NotYetSent { .. })))
             .then(|| tr.ta("resend-blocked-not-yet", [("date", rsd.as_str())])),
         email_note: email_note(tr, line),
         email_failed: line.email_status.as_deref() == Some("failed"),

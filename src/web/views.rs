@@ -370,12 +370,8 @@ pub struct CompanyUsersPage {
     pub company_name: String,
     /// `?company=ID` when an operator manages another company, else empty.
     pub company_query: String,
-    pub csrf: String,
-    pub message: Option<String>,
-    pub action_error: Option<String>,
-    pub users: Vec<CompanyUserRow>,
-    pub invite: InviteForm,
-    pub invite_action: String,
+    /// The page's content, which htmx answers alone.
+    pub list: CompanyUsersFragment,
 }
 
 #[derive(Template)]

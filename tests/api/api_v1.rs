@@ -435,6 +435,12 @@ on_both!(the_openapi_document_is_valid_and_true, |app| {
         for (method, operation) in operations.as_object().unwrap() {
             let documented: Vec<u16> =
                 operation["responses"].as_object().unwrap().keys().map(|s| s.parse().unwrap()).collect();
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if status.starts_with('4') {
+                    let problem = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                    assert_eq!(problem, "#/components/schemas/Problem", "{method} {path} {status}");
+                }
+            }
             let url = path.replace("{order_id}", "WO-1001").replace("{subscription_id}", "Sub-1001-2");
             for secret in [Some(&write), Some(&read), None] {
                 let api = Api::new(&app, secret.map(String::as_str));

@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use provisio::domain::{Actor, ContactEmail, Refusal};
 use provisio::store::{
-    ContactEdit, EditOutcome, EditScope, ImportError, ImportFile, OnboardOutcome, Store, session_key_hash,
+    ContactEdit, EditOutcome, EditScope, ImportError, ImportFile, OnboardOutcome, Stopped, Store, session_key_hash,
 };
 
 use crate::helpers::*;
@@ -152,11 +152,11 @@ on_both!(edits_lock_out_ponr_and_are_set_based, |app| {
     // A subscription of another order is not reachable through this grant.
     assert_eq!(
         store.edit_contact(edit("Sub-1003-1", false, EditScope::OrderPage)).await.unwrap(),
-        EditOutcome::NotFound
+        EditOutcome::Stopped(Stopped::NotFound)
     );
     assert_eq!(
         store.edit_contact(edit("Sub-1001-3", false, EditScope::OrderPage)).await.unwrap(),
-        EditOutcome::Refused(Refusal::ClosedOnOrderPage)
+        EditOutcome::Stopped(Stopped::Refused(Refusal::ClosedOnOrderPage))
     );
     // From the subscriptions page, apply to all includes the closed-but-pending line.
     let outcome = store.edit_contact(edit("Sub-1001-1", true, EditScope::SubscriptionsPage)).await.unwrap();
@@ -169,7 +169,7 @@ on_both!(edits_lock_out_ponr_and_are_set_based, |app| {
     assert_eq!(store.onboard("WO-0000", Utc::now()).await.unwrap(), OnboardOutcome::NotFound);
     assert_eq!(
         store.edit_contact(edit("Sub-1001-1", false, EditScope::OrderPage)).await.unwrap(),
-        EditOutcome::Refused(Refusal::Ponr)
+        EditOutcome::Stopped(Stopped::Refused(Refusal::Ponr))
     );
     // The grant is the only way in: a user of another company gets none.
     let stranger =
