@@ -15,7 +15,7 @@ use std::time::Instant;
 use chrono::{Duration, Utc};
 use provisio::config::SendLimit;
 use provisio::domain::{Actor, ContactEmail, EditGrant, OrderParties};
-use provisio::store::{ContactEdit, EditOutcome, EditScope, Store};
+use provisio::store::{ContactEdit, EditOutcome, EditScope, LineAction, Store};
 
 const LINES: i64 = 10_000;
 const RUNS: usize = 7;
@@ -103,16 +103,18 @@ fn grant(order_id: &str) -> EditGrant {
 async fn edit(store: &Store, grant: &EditGrant, sub: &str, email: &ContactEmail, all: bool) -> sqlx::Result<usize> {
     let outcome = store
         .edit_contact(ContactEdit {
-            grant,
-            actor_name: "Bench User",
-            subscription_id: sub,
+            action: LineAction {
+                grant,
+                actor_name: "Bench User",
+                subscription_id: sub,
+                scope: EditScope::OrderPage,
+                at: Utc::now(),
+                limit: LIMIT,
+                copy_to: None,
+            },
             new_contact: email,
             apply_to_all: all,
             expected_version: None,
-            scope: EditScope::OrderPage,
-            at: Utc::now(),
-            limit: LIMIT,
-            copy_to: None,
         })
         .await?;
     match outcome {

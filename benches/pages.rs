@@ -57,16 +57,18 @@ async fn transactions(store: &Store) {
         let email = provisio::domain::ContactEmail::parse(&format!("new{i}@customer.example")).unwrap();
         store
             .edit_contact(provisio::store::ContactEdit {
-                grant: &grant,
-                actor_name: "Bench User",
-                subscription_id: "Sub-100-00000",
+                action: provisio::store::LineAction {
+                    grant: &grant,
+                    actor_name: "Bench User",
+                    subscription_id: "Sub-100-00000",
+                    scope: provisio::store::EditScope::OrderPage,
+                    at: Utc::now(),
+                    limit: provisio::config::SendLimit { per_hour: 100_000, per_day: 100_000 },
+                    copy_to: None,
+                },
                 new_contact: &email,
                 apply_to_all: true,
                 expected_version: None,
-                scope: provisio::store::EditScope::OrderPage,
-                at: Utc::now(),
-                limit: provisio::config::SendLimit { per_hour: 100_000, per_day: 100_000 },
-                copy_to: None,
             })
             .await
             .unwrap();

@@ -134,6 +134,12 @@ pub fn render_invitation(language: Option<&str>, invitation: &InvitationEmail) -
 mod tests {
     use super::*;
 
+    /// Order WO-1 of Globex with one A-Flex line, as `kind` says it in `language`.
+    fn wo1(kind: EmailKind, language: Option<&str>) -> Rendered {
+        let lines = [("Sub-1".to_string(), "A-Flex".to_string())];
+        render_email(kind, language, "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap()
+    }
+
     #[test]
     fn the_invitation_names_company_inviter_and_link_and_escapes_html() {
         let invitation = InvitationEmail {
@@ -180,50 +186,21 @@ mod tests {
 
     #[test]
     fn the_email_goes_out_in_the_orders_language() {
-        let lines = vec![("Sub-1".to_string(), "A-Flex".to_string())];
-        let sv = render_email(
-            EmailKind::Provisioning,
-            Some("sv"),
-            "WO-1",
-            "Globex",
-            &lines,
-            "https://a.example",
-            "x@webex.com",
-        )
-        .unwrap();
+        let sv = wo1(EmailKind::Provisioning, Some("sv"));
         assert_eq!(sv.subject, "Information om etablering krävs för beställning WO-1");
         assert!(sv.html.contains("lang=\"sv\""));
-        let ko = render_email(
-            EmailKind::Provisioning,
-            Some("ko"),
-            "WO-1",
-            "Globex",
-            &lines,
-            "https://a.example",
-            "x@webex.com",
-        )
-        .unwrap();
+        let ko = wo1(EmailKind::Provisioning, Some("ko"));
         assert_eq!(ko.subject, "주문 WO-1에 프로비저닝 정보가 필요합니다");
     }
 
     #[test]
     fn a_reminder_says_when_the_lines_close_and_a_copy_says_it_is_one() {
         use chrono::TimeZone;
-        let lines = vec![("Sub-1".to_string(), "A-Flex".to_string())];
         let closes_at = Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap();
         for (lang, date) in
             [("en", "4 Dec 2026, 09:00 UTC"), ("ko", "2026년 12월 4일 09:00 UTC"), ("sv", "4 dec 2026 kl. 09:00 UTC")]
         {
-            let r = render_email(
-                EmailKind::Reminder { closes_at },
-                Some(lang),
-                "WO-1",
-                "Globex",
-                &lines,
-                "https://a.example",
-                "x@webex.com",
-            )
-            .unwrap();
+            let r = wo1(EmailKind::Reminder { closes_at }, Some(lang));
             assert!(r.subject.contains("WO-1"), "{lang}: {}", r.subject);
             for body in [&r.text, &r.html] {
                 assert!(
@@ -232,31 +209,11 @@ mod tests {
                 );
             }
         }
-        let en = render_email(
-            EmailKind::Reminder { closes_at },
-            None,
-            "WO-1",
-            "G",
-            &lines,
-            "https://a.example",
-            "x@webex.com",
-        )
-        .unwrap();
+        let en = wo1(EmailKind::Reminder { closes_at }, None);
         assert!(en.text.contains("billing starts then"), "{}", en.text);
         for lang in ["en", "ko", "sv"] {
-            let copy =
-                render_email(EmailKind::Copy, Some(lang), "WO-1", "G", &lines, "https://a.example", "x@webex.com")
-                    .unwrap();
-            let original = render_email(
-                EmailKind::Provisioning,
-                Some(lang),
-                "WO-1",
-                "G",
-                &lines,
-                "https://a.example",
-                "x@webex.com",
-            )
-            .unwrap();
+            let copy = wo1(EmailKind::Copy, Some(lang));
+            let original = wo1(EmailKind::Provisioning, Some(lang));
             assert_ne!(copy.subject, original.subject);
             assert!(copy.subject.contains(&original.subject));
             let note = Tr::new(lang).ta("email-copy-note", [("order", "WO-1")]);

@@ -12,22 +12,29 @@ use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
 /// status, contact, version, updated_by, email_sent_at of the line an edit targets.
 type EditedLine = (LineStatus, String, i64, String, Option<DateTime<Utc>>);
 
-/// One request to change the provisioning contact of a line (and maybe its siblings).
+/// Who acts on which line, from which page, when and under which email limit: what an
+/// edit and a resend share.
 #[derive(Debug)]
-pub struct ContactEdit<'a> {
+pub struct LineAction<'a> {
     pub grant: &'a EditGrant,
     pub actor_name: &'a str,
     pub subscription_id: &'a str,
-    pub new_contact: &'a ContactEmail,
-    pub apply_to_all: bool,
-    /// The line's version the dialog showed, if it sent one.
-    pub expected_version: Option<i64>,
     pub scope: EditScope,
     pub at: DateTime<Utc>,
     /// The emails a line or recipient may trigger.
     pub limit: SendLimit,
     /// "Send me a copy": the acting user's own account address.
     pub copy_to: Option<&'a str>,
+}
+
+/// One request to change the provisioning contact of a line (and maybe its siblings).
+#[derive(Debug)]
+pub struct ContactEdit<'a> {
+    pub action: LineAction<'a>,
+    pub new_contact: &'a ContactEmail,
+    pub apply_to_all: bool,
+    /// The line's version the dialog showed, if it sent one.
+    pub expected_version: Option<i64>,
 }
 
 /// What became of "Send me a copy" (`copy_to_me=on`).
@@ -71,17 +78,7 @@ pub enum Stopped {
 }
 
 /// One request to send the provisioning email of a line again.
-#[derive(Debug)]
-pub struct Resend<'a> {
-    pub grant: &'a EditGrant,
-    pub actor_name: &'a str,
-    pub subscription_id: &'a str,
-    pub scope: EditScope,
-    pub at: DateTime<Utc>,
-    pub limit: SendLimit,
-    /// "Send me a copy": the acting user's own account address.
-    pub copy_to: Option<&'a str>,
-}
+pub type Resend<'a> = LineAction<'a>;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ResendOutcome {
@@ -105,7 +102,7 @@ impl Store {
     }
 
     async fn edit_contact_once(&self, edit: &ContactEdit<'_>) -> sqlx::Result<EditOutcome> {
-        let (status_a, status_b) = edit.scope.editable_statuses();
+        let (status_a, status_b) = edit.action.scope.editable_statuses();
         // The lines this edit changes, in every statement below: $1 the order, $2 the line,
         // $3 apply to all, $4 and $5 the statuses the scope may edit, $6 the new contact.
         macro_rules! changed {
@@ -119,8 +116,8 @@ impl Store {
         macro_rules! bind_changed {
             ($query:expr) => {
                 $query
-                    .bind(edit.grant.order_id())
-                    .bind(edit.subscription_id)
+                    .bind(edit.action.grant.order_id())
+                    .bind(edit.action.subscription_id)
                     .bind(edit.apply_to_all)
                     .bind(status_a)
                     .bind(status_b)
@@ -128,7 +125,7 @@ impl Store {
             };
         }
         write_tx!(self, |tx, pg| {
-            let mapped = tx.lock_order(edit.grant.order_id()).await?;
+            let mapped = tx.lock_order(edit.action.grant.order_id()).await?;
             let Some(org_mapped_at) = mapped else {
                 return Ok(EditOutcome::Stopped(Stopped::NotFound));
             };
@@ -136,14 +133,14 @@ impl Store {
                 "SELECT status, contact, version, updated_by, email_sent_at FROM lines
                  WHERE subscription_id = $1 AND order_id = $2",
             )
-            .bind(edit.subscription_id)
-            .bind(edit.grant.order_id())
+            .bind(edit.action.subscription_id)
+            .bind(edit.action.grant.order_id())
             .fetch_optional(&mut *tx)
             .await?;
             let Some((status, contact, version, updated_by, email_sent_at)) = line else {
                 return Ok(EditOutcome::Stopped(Stopped::NotFound));
             };
-            if let Some(refusal) = edit.scope.refusal(status, org_mapped_at) {
+            if let Some(refusal) = edit.action.scope.refusal(status, org_mapped_at) {
                 return Ok(EditOutcome::Stopped(Stopped::Refused(refusal)));
             }
             if edit.expected_version.is_some_and(|v| v != version) {
@@ -166,23 +163,31 @@ impl Store {
                 (0, 0)
             };
             if changing == 0 {
-                let copy = tx.enqueue_copy(edit.grant.order_id(), edit.copy_to, None, edit.limit, edit.at).await?;
+                let copy = tx
+                    .enqueue_copy(
+                        edit.action.grant.order_id(),
+                        edit.action.copy_to,
+                        None,
+                        edit.action.limit,
+                        edit.action.at,
+                    )
+                    .await?;
                 return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false, copy, transactions: Vec::new() });
             }
             // Every line this edit emails counts, and so does the new contact.
             if emailed > 0
                 && let Some(wait) = tx
                     .limit_wait(
-                        edit.grant.order_id(),
+                        edit.action.grant.order_id(),
                         edit.new_contact.as_str(),
                         Emailed::Edit {
-                            subscription_id: edit.subscription_id,
+                            subscription_id: edit.action.subscription_id,
                             apply_to_all: edit.apply_to_all,
                             statuses: (status_a, status_b),
                             new_contact: edit.new_contact.as_str(),
                         },
-                        edit.limit,
-                        edit.at,
+                        edit.action.limit,
+                        edit.action.at,
                     )
                     .await?
             {
@@ -192,7 +197,7 @@ impl Store {
             // message is written first, so that each row is written once, already carrying it.
             let outbox_id = if emailed > 0 {
                 // One email to the new contact listing every line it is now for.
-                Some(tx.enqueue(edit.grant.order_id(), edit.new_contact.as_str(), "edit", edit.at).await?)
+                Some(tx.enqueue(edit.action.grant.order_id(), edit.new_contact.as_str(), "edit", edit.action.at).await?)
             } else {
                 None
             };
@@ -209,9 +214,9 @@ impl Store {
                 ),
                 " RETURNING id"
             )))
-            .bind(edit.grant.actor_user_id())
-            .bind(edit.actor_name)
-            .bind(edit.at)
+            .bind(edit.action.grant.actor_user_id())
+            .bind(edit.action.actor_name)
+            .bind(edit.action.at)
             .bind(outbox_id)
             .fetch_all(&mut *tx)
             .await?;
@@ -234,12 +239,20 @@ impl Store {
                 ),
                 " RETURNING subscription_id"
             )))
-            .bind(edit.at)
-            .bind(edit.actor_name)
+            .bind(edit.action.at)
+            .bind(edit.action.actor_name)
             .bind(outbox_id)
             .fetch_all(&mut *tx)
             .await?;
-            let copy = tx.enqueue_copy(edit.grant.order_id(), edit.copy_to, outbox_id, edit.limit, edit.at).await?;
+            let copy = tx
+                .enqueue_copy(
+                    edit.action.grant.order_id(),
+                    edit.action.copy_to,
+                    outbox_id,
+                    edit.action.limit,
+                    edit.action.at,
+                )
+                .await?;
             tx.commit().await?;
             Ok(EditOutcome::Changed { lines, emailed: emailed > 0, copy, transactions })
         })

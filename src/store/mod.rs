@@ -31,7 +31,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use bulk::{BulkApplyOutcome, BulkBatch, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
-pub use edits::{ContactEdit, CopyOutcome, EditOutcome, Resend, ResendOutcome, Stopped};
+pub use edits::{ContactEdit, CopyOutcome, EditOutcome, LineAction, Resend, ResendOutcome, Stopped};
 pub use import::{ImportError, ImportFile, ImportProgress, ImportSummary, Progress};
 pub use lists::{
     Arg, Statement, SubscriptionFilter, orders_statement, prefix_range, subscriptions_statement, transactions_statement,

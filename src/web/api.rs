@@ -20,6 +20,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
@@ -34,10 +35,10 @@ use super::orders::Page;
 use super::transactions;
 use crate::config::Rate;
 use crate::domain::closing::closing_deadline;
-use crate::domain::{Actor, ContactEmail, LineStatus, Refusal};
+use crate::domain::{Actor, ContactEmail, EditGrant, LineStatus, Refusal};
 use crate::i18n::Tr;
 use crate::store::{
-    ApiToken, ContactEdit, EditOutcome, IdempotencyClaim, LineCursor, LinePage, LineRecord, OrderHead, Resend,
+    ApiToken, ContactEdit, EditOutcome, IdempotencyClaim, LineAction, LineCursor, LinePage, LineRecord, OrderHead,
     ResendOutcome, Stopped, TransactionRecord, User, token_hash,
 };
 
@@ -279,14 +280,11 @@ pub struct Line {
     pub last_email: LastEmail,
 }
 
+/// An order as in the list, with its lines.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Order {
-    pub order_id: String,
-    pub customer: String,
-    pub partner: String,
-    pub distributor: Option<String>,
-    pub ponr_reached_at: Option<DateTime<Utc>>,
-    pub lines_by_status: LinesByStatus,
+    #[serde(flatten)]
+    pub summary: OrderSummary,
     /// At most 200 lines; `next` is the `after` cursor of the following ones.
     pub lines: Vec<Line>,
     pub next: Option<String>,
@@ -692,18 +690,38 @@ pub async fn show_order(state: web::Data<AppState>, req: HttpRequest, path: web:
             lines.last().map(|l| LineCursor::after(l).encode()).unwrap_or_default()
         });
         let body = Order {
-            order_id: order.id,
-            customer: order.customer,
-            partner: order.partner_name,
-            distributor: order.distributor_name,
-            ponr_reached_at: order.org_mapped_at,
-            lines_by_status: lines_by_status(counts),
+            summary: OrderSummary {
+                order_id: order.id,
+                customer: order.customer,
+                partner: order.partner_name,
+                distributor: order.distributor_name,
+                ponr_reached_at: order.org_mapped_at,
+                lines_by_status: lines_by_status(counts),
+            },
             lines: lines.into_iter().map(line_of).collect(),
             next,
         };
         Ok(Answer::json(StatusCode::OK, &body))
     })
     .await
+}
+
+/// The line a write is about.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct LinePath {
+    order_id: String,
+    subscription_id: String,
+}
+
+/// An optional key that makes a write safe to repeat (read by [`write`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyKey {
+    /// Replays the first answer for 24 hours
+    #[param(rename = "Idempotency-Key")]
+    key: Option<String>,
 }
 
 /// The refusals of a change to one line, in the order they are checked (for the
@@ -735,7 +753,7 @@ async fn checked_line(
     tr: &Tr,
     order_id: &str,
     subscription_id: &str,
-) -> Result<(OrderHead, LineRecord, crate::domain::EditGrant), Problem> {
+) -> Result<(OrderHead, LineRecord, EditGrant), Problem> {
     let order = visible_order(state, caller, tr, order_id).await?;
     let line = match state.store.order_line(&order.id, subscription_id).await {
         Ok(Some(line)) => line,
@@ -751,23 +769,36 @@ async fn checked_line(
     Ok((order, line, grant))
 }
 
+/// The caller's action on a line, now, by the rules of the Cloud/SaaS Subscriptions page;
+/// API v1 has no copy-to-me.
+fn action<'a>(state: &AppState, caller: &'a Caller, grant: &'a EditGrant, subscription_id: &'a str) -> LineAction<'a> {
+    LineAction {
+        grant,
+        actor_name: &caller.user.name,
+        subscription_id,
+        scope: Page::Subscriptions.scope(),
+        at: Utc::now(),
+        limit: state.config.mail.limit,
+        copy_to: None,
+    }
+}
+
 /// Change the provisioning contact (closed-but-pending lines too; never past PONR).
 #[utoipa::path(put, path = "/api/v1/orders/{order_id}/lines/{subscription_id}/contact",
-    params(("order_id" = String, Path), ("subscription_id" = String, Path),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for 24 hours")),
+    params(LinePath, IdempotencyKey),
     request_body = ContactChange,
     responses(
         (status = 200, body = ContactChanged),
         LineActionProblems,
     ))]
 pub async fn change_contact(
-    state: web::Data<AppState>,
+    state: Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
-    payload: web::Payload,
+    path: Path<LinePath>,
+    body: Payload,
 ) -> HttpResponse {
-    let (order_id, subscription_id) = path.into_inner();
-    write(state, req, payload, |state, caller, tr, body| async move {
+    let LinePath { order_id, subscription_id } = path.into_inner();
+    write(state, req, body, |state, caller, tr, body| async move {
         let (_order, line, grant) = checked_line(&state, &caller, &tr, &order_id, &subscription_id).await?;
         let change: ContactChange = parse_body(&tr, &body)?;
         // The version is state (409), checked before the address (422), as on the pages.
@@ -793,17 +824,10 @@ pub async fn change_contact(
         let outcome = state
             .store
             .edit_contact(ContactEdit {
-                grant: &grant,
-                actor_name: &caller.user.name,
-                subscription_id: &subscription_id,
+                action: action(&state, &caller, &grant, &subscription_id),
                 new_contact: &new_contact,
                 apply_to_all: change.apply_to_all,
                 expected_version: change.version,
-                scope: Page::Subscriptions.scope(),
-                at: Utc::now(),
-                limit: state.config.mail.limit,
-                // API v1 has no copy-to-me.
-                copy_to: None,
             })
             .await
             .map_err(|e| Problem::internal(&tr, &e))?;
@@ -819,21 +843,15 @@ pub async fn change_contact(
 
 /// Send the provisioning email again (once the first went out).
 #[utoipa::path(post, path = "/api/v1/orders/{order_id}/lines/{subscription_id}/resend",
-    params(("order_id" = String, Path), ("subscription_id" = String, Path),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for 24 hours")),
+    params(LinePath, IdempotencyKey),
     request_body(content = Option<ResendRequest>, description = "No body, or {}"),
     responses(
         (status = 202, body = ResendQueued),
         LineActionProblems,
     ))]
-pub async fn resend(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    payload: web::Payload,
-) -> HttpResponse {
-    let (order_id, subscription_id) = path.into_inner();
-    write(state, req, payload, |state, caller, tr, body| async move {
+pub async fn resend(state: Data<AppState>, req: HttpRequest, path: Path<LinePath>, body: Payload) -> HttpResponse {
+    let LinePath { order_id, subscription_id } = path.into_inner();
+    write(state, req, body, |state, caller, tr, body| async move {
         let (order, line, grant) = checked_line(&state, &caller, &tr, &order_id, &subscription_id).await?;
         let scope = Page::Subscriptions.scope();
         if let Some(refused) = scope.resend_refusal(line.status(), order.org_mapped_at, line.email_sent_at, line.rsd) {
@@ -844,16 +862,7 @@ pub async fn resend(
         }
         let outcome = state
             .store
-            .resend(Resend {
-                grant: &grant,
-                actor_name: &caller.user.name,
-                subscription_id: &subscription_id,
-                scope: Page::Subscriptions.scope(),
-                at: Utc::now(),
-                limit: state.config.mail.limit,
-                // API v1 has no copy-to-me.
-                copy_to: None,
-            })
+            .resend(action(&state, &caller, &grant, &subscription_id))
             .await
             .map_err(|e| Problem::internal(&tr, &e))?;
         match outcome {

@@ -20,7 +20,7 @@ use super::views::{
 };
 use crate::domain::{ContactEmail, EditGrant, Refusal};
 use crate::store::{
-    ContactEdit, CopyOutcome, EditOutcome, LineRecord, OrderHead, Resend, ResendAll, ResendAllOutcome,
+    ContactEdit, CopyOutcome, EditOutcome, LineAction, LineRecord, OrderHead, ResendAll, ResendAllOutcome,
     ResendAllSummary, ResendOutcome, Stopped, User,
 };
 
@@ -246,10 +246,24 @@ fn copy_note(tr: &crate::i18n::Tr, copy: CopyOutcome, email: &str) -> Option<Str
     }
 }
 
-/// The acting user's own account address when "Send me a copy" is ticked: a copy never
-/// goes anywhere else.
-fn copy_to<'a>(user: &'a User, copy_to_me: Option<&str>) -> Option<&'a str> {
-    ticked(copy_to_me).then_some(user.email.as_str())
+/// The user's action on the line, now, from this page; "Send me a copy" goes to the
+/// acting user's own account address when ticked, and never anywhere else.
+fn action<'a>(
+    ctx: &Ctx,
+    user: &'a User,
+    at: &'a LineAt,
+    grant: &'a EditGrant,
+    copy_to_me: Option<&str>,
+) -> LineAction<'a> {
+    LineAction {
+        grant,
+        actor_name: &user.name,
+        subscription_id: &at.subscription_id,
+        scope: at.page.scope(),
+        at: Utc::now(),
+        limit: ctx.state.config.mail.limit,
+        copy_to: ticked(copy_to_me).then_some(user.email.as_str()),
+    }
 }
 
 pub async fn edit(signed_in: SignedIn, route: LineRoute, input: web::Form<EditInput>) -> HttpResponse {
@@ -287,16 +301,10 @@ pub async fn edit(signed_in: SignedIn, route: LineRoute, input: web::Form<EditIn
             .state
             .store
             .edit_contact(ContactEdit {
-                grant: &grant,
-                actor_name: &user.name,
-                subscription_id: &at.subscription_id,
+                action: action(&ctx, &user, &at, &grant, input.copy_to_me.as_deref()),
                 new_contact: &new_contact,
                 apply_to_all,
                 expected_version,
-                scope: at.page.scope(),
-                at: Utc::now(),
-                limit: ctx.state.config.mail.limit,
-                copy_to: copy_to(&user, input.copy_to_me.as_deref()),
             })
             .await
             .map_err(failed(&ctx))?;
@@ -411,15 +419,7 @@ pub async fn resend(signed_in: SignedIn, route: LineRoute, input: web::Form<Rese
         let outcome = ctx
             .state
             .store
-            .resend(Resend {
-                grant: &grant,
-                actor_name: &user.name,
-                subscription_id: &at.subscription_id,
-                scope: at.page.scope(),
-                at: Utc::now(),
-                limit: ctx.state.config.mail.limit,
-                copy_to: copy_to(&user, input.copy_to_me.as_deref()),
-            })
+            .resend(action(&ctx, &user, &at, &grant, input.copy_to_me.as_deref()))
             .await
             .map_err(failed(&ctx))?;
         let (recipient, copy) = match outcome {

@@ -333,16 +333,18 @@ on_both!(a_lines_history_is_read_a_page_at_a_time, |app| {
         let email = provisio::domain::ContactEmail::parse(&format!("h{i}@stark.example")).unwrap();
         app.store
             .edit_contact(provisio::store::ContactEdit {
-                grant: &grant,
-                actor_name: "Eddie Editor",
-                subscription_id: "Sub-1003-1",
+                action: provisio::store::LineAction {
+                    grant: &grant,
+                    actor_name: "Eddie Editor",
+                    subscription_id: "Sub-1003-1",
+                    scope: provisio::store::EditScope::OrderPage,
+                    at: chrono::Utc::now(),
+                    limit: provisio::config::SendLimit { per_hour: 1000, per_day: 1000 },
+                    copy_to: None,
+                },
                 new_contact: &email,
                 apply_to_all: false,
                 expected_version: None,
-                scope: provisio::store::EditScope::OrderPage,
-                at: chrono::Utc::now(),
-                limit: provisio::config::SendLimit { per_hour: 1000, per_day: 1000 },
-                copy_to: None,
             })
             .await
             .unwrap();

@@ -3,7 +3,8 @@
 use chrono::{Duration, Utc};
 use provisio::domain::{Actor, ContactEmail, Refusal};
 use provisio::store::{
-    ContactEdit, EditOutcome, EditScope, ImportError, ImportFile, OnboardOutcome, Stopped, Store, session_key_hash,
+    ContactEdit, EditOutcome, EditScope, ImportError, ImportFile, LineAction, OnboardOutcome, Stopped, Store,
+    session_key_hash,
 };
 
 use crate::helpers::*;
@@ -138,16 +139,18 @@ on_both!(edits_lock_out_ponr_and_are_set_based, |app| {
     let grant = editor.actor().edit_grant(&order.parties()).unwrap();
     let email = ContactEmail::parse("set@globex.example").unwrap();
     let edit = |sub: &'static str, all: bool, scope: EditScope| ContactEdit {
-        grant: &grant,
-        actor_name: "Eddie Editor",
-        subscription_id: sub,
+        action: LineAction {
+            grant: &grant,
+            actor_name: "Eddie Editor",
+            subscription_id: sub,
+            scope,
+            at: Utc::now(),
+            limit: LOOSE,
+            copy_to: None,
+        },
         new_contact: &email,
         apply_to_all: all,
         expected_version: None,
-        scope,
-        at: Utc::now(),
-        limit: LOOSE,
-        copy_to: None,
     };
     // A subscription of another order is not reachable through this grant.
     assert_eq!(
