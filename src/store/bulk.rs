@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{OrderLock, Store, User, read, retrying, sql, write_tx};
+use super::{OrderLock, Store, User, read, retrying, sql, tx_steps, write_tx};
 use crate::domain::LimitBook;
 use crate::domain::SendLimit;
 use crate::domain::bulk::{BulkResult, LineFacts, PreparedRow, check_row};
@@ -130,126 +130,104 @@ macro_rules! facts_sql {
     };
 }
 
-/// The steps of a bulk fix that read or write many rows at once, on either database:
-/// written once and instantiated for each connection type (`$pg` picks the dialect of the
-/// JSON functions).
-trait BulkTx {
-    /// The send history the limits need for `rows` whose results are before the limits:
-    /// (recipient, time) and (subscription id, time) of the last day, in two statements;
-    /// None when no row would send an email.
-    async fn limit_book(
-        &mut self,
-        rows: &[RowFacts],
-        results: &[BulkResult],
-        now: DateTime<Utc>,
-    ) -> sqlx::Result<Option<LimitBook>>;
-
-    /// Writes each row's result (and its message) into the batch: `payload` is a JSON
-    /// array of `{"n": row, "r": result, "o": outbox id}`; with `only_unset`, only rows
-    /// that have none yet; with `order`, only the rows of that order (so that the order's
-    /// index finds them).
-    async fn store_results(
-        &mut self,
-        batch_id: i64,
-        order: Option<&str>,
-        payload: &str,
-        only_unset: bool,
-    ) -> sqlx::Result<()>;
-}
-
-macro_rules! bulk_tx_for {
-    ($connection:ty, $pg:expr) => {
-        impl BulkTx for $connection {
-            async fn limit_book(
-                &mut self,
-                rows: &[RowFacts],
-                results: &[BulkResult],
-                now: DateTime<Utc>,
-            ) -> sqlx::Result<Option<LimitBook>> {
-                let mut recipients: Vec<String> = Vec::new();
-                let mut orders: Vec<String> = Vec::new();
-                let mut lines: Vec<String> = Vec::new();
-                for (r, result) in rows.iter().zip(results) {
-                    if r.emails(*result) {
-                        recipients.push(r.email.clone().unwrap_or_default().to_lowercase());
-                        orders.push(r.order_id.clone().unwrap_or_default());
-                        lines.push(r.subscription_id.clone());
-                    }
+tx_steps! {
+    /// The steps of a bulk fix that read or write many rows at once, on either database:
+    /// written once and instantiated for each connection type (`Self::PG` picks the dialect
+    /// of the JSON functions).
+    trait BulkTx {
+        /// The send history the limits need for `rows` whose results are before the limits:
+        /// (recipient, time) and (subscription id, time) of the last day, in two statements;
+        /// None when no row would send an email.
+        async fn limit_book(
+            &mut self,
+            rows: &[RowFacts],
+            results: &[BulkResult],
+            now: DateTime<Utc>,
+        ) -> sqlx::Result<Option<LimitBook>> {
+            let mut recipients: Vec<String> = Vec::new();
+            let mut orders: Vec<String> = Vec::new();
+            let mut lines: Vec<String> = Vec::new();
+            for (r, result) in rows.iter().zip(results) {
+                if r.emails(*result) {
+                    recipients.push(r.email.clone().unwrap_or_default().to_lowercase());
+                    orders.push(r.order_id.clone().unwrap_or_default());
+                    lines.push(r.subscription_id.clone());
                 }
-                if lines.is_empty() {
-                    return Ok(None);
-                }
-                recipients.sort();
-                recipients.dedup();
-                orders.sort();
-                orders.dedup();
-                let since = now - Duration::days(1);
-                let by_recipient: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
-                    $pg,
-                    "SELECT lower(recipient), created_at FROM outbox
-                     WHERE lower(recipient) IN (SELECT jsonb_array_elements_text($1::jsonb))
-                       AND cause IN ('edit', 'resend') AND created_at > $2",
-                    "SELECT lower(recipient), created_at FROM outbox
-                     WHERE lower(recipient) IN (SELECT value FROM json_each($1))
-                       AND cause IN ('edit', 'resend') AND created_at > $2",
-                ))
-                .bind(json(&recipients))
-                .bind(since)
-                .fetch_all(&mut *self)
-                .await?;
-                // Every email of a line is one of its order's: the order's recent emails are
-                // found by their index, then their lines by the message's key.
-                let by_line: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
-                    $pg,
-                    "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
-                     WHERE o.order_id IN (SELECT jsonb_array_elements_text($1::jsonb))
-                       AND o.cause IN ('edit', 'resend') AND o.created_at > $2
-                       AND ol.subscription_id IN (SELECT jsonb_array_elements_text($3::jsonb))",
-                    "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
-                     WHERE o.order_id IN (SELECT value FROM json_each($1))
-                       AND o.cause IN ('edit', 'resend') AND o.created_at > $2
-                       AND ol.subscription_id IN (SELECT value FROM json_each($3))",
-                ))
-                .bind(json(&orders))
-                .bind(since)
-                .bind(json(&lines))
-                .fetch_all(&mut *self)
-                .await?;
-                Ok(Some(LimitBook::new(by_recipient, by_line)))
             }
-
-            async fn store_results(
-                &mut self,
-                batch_id: i64,
-                order: Option<&str>,
-                payload: &str,
-                only_unset: bool,
-            ) -> sqlx::Result<()> {
-                sqlx::query(sql(
-                    $pg,
-                    "UPDATE bulk_rows SET result = j.r, outbox_id = j.o
-                     FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, r text, o bigint)
-                     WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)
-                       AND ($4::text IS NULL OR bulk_rows.order_id = $4)",
-                    "UPDATE bulk_rows SET result = json_extract(j.value, '$.r'), outbox_id = json_extract(j.value, '$.o')
-                     FROM json_each($2) AS j
-                     WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = json_extract(j.value, '$.n')
-                       AND (NOT $3 OR bulk_rows.result IS NULL) AND ($4 IS NULL OR bulk_rows.order_id = $4)",
-                ))
-                .bind(batch_id)
-                .bind(payload)
-                .bind(only_unset)
-                .bind(order)
-                .execute(&mut *self)
-                .await?;
-                Ok(())
+            if lines.is_empty() {
+                return Ok(None);
             }
+            recipients.sort();
+            recipients.dedup();
+            orders.sort();
+            orders.dedup();
+            let since = now - Duration::days(1);
+            let by_recipient: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
+                Self::PG,
+                "SELECT lower(recipient), created_at FROM outbox
+                 WHERE lower(recipient) IN (SELECT jsonb_array_elements_text($1::jsonb))
+                   AND cause IN ('edit', 'resend') AND created_at > $2",
+                "SELECT lower(recipient), created_at FROM outbox
+                 WHERE lower(recipient) IN (SELECT value FROM json_each($1))
+                   AND cause IN ('edit', 'resend') AND created_at > $2",
+            ))
+            .bind(json(&recipients))
+            .bind(since)
+            .fetch_all(&mut *self)
+            .await?;
+            // Every email of a line is one of its order's: the order's recent emails are
+            // found by their index, then their lines by the message's key.
+            let by_line: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
+                Self::PG,
+                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+                 WHERE o.order_id IN (SELECT jsonb_array_elements_text($1::jsonb))
+                   AND o.cause IN ('edit', 'resend') AND o.created_at > $2
+                   AND ol.subscription_id IN (SELECT jsonb_array_elements_text($3::jsonb))",
+                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+                 WHERE o.order_id IN (SELECT value FROM json_each($1))
+                   AND o.cause IN ('edit', 'resend') AND o.created_at > $2
+                   AND ol.subscription_id IN (SELECT value FROM json_each($3))",
+            ))
+            .bind(json(&orders))
+            .bind(since)
+            .bind(json(&lines))
+            .fetch_all(&mut *self)
+            .await?;
+            Ok(Some(LimitBook::new(by_recipient, by_line)))
         }
-    };
-}
 
-bulk_tx_for!(sqlx::SqliteConnection, false);
-bulk_tx_for!(sqlx::PgConnection, true);
+        /// Writes each row's result (and its message) into the batch: `payload` is a JSON
+        /// array of `{"n": row, "r": result, "o": outbox id}`; with `only_unset`, only rows
+        /// that have none yet; with `order`, only the rows of that order (so that the order's
+        /// index finds them).
+        async fn store_results(
+            &mut self,
+            batch_id: i64,
+            order: Option<&str>,
+            payload: &str,
+            only_unset: bool,
+        ) -> sqlx::Result<()> {
+            sqlx::query(sql(
+                Self::PG,
+                "UPDATE bulk_rows SET result = j.r, outbox_id = j.o
+                 FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, r text, o bigint)
+                 WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)
+                   AND ($4::text IS NULL OR bulk_rows.order_id = $4)",
+                "UPDATE bulk_rows SET result = json_extract(j.value, '$.r'), outbox_id = json_extract(j.value, '$.o')
+                 FROM json_each($2) AS j
+                 WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = json_extract(j.value, '$.n')
+                   AND (NOT $3 OR bulk_rows.result IS NULL) AND ($4 IS NULL OR bulk_rows.order_id = $4)",
+            ))
+            .bind(batch_id)
+            .bind(payload)
+            .bind(only_unset)
+            .bind(order)
+            .execute(&mut *self)
+            .await?;
+            Ok(())
+        }
+    }
+}
 
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".into())

@@ -163,15 +163,7 @@ impl Store {
                 (0, 0)
             };
             if changing == 0 {
-                let copy = tx
-                    .enqueue_copy(
-                        edit.action.grant.order_id(),
-                        edit.action.copy_to,
-                        None,
-                        edit.action.limit,
-                        edit.action.at,
-                    )
-                    .await?;
+                let copy = tx.enqueue_copy(&edit.action, None).await?;
                 return Ok(EditOutcome::Changed { lines: Vec::new(), emailed: false, copy, transactions: Vec::new() });
             }
             // Every line this edit emails counts, and so does the new contact.
@@ -244,15 +236,7 @@ impl Store {
             .bind(outbox_id)
             .fetch_all(&mut *tx)
             .await?;
-            let copy = tx
-                .enqueue_copy(
-                    edit.action.grant.order_id(),
-                    edit.action.copy_to,
-                    outbox_id,
-                    edit.action.limit,
-                    edit.action.at,
-                )
-                .await?;
+            let copy = tx.enqueue_copy(&edit.action, outbox_id).await?;
             tx.commit().await?;
             Ok(EditOutcome::Changed { lines, emailed: emailed > 0, copy, transactions })
         })
@@ -317,8 +301,7 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            let copy =
-                tx.enqueue_copy(resend.grant.order_id(), resend.copy_to, Some(id), resend.limit, resend.at).await?;
+            let copy = tx.enqueue_copy(resend, Some(id)).await?;
             tx.commit().await?;
             Ok(ResendOutcome::Queued { recipient: contact, transaction, copy })
         })

@@ -117,7 +117,43 @@ macro_rules! write_tx {
     };
 }
 
-pub(crate) use {read, write_tx};
+/// Declares a trait of steps inside a write transaction and implements it for both
+/// connection types from one text, so that each step's signature and body are written
+/// once; a body reads `Self::PG` where the dialects differ.
+macro_rules! tx_steps {
+    (
+        $(#[$trait_meta:meta])*
+        $vis:vis trait $trait:ident {
+            $(
+                $(#[$meta:meta])*
+                async fn $name:ident(&mut $self:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $body:block
+            )*
+        }
+    ) => {
+        $(#[$trait_meta])*
+        $vis trait $trait {
+            /// Whether this is a PostgreSQL connection (else SQLite).
+            #[allow(dead_code)]
+            const PG: bool;
+            $(
+                $(#[$meta])*
+                async fn $name(&mut self $(, $arg: $ty)*) -> $ret;
+            )*
+        }
+
+        impl $trait for sqlx::PgConnection {
+            const PG: bool = true;
+            $(async fn $name(&mut $self $(, $arg: $ty)*) -> $ret $body)*
+        }
+
+        impl $trait for sqlx::SqliteConnection {
+            const PG: bool = false;
+            $(async fn $name(&mut $self $(, $arg: $ty)*) -> $ret $body)*
+        }
+    };
+}
+
+pub(crate) use {read, tx_steps, write_tx};
 
 /// The first step of every change to an order's lines (an edit, a resend, a resend for
 /// every line, one order of a bulk fix): the order's row locked for the rest of the

@@ -208,28 +208,17 @@ impl Store {
                         AND ($4 IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
                       ORDER BY l.position, l.subscription_id LIMIT $6)"
         );
+        macro_rules! bind_page {
+            ($query:expr) => {
+                $query.bind(order_id).bind(after_position).bind(after_id).bind(lo).bind(hi).bind(page.limit)
+            };
+        }
         read!(self, |pool, pg| {
             if pg {
-                sqlx::query_as(PG_SQL)
-                    .bind(order_id)
-                    .bind(after_position)
-                    .bind(after_id)
-                    .bind(lo)
-                    .bind(hi)
-                    .bind(page.limit)
-                    .fetch_all(pool)
-                    .await
+                bind_page!(sqlx::query_as(PG_SQL)).fetch_all(pool).await
             } else {
                 // The page as one row of JSON (see `line_json!`).
-                let row: LinesJson = sqlx::query_as(SQLITE_SQL)
-                    .bind(order_id)
-                    .bind(after_position)
-                    .bind(after_id)
-                    .bind(lo)
-                    .bind(hi)
-                    .bind(page.limit)
-                    .fetch_one(pool)
-                    .await?;
+                let row: LinesJson = bind_page!(sqlx::query_as(SQLITE_SQL)).fetch_one(pool).await?;
                 lines_from_json(row)
             }
         })
@@ -353,27 +342,20 @@ impl Store {
     ) -> sqlx::Result<OnboardOutcome> {
         // Waiting in the queue for an order's row, this update can be the one PostgreSQL
         // picks to end a deadlock among others: PONR is never lost to that.
-        retrying(|| self.record_once_tx(update, exists, id, at)).await
-    }
-
-    async fn record_once_tx(
-        &self,
-        update: &'static str,
-        exists: &'static str,
-        id: &str,
-        at: DateTime<Utc>,
-    ) -> sqlx::Result<OnboardOutcome> {
-        write_tx!(self, |tx, pg| {
-            let updated = sqlx::query(update).bind(id).bind(at).execute(&mut *tx).await?.rows_affected();
-            let outcome = if updated == 1 {
-                OnboardOutcome::Onboarded
-            } else {
-                let n: i64 = sqlx::query_scalar(exists).bind(id).fetch_one(&mut *tx).await?;
-                if n > 0 { OnboardOutcome::AlreadyOnboarded } else { OnboardOutcome::NotFound }
-            };
-            tx.commit().await?;
-            Ok(outcome)
+        retrying(|| async {
+            write_tx!(self, |tx, pg| {
+                let updated = sqlx::query(update).bind(id).bind(at).execute(&mut *tx).await?.rows_affected();
+                let outcome = if updated == 1 {
+                    OnboardOutcome::Onboarded
+                } else {
+                    let n: i64 = sqlx::query_scalar(exists).bind(id).fetch_one(&mut *tx).await?;
+                    if n > 0 { OnboardOutcome::AlreadyOnboarded } else { OnboardOutcome::NotFound }
+                };
+                tx.commit().await?;
+                Ok(outcome)
+            })
         })
+        .await
     }
 
     /// Records that the order was mapped to the customer organisation (PONR). The one

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{CopyOutcome, Store, read, retrying, sql, write_tx};
+use super::{CopyOutcome, LineAction, Store, read, retrying, sql, tx_steps, write_tx};
 use crate::domain::{SendLimit, wait_for_limit};
 
 /// The lines an action would email, whose own limits it must fit (`$1` in the statements
@@ -55,220 +55,174 @@ impl Scheduled {
     }
 }
 
-/// The outbox steps of a change, inside the change's own database transaction: the same
-/// statements on both databases, written once and instantiated for each connection type.
-pub(crate) trait OutboxTx {
-    /// Inserts one message to `recipient` about lines of `order_id` and returns its id. The
-    /// caller writes the lines it is about (outbox_lines) and marks them as their last email.
-    async fn enqueue(&mut self, order_id: &str, recipient: &str, cause: &str, now: DateTime<Utc>) -> sqlx::Result<i64>;
+tx_steps! {
+    /// The outbox steps of a change, inside the change's own database transaction: the same
+    /// statements on both databases, written once and instantiated for each connection type.
+    pub(crate) trait OutboxTx {
+        /// Inserts one message to `recipient` about lines of `order_id` and returns its id. The
+        /// caller writes the lines it is about (outbox_lines) and marks them as their last email.
+        async fn enqueue(
+            &mut self,
+            order_id: &str,
+            recipient: &str,
+            cause: &str,
+            now: DateTime<Utc>,
+        ) -> sqlx::Result<i64> {
+            sqlx::query_scalar(
+                "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
+                 VALUES ($1, $2, $3, 'queued', 0, $4, $4) RETURNING id",
+            )
+            .bind(order_id)
+            .bind(recipient)
+            .bind(cause)
+            .bind(now)
+            .fetch_one(&mut *self)
+            .await
+        }
 
-    /// When emails people triggered (edits, resends, copies) went to `recipient` in the last
-    /// day, compared case-insensitively, oldest first.
-    async fn sent_to(&mut self, recipient: &str, now: DateTime<Utc>) -> sqlx::Result<Vec<DateTime<Utc>>>;
+        /// When emails people triggered (edits, resends, copies) went to `recipient` in the last
+        /// day, compared case-insensitively, oldest first.
+        async fn sent_to(&mut self, recipient: &str, now: DateTime<Utc>) -> sqlx::Result<Vec<DateTime<Utc>>> {
+            sqlx::query_scalar(
+                "SELECT created_at FROM outbox
+                 WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend', 'copy') AND created_at > $2
+                 ORDER BY created_at",
+            )
+            .bind(recipient)
+            .bind(now - Duration::days(1))
+            .fetch_all(&mut *self)
+            .await
+        }
 
-    /// How long until an email to `recipient` about the `emailed` lines of `order_id` fits
-    /// the limits (CONTRACT.md, email limits); None when it fits now. Set-based: a fixed
-    /// number of statements whatever the number of lines, each served by an index.
-    async fn limit_wait(
-        &mut self,
-        order_id: &str,
-        recipient: &str,
-        emailed: Emailed<'_>,
-        limit: SendLimit,
-        now: DateTime<Utc>,
-    ) -> sqlx::Result<Option<Duration>>;
-
-    /// Links the scheduler's messages `ids`, just written, to their lines: each is about
-    /// its order's lines to its recipient that `kind` claimed at `now`, which list it and
-    /// point at it as their last email. Returns the range of the ids.
-    async fn link_messages(&mut self, kind: Scheduled, ids: &[i64], now: DateTime<Utc>) -> sqlx::Result<(i64, i64)>;
-
-    /// Queues a copy of the message `source` (if one goes out now) to the acting user's own
-    /// address `copy_to`. A copy counts against that address only: over its limit only the
-    /// copy is dropped, and the action it accompanies goes on.
-    async fn enqueue_copy(
-        &mut self,
-        order_id: &str,
-        copy_to: Option<&str>,
-        source: Option<i64>,
-        limit: SendLimit,
-        now: DateTime<Utc>,
-    ) -> sqlx::Result<CopyOutcome>;
-}
-
-macro_rules! outbox_tx_for {
-    ($connection:ty) => {
-        impl OutboxTx for $connection {
-            async fn enqueue(
-                &mut self,
-                order_id: &str,
-                recipient: &str,
-                cause: &str,
-                now: DateTime<Utc>,
-            ) -> sqlx::Result<i64> {
-                sqlx::query_scalar(
-                    "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
-                     VALUES ($1, $2, $3, 'queued', 0, $4, $4) RETURNING id",
-                )
-                .bind(order_id)
-                .bind(recipient)
-                .bind(cause)
-                .bind(now)
-                .fetch_one(&mut *self)
-                .await
+        /// How long until an email to `recipient` about the `emailed` lines of `order_id` fits
+        /// the limits (CONTRACT.md, email limits); None when it fits now. Set-based: a fixed
+        /// number of statements whatever the number of lines, each served by an index.
+        async fn limit_wait(
+            &mut self,
+            order_id: &str,
+            recipient: &str,
+            emailed: Emailed<'_>,
+            limit: SendLimit,
+            now: DateTime<Utc>,
+        ) -> sqlx::Result<Option<Duration>> {
+            let since = now - Duration::days(1);
+            let mut wait = wait_for_limit(&self.sent_to(recipient, now).await?, limit, now);
+            // Every email of a line is one of its order's: while the order's emails fit
+            // the limit, so do those of each of its lines, and no line needs counting.
+            let by_order: Vec<DateTime<Utc>> = sqlx::query_scalar(
+                "SELECT created_at FROM outbox
+                 WHERE order_id = $1 AND cause IN ('edit', 'resend') AND created_at > $2 ORDER BY created_at",
+            )
+            .bind(order_id)
+            .bind(since)
+            .fetch_all(&mut *self)
+            .await?;
+            if wait_for_limit(&by_order, limit, now).is_none() {
+                return Ok(wait);
             }
-
-            async fn sent_to(&mut self, recipient: &str, now: DateTime<Utc>) -> sqlx::Result<Vec<DateTime<Utc>>> {
-                sqlx::query_scalar(
-                    "SELECT created_at FROM outbox
-                     WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend', 'copy') AND created_at > $2
-                     ORDER BY created_at",
-                )
-                .bind(recipient)
-                .bind(now - Duration::days(1))
-                .fetch_all(&mut *self)
-                .await
-            }
-
-            async fn limit_wait(
-                &mut self,
-                order_id: &str,
-                recipient: &str,
-                emailed: Emailed<'_>,
-                limit: SendLimit,
-                now: DateTime<Utc>,
-            ) -> sqlx::Result<Option<Duration>> {
-                let since = now - Duration::days(1);
-                let mut wait = wait_for_limit(&self.sent_to(recipient, now).await?, limit, now);
-                // Every email of a line is one of its order's: while the order's emails fit
-                // the limit, so do those of each of its lines, and no line needs counting.
-                let by_order: Vec<DateTime<Utc>> = sqlx::query_scalar(
-                    "SELECT created_at FROM outbox
-                     WHERE order_id = $1 AND cause IN ('edit', 'resend') AND created_at > $2 ORDER BY created_at",
-                )
-                .bind(order_id)
-                .bind(since)
-                .fetch_all(&mut *self)
-                .await?;
-                if wait_for_limit(&by_order, limit, now).is_none() {
-                    return Ok(wait);
-                }
-                let by_line: Vec<(String, DateTime<Utc>)> = match emailed {
-                    Emailed::Line(subscription_id) => {
-                        sqlx::query_as(sent_by_line!("$3"))
-                            .bind(order_id)
-                            .bind(since)
-                            .bind(subscription_id)
-                            .fetch_all(&mut *self)
-                            .await?
-                    }
-                    Emailed::Edit { subscription_id, apply_to_all, statuses, new_contact } => {
-                        sqlx::query_as(sent_by_line!(
-                            "SELECT subscription_id FROM lines
-                             WHERE order_id = $1 AND (subscription_id = $3 OR $4) AND status IN ($5, $6)
-                               AND contact <> $7 AND email_sent_at IS NOT NULL"
-                        ))
+            let by_line: Vec<(String, DateTime<Utc>)> = match emailed {
+                Emailed::Line(subscription_id) => {
+                    sqlx::query_as(sent_by_line!("$3"))
                         .bind(order_id)
                         .bind(since)
                         .bind(subscription_id)
-                        .bind(apply_to_all)
-                        .bind(statuses.0)
-                        .bind(statuses.1)
-                        .bind(new_contact)
                         .fetch_all(&mut *self)
                         .await?
-                    }
-                    Emailed::Order { statuses } => {
-                        sqlx::query_as(sent_by_line!(
-                            "SELECT l.subscription_id FROM lines l WHERE l.order_id = $1 AND l.status IN ($3, $4)
-                             AND l.email_sent_at IS NOT NULL"
-                        ))
-                        .bind(order_id)
-                        .bind(since)
-                        .bind(statuses.0)
-                        .bind(statuses.1)
-                        .fetch_all(&mut *self)
-                        .await?
-                    }
-                };
-                for line in by_line.chunk_by(|a, b| a.0 == b.0) {
-                    let sent: Vec<DateTime<Utc>> = line.iter().map(|(_, at)| *at).collect();
-                    wait = wait.max(wait_for_limit(&sent, limit, now));
                 }
-                Ok(wait)
-            }
-
-            async fn link_messages(
-                &mut self,
-                kind: Scheduled,
-                ids: &[i64],
-                now: DateTime<Utc>,
-            ) -> sqlx::Result<(i64, i64)> {
-                let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), id| (lo.min(*id), hi.max(*id)));
-                // The messages of `kind` with ids in [lo, hi] are these (their lines are
-                // claimed, so no other scheduler writes such messages for them meanwhile).
-                macro_rules! claimed_now {
-                    ($sql:literal) => {
-                        concat!(
-                            $sql,
-                            " WHERE o.id BETWEEN $1 AND $2 AND o.cause = $4 AND o.order_id = l.order_id
-                                AND o.recipient = l.contact
-                                AND CASE WHEN $4 = 'rsd' THEN l.email_sent_at = $3 AND l.status = 'awaiting'
-                                         ELSE l.reminded_at = $3 END"
-                        )
-                    };
+                Emailed::Edit { subscription_id, apply_to_all, statuses, new_contact } => {
+                    sqlx::query_as(sent_by_line!(
+                        "SELECT subscription_id FROM lines
+                         WHERE order_id = $1 AND (subscription_id = $3 OR $4) AND status IN ($5, $6)
+                           AND contact <> $7 AND email_sent_at IS NOT NULL"
+                    ))
+                    .bind(order_id)
+                    .bind(since)
+                    .bind(subscription_id)
+                    .bind(apply_to_all)
+                    .bind(statuses.0)
+                    .bind(statuses.1)
+                    .bind(new_contact)
+                    .fetch_all(&mut *self)
+                    .await?
                 }
-                sqlx::query(claimed_now!(
-                    "INSERT INTO outbox_lines (outbox_id, subscription_id)
-                     SELECT o.id, l.subscription_id FROM outbox o JOIN lines l ON l.order_id = o.order_id"
-                ))
-                .bind(lo)
-                .bind(hi)
-                .bind(now)
-                .bind(kind.cause())
-                .execute(&mut *self)
-                .await?;
-                sqlx::query(claimed_now!("UPDATE lines AS l SET last_outbox_id = o.id FROM outbox o"))
-                    .bind(lo)
-                    .bind(hi)
-                    .bind(now)
-                    .bind(kind.cause())
-                    .execute(&mut *self)
-                    .await?;
-                Ok((lo, hi))
-            }
-
-            async fn enqueue_copy(
-                &mut self,
-                order_id: &str,
-                copy_to: Option<&str>,
-                source: Option<i64>,
-                limit: SendLimit,
-                now: DateTime<Utc>,
-            ) -> sqlx::Result<CopyOutcome> {
-                let (Some(copy_to), Some(source)) = (copy_to, source) else {
-                    return Ok(if copy_to.is_none() { CopyOutcome::NotAsked } else { CopyOutcome::NothingToCopy });
-                };
-                if let Some(wait) = wait_for_limit(&self.sent_to(copy_to, now).await?, limit, now) {
-                    return Ok(CopyOutcome::Dropped(wait));
+                Emailed::Order { statuses } => {
+                    sqlx::query_as(sent_by_line!(
+                        "SELECT l.subscription_id FROM lines l WHERE l.order_id = $1 AND l.status IN ($3, $4)
+                         AND l.email_sent_at IS NOT NULL"
+                    ))
+                    .bind(order_id)
+                    .bind(since)
+                    .bind(statuses.0)
+                    .bind(statuses.1)
+                    .fetch_all(&mut *self)
+                    .await?
                 }
-                let id = self.enqueue(order_id, copy_to, "copy", now).await?;
-                sqlx::query(
-                    "INSERT INTO outbox_lines (outbox_id, subscription_id)
-                     SELECT $1, subscription_id FROM outbox_lines WHERE outbox_id = $2",
-                )
-                .bind(id)
-                .bind(source)
-                .execute(&mut *self)
-                .await?;
-                Ok(CopyOutcome::Sent)
+            };
+            for line in by_line.chunk_by(|a, b| a.0 == b.0) {
+                let sent: Vec<DateTime<Utc>> = line.iter().map(|(_, at)| *at).collect();
+                wait = wait.max(wait_for_limit(&sent, limit, now));
             }
+            Ok(wait)
         }
-    };
-}
 
-outbox_tx_for!(sqlx::SqliteConnection);
-outbox_tx_for!(sqlx::PgConnection);
+        /// Links the scheduler's messages `ids`, just written, to their lines: each is about
+        /// its order's lines to its recipient that `kind` claimed at `now`, which list it and
+        /// point at it as their last email. Returns the range of the ids.
+        async fn link_messages(
+            &mut self,
+            kind: Scheduled,
+            ids: &[i64],
+            now: DateTime<Utc>,
+        ) -> sqlx::Result<(i64, i64)> {
+            let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), id| (lo.min(*id), hi.max(*id)));
+            // The messages of `kind` with ids in [lo, hi] are these (their lines are
+            // claimed, so no other scheduler writes such messages for them meanwhile).
+            macro_rules! claimed_now {
+                ($sql:literal) => {
+                    concat!(
+                        $sql,
+                        " WHERE o.id BETWEEN $1 AND $2 AND o.cause = $4 AND o.order_id = l.order_id
+                            AND o.recipient = l.contact
+                            AND CASE WHEN $4 = 'rsd' THEN l.email_sent_at = $3 AND l.status = 'awaiting'
+                                     ELSE l.reminded_at = $3 END"
+                    )
+                };
+            }
+            let list_them = claimed_now!(
+                "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                 SELECT o.id, l.subscription_id FROM outbox o JOIN lines l ON l.order_id = o.order_id"
+            );
+            let point_at_them = claimed_now!("UPDATE lines AS l SET last_outbox_id = o.id FROM outbox o");
+            for statement in [list_them, point_at_them] {
+                sqlx::query(statement).bind(lo).bind(hi).bind(now).bind(kind.cause()).execute(&mut *self).await?;
+            }
+            Ok((lo, hi))
+        }
+
+        /// Queues a copy of the message `source` (if one goes out now) to the acting user's own
+        /// address, when the action asks for one. A copy counts against that address only:
+        /// over its limit only the copy is dropped, and the action it accompanies goes on.
+        async fn enqueue_copy(&mut self, action: &LineAction<'_>, source: Option<i64>) -> sqlx::Result<CopyOutcome> {
+            let (limit, now) = (action.limit, action.at);
+            let (Some(copy_to), Some(source)) = (action.copy_to, source) else {
+                return Ok(if action.copy_to.is_none() { CopyOutcome::NotAsked } else { CopyOutcome::NothingToCopy });
+            };
+            if let Some(wait) = wait_for_limit(&self.sent_to(copy_to, now).await?, limit, now) {
+                return Ok(CopyOutcome::Dropped(wait));
+            }
+            let id = self.enqueue(action.grant.order_id(), copy_to, "copy", now).await?;
+            sqlx::query(
+                "INSERT INTO outbox_lines (outbox_id, subscription_id)
+                 SELECT $1, subscription_id FROM outbox_lines WHERE outbox_id = $2",
+            )
+            .bind(id)
+            .bind(source)
+            .execute(&mut *self)
+            .await?;
+            Ok(CopyOutcome::Sent)
+        }
+    }
+}
 
 /// id, order, recipient, cause, attempts, customer, language, subscription, offer, cc, closes at.
 type ClaimRow =

@@ -179,6 +179,12 @@ on_both!(reads_with_a_read_token, |app| {
     assert_eq!(found["items"].as_array().unwrap().len(), 1, "q matches subscription ids by prefix");
     let (status, order) = api.get("/api/v1/orders/WO-1001").await;
     assert_eq!(status, 200);
+    // The order's own fields stand beside its lines, as in the list.
+    assert_eq!(order["order_id"], "WO-1001");
+    assert_eq!(order["lines_by_status"], wo1001["lines_by_status"]);
+    for field in ["customer", "partner", "distributor", "ponr_reached_at", "next"] {
+        assert!(order.get(field).is_some(), "the order has {field}: {order}");
+    }
     let lines = order["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 3);
     let line = &lines[0];
