@@ -8,6 +8,8 @@
 //!
 //! `RUST_LOG=sqlx=debug` prints every statement with its time, to profile.
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -26,71 +28,49 @@ const LIMIT: SendLimit = SendLimit { per_hour: 1_000_000, per_day: 1_000_000 };
 
 /// Fills the database with set-based SQL: the big order, and one small order per client.
 async fn generate(url: &str) {
-    macro_rules! fill {
-        ($conn:expr) => {{
-            let conn = $conn;
-            let now = Utc::now();
-            let sent = now - Duration::hours(30);
-            sqlx::query("INSERT INTO companies (id, name, kind) VALUES ('p', 'Bench Partner', 'partner')")
-                .execute(&mut *conn)
-                .await
-                .unwrap();
-            sqlx::query(
-                "INSERT INTO users (email, name, company_id, can_edit, operator)
-                 VALUES ('u@p.example', 'Bench User', 'p', TRUE, FALSE)",
-            )
+    support::on_connection!(url, |conn| {
+        let now = Utc::now();
+        let sent = now - Duration::hours(30);
+        sqlx::query("INSERT INTO companies (id, name, kind) VALUES ('p', 'Bench Partner', 'partner')")
             .execute(&mut *conn)
             .await
             .unwrap();
-            sqlx::query(
-                "INSERT INTO orders (id, partner_id, created_by, customer, created_at)
-                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 32)
-                 SELECT CASE WHEN i = 0 THEN 'WO-BIG' ELSE 'WO-C' || i END, 'p',
-                        (SELECT id FROM users WHERE email = 'u@p.example'), 'Bench Customer', $1 FROM n",
-            )
-            .bind(now)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO lines (subscription_id, order_id, partner_id, position, offer, rsd, contact, status,
-                                    email_sent_at, version, updated_at, updated_by)
-                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $4 - 1)
-                 SELECT 'Sub-B-' || i, 'WO-BIG', 'p', i, 'Webex Meetings', $3, 'a@bench.example', 'awaiting', $2, 1, $1,
-                        'bench' FROM n",
-            )
-            .bind(now)
-            .bind(sent)
-            .bind(sent.date_naive())
-            .bind(LINES)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO lines (subscription_id, order_id, partner_id, position, offer, rsd, contact, status,
-                                    email_sent_at, version, updated_at, updated_by)
-                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 319)
-                 SELECT 'Sub-C-' || i, 'WO-C' || (i / 10 + 1), 'p', i % 10, 'Webex Meetings', $3,
-                        'c' || i || '@bench.example', 'awaiting', $2, 1, $1, 'bench' FROM n",
-            )
-            .bind(now)
-            .bind(sent)
-            .bind(sent.date_naive())
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            for table in ["companies", "users", "orders", "lines"] {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}"))).execute(&mut *conn).await;
-            }
-        }};
-    }
-    if url.starts_with("sqlite") {
-        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
-        fill!(&mut conn);
-    } else {
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
-        fill!(&mut conn);
-    }
+        sqlx::query(
+            "INSERT INTO users (email, name, company_id, can_edit, operator)
+             VALUES ('u@p.example', 'Bench User', 'p', TRUE, FALSE)",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO orders (id, partner_id, created_by, customer, created_at)
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 32)
+             SELECT CASE WHEN i = 0 THEN 'WO-BIG' ELSE 'WO-C' || i END, 'p',
+                    (SELECT id FROM users WHERE email = 'u@p.example'), 'Bench Customer', $1 FROM n",
+        )
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        // The big order's lines, then ten for each small order (320 of them).
+        sqlx::query(
+            "INSERT INTO lines (subscription_id, order_id, partner_id, position, offer, rsd, contact, status,
+                                email_sent_at, version, updated_at, updated_by)
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $4 - 1)
+             SELECT 'Sub-B-' || i, 'WO-BIG', 'p', i, 'Webex Meetings', $3, 'a@bench.example', 'awaiting', $2, 1, $1,
+                    'bench' FROM n
+             UNION ALL
+             SELECT 'Sub-C-' || i, 'WO-C' || (i / 10 + 1), 'p', i % 10, 'Webex Meetings', $3,
+                    'c' || i || '@bench.example', 'awaiting', $2, 1, $1, 'bench' FROM n WHERE i < 320",
+        )
+        .bind(now)
+        .bind(sent)
+        .bind(sent.date_naive())
+        .bind(LINES)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }, analyze: ["companies", "users", "orders", "lines"]);
 }
 
 fn grant(order_id: &str) -> EditGrant {
@@ -192,25 +172,12 @@ async fn run(label: &str, url: &str, goal_ms: f64) {
 
 #[tokio::main]
 async fn main() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .try_init();
+    support::log_to_stderr();
     let dir = tempfile::tempdir().unwrap();
-    run("SQLite", &format!("sqlite://{}", dir.path().join("apply.db").display()), 30.0).await;
-    let admin = std::env::var("PROVISIO_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-    match <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
-        Ok(mut conn) => {
-            let name = format!("provisio_bench_apply_{}", std::process::id());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-            let base = admin.rsplit_once('/').unwrap().0;
-            run("PostgreSQL", &format!("{base}/{name}"), 60.0).await;
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        Err(e) => println!("PostgreSQL: skipped, no server at {admin}: {e}"),
+    run("SQLite", &support::sqlite_url(dir.path(), "apply.db"), 30.0).await;
+    if let Some(mut postgres) = support::Postgres::connect().await {
+        let (name, url) = postgres.create("provisio_bench_apply").await;
+        run("PostgreSQL", &url, 60.0).await;
+        postgres.drop_database(&name).await;
     }
 }

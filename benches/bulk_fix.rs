@@ -10,6 +10,8 @@
 //!
 //! `RUST_LOG=sqlx=debug` prints every statement with its time, to profile.
 
+mod support;
+
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
@@ -34,54 +36,36 @@ async fn generate(store: &Store, url: &str, per_order: i64) {
     }))
     .unwrap();
     store.import(&people, Utc::now()).await.unwrap();
-    macro_rules! fill {
-        ($conn:expr) => {{
-            let conn = $conn;
-            let now = Utc::now();
-            let sent = now - Duration::days(10);
-            sqlx::query(
-                "INSERT INTO orders (id, partner_id, distributor_id, created_by, customer, created_at)
-                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $2 - 1)
-                 SELECT 'WO-' || i, 'p', 'd', (SELECT id FROM users WHERE email = 'u@d.example'), 'Bench Customer', $1
-                 FROM n",
-            )
-            .bind(now)
-            .bind(ROWS / per_order)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO lines (subscription_id, order_id, partner_id, distributor_id, position, offer, rsd, contact,
-                                    status, email_sent_at, closed_at, version, updated_at, updated_by)
-                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $4 - 1)
-                 SELECT 'Sub-' || i, 'WO-' || (i / $5), 'p', 'd', i % $5, 'A-Flex', $3, 'old' || i || '@bench.example',
-                        'closed', $2, $1, 1, $1, 'bench' FROM n",
-            )
-            .bind(now)
-            .bind(sent)
-            .bind(sent.date_naive())
-            .bind(ROWS)
-            .bind(per_order)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            for table in ["companies", "users", "orders", "lines"] {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}"))).execute(&mut *conn).await;
-            }
-        }};
-    }
-    if url.starts_with("sqlite") {
-        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
-        fill!(&mut conn);
-    } else {
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
-        fill!(&mut conn);
-    }
-}
-
-fn csrf_token(html: &str) -> String {
-    let at = html.find("name=\"csrf_token\" value=\"").expect("a form token") + "name=\"csrf_token\" value=\"".len();
-    html[at..].split('"').next().unwrap().to_string()
+    support::on_connection!(url, |conn| {
+        let now = Utc::now();
+        let sent = now - Duration::days(10);
+        sqlx::query(
+            "INSERT INTO orders (id, partner_id, distributor_id, created_by, customer, created_at)
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $2 - 1)
+             SELECT 'WO-' || i, 'p', 'd', (SELECT id FROM users WHERE email = 'u@d.example'), 'Bench Customer', $1
+             FROM n",
+        )
+        .bind(now)
+        .bind(ROWS / per_order)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO lines (subscription_id, order_id, partner_id, distributor_id, position, offer, rsd, contact,
+                                status, email_sent_at, closed_at, version, updated_at, updated_by)
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $4 - 1)
+             SELECT 'Sub-' || i, 'WO-' || (i / $5), 'p', 'd', i % $5, 'A-Flex', $3, 'old' || i || '@bench.example',
+                    'closed', $2, $1, 1, $1, 'bench' FROM n",
+        )
+        .bind(now)
+        .bind(sent)
+        .bind(sent.date_naive())
+        .bind(ROWS)
+        .bind(per_order)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }, analyze: ["companies", "users", "orders", "lines"]);
 }
 
 async fn run(label: &str, url: &str, per_order: i64, goals: (f64, f64)) {
@@ -97,17 +81,9 @@ async fn run(label: &str, url: &str, per_order: i64, goals: (f64, f64)) {
     let base = format!("http://127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until_stopped());
 
-    let client =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let login = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
-    let signed_in = client
-        .post(format!("{base}/login"))
-        .form(&[("email", "u@d.example"), ("password", PASSWORD), ("next", ""), ("csrf_token", &csrf_token(&login))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), 303, "the bench user signs in");
-    let csrf = csrf_token(&client.get(format!("{base}/bulk-fixes")).send().await.unwrap().text().await.unwrap());
+    let (client, _) = support::sign_in(&base, "u@d.example", PASSWORD).await;
+    let csrf =
+        support::csrf_token(&client.get(format!("{base}/bulk-fixes")).send().await.unwrap().text().await.unwrap());
 
     let mut file = String::from("subscription_id,new_contact_email\n");
     for i in 0..ROWS {
@@ -156,10 +132,7 @@ async fn run(label: &str, url: &str, per_order: i64, goals: (f64, f64)) {
 
 #[tokio::main]
 async fn main() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .try_init();
+    support::log_to_stderr();
     // `cargo bench --bench bulk_fix -- postgres` (or `sqlite`) runs one database only.
     let only = std::env::args().skip(1).find(|a| a == "sqlite" || a == "postgres");
     for per_order in [50, 5] {
@@ -167,24 +140,16 @@ async fn main() {
             break;
         }
         let dir = tempfile::tempdir().unwrap();
-        run("SQLite", &format!("sqlite://{}", dir.path().join("bulk.db").display()), per_order, (1.0, 3.0)).await;
+        run("SQLite", &support::sqlite_url(dir.path(), "bulk.db"), per_order, (1.0, 3.0)).await;
     }
-    let admin = std::env::var("PROVISIO_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-    match <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
-        _ if only.as_deref() == Some("sqlite") => {}
-        Ok(mut conn) => {
-            for per_order in [50, 5] {
-                let name = format!("provisio_bench_bulk_{}_{per_order}", std::process::id());
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-                let base = admin.rsplit_once('/').unwrap().0;
-                run("PostgreSQL", &format!("{base}/{name}"), per_order, (1.0, 3.0)).await;
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
-            }
+    if only.as_deref() == Some("sqlite") {
+        return;
+    }
+    if let Some(mut postgres) = support::Postgres::connect().await {
+        for per_order in [50, 5] {
+            let (name, url) = postgres.create(&format!("provisio_bench_bulk_{per_order}")).await;
+            run("PostgreSQL", &url, per_order, (1.0, 3.0)).await;
+            postgres.drop_database(&name).await;
         }
-        Err(e) => println!("PostgreSQL: skipped, no server at {admin}: {e}"),
     }
 }

@@ -5,6 +5,8 @@
 //! whether the mailer's sockets wait on the receiver's delayed ACK (Nagle's algorithm).
 //! A measurement, not a test: it asserts nothing about time.
 
+mod support;
+
 #[path = "../tests/api/smtp.rs"]
 #[allow(dead_code)]
 mod smtp;
@@ -91,24 +93,12 @@ async fn run(label: &str, store: Store) {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    run("SQLite", Store::connect(&url).await.unwrap()).await;
-
-    let admin = std::env::var("PROVISIO_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-    match <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
-        Ok(mut conn) => {
-            let name = format!("provisio_bench_{}", std::process::id());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-            let base = admin.rsplit_once('/').unwrap().0;
-            let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
-            run("PostgreSQL", store.clone()).await;
-            store.close().await;
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        Err(e) => println!("PostgreSQL: skipped, no server at {admin}: {e}"),
+    run("SQLite", Store::connect(&support::sqlite_url(dir.path(), "bench.db")).await.unwrap()).await;
+    if let Some(mut postgres) = support::Postgres::connect().await {
+        let (name, url) = postgres.create("provisio_bench").await;
+        let store = Store::connect(&url).await.unwrap();
+        run("PostgreSQL", store.clone()).await;
+        store.close().await;
+        postgres.drop_database(&name).await;
     }
 }

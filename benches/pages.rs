@@ -10,7 +10,9 @@
 //!
 //! Needs `wrk` (Debian package `wrk`) on PATH; PostgreSQL is used when it answers.
 
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -75,71 +77,12 @@ async fn transactions(store: &Store) {
     }
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn start_app(url: &str, dir: &std::path::Path) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_provisio"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", url)
-        .env("PROVISIO_LOG", "warn")
-        // The API's rate limit would stop wrk: this measures the request path, not the limit.
-        .env("PROVISIO_API_LIMIT", "1000000000/s")
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the provisio binary starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{base}/healthz")).await.map(|r| r.status().as_u16()).ok() != Some(200) {
-        assert!(Instant::now() < deadline, "the server did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Server { child, base }
-}
-
-/// Signs in and returns the session cookie (`name=value`).
-async fn sign_in(base: &str) -> String {
-    let client =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
-    let token = page.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let response = client
-        .post(format!("{base}/login"))
-        .form(&[("email", "u@p.example"), ("password", "bench password"), ("csrf_token", &token)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303, "bench sign-in");
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
-        .find(|c| c.contains("provisio_session="))
-        .expect("a session cookie")
-}
-
 /// A read token made on the token page by the bench user (a company admin): `Bearer …`.
-async fn api_token(app: &Server, cookie: &str) -> String {
+async fn api_token(app: &support::Server, cookie: &str) -> String {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = client.get(format!("{}/company/tokens", app.base)).header("Cookie", cookie).send().await.unwrap();
     let page = page.text().await.unwrap();
-    let csrf = page.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = support::csrf_token(&page);
     let created = client
         .post(format!("{}/company/tokens", app.base))
         .header("Cookie", cookie)
@@ -211,7 +154,7 @@ fn header(credential: &str) -> String {
 }
 
 /// App and reference, interleaved A B A B; medians of each; the ratio.
-async fn compare(label: &str, app: &Server, path: &str, cookie: &str) -> f64 {
+async fn compare(label: &str, app: &support::Server, path: &str, cookie: &str) -> f64 {
     let (name, value) = header(cookie).split_once(": ").map(|(n, v)| (n.to_string(), v.to_string())).unwrap();
     let response = reqwest::Client::new().get(format!("{}{path}", app.base)).header(name, value).send().await.unwrap();
     assert_eq!(response.status(), 200, "{path}");
@@ -255,7 +198,7 @@ async fn compare(label: &str, app: &Server, path: &str, cookie: &str) -> f64 {
 }
 
 /// Write transactions committed by the server while it answers `n` GETs of `path`.
-async fn writes_per_get(url: &str, app: &Server, path: &str, cookie: &str, n: usize) -> f64 {
+async fn writes_per_get(url: &str, app: &support::Server, path: &str, cookie: &str, n: usize) -> f64 {
     let client = reqwest::Client::new();
     let (name, value) = header(cookie).split_once(": ").map(|(n, v)| (n.to_string(), v.to_string())).unwrap();
     let get = || async {
@@ -323,8 +266,9 @@ async fn run(label: &str, url: &str) {
     println!("  set-up {:.1} s", t.elapsed().as_secs_f64());
 
     let dir = tempfile::tempdir().unwrap();
-    let app = start_app(url, dir.path()).await;
-    let cookie = sign_in(&app.base).await;
+    // The API's rate limit would stop wrk: this measures the request path, not the limit.
+    let app = support::Server::start(url, dir.path(), &[("PROVISIO_API_LIMIT", "1000000000/s")]).await;
+    let (_, cookie) = support::sign_in(&app.base, "u@p.example", "bench password").await;
     let pages = [
         ("order page, 100 lines", "/orders/WO-100"),
         ("order page, 10,000 lines (1st page)", "/orders/WO-10000"),
@@ -346,15 +290,8 @@ async fn run(label: &str, url: &str) {
         compare(name, &app, path, &bearer).await;
     }
     // A static file, signed in and anonymous: the session is not consulted for it.
-    let html = reqwest::Client::new()
-        .get(format!("{}/orders", app.base))
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html =
+        support::text(reqwest::Client::new().get(format!("{}/orders", app.base)).header("Cookie", &cookie)).await;
     let css = format!("/static/app.{}", html.split("/static/app.").nth(1).unwrap().split('"').next().unwrap());
     let (mut signed, mut anonymous) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
@@ -381,7 +318,7 @@ async fn run(label: &str, url: &str) {
     println!(
         "  anonymous flood of /orders: {flood:.0} req/s for {SECONDS} s; session rows {sessions_before} -> {sessions_after}"
     );
-    let (rss, peak) = rss_mib(app.child.id());
+    let (rss, peak) = rss_mib(app.pid());
     println!("  server memory after the load: RSS {rss:.1} MiB, peak {peak:.1} MiB");
 }
 
@@ -392,22 +329,10 @@ async fn main() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    run("SQLite", &url).await;
-
-    let admin = std::env::var("PROVISIO_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-    match <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
-        Ok(mut conn) => {
-            let name = format!("provisio_bench_pages_{}", std::process::id());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-            let base = admin.rsplit_once('/').unwrap().0;
-            run("PostgreSQL", &format!("{base}/{name}")).await;
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        Err(e) => println!("PostgreSQL: skipped, no server at {admin}: {e}"),
+    run("SQLite", &support::sqlite_url(dir.path(), "bench.db")).await;
+    if let Some(mut postgres) = support::Postgres::connect().await {
+        let (name, url) = postgres.create("provisio_bench_pages").await;
+        run("PostgreSQL", &url).await;
+        postgres.drop_database(&name).await;
     }
 }

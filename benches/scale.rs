@@ -21,8 +21,10 @@
 //! Ten partners, three distributors (every other order is two-tier), so a company's share
 //! of the data is the same at both sizes; the searches name ids present at both sizes.
 
+mod support;
+
 use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -310,53 +312,6 @@ async fn history(url: &str, lines: usize, now: DateTime<Utc>) {
     }
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn serve(url: &str) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dir = std::env::temp_dir();
-    let child = Command::new(env!("CARGO_BIN_EXE_provisio"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", url)
-        .env("PROVISIO_LOG", "warn")
-        // The pages are measured, not the scheduler: no reminders to queue.
-        .env("PROVISIO_REMINDERS", "none")
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the provisio binary starts");
-    let server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while reqwest::get(format!("{base}/healthz")).await.map(|r| r.status().as_u16()).ok() != Some(200) {
-        assert!(Instant::now() < deadline, "the server did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (server, base)
-}
-
-async fn signed_in(base: &str, email: &str) -> reqwest::Client {
-    let client =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
-    let token = page.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let response = client
-        .post(format!("{base}/login"))
-        .form(&[("email", email), ("password", PASSWORD), ("csrf_token", &token)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303, "sign-in of {email}");
-    client
-}
-
 /// The pages, each as every viewer sees it. Order 50 is p0's, distributed by d2.
 const PAGES: [&str; 15] = [
     "/orders",
@@ -382,7 +337,10 @@ const VIEWERS: [&str; 3] = ["ops@v.example", "u@p0.example", "u@d2.example"];
 async fn time_pages(bases: [&str; 2]) -> [Vec<f64>; 2] {
     let mut medians = [Vec::new(), Vec::new()];
     for viewer in VIEWERS {
-        let clients = [signed_in(bases[0], viewer).await, signed_in(bases[1], viewer).await];
+        let clients = [
+            support::sign_in(bases[0], viewer, PASSWORD).await.0,
+            support::sign_in(bases[1], viewer, PASSWORD).await.0,
+        ];
         for page in PAGES {
             let mut times = [Vec::new(), Vec::new()];
             for run in 0..RUNS + 3 {
@@ -451,8 +409,11 @@ async fn engine(name: &str, urls: [String; 2], dir: &std::path::Path) {
 
 /// Times the pages on the two databases (small, large) and prints each ratio.
 async fn pages(name: &str, urls: &[String; 2]) {
-    let (_small_server, small_base) = serve(&urls[0]).await;
-    let (_large_server, large_base) = serve(&urls[1]).await;
+    // The pages are measured, not the scheduler: no reminders to queue.
+    let quiet = [("PROVISIO_REMINDERS", "none")];
+    let small = support::Server::start(&urls[0], &std::env::temp_dir(), &quiet).await;
+    let large = support::Server::start(&urls[1], &std::env::temp_dir(), &quiet).await;
+    let (small_base, large_base) = (small.base.clone(), large.base.clone());
     let [a, b] = time_pages([&small_base, &large_base]).await;
     println!("\n{name}: page medians (ms) at {SMALL} and {LARGE} lines, ratio (goal ≤ 1.5)");
     let mut worst: f64 = 0.0;
@@ -483,38 +444,26 @@ async fn main() {
         return;
     }
     if only.as_deref() != Some("postgres") {
-        let urls = [SMALL, LARGE].map(|n| format!("sqlite://{}", dir.join(format!("scale-{n}.db")).display()));
+        let urls = [SMALL, LARGE].map(|n| support::sqlite_url(dir, &format!("scale-{n}.db")));
         engine("SQLite", urls.clone(), dir).await;
         if keep {
             println!("kept: {}", urls.join(" "));
         }
     }
-    if only.as_deref() != Some("sqlite") {
-        let admin = std::env::var("PROVISIO_TEST_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-        let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await else {
-            println!("PostgreSQL: skipped, nothing answers at {admin}");
-            return;
-        };
-        let base = admin.rsplit_once('/').unwrap().0.to_string();
-        let names = [SMALL, LARGE].map(|n| format!("provisio_scale_{n}_{}", std::process::id()));
-        for name in &names {
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-        }
-        // The database is on this host: without TLS, as docs/operations.md advises. With it,
-        // every new connection of sqlx waits about 90 ms in its handshake (no TCP_NODELAY),
-        // which the short import of 10,000 lines pays and the bare insert's timing does not.
-        let url = |n: &String| format!("{base}/{n}?sslmode=disable");
-        engine("PostgreSQL", names.clone().map(|n| url(&n)), dir).await;
-        if keep {
-            println!("kept: {}", names.iter().map(url).collect::<Vec<_>>().join(" "));
-            return;
-        }
-        for name in &names {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
+    if only.as_deref() == Some("sqlite") {
+        return;
     }
+    let Some(mut postgres) = support::Postgres::connect().await else { return };
+    // Without TLS on this host (see `support::Postgres::create`): with it, the short import
+    // of 10,000 lines would pay sqlx's handshake and the bare insert's timing would not.
+    let (small, small_url) = postgres.create(&format!("provisio_scale_{SMALL}")).await;
+    let (large, large_url) = postgres.create(&format!("provisio_scale_{LARGE}")).await;
+    let urls = [small_url, large_url];
+    engine("PostgreSQL", urls.clone(), dir).await;
+    if keep {
+        println!("kept: {}", urls.join(" "));
+        return;
+    }
+    postgres.drop_database(&small).await;
+    postgres.drop_database(&large).await;
 }

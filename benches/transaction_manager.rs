@@ -4,6 +4,8 @@
 //! and a page 10,000 rows deep; by type and subscription, the first page. A measurement,
 //! not a test: it asserts nothing about time.
 
+mod support;
+
 use std::time::Instant;
 
 use chrono::Utc;
@@ -13,78 +15,69 @@ const RUNS: usize = 41;
 
 /// Fills the database with set-based SQL (one statement per table).
 async fn generate(url: &str) {
-    macro_rules! fill {
-        ($conn:expr) => {{
-            let conn = $conn;
-            let now = Utc::now();
-            for sql in [
-                "INSERT INTO companies (id, name, kind) WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19)
-                 SELECT 'p' || i, 'Partner ' || i, 'partner' FROM n",
-                "INSERT INTO companies (id, name, kind) WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
-                 SELECT 'd' || i, 'Distributor ' || i, 'distributor' FROM n",
-                "INSERT INTO users (email, name, company_id, can_edit, operator) WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19)
-                 SELECT 'u' || i || '@p' || i || '.example', 'User ' || i, 'p' || i, TRUE, FALSE FROM n",
-            ] {
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await.unwrap();
-            }
-            sqlx::query(
-                "INSERT INTO orders (id, partner_id, distributor_id, created_by, customer, created_at)
-                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
-                 SELECT 'WO-' || i, 'p' || (i % 20), CASE WHEN i % 3 = 0 THEN 'd' || (i % 10) END,
-                        (SELECT id FROM users WHERE email = 'u' || (i % 20) || '@p' || (i % 20) || '.example'),
-                        'Customer ' || i, $1 FROM n",
-            )
-            .bind(now)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO lines (subscription_id, order_id, partner_id, distributor_id, position, offer, rsd, contact,
-                                    status, email_sent_at, version, updated_at, updated_by)
-                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
-                 SELECT 'Sub-' || i, 'WO-' || (i / 10), 'p' || ((i / 10) % 20),
-                        CASE WHEN (i / 10) % 3 = 0 THEN 'd' || ((i / 10) % 10) END, i % 10, 'A-Flex', $2, 'c' || i || '@bench.example', 'awaiting',
-                        $1, 1, $1, 'bench' FROM n",
-            )
-            .bind(now)
-            .bind(now.date_naive())
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor, status,
-                                           created_at, updated_at)
-                 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
-                 SELECT CASE WHEN i % 2 = 0 THEN 'provisioning_email_update' ELSE 'provisioning_email_resend' END,
-                        'Sub-' || (i % 100000), 'WO-' || ((i % 100000) / 10), 'old@bench.example', 'new@bench.example',
-                        'bench', CASE i % 3 WHEN 0 THEN 'success' WHEN 1 THEN 'failed' ELSE 'in_progress' END, $1, $1
-                 FROM n",
-            )
-            .bind(now)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            // A line's transactions carry its order's parties, as the store writes them.
-            sqlx::query(
-                "UPDATE transactions SET partner_id = (SELECT o.partner_id FROM orders o WHERE o.id = transactions.order_id),
-                        distributor_id = (SELECT o.distributor_id FROM orders o WHERE o.id = transactions.order_id)",
-            )
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            for table in ["companies", "users", "orders", "lines", "transactions"] {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}"))).execute(&mut *conn).await;
-            }
-        }};
-    }
     if url.starts_with("sqlite") {
+        // The bench reads while it writes, as the server does: WAL, as the server opens it.
         let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
         sqlx::query("PRAGMA journal_mode = WAL").execute(&mut conn).await.unwrap();
-        fill!(&mut conn);
-    } else {
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
-        fill!(&mut conn);
     }
+    support::on_connection!(url, |conn| {
+        let now = Utc::now();
+        for sql in [
+            "INSERT INTO companies (id, name, kind) WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19)
+             SELECT 'p' || i, 'Partner ' || i, 'partner' FROM n",
+            "INSERT INTO companies (id, name, kind) WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
+             SELECT 'd' || i, 'Distributor ' || i, 'distributor' FROM n",
+            "INSERT INTO users (email, name, company_id, can_edit, operator) WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19)
+             SELECT 'u' || i || '@p' || i || '.example', 'User ' || i, 'p' || i, TRUE, FALSE FROM n",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await.unwrap();
+        }
+        sqlx::query(
+            "INSERT INTO orders (id, partner_id, distributor_id, created_by, customer, created_at)
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
+             SELECT 'WO-' || i, 'p' || (i % 20), CASE WHEN i % 3 = 0 THEN 'd' || (i % 10) END,
+                    (SELECT id FROM users WHERE email = 'u' || (i % 20) || '@p' || (i % 20) || '.example'),
+                    'Customer ' || i, $1 FROM n",
+        )
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO lines (subscription_id, order_id, partner_id, distributor_id, position, offer, rsd, contact,
+                                status, email_sent_at, version, updated_at, updated_by)
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+             SELECT 'Sub-' || i, 'WO-' || (i / 10), 'p' || ((i / 10) % 20),
+                    CASE WHEN (i / 10) % 3 = 0 THEN 'd' || ((i / 10) % 10) END, i % 10, 'A-Flex', $2, 'c' || i || '@bench.example', 'awaiting',
+                    $1, 1, $1, 'bench' FROM n",
+        )
+        .bind(now)
+        .bind(now.date_naive())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor, status,
+                                       created_at, updated_at)
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
+             SELECT CASE WHEN i % 2 = 0 THEN 'provisioning_email_update' ELSE 'provisioning_email_resend' END,
+                    'Sub-' || (i % 100000), 'WO-' || ((i % 100000) / 10), 'old@bench.example', 'new@bench.example',
+                    'bench', CASE i % 3 WHEN 0 THEN 'success' WHEN 1 THEN 'failed' ELSE 'in_progress' END, $1, $1
+             FROM n",
+        )
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        // A line's transactions carry its order's parties, as the store writes them.
+        sqlx::query(
+            "UPDATE transactions SET partner_id = (SELECT o.partner_id FROM orders o WHERE o.id = transactions.order_id),
+                    distributor_id = (SELECT o.distributor_id FROM orders o WHERE o.id = transactions.order_id)",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }, analyze: ["companies", "users", "orders", "lines", "transactions"]);
 }
 
 fn median_ms(mut samples: Vec<f64>) -> f64 {
@@ -159,20 +152,10 @@ async fn run(label: &str, url: &str) {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    run("SQLite", &format!("sqlite://{}", dir.path().join("tm.db").display())).await;
-    let admin = std::env::var("PROVISIO_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-    match <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
-        Ok(mut conn) => {
-            let name = format!("provisio_bench_tm_{}", std::process::id());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-            let base = admin.rsplit_once('/').unwrap().0;
-            run("PostgreSQL", &format!("{base}/{name}")).await;
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        Err(e) => println!("PostgreSQL: skipped, no server at {admin}: {e}"),
+    run("SQLite", &support::sqlite_url(dir.path(), "tm.db")).await;
+    if let Some(mut postgres) = support::Postgres::connect().await {
+        let (name, url) = postgres.create("provisio_bench_tm").await;
+        run("PostgreSQL", &url).await;
+        postgres.drop_database(&name).await;
     }
 }

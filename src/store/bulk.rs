@@ -83,11 +83,12 @@ impl RowFacts {
 
     /// The rules of one edit, without the limits.
     fn check(&self, actor: &Actor) -> BulkResult {
-        let parties = self.parties();
-        let facts = parties.as_ref().map(|parties| LineFacts {
+        // A row whose subscription is not there has no parties and no status: no facts.
+        let parties = self.parties().zip(self.status);
+        let facts = parties.as_ref().map(|(parties, status)| LineFacts {
             parties,
             org_mapped_at: self.org_mapped_at,
-            status: self.status.unwrap_or(LineStatus::Complete),
+            status: *status,
             contact: self.contact.as_deref().unwrap_or(""),
         });
         check_row(actor, self.email.as_deref(), self.duplicate, facts.as_ref())

@@ -1,7 +1,7 @@
 //! The outbox of provisioning emails: enqueued in the transaction of the change that
 //! causes them, claimed in leased batches by dispatchers, delivered at least once.
 //!
-//! Longer than most store files (about 640 lines): enqueueing, the limits, claiming,
+//! Longer than most store files (about 700 lines): enqueueing, the limits, claiming,
 //! finishing and the scheduled RSD and reminder emails share the lease and status rules,
 //! which read best beside each other.
 
@@ -38,21 +38,37 @@ macro_rules! sent_by_line {
     };
 }
 
-/// The scheduler's messages, each about the lines it claimed at one instant: first
-/// emails (their `email_sent_at`) and reminders (their `reminded_at`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Scheduled {
-    Rsd,
-    Reminder,
+/// A scheduler's claimed line: (subscription id, order id, contact).
+pub(crate) type ClaimedLine = (String, String, String);
+
+/// The scheduler's messages (id, order, recipient, as written) linked to the claimed lines
+/// they are about: one message per order and recipient. A JSON array of `{"o": message,
+/// "s": subscription}`, in message order, for [`OutboxTx::link_messages`].
+fn message_links(messages: &[(i64, String, String)], lines: &[ClaimedLine]) -> String {
+    let ids: std::collections::HashMap<(&str, &str), i64> =
+        messages.iter().map(|(id, order, recipient)| ((order.as_str(), recipient.as_str()), *id)).collect();
+    let mut links: Vec<(i64, &str)> = lines
+        .iter()
+        .filter_map(|(sub, order, contact)| Some((*ids.get(&(order.as_str(), contact.as_str()))?, sub.as_str())))
+        .collect();
+    links.sort_unstable();
+    let links: Vec<serde_json::Value> = links.iter().map(|(o, s)| serde_json::json!({"o": o, "s": s})).collect();
+    serde_json::to_string(&links).unwrap_or_default()
 }
 
-impl Scheduled {
-    fn cause(self) -> &'static str {
-        match self {
-            Scheduled::Rsd => "rsd",
-            Scheduled::Reminder => "reminder",
-        }
-    }
+/// A statement over the message links bound as `$1` (see [`message_links`]), read as a
+/// table `j(o, s)`: (PostgreSQL, SQLite).
+macro_rules! over_links {
+    ($before:literal, $after:literal) => {
+        (
+            concat!($before, " jsonb_to_recordset($1::jsonb) AS j(o bigint, s text) ", $after),
+            concat!(
+                $before,
+                " (SELECT json_extract(value, '$.o') AS o, json_extract(value, '$.s') AS s FROM json_each($1)) AS j ",
+                $after
+            ),
+        )
+    };
 }
 
 tx_steps! {
@@ -165,38 +181,23 @@ tx_steps! {
             Ok(wait)
         }
 
-        /// Links the scheduler's messages `ids`, just written, to their lines: each is about
-        /// its order's lines to its recipient that `kind` claimed at `now`, which list it and
-        /// point at it as their last email. Returns the range of the ids.
-        async fn link_messages(
-            &mut self,
-            kind: Scheduled,
-            ids: &[i64],
-            now: DateTime<Utc>,
-        ) -> sqlx::Result<(i64, i64)> {
-            let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), id| (lo.min(*id), hi.max(*id)));
-            // The messages of `kind` with ids in [lo, hi] are these (their lines are
-            // claimed, so no other scheduler writes such messages for them meanwhile).
-            macro_rules! claimed_now {
-                ($sql:literal) => {
-                    concat!(
-                        $sql,
-                        " WHERE o.id BETWEEN $1 AND $2 AND o.cause = $4 AND o.order_id = l.order_id
-                            AND o.recipient = l.contact
-                            AND CASE WHEN $4 = 'rsd' THEN l.email_sent_at = $3 AND l.status = 'awaiting'
-                                     ELSE l.reminded_at = $3 END"
-                    )
-                };
-            }
-            let list_them = claimed_now!(
-                "INSERT INTO outbox_lines (outbox_id, subscription_id)
-                 SELECT o.id, l.subscription_id FROM outbox o JOIN lines l ON l.order_id = o.order_id"
+        /// Links the scheduler's messages to their lines (`links`, from [`message_links`]):
+        /// each lists them, and they point at it as their last email. By primary keys
+        /// only: the lines claimed at one instant share their time, which an index on it
+        /// would take for one row.
+        async fn link_messages(&mut self, links: &str) -> sqlx::Result<()> {
+            let list_them = over_links!(
+                "INSERT INTO outbox_lines (outbox_id, subscription_id) SELECT j.o, j.s FROM",
+                "ORDER BY j.o, j.s"
             );
-            let point_at_them = claimed_now!("UPDATE lines AS l SET last_outbox_id = o.id FROM outbox o");
-            for statement in [list_them, point_at_them] {
-                sqlx::query(statement).bind(lo).bind(hi).bind(now).bind(kind.cause()).execute(&mut *self).await?;
+            let point_at_them = over_links!(
+                "UPDATE lines SET last_outbox_id = j.o FROM",
+                "WHERE lines.subscription_id = j.s"
+            );
+            for (pg, sqlite) in [list_them, point_at_them] {
+                sqlx::query(sql(Self::PG, pg, sqlite)).bind(links).execute(&mut *self).await?;
             }
-            Ok((lo, hi))
+            Ok(())
         }
 
         /// Queues a copy of the message `source` (if one goes out now) to the acting user's own
@@ -487,51 +488,63 @@ impl Store {
         let mut messages = 0;
         loop {
             let (orders, queued) = write_tx!(self, |tx, pg| {
-                // Every due line of a batch of orders (an order's lines go out together).
-                let claimed: Vec<String> = sqlx::query_scalar(
-                    "UPDATE lines SET email_sent_at = $1
-                     WHERE status = 'awaiting' AND email_sent_at IS NULL AND rsd <= $2
-                       AND order_id IN (
-                           SELECT DISTINCT l.order_id FROM lines l JOIN orders o ON o.id = l.order_id
-                           WHERE l.status = 'awaiting' AND l.email_sent_at IS NULL AND l.rsd <= $2
-                             AND o.org_mapped_at IS NULL
-                           LIMIT $3)
-                     RETURNING order_id",
+                // A batch of orders with a due line, then every due line of theirs (an
+                // order's lines go out together); the claim re-checks, so two schedulers
+                // never both send.
+                let orders: Vec<String> = sqlx::query_scalar(
+                    "SELECT DISTINCT l.order_id FROM lines l JOIN orders o ON o.id = l.order_id
+                     WHERE l.status = 'awaiting' AND l.email_sent_at IS NULL AND l.rsd <= $1
+                       AND o.org_mapped_at IS NULL
+                     LIMIT $2",
                 )
-                .bind(now)
                 .bind(today)
                 .bind(ORDERS_PER_BATCH)
                 .fetch_all(&mut *tx)
                 .await?;
-                let mut orders = claimed;
-                orders.sort_unstable();
-                orders.dedup();
-                let mut ids: Vec<i64> = Vec::new();
-                if !orders.is_empty() {
-                    // One message per order and recipient, in order.
-                    ids = sqlx::query_scalar(sql(
-                        pg,
-                        "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
-                     SELECT l.order_id, l.contact, 'rsd', 'queued', 0, $1, $1 FROM lines l
-                     WHERE l.order_id IN (SELECT jsonb_array_elements_text($2::jsonb))
-                       AND l.email_sent_at = $1 AND l.status = 'awaiting'
-                     GROUP BY l.order_id, l.contact ORDER BY l.order_id, l.contact
-                     RETURNING id",
-                        "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
-                     SELECT l.order_id, l.contact, 'rsd', 'queued', 0, $1, $1 FROM lines l
-                     WHERE l.order_id IN (SELECT value FROM json_each($2))
-                       AND l.email_sent_at = $1 AND l.status = 'awaiting'
-                     GROUP BY l.order_id, l.contact ORDER BY l.order_id, l.contact
-                     RETURNING id",
-                    ))
-                    .bind(now)
-                    .bind(serde_json::to_string(&orders).unwrap_or_default())
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    tx.link_messages(Scheduled::Rsd, &ids, now).await?;
+                let claimed: Vec<ClaimedLine> = sqlx::query_as(sql(
+                    pg,
+                    "UPDATE lines SET email_sent_at = $1
+                     WHERE status = 'awaiting' AND email_sent_at IS NULL AND rsd <= $2
+                       AND order_id IN (SELECT jsonb_array_elements_text($3::jsonb))
+                     RETURNING subscription_id, order_id, contact",
+                    "UPDATE lines SET email_sent_at = $1
+                     WHERE status = 'awaiting' AND email_sent_at IS NULL AND rsd <= $2
+                       AND order_id IN (SELECT value FROM json_each($3))
+                     RETURNING subscription_id, order_id, contact",
+                ))
+                .bind(now)
+                .bind(today)
+                .bind(serde_json::to_string(&orders).unwrap_or_default())
+                .fetch_all(&mut *tx)
+                .await?;
+                // One message per order and recipient, in order.
+                let mut recipients: Vec<(&str, &str)> =
+                    claimed.iter().map(|(_, o, c)| (o.as_str(), c.as_str())).collect();
+                recipients.sort_unstable();
+                recipients.dedup();
+                let payload: Vec<serde_json::Value> = recipients
+                    .iter()
+                    .enumerate()
+                    .map(|(n, (order, contact))| serde_json::json!({"n": n, "o": order, "c": contact}))
+                    .collect();
+                let written: Vec<(i64, String, String)> = sqlx::query_as(sql(
+                    pg,
+                    "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
+                     SELECT j.o, j.c, 'rsd', 'queued', 0, $1, $1 FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, o text, c text)
+                     ORDER BY j.n RETURNING id, order_id, recipient",
+                    "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at)
+                     SELECT json_extract(value, '$.o'), json_extract(value, '$.c'), 'rsd', 'queued', 0, $1, $1
+                     FROM json_each($2) ORDER BY json_extract(value, '$.n') RETURNING id, order_id, recipient",
+                ))
+                .bind(now)
+                .bind(serde_json::to_string(&payload).unwrap_or_default())
+                .fetch_all(&mut *tx)
+                .await?;
+                if !written.is_empty() {
+                    tx.link_messages(&message_links(&written, &claimed)).await?;
                 }
                 tx.commit().await?;
-                (orders.len() as i64, ids.len())
+                (orders.len() as i64, written.len())
             });
             messages += queued;
             if orders < ORDERS_PER_BATCH {
@@ -601,7 +614,7 @@ impl Store {
         let claim = format!(
             "UPDATE lines SET reminder_offset = {due}, reminded_at = $1
              WHERE {lines_due} AND order_id IN ({in_batch})
-             RETURNING order_id, contact, offer, email_sent_at"
+             RETURNING subscription_id, order_id, contact, offer, email_sent_at"
         );
         let mut messages = 0;
         for batch in orders.chunks(500) {
@@ -629,12 +642,17 @@ impl Store {
             for cutoff in cutoffs {
                 query = query.bind(*cutoff);
             }
-            let due: Vec<(String, String, String, DateTime<Utc>)> = query.bind(&orders).fetch_all(&mut *tx).await?;
+            let due: Vec<(String, String, String, String, DateTime<Utc>)> =
+                query.bind(&orders).fetch_all(&mut *tx).await?;
             // Each email announces the earliest closing time of the lines it is about.
             let mut groups: Vec<((String, String), DateTime<Utc>)> = due
-                .into_iter()
-                .map(|(order, contact, offer, sent)| ((order, contact), closing_deadline(&offer, sent)))
+                .iter()
+                .map(|(_, order, contact, offer, sent)| {
+                    ((order.clone(), contact.clone()), closing_deadline(offer, *sent))
+                })
                 .collect();
+            let claimed: Vec<ClaimedLine> =
+                due.into_iter().map(|(sub, order, contact, _, _)| (sub, order, contact)).collect();
             groups.sort();
             groups.dedup_by(|later, first| later.0 == first.0);
             if groups.is_empty() {
@@ -650,44 +668,39 @@ impl Store {
                         serde_json::json!({"n": n, "o": order, "c": contact, "t": t})
                     })
                     .collect();
-                let ids: Vec<i64> = sqlx::query_scalar(sql(
+                let written: Vec<(i64, String, String)> = sqlx::query_as(sql(
                     pg,
                     "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at, cc, closes_at)
                      SELECT o.id, j.c, 'reminder', 'queued', 0, $1, $1, u.email, j.t
                      FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, o text, c text, t timestamptz)
                      JOIN orders o ON o.id = j.o JOIN users u ON u.id = o.created_by
-                     ORDER BY j.n RETURNING id",
+                     ORDER BY j.n RETURNING id, order_id, recipient",
                     "INSERT INTO outbox (order_id, recipient, cause, status, attempts, next_attempt_at, created_at, cc, closes_at)
                      SELECT o.id, j.c, 'reminder', 'queued', 0, $1, $1, u.email, j.t
                      FROM (SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.o') AS o,
                                   json_extract(value, '$.c') AS c, json_extract(value, '$.t') AS t
                            FROM json_each($2)) AS j
                      JOIN orders o ON o.id = j.o JOIN users u ON u.id = o.created_by
-                     ORDER BY j.n RETURNING id",
+                     ORDER BY j.n RETURNING id, order_id, recipient",
                 ))
                 .bind(now)
                 .bind(serde_json::to_string(&payload).unwrap_or_default())
                 .fetch_all(&mut *tx)
                 .await?;
-                let (lo, hi) = tx.link_messages(Scheduled::Reminder, &ids, now).await?;
-                sqlx::query(
+                let links = message_links(&written, &claimed);
+                tx.link_messages(&links).await?;
+                let (pg_sql, sqlite_sql) = over_links!(
                     "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
                                                actor, status, detail, created_at, updated_at, outbox_id, partner_id,
                                                distributor_id)
                      SELECT 'provisioning_email_reminder', l.subscription_id, l.order_id, l.contact, l.contact, NULL,
-                            'scheduler', 'in_progress', NULL, $3, $3, o.id, l.partner_id, l.distributor_id
-                     FROM outbox o JOIN lines l ON l.order_id = o.order_id
-                     WHERE o.id BETWEEN $1 AND $2 AND o.cause = 'reminder' AND l.contact = o.recipient
-                       AND l.reminded_at = $3
-                     ORDER BY o.id, l.position, l.subscription_id",
-                )
-                .bind(lo)
-                .bind(hi)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                            'scheduler', 'in_progress', NULL, $2, $2, j.o, l.partner_id, l.distributor_id
+                     FROM",
+                    "JOIN lines l ON l.subscription_id = j.s ORDER BY j.o, l.position, l.subscription_id"
+                );
+                sqlx::query(sql(pg, pg_sql, sqlite_sql)).bind(&links).bind(now).execute(&mut *tx).await?;
                 tx.commit().await?;
-                Ok(ids.len())
+                Ok(written.len())
             }
         })
     }

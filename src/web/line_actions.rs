@@ -1,6 +1,9 @@
 //! The actions on one line, from the order page or the Cloud/SaaS Subscriptions page:
 //! the edit and resend dialogs, their posts (one line, or every line of the order), and
 //! the answers they give (the refusals, the limit, the updated rows).
+//!
+//! About 500 lines: the checks, the dialogs and the answers are shared by both actions and
+//! both route shapes, and read in the contract's order from top to bottom.
 
 use std::future::{Ready, ready};
 

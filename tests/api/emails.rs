@@ -229,6 +229,7 @@ on_both_with_smtp!(messages_pending_at_a_restart_are_not_lost_and_dispatchers_ne
     app.store.enqueue_due_rsd_emails(Utc::now()).await.unwrap();
     let counts = app.store.email_counts().await.unwrap();
     assert_eq!(counts.queued + counts.sent + counts.failed, 60);
+    // Some attempts fail while the server is away, so some messages wait for a retry.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     smtp.restart().await;
     // Besides the application's own dispatcher, two more processes' worth drain the queue

@@ -6,7 +6,7 @@
 //! `COPY`, SQLite as one JSON array read by `json_each` (one statement per batch instead
 //! of one per line). Every other statement is the same text on both.
 //!
-//! About 540 lines, most of them SQL: the staging per database and the merge's statements,
+//! About 570 lines, most of them SQL: the staging per database and the merge's statements,
 //! each named and commented, read as one procedure.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -17,7 +17,7 @@ use super::read::{Item, StagedOrder};
 use super::{
     CompanyIn, ImportError, ImportProgress, ImportSummary, Progress, UserIn, field, hash_password, password_matches,
 };
-use crate::store::{Store, write_tx};
+use crate::store::{Store, tx_steps, write_tx};
 
 /// Lines staged per batch: large enough that a statement's overhead is small, small
 /// enough that a batch's buffer stays a few megabytes.
@@ -382,134 +382,122 @@ impl PendingHash {
     }
 }
 
-/// The steps after staging, the same statements on both databases: one implementation,
-/// written once and instantiated for each connection type.
-trait Merge {
-    async fn upsert_company(&mut self, c: &CompanyIn) -> sqlx::Result<()>;
-    /// Writes a user; `hashed` is the hash of the file's password, begun when the user was
-    /// read, used unless the stored hash already matches that password.
-    async fn upsert_user(&mut self, i: usize, u: &UserIn, hashed: Option<PendingHash>) -> Result<(), ImportError>;
-    async fn check_orders(&mut self) -> Result<(), ImportError>;
-    /// Writes orders, transactions and lines: (contact changes recorded, lines written).
-    async fn merge(&mut self, now: DateTime<Utc>) -> sqlx::Result<(u64, u64)>;
-}
+tx_steps! {
+    /// The steps after staging, the same statements on both databases: one implementation,
+    /// written once and instantiated for each connection type.
+    trait Merge {
+        async fn upsert_company(&mut self, c: &CompanyIn) -> sqlx::Result<()> {
+            sqlx::query(
+                "INSERT INTO companies (id, name, kind, language) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                                                language = excluded.language",
+            )
+            .bind(&c.id)
+            .bind(c.name.trim())
+            .bind(&c.kind)
+            .bind(&c.language)
+            .execute(&mut *self)
+            .await?;
+            Ok(())
+        }
 
-macro_rules! merge_for {
-    ($connection:ty) => {
-        impl Merge for $connection {
-            async fn upsert_company(&mut self, c: &CompanyIn) -> sqlx::Result<()> {
-                sqlx::query(
-                    "INSERT INTO companies (id, name, kind, language) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                                                    language = excluded.language",
-                )
-                .bind(&c.id)
-                .bind(c.name.trim())
-                .bind(&c.kind)
-                .bind(&c.language)
-                .execute(&mut *self)
+        /// Writes a user; `hashed` is the hash of the file's password, begun when the user was
+        /// read, used unless the stored hash already matches that password.
+        async fn upsert_user(
+            &mut self,
+            i: usize,
+            u: &UserIn,
+            hashed: Option<PendingHash>,
+        ) -> Result<(), ImportError> {
+            let company: Option<String> = sqlx::query_scalar("SELECT kind FROM companies WHERE id = $1")
+                .bind(&u.company)
+                .fetch_optional(&mut *self)
                 .await?;
-                Ok(())
+            if company.is_none() {
+                return Err(field(format!("users[{i}].company"), format!("unknown company {}", u.company)));
             }
-
-            async fn upsert_user(
-                &mut self,
-                i: usize,
-                u: &UserIn,
-                hashed: Option<PendingHash>,
-            ) -> Result<(), ImportError> {
-                let company: Option<String> = sqlx::query_scalar("SELECT kind FROM companies WHERE id = $1")
-                    .bind(&u.company)
+            let email = u.email.trim().to_lowercase();
+            let existing: Option<(i64, Option<String>)> =
+                sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+                    .bind(&email)
                     .fetch_optional(&mut *self)
                     .await?;
-                if company.is_none() {
-                    return Err(field(format!("users[{i}].company"), format!("unknown company {}", u.company)));
-                }
-                let email = u.email.trim().to_lowercase();
-                let existing: Option<(i64, Option<String>)> =
-                    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
-                        .bind(&email)
-                        .fetch_optional(&mut *self)
-                        .await?;
-                // Re-hashing an unchanged password would change the row: keep the hash when
-                // the file's password still matches it.
-                let hash = match (&u.password, &existing) {
-                    (Some(p), Some((_, Some(h)))) if password_matches(p, h) => Some(h.clone()),
-                    (Some(p), _) => Some(match hashed {
-                        Some(pending) => pending.finish().await?,
-                        None => hash_password(p)?,
-                    }),
-                    (None, Some((_, h))) => h.clone(),
-                    (None, None) => None,
-                };
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO users (email, name, company_id, password_hash, can_edit, operator, company_admin)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)
-                     ON CONFLICT (email) DO UPDATE SET name = excluded.name, company_id = excluded.company_id,
-                        password_hash = excluded.password_hash, can_edit = excluded.can_edit,
-                        operator = excluded.operator, company_admin = excluded.company_admin
-                     RETURNING id",
-                )
-                .bind(&email)
-                .bind(u.name.trim())
-                .bind(&u.company)
-                .bind(hash.as_deref())
-                .bind(u.can_edit)
-                .bind(u.operator)
-                .bind(u.company_admin)
-                .fetch_one(&mut *self)
-                .await?;
-                // A changed password ends the user's sessions (in the same transaction).
-                if let Some((_, Some(old))) = &existing
-                    && hash.as_deref() != Some(old.as_str())
+            // Re-hashing an unchanged password would change the row: keep the hash when
+            // the file's password still matches it.
+            let hash = match (&u.password, &existing) {
+                (Some(p), Some((_, Some(h)))) if password_matches(p, h) => Some(h.clone()),
+                (Some(p), _) => Some(match hashed {
+                    Some(pending) => pending.finish().await?,
+                    None => hash_password(p)?,
+                }),
+                (None, Some((_, h))) => h.clone(),
+                (None, None) => None,
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (email, name, company_id, password_hash, can_edit, operator, company_admin)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (email) DO UPDATE SET name = excluded.name, company_id = excluded.company_id,
+                    password_hash = excluded.password_hash, can_edit = excluded.can_edit,
+                    operator = excluded.operator, company_admin = excluded.company_admin
+                 RETURNING id",
+            )
+            .bind(&email)
+            .bind(u.name.trim())
+            .bind(&u.company)
+            .bind(hash.as_deref())
+            .bind(u.can_edit)
+            .bind(u.operator)
+            .bind(u.company_admin)
+            .fetch_one(&mut *self)
+            .await?;
+            // A changed password ends the user's sessions (in the same transaction).
+            if let Some((_, Some(old))) = &existing
+                && hash.as_deref() != Some(old.as_str())
+            {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *self).await?;
+            }
+            Ok(())
+        }
+
+        async fn check_orders(&mut self) -> Result<(), ImportError> {
+            let mut first: Option<(i64, i64, String, String)> = None;
+            for check in ORDER_CHECKS {
+                let found: Option<(i64, i64, String, String)> =
+                    sqlx::query_as(check).fetch_optional(&mut *self).await?;
+                if let Some(found) = found
+                    && first.as_ref().is_none_or(|f| (found.0, found.1) < (f.0, f.1))
                 {
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *self).await?;
-                }
-                Ok(())
-            }
-
-            async fn check_orders(&mut self) -> Result<(), ImportError> {
-                let mut first: Option<(i64, i64, String, String)> = None;
-                for check in ORDER_CHECKS {
-                    let found: Option<(i64, i64, String, String)> =
-                        sqlx::query_as(check).fetch_optional(&mut *self).await?;
-                    if let Some(found) = found
-                        && first.as_ref().is_none_or(|f| (found.0, found.1) < (f.0, f.1))
-                    {
-                        first = Some(found);
-                    }
-                }
-                match first {
-                    None => Ok(()),
-                    Some((order, line, column, message)) if line < 0 => {
-                        Err(field(format!("orders[{order}].{column}"), message))
-                    }
-                    Some((order, line, column, message)) => {
-                        Err(field(format!("orders[{order}].lines[{line}].{column}"), message))
-                    }
+                    first = Some(found);
                 }
             }
-
-            async fn merge(&mut self, now: DateTime<Utc>) -> sqlx::Result<(u64, u64)> {
-                sqlx::query(MARK_KNOWN_ORDERS).execute(&mut *self).await?;
-                let moved: i64 = sqlx::query_scalar(MOVED_ORDERS).fetch_one(&mut *self).await?;
-                sqlx::query(UPSERT_ORDERS).bind(now).execute(&mut *self).await?;
-                let changes = sqlx::query(RECORD_CONTACT_CHANGES).bind(now).execute(&mut *self).await?.rows_affected();
-                let lines = sqlx::query(UPSERT_LINES).bind(now).execute(&mut *self).await?.rows_affected();
-                if moved > 0 {
-                    sqlx::query(MOVE_LINES).execute(&mut *self).await?;
-                    sqlx::query(MOVE_TRANSACTIONS).execute(&mut *self).await?;
-                    sqlx::query(MOVE_CASES).execute(&mut *self).await?;
+            match first {
+                None => Ok(()),
+                Some((order, line, column, message)) if line < 0 => {
+                    Err(field(format!("orders[{order}].{column}"), message))
                 }
-                sqlx::query(COUNT_LINES).execute(&mut *self).await?;
-                Ok((changes, lines))
+                Some((order, line, column, message)) => {
+                    Err(field(format!("orders[{order}].lines[{line}].{column}"), message))
+                }
             }
         }
-    };
-}
 
-merge_for!(SqliteConnection);
-merge_for!(PgConnection);
+        /// Writes orders, transactions and lines: (contact changes recorded, lines written).
+        async fn merge(&mut self, now: DateTime<Utc>) -> sqlx::Result<(u64, u64)> {
+            sqlx::query(MARK_KNOWN_ORDERS).execute(&mut *self).await?;
+            let moved: i64 = sqlx::query_scalar(MOVED_ORDERS).fetch_one(&mut *self).await?;
+            sqlx::query(UPSERT_ORDERS).bind(now).execute(&mut *self).await?;
+            let changes = sqlx::query(RECORD_CONTACT_CHANGES).bind(now).execute(&mut *self).await?.rows_affected();
+            let lines = sqlx::query(UPSERT_LINES).bind(now).execute(&mut *self).await?.rows_affected();
+            if moved > 0 {
+                sqlx::query(MOVE_LINES).execute(&mut *self).await?;
+                sqlx::query(MOVE_TRANSACTIONS).execute(&mut *self).await?;
+                sqlx::query(MOVE_CASES).execute(&mut *self).await?;
+            }
+            sqlx::query(COUNT_LINES).execute(&mut *self).await?;
+            Ok((changes, lines))
+        }
+    }
+}
 
 impl Store {
     /// Stages the items as they arrive, then checks and merges them (see the module).
