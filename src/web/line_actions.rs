@@ -183,20 +183,23 @@ impl LineRoute {
     }
 }
 
-/// Sign-in is the extractor's; then the CSRF token (for a post) and the line's order.
-async fn opened(
-    signed_in: SignedIn,
-    route: LineRoute,
-    csrf_token: Option<Option<&str>>,
-) -> Result<(Ctx, User, LineAt), HttpResponse> {
+/// The line a dialog is about (sign-in is the extractor's), with its order.
+async fn opened(signed_in: SignedIn, route: LineRoute) -> Result<(Ctx, User, LineAt), HttpResponse> {
     let SignedIn { ctx, user } = signed_in;
-    if let Some(token) = csrf_token
-        && !ctx.csrf_ok(token)
-    {
-        return Err(AppError::Csrf.respond(&ctx));
-    }
     let at = route.resolve(&ctx).await?;
     Ok((ctx, user, at))
+}
+
+/// The line a post acts on: its CSRF token first (403 whether or not the line exists).
+async fn posted(
+    signed_in: SignedIn,
+    route: LineRoute,
+    csrf_token: Option<&str>,
+) -> Result<(Ctx, User, LineAt), HttpResponse> {
+    if !signed_in.ctx.csrf_ok(csrf_token) {
+        return Err(AppError::Csrf.respond(&signed_in.ctx));
+    }
+    opened(signed_in, route).await
 }
 
 /// The answer to a change the store did not make: 409, 429 or 404, nothing written.
@@ -214,7 +217,7 @@ fn stopped(ctx: &Ctx, at: &LineAt, stopped: Stopped) -> HttpResponse {
 
 pub async fn edit_dialog(signed_in: SignedIn, route: LineRoute) -> HttpResponse {
     either(async {
-        let (ctx, user, at) = opened(signed_in, route, None).await?;
+        let (ctx, user, at) = opened(signed_in, route).await?;
         let (order, line, _grant) = checked_line(&ctx, &user, &at).await?;
         let form = edit_form(&ctx, at.page, &user, &order, &line).await?;
         Ok(render_form(&ctx, StatusCode::OK, form))
@@ -272,7 +275,7 @@ fn action<'a>(
 pub async fn edit(signed_in: SignedIn, route: LineRoute, input: web::Form<EditInput>) -> HttpResponse {
     let input = input.into_inner();
     either(async {
-        let (ctx, user, at) = opened(signed_in, route, Some(input.csrf_token.as_deref())).await?;
+        let (ctx, user, at) = posted(signed_in, route, input.csrf_token.as_deref()).await?;
         let (order, line, grant) = checked_line(&ctx, &user, &at).await?;
         let apply_to_all = ticked(input.apply_to_all.as_deref());
         let expected_version = match input.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
@@ -366,7 +369,7 @@ async fn checked_resend(
 
 pub async fn resend_dialog(signed_in: SignedIn, route: LineRoute) -> HttpResponse {
     either(async {
-        let (ctx, user, at) = opened(signed_in, route, None).await?;
+        let (ctx, user, at) = opened(signed_in, route).await?;
         let (order, line, _grant) = checked_resend(&ctx, &user, &at).await?;
         // "Send for every line of this order", when there is more than this line to send.
         let summary = ctx.state.store.resend_all_summary(&order.id, at.page.scope()).await.map_err(failed(&ctx))?;
@@ -414,7 +417,7 @@ pub struct ResendInput {
 pub async fn resend(signed_in: SignedIn, route: LineRoute, input: web::Form<ResendInput>) -> HttpResponse {
     let input = input.into_inner();
     either(async {
-        let (ctx, user, at) = opened(signed_in, route, Some(input.csrf_token.as_deref())).await?;
+        let (ctx, user, at) = posted(signed_in, route, input.csrf_token.as_deref()).await?;
         if ticked(input.apply_to_all.as_deref()) {
             return resend_every_line(&ctx, &user, &at).await;
         }
