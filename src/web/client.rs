@@ -38,6 +38,16 @@ pub fn client_key(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[
     }
 }
 
+/// Every `X-Forwarded-For` line of the request, in order, as one list (RFC 9110 5.3: a
+/// proxy may append a line of its own rather than extend the last one, so the first line
+/// alone may be the client's own words). A line that is not text stands as a hop that is
+/// no address, past which nothing is believed.
+pub fn forwarded_for(req: &actix_web::HttpRequest) -> Option<String> {
+    let lines: Vec<&str> =
+        req.headers().get_all("X-Forwarded-For").map(|v| v.to_str().unwrap_or("not-an-address")).collect();
+    (!lines.is_empty()).then(|| lines.join(","))
+}
+
 /// An IPv4 address mapped into IPv6 counts as that IPv4 address.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -77,6 +87,21 @@ mod tests {
         assert_eq!(client_key(Some(proxy), Some("1.1.1.1, 198.51.100.1, 10.0.0.5"), &trusted), "198.51.100.1");
         assert_eq!(client_key(Some(proxy), Some("garbage"), &trusted), "10.0.0.2");
         assert_eq!(client_key(Some(proxy), None, &trusted), "10.0.0.2");
+    }
+
+    #[test]
+    fn every_forwarded_for_line_counts_in_order() {
+        // The client's own line first, the proxy's appended line after it.
+        let req = actix_web::test::TestRequest::default()
+            .append_header(("X-Forwarded-For", "203.0.113.66"))
+            .append_header(("X-Forwarded-For", "198.51.100.1"))
+            .to_http_request();
+        assert_eq!(forwarded_for(&req).as_deref(), Some("203.0.113.66,198.51.100.1"));
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let trusted = nets(&["10.0.0.0/8"]);
+        assert_eq!(client_key(Some(proxy), forwarded_for(&req).as_deref(), &trusted), "198.51.100.1");
+        let none = actix_web::test::TestRequest::default().to_http_request();
+        assert_eq!(forwarded_for(&none), None);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use base64::Engine;
 use chrono::Utc;
 
 use super::AppState;
-use super::client::client_key;
+use super::client::{client_key, forwarded_for};
 use super::views::Layout;
 use crate::i18n::{LANGUAGES, Tr};
 use crate::secret::{constant_time_eq, random_token};
@@ -198,8 +198,9 @@ impl Ctx {
         let htmx = req.headers().get("HX-Request").is_some_and(|v| v == "true");
         let header_csrf = req.headers().get("X-CSRF-Token").and_then(|v| v.to_str().ok()).map(str::to_string);
         let came_from = header_path(&req, "Referer");
-        let forwarded = req.headers().get("X-Forwarded-For").and_then(|v| v.to_str().ok());
-        let client = client_key(req.peer_addr().map(|a| a.ip()), forwarded, &state.config.login.trusted_proxies);
+        let forwarded = forwarded_for(&req);
+        let client =
+            client_key(req.peer_addr().map(|a| a.ip()), forwarded.as_deref(), &state.config.login.trusted_proxies);
         Ok(Self {
             state,
             user,
