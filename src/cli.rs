@@ -11,6 +11,7 @@ use crate::import_progress;
 use crate::jobs;
 use crate::mail::{Dispatcher, Mailer};
 use crate::startup::Application;
+use crate::stop::Stop;
 use crate::store::{OnboardOutcome, Store};
 
 #[derive(Parser)]
@@ -90,13 +91,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             OnboardOutcome::NotFound => Err(anyhow::anyhow!("{order_id}: no such order")),
         },
         Command::Tick => {
-            let queued = jobs::send_due_rsd_emails(&store).await?;
-            let reminders = jobs::send_due_reminders(&store, &config.reminders).await?;
-            let closed = jobs::close_due_lines(&store).await?;
+            // SIGTERM or Ctrl-C: stop between batches, finish and record what is on the wire.
+            let stop = Stop::never();
+            let raise = stop.clone();
+            tokio::spawn(async move {
+                crate::stop::signalled().await;
+                raise.raise();
+            });
+            let queued = jobs::send_due_rsd_emails(&store, &stop).await?;
+            let reminders = jobs::send_due_reminders(&store, &config.reminders, &stop).await?;
+            let closed = jobs::close_due_lines(&store, &stop).await?;
             jobs::purge_expired(&store, &config.login).await?;
             let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 4)?;
-            let dispatcher =
+            let mut dispatcher =
                 Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone());
+            dispatcher.stop = stop;
             let attempted = dispatcher.drain().await?;
             let counts = store.email_counts().await?;
             println!(
@@ -127,6 +136,6 @@ async fn serve(config: Config, store: Store, demo: bool) -> anyhow::Result<()> {
     }
     let app = Application::build(config.clone(), store).await?;
     println!("Provisio listening on http://{}:{}", config.bind.ip(), app.port());
-    app.run_until_stopped().await?;
+    app.run_until_signalled().await?;
     Ok(())
 }

@@ -26,6 +26,13 @@ pub struct Config {
     pub reminders: Vec<chrono::Duration>,
     /// API requests one token may make (counted per instance).
     pub api_limit: Rate,
+    /// How long a graceful stop waits for requests and sends in progress (PROVISIO_SHUTDOWN).
+    pub shutdown: std::time::Duration,
+    /// The portal's address as people reach it, without a trailing slash: the one base of
+    /// every link in an email or a page (PROVISIO_PUBLIC_URL).
+    pub public_url: String,
+    /// How long a bulk preview (and an applied one's outcome) is kept (PROVISIO_BULK_KEEP).
+    pub bulk_keep: chrono::Duration,
 }
 
 /// How long a session lives: signed out after `idle` without use, and after `max` however
@@ -342,6 +349,19 @@ impl Config {
             None => Rate { count: 600, per: chrono::Duration::minutes(1) },
         };
 
+        let shutdown = match var("PROVISIO_SHUTDOWN") {
+            Some(d) => parse_duration(&d).map_err(|p| bad("PROVISIO_SHUTDOWN", p))?.to_std().unwrap_or_default(),
+            None => std::time::Duration::from_secs(20),
+        };
+        let public_url = match var("PROVISIO_PUBLIC_URL") {
+            Some(url) => parse_public_url(&url).map_err(|p| bad("PROVISIO_PUBLIC_URL", p))?,
+            None => format!("http://{bind}"),
+        };
+        let bulk_keep = match var("PROVISIO_BULK_KEEP") {
+            Some(d) => parse_duration(&d).map_err(|p| bad("PROVISIO_BULK_KEEP", p))?,
+            None => chrono::Duration::hours(24),
+        };
+
         Ok(Self {
             database_url,
             bind,
@@ -355,8 +375,44 @@ impl Config {
             case_limit,
             reminders,
             api_limit,
+            shutdown,
+            public_url,
+            bulk_keep,
         })
     }
+}
+
+/// `http://` or `https://`, a host (and port), an optional path; no query, fragment,
+/// credentials, white space or quotes. Returned without a trailing slash, so that a link
+/// is the base plus an absolute path.
+pub fn parse_public_url(text: &str) -> Result<String, String> {
+    let expected = || format!("expected an address such as https://portal.example, got {text:?}");
+    let text = text.trim();
+    let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")).ok_or_else(expected)?;
+    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, Some(p))).unwrap_or((rest, None));
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (inside, after) = v6.split_once(']').ok_or_else(expected)?;
+            if inside.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(expected());
+            }
+            ("v6", after.strip_prefix(':'))
+        }
+        None => match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    if port.is_some_and(|p| p.parse::<u16>().is_err()) {
+        return Err(expected());
+    }
+    let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    let path_ok = path
+        .is_none_or(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '.' | '_' | '~' | '%')));
+    if !host_ok || !path_ok {
+        return Err(expected());
+    }
+    Ok(text.trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]
@@ -391,6 +447,43 @@ mod tests {
         let c = Config::from_env(env(&[("PROVISIO_API_LIMIT", "5/s")]), None).unwrap();
         assert_eq!(c.api_limit, Rate { count: 5, per: chrono::Duration::seconds(1) });
         assert_eq!(c.reminders, vec![chrono::Duration::days(1), chrono::Duration::days(3)]);
+    }
+
+    #[test]
+    fn the_public_url_is_a_plain_base_and_defaults_to_the_bind_address() {
+        let c = Config::from_env(env(&[]), Some("127.0.0.1:9000")).unwrap();
+        assert_eq!(c.public_url, "http://127.0.0.1:9000");
+        assert_eq!(c.shutdown, std::time::Duration::from_secs(20));
+        assert_eq!(c.bulk_keep, chrono::Duration::hours(24));
+        for (given, kept) in [
+            ("https://portal.example", "https://portal.example"),
+            ("https://portal.example/", "https://portal.example"),
+            ("http://localhost:8080", "http://localhost:8080"),
+            ("https://example.com/provisio/", "https://example.com/provisio"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+        ] {
+            assert_eq!(parse_public_url(given).unwrap(), kept, "{given}");
+        }
+        for bad in [
+            "",
+            "portal.example",
+            "ftp://portal.example",
+            "https://",
+            "https://user:pw@portal.example",
+            "https://portal.example?x=1",
+            "https://portal.example/#a",
+            "https://evil.example\"><script>",
+            "https://portal .example",
+            "https://portal.example:port",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad:?}");
+        }
+        let e = Config::from_env(env(&[("PROVISIO_PUBLIC_URL", "portal")]), None).unwrap_err();
+        assert_eq!(e.setting, "PROVISIO_PUBLIC_URL");
+        let e = Config::from_env(env(&[("PROVISIO_SHUTDOWN", "soon")]), None).unwrap_err();
+        assert_eq!(e.setting, "PROVISIO_SHUTDOWN");
+        let e = Config::from_env(env(&[("PROVISIO_BULK_KEEP", "0s")]), None).unwrap_err();
+        assert_eq!(e.setting, "PROVISIO_BULK_KEEP");
     }
 
     #[test]

@@ -10,5 +10,6 @@ pub mod jobs;
 pub mod mail;
 pub mod secret;
 pub mod startup;
+pub mod stop;
 pub mod store;
 pub mod web;

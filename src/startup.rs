@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::jobs;
 use crate::mail::{Dispatcher, Mailer};
 use crate::secret::SigningKey;
+use crate::stop::Stop;
 use crate::store::Store;
 use crate::web::{ApiLimiter, AppState, CookieNames, PasswordChecks, ctx::set_cookies, request_id, routes};
 
@@ -27,6 +28,12 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub struct Application {
     port: u16,
     server: Server,
+    /// Raised on SIGTERM or Ctrl-C: the background work starts nothing new.
+    stop: Stop,
+    /// The dispatcher and the scheduler, awaited by a graceful stop.
+    background: Vec<tokio::task::JoinHandle<()>>,
+    /// PROVISIO_SHUTDOWN.
+    shutdown: std::time::Duration,
 }
 
 /// The key that signs what the portal hands to browsers (the sign-in form's token, the
@@ -48,14 +55,22 @@ impl Application {
         let secure = config.secure_cookies;
         // The background work runs in the same process: the email dispatcher and the
         // scheduler of the first emails on the requested start date.
+        let stop = Stop::never();
         let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 8)?;
-        Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone()).spawn();
-        jobs::spawn_scheduler(
-            store.clone(),
-            std::time::Duration::from_secs(SCHEDULER_SECONDS),
-            config.login.clone(),
-            config.reminders.clone(),
-        );
+        let mut dispatcher =
+            Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone());
+        dispatcher.stop = stop.clone();
+        let background = vec![
+            dispatcher.spawn(),
+            jobs::spawn_scheduler(
+                store.clone(),
+                std::time::Duration::from_secs(SCHEDULER_SECONDS),
+                config.login.clone(),
+                config.reminders.clone(),
+                stop.clone(),
+            ),
+        ];
+        let shutdown = config.shutdown;
         let demo = config.demo;
         // About one password check per core; the queue is longer than one address may
         // fill (PROVISIO_LOGIN_ADDRESS_LIMIT), so only many addresses at once reach 503.
@@ -87,16 +102,56 @@ impl Application {
                 .wrap(from_fn(request_id))
                 .configure(routes)
         })
+        // Signals are ours (`run_until_signalled`): actix's own handler would stop the
+        // server without the background work.
+        .disable_signals()
+        .shutdown_timeout(shutdown.as_secs().max(1))
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, stop, background, shutdown })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until the server stops (tests stop it by ending the runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then stops gracefully: no new connections nor new
+    /// work, requests in progress answered, the dispatcher's messages on the wire finished
+    /// and recorded, the messages it had claimed but not started given back at once; all
+    /// within PROVISIO_SHUTDOWN, after which what is left is left to the lease.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        self.run_until(crate::stop::signalled()).await
+    }
+
+    /// [`Application::run_until_signalled`] with any signal: a graceful stop once `signal`
+    /// resolves.
+    pub async fn run_until(self, signal: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+        let Self { server, stop, background, shutdown, .. } = self;
+        let handle = server.handle();
+        let mut serving = tokio::spawn(server);
+        tokio::select! {
+            served = &mut serving => return served.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            _ = signal => {}
+        }
+        tracing::info!(within = ?shutdown, "stopping: finishing requests and emails in progress");
+        let started = std::time::Instant::now();
+        stop.raise();
+        let drained = async {
+            handle.stop(true).await;
+            let _ = serving.await;
+            for work in background {
+                let _ = work.await;
+            }
+        };
+        match tokio::time::timeout(shutdown, drained).await {
+            Ok(()) => tracing::info!(took = ?started.elapsed(), "stopped"),
+            Err(_) => tracing::warn!(after = ?shutdown, "stopped with work unfinished; it goes again after the lease"),
+        }
+        Ok(())
     }
 }

@@ -6,22 +6,25 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::config::LoginConfig;
+use crate::stop::Stop;
 use crate::store::Store;
 
-/// Queues the RSD emails that are due now; returns how many messages were queued.
-pub async fn send_due_rsd_emails(store: &Store) -> anyhow::Result<usize> {
-    Ok(store.enqueue_due_rsd_emails(Utc::now()).await?)
+/// Queues the RSD emails that are due now; returns how many messages were queued. Ends
+/// between two batches once `stop` is raised.
+pub async fn send_due_rsd_emails(store: &Store, stop: &Stop) -> anyhow::Result<usize> {
+    Ok(store.enqueue_due_rsd_emails_until(Utc::now(), stop).await?)
 }
 
 /// Queues the reminders before lines close that are due now (PROVISIO_REMINDERS); returns
-/// how many messages were queued.
-pub async fn send_due_reminders(store: &Store, offsets: &[chrono::Duration]) -> anyhow::Result<usize> {
-    Ok(store.enqueue_due_reminders(Utc::now(), offsets).await?)
+/// how many messages were queued. Ends between two batches once `stop` is raised.
+pub async fn send_due_reminders(store: &Store, offsets: &[chrono::Duration], stop: &Stop) -> anyhow::Result<usize> {
+    Ok(store.enqueue_due_reminders_until(Utc::now(), offsets, stop).await?)
 }
 
 /// Closes the lines whose policy period after the first email ran out; returns how many.
-pub async fn close_due_lines(store: &Store) -> anyhow::Result<u64> {
-    Ok(store.close_due_lines(Utc::now()).await?)
+/// Ends between two batches once `stop` is raised.
+pub async fn close_due_lines(store: &Store, stop: &Stop) -> anyhow::Result<u64> {
+    Ok(store.close_due_lines_until(Utc::now(), stop).await?)
 }
 
 /// Removes expired sessions, sign-in failures whose window is over, and old idempotency keys.
@@ -30,35 +33,43 @@ pub async fn purge_expired(store: &Store, login: &LoginConfig) -> anyhow::Result
     Ok(store.purge_expired(window, Utc::now()).await?)
 }
 
-/// Runs in the background of `provisio serve`, every `every`.
+/// Runs in the background of `provisio serve`, every `every`, until `stop` is raised
+/// (then it ends between two batches).
 pub fn spawn_scheduler(
     store: Store,
     every: Duration,
     login: LoginConfig,
     reminders: Vec<chrono::Duration>,
+    stop: Stop,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
+        while !stop.is_raised() {
             if let Err(e) = purge_expired(&store, &login).await {
                 tracing::error!(error = %e, "purging expired sessions failed; trying again");
             }
-            match send_due_rsd_emails(&store).await {
+            match send_due_rsd_emails(&store, &stop).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(messages = n, "queued requested-start-date emails"),
                 Err(e) => tracing::error!(error = %e, "the RSD scheduler failed; trying again"),
             }
             // Before closing: a reminder due in the same run as the closing time never is.
-            match send_due_reminders(&store, &reminders).await {
+            if stop.is_raised() {
+                break;
+            }
+            match send_due_reminders(&store, &reminders, &stop).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(messages = n, "queued reminders before lines close"),
                 Err(e) => tracing::error!(error = %e, "the reminder scheduler failed; trying again"),
             }
-            match close_due_lines(&store).await {
+            if stop.is_raised() {
+                break;
+            }
+            match close_due_lines(&store, &stop).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(lines = n, "closed lines whose policy period ran out"),
                 Err(e) => tracing::error!(error = %e, "closing failed; trying again"),
             }
-            tokio::time::sleep(every).await;
+            stop.sleep(every).await;
         }
     })
 }

@@ -4,18 +4,26 @@
 //! attempt.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use futures_util::StreamExt;
 use rand::Rng;
+use tokio::sync::{Semaphore, mpsc};
 
 use super::{EmailKind, Mailer, render_email, render_invitation};
 use crate::config::MailConfig;
 use crate::secret::random_token;
+use crate::stop::Stop;
 use crate::store::{ClaimedEmail, Delivery, Store};
 
 const MAX_BACKOFF_SECS: f64 = 600.0;
+
+/// At most this many outcomes in one record (one transaction).
+const MAX_RECORD: usize = 64;
+
+/// A message's outcome, with the connection slot it held until it is recorded.
+type Answer = (i64, Delivery, tokio::sync::OwnedSemaphorePermit);
 
 #[derive(Clone)]
 pub struct Dispatcher {
@@ -25,11 +33,21 @@ pub struct Dispatcher {
     setup_url: String,
     pub batch_size: i64,
     pub concurrency: usize,
+    /// Raised by a graceful stop: nothing new is started.
+    pub stop: Stop,
 }
 
 impl Dispatcher {
     pub fn new(store: Store, mailer: Mailer, config: MailConfig, setup_url: String) -> Self {
-        Self { store, mailer: Arc::new(mailer), config, setup_url, batch_size: 200, concurrency: 8 }
+        Self {
+            store,
+            mailer: Arc::new(mailer),
+            config,
+            setup_url,
+            batch_size: 200,
+            concurrency: 8,
+            stop: Stop::never(),
+        }
     }
 
     /// The wait before attempt `attempts + 1`: base × 2^(attempts − 1), at most ten
@@ -79,7 +97,18 @@ impl Dispatcher {
     }
 
     /// Sends one batch of due messages; returns how many were attempted.
+    ///
+    /// Up to `concurrency` messages are on the wire at once; each outcome is recorded as
+    /// soon as the mail server has answered, together with whatever other answers came in
+    /// while the previous record was being written (one transaction for a few messages),
+    /// and a connection takes its next message only once its last one is recorded. A crash
+    /// therefore forgets at most `concurrency` messages, and after the lease only those go
+    /// again. Once `stop` is raised no further message of the batch is started:
+    /// those are given back at once, the ones on the wire are finished and recorded.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
+        if self.stop.is_raised() {
+            return Ok(0);
+        }
         let now = Utc::now();
         // A read first: an idle dispatcher never takes the write lock (SQLite has one).
         match self.store.next_email_due().await? {
@@ -92,26 +121,118 @@ impl Dispatcher {
         if claimed.is_empty() {
             return Ok(0);
         }
-        let results: Vec<(i64, Delivery)> = futures_util::stream::iter(claimed)
-            .map(|email| {
-                let this = self.clone();
-                async move { (email.id, this.deliver(&email, Utc::now()).await) }
-            })
-            .buffer_unordered(self.concurrency)
-            .collect()
-            .await;
-        for (id, result) in &results {
-            match result {
-                Delivery::Accepted(_) => tracing::debug!(outbox = id, "email accepted"),
-                Delivery::Retry(at, reason) => tracing::warn!(outbox = id, %at, reason, "email will be retried"),
-                Delivery::Failed(reason) => tracing::warn!(outbox = id, reason, "email failed"),
+        let (answered, mut answers) = mpsc::unbounded_channel::<Answer>();
+        // Set when recording fails (the database went away): nothing more is started, as
+        // its outcome could not be kept either.
+        let recording_failed = Arc::new(AtomicBool::new(false));
+        let starter =
+            tokio::spawn(self.clone().start_sends(lease.clone(), claimed, answered, recording_failed.clone()));
+
+        let mut recorded = 0;
+        let mut failure = None;
+        while let Some(first) = answers.recv().await {
+            let mut results = vec![first];
+            while results.len() < MAX_RECORD {
+                match answers.try_recv() {
+                    Ok(result) => results.push(result),
+                    Err(_) => break,
+                }
             }
+            for (id, result, _) in &results {
+                match result {
+                    Delivery::Accepted(_) => tracing::debug!(outbox = id, "email accepted"),
+                    Delivery::Retry(at, reason) => tracing::warn!(outbox = id, %at, reason, "email will be retried"),
+                    Delivery::Failed(reason) => tracing::warn!(outbox = id, reason, "email failed"),
+                }
+            }
+            if failure.is_some() {
+                continue;
+            }
+            let (outcomes, slots): (Vec<(i64, Delivery)>, Vec<_>) =
+                results.into_iter().map(|(id, result, slot)| ((id, result), slot)).unzip();
+            // The connections' slots came with the answers and are freed here, once the
+            // outcomes are kept: a connection's next message waits for its last one's
+            // record, so at most `concurrency` messages are ever sent and not recorded.
+            match self.record(&lease, &outcomes, now + self.config.lease).await {
+                Ok(()) => recorded += outcomes.len(),
+                Err(e) => {
+                    recording_failed.store(true, Ordering::SeqCst);
+                    failure = Some(e);
+                }
+            }
+            drop(slots);
         }
-        self.store.finish_emails(&lease, &results, Utc::now()).await?;
-        Ok(results.len())
+        let started = starter.await?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        debug_assert!(recorded <= started);
+        Ok(started)
     }
 
-    /// Sends everything that is due now (used by `provisio tick`).
+    /// Starts the claimed messages, at most `concurrency` at a time, each answer sent to
+    /// `answered`; returns how many were started. Once `stop` is raised (or recording
+    /// failed) the rest are not started: they are given back to the queue at once.
+    async fn start_sends(
+        self,
+        lease: String,
+        claimed: Vec<ClaimedEmail>,
+        answered: mpsc::UnboundedSender<Answer>,
+        recording_failed: Arc<AtomicBool>,
+    ) -> usize {
+        let slots = Arc::new(Semaphore::new(self.concurrency.max(1)));
+        let mut sends = tokio::task::JoinSet::new();
+        let mut unstarted = Vec::new();
+        let mut claimed = claimed.into_iter();
+        while let Some(email) = claimed.next() {
+            let slot = tokio::select! {
+                biased;
+                _ = self.stop.raised() => None,
+                slot = slots.clone().acquire_owned() => slot.ok(),
+            };
+            let Some(slot) = slot.filter(|_| !self.stop.is_raised() && !recording_failed.load(Ordering::SeqCst)) else {
+                unstarted.push(email.id);
+                unstarted.extend(claimed.by_ref().map(|e| e.id));
+                break;
+            };
+            let this = self.clone();
+            let answered = answered.clone();
+            sends.spawn(async move {
+                let result = this.deliver(&email, Utc::now()).await;
+                // The receiver lives until every sender is gone; it frees the slot.
+                let _ = answered.send((email.id, result, slot));
+            });
+        }
+        let started = sends.len();
+        if !unstarted.is_empty() && !recording_failed.load(Ordering::SeqCst) {
+            match self.store.release_emails(&lease, &unstarted).await {
+                Ok(n) => tracing::info!(messages = n, "stopping: gave back the messages not yet started"),
+                Err(e) => tracing::warn!(error = %e, "stopping: could not give back messages; they go after the lease"),
+            }
+        }
+        drop(answered);
+        while sends.join_next().await.is_some() {}
+        started
+    }
+
+    /// Records outcomes; while the database does not answer, tries again until shortly
+    /// before the lease runs out (after that another dispatcher may send them again).
+    async fn record(&self, lease: &str, results: &[(i64, Delivery)], lease_until: DateTime<Utc>) -> sqlx::Result<()> {
+        let mut wait = StdDuration::from_millis(200);
+        loop {
+            match self.store.finish_emails(lease, results, Utc::now()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if Utc::now() + Duration::from_std(wait * 2).unwrap_or_default() < lease_until => {
+                    tracing::warn!(error = %e, messages = results.len(), "could not record outcomes; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(StdDuration::from_secs(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Sends everything that is due now (used by `provisio tick`), until the stop is raised.
     pub async fn drain(&self) -> anyhow::Result<usize> {
         let mut total = 0;
         loop {
@@ -124,16 +245,17 @@ impl Dispatcher {
     }
 
     /// Runs in the background of `provisio serve`: queued mail is first attempted within
-    /// about a second; errors are logged and retried, never fatal.
+    /// about a second; errors are logged and retried, never fatal. Ends once the stop is
+    /// raised and the batch in hand is finished and recorded.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            loop {
+            while !self.stop.is_raised() {
                 match self.run_once().await {
-                    Ok(0) => tokio::time::sleep(StdDuration::from_millis(500)).await,
+                    Ok(0) => self.stop.sleep(StdDuration::from_millis(500)).await,
                     Ok(_) => {}
                     Err(e) => {
                         tracing::error!(error = %e, "email dispatch failed; trying again shortly");
-                        tokio::time::sleep(StdDuration::from_secs(5)).await;
+                        self.stop.sleep(StdDuration::from_secs(5)).await;
                     }
                 }
             }

@@ -278,6 +278,11 @@ impl Store {
     /// offers past theirs: each pass reads the closing job's index from its start and finds
     /// only lines to close.
     pub async fn close_due_lines(&self, now: DateTime<Utc>) -> sqlx::Result<u64> {
+        self.close_due_lines_until(now, &crate::stop::Stop::never()).await
+    }
+
+    /// [`Store::close_due_lines`], ending between two batches once `stop` is raised.
+    pub async fn close_due_lines_until(&self, now: DateTime<Utc>, stop: &crate::stop::Stop) -> sqlx::Result<u64> {
         use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs};
         const LINES_PER_BATCH: i64 = 5_000;
         let (short_cutoff, long_cutoff) = closing_cutoffs(now);
@@ -311,7 +316,7 @@ impl Store {
                     n
                 });
                 closed += n;
-                if n < LINES_PER_BATCH as u64 {
+                if n < LINES_PER_BATCH as u64 || stop.is_raised() {
                     break;
                 }
             }

@@ -7,6 +7,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use crate::stop::Stop;
+
 use super::{CopyOutcome, LineAction, Store, read, retrying, sql, tx_steps, write_tx};
 use crate::domain::{SendLimit, wait_for_limit};
 
@@ -381,14 +383,20 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Records what became of a claimed batch in one transaction, and moves the update
-    /// and resend transactions that the messages carry to success or failed.
+    /// Records what became of some messages of a claimed batch (the dispatcher calls it as
+    /// the mail server answers, a few messages at a time, so that a crash forgets only what
+    /// was on the wire) in one transaction, and moves the update and resend transactions
+    /// that the messages carry to success or failed. A message no longer held by `lease`
+    /// (taken over after the lease ran out) is left as its new holder records it.
     pub async fn finish_emails(
         &self,
         lease: &str,
         results: &[(i64, Delivery)],
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
+        if results.is_empty() {
+            return Ok(());
+        }
         // The messages went out: losing a deadlock must not lose their outcome (after the
         // lease they would go again).
         retrying(|| self.finish_emails_once(lease, results, now)).await
@@ -400,6 +408,12 @@ impl Store {
         results: &[(i64, Delivery)],
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
+        // The messages recorded now move from the batch's lease to a token of this record
+        // alone, so the set-based statements below touch them and not the rest of the batch,
+        // which is still on the wire.
+        let recording = crate::secret::random_token();
+        let ids: Vec<i64> = results.iter().map(|(id, _)| *id).collect();
+        let ids = serde_json::to_string(&ids).unwrap_or_default();
         write_tx!(self, |tx, pg| {
             if pg {
                 // The orders first, as every change of their lines takes them (an edit
@@ -407,10 +421,12 @@ impl Store {
                 // twice below has PostgreSQL check their order's key, and taking that
                 // after the lines would wait on an edit that waits on us.
                 sqlx::query(
-                    "SELECT 1 FROM orders WHERE id IN (SELECT order_id FROM outbox WHERE lease_token = $1)
+                    "SELECT 1 FROM orders WHERE id IN (
+                         SELECT order_id FROM outbox
+                         WHERE id IN (SELECT CAST(jsonb_array_elements_text($1::jsonb) AS BIGINT)))
                      ORDER BY id FOR KEY SHARE",
                 )
-                .bind(lease)
+                .bind(&ids)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -422,7 +438,7 @@ impl Store {
                 };
                 sqlx::query(
                     "UPDATE outbox SET status = $2, next_attempt_at = $3, last_error = COALESCE($4, last_error),
-                            server_reply = $5, sent_at = $6, lease_until = NULL
+                            server_reply = $5, sent_at = $6, lease_until = NULL, lease_token = $8
                      WHERE id = $1 AND lease_token = $7",
                 )
                 .bind(id)
@@ -432,10 +448,11 @@ impl Store {
                 .bind(reply)
                 .bind(sent_at)
                 .bind(lease)
+                .bind(&recording)
                 .execute(&mut *tx)
                 .await?;
             }
-            // Set-based from here: the messages of this lease that reached an end.
+            // Set-based from here: the messages of this record that reached an end.
             sqlx::query(
                 "UPDATE transactions SET updated_at = $2,
                         status = (SELECT CASE o.status WHEN 'sent' THEN 'success' ELSE 'failed' END
@@ -445,7 +462,7 @@ impl Store {
                                   FROM outbox o WHERE o.id = transactions.outbox_id)
                  WHERE outbox_id IN (SELECT id FROM outbox WHERE lease_token = $1 AND status IN ('sent', 'failed'))",
             )
-            .bind(lease)
+            .bind(&recording)
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -454,7 +471,7 @@ impl Store {
                  WHERE subscription_id IN (SELECT ol.subscription_id FROM outbox_lines ol JOIN outbox o ON o.id = ol.outbox_id
                                            WHERE o.lease_token = $1 AND o.status = 'sent' AND o.cause <> 'copy')",
             )
-            .bind(lease)
+            .bind(&recording)
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -464,15 +481,45 @@ impl Store {
                 "UPDATE outbox SET link = NULL
                  WHERE lease_token = $1 AND cause = 'invitation' AND status IN ('sent', 'failed')",
             )
-            .bind(lease)
+            .bind(&recording)
             .execute(&mut *tx)
             .await?;
             sqlx::query("UPDATE outbox SET lease_token = NULL WHERE lease_token = $1")
-                .bind(lease)
+                .bind(&recording)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await
         })
+    }
+
+    /// Gives back claimed messages that were never attempted (a graceful stop), so that
+    /// another dispatcher takes them at once rather than after the lease; their claim's
+    /// attempt is not counted.
+    pub async fn release_emails(&self, lease: &str, ids: &[i64]) -> sqlx::Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let ids_json = serde_json::to_string(ids).unwrap_or_default();
+        retrying(|| async {
+            write_tx!(self, |tx, pg| {
+                let n = sqlx::query(sql(
+                    pg,
+                    "UPDATE outbox SET lease_token = NULL, lease_until = NULL, attempts = attempts - 1
+                     WHERE lease_token = $1 AND status = 'queued'
+                       AND id IN (SELECT CAST(jsonb_array_elements_text($2::jsonb) AS BIGINT))",
+                    "UPDATE outbox SET lease_token = NULL, lease_until = NULL, attempts = attempts - 1
+                     WHERE lease_token = $1 AND status = 'queued' AND id IN (SELECT value FROM json_each($2))",
+                ))
+                .bind(lease)
+                .bind(&ids_json)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok(n)
+            })
+        })
+        .await
     }
 
     /// Sends the first provisioning email of every line whose requested start date has
@@ -483,6 +530,11 @@ impl Store {
     /// an import of a million lines whose dates have passed, the writer is never held for
     /// long (SQLite has one), and a sign-in waits for one batch at most.
     pub async fn enqueue_due_rsd_emails(&self, now: DateTime<Utc>) -> sqlx::Result<usize> {
+        self.enqueue_due_rsd_emails_until(now, &Stop::never()).await
+    }
+
+    /// [`Store::enqueue_due_rsd_emails`], ending between two batches once `stop` is raised.
+    pub async fn enqueue_due_rsd_emails_until(&self, now: DateTime<Utc>, stop: &Stop) -> sqlx::Result<usize> {
         const ORDERS_PER_BATCH: i64 = 500;
         let today: NaiveDate = now.date_naive();
         let mut messages = 0;
@@ -547,7 +599,7 @@ impl Store {
                 (orders.len() as i64, written.len())
             });
             messages += queued;
-            if orders < ORDERS_PER_BATCH {
+            if orders < ORDERS_PER_BATCH || stop.is_raised() {
                 return Ok(messages);
             }
         }
@@ -560,6 +612,16 @@ impl Store {
     /// claim, so two schedulers never both send. One email per order and recipient, one
     /// reminder transaction per line.
     pub async fn enqueue_due_reminders(&self, now: DateTime<Utc>, offsets: &[Duration]) -> sqlx::Result<usize> {
+        self.enqueue_due_reminders_until(now, offsets, &Stop::never()).await
+    }
+
+    /// [`Store::enqueue_due_reminders`], ending between two batches once `stop` is raised.
+    pub async fn enqueue_due_reminders_until(
+        &self,
+        now: DateTime<Utc>,
+        offsets: &[Duration],
+        stop: &Stop,
+    ) -> sqlx::Result<usize> {
         use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs, reminder_cutoffs};
         let short = reminder_cutoffs(Duration::days(7), offsets, now);
         let long = reminder_cutoffs(Duration::days(30), offsets, now);
@@ -618,6 +680,9 @@ impl Store {
         );
         let mut messages = 0;
         for batch in orders.chunks(500) {
+            if stop.is_raised() {
+                break;
+            }
             messages += self.enqueue_reminder_batch(&claim, &cutoffs, batch, now, (short_closed, long_closed)).await?;
         }
         Ok(messages)

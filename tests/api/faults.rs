@@ -24,8 +24,13 @@ const KILLS: usize = 20;
 /// 5 orders × 100 lines whose requested start date is today, each line its own
 /// recipient: 500 distinct provisioning emails.
 fn crash_file() -> ImportFile {
+    due_emails_file(ORDERS)
+}
+
+/// `orders` × 100 lines due today, each line its own recipient.
+fn due_emails_file(orders: usize) -> ImportFile {
     let today = Utc::now().date_naive().to_string();
-    let orders: Vec<serde_json::Value> = (0..ORDERS)
+    let orders: Vec<serde_json::Value> = (0..orders)
         .map(|o| {
             let lines: Vec<serde_json::Value> = (0..LINES_PER_ORDER)
                 .map(|l| {
@@ -64,7 +69,8 @@ impl Server {
             .env("DATABASE_URL", database_url)
             .env("SMTP_URL", smtp_url)
             .env("PROVISIO_MAIL_LEASE", "2s")
-            .env("PROVISIO_LOG", "warn,sqlx=error")
+            .env("PROVISIO_SHUTDOWN", "10s")
+            .env("PROVISIO_LOG", "info,sqlx=error")
             .env_remove("PROVISIO_BIND")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -78,6 +84,21 @@ impl Server {
     fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// SIGTERM, as a deploy sends it; returns how long the process took to exit and
+    /// whether it exited cleanly (it must within PROVISIO_SHUTDOWN, 10 s here).
+    async fn terminate(&mut self) -> (StdDuration, bool) {
+        let started = Instant::now();
+        // SAFETY: kill(2) with the pid of our own child, which is not yet reaped.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (started.elapsed(), status.success());
+            }
+            assert!(started.elapsed() < StdDuration::from_secs(15), "serve did not exit within 15 s of SIGTERM");
+            tokio::time::sleep(StdDuration::from_millis(5)).await;
+        }
     }
 }
 
@@ -215,6 +236,141 @@ async fn dispatchers_killed_mid_delivery_lose_nothing_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatchers_killed_mid_delivery_lose_nothing_postgres() {
     dispatchers_killed_mid_delivery_lose_nothing(Backend::Postgres).await;
+}
+
+// --- restarts during delivery ------------------------------------------------------------
+
+/// 300 first emails due at once, delivered by `provisio serve` while it is restarted.
+const RESTART_ORDERS: usize = 3;
+const RESTART_MESSAGES: usize = RESTART_ORDERS * LINES_PER_ORDER;
+const RESTARTS: usize = 8;
+/// The dispatcher's SMTP connections in `serve`: what may be on the wire at a kill.
+const CONNECTIONS: usize = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Restart {
+    /// SIGTERM: a deploy, `systemctl restart`.
+    Graceful,
+    /// SIGKILL: a crash, the OOM killer.
+    Crash,
+}
+
+async fn scalar(store: &Store, database_url: &str, sql: &'static str) -> i64 {
+    match store {
+        Store::Postgres(pg) => sqlx::query_scalar(sql).fetch_one(&pg.pool).await.unwrap(),
+        Store::Sqlite(_) => {
+            let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+            let n = sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap();
+            c.close().await.unwrap();
+            n
+        }
+    }
+}
+
+/// Restarts `serve` eight times while it delivers 300 emails into a relay that takes
+/// 40 ms to accept each: a graceful stop repeats nothing, a crash at most what was on the
+/// connections; every message arrives under one Message-ID and every line ends accepted.
+async fn restarts_during_delivery(backend: Backend, how: Restart) {
+    let Some((store, url, _dir)) = fresh_store(backend).await else { return };
+    store.import(&due_emails_file(RESTART_ORDERS), Utc::now()).await.unwrap();
+    assert_eq!(store.enqueue_due_rsd_emails(Utc::now()).await.unwrap(), RESTART_MESSAGES);
+
+    let smtp = SmtpServer::start().await;
+    smtp.set_reply_delay(StdDuration::from_millis(40));
+    let cwd = tempfile::tempdir().unwrap();
+    let log = cwd.path().join("serve.log");
+    let show_log = || std::fs::read_to_string(cwd.path().join("serve.log")).unwrap_or_default();
+    let mut restarts = 0;
+    for _ in 0..RESTARTS {
+        let before = smtp.messages().len();
+        let mut server = Server::start(&url, &smtp.url(), cwd.path(), &log);
+        // Stop it in the middle of its work: once it has delivered a few messages.
+        let deadline = Instant::now() + StdDuration::from_secs(15);
+        while smtp.messages().len() < before + 12 && Instant::now() < deadline {
+            tokio::time::sleep(StdDuration::from_millis(2)).await;
+        }
+        assert!(smtp.messages().len() > before, "no delivery within 15 s\n{}", show_log());
+        match how {
+            Restart::Graceful => {
+                let (took, clean) = server.terminate().await;
+                assert!(clean, "serve exits 0 after SIGTERM\n{}", show_log());
+                assert!(took < StdDuration::from_secs(10), "stopped within PROVISIO_SHUTDOWN: {took:?}");
+                // Nothing it claimed is left held: what it did not start it gave back.
+                let held = unfinished_leases(&store, &url).await;
+                assert!(held.is_empty(), "a graceful stop left {} messages claimed", held.len());
+            }
+            Restart::Crash => server.kill(),
+        }
+        restarts += 1;
+        if store.email_counts().await.unwrap().queued == 0 {
+            break;
+        }
+    }
+    assert_eq!(restarts, RESTARTS, "all {RESTARTS} restarts came while emails were still queued");
+
+    let server = Server::start(&url, &smtp.url(), cwd.path(), &log);
+    let deadline = Instant::now() + StdDuration::from_secs(60);
+    loop {
+        let counts = store.email_counts().await.unwrap();
+        if counts.queued == 0 {
+            assert_eq!((counts.sent, counts.failed), (RESTART_MESSAGES as i64, 0), "{}", show_log());
+            break;
+        }
+        assert!(Instant::now() < deadline, "still queued after 60 s: {counts:?}\n{}", show_log());
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    drop(server);
+
+    let received = smtp.messages();
+    let mut copies: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut ids_of_recipient: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for message in &received {
+        let message_id = message.header("Message-ID").expect("every message has a Message-ID");
+        *copies.entry(outbox_id_of(&message_id)).or_default() += 1;
+        ids_of_recipient.entry(message.to[0].clone()).or_default().insert(message_id);
+    }
+    assert_eq!(copies.len(), RESTART_MESSAGES, "every message arrived");
+    assert_eq!(ids_of_recipient.len(), RESTART_MESSAGES);
+    assert!(ids_of_recipient.values().all(|ids| ids.len() == 1), "one Message-ID per recipient");
+    let not_accepted = scalar(
+        &store,
+        &url,
+        "SELECT COUNT(*) FROM lines WHERE subscription_id LIKE 'Sub-C%' AND last_email_at IS NULL",
+    )
+    .await;
+    assert_eq!(not_accepted, 0, "every line records its email as accepted");
+    let repeated: usize = copies.values().map(|n| n - 1).sum();
+    println!(
+        "{backend:?}, {restarts} restarts by {how:?}: {} deliveries of {RESTART_MESSAGES} messages, {repeated} repeated",
+        received.len()
+    );
+    match how {
+        Restart::Graceful => assert_eq!(repeated, 0, "a graceful stop repeats no delivery"),
+        Restart::Crash => assert!(
+            repeated <= CONNECTIONS * restarts,
+            "{repeated} repeated deliveries after {restarts} kills: more than the {CONNECTIONS} connections' worth each"
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_restarts_during_delivery_repeat_nothing_sqlite() {
+    restarts_during_delivery(Backend::Sqlite, Restart::Graceful).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_restarts_during_delivery_repeat_nothing_postgres() {
+    restarts_during_delivery(Backend::Postgres, Restart::Graceful).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crashes_during_delivery_repeat_at_most_the_messages_in_flight_sqlite() {
+    restarts_during_delivery(Backend::Sqlite, Restart::Crash).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crashes_during_delivery_repeat_at_most_the_messages_in_flight_postgres() {
+    restarts_during_delivery(Backend::Postgres, Restart::Crash).await;
 }
 
 // --- edits racing onboarding -----------------------------------------------------------

@@ -50,6 +50,8 @@ pub struct SmtpServer {
     received: Arc<Mutex<Vec<Received>>>,
     mode: Arc<Mutex<Mode>>,
     acks: Acks,
+    /// How long the server takes to accept a message once it has it (a relay's own work).
+    reply_delay: Arc<Mutex<std::time::Duration>>,
     tasks: Mutex<Option<JoinSet<()>>>,
 }
 
@@ -66,6 +68,7 @@ impl SmtpServer {
             received: Arc::default(),
             mode: Arc::new(Mutex::new(Mode::Accept)),
             acks,
+            reply_delay: Arc::default(),
             tasks: Mutex::new(None),
         };
         server.serve(listener);
@@ -81,10 +84,11 @@ impl SmtpServer {
         let received = self.received.clone();
         let mode = self.mode.clone();
         let acks = self.acks;
+        let delay = self.reply_delay.clone();
         tasks.spawn(async move {
             let mut sessions = JoinSet::new();
             while let Ok((socket, _)) = listener.accept().await {
-                sessions.spawn(session(socket, received.clone(), mode.clone(), acks));
+                sessions.spawn(session(socket, received.clone(), mode.clone(), acks, delay.clone()));
             }
         });
         *self.tasks.lock().unwrap() = Some(tasks);
@@ -148,6 +152,12 @@ impl SmtpServer {
         found
     }
 
+    /// Each message is kept at once but answered (250) only after `delay`: a client that
+    /// dies in between has had it accepted without knowing.
+    pub fn set_reply_delay(&self, delay: std::time::Duration) {
+        *self.reply_delay.lock().unwrap() = delay;
+    }
+
     pub fn set_mode(&self, mode: Mode) {
         *self.mode.lock().unwrap() = mode;
     }
@@ -181,6 +191,7 @@ async fn session(
     received: Arc<Mutex<Vec<Received>>>,
     mode: Arc<Mutex<Mode>>,
     acks: Acks,
+    reply_delay: Arc<Mutex<std::time::Duration>>,
 ) {
     // Replies go out at once. A client writes a message's body and its closing "." in two
     // writes; whether the "." waits for our ACK (Nagle) is what `acks` decides. Linux
@@ -263,6 +274,10 @@ async fn session(
                 all.push(Received { to: std::mem::take(&mut to), data: data.replace("\r\n", "\n") });
                 all.len()
             };
+            let delay = *reply_delay.lock().unwrap();
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             let reply = format!("250 2.0.0 queued as test-{n}\r\n");
             if write.write_all(reply.as_bytes()).await.is_err() {
                 return;
