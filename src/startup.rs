@@ -47,10 +47,14 @@ async fn signing_key(store: &Store) -> anyhow::Result<SigningKey> {
 }
 
 impl Application {
-    pub async fn build(config: Config, store: Store) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config, store: Store) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| anyhow::anyhow!("{}: cannot listen on {}: {e}", "PROVISIO_BIND", config.bind))?;
         let port = listener.local_addr()?.port();
+        // The default public address is the bind address; on port 0, the port it got.
+        if config.bind.port() == 0 && config.public_url == format!("http://{}", config.bind) {
+            config.public_url = format!("http://{}", std::net::SocketAddr::new(config.bind.ip(), port));
+        }
         let signing_key = signing_key(&store).await?;
         let secure = config.secure_cookies;
         // The background work runs in the same process: the email dispatcher and the

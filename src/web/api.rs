@@ -70,8 +70,9 @@ pub struct Problem {
     pub detail: String,
     /// `unauthorized`, `not_found`, `forbidden`, `ponr_reached`, `line_closed`, `line_complete`,
     /// `before_first_email`, `stale_version`, `invalid_email`, `invalid_request`,
-    /// `payload_too_large`, `too_many_emails`, `too_many_requests`, `internal_error` or
-    /// `unavailable`.
+    /// `idempotency_key_reused`, `payload_too_large`, `method_not_allowed`,
+    /// `unsupported_media_type`, `too_many_emails`, `too_many_requests`, `internal_error`
+    /// or `unavailable`.
     pub code: String,
     /// With `forbidden`: the order's creator, who can make the change or grant the right.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -295,6 +296,9 @@ pub struct Order {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactChange {
+    /// One bare address: at most 254 characters, at most 64 before the @, a domain of
+    /// at least two labels whose last is not all digits.
+    #[schema(format = Email, min_length = 3, max_length = 254, pattern = r"^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?=[A-Za-z0-9-]*[A-Za-z-])[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$", example = "it@customer.example")]
     pub email: String,
     #[serde(default)]
     pub apply_to_all: bool,
@@ -494,9 +498,12 @@ where
         Ok(body) => body,
         Err(p) => return Answer::from(p).into_response(),
     };
+    if let Err(p) = json_only(&req, &body, &tr) {
+        return Answer::from(p).into_response();
+    }
     let key = match req.headers().get("Idempotency-Key").map(|v| v.to_str().map(str::trim)) {
         None => None,
-        Some(Ok(key)) if !key.is_empty() && key.len() <= 255 => Some(key.to_string()),
+        Some(Ok(key)) if is_idempotency_key(key) => Some(key.to_string()),
         Some(_) => {
             let p = Problem::invalid_request(&tr, tr.t("api-idempotency-key-invalid"), None);
             return Answer::from(p).into_response();
@@ -506,7 +513,15 @@ where
         return run(state, caller, tr, body).await.unwrap_or_else(Answer::from).into_response();
     };
     let token_id = caller.token.id;
-    let body_hash = hex::encode(Sha256::digest(&body));
+    // The request's fingerprint: a key names one request, so the same key on another
+    // line (or method, or body) is a client's mistake, never a replay.
+    let mut fingerprint = Sha256::new();
+    fingerprint.update(req.method().as_str().as_bytes());
+    fingerprint.update(b"\n");
+    fingerprint.update(req.path().as_bytes());
+    fingerprint.update(b"\n");
+    fingerprint.update(&body);
+    let body_hash = hex::encode(fingerprint.finalize());
     let deadline = Instant::now() + IDEMPOTENCY_WAIT;
     loop {
         match state.store.claim_idempotency_key(token_id, &key, &body_hash, Utc::now()).await {
@@ -516,7 +531,12 @@ where
                 return Answer { status, body }.into_response();
             }
             Ok(IdempotencyClaim::Mismatch) => {
-                let p = Problem::invalid_request(&tr, tr.t("api-idempotency-mismatch"), None);
+                let p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    tr.t("api-invalid-request-title"),
+                    tr.t("api-idempotency-mismatch"),
+                );
                 return Answer::from(p).into_response();
             }
             Ok(IdempotencyClaim::InProgress) if Instant::now() < deadline => {
@@ -531,7 +551,9 @@ where
     }
     let store = state.store.clone();
     let answer = run(state, caller, tr, body).await.unwrap_or_else(Answer::from);
-    let kept = if answer.status.is_server_error() {
+    // Only a final answer is kept for the key: after a 429 or a failure on our side the
+    // same request is meant to be tried again, and must then run.
+    let kept = if answer.status.is_server_error() || answer.status == StatusCode::TOO_MANY_REQUESTS {
         store.release_idempotency_key(token_id, &key).await
     } else {
         store.record_idempotent_answer(token_id, &key, answer.status.as_u16(), &answer.body).await
@@ -540,6 +562,29 @@ where
         tracing::error!(error = %e, token = token_id, "could not keep the answer of an idempotency key");
     }
     answer.into_response()
+}
+
+/// An Idempotency-Key: 1 to 255 visible ASCII characters (the OpenAPI document's pattern).
+fn is_idempotency_key(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// A write's body is JSON and says so (ASVS 13.2.5): a body of any other declared type
+/// answers 415. A write without a body (a resend) needs no type.
+fn json_only(req: &HttpRequest, body: &[u8], tr: &Tr) -> Result<(), Problem> {
+    let declared = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let is_json = declared
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    if is_json || (declared.is_none() && body.is_empty()) {
+        return Ok(());
+    }
+    Err(Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        tr.t("api-unsupported-media-type-title"),
+        tr.t("api-unsupported-media-type"),
+    ))
 }
 
 /// The body as `T`; a 422 naming the field at fault otherwise.
@@ -719,8 +764,17 @@ pub struct LinePath {
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)]
 pub struct IdempotencyKey {
-    /// Replays the first answer for 24 hours
-    #[param(rename = "Idempotency-Key")]
+    /// 1 to 255 visible ASCII characters naming this request: for 24 hours the same key
+    /// with the same method, path and body replays the first final answer (not a 429 nor
+    /// a 5xx, which may be retried); with another method, path or body it answers 422
+    /// `idempotency_key_reused`.
+    #[param(
+        rename = "Idempotency-Key",
+        pattern = "^[!-~]{1,255}$",
+        min_length = 1,
+        max_length = 255,
+        example = "3f6c2a1e-order-WO-1-line-Sub-1"
+    )]
     key: Option<String>,
 }
 
@@ -741,6 +795,8 @@ enum LineActionProblems {
     Conflict(Problem),
     #[response(status = 413, content_type = "application/problem+json")]
     TooLarge(Problem),
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
     #[response(status = 422, content_type = "application/problem+json")]
     Unprocessable(Problem),
 }
@@ -926,6 +982,22 @@ pub async fn list_transactions(state: web::Data<AppState>, req: HttpRequest) -> 
 /// Any other path under /api/v1: a problem, not a page.
 pub async fn no_such_route(req: HttpRequest) -> HttpResponse {
     Answer::from(Problem::not_found(&tr_of(&req))).into_response()
+}
+
+/// A known API path with a method it does not take: 405 problem+json with `Allow`.
+pub fn method_not_allowed(allow: &'static str) -> impl Fn(HttpRequest) -> std::future::Ready<HttpResponse> + Clone {
+    move |req: HttpRequest| {
+        let tr = tr_of(&req);
+        let p = Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            tr.t("api-method-not-allowed-title"),
+            tr.ta("api-method-not-allowed", [("allow", allow)]),
+        );
+        let mut response = Answer::from(p).into_response();
+        response.headers_mut().insert(actix_web::http::header::ALLOW, HeaderValue::from_static(allow));
+        std::future::ready(response)
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::input::{CASE_REQUEST_TYPES, CASE_TEXT_MAX, CaseChange, CaseRequest, problem};
-use super::upload::{UploadError, declared_over};
+use super::upload::{UploadError, declared_over, form_upload};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::i18n::Tr;
 use crate::store::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase, OrderHead, User};
@@ -197,8 +197,12 @@ fn too_large(ctx: &Ctx) -> HttpResponse {
         .body(ctx.tr.t("case-error-body-too-large"))
 }
 
-pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: Multipart) -> HttpResponse {
+pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: web::Payload) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
+    let payload = match form_upload(&req, payload) {
+        Ok(payload) => payload,
+        Err(refused) => return refused.respond(&ctx),
+    };
     if declared_over(&req, MAX_BODY) {
         return too_large(&ctx);
     }
@@ -245,7 +249,13 @@ pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: M
             description: input.description,
             error: Some(ctx.tr.t(&key)),
         };
-        return html(StatusCode::UNPROCESSABLE_ENTITY, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form });
+        // A file over the limit is a body too large (413), like the whole upload's.
+        let status = if key == "case-error-too-large" {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return html(status, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form });
     }
     let quota = ctx.state.config.case_limit;
     let created = ctx

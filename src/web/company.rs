@@ -6,7 +6,7 @@
 //! link of their email (the token is stored hashed; 72 hours; then 410).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use argon2::Argon2;
 use argon2::password_hash::PasswordHasher;
 use chrono::{Duration, Utc};
@@ -193,15 +193,14 @@ pub struct InviteInput {
     csrf_token: Option<String>,
 }
 
-/// The link of an invitation email: this portal's own address as the request reached it.
-fn invitation_link(req: &HttpRequest, token: &str) -> String {
-    let info = req.connection_info();
-    format!("{}://{}/invitations/{token}", info.scheme(), info.host())
+/// The link of an invitation email, on PROVISIO_PUBLIC_URL: never built from the request's
+/// `Host`, `X-Forwarded-Host` or `Forwarded`, which whoever sends the request chooses.
+fn invitation_link(ctx: &Ctx, token: &str) -> String {
+    format!("{}/invitations/{token}", ctx.state.config.public_url)
 }
 
 pub async fn invite(
     signed_in: SignedIn,
-    req: HttpRequest,
     query: web::Query<CompanyQuery>,
     input: web::Form<InviteInput>,
 ) -> HttpResponse {
@@ -243,7 +242,7 @@ pub async fn invite(
             email: &address,
             name,
             token_hash: &token_hash(&token),
-            link: &invitation_link(&req, &token),
+            link: &invitation_link(&ctx, &token),
             expires_at: now + Duration::hours(INVITATION_VALID_HOURS),
             at: now,
         })

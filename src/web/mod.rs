@@ -79,16 +79,6 @@ where
     get(path, read).route(web::post().to(write)).default_service(not_allowed("GET, HEAD, POST"))
 }
 
-/// A path that answers PUT only.
-fn put<G, GArgs>(path: &str, write: G) -> Resource
-where
-    G: Handler<GArgs>,
-    GArgs: FromRequest + 'static,
-    G::Output: Responder + 'static,
-{
-    web::resource(path).route(web::put().to(write)).default_service(not_allowed("PUT"))
-}
-
 /// A path that answers POST only.
 fn post<G, GArgs>(path: &str, write: G) -> Resource
 where
@@ -97,6 +87,29 @@ where
     G::Output: Responder + 'static,
 {
     web::resource(path).route(web::post().to(write)).default_service(not_allowed("POST"))
+}
+
+/// An API v1 path that answers GET (and HEAD): other methods get a 405 problem.
+fn api_get<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(api::method_not_allowed("GET, HEAD")))
+}
+
+/// An API v1 path that answers one write method: other methods get a 405 problem.
+fn api_write<G, GArgs>(path: &str, method: actix_web::http::Method, allow: &'static str, write: G) -> Resource
+where
+    G: Handler<GArgs>,
+    GArgs: FromRequest + 'static,
+    G::Output: Responder + 'static,
+{
+    web::resource(path).route(web::method(method).to(write)).default_service(web::to(api::method_not_allowed(allow)))
 }
 
 async fn home() -> HttpResponse {
@@ -147,12 +160,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post("/company/users/{email}", company::change))
         .service(get_post("/invitations/{token}", company::invitation_form, company::set_password))
         .service(post("/api/v1/control-hub/events", webhooks::control_hub_event))
-        .service(get("/api/v1/openapi.json", api::openapi_json))
-        .service(get("/api/v1/orders", api::list_orders))
-        .service(get("/api/v1/orders/{order_id}", api::show_order))
-        .service(put("/api/v1/orders/{order_id}/lines/{subscription_id}/contact", api::change_contact))
-        .service(post("/api/v1/orders/{order_id}/lines/{subscription_id}/resend", api::resend))
-        .service(get("/api/v1/transactions", api::list_transactions))
+        .service(api_get("/api/v1/openapi.json", api::openapi_json))
+        .service(api_get("/api/v1/orders", api::list_orders))
+        .service(api_get("/api/v1/orders/{order_id}", api::show_order))
+        .service(api_write(
+            "/api/v1/orders/{order_id}/lines/{subscription_id}/contact",
+            actix_web::http::Method::PUT,
+            "PUT",
+            api::change_contact,
+        ))
+        .service(api_write(
+            "/api/v1/orders/{order_id}/lines/{subscription_id}/resend",
+            actix_web::http::Method::POST,
+            "POST",
+            api::resend,
+        ))
+        .service(api_get("/api/v1/transactions", api::list_transactions))
         .service(web::resource("/api/v1/{rest:.*}").to(api::no_such_route))
         .service(get("/mailbox", mailbox));
 }
@@ -213,6 +236,10 @@ mod tests {
             for part in body.split(call).skip(1) {
                 paths.push(part.split('"').next().unwrap().to_string());
             }
+        }
+        // API writes name their path on the next line.
+        for part in body.split("api_write(").skip(1) {
+            paths.push(part.split('"').nth(1).unwrap().to_string());
         }
         assert!(paths.len() >= 20, "{paths:?}");
         // The path itself, not a longer one that starts with it.

@@ -22,18 +22,25 @@ const CSV_CHUNK: i64 = 500;
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Query {
-    /// `provisioning_email_update` or `provisioning_email_resend`.
+    /// The kind of change.
     #[serde(rename = "type")]
+    #[param(rename = "type", value_type = Option<String>,
+            pattern = "^(provisioning_email_update|provisioning_email_resend|provisioning_email_reminder|permission_change)$",
+            example = "provisioning_email_update")]
     kind: Option<String>,
-    /// `in_progress`, `success` or `failed`.
+    /// The update status.
+    #[param(value_type = Option<String>, pattern = "^(in_progress|success|failed)$", example = "failed")]
     status: Option<String>,
     /// Subscription or order id, exactly or by prefix, case-insensitively.
     q: Option<String>,
-    /// From this day (YYYY-MM-DD, UTC).
+    /// From this day (UTC).
+    #[param(value_type = Option<String>, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2026-11-01")]
     from: Option<String>,
-    /// To this day, inclusive (YYYY-MM-DD, UTC).
+    /// To this day, inclusive (UTC).
+    #[param(value_type = Option<String>, format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2026-11-30")]
     to: Option<String>,
-    /// The `next` cursor of the page before.
+    /// The `next` cursor of the page before (a whole number).
+    #[param(value_type = Option<String>, pattern = "^[0-9]{1,18}$", example = "1234")]
     after: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 //! 405, HSTS and `__Host-` cookies, the demo mailbox for operators only.
 
 use crate::helpers::*;
-use crate::on_both;
+use crate::{on_both, on_both_with_smtp};
 
 /// Signs in from the client address `from`, as a trusted proxy on 127.0.0.1 reports it.
 async fn sign_in_from(app: &TestApp, from: &str, email: &str, password: &str) -> reqwest::Response {
@@ -359,4 +359,71 @@ on_both!(a_lines_history_is_read_a_page_at_a_time, |app| {
     assert_eq!(count(&second, "tr[data-transaction]"), 20);
     assert!(second.contains("h0@stark.example") && !second.contains("h119@stark.example"));
     assert!(!second.contains("history?before="), "no older page after the oldest");
+});
+
+on_both_behind_proxy!(
+    a_client_cannot_choose_its_address_with_a_forwarded_for_line_of_its_own,
+    |c: &mut provisio::config::Config| c.login.per_account = provisio::config::Rate::parse("3/15m").unwrap(),
+    |app| {
+        // The client sends a line naming the victim's address; the trusted proxy (the
+        // loopback peer) appends its own line with the client's real address.
+        let sign_in = |own_line: &'static str, password: &'static str| {
+            let address = app.address.clone();
+            async move {
+                let client = reqwest::Client::builder()
+                    .cookie_store(true)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                let page = client.get(format!("{address}/login")).send().await.unwrap().text().await.unwrap();
+                let mut headers = reqwest::header::HeaderMap::new();
+                headers.append("X-Forwarded-For", own_line.parse().unwrap());
+                headers.append("X-Forwarded-For", "198.51.100.66".parse().unwrap());
+                client
+                    .post(format!("{address}/login"))
+                    .headers(headers)
+                    .form(&[
+                        ("email", "viewer@acme.example"),
+                        ("password", password),
+                        ("csrf_token", &csrf_token(&page)),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        for own in ["203.0.113.7", "203.0.113.8", "203.0.113.9"] {
+            assert_eq!(sign_in(own, "wrong").await, 401);
+        }
+        // Rotating its own line gives no fourth guess: the address is the proxy's word.
+        assert_eq!(sign_in("203.0.113.10", "wrong").await, 429);
+        // The victim, whose address the client named, is not locked out.
+        assert_eq!(sign_in_from(&app, "203.0.113.7", "viewer@acme.example", PASSWORD).await.status(), 303);
+    }
+);
+
+on_both_with_smtp!(an_invitation_link_is_built_on_the_public_url_never_on_request_headers, |app, smtp| {
+    let file = serde_json::json!({"companies": [], "orders": [], "users": [
+        {"email": "admin@acme.example", "name": "Ada Admin", "company": "acme", "password": PASSWORD, "company_admin": true}]});
+    app.store.import(&serde_json::from_value(file).unwrap(), chrono::Utc::now()).await.unwrap();
+    let admin = app.login("admin@acme.example").await;
+    let invited = admin
+        .client
+        .post(format!("{}/company/users", admin.base))
+        .header("Host", "evil.example")
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .header("Forwarded", "host=evil.example;proto=https")
+        .form(&[("email", "ivy@acme.example"), ("name", "Ivy Invitee"), ("csrf_token", admin.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invited.status(), 303);
+    let messages = smtp.wait_for(1).await;
+    let body = messages[0].data.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    assert!(!body.contains("evil.example"), "no header built the link");
+    // PROVISIO_PUBLIC_URL defaults to the bound address.
+    assert!(body.contains(&format!("{}/invitations/", app.address)), "the link is on PROVISIO_PUBLIC_URL");
 });

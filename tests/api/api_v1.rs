@@ -328,7 +328,7 @@ on_both!(idempotent_writes_answer_once, |app| {
     assert_eq!(line.contact, "between@globex.example");
     // Same key, another body: 422.
     let (status, problem) = api.put(&path, &json!({"email": "other@globex.example"}), Some("key-1")).await;
-    assert_eq!((status, problem["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request")));
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")));
     // A refusal is replayed as well.
     let refused = api.put(&contact("WO-1002", "Sub-1002-1"), &body, Some("key-2")).await;
     assert_eq!(refused.0, 409);
@@ -489,4 +489,173 @@ on_both!(idempotency_keys_last_24_hours, |app| {
     // A key given back after a failure on our side can be used again at once.
     store.release_idempotency_key(token.id, "old").await.unwrap();
     assert_eq!(store.claim_idempotency_key(token.id, "old", "z", Utc::now()).await.unwrap(), IdempotencyClaim::Fresh);
+});
+
+on_both!(an_idempotency_key_names_one_request_and_keeps_only_final_answers, |app| {
+    add_admins(&app).await;
+    let secret = token(&app, "write").await;
+    let api = Api::new(&app, Some(&secret));
+    let body = json!({"email": "keyed@globex.example"});
+    assert_eq!(api.put(&contact("WO-1001", "Sub-1001-1"), &body, Some("k-lines")).await.0, 200);
+    // The same key and body on another line is another request: refused, nothing changes
+    // (before, it replayed "changed" for a line it never touched).
+    let (status, problem) = api.put(&contact("WO-1001", "Sub-1001-2"), &body, Some("k-lines")).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")));
+    let untouched = app.store.order_line("WO-1001", "Sub-1001-2").await.unwrap().unwrap();
+    assert_eq!(untouched.contact, "old@globex.example");
+    // Another method on the same key: refused too.
+    let (status, problem) = api.post(&resend("WO-1001", "Sub-1001-1"), Some("k-lines")).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")));
+
+    // A 429 is not kept: once the limit frees up, the same key runs (PROVISIO_RESEND_LIMIT
+    // is 3 an hour; the first email does not count).
+    let line = resend("WO-1001", "Sub-1001-2");
+    for _ in 0..3 {
+        assert_eq!(api.post(&line, None).await.0, 202);
+    }
+    let (status, problem) = api.post(&line, Some("k-limited")).await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_emails")));
+    let token = app.store.live_token(&provisio::store::token_hash(&secret)).await.unwrap().unwrap();
+    let claim = app.store.claim_idempotency_key(token.id, "k-limited", "any", Utc::now()).await.unwrap();
+    assert_eq!(claim, provisio::store::IdempotencyClaim::Fresh, "the 429 left the key free for the retry");
+});
+
+on_both!(api_writes_take_json_only_and_every_refusal_is_a_problem, |app| {
+    add_admins(&app).await;
+    let secret = token(&app, "write").await;
+    let api = Api::new(&app, Some(&secret));
+    let path = contact("WO-1001", "Sub-1001-1");
+    let text = r#"{"email": "typed@globex.example"}"#;
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+        let request = api.request(reqwest::Method::PUT, &path).header("Content-Type", content_type).body(text);
+        let (status, problem) = answer(request.send().await.unwrap()).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type")),
+            "{content_type}"
+        );
+    }
+    let request = api.request(reqwest::Method::PUT, &path).body(text);
+    assert_eq!(answer(request.send().await.unwrap()).await.0, 415, "a body without a type");
+    let line = app.store.order_line("WO-1001", "Sub-1001-1").await.unwrap().unwrap();
+    assert_eq!(line.contact, "old@globex.example", "nothing changed");
+    let request =
+        api.request(reqwest::Method::PUT, &path).header("Content-Type", "application/json; charset=utf-8").body(text);
+    assert_eq!(answer(request.send().await.unwrap()).await.0, 200, "JSON with a charset is JSON");
+    // A resend needs no body, and so no type.
+    assert_eq!(api.post(&resend("WO-1001", "Sub-1001-2"), None).await.0, 202);
+
+    // 405 and 404 under /api/v1 are problems too, 405 with Allow.
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/api/v1/orders".to_string(), "GET, HEAD"),
+        (reqwest::Method::POST, "/api/v1/transactions".to_string(), "GET, HEAD"),
+        (reqwest::Method::GET, contact("WO-1001", "Sub-1001-1"), "PUT"),
+        (reqwest::Method::PUT, resend("WO-1001", "Sub-1001-1"), "POST"),
+    ] {
+        let response = api.request(method.clone(), &path).send().await.unwrap();
+        assert_eq!(response.headers().get("allow").map(|v| v.to_str().unwrap().to_string()).as_deref(), Some(allow));
+        let (status, problem) = answer(response).await;
+        assert_eq!((status, problem["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
+    }
+    let (status, problem) = api.get("/api/v1/no-such-thing").await;
+    assert_eq!((status, problem["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+});
+
+/// A value of each boundary the document states for a parameter: its example, each
+/// alternative of a pattern `^(a|b|c)$`, and strings at a stated maximum length.
+fn documented_values(name: &str, schema: &Value, example: Option<&Value>) -> Vec<String> {
+    let mut values: Vec<String> = example.and_then(Value::as_str).map(str::to_string).into_iter().collect();
+    if let Some(pattern) = schema["pattern"].as_str()
+        && let Some(alternatives) = pattern.strip_prefix("^(").and_then(|p| p.strip_suffix(")$"))
+    {
+        values.extend(alternatives.split('|').map(str::to_string));
+    }
+    if name == "Idempotency-Key" {
+        let longest = schema["maxLength"].as_u64().expect("the key's length is stated") as usize;
+        let lowest = char::from(b'!').to_string();
+        values.push(lowest);
+        values.push("~".repeat(longest));
+    }
+    values
+}
+
+on_both!(every_request_the_openapi_document_calls_valid_is_taken, |app| {
+    add_admins(&app).await;
+    let doc: Value = Api::new(&app, None).get("/api/v1/openapi.json").await.1;
+    let schemas = &doc["components"]["schemas"];
+    let mut sent = 0;
+    let mut key = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let url = path.replace("{order_id}", "WO-1001").replace("{subscription_id}", "Sub-1001-1");
+            // A token per operation: its keys are its own, so a key tried on one write is
+            // not a reuse on the next.
+            let api = Api::new(&app, Some(&token(&app, "write").await));
+            let mut requests: Vec<(Vec<(String, String)>, Vec<(String, String)>, Option<Value>)> =
+                vec![(Vec::new(), Vec::new(), None)];
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let at = parameter["in"].as_str().unwrap();
+                let schema = &parameter["schema"];
+                let stated = schema.get("pattern").is_some() || schema.get("maxLength").is_some();
+                if at == "path" {
+                    continue;
+                }
+                assert!(
+                    !stated || parameter.get("example").is_some() || schema.get("example").is_some(),
+                    "{method} {path} {name}: a constrained parameter shows an example"
+                );
+                let example = parameter.get("example").or_else(|| schema.get("example"));
+                for value in documented_values(name, schema, example) {
+                    let (mut query, mut headers) = (Vec::new(), Vec::new());
+                    match at {
+                        "query" => query.push((name.to_string(), value)),
+                        "header" => headers.push((name.to_string(), value)),
+                        other => panic!("{other}"),
+                    }
+                    requests.push((query, headers, None));
+                }
+            }
+            if let Some(reference) = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            {
+                let schema = &schemas[reference.trim_start_matches("#/components/schemas/")];
+                let email = &schema["properties"]["email"];
+                let longest = email["maxLength"].as_u64().unwrap() as usize;
+                // The longest address the document allows: 64 before the @, 254 in all.
+                let domain = format!("{}.{}.{}.example", "b".repeat(63), "c".repeat(63), "d".repeat(53));
+                let long = format!("{}@{domain}", "a".repeat(64));
+                assert_eq!(long.len(), longest);
+                for address in [email["example"].as_str().unwrap().to_string(), long] {
+                    requests.push((Vec::new(), Vec::new(), Some(json!({"email": address, "apply_to_all": false}))));
+                }
+            }
+            for (query, headers, body) in requests {
+                let mut request = api.request(method.clone(), &url).query(&query);
+                for (name, value) in &headers {
+                    // Each write its own key, unless the key itself is what is tried.
+                    request = request.header(name, value);
+                }
+                if headers.is_empty() && method != reqwest::Method::GET {
+                    key += 1;
+                    request = request.header("Idempotency-Key", format!("walk-{key}"));
+                }
+                if let Some(body) = &body {
+                    request = request.json(body);
+                } else if method == reqwest::Method::PUT {
+                    request = request.json(&json!({"email": "walk@globex.example"}));
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status();
+                let text = response.text().await.unwrap();
+                assert_ne!(
+                    status, 422,
+                    "{method} {url} {query:?} {headers:?} {body:?}: the document calls it valid: {text}"
+                );
+                assert!(!status.is_server_error(), "{method} {url}: {status} {text}");
+                sent += 1;
+            }
+        }
+    }
+    assert!(sent >= 20, "{sent} requests");
 });

@@ -70,7 +70,7 @@ on_both!(bad_case_input_is_refused_and_changes_nothing, |app| {
     let mut big = PNG.to_vec();
     big.resize(5 * 1024 * 1024 + 1, 0);
     let r = post_case(&user, case_form(&user, "Sub-1001-1", vec![("big.png", big)])).await;
-    assert_eq!(r.status(), 422);
+    assert_eq!(r.status(), 413, "a file over 5 MB is a body too large");
     // Four files.
     let four = (0..4).map(|i| (["a.png", "b.png", "c.png", "d.png"][i], PNG.to_vec())).collect();
     assert_eq!(post_case(&user, case_form(&user, "Sub-1001-1", four)).await.status(), 422);
@@ -146,4 +146,26 @@ on_both!(an_oversized_upload_is_refused_before_it_is_stored, |app| {
         assert_eq!(r.status(), 413);
     }
     assert_eq!(count(&user.get_html("/cases").await, "tr[data-case]"), 0);
+});
+
+on_both!(the_csrf_token_is_checked_before_the_bodys_type, |app| {
+    let user = app.login("editor@acme.example").await;
+    let cases_before = count(&user.get_html("/cases").await, "[data-case]");
+    // No body, no token: the missing token is the answer, not the missing multipart.
+    let bare = user.client.post(format!("{}/cases", user.base)).send().await.unwrap();
+    assert_eq!(bare.status(), 403);
+    let form = user.client.post(format!("{}/cases", user.base)).form(&[("subscription", "Sub-1001-1")]).send();
+    assert_eq!(form.await.unwrap().status(), 403, "a urlencoded body cannot carry the upload's token either");
+    // With the header token, a body that is no multipart form is refused for its type.
+    let typed = user
+        .client
+        .post(format!("{}/cases", user.base))
+        .header("X-CSRF-Token", &user.csrf)
+        .header("Content-Type", "text/plain")
+        .body("subscription=Sub-1001-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typed.status(), 415);
+    assert_eq!(count(&user.get_html("/cases").await, "[data-case]"), cases_before, "nothing stored");
 });

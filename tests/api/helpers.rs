@@ -183,6 +183,7 @@ pub fn test_config(database_url: &str, smtp: Option<&str>) -> Config {
     let mut config = Config::from_env(|_| None, None).expect("the defaults are valid");
     config.database_url = database_url.to_string();
     config.bind = "127.0.0.1:0".parse().unwrap();
+    config.public_url = format!("http://{}", config.bind);
     config.admin_console_url = ADMIN_CONSOLE.to_string();
     config.mail = mail;
     config.webhook_secret = Some(WEBHOOK_SECRET.to_string());
