@@ -561,6 +561,9 @@ on_both!(api_writes_take_json_only_and_every_refusal_is_a_problem, |app| {
     assert_eq!((status, problem["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
 });
 
+/// One request of the walk: query pairs, header pairs and a JSON body.
+type WalkRequest = (Vec<(String, String)>, Vec<(String, String)>, Option<Value>);
+
 /// A value of each boundary the document states for a parameter: its example, each
 /// alternative of a pattern `^(a|b|c)$`, and strings at a stated maximum length.
 fn documented_values(name: &str, schema: &Value, example: Option<&Value>) -> Vec<String> {
@@ -592,8 +595,7 @@ on_both!(every_request_the_openapi_document_calls_valid_is_taken, |app| {
             // A token per operation: its keys are its own, so a key tried on one write is
             // not a reuse on the next.
             let api = Api::new(&app, Some(&token(&app, "write").await));
-            let mut requests: Vec<(Vec<(String, String)>, Vec<(String, String)>, Option<Value>)> =
-                vec![(Vec::new(), Vec::new(), None)];
+            let mut requests: Vec<WalkRequest> = vec![(Vec::new(), Vec::new(), None)];
             for parameter in operation["parameters"].as_array().into_iter().flatten() {
                 let name = parameter["name"].as_str().unwrap();
                 let at = parameter["in"].as_str().unwrap();
