@@ -387,16 +387,16 @@ pub async fn set_password(ctx: Ctx, path: web::Path<String>, input: web::Form<Pa
         Ok(state) => state,
         Err(e) => return AppError::from(e).respond(&ctx),
     };
-    if !matches!(state, InvitationState::Open { .. }) {
+    let InvitationState::Open { name, email, .. } = &state else {
         return gone_or_missing(&ctx, &state);
-    }
-    let password = match NewPassword::parse(&input.password, &input.password_confirm) {
+    };
+    let password = match NewPassword::parse(&input.password, &input.password_confirm, &[name, email]) {
         Ok(p) => p,
         Err(problem) => {
             let key = match problem {
                 PasswordProblem::TooShort => "invitation-too-short",
                 PasswordProblem::TooLong => "invitation-too-long",
-                PasswordProblem::Common => "invitation-common",
+                PasswordProblem::Guessable => "invitation-guessable",
                 PasswordProblem::Mismatch => "invitation-mismatch",
             };
             let error = Some(ctx.tr.t(key));

@@ -841,7 +841,7 @@ async fn an_admin_invites_a_user_who_sets_a_password_and_signs_in() {
     d.find(By::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
     // The answer is a new page: wait for it rather than read the old one.
     let alert = d.query(By::Css(".error-summary[role=alert]")).first().await.unwrap().text().await.unwrap();
-    assert!(alert.contains("too common"), "{alert}");
+    assert!(alert.contains("too easy to guess"), "{alert}");
     d.find(By::Id("password")).await.unwrap().send_keys("lanterns by the quay").await.unwrap();
     d.find(By::Id("password-confirm")).await.unwrap().send_keys("lanterns by the quay").await.unwrap();
     d.find(By::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
