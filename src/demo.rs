@@ -1,4 +1,4 @@
-//! The demo data set of `provisio serve --demo`: every case of SPEC.md, with dates relative
+//! The demo data set of `provisio serve --demo`: every case of docs/product.md, with dates relative
 //! to the moment it loads. Loaded through the same import as `provisio import`.
 
 use chrono::{DateTime, Duration, Utc};

@@ -1,4 +1,4 @@
-//! Bulk fix (SPEC.md "Grown from use"): every row of an uploaded file is checked by the
+//! Bulk fix (docs/product.md): every row of an uploaded file is checked by the
 //! rules of one edit on the Cloud/SaaS Subscriptions page, with the same functions:
 //! visibility and permission ([`Actor`]), the state ([`EditScope::refusal`]), the address
 //! ([`ContactEmail::parse`], run when the file is read), then whether it changes anything.

@@ -1,4 +1,4 @@
-//! The closing policy (SPEC.md rule 7): a line whose set-up is not finished within the
+//! The closing policy (docs/product.md rule 8): a line whose set-up is not finished within the
 //! policy period after its first provisioning email closes and billing starts. Neither a
 //! resend nor an edit restarts the clock.
 

@@ -1,4 +1,4 @@
-//! The email limits (SPEC.md, "how often"): how many provisioning emails people may
+//! The email limits (docs/product.md rule 6): how many provisioning emails people may
 //! trigger for one line and for one recipient, by the hour and by the day. The store
 //! counts what went out; these functions say whether one more fits, and when it will.
 

@@ -61,7 +61,7 @@ pub enum Refusal {
     NotYetSent { rsd: NaiveDate },
 }
 
-/// Where an edit comes from decides which lines it may touch (CONTRACT.md, "Apply to all").
+/// Where an edit comes from decides which lines it may touch (docs/http.md, "Apply to all lines").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditScope {
     /// The order page: lines awaiting set-up.

@@ -1,4 +1,4 @@
-//! The rules of SPEC.md as plain types and functions, without I/O.
+//! The rules of docs/product.md as plain types and functions, without I/O.
 
 pub mod bulk;
 pub mod closing;

@@ -1,4 +1,4 @@
-//! Who may see and who may change an order (SPEC.md rules 2 and 3).
+//! Who may see and who may change an order (docs/product.md rules 2 and 3).
 //!
 //! A change to an order needs an [`EditGrant`], and only [`Actor::edit_grant`] makes one:
 //! the store's write functions take it, so a handler cannot forget the check. Managing a

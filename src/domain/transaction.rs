@@ -1,4 +1,4 @@
-//! Transactions (SPEC.md rule 9): what kind of change one records, and its update status.
+//! Transactions (docs/product.md rule 10): what kind of change one records, and its update status.
 
 /// The kind of change a transaction records (the Transaction Manager's `type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

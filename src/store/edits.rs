@@ -242,7 +242,7 @@ impl Store {
         })
     }
 
-    /// Sends the provisioning email of a line again (SPEC.md rule 5): only once the first
+    /// Sends the provisioning email of a line again (docs/product.md rule 5): only once the first
     /// email went out, never past PONR, within the limits; the resend transaction and the
     /// queued message are written together.
     pub async fn resend(&self, resend: Resend<'_>) -> sqlx::Result<ResendOutcome> {

@@ -269,7 +269,7 @@ impl Store {
         })
     }
 
-    /// Closes every line whose policy period after its first email has run out (SPEC.md
+    /// Closes every line whose policy period after its first email has run out (docs/product.md
     /// rule 7); a closed line is never closed again.
     ///
     /// In batches of lines, each its own database transaction, so that closing a million

@@ -113,7 +113,7 @@ tx_steps! {
         }
 
         /// How long until an email to `recipient` about the `emailed` lines of `order_id` fits
-        /// the limits (CONTRACT.md, email limits); None when it fits now. Set-based: a fixed
+        /// the limits (docs/product.md rule 6); None when it fits now. Set-based: a fixed
         /// number of statements whatever the number of lines, each served by an index.
         async fn limit_wait(
             &mut self,

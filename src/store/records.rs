@@ -106,7 +106,7 @@ pub struct LineRecord {
 }
 
 impl LineRecord {
-    /// The line's last email as the row's `data-email-state` says it (CONTRACT.md):
+    /// The line's last email as the row's `data-email-state` says it (docs/http.md, markup hooks):
     /// none, queued (no attempt yet), in_progress (attempted, retrying), accepted or failed.
     pub fn email_state(&self) -> &'static str {
         match (self.email_status.as_deref(), self.email_attempts.unwrap_or(0)) {

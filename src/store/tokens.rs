@@ -13,7 +13,7 @@ use crate::domain::CompanyGrant;
 /// How long an idempotency key answers as it did the first time.
 pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 
-/// A token's last-used time is written at most this often (NOTES.md: once a minute).
+/// A token's last-used time is written at most this often (once a minute: no write per request).
 const LAST_USED_EVERY_SECONDS: i64 = 60;
 
 /// The SHA-256 of a secret, in hex: what the database keeps of a token.

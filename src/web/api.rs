@@ -1,4 +1,4 @@
-//! API v1 for partner systems (CONTRACT.md "API v1"): JSON over HTTPS with a company API
+//! API v1 for partner systems (docs/http.md "API v1"): JSON over HTTPS with a company API
 //! token, the same permission code and store calls as the pages, refusals as
 //! `application/problem+json` (RFC 9457), idempotent writes and a rate limit per token.
 //!
@@ -371,7 +371,7 @@ pub struct OrderQuery {
 
 // --- the rate limit ------------------------------------------------------------------------
 
-/// Requests per token in fixed windows, counted in this instance (CONTRACT.md allows it).
+/// Requests per token in fixed windows, counted in this instance (docs/configuration.md, PROVISIO_API_LIMIT).
 #[derive(Debug, Default)]
 pub struct ApiLimiter {
     windows: Mutex<HashMap<i64, (Instant, u32)>>,
@@ -398,7 +398,7 @@ impl ApiLimiter {
 // --- who asks --------------------------------------------------------------------------------
 
 /// The token of a request, and the user it acts as: a user of the token's company with
-/// the edit permission for the `write` scope, never an operator (CONTRACT.md).
+/// the edit permission for the `write` scope, never an operator (docs/http.md, API v1).
 struct Caller {
     token: ApiToken,
     user: User,

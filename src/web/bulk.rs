@@ -1,4 +1,4 @@
-//! Bulk fix (SPEC.md "Grown from use"; CONTRACT.md "Bulk fix file"): upload a CSV of
+//! Bulk fix (docs/product.md; docs/http.md "The bulk fix file"): upload a CSV of
 //! subscription → new contact, read a preview that says for every row what will happen,
 //! apply it once, download the outcome. The rules are those of one edit on the
 //! Cloud/SaaS Subscriptions page; the store applies them to every row at once.

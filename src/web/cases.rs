@@ -1,4 +1,4 @@
-//! Support cases (SPEC.md rule 10): opened from a line when a change keeps failing before
+//! Support cases (docs/product.md rule 11): opened from a line when a change keeps failing before
 //! PONR, with screenshots; the company and operators see them; operators work them.
 
 use actix_multipart::Multipart;

@@ -30,7 +30,7 @@ use crate::secret::{constant_time_eq, random_token};
 use crate::store::{User, session_key_hash};
 
 /// A request header that marks an automatic status poll: it reads the session but does
-/// not count as use (CONTRACT.md, PROVISIO_SESSION_IDLE).
+/// not count as use (docs/configuration.md, PROVISIO_SESSION_IDLE).
 pub const POLL_HEADER: &str = "X-Provisio-Poll";
 
 /// The cookies of the portal. With PROVISIO_SECURE_COOKIES they carry the `__Host-`

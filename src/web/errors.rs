@@ -1,5 +1,5 @@
 //! Refusals and failures, answered the same way by every handler: a page for a plain
-//! request, a fragment for htmx (CONTRACT.md, "Answers of the action routes").
+//! request, a fragment for htmx (docs/http.md, "Answers of the action routes").
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};

@@ -27,7 +27,7 @@ use crate::store::{
     ResendAllSummary, ResendOutcome, Stopped, User,
 };
 
-/// The 403/409 refusals of SPEC.md rules 3 and 6, as CONTRACT.md words them.
+/// The 403/409 refusals of docs/product.md rules 3 and 7, as docs/http.md words them.
 fn refusal_view(ctx: &Ctx, page: Page, order_id: &str, refused: &Refusal, subscription_id: &str) -> RefusalView {
     let tr = &ctx.tr;
     let back_href = page.back(order_id, subscription_id);
@@ -71,7 +71,7 @@ async fn permission_refusal(ctx: &Ctx, user: &User, at: &LineAt, order: &OrderHe
     refusal(ctx, StatusCode::FORBIDDEN, view)
 }
 
-/// The checks every line action shares, in CONTRACT.md's order after sign-in and CSRF:
+/// The checks every line action shares, in docs/http.md's order after sign-in and CSRF:
 /// visible (404), permitted (403). Reads the order's head and the one line.
 async fn permitted_line(
     ctx: &Ctx,
@@ -133,7 +133,7 @@ fn render_form(ctx: &Ctx, status: StatusCode, form: EditForm) -> HttpResponse {
 /// Which line an edit or resend is about, read from either route shape: the order page's
 /// `/orders/{order_id}/lines/{subscription_id}/…` or the subscriptions page's
 /// `/subscriptions/{subscription_id}/…`. The page decides which lines may be changed
-/// (SPEC.md rule 8); the order of a subscriptions-page line is looked up by
+/// (docs/product.md rule 9); the order of a subscriptions-page line is looked up by
 /// [`LineRoute::resolve`], after the CSRF check, so that a post without a token is 403
 /// whether or not the line exists.
 pub struct LineRoute {

@@ -15,7 +15,7 @@ use crate::domain::{LineStatus, Refusal};
 use crate::store::{EditScope, LineCursor, LinePage, LineRecord, OrderHead, User};
 
 const PAGE_SIZE: i64 = 50;
-/// Lines on one page of an order (CONTRACT.md: at most 200).
+/// Lines on one page of an order (docs/http.md: at most 200).
 pub(super) const LINES_PER_PAGE: i64 = 200;
 
 /// Where an edit or resend comes from: the order page, or the Cloud/SaaS Subscriptions

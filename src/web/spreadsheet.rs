@@ -113,7 +113,7 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-/// Reads a bulk fix file (CONTRACT.md, "Bulk fix file"): UTF-8 with or without a BOM,
+/// Reads a bulk fix file (docs/http.md, "The bulk fix file"): UTF-8 with or without a BOM,
 /// comma or semicolon separated, a header naming `subscription_id` and
 /// `new_contact_email` (other columns are ignored), at most [`MAX_ROWS`] data rows.
 /// Rows are numbered by the file line they start on.

@@ -1,4 +1,4 @@
-//! The Cloud/SaaS Subscriptions page (SPEC.md rule 8): every subscription the user may
+//! The Cloud/SaaS Subscriptions page (docs/product.md rule 9): every subscription the user may
 //! see, the closed ones whose provisioning is still pending marked as such, and the same
 //! edit and resend as the order page, for those closed lines too.
 

@@ -1,4 +1,4 @@
-//! API tokens of a company (CONTRACT.md `/company/tokens`): its admins (and operators,
+//! API tokens of a company (docs/http.md `/company/tokens`): its admins (and operators,
 //! with `?company=ID`) create them with a name and a scope, see when each was last used,
 //! and revoke them. A new token's secret is shown once, in the answer to the creating
 //! POST; only its SHA-256 is stored, never the secret, not even in the session.

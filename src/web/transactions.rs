@@ -1,4 +1,4 @@
-//! The Transaction Manager (SPEC.md rule 9): every change and resend of the lines a user
+//! The Transaction Manager (docs/product.md rule 10): every change and resend of the lines a user
 //! may see, with its update status following the real delivery of the email.
 
 use actix_web::http::StatusCode;

@@ -429,7 +429,7 @@ on_both!(the_openapi_document_is_valid_and_true, |app| {
             "/api/v1/orders/{order_id}/lines/{subscription_id}/resend",
             "/api/v1/transactions"
         ],
-        "every route of CONTRACT.md's API v1, and only those"
+        "every route of the API v1 of docs/http.md, and only those"
     );
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     // Walk it: every documented operation, called with a write token, a read token and

@@ -1,4 +1,4 @@
-//! Bulk fix (CONTRACT.md "Bulk fix file", routes `/bulk-fixes…`): a CSV of subscription →
+//! Bulk fix (docs/http.md "The bulk fix file", routes `/bulk-fixes…`): a CSV of subscription →
 //! new contact, a preview that says for every row what will happen, apply once, the
 //! outcome; the rules of one edit on the subscriptions page for every row.
 

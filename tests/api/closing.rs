@@ -1,5 +1,5 @@
 //! Closing, the Cloud/SaaS Subscriptions page, distributors and admin-console events
-//! (SPEC.md rules 7 and 8; CONTRACT.md's webhook).
+//! (docs/product.md rules 8 and 9; the webhook of docs/http.md).
 
 use chrono::{Duration, Utc};
 use hmac::{Hmac, Mac};

@@ -1,4 +1,4 @@
-//! "Send me a copy" on the edit and resend dialogs (SPEC.md "Grown from use"; CONTRACT.md
+//! "Send me a copy" on the edit and resend dialogs (docs/product.md; docs/http.md
 //! `copy_to_me=on` and the email limits): the copy reaches the acting user's own address
 //! through the real SMTP server, says it is a copy, and over that address's limit only the
 //! copy is dropped.

@@ -1,5 +1,5 @@
 //! Provisioning emails end to end: what lettre really sends reaches an SMTP server in
-//! the test process (SPEC.md rules 1, 4, 5, 6, 9 and 11).
+//! the test process (docs/product.md rules 1, 4, 5, 7, 10 and 12).
 
 use chrono::{Duration, Utc};
 use provisio::mail::{Dispatcher, Mailer};

@@ -387,7 +387,7 @@ pub fn count(html: &str, selector: &str) -> usize {
     doc.select(&Selector::parse(selector).unwrap()).count()
 }
 
-/// The fixture: every case of SPEC.md rules 2, 3, 4 and 6.
+/// The fixture: every case of docs/product.md rules 2, 3, 4 and 7.
 ///
 /// - WO-1001 (partner acme, distributor north, created by creator@acme): Sub-1001-1 and
 ///   Sub-1001-2 awaiting, Sub-1001-3 closed.

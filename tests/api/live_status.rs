@@ -1,4 +1,4 @@
-//! Live delivery status (SPEC.md "Grown from use"; CONTRACT.md `data-email-state`): a row
+//! Live delivery status (docs/product.md; docs/http.md `data-email-state`): a row
 //! whose email is pending asks for its status fragment, later each time, with the poll
 //! header, until the mail server's answer; a page with nothing pending asks nothing.
 

@@ -1,5 +1,5 @@
-//! The orders list, the order page and editing the provisioning contact (SPEC.md rules
-//! 2, 3, 4 and 6; CONTRACT.md's answers in their order of checks).
+//! The orders list, the order page and editing the provisioning contact (docs/product.md rules
+//! 2, 3, 4 and 7; docs/http.md's answers in their order of checks).
 
 use crate::helpers::*;
 use crate::on_both;

@@ -1,4 +1,4 @@
-//! Reminders before a line closes (SPEC.md "Grown from use"; CONTRACT.md PROVISIO_REMINDERS):
+//! Reminders before a line closes (docs/product.md; docs/configuration.md PROVISIO_REMINDERS):
 //! the schedule at its edges, exactly once across schedulers, one email per order and
 //! recipient, the order's creator in copy (the order's language is in src/mail's tests).
 

@@ -1,4 +1,4 @@
-//! `provisio import FILE`: companies, users and orders from JSON (CONTRACT.md, "Import file").
+//! `provisio import FILE`: companies, users and orders from JSON (docs/import.md).
 //!
 //! The file is read as a stream ([`read`]): each item is checked as it arrives and staged
 //! in temporary tables, then the whole file is checked against the database and applied
