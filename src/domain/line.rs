@@ -61,7 +61,7 @@ pub enum Refusal {
     NotYetSent { rsd: NaiveDate },
 }
 
-/// Where an edit comes from decides which lines it may touch (docs/http.md, "Apply to all lines").
+/// Where an edit comes from decides which lines it may touch (docs/product.md rule 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditScope {
     /// The order page: lines awaiting set-up.
