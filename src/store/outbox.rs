@@ -412,8 +412,22 @@ impl Store {
         // alone, so the set-based statements below touch them and not the rest of the batch,
         // which is still on the wire.
         let recording = crate::secret::random_token();
-        let ids: Vec<i64> = results.iter().map(|(id, _)| *id).collect();
-        let ids = serde_json::to_string(&ids).unwrap_or_default();
+        // Timestamps as sqlx writes them into SQLite, so that they compare as text.
+        let at = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+        let outcomes: Vec<serde_json::Value> = results
+            .iter()
+            .map(|(id, result)| match result {
+                Delivery::Accepted(reply) => serde_json::json!(
+                    {"id": id, "status": "sent", "next": at(&now), "reply": reply, "sent_at": at(&now)}),
+                Delivery::Retry(next, reason) => {
+                    serde_json::json!({"id": id, "status": "queued", "next": at(next), "error": reason})
+                }
+                Delivery::Failed(reason) => {
+                    serde_json::json!({"id": id, "status": "failed", "next": at(&now), "error": reason})
+                }
+            })
+            .collect();
+        let outcomes = serde_json::Value::Array(outcomes).to_string();
         write_tx!(self, |tx, pg| {
             if pg {
                 // The orders first, as every change of their lines takes them (an edit
@@ -423,35 +437,35 @@ impl Store {
                 sqlx::query(
                     "SELECT 1 FROM orders WHERE id IN (
                          SELECT order_id FROM outbox
-                         WHERE id IN (SELECT CAST(jsonb_array_elements_text($1::jsonb) AS BIGINT)))
+                         WHERE id IN (SELECT r.id FROM jsonb_to_recordset($1::jsonb) AS r(id bigint)))
                      ORDER BY id FOR KEY SHARE",
                 )
-                .bind(&ids)
+                .bind(&outcomes)
                 .execute(&mut *tx)
                 .await?;
             }
-            for (id, result) in results {
-                let (status, next, error, reply, sent_at) = match result {
-                    Delivery::Accepted(reply) => ("sent", now, None, Some(reply.as_str()), Some(now)),
-                    Delivery::Retry(at, reason) => ("queued", *at, Some(reason.as_str()), None, None),
-                    Delivery::Failed(reason) => ("failed", now, Some(reason.as_str()), None, None),
-                };
-                sqlx::query(
-                    "UPDATE outbox SET status = $2, next_attempt_at = $3, last_error = COALESCE($4, last_error),
-                            server_reply = $5, sent_at = $6, lease_until = NULL, lease_token = $8
-                     WHERE id = $1 AND lease_token = $7",
-                )
-                .bind(id)
-                .bind(status)
-                .bind(next)
-                .bind(error)
-                .bind(reply)
-                .bind(sent_at)
-                .bind(lease)
-                .bind(&recording)
-                .execute(&mut *tx)
-                .await?;
-            }
+            // Every outcome in one statement (one round trip, whatever their number).
+            sqlx::query(sql(
+                pg,
+                "UPDATE outbox SET status = r.status, next_attempt_at = r.next,
+                        last_error = COALESCE(r.error, outbox.last_error), server_reply = r.reply,
+                        sent_at = r.sent_at, lease_until = NULL, lease_token = $2
+                 FROM jsonb_to_recordset($1::jsonb)
+                      AS r(id bigint, status text, next timestamptz, error text, reply text, sent_at timestamptz)
+                 WHERE outbox.id = r.id AND outbox.lease_token = $3",
+                "UPDATE outbox SET status = json_extract(r.value, '$.status'),
+                        next_attempt_at = json_extract(r.value, '$.next'),
+                        last_error = COALESCE(json_extract(r.value, '$.error'), outbox.last_error),
+                        server_reply = json_extract(r.value, '$.reply'),
+                        sent_at = json_extract(r.value, '$.sent_at'), lease_until = NULL, lease_token = $2
+                 FROM json_each($1) AS r
+                 WHERE outbox.id = json_extract(r.value, '$.id') AND outbox.lease_token = $3",
+            ))
+            .bind(&outcomes)
+            .bind(&recording)
+            .bind(lease)
+            .execute(&mut *tx)
+            .await?;
             // Set-based from here: the messages of this record that reached an end.
             sqlx::query(
                 "UPDATE transactions SET updated_at = $2,
@@ -475,19 +489,16 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            // An invitation's link carries its one-time token: kept only until the message
-            // reaches an end.
+            // Released; an invitation's link carries its one-time token, kept only until the
+            // message reaches an end.
             sqlx::query(
-                "UPDATE outbox SET link = NULL
-                 WHERE lease_token = $1 AND cause = 'invitation' AND status IN ('sent', 'failed')",
+                "UPDATE outbox SET lease_token = NULL,
+                        link = CASE WHEN status IN ('sent', 'failed') THEN NULL ELSE link END
+                 WHERE lease_token = $1",
             )
             .bind(&recording)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE outbox SET lease_token = NULL WHERE lease_token = $1")
-                .bind(&recording)
-                .execute(&mut *tx)
-                .await?;
             tx.commit().await
         })
     }
