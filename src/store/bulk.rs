@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::{OrderLock, Store, User, read, retrying, sql, tx_steps, write_tx};
+use super::{counted_for_line, counted_for_recipient};
 use crate::domain::LimitBook;
 use crate::domain::SendLimit;
 use crate::domain::bulk::{BulkResult, LineFacts, PreparedRow, check_row};
@@ -165,12 +166,18 @@ tx_steps! {
             let since = now - Duration::days(1);
             let by_recipient: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
                 Self::PG,
-                "SELECT lower(recipient), created_at FROM outbox
-                 WHERE lower(recipient) IN (SELECT jsonb_array_elements_text($1::jsonb))
-                   AND cause IN ('edit', 'resend') AND created_at > $2",
-                "SELECT lower(recipient), created_at FROM outbox
-                 WHERE lower(recipient) IN (SELECT value FROM json_each($1))
-                   AND cause IN ('edit', 'resend') AND created_at > $2",
+                concat!(
+                    "SELECT lower(recipient), created_at FROM outbox
+                     WHERE lower(recipient) IN (SELECT jsonb_array_elements_text($1::jsonb)) AND ",
+                    counted_for_recipient!(),
+                    " AND created_at > $2"
+                ),
+                concat!(
+                    "SELECT lower(recipient), created_at FROM outbox
+                     WHERE lower(recipient) IN (SELECT value FROM json_each($1)) AND ",
+                    counted_for_recipient!(),
+                    " AND created_at > $2"
+                ),
             ))
             .bind(json(&recipients))
             .bind(since)
@@ -180,14 +187,18 @@ tx_steps! {
             // found by their index, then their lines by the message's key.
             let by_line: Vec<(String, DateTime<Utc>)> = sqlx::query_as(sql(
                 Self::PG,
-                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
-                 WHERE o.order_id IN (SELECT jsonb_array_elements_text($1::jsonb))
-                   AND o.cause IN ('edit', 'resend') AND o.created_at > $2
-                   AND ol.subscription_id IN (SELECT jsonb_array_elements_text($3::jsonb))",
-                "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
-                 WHERE o.order_id IN (SELECT value FROM json_each($1))
-                   AND o.cause IN ('edit', 'resend') AND o.created_at > $2
-                   AND ol.subscription_id IN (SELECT value FROM json_each($3))",
+                concat!(
+                    "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+                     WHERE o.order_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND ",
+                    counted_for_line!("o"),
+                    " AND o.created_at > $2 AND ol.subscription_id IN (SELECT jsonb_array_elements_text($3::jsonb))"
+                ),
+                concat!(
+                    "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
+                     WHERE o.order_id IN (SELECT value FROM json_each($1)) AND ",
+                    counted_for_line!("o"),
+                    " AND o.created_at > $2 AND ol.subscription_id IN (SELECT value FROM json_each($3))"
+                ),
             ))
             .bind(json(&orders))
             .bind(since)

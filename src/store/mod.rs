@@ -155,6 +155,32 @@ macro_rules! tx_steps {
 
 pub(crate) use {read, tx_steps, write_tx};
 
+/// The emails counted against a recipient's limit (docs/product.md rule 6): those people
+/// trigger (edits, resends, bulk fixes and API calls are written as `edit` or `resend`)
+/// and copies to the acting user. The RSD email, reminders and invitations do not count.
+/// The one home of that rule: every statement that counts a recipient's emails (one change,
+/// resend for every line, the bulk fix) embeds this predicate, with the table's alias.
+macro_rules! counted_for_recipient {
+    () => {
+        "cause IN ('edit', 'resend', 'copy')"
+    };
+    ($alias:literal) => {
+        concat!($alias, ".cause IN ('edit', 'resend', 'copy')")
+    };
+}
+
+/// The emails counted against a line's limit: the same without copies, which count against
+/// the acting user's own address only.
+macro_rules! counted_for_line {
+    () => {
+        "cause IN ('edit', 'resend')"
+    };
+    ($alias:literal) => {
+        concat!($alias, ".cause IN ('edit', 'resend')")
+    };
+}
+pub(crate) use {counted_for_line, counted_for_recipient};
+
 /// The first step of every change to an order's lines (an edit, a resend, a resend for
 /// every line, one order of a bulk fix): the order's row locked for the rest of the
 /// transaction (PostgreSQL; SQLite already holds its one write lock) and its PONR read

@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::stop::Stop;
 
 use super::{CopyOutcome, LineAction, Store, read, retrying, sql, tx_steps, write_tx};
+use super::{counted_for_line, counted_for_recipient};
 use crate::domain::{SendLimit, wait_for_limit};
 
 /// The lines an action would email, whose own limits it must fit (`$1` in the statements
@@ -32,8 +33,9 @@ macro_rules! sent_by_line {
     ($lines:literal) => {
         concat!(
             "SELECT ol.subscription_id, o.created_at FROM outbox o JOIN outbox_lines ol ON ol.outbox_id = o.id
-             WHERE o.order_id = $1 AND o.cause IN ('edit', 'resend') AND o.created_at > $2
-               AND ol.subscription_id IN (",
+             WHERE o.order_id = $1 AND ",
+            $crate::store::counted_for_line!("o"),
+            " AND o.created_at > $2 AND ol.subscription_id IN (",
             $lines,
             ") ORDER BY ol.subscription_id, o.created_at"
         )
@@ -101,11 +103,11 @@ tx_steps! {
         /// When emails people triggered (edits, resends, copies) went to `recipient` in the last
         /// day, compared case-insensitively, oldest first.
         async fn sent_to(&mut self, recipient: &str, now: DateTime<Utc>) -> sqlx::Result<Vec<DateTime<Utc>>> {
-            sqlx::query_scalar(
-                "SELECT created_at FROM outbox
-                 WHERE lower(recipient) = lower($1) AND cause IN ('edit', 'resend', 'copy') AND created_at > $2
-                 ORDER BY created_at",
-            )
+            sqlx::query_scalar(concat!(
+                "SELECT created_at FROM outbox WHERE lower(recipient) = lower($1) AND ",
+                counted_for_recipient!(),
+                " AND created_at > $2 ORDER BY created_at"
+            ))
             .bind(recipient)
             .bind(now - Duration::days(1))
             .fetch_all(&mut *self)
@@ -127,10 +129,11 @@ tx_steps! {
             let mut wait = wait_for_limit(&self.sent_to(recipient, now).await?, limit, now);
             // Every email of a line is one of its order's: while the order's emails fit
             // the limit, so do those of each of its lines, and no line needs counting.
-            let by_order: Vec<DateTime<Utc>> = sqlx::query_scalar(
-                "SELECT created_at FROM outbox
-                 WHERE order_id = $1 AND cause IN ('edit', 'resend') AND created_at > $2 ORDER BY created_at",
-            )
+            let by_order: Vec<DateTime<Utc>> = sqlx::query_scalar(concat!(
+                "SELECT created_at FROM outbox WHERE order_id = $1 AND ",
+                counted_for_line!(),
+                " AND created_at > $2 ORDER BY created_at"
+            ))
             .bind(order_id)
             .bind(since)
             .fetch_all(&mut *self)

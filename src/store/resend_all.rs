@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::counted_for_recipient;
 use super::outbox::{Emailed, OutboxTx};
 use super::{EditScope, OrderLock, Stopped, Store, write_tx};
 use crate::domain::SendLimit;
@@ -136,7 +137,9 @@ impl Store {
                 "SELECT lower(recipient), created_at FROM outbox
                  WHERE lower(recipient) IN (SELECT lower(l.contact) FROM lines l WHERE ",
                 resendable!("l"),
-                ") AND cause IN ('edit', 'resend') AND created_at > $4 ORDER BY lower(recipient), created_at"
+                ") AND ",
+                counted_for_recipient!(),
+                " AND created_at > $4 ORDER BY lower(recipient), created_at"
             ))
             .bind(order_id)
             .bind(a)

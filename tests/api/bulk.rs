@@ -373,3 +373,20 @@ on_both!(bulk_fix_speaks_korean_and_swedish, |app| {
         assert!(!text.contains("Row 1") && text.contains("subscription_id"), "{text}");
     }
 });
+
+on_both!(copies_count_against_their_address_in_a_bulk_fix_as_in_one_edit, |app| {
+    // Three copies to the editor's own address within the hour (PROVISIO_RESEND_LIMIT is
+    // 3/h): that address is at its limit, whichever path would email it next.
+    let editor = app.login("editor@acme.example").await;
+    for path in [
+        "/orders/WO-1001/lines/Sub-1001-1/resend",
+        "/orders/WO-1001/lines/Sub-1001-1/resend",
+        "/orders/WO-1001/lines/Sub-1001-2/resend",
+    ] {
+        assert_eq!(editor.post(path, &[("copy_to_me", "on")]).await.status(), 303);
+    }
+    let one_edit = editor.post("/orders/WO-1001/lines/Sub-1001-2/contact", &[("email", "editor@acme.example")]).await;
+    assert_eq!(one_edit.status(), 429, "one edit counts the copies");
+    let (_, html) = preview(&editor, "subscription_id,new_contact_email\nSub-1001-2,editor@acme.example\n").await;
+    assert_eq!(results(&html), vec![(2, "limit".to_string())], "and so does the bulk fix");
+});
