@@ -109,11 +109,6 @@ impl EditScope {
     }
 }
 
-/// What the order page may still do with a line, given the order's PONR.
-pub fn order_page_refusal(status: LineStatus, org_mapped_at: Option<DateTime<Utc>>) -> Option<Refusal> {
-    EditScope::OrderPage.refusal(status, org_mapped_at)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,12 +126,13 @@ mod tests {
     #[test]
     fn ponr_wins_over_every_status() {
         let mapped = Some(Utc::now());
+        let order = EditScope::OrderPage;
         for s in [LineStatus::Awaiting, LineStatus::Closed, LineStatus::Complete] {
-            assert_eq!(order_page_refusal(s, mapped), Some(Refusal::Ponr));
+            assert_eq!(order.refusal(s, mapped), Some(Refusal::Ponr));
         }
-        assert_eq!(order_page_refusal(LineStatus::Awaiting, None), None);
-        assert_eq!(order_page_refusal(LineStatus::Closed, None), Some(Refusal::ClosedOnOrderPage));
-        assert_eq!(order_page_refusal(LineStatus::Complete, None), Some(Refusal::Complete));
+        assert_eq!(order.refusal(LineStatus::Awaiting, None), None);
+        assert_eq!(order.refusal(LineStatus::Closed, None), Some(Refusal::ClosedOnOrderPage));
+        assert_eq!(order.refusal(LineStatus::Complete, None), Some(Refusal::Complete));
         let subs = EditScope::SubscriptionsPage;
         assert_eq!(subs.refusal(LineStatus::Closed, None), None, "closed lines are fixed there");
         assert_eq!(subs.refusal(LineStatus::Complete, None), Some(Refusal::Complete));

@@ -819,7 +819,7 @@ async fn checked_line(
     let Some(grant) = caller.actor.edit_grant(&order.parties()) else {
         return Err(Problem::forbidden(tr, &order));
     };
-    if let Some(refused) = Page::Subscriptions.refusal(line.status(), order.org_mapped_at) {
+    if let Some(refused) = Page::Subscriptions.scope().refusal(line.status(), order.org_mapped_at) {
         return Err(Problem::refused(tr, &refused));
     }
     Ok((order, line, grant))

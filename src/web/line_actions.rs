@@ -88,7 +88,7 @@ async fn permitted_line(
 /// The checks of an edit: visible, permitted, then the line's state (409).
 async fn checked_line(ctx: &Ctx, user: &User, at: &LineAt) -> Result<(OrderHead, LineRecord, EditGrant), HttpResponse> {
     let (order, line, grant) = permitted_line(ctx, user, at).await?;
-    if let Some(refused) = at.page.refusal(line.status(), order.org_mapped_at) {
+    if let Some(refused) = at.page.scope().refusal(line.status(), order.org_mapped_at) {
         return Err(stopped(ctx, at, Stopped::Refused(refused)));
     }
     Ok((order, line, grant))

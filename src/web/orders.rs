@@ -49,11 +49,6 @@ impl Page {
             Page::Subscriptions => subscriptions_href(subscription_id),
         }
     }
-
-    /// What this page may not do with a line in its state (409): the scope's rule.
-    pub fn refusal(self, status: LineStatus, org_mapped_at: Option<DateTime<Utc>>) -> Option<Refusal> {
-        self.scope().refusal(status, org_mapped_at)
-    }
 }
 
 /// What a line row needs to know of its order.
@@ -164,7 +159,7 @@ pub(super) fn subscriptions_href(subscription_id: &str) -> String {
 
 pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord, may_edit: bool) -> LineRow {
     let tr = &ctx.tr;
-    let state = page.refusal(line.status(), order.org_mapped_at);
+    let state = page.scope().refusal(line.status(), order.org_mapped_at);
     let blocked = match (&state, may_edit) {
         (Some(Refusal::Ponr), _) => Some(tr.t("edit-blocked-ponr")),
         (Some(Refusal::ClosedOnOrderPage), _) => Some(tr.t("edit-blocked-closed")),
