@@ -1,0 +1,367 @@
+//! The routes of API v1, each reading top to bottom in the order of the action routes'
+//! checks: token and rate limit, visible, permitted, state, input, email limits.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Path, Payload};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::caller::{Caller, read};
+use super::idempotency::{IdempotencyKey, parse_body, write};
+use super::problems::{Answer, Problem};
+use super::schema::*;
+use super::{LINES_PER_PAGE, ORDERS_PER_PAGE, TRANSACTIONS_PER_PAGE, openapi_document};
+use crate::domain::closing::closing_deadline;
+use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
+use crate::i18n::Tr;
+use crate::store::{
+    ContactEdit, EditOutcome, LineAction, LineCursor, LinePage, LineRecord, OrderHead, ResendOutcome, TransactionRecord,
+};
+use crate::web::AppState;
+use crate::web::orders::Page;
+use crate::web::transactions;
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", security(()), responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(openapi_document())
+}
+
+pub(super) fn lines_by_status(counts: crate::store::LineCounts) -> LinesByStatus {
+    LinesByStatus { awaiting: counts.awaiting, closed: counts.closed, complete: counts.complete }
+}
+
+/// The orders the token's company may see, newest first.
+#[utoipa::path(get, path = "/api/v1/orders", params(OrdersQuery), responses(
+    (status = 200, body = OrderList),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn list_orders(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let query = web::Query::<OrdersQuery>::from_query(req.query_string()).map(web::Query::into_inner);
+    read(state, req, |state, caller, tr| async move {
+        let query = query.map_err(|e| Problem::invalid_request(&tr, e.to_string(), None))?;
+        let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let store = &state.store;
+        let internal = |e| Problem::internal(&tr, &e);
+        let mut orders =
+            store.orders_for(&caller.user, q, query.after.as_deref(), ORDERS_PER_PAGE + 1).await.map_err(internal)?;
+        let next = (orders.len() as i64 > ORDERS_PER_PAGE).then(|| {
+            orders.truncate(ORDERS_PER_PAGE as usize);
+            orders.last().map(|o| o.id.clone()).unwrap_or_default()
+        });
+        let ids: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
+        let counts = store.line_counts_of(&ids).await.map_err(internal)?;
+        let items = orders
+            .into_iter()
+            .map(|o| OrderSummary {
+                lines_by_status: lines_by_status(counts.get(&o.id).copied().unwrap_or_default()),
+                order_id: o.id,
+                customer: o.customer,
+                partner: o.partner_name,
+                distributor: o.distributor_name,
+                ponr_reached_at: o.org_mapped_at,
+            })
+            .collect();
+        Ok(Answer::json(StatusCode::OK, &OrderList { items, next }))
+    })
+    .await
+}
+
+/// The order's head, if the caller may see it (404 otherwise: it does not exist for them).
+pub(super) async fn visible_order(
+    state: &AppState,
+    caller: &Caller,
+    tr: &Tr,
+    order_id: &str,
+) -> Result<OrderHead, Problem> {
+    match state.store.order_head(order_id).await {
+        Ok(Some(order)) if caller.actor.may_see(&order.parties()) => Ok(order),
+        Ok(_) => Err(Problem::not_found(tr)),
+        Err(e) => Err(Problem::internal(tr, &e)),
+    }
+}
+
+pub(super) fn line_of(record: LineRecord) -> Line {
+    let closes_at = match record.status() {
+        LineStatus::Awaiting => record.email_sent_at.map(|first| closing_deadline(&record.offer, first)),
+        LineStatus::Closed => record.closed_at,
+        LineStatus::Complete => None,
+    };
+    let last_email = match record.email_status.as_deref() {
+        Some("queued") => LastEmail { state: "queued".into(), at: None, detail: record.email_recipient.clone() },
+        Some("sent") => {
+            LastEmail { state: "accepted".into(), at: record.email_accepted_at, detail: record.email_recipient.clone() }
+        }
+        Some("failed") => LastEmail { state: "failed".into(), at: None, detail: record.email_error.clone() },
+        _ => LastEmail { state: "none".into(), at: record.last_email_at, detail: None },
+    };
+    Line {
+        status: record.status().as_str().to_string(),
+        subscription_id: record.subscription_id,
+        offer: record.offer,
+        rsd: record.rsd,
+        contact: record.contact,
+        version: record.version,
+        closes_at,
+        last_email,
+    }
+}
+
+/// One order with its lines (200 at a time).
+#[utoipa::path(get, path = "/api/v1/orders/{order_id}", params(("order_id" = String, Path), OrderQuery), responses(
+    (status = 200, body = Order),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn show_order(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let order_id = path.into_inner();
+    let after = web::Query::<OrderQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().after);
+    read(state, req, |state, caller, tr| async move {
+        let store = &state.store;
+        let internal = |e| Problem::internal(&tr, &e);
+        let (order, counts) = match store.order_head_counted(&order_id).await.map_err(internal)? {
+            Some((order, counts)) if caller.actor.may_see(&order.parties()) => (order, counts),
+            _ => return Err(Problem::not_found(&tr)),
+        };
+        // A cursor that does not parse starts from the top: it came from no answer of ours.
+        let page = LinePage { q: None, after: after.as_deref().and_then(LineCursor::parse), limit: LINES_PER_PAGE + 1 };
+        let mut lines = store.order_lines(&order.id, &page).await.map_err(internal)?;
+        let next = (lines.len() as i64 > LINES_PER_PAGE).then(|| {
+            lines.truncate(LINES_PER_PAGE as usize);
+            lines.last().map(|l| LineCursor::after(l).encode()).unwrap_or_default()
+        });
+        let body = Order {
+            summary: OrderSummary {
+                order_id: order.id,
+                customer: order.customer,
+                partner: order.partner_name,
+                distributor: order.distributor_name,
+                ponr_reached_at: order.org_mapped_at,
+                lines_by_status: lines_by_status(counts),
+            },
+            lines: lines.into_iter().map(line_of).collect(),
+            next,
+        };
+        Ok(Answer::json(StatusCode::OK, &body))
+    })
+    .await
+}
+
+/// The line a write is about.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct LinePath {
+    pub(super) order_id: String,
+    subscription_id: String,
+}
+
+/// The refusals of a change to one line, in the order they are checked (for the
+/// OpenAPI document of both line actions).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub(super) enum LineActionProblems {
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooMany(Problem),
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
+}
+
+/// Visible (404), permitted (403) and state (409) for a change to one line, by the rules
+/// of the Cloud/SaaS Subscriptions page.
+pub(super) async fn checked_line(
+    state: &AppState,
+    caller: &Caller,
+    tr: &Tr,
+    order_id: &str,
+    subscription_id: &str,
+) -> Result<(OrderHead, LineRecord, EditGrant), Problem> {
+    let order = visible_order(state, caller, tr, order_id).await?;
+    let line = match state.store.order_line(&order.id, subscription_id).await {
+        Ok(Some(line)) => line,
+        Ok(None) => return Err(Problem::not_found(tr)),
+        Err(e) => return Err(Problem::internal(tr, &e)),
+    };
+    let Some(grant) = caller.actor.edit_grant(&order.parties()) else {
+        return Err(Problem::forbidden(tr, &order));
+    };
+    if let Some(refused) = Page::Subscriptions.scope().refusal(line.status(), order.org_mapped_at) {
+        return Err(Problem::refused(tr, &refused));
+    }
+    Ok((order, line, grant))
+}
+
+/// The caller's action on a line, now, by the rules of the Cloud/SaaS Subscriptions page;
+/// API v1 has no copy-to-me.
+pub(super) fn action<'a>(
+    state: &AppState,
+    caller: &'a Caller,
+    grant: &'a EditGrant,
+    subscription_id: &'a str,
+) -> LineAction<'a> {
+    LineAction {
+        grant,
+        actor_name: &caller.user.name,
+        subscription_id,
+        scope: Page::Subscriptions.scope(),
+        at: Utc::now(),
+        limit: state.config.mail.limit,
+        copy_to: None,
+    }
+}
+
+/// Change the provisioning contact (closed-but-pending lines too; never past PONR).
+#[utoipa::path(put, path = "/api/v1/orders/{order_id}/lines/{subscription_id}/contact",
+    params(LinePath, IdempotencyKey),
+    request_body = ContactChange,
+    responses(
+        (status = 200, body = ContactChanged),
+        LineActionProblems,
+    ))]
+pub async fn change_contact(
+    state: Data<AppState>,
+    req: HttpRequest,
+    path: Path<LinePath>,
+    body: Payload,
+) -> HttpResponse {
+    let LinePath { order_id, subscription_id } = path.into_inner();
+    write(state, req, body, |state, caller, tr, body| async move {
+        let (_order, line, grant) = checked_line(&state, &caller, &tr, &order_id, &subscription_id).await?;
+        let change: ContactChange = parse_body(&tr, &body)?;
+        // The version is state (409), checked before the address (422), as on the pages.
+        if let Some(v) = change.version
+            && v != line.version
+        {
+            let stale = Refusal::Stale { changed_by: line.updated_by, current: line.contact };
+            return Err(Problem::refused(&tr, &stale));
+        }
+        let new_contact = match ContactEmail::parse(&change.email) {
+            Ok(email) => email,
+            Err(e) => {
+                let mut p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_email",
+                    tr.t("api-invalid-email-title"),
+                    tr.t(e.message_key()),
+                );
+                p.field = Some("email".into());
+                return Err(p);
+            }
+        };
+        let outcome = state
+            .store
+            .edit_contact(ContactEdit {
+                action: action(&state, &caller, &grant, &subscription_id),
+                new_contact: &new_contact,
+                apply_to_all: change.apply_to_all,
+                expected_version: change.version,
+            })
+            .await
+            .map_err(|e| Problem::internal(&tr, &e))?;
+        match outcome {
+            EditOutcome::Changed { lines, transactions, .. } => {
+                Ok(Answer::json(StatusCode::OK, &ContactChanged { changed: lines, transactions }))
+            }
+            EditOutcome::Stopped(stopped) => Err(Problem::stopped(&tr, stopped)),
+        }
+    })
+    .await
+}
+
+/// Send the provisioning email again (once the first went out).
+#[utoipa::path(post, path = "/api/v1/orders/{order_id}/lines/{subscription_id}/resend",
+    params(LinePath, IdempotencyKey),
+    request_body(content = Option<ResendRequest>, description = "No body, or {}"),
+    responses(
+        (status = 202, body = ResendQueued),
+        LineActionProblems,
+    ))]
+pub async fn resend(state: Data<AppState>, req: HttpRequest, path: Path<LinePath>, body: Payload) -> HttpResponse {
+    let LinePath { order_id, subscription_id } = path.into_inner();
+    write(state, req, body, |state, caller, tr, body| async move {
+        let (order, line, grant) = checked_line(&state, &caller, &tr, &order_id, &subscription_id).await?;
+        let scope = Page::Subscriptions.scope();
+        if let Some(refused) = scope.resend_refusal(line.status(), order.org_mapped_at, line.email_sent_at, line.rsd) {
+            return Err(Problem::refused(&tr, &refused));
+        }
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            parse_body::<ResendRequest>(&tr, &body)?;
+        }
+        let outcome = state
+            .store
+            .resend(action(&state, &caller, &grant, &subscription_id))
+            .await
+            .map_err(|e| Problem::internal(&tr, &e))?;
+        match outcome {
+            ResendOutcome::Queued { transaction, .. } => {
+                Ok(Answer::json(StatusCode::ACCEPTED, &ResendQueued { transaction }))
+            }
+            ResendOutcome::Stopped(stopped) => Err(Problem::stopped(&tr, stopped)),
+        }
+    })
+    .await
+}
+
+pub(super) fn transaction_of(r: TransactionRecord) -> Transaction {
+    Transaction {
+        id: r.id,
+        kind: r.kind.as_str().to_string(),
+        subscription_id: r.subscription_id,
+        order_id: r.order_id,
+        subject: r.subject,
+        old_value: r.old_value,
+        new_value: r.new_value,
+        actor: r.actor,
+        status: r.status.as_str().to_string(),
+        detail: r.detail,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+/// The Transaction Manager: every change and resend of the lines the token's company may
+/// see, newest first, with the same filters.
+#[utoipa::path(get, path = "/api/v1/transactions", params(transactions::Query), responses(
+    (status = 200, body = TransactionList),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn list_transactions(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let query = web::Query::<transactions::Query>::from_query(req.query_string()).map(web::Query::into_inner);
+    read(state, req, |state, caller, tr| async move {
+        let filter = match query.as_ref().map(transactions::filter) {
+            Ok(Ok(filter)) => filter,
+            Ok(Err(())) => return Err(Problem::invalid_request(&tr, tr.t("tm-invalid-filter"), None)),
+            Err(e) => return Err(Problem::invalid_request(&tr, e.to_string(), None)),
+        };
+        let mut records = state
+            .store
+            .transactions_for(&caller.user, &filter, TRANSACTIONS_PER_PAGE + 1)
+            .await
+            .map_err(|e| Problem::internal(&tr, &e))?;
+        let next = (records.len() as i64 > TRANSACTIONS_PER_PAGE).then(|| {
+            records.truncate(TRANSACTIONS_PER_PAGE as usize);
+            records.last().map(|r| r.id.to_string()).unwrap_or_default()
+        });
+        let items = records.into_iter().map(transaction_of).collect();
+        Ok(Answer::json(StatusCode::OK, &TransactionList { items, next }))
+    })
+    .await
+}
