@@ -45,18 +45,23 @@ struct Managed {
     query: String,
 }
 
+/// 403: this user does not manage the company (or, found inside a change, no longer does).
+fn forbidden(ctx: &Ctx) -> HttpResponse {
+    let tr = &ctx.tr;
+    let view = RefusalView {
+        title: tr.t("company-forbidden-title"),
+        message: tr.t("company-forbidden"),
+        link: None,
+        back_href: "/orders".to_string(),
+    };
+    refusal(ctx, StatusCode::FORBIDDEN, view)
+}
+
 async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed, HttpResponse> {
     let asked = query.company.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let company_id = asked.unwrap_or(&user.company_id);
     let Some(grant) = user.actor().company_grant(company_id) else {
-        let tr = &ctx.tr;
-        let view = RefusalView {
-            title: tr.t("company-forbidden-title"),
-            message: tr.t("company-forbidden"),
-            link: None,
-            back_href: "/orders".to_string(),
-        };
-        return Err(refusal(ctx, StatusCode::FORBIDDEN, view));
+        return Err(forbidden(ctx));
     };
     let name = match ctx.state.store.company_name(grant.company_id()).await {
         Ok(Some(name)) => name,
@@ -306,11 +311,12 @@ pub async fn change(
     let change = UserChange { can_edit, company_admin, active };
     let email = path.into_inner();
     match ctx.state.store.change_user(&managed.grant, &user.name, &email, change, Utc::now()).await {
-        Ok(UserChangeOutcome::Changed(after, _)) => {
+        Ok(UserChangeOutcome::Changed { user: after, .. }) => {
             let message = tr.ta("company-changed", [("name", after.name.as_str()), ("email", after.email.as_str())]);
             done(&ctx, &managed, message).await
         }
         Ok(UserChangeOutcome::NotFound) => AppError::NotFound.respond(&ctx),
+        Ok(UserChangeOutcome::Forbidden) => forbidden(&ctx),
         Ok(UserChangeOutcome::LastAdmin) => {
             let error = Some(tr.t("company-last-admin"));
             answer(&ctx, &managed, StatusCode::CONFLICT, None, error, InviteForm::default()).await
