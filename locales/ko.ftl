@@ -229,7 +229,7 @@ case-error-too-many = 스크린샷은 최대 3개까지 첨부할 수 있습니�
 case-error-status = 열림, 처리 중 또는 해결됨을 선택하고 메모는 4000자 이내로 작성하세요.
 open-case = 케이스 열기
 api-unauthorized-title = 인증되지 않음
-api-unauthorized = 회사의 유효한 API 토큰을 "Authorization: Bearer <token>" 형식으로 보내세요. 폐기된 토큰은 거부됩니다.
+api-unauthorized = 회사의 유효한 API 토큰을 "Authorization: Bearer <token>" 형식으로 보내세요. 폐기되었거나 만료된 토큰, 또는 만든 사람이 비활성화된 토큰은 거부됩니다.
 api-rate-limit-title = 요청이 너무 많습니다
 api-rate-limit = 이 토큰은 지금 허용된 만큼 요청했습니다. { $seconds }초 후에 다시 시도하세요.
 api-invalid-request-title = 잘못된 요청
@@ -260,6 +260,16 @@ tokens-revoked = 토큰을 폐기했습니다. 이제부터 이 토큰을 사용
 tokens-none = 아직 API 토큰이 없습니다.
 tokens-invalid = 토큰 이름(최대 100자)을 입력하고 읽기 또는 쓰기를 선택하세요.
 tokens-forbidden = 회사 관리자만 회사의 API 토큰을 관리할 수 있습니다.
+tokens-prefix = 접두사
+tokens-prefix-unknown = 접두사를 알 수 없음: 접두사를 보관하기 전에 만든 토큰입니다
+tokens-expires = 만료
+tokens-expired = 만료됨
+tokens-lifetime = 유효 기간
+tokens-days = { $days }일
+tokens-already-created = 이 양식은 이미 제출되었습니다. 그때 토큰 "{ $name }"을(를) 만들었으며 이번에는 아무것도 만들지 않았습니다. 비밀 값은 그때 한 번만 표시되었습니다. 복사하지 않았다면 토큰을 폐기하고 새로 만드세요.
+tokens-too-many = 회사에 이미 사용 가능한 API 토큰이 최대 개수인 { $max }개 있습니다. 새로 만들기 전에 하나를 폐기하세요.
+tokens-invalid-expiry = 토큰 유효 기간을 선택하세요: 30일, 90일 또는 365일.
+tokens-invalid-form = 양식을 읽을 수 없습니다. 페이지를 새로 고친 후 다시 시도하세요.
 
 # Company admins (issue 12)
 nav-company = 회사
