@@ -355,6 +355,14 @@ company-revoke-edit = Revoke edit permission
 company-make-admin = Make admin
 company-unmake-admin = Remove admin
 company-deactivate = Deactivate
+company-deactivate-revokes = Deactivating also revokes { $count ->
+    [one] 1 API token
+   *[other] { $count } API tokens
+} this user created.
+company-tokens-revoked = { $count ->
+    [one] Revoked 1 API token they created.
+   *[other] Revoked { $count } API tokens they created.
+}
 company-reactivate = Reactivate
 company-invite-heading = Invite a user
 company-invite-hint = We email them a link to set a password. The link works once, for 72 hours.

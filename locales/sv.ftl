@@ -341,6 +341,14 @@ company-revoke-edit = Ta bort redigeringsbehörighet
 company-make-admin = Gör till administratör
 company-unmake-admin = Ta bort som administratör
 company-deactivate = Inaktivera
+company-deactivate-revokes = Inaktivering återkallar också { $count ->
+    [one] 1 API-token
+   *[other] { $count } API-token
+} som användaren har skapat.
+company-tokens-revoked = { $count ->
+    [one] 1 API-token som användaren skapat har återkallats.
+   *[other] { $count } API-token som användaren skapat har återkallats.
+}
 company-reactivate = Aktivera igen
 company-invite-heading = Bjud in en användare
 company-invite-hint = Vi mejlar en länk för att välja lösenord. Länken fungerar en gång, i 72 timmar.

@@ -20,6 +20,10 @@ pub struct CompanyUser {
     pub last_sign_in_at: Option<DateTime<Utc>>,
     /// Invited, and no password set yet.
     pub invited: bool,
+    /// The API tokens this user created that still work (neither revoked nor expired):
+    /// what deactivating them revokes. Read by the users page only.
+    #[sqlx(default)]
+    pub live_tokens: i64,
 }
 
 /// What an admin asks to change of one user; a field left out stays as it is.
@@ -32,10 +36,12 @@ pub struct UserChange {
 
 #[derive(Debug)]
 pub enum UserChangeOutcome {
-    /// The user as they are now, and the fields that changed.
+    /// The user as they are now, the fields that changed, and how many API tokens of theirs
+    /// a deactivation revoked.
     Changed {
         user: CompanyUser,
         fields: Vec<&'static str>,
+        revoked_tokens: u64,
     },
     NotFound,
     /// The change would leave the company without an active admin, whoever asks for it.
@@ -133,11 +139,21 @@ impl Store {
         })
     }
 
-    /// Every user of the granted company, by name.
-    pub async fn company_users(&self, grant: &CompanyGrant) -> sqlx::Result<Vec<CompanyUser>> {
-        let statement = format!("SELECT {USER_COLUMNS} FROM users WHERE company_id = $1 ORDER BY lower(name), email");
+    /// Every user of the granted company, by name, with the number of API tokens each has
+    /// created that still work at `now`.
+    pub async fn company_users(&self, grant: &CompanyGrant, now: DateTime<Utc>) -> sqlx::Result<Vec<CompanyUser>> {
+        let statement = format!(
+            "SELECT {USER_COLUMNS},
+                    (SELECT COUNT(*) FROM api_tokens t
+                     WHERE t.created_by = users.id AND t.revoked_at IS NULL AND t.expires_at > $2) AS live_tokens
+             FROM users WHERE company_id = $1 ORDER BY lower(name), email"
+        );
         read!(self, |pool, pg| {
-            sqlx::query_as(sqlx::AssertSqlSafe(statement.clone())).bind(grant.company_id()).fetch_all(pool).await
+            sqlx::query_as(sqlx::AssertSqlSafe(statement.clone()))
+                .bind(grant.company_id())
+                .bind(now)
+                .fetch_all(pool)
+                .await
         })
     }
 
@@ -214,7 +230,8 @@ impl Store {
 
     /// Changes the edit permission, admin role or activity of one user of the granted
     /// company, with one permission_change transaction per field that changed. A
-    /// deactivated user's sessions end in the same transaction.
+    /// deactivated user's sessions end and the API tokens they created are revoked in the
+    /// same transaction.
     ///
     /// A company always keeps an active admin: a change by anyone (an admin of the company
     /// or an operator) that would take away the last one is refused. It is decided under
@@ -259,7 +276,7 @@ impl Store {
             .filter(|(_, old, new)| old != new)
             .collect();
             if changed.is_empty() {
-                return Ok(UserChangeOutcome::Changed { user: before, fields: Vec::new() });
+                return Ok(UserChangeOutcome::Changed { user: before, fields: Vec::new(), revoked_tokens: 0 });
             }
             let was_admin = before.company_admin && before.active;
             let stays_admin = after.company_admin && after.active;
@@ -282,8 +299,19 @@ impl Store {
                 .bind(after.active)
                 .execute(&mut *tx)
                 .await?;
+            let mut revoked_tokens = 0;
             if !after.active {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(before.id).execute(&mut *tx).await?;
+                // The tokens that still work; expired ones stay as they are.
+                revoked_tokens = sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $2
+                     WHERE created_by = $1 AND revoked_at IS NULL AND expires_at > $2",
+                )
+                .bind(before.id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             }
             let on_off = |v: bool| if v { "on" } else { "off" };
             for (field, old, new) in &changed {
@@ -305,7 +333,7 @@ impl Store {
             }
             tx.commit().await?;
             let fields = changed.into_iter().map(|(f, _, _)| f).collect();
-            Ok(UserChangeOutcome::Changed { user: after, fields })
+            Ok(UserChangeOutcome::Changed { user: after, fields, revoked_tokens })
         })
     }
 

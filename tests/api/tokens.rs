@@ -1,8 +1,9 @@
 //! API tokens' lifetimes and limits, black box over HTTP on both databases: the lifetime
 //! chosen at creation (`data-token-expires`), the prefix shown (`data-token-prefix`), 401
-//! for an expired token and for one whose creator is inactive, at most 25 working tokens
-//! per company, and a form sent twice creating one token. Also the migration that gave
-//! older tokens their expiry.
+//! for an expired token and for one whose creator was deactivated, deactivation revoking a
+//! user's tokens (and the users page saying how many first), at most 25 working tokens per
+//! company, and a form sent twice creating one token. Also the migration that gave older
+//! tokens their expiry.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use scraper::{Html, Selector};
@@ -160,8 +161,67 @@ on_both!(an_expired_token_answers_401, |app| {
     assert_eq!(api_orders(&app, &other).await.0, 200);
 });
 
+on_both!(deactivating_a_creator_revokes_their_tokens_and_the_page_says_how_many, |app| {
+    with_admins(&app).await;
+    let admin = app.login(ADMIN).await;
+    let boss = app.login(SECOND_ADMIN).await;
+    let (first, _) = create(&boss, "ERP", Some("30")).await;
+    let (second, _) = create(&boss, "CRM", Some("365")).await;
+    let (expired, rows_after) = create(&boss, "old", Some("30")).await;
+    let expired_id: i64 = rows_after[0].id.parse().unwrap();
+    execute_directly(&app.database_url, "UPDATE api_tokens SET expires_at = $1 WHERE id = $2", |b| {
+        b.time(Utc::now() - Duration::days(1)).int(expired_id)
+    })
+    .await;
+    let (own, _) = create(&admin, "admin's own", None).await;
+    // The users page says, beside Deactivate, how many working tokens it revokes.
+    let page = admin.get_html("/company/users").await;
+    let revokes = |html: &str, email: &str| {
+        let doc = Html::parse_document(html);
+        let sel = Selector::parse(&format!("tr[data-user=\"{email}\"] [data-revokes-tokens]")).unwrap();
+        doc.select(&sel)
+            .next()
+            .map(|e| (e.value().attr("data-revokes-tokens").unwrap().to_string(), e.text().collect::<String>()))
+    };
+    let (n, says) = revokes(&page, SECOND_ADMIN).expect("the deactivate control says what it revokes");
+    assert_eq!(n, "2");
+    assert!(says.contains("Deactivating also revokes 2 API tokens"), "{says}");
+    assert_eq!(revokes(&page, ADMIN).map(|(n, _)| n), Some("1".to_string()));
+    assert!(revokes(&page, "viewer@acme.example").is_none(), "no tokens, nothing said");
+    // In Korean and Swedish as well.
+    for (lang, words) in [("ko", "API 토큰 2개"), ("sv", "2 API-token")] {
+        assert_eq!(admin.post("/settings/language", &[("lang", lang)]).await.status(), 303);
+        let (_, says) = revokes(&admin.get_html("/company/users").await, SECOND_ADMIN).unwrap();
+        assert!(says.contains(words), "{lang}: {says}");
+    }
+    assert_eq!(admin.post("/settings/language", &[("lang", "en")]).await.status(), 303);
+
+    let deactivated = admin.post(&format!("/company/users/{SECOND_ADMIN}"), &[("active", "off")]).await;
+    assert_eq!(deactivated.status(), 303);
+    let page = admin.get_html("/company/users").await;
+    assert!(page.contains("Revoked 2 API tokens they created."), "the flash says how many");
+    for secret in [&first, &second, &expired] {
+        assert_unauthorized(&app, secret, "the creator was deactivated").await;
+    }
+    assert_eq!(api_orders(&app, &own).await.0, 200, "another creator's token still works");
+    let states: Vec<(String, String)> =
+        rows(&admin.get_html("/company/tokens").await).into_iter().map(|r| (r.id, r.state)).collect();
+    let state_of = |id: &str| states.iter().find(|(i, _)| i == id).map(|(_, s)| s.as_str()).unwrap().to_string();
+    let created: Vec<String> = states.iter().map(|(id, _)| id.clone()).collect();
+    // Newest first: own, old (expired stays expired), CRM, ERP.
+    assert_eq!(
+        created.iter().map(|id| state_of(id)).collect::<Vec<_>>(),
+        ["active", "expired", "revoked", "revoked"],
+        "{states:?}"
+    );
+    // Reactivated, the creator's tokens stay revoked.
+    assert_eq!(admin.post(&format!("/company/users/{SECOND_ADMIN}"), &[("active", "on")]).await.status(), 303);
+    assert_unauthorized(&app, &first, "revoked for good").await;
+});
+
 on_both!(a_token_of_an_inactive_creator_answers_401, |app| {
-    // A token is refused for as long as its creator is inactive.
+    // A creator made inactive some other way than the users page (which also revokes):
+    // the token is refused all the same, for as long as its creator is inactive.
     with_admins(&app).await;
     let boss = app.login(SECOND_ADMIN).await;
     let (secret, _) = create(&boss, "ERP", None).await;
