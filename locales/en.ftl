@@ -288,7 +288,7 @@ case-error-too-many = Attach at most 3 screenshots.
 case-error-status = Choose open, in progress or resolved, and keep the note under 4000 characters.
 open-case = Open a case
 api-unauthorized-title = Unauthorized
-api-unauthorized = Send a valid API token of your company as "Authorization: Bearer <token>". A revoked token is refused.
+api-unauthorized = Send a valid API token of your company as "Authorization: Bearer <token>". A revoked or expired token, or one whose creator was deactivated, is refused.
 api-rate-limit-title = Too many requests
 api-rate-limit = { $seconds ->
     [one] This token made as many requests as allowed for now. Try again in a second.
@@ -326,6 +326,16 @@ tokens-revoked = Token revoked. Requests with it are refused from now on.
 tokens-none = No API tokens yet.
 tokens-invalid = Give the token a name (at most 100 characters) and choose read or write.
 tokens-forbidden = Only your company's admins can manage its API tokens.
+tokens-prefix = Prefix
+tokens-prefix-unknown = Prefix unknown: the token was created before prefixes were kept
+tokens-expires = Expires
+tokens-expired = Expired
+tokens-lifetime = Works for
+tokens-days = { $days } days
+tokens-already-created = This form was already sent: it created the token "{ $name }" then, and nothing new now. Its secret was shown only that once; if it was not copied, revoke the token and create a new one.
+tokens-too-many = The company already holds { $max } working API tokens, the most it may. Revoke one before you create another.
+tokens-invalid-expiry = Choose how long the token works: 30, 90 or 365 days.
+tokens-invalid-form = The form could not be read. Reload the page and try again.
 
 # Company admins (issue 12)
 nav-company = Company
@@ -349,6 +359,14 @@ company-revoke-edit = Revoke edit permission
 company-make-admin = Make admin
 company-unmake-admin = Remove admin
 company-deactivate = Deactivate
+company-deactivate-revokes = Deactivating also revokes { $count ->
+    [one] 1 API token
+   *[other] { $count } API tokens
+} this user created.
+company-tokens-revoked = { $count ->
+    [one] Revoked 1 API token they created.
+   *[other] Revoked { $count } API tokens they created.
+}
 company-reactivate = Reactivate
 company-invite-heading = Invite a user
 company-invite-hint = We email them a link to set a password. The link works once, for 72 hours.
@@ -362,7 +380,7 @@ company-invited-message = Invitation sent to { $email }.
 company-invite-exists = This email address already has an account. Choose another address.
 company-change-invalid = Choose on or off.
 company-changed = Saved the changes to { $name } ({ $email }).
-company-last-admin = You are the company's last admin: make someone else an admin before you remove yourself.
+company-last-admin = The company would have no active admin left: its last admin cannot be removed or deactivated, by anyone. Make someone else an admin first.
 ask-company-admins = You can also ask your company's admins: { $admins }.
 kind-permission_change = Permission change
 perm-invited = Invited { $name }

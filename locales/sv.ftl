@@ -274,7 +274,7 @@ case-error-too-many = Bifoga högst 3 skärmbilder.
 case-error-status = Välj öppet, pågår eller löst, och håll anteckningen under 4000 tecken.
 open-case = Öppna ett ärende
 api-unauthorized-title = Inte behörig
-api-unauthorized = Skicka en giltig API-token för ditt företag som "Authorization: Bearer <token>". En återkallad token nekas.
+api-unauthorized = Skicka en giltig API-token för ditt företag som "Authorization: Bearer <token>". En återkallad eller utgången token, eller en vars skapare har inaktiverats, nekas.
 api-rate-limit-title = För många förfrågningar
 api-rate-limit = { $seconds ->
     [one] Den här token har gjort så många förfrågningar som tillåts just nu. Försök igen om en sekund.
@@ -312,6 +312,16 @@ tokens-revoked = Token återkallad. Förfrågningar med den nekas från och med 
 tokens-none = Inga API-token ännu.
 tokens-invalid = Ge token ett namn (högst 100 tecken) och välj läsa eller skriva.
 tokens-forbidden = Bara företagets administratörer kan hantera dess API-token.
+tokens-prefix = Prefix
+tokens-prefix-unknown = Okänt prefix: token skapades innan prefix sparades
+tokens-expires = Upphör
+tokens-expired = Har upphört
+tokens-lifetime = Gäller i
+tokens-days = { $days } dagar
+tokens-already-created = Det här formuläret har redan skickats: det skapade token "{ $name }" då, och inget nytt nu. Hemligheten visades bara den gången; om den inte kopierades, återkalla token och skapa en ny.
+tokens-too-many = Företaget har redan { $max } giltiga API-token, det högsta antalet. Återkalla en innan du skapar en ny.
+tokens-invalid-expiry = Välj hur länge token ska gälla: 30, 90 eller 365 dagar.
+tokens-invalid-form = Formuläret kunde inte läsas. Ladda om sidan och försök igen.
 
 # Company admins (issue 12)
 nav-company = Företag
@@ -335,6 +345,14 @@ company-revoke-edit = Ta bort redigeringsbehörighet
 company-make-admin = Gör till administratör
 company-unmake-admin = Ta bort som administratör
 company-deactivate = Inaktivera
+company-deactivate-revokes = Inaktivering återkallar också { $count ->
+    [one] 1 API-token
+   *[other] { $count } API-token
+} som användaren har skapat.
+company-tokens-revoked = { $count ->
+    [one] 1 API-token som användaren skapat har återkallats.
+   *[other] { $count } API-token som användaren skapat har återkallats.
+}
 company-reactivate = Aktivera igen
 company-invite-heading = Bjud in en användare
 company-invite-hint = Vi mejlar en länk för att välja lösenord. Länken fungerar en gång, i 72 timmar.
@@ -348,7 +366,7 @@ company-invited-message = Inbjudan skickad till { $email }.
 company-invite-exists = E-postadressen har redan ett konto. Välj en annan adress.
 company-change-invalid = Välj på eller av.
 company-changed = Ändringarna för { $name } ({ $email }) har sparats.
-company-last-admin = Du är företagets sista administratör: gör någon annan till administratör innan du tar bort dig själv.
+company-last-admin = Företaget skulle inte ha någon aktiv administratör kvar: den sista administratören kan inte tas bort eller inaktiveras, av någon. Gör någon annan till administratör först.
 ask-company-admins = Du kan också be företagets administratörer: { $admins }.
 kind-permission_change = Behörighetsändring
 perm-invited = Bjöd in { $name }

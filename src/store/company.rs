@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, read, sql, write_tx};
+use super::{Store, read, tx_steps, write_tx};
 use crate::domain::CompanyGrant;
 
 /// One user as the Company page lists them.
@@ -20,6 +20,10 @@ pub struct CompanyUser {
     pub last_sign_in_at: Option<DateTime<Utc>>,
     /// Invited, and no password set yet.
     pub invited: bool,
+    /// The API tokens this user created that still work (neither revoked nor expired):
+    /// what deactivating them revokes. Read by the users page only.
+    #[sqlx(default)]
+    pub live_tokens: i64,
 }
 
 /// What an admin asks to change of one user; a field left out stays as it is.
@@ -32,12 +36,19 @@ pub struct UserChange {
 
 #[derive(Debug)]
 pub enum UserChangeOutcome {
-    /// The user as they are now, and the fields that changed.
-    Changed(CompanyUser, Vec<&'static str>),
+    /// The user as they are now, the fields that changed, and how many API tokens of theirs
+    /// a deactivation revoked.
+    Changed {
+        user: CompanyUser,
+        fields: Vec<&'static str>,
+        revoked_tokens: u64,
+    },
     NotFound,
-    /// The change would leave the company without an active admin: the last one cannot
-    /// remove themselves.
+    /// The change would leave the company without an active admin, whoever asks for it.
     LastAdmin,
+    /// The acting user no longer manages this company (deactivated, or no longer an admin,
+    /// since the request began): nothing changed.
+    Forbidden,
 }
 
 /// One invitation to send: the new user and the link of the email.
@@ -74,6 +85,49 @@ pub enum InvitationState {
     NotFound,
 }
 
+tx_steps! {
+    /// The first steps of every change to a company's users or API tokens, inside its own
+    /// database transaction: the company locked, then the acting user checked again under
+    /// that lock, so that what the request's session said an instant ago still holds when
+    /// the change commits.
+    pub(crate) trait CompanyTx {
+        /// Locks the company's row for the rest of the transaction (PostgreSQL; SQLite's one
+        /// writer already holds its write lock from `BEGIN IMMEDIATE`): changes to one
+        /// company's users and tokens run one after the other. `FOR NO KEY UPDATE` rather
+        /// than `FOR UPDATE`: it excludes the other changes of this company just the same,
+        /// but not the inserts elsewhere that merely reference the company (orders, users,
+        /// cases), whose foreign keys take `FOR KEY SHARE`. False when there is no such
+        /// company.
+        async fn lock_company(&mut self, company_id: &str) -> sqlx::Result<bool> {
+            let statement = if Self::PG {
+                "SELECT id FROM companies WHERE id = $1 FOR NO KEY UPDATE"
+            } else {
+                "SELECT id FROM companies WHERE id = $1"
+            };
+            let found: Option<String> = sqlx::query_scalar(statement).bind(company_id).fetch_optional(&mut *self).await?;
+            Ok(found.is_some())
+        }
+
+        /// Whether the grant's user still may manage its company: an active admin of it, or
+        /// an active operator. Their row is read `FOR SHARE` on PostgreSQL, so a change to
+        /// them that is under way (an operator deactivated from their own company) commits
+        /// first and is what this reads.
+        async fn may_manage(&mut self, grant: &CompanyGrant) -> sqlx::Result<bool> {
+            let statement = if Self::PG {
+                "SELECT active AND (operator OR (company_admin AND company_id = $2)) FROM users WHERE id = $1 FOR SHARE"
+            } else {
+                "SELECT active AND (operator OR (company_admin AND company_id = $2)) FROM users WHERE id = $1"
+            };
+            let allowed: Option<bool> = sqlx::query_scalar(statement)
+                .bind(grant.user_id())
+                .bind(grant.company_id())
+                .fetch_optional(&mut *self)
+                .await?;
+            Ok(allowed == Some(true))
+        }
+    }
+}
+
 const USER_COLUMNS: &str = "id, email, name, can_edit, company_admin, active, last_sign_in_at,
                             (password_hash IS NULL) AS invited";
 
@@ -85,11 +139,21 @@ impl Store {
         })
     }
 
-    /// Every user of the granted company, by name.
-    pub async fn company_users(&self, grant: &CompanyGrant) -> sqlx::Result<Vec<CompanyUser>> {
-        let statement = format!("SELECT {USER_COLUMNS} FROM users WHERE company_id = $1 ORDER BY lower(name), email");
+    /// Every user of the granted company, by name, with the number of API tokens each has
+    /// created that still work at `now`.
+    pub async fn company_users(&self, grant: &CompanyGrant, now: DateTime<Utc>) -> sqlx::Result<Vec<CompanyUser>> {
+        let statement = format!(
+            "SELECT {USER_COLUMNS},
+                    (SELECT COUNT(*) FROM api_tokens t
+                     WHERE t.created_by = users.id AND t.revoked_at IS NULL AND t.expires_at > $2) AS live_tokens
+             FROM users WHERE company_id = $1 ORDER BY lower(name), email"
+        );
         read!(self, |pool, pg| {
-            sqlx::query_as(sqlx::AssertSqlSafe(statement.clone())).bind(grant.company_id()).fetch_all(pool).await
+            sqlx::query_as(sqlx::AssertSqlSafe(statement.clone()))
+                .bind(grant.company_id())
+                .bind(now)
+                .fetch_all(pool)
+                .await
         })
     }
 
@@ -166,10 +230,14 @@ impl Store {
 
     /// Changes the edit permission, admin role or activity of one user of the granted
     /// company, with one permission_change transaction per field that changed. A
-    /// deactivated user's sessions end in the same transaction.
+    /// deactivated user's sessions end and the API tokens they created are revoked in the
+    /// same transaction.
     ///
-    /// The company's active admins are read first (PostgreSQL: FOR UPDATE; SQLite: the
-    /// write lock), so two admins removing themselves at once cannot both succeed.
+    /// A company always keeps an active admin: a change by anyone (an admin of the company
+    /// or an operator) that would take away the last one is refused. It is decided under
+    /// the company's lock ([`CompanyTx`]), after the acting user is checked again under it,
+    /// so two admins removing each other at once cannot both succeed: the second finds
+    /// either that it would leave none, or that its own actor is no longer an admin.
     pub async fn change_user(
         &self,
         grant: &CompanyGrant,
@@ -181,14 +249,12 @@ impl Store {
         let email = email.trim().to_lowercase();
         let select = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1 AND company_id = $2");
         write_tx!(self, |tx, pg| {
-            let admins: Vec<i64> = sqlx::query_scalar(sql(
-                pg,
-                "SELECT id FROM users WHERE company_id = $1 AND company_admin AND active FOR UPDATE",
-                "SELECT id FROM users WHERE company_id = $1 AND company_admin AND active",
-            ))
-            .bind(grant.company_id())
-            .fetch_all(&mut *tx)
-            .await?;
+            if !tx.lock_company(grant.company_id()).await? {
+                return Ok(UserChangeOutcome::NotFound);
+            }
+            if !tx.may_manage(grant).await? {
+                return Ok(UserChangeOutcome::Forbidden);
+            }
             let user: Option<CompanyUser> = sqlx::query_as(sqlx::AssertSqlSafe(select.clone()))
                 .bind(&email)
                 .bind(grant.company_id())
@@ -201,11 +267,6 @@ impl Store {
                 active: change.active.unwrap_or(before.active),
                 ..before.clone()
             };
-            let stays_admin = after.company_admin && after.active;
-            let others = admins.iter().filter(|id| **id != before.id).count();
-            if before.id == grant.user_id() && !stays_admin && others == 0 && admins.contains(&before.id) {
-                return Ok(UserChangeOutcome::LastAdmin);
-            }
             let changed: Vec<(&'static str, bool, bool)> = [
                 ("can_edit", before.can_edit, after.can_edit),
                 ("company_admin", before.company_admin, after.company_admin),
@@ -215,7 +276,21 @@ impl Store {
             .filter(|(_, old, new)| old != new)
             .collect();
             if changed.is_empty() {
-                return Ok(UserChangeOutcome::Changed(before, Vec::new()));
+                return Ok(UserChangeOutcome::Changed { user: before, fields: Vec::new(), revoked_tokens: 0 });
+            }
+            let was_admin = before.company_admin && before.active;
+            let stays_admin = after.company_admin && after.active;
+            if was_admin && !stays_admin {
+                let others: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM users WHERE company_id = $1 AND company_admin AND active AND id <> $2",
+                )
+                .bind(grant.company_id())
+                .bind(before.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if others == 0 {
+                    return Ok(UserChangeOutcome::LastAdmin);
+                }
             }
             sqlx::query("UPDATE users SET can_edit = $2, company_admin = $3, active = $4 WHERE id = $1")
                 .bind(before.id)
@@ -224,8 +299,19 @@ impl Store {
                 .bind(after.active)
                 .execute(&mut *tx)
                 .await?;
+            let mut revoked_tokens = 0;
             if !after.active {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(before.id).execute(&mut *tx).await?;
+                // The tokens that still work; expired ones stay as they are.
+                revoked_tokens = sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $2
+                     WHERE created_by = $1 AND revoked_at IS NULL AND expires_at > $2",
+                )
+                .bind(before.id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             }
             let on_off = |v: bool| if v { "on" } else { "off" };
             for (field, old, new) in &changed {
@@ -246,7 +332,8 @@ impl Store {
                 .await?;
             }
             tx.commit().await?;
-            Ok(UserChangeOutcome::Changed(after, changed.into_iter().map(|(f, _, _)| f).collect()))
+            let fields = changed.into_iter().map(|(f, _, _)| f).collect();
+            Ok(UserChangeOutcome::Changed { user: after, fields, revoked_tokens })
         })
     }
 

@@ -42,7 +42,9 @@ pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use sessions::{SessionRecord, session_key_hash};
 pub use throttle::ANY_ACCOUNT;
-pub use tokens::{ApiToken, IdempotencyClaim, TokenRecord, token_hash};
+pub use tokens::{
+    ApiToken, CreateTokenOutcome, IdempotencyClaim, MAX_LIVE_TOKENS, NewApiToken, TokenRecord, token_hash,
+};
 pub use transactions::{RetryOutcome, TransactionFilter};
 
 pub use crate::domain::EditScope;

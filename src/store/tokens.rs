@@ -1,14 +1,19 @@
 //! API tokens of a company and the idempotency keys of API writes.
 //!
-//! A token's secret is never stored: only its SHA-256, looked up by the bearer header.
-//! Managing tokens takes a [`CompanyGrant`], so only a company's admins (and operators)
-//! can list, create or revoke them.
+//! A token's secret is never stored: only its SHA-256, looked up by the bearer header, and
+//! its first 8 characters to recognise it by. Managing tokens takes a [`CompanyGrant`], so
+//! only a company's admins (and operators) can list, create or revoke them. A token works
+//! until it is revoked, it expires, or its creator is deactivated (which revokes it too).
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
+use super::company::CompanyTx;
 use super::{Store, read, write_tx};
 use crate::domain::CompanyGrant;
+
+/// The most tokens a company holds that still work (neither revoked nor expired).
+pub const MAX_LIVE_TOKENS: i64 = 25;
 
 /// How long an idempotency key answers as it did the first time.
 pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
@@ -32,6 +37,36 @@ pub struct TokenRecord {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+    /// The secret's first 8 characters; empty for tokens made before prefixes were kept.
+    pub prefix: String,
+}
+
+/// A token to create: what the form said, the secret's hash and prefix, and when it ends.
+#[derive(Debug)]
+pub struct NewApiToken<'a> {
+    pub name: &'a str,
+    pub scope: &'a str,
+    pub secret_hash: &'a str,
+    pub prefix: &'a str,
+    /// The one-time key of the form that asks; None for a form without one.
+    pub form_key: Option<&'a str>,
+    pub expires_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+/// What creating a token did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateTokenOutcome {
+    Created(i64),
+    /// The same form was sent before and created the token with this name; nothing new.
+    AlreadyCreated {
+        name: String,
+    },
+    /// The company already holds [`MAX_LIVE_TOKENS`] tokens that work: nothing created.
+    TooMany,
+    /// The acting user no longer manages this company: nothing created.
+    Forbidden,
 }
 
 /// A live token, as a bearer header finds it.
@@ -64,29 +99,58 @@ pub enum IdempotencyClaim {
 }
 
 impl Store {
+    /// Creates a token, unless the same form (by its one-time key) created one already or
+    /// the company holds [`MAX_LIVE_TOKENS`] working tokens. Both are decided under the
+    /// company's lock ([`CompanyTx`]), after the acting user is checked again, so two
+    /// requests at once can neither both use one form nor both take the last place.
     pub async fn create_token(
         &self,
         grant: &CompanyGrant,
-        name: &str,
-        scope: &str,
-        secret_hash: &str,
-        at: DateTime<Utc>,
-    ) -> sqlx::Result<i64> {
+        token: &NewApiToken<'_>,
+    ) -> sqlx::Result<CreateTokenOutcome> {
         write_tx!(self, |tx, pg| {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO api_tokens (company_id, name, scope, secret_hash, created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            if !tx.lock_company(grant.company_id()).await? || !tx.may_manage(grant).await? {
+                return Ok(CreateTokenOutcome::Forbidden);
+            }
+            if let Some(key) = token.form_key {
+                let before: Option<String> =
+                    sqlx::query_scalar("SELECT name FROM api_tokens WHERE company_id = $1 AND form_key = $2")
+                        .bind(grant.company_id())
+                        .bind(key)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some(name) = before {
+                    return Ok(CreateTokenOutcome::AlreadyCreated { name });
+                }
+            }
+            let live: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM api_tokens WHERE company_id = $1 AND revoked_at IS NULL AND expires_at > $2",
             )
             .bind(grant.company_id())
-            .bind(name)
-            .bind(scope)
-            .bind(secret_hash)
+            .bind(token.at)
+            .fetch_one(&mut *tx)
+            .await?;
+            if live >= MAX_LIVE_TOKENS {
+                return Ok(CreateTokenOutcome::TooMany);
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO api_tokens (company_id, name, scope, secret_hash, created_by, created_at, expires_at,
+                                         prefix, form_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(grant.company_id())
+            .bind(token.name)
+            .bind(token.scope)
+            .bind(token.secret_hash)
             .bind(grant.user_id())
-            .bind(at)
+            .bind(token.at)
+            .bind(token.expires_at)
+            .bind(token.prefix)
+            .bind(token.form_key)
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(id)
+            Ok(CreateTokenOutcome::Created(id))
         })
     }
 
@@ -95,7 +159,7 @@ impl Store {
         read!(self, |pool, pg| {
             sqlx::query_as(
                 "SELECT t.id, t.company_id, t.name, t.scope, u.name AS creator_name, t.created_at, t.last_used_at,
-                        t.revoked_at
+                        t.revoked_at, t.expires_at, t.prefix
                  FROM api_tokens t JOIN users u ON u.id = t.created_by
                  WHERE t.company_id = $1 ORDER BY t.id DESC",
             )
@@ -126,12 +190,21 @@ impl Store {
     /// The live token whose secret hashes to `secret_hash`, if any: read on every API
     /// request, so a revocation takes effect on the next one.
     pub async fn live_token(&self, secret_hash: &str) -> sqlx::Result<Option<ApiToken>> {
+        self.live_token_at(secret_hash, Utc::now()).await
+    }
+
+    /// The token whose secret hashes to `secret_hash` if it works at `now`: not revoked,
+    /// not expired, and its creator still active (a deactivation revokes their tokens as
+    /// well; this holds even for a creator deactivated some other way).
+    pub async fn live_token_at(&self, secret_hash: &str, now: DateTime<Utc>) -> sqlx::Result<Option<ApiToken>> {
         read!(self, |pool, pg| {
             sqlx::query_as(
-                "SELECT id, company_id, name, scope, last_used_at FROM api_tokens
-                 WHERE secret_hash = $1 AND revoked_at IS NULL",
+                "SELECT t.id, t.company_id, t.name, t.scope, t.last_used_at
+                 FROM api_tokens t JOIN users u ON u.id = t.created_by
+                 WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.active",
             )
             .bind(secret_hash)
+            .bind(now)
             .fetch_optional(pool)
             .await
         })

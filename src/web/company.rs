@@ -45,18 +45,23 @@ struct Managed {
     query: String,
 }
 
+/// 403: this user does not manage the company (or, found inside a change, no longer does).
+fn forbidden(ctx: &Ctx) -> HttpResponse {
+    let tr = &ctx.tr;
+    let view = RefusalView {
+        title: tr.t("company-forbidden-title"),
+        message: tr.t("company-forbidden"),
+        link: None,
+        back_href: "/orders".to_string(),
+    };
+    refusal(ctx, StatusCode::FORBIDDEN, view)
+}
+
 async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed, HttpResponse> {
     let asked = query.company.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let company_id = asked.unwrap_or(&user.company_id);
     let Some(grant) = user.actor().company_grant(company_id) else {
-        let tr = &ctx.tr;
-        let view = RefusalView {
-            title: tr.t("company-forbidden-title"),
-            message: tr.t("company-forbidden"),
-            link: None,
-            back_href: "/orders".to_string(),
-        };
-        return Err(refusal(ctx, StatusCode::FORBIDDEN, view));
+        return Err(forbidden(ctx));
     };
     let name = match ctx.state.store.company_name(grant.company_id()).await {
         Ok(Some(name)) => name,
@@ -116,7 +121,10 @@ fn row(ctx: &Ctx, u: CompanyUser, query: &str) -> CompanyUserRow {
     } else {
         actions.push(("active", "on", tr.t("company-reactivate")));
     }
+    let revokes_tokens = (u.active && u.live_tokens > 0)
+        .then(|| (u.live_tokens, tr.tn("company-deactivate-revokes", "count", u.live_tokens)));
     CompanyUserRow {
+        revokes_tokens,
         action: user_action(&u.email, query),
         last_sign_in: u.last_sign_in_at.as_ref().map(|t| tr.when(t)),
         email: u.email,
@@ -139,7 +147,7 @@ async fn answer(
     action_error: Option<String>,
     invite: InviteForm,
 ) -> HttpResponse {
-    let users = match ctx.state.store.company_users(&managed.grant).await {
+    let users = match ctx.state.store.company_users(&managed.grant, Utc::now()).await {
         Ok(users) => users.into_iter().map(|u| row(ctx, u, &managed.query)).collect(),
         Err(e) => return AppError::from(e).respond(ctx),
     };
@@ -305,11 +313,17 @@ pub async fn change(
     let change = UserChange { can_edit, company_admin, active };
     let email = path.into_inner();
     match ctx.state.store.change_user(&managed.grant, &user.name, &email, change, Utc::now()).await {
-        Ok(UserChangeOutcome::Changed(after, _)) => {
-            let message = tr.ta("company-changed", [("name", after.name.as_str()), ("email", after.email.as_str())]);
+        Ok(UserChangeOutcome::Changed { user: after, revoked_tokens, .. }) => {
+            let mut message =
+                tr.ta("company-changed", [("name", after.name.as_str()), ("email", after.email.as_str())]);
+            if revoked_tokens > 0 {
+                message.push(' ');
+                message.push_str(&tr.tn("company-tokens-revoked", "count", revoked_tokens as i64));
+            }
             done(&ctx, &managed, message).await
         }
         Ok(UserChangeOutcome::NotFound) => AppError::NotFound.respond(&ctx),
+        Ok(UserChangeOutcome::Forbidden) => forbidden(&ctx),
         Ok(UserChangeOutcome::LastAdmin) => {
             let error = Some(tr.t("company-last-admin"));
             answer(&ctx, &managed, StatusCode::CONFLICT, None, error, InviteForm::default()).await

@@ -18,6 +18,12 @@ pub const CASE_REQUEST_TYPES: [&str; 2] = ["change_contact", "resend_email"];
 pub const CASE_STATUSES: [&str; 3] = ["open", "in_progress", "resolved"];
 /// What an API token may do.
 pub const TOKEN_SCOPES: [&str; 2] = ["read", "write"];
+/// How many days an API token may work, to choose from at creation.
+pub const TOKEN_DAYS: [&str; 3] = ["30", "90", "365"];
+/// The lifetime of a token whose form does not say.
+pub const DEFAULT_TOKEN_DAYS: &str = "90";
+/// The longest one-time form key accepted (ours are 43 characters).
+pub const FORM_KEY_MAX: u64 = 128;
 
 /// A user a company admin invites (the address is `ContactEmail`'s).
 #[derive(Debug, Validate)]
@@ -39,6 +45,10 @@ pub struct NewToken<'a> {
     pub name: &'a str,
     #[validate(custom(function = "token_scope", code = "tokens-invalid"))]
     pub scope: &'a str,
+    #[validate(custom(function = "token_days", code = "tokens-invalid-expiry"))]
+    pub expires_in_days: &'a str,
+    #[validate(length(max = "FORM_KEY_MAX", code = "tokens-invalid-form"))]
+    pub form_key: &'a str,
 }
 
 /// A new support case (its attachments are checked as they stream in).
@@ -69,6 +79,10 @@ fn one_of(value: &str, allowed: &[&str]) -> Result<(), ValidationError> {
 
 fn token_scope(value: &str) -> Result<(), ValidationError> {
     one_of(value, &TOKEN_SCOPES)
+}
+
+fn token_days(value: &str) -> Result<(), ValidationError> {
+    one_of(value, &TOKEN_DAYS)
 }
 
 fn case_request_type(value: &str) -> Result<(), ValidationError> {
@@ -113,11 +127,17 @@ mod tests {
         }
         // Characters, not bytes: 200 Korean letters fit.
         assert_eq!(problem(&Invitee { name: &"가".repeat(200) }, &["name"]), None);
-        assert_eq!(problem(&NewToken { name: "CI", scope: "write" }, &["name", "scope"]), None);
-        assert_eq!(
-            problem(&NewToken { name: "CI", scope: "admin" }, &["name", "scope"]).as_deref(),
-            Some("tokens-invalid")
-        );
+        let token = |scope, expires_in_days, form_key| NewToken { name: "CI", scope, expires_in_days, form_key };
+        let order = ["name", "scope", "expires_in_days", "form_key"];
+        for days in TOKEN_DAYS {
+            assert_eq!(problem(&token("write", days, "k"), &order), None);
+        }
+        assert_eq!(problem(&token("admin", "90", ""), &order).as_deref(), Some("tokens-invalid"));
+        for days in ["", "0", "31", "-30", "90 ", "3650"] {
+            assert_eq!(problem(&token("read", days, ""), &order).as_deref(), Some("tokens-invalid-expiry"), "{days:?}");
+        }
+        let long = "k".repeat(FORM_KEY_MAX as usize + 1);
+        assert_eq!(problem(&token("read", "30", &long), &order).as_deref(), Some("tokens-invalid-form"));
     }
 
     #[test]

@@ -1,25 +1,33 @@
 //! API tokens of a company (docs/http.md `/company/tokens`): its admins (and operators,
-//! with `?company=ID`) create them with a name and a scope, see when each was last used,
-//! and revoke them. A new token's secret is shown once, in the answer to the creating
-//! POST; only its SHA-256 is stored, never the secret, not even in the session.
+//! with `?company=ID`) create them with a name, a scope and a lifetime (30, 90 or 365
+//! days), see each one's prefix, expiry and last use, and revoke them. A new token's
+//! secret is shown once, in the answer to the creating POST; only its SHA-256 and its first
+//! 8 characters are stored, never the secret, not even in the session.
+//!
+//! The form carries a one-time key, fresh on every page: sending the same form again (a
+//! reload, a double click) finds the token that key created and creates no second one. Its
+//! secret cannot be shown again, and the page says so.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
-use super::input::{NewToken, problem};
+use super::input::{DEFAULT_TOKEN_DAYS, NewToken, TOKEN_DAYS, problem};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::domain::CompanyGrant;
 use crate::i18n::Tr;
 use crate::secret::random_token;
-use crate::store::token_hash;
+use crate::store::{CreateTokenOutcome, MAX_LIVE_TOKENS, NewApiToken, token_hash};
 
 /// What a secret starts with, so that one found in a log or a repository is recognised.
 const SECRET_PREFIX: &str = "pvt_";
+
+/// How many of the secret's first characters are kept and shown (docs/http.md: 8).
+const PREFIX_CHARS: usize = 8;
 
 pub struct TokenRow {
     pub id: i64,
@@ -29,6 +37,12 @@ pub struct TokenRow {
     pub created: String,
     pub last_used: Option<String>,
     pub revoked: Option<String>,
+    /// `active`, `revoked` or `expired` (`data-token-state`).
+    pub state: &'static str,
+    /// The secret's first 8 characters; empty when unknown (older tokens).
+    pub prefix: String,
+    /// The expiry's UTC date, ISO 8601 (`data-token-expires`).
+    pub expires: String,
     pub revoke_action: String,
 }
 
@@ -43,9 +57,15 @@ pub struct TokensPage {
     pub rows: Vec<TokenRow>,
     /// The token just created: its name and secret, shown this once.
     pub created: Option<(String, String)>,
+    /// The form was sent again: the name of the token it created the first time.
+    pub already_created: Option<String>,
     pub error: Option<String>,
     pub name: String,
     pub scope: String,
+    /// The lifetimes to choose from: days, label, and whether it is the one chosen.
+    pub day_choices: Vec<(&'static str, String, bool)>,
+    /// A fresh one-time key for the next creation.
+    pub form_key: String,
 }
 
 #[derive(Deserialize)]
@@ -63,19 +83,24 @@ impl CompanyQuery {
     }
 }
 
+/// 403: this user does not manage the company's tokens (or no longer does).
+fn forbidden(ctx: &Ctx) -> HttpResponse {
+    let view = RefusalView {
+        title: ctx.tr.t("refusal-permission-title"),
+        message: ctx.tr.t("tokens-forbidden"),
+        link: None,
+        back_href: "/orders".into(),
+    };
+    refusal(ctx, StatusCode::FORBIDDEN, view)
+}
+
 /// The company this page manages and the proof that this user may manage it: company
 /// admins their own company, operators any company named by `?company=ID`.
 async fn granted(ctx: &Ctx, query: &CompanyQuery) -> Result<(CompanyGrant, String), HttpResponse> {
     let user = ctx.user.as_ref().expect("signed in");
     let company_id = query.company.clone().unwrap_or_else(|| user.company_id.clone());
     let Some(grant) = user.actor().company_grant(&company_id) else {
-        let view = RefusalView {
-            title: ctx.tr.t("refusal-permission-title"),
-            message: ctx.tr.t("tokens-forbidden"),
-            link: None,
-            back_href: "/orders".into(),
-        };
-        return Err(refusal(ctx, StatusCode::FORBIDDEN, view));
+        return Err(forbidden(ctx));
     };
     match ctx.state.store.company_name(grant.company_id()).await {
         Ok(Some(name)) => Ok((grant, name)),
@@ -84,11 +109,21 @@ async fn granted(ctx: &Ctx, query: &CompanyQuery) -> Result<(CompanyGrant, Strin
     }
 }
 
+#[derive(Default)]
 struct Form {
     created: Option<(String, String)>,
+    already_created: Option<String>,
     error: Option<String>,
     name: String,
     scope: String,
+    expires_in_days: String,
+}
+
+impl Form {
+    /// An empty form: read scope, the default lifetime.
+    fn blank() -> Self {
+        Self { scope: "read".into(), expires_in_days: DEFAULT_TOKEN_DAYS.into(), ..Self::default() }
+    }
 }
 
 async fn page(
@@ -105,10 +140,16 @@ async fn page(
     };
     let suffix = query.suffix();
     let tr = &ctx.tr;
+    let now = Utc::now();
     let rows = tokens
         .into_iter()
         .map(|t| TokenRow {
             revoke_action: format!("/company/tokens/{}/revoke{suffix}", t.id),
+            state: match (t.revoked_at, t.expires_at <= now) {
+                (Some(_), _) => "revoked",
+                (None, true) => "expired",
+                (None, false) => "active",
+            },
             id: t.id,
             name: t.name,
             scope: t.scope,
@@ -116,6 +157,8 @@ async fn page(
             created: tr.when(&t.created_at),
             last_used: t.last_used_at.as_ref().map(|at| tr.when(at)),
             revoked: t.revoked_at.as_ref().map(|at| tr.when(at)),
+            prefix: t.prefix,
+            expires: t.expires_at.date_naive().to_string(),
         })
         .collect();
     let view = TokensPage {
@@ -126,9 +169,15 @@ async fn page(
         create_action: format!("/company/tokens{suffix}"),
         rows,
         created: form.created,
+        already_created: form.already_created,
         error: form.error,
         name: form.name,
         scope: form.scope,
+        day_choices: TOKEN_DAYS
+            .iter()
+            .map(|days| (*days, tr.ta("tokens-days", [("days", *days)]), *days == form.expires_in_days))
+            .collect(),
+        form_key: random_token(),
     };
     html(status, &view)
 }
@@ -139,8 +188,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<CompanyQuery>) -> HttpR
         Ok(granted) => granted,
         Err(response) => return response,
     };
-    let form = Form { created: None, error: None, name: String::new(), scope: "read".into() };
-    page(&ctx, StatusCode::OK, &grant, company_name, &query, form).await
+    page(&ctx, StatusCode::OK, &grant, company_name, &query, Form::blank()).await
 }
 
 #[derive(Deserialize)]
@@ -149,6 +197,13 @@ pub struct CreateInput {
     name: String,
     #[serde(default)]
     scope: String,
+    /// 30, 90 or 365; left out or empty, 90.
+    #[serde(default)]
+    expires_in_days: String,
+    /// The one-time key of the form; a form without one is not protected from being sent
+    /// twice.
+    #[serde(default)]
+    form_key: String,
     csrf_token: Option<String>,
 }
 
@@ -167,17 +222,58 @@ pub async fn create(
     };
     let name = input.name.trim().to_string();
     let scope = input.scope.trim().to_string();
-    if let Some(key) = problem(&NewToken { name: &name, scope: &scope }, &["name", "scope"]) {
-        let form = Form { created: None, error: Some(ctx.tr.t(&key)), name: input.name.clone(), scope };
+    let days = match input.expires_in_days.trim() {
+        "" => DEFAULT_TOKEN_DAYS,
+        days => days,
+    };
+    let form_key = input.form_key.trim();
+    let checked = NewToken { name: &name, scope: &scope, expires_in_days: days, form_key };
+    let again = |error: String| Form {
+        error: Some(error),
+        name: input.name.clone(),
+        scope: scope.clone(),
+        expires_in_days: days.to_string(),
+        ..Form::default()
+    };
+    if let Some(key) = problem(&checked, &["name", "scope", "expires_in_days", "form_key"]) {
+        let form = again(ctx.tr.t(&key));
         return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &grant, company_name, &query, form).await;
     }
+    let Ok(days_number) = days.parse::<i64>() else {
+        // Validated above to be one of the choices.
+        return AppError::Internal(anyhow::anyhow!("token lifetime {days:?}")).respond(&ctx);
+    };
     let secret = format!("{SECRET_PREFIX}{}", random_token());
-    if let Err(e) = ctx.state.store.create_token(&grant, &name, &scope, &token_hash(&secret), Utc::now()).await {
-        return AppError::from(e).respond(&ctx);
+    let now = Utc::now();
+    let token = NewApiToken {
+        name: &name,
+        scope: &scope,
+        secret_hash: &token_hash(&secret),
+        prefix: &secret[..PREFIX_CHARS],
+        form_key: (!form_key.is_empty()).then_some(form_key),
+        expires_at: now + Duration::days(days_number),
+        at: now,
+    };
+    let created = match ctx.state.store.create_token(&grant, &token).await {
+        Ok(outcome) => outcome,
+        Err(e) => return AppError::from(e).respond(&ctx),
+    };
+    match created {
+        CreateTokenOutcome::Created(id) => {
+            tracing::info!(company = grant.company_id(), by = user.id, token = id, scope, days, "API token created");
+            let form = Form { created: Some((name, secret)), ..Form::blank() };
+            page(&ctx, StatusCode::OK, &grant, company_name, &query, form).await
+        }
+        CreateTokenOutcome::AlreadyCreated { name } => {
+            let form = Form { already_created: Some(name), ..Form::blank() };
+            page(&ctx, StatusCode::OK, &grant, company_name, &query, form).await
+        }
+        CreateTokenOutcome::TooMany => {
+            let form = again(ctx.tr.tn("tokens-too-many", "max", MAX_LIVE_TOKENS));
+            page(&ctx, StatusCode::CONFLICT, &grant, company_name, &query, form).await
+        }
+        CreateTokenOutcome::Forbidden => forbidden(&ctx),
     }
-    tracing::info!(company = grant.company_id(), by = user.id, scope, "API token created");
-    let form = Form { created: Some((name, secret)), error: None, name: String::new(), scope: "read".into() };
-    page(&ctx, StatusCode::OK, &grant, company_name, &query, form).await
 }
 
 #[derive(Deserialize)]

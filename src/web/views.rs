@@ -337,6 +337,9 @@ pub struct CompanyUserRow {
     pub action: String,
     /// (field, value, button label) of each one-field form.
     pub actions: Vec<(&'static str, &'static str, String)>,
+    /// The API tokens of theirs that deactivating them revokes, with the sentence that says
+    /// so beside the Deactivate button; None when there are none, or they are inactive.
+    pub revokes_tokens: Option<(i64, String)>,
 }
 
 /// The invitation form's values and errors.

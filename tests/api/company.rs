@@ -426,3 +426,105 @@ on_both!(company_pages_speak_korean_and_swedish, |app| {
         .unwrap();
     assert_eq!(page.status(), 404);
 });
+
+/// A second admin of acme, made by an operator.
+const SECOND_ADMIN: &str = "editor@acme.example";
+
+/// Whether an answer is the success of a change: 303 back to the users page.
+fn succeeded(response: &reqwest::Response) -> bool {
+    response.status() == 303 && location(response.headers()) == "/company/users"
+}
+
+/// What the loser of a race may hear: 403 (its actor is no longer an admin, found by the
+/// session or under the company's lock), 409 (it would leave no admin), or 303 to the
+/// sign-in page (its session ended with its deactivation before the request was read).
+fn refused(response: &reqwest::Response) -> bool {
+    matches!(response.status().as_u16(), 403 | 409)
+        || (response.status() == 303 && location(response.headers()).starts_with("/login"))
+}
+
+on_both!(two_admins_removing_each_other_at_once_leave_one, |app| {
+    with_admins(&app).await;
+    let ops = app.login("ops@vendor.example").await;
+    let second_path = format!("/company/users/{SECOND_ADMIN}?company=acme");
+    assert_eq!(ops.post(&second_path, &[("company_admin", "on")]).await.status(), 303);
+    let mut first = app.login(ADMIN).await;
+    let mut second = app.login(SECOND_ADMIN).await;
+    let mut wins = [0; 2];
+    for round in 0..50 {
+        // Deactivate in even rounds, unmake admin in odd ones.
+        let field = if round % 2 == 0 { "active" } else { "company_admin" };
+        let (to_second, to_first) = (format!("/company/users/{SECOND_ADMIN}"), format!("/company/users/{ADMIN}"));
+        let off = [(field, "off")];
+        let (a, b) = tokio::join!(first.post(&to_second, &off), second.post(&to_first, &off));
+        let admins = app.store.company_admins("acme").await.unwrap();
+        let said = format!("round {round} ({field}): {} {}; active admins {admins:?}", a.status(), b.status());
+        assert_eq!(admins.len(), 1, "never none (nor both): {said}");
+        assert!(succeeded(&a) != succeeded(&b), "exactly one succeeds: {said}");
+        assert!(refused(if succeeded(&a) { &b } else { &a }), "the other is refused: {said}");
+        let loser = if succeeded(&a) { SECOND_ADMIN } else { ADMIN };
+        assert!(admins.iter().all(|(_, email)| email != loser), "{said}");
+        wins[usize::from(succeeded(&b))] += 1;
+        // The operator puts the loser back; a deactivated loser signs in again.
+        let restore = format!("/company/users/{loser}?company=acme");
+        assert_eq!(ops.post(&restore, &[("active", "on"), ("company_admin", "on")]).await.status(), 303, "{said}");
+        if field == "active" {
+            if loser == ADMIN {
+                first = app.login(ADMIN).await;
+            } else {
+                second = app.login(SECOND_ADMIN).await;
+            }
+        }
+    }
+    assert_eq!(app.store.company_admins("acme").await.unwrap().len(), 2);
+    eprintln!("wins of the first and the second admin: {wins:?}");
+});
+
+on_both!(nobody_takes_away_a_companys_only_admin, |app| {
+    with_admins(&app).await;
+    let ops = app.login("ops@vendor.example").await;
+    let admin_path = format!("/company/users/{ADMIN}?company=acme");
+    for fields in [&[("active", "off")][..], &[("company_admin", "off")], &[("can_edit", "on"), ("active", "off")]] {
+        let refused = ops.post(&admin_path, fields).await;
+        assert_eq!(refused.status(), 409, "an operator: {fields:?}");
+        assert!(refused.text().await.unwrap().contains("last admin"));
+    }
+    // Nothing changed, not even the field that alone would have been allowed.
+    let page = ops.get_html("/company/users?company=acme").await;
+    assert_eq!(flags(&page, ADMIN), yes_no(false, true, true));
+    assert_eq!(count(&ops.get_html("/transactions?type=permission_change").await, "tr[data-type]"), 0);
+    // A company without admins (north) may still have its users changed.
+    assert_eq!(
+        ops.post("/company/users/distview@north.example?company=north", &[("can_edit", "on")]).await.status(),
+        303
+    );
+    // With a second admin, the operator may deactivate the first.
+    assert_eq!(
+        ops.post(&format!("/company/users/{SECOND_ADMIN}?company=acme"), &[("company_admin", "on")]).await.status(),
+        303
+    );
+    assert_eq!(ops.post(&admin_path, &[("active", "off")]).await.status(), 303);
+    // …and then not the second, who is now the only one.
+    let second_path = format!("/company/users/{SECOND_ADMIN}?company=acme");
+    assert_eq!(ops.post(&second_path, &[("active", "off")]).await.status(), 409);
+    assert_eq!(app.store.company_admins("acme").await.unwrap().len(), 1);
+});
+
+on_both!(a_change_rechecks_its_actor_inside_the_transaction, |app| {
+    use provisio::store::{UserChange, UserChangeOutcome};
+    with_admins(&app).await;
+    let admin = app.login(ADMIN).await;
+    assert_eq!(admin.post(&format!("/company/users/{SECOND_ADMIN}"), &[("company_admin", "on")]).await.status(), 303);
+    // The grant a request made from its session a moment ago, before the second admin
+    // took the role away.
+    let (user, _) = app.store.user_credentials(ADMIN).await.unwrap().unwrap();
+    let stale = user.actor().company_grant("acme").expect("an admin when the request began");
+    let second = app.login(SECOND_ADMIN).await;
+    assert_eq!(second.post(&format!("/company/users/{ADMIN}"), &[("company_admin", "off")]).await.status(), 303);
+    let change = UserChange { can_edit: Some(true), ..UserChange::default() };
+    let outcome = app.store.change_user(&stale, "Ada Admin", "viewer@acme.example", change, Utc::now()).await;
+    assert!(matches!(outcome, Ok(UserChangeOutcome::Forbidden)), "{outcome:?}");
+    assert_eq!(flags(&second.get_html("/company/users").await, "viewer@acme.example"), yes_no(false, false, true));
+    // The page says so the same way: 403.
+    assert_eq!(admin.post("/company/users/viewer@acme.example", &[("can_edit", "on")]).await.status(), 403);
+});

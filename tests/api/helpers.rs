@@ -82,12 +82,19 @@ macro_rules! on_both {
 /// A store on a fresh database, or None (with the reason printed) when PostgreSQL is not
 /// reachable outside CI. Under CI=true a missing PostgreSQL fails the test.
 pub async fn fresh_store(backend: Backend) -> Option<(Store, String, Option<tempfile::TempDir>)> {
+    let (url, dir) = empty_database(backend).await?;
+    let store = Store::connect(&url).await.expect("the database opens");
+    Some((store, url, dir))
+}
+
+/// The URL of a new, empty database (no migrations applied): a SQLite file in a temporary
+/// folder, or a new PostgreSQL database; None as for [`fresh_store`].
+pub async fn empty_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("a temporary folder");
             let url = format!("sqlite://{}", dir.path().join("provisio.db").display());
-            let store = Store::connect(&url).await.expect("SQLite opens");
-            Some((store, url, Some(dir)))
+            Some((url, Some(dir)))
         }
         Backend::Postgres => {
             let admin_url = std::env::var("PROVISIO_TEST_POSTGRES")
@@ -115,10 +122,71 @@ pub async fn fresh_store(backend: Backend) -> Option<(Store, String, Option<temp
                 .await
                 .expect("create a test database");
             let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-            let url = format!("{base}/{name}");
-            let store = Store::connect(&url).await.expect("PostgreSQL opens");
-            Some((store, url, None))
+            Some((format!("{base}/{name}"), None))
         }
+    }
+}
+
+/// Runs one statement on the test's database directly, beside the application (to set
+/// up what no route does, such as a clock moved on); `bind` adds its parameters.
+pub async fn execute_directly(database_url: &str, statement: &'static str, bind: impl FnOnce(Binds) -> Binds) -> u64 {
+    match bind(Binds::default()) {
+        Binds(values) if database_url.starts_with("postgres") => {
+            let mut conn = sqlx::PgConnection::connect(database_url).await.expect("PostgreSQL connects");
+            let mut query = sqlx::query(statement);
+            for v in values {
+                query = match v {
+                    Bind::Text(t) => query.bind(t),
+                    Bind::Int(i) => query.bind(i),
+                    Bind::Bool(b) => query.bind(b),
+                    Bind::Time(t) => query.bind(t),
+                };
+            }
+            query.execute(&mut conn).await.expect(statement).rows_affected()
+        }
+        Binds(values) => {
+            let mut conn = sqlx::SqliteConnection::connect(database_url).await.expect("SQLite connects");
+            let mut query = sqlx::query(statement);
+            for v in values {
+                query = match v {
+                    Bind::Text(t) => query.bind(t),
+                    Bind::Int(i) => query.bind(i),
+                    Bind::Bool(b) => query.bind(b),
+                    Bind::Time(t) => query.bind(t),
+                };
+            }
+            query.execute(&mut conn).await.expect(statement).rows_affected()
+        }
+    }
+}
+
+/// The parameters of [`execute_directly`], in order.
+#[derive(Default)]
+pub struct Binds(Vec<Bind>);
+
+pub enum Bind {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    Time(DateTime<Utc>),
+}
+
+impl Binds {
+    pub fn text(mut self, v: impl Into<String>) -> Self {
+        self.0.push(Bind::Text(v.into()));
+        self
+    }
+    pub fn int(mut self, v: i64) -> Self {
+        self.0.push(Bind::Int(v));
+        self
+    }
+    pub fn bool(mut self, v: bool) -> Self {
+        self.0.push(Bind::Bool(v));
+        self
+    }
+    pub fn time(mut self, v: DateTime<Utc>) -> Self {
+        self.0.push(Bind::Time(v));
+        self
     }
 }
 

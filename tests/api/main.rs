@@ -25,4 +25,5 @@ mod reminders;
 mod resend_all;
 mod scheduler_batches;
 mod store;
+mod tokens;
 mod transactions;
