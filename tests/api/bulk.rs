@@ -529,6 +529,69 @@ on_both!(a_preview_is_discarded_by_its_owner_only_and_an_applied_batch_is_not, |
     assert_eq!(user.post("/bulk-fixes/nonsense/discard", &[]).await.status(), 404);
 });
 
+on_both!(old_previews_and_old_outcomes_are_purged_with_their_rows, |app| {
+    let keep = app.config.bulk_keep;
+    let user = app.login("editor@acme.example").await;
+    // An old preview; a file uploaded as long ago but applied now; a file applied now
+    // that changed nothing (no transaction names it); a fresh preview.
+    let (old, _) = preview(&user, &format!("{HEADER}Sub-1001-1,a@globex.example\nSub-1001-2,a@globex.example\n")).await;
+    let (changed, _) = preview(&user, &format!("{HEADER}Sub-1003-1,new@stark.example\n")).await;
+    let (nothing, _) = preview(&user, &format!("{HEADER}Sub-1001-1,old@globex.example\n")).await;
+    let (fresh, _) = preview(&user, &format!("{HEADER}Sub-1001-2,b@globex.example\n")).await;
+    let long_ago = Utc::now() - keep - chrono::Duration::minutes(5);
+    for id in [old, changed] {
+        assert_eq!(app.db_set_time("UPDATE bulk_batches SET created_at = $1 WHERE id = $2", long_ago, id).await, 1);
+    }
+    for id in [changed, nothing] {
+        assert_eq!(user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 303);
+    }
+    let applied = Utc::now();
+
+    // The scheduler's run now: the old preview goes with its rows; an applied batch is
+    // kept from its apply, not its upload.
+    let stop = provisio::stop::Stop::never();
+    let purged = provisio::jobs::purge_bulk(&app.store, keep, &stop).await.unwrap();
+    assert_eq!((purged.previews, purged.outcomes, purged.rows), (1, 0, 2));
+    assert_eq!(user.get(&format!("/bulk-fixes/{old}")).await.status(), 404);
+    assert_eq!((app.db_count(BATCH, old).await, app.db_count(ROWS_OF, old).await), (0, 0));
+    for id in [changed, nothing, fresh] {
+        assert_eq!(user.get(&format!("/bulk-fixes/{id}")).await.status(), 200, "batch {id}");
+    }
+
+    // Just before the keep time after apply, nothing more goes.
+    let before = app.store.purge_bulk(keep, applied + keep - chrono::Duration::minutes(1)).await.unwrap();
+    assert_eq!(before, provisio::store::BulkPurge::default());
+    assert_eq!(app.db_count(ROWS_OF, changed).await, 1);
+    assert_eq!(result_of(&user.get_html(&format!("/bulk-fixes/{changed}")).await, 2), "done");
+
+    // Just after it, the outcomes' rows go (and the preview uploaded with them). The batch
+    // that changed lines stays, named by its transactions, and says its details are no
+    // longer kept; the other goes whole.
+    let after = app.store.purge_bulk(keep, applied + keep + chrono::Duration::minutes(1)).await.unwrap();
+    assert_eq!(after, provisio::store::BulkPurge { previews: 1, outcomes: 2, rows: 3 });
+    assert_eq!(user.get(&format!("/bulk-fixes/{fresh}")).await.status(), 404);
+    assert_eq!(app.db_count(ALL_ROWS, 0).await, 0);
+    let gone = user.get(&format!("/bulk-fixes/{changed}")).await;
+    assert_eq!(gone.status(), 410);
+    let text = gone.text().await.unwrap();
+    assert!(text.contains("no longer kept") && text.contains("href=\"/transactions"), "{text}");
+    assert_eq!(user.get(&format!("/bulk-fixes/{changed}/outcome.csv")).await.status(), 410);
+    assert_eq!(user.post(&format!("/bulk-fixes/{changed}/discard"), &[]).await.status(), 409);
+    assert_eq!(user.post(&format!("/bulk-fixes/{changed}/apply"), &[]).await.status(), 409);
+    assert_eq!(user.get(&format!("/bulk-fixes/{nothing}")).await.status(), 404);
+    assert_eq!(app.db_count(BATCH, nothing).await, 0);
+    let txs = app.store.line_transactions("Sub-1003-1").await.unwrap();
+    assert_eq!(txs[0].bulk_batch_id, Some(changed), "the change and its record stay");
+    assert!(user.get_html("/transactions").await.contains(&format!("Bulk fix {changed}")));
+    let list = user.get_html("/bulk-fixes").await;
+    assert_eq!(count(&list, &format!("tr[data-bulk-batch=\"{changed}\"][data-bulk-state=purged]")), 1);
+    assert_eq!(count(&list, "tr[data-bulk-batch]"), 1);
+
+    // Nothing is left to do.
+    let again = app.store.purge_bulk(keep, applied + keep * 10).await.unwrap();
+    assert_eq!(again, provisio::store::BulkPurge::default());
+});
+
 on_both!(the_quota_is_counted_in_the_transaction_that_stores_the_batch, |app| {
     let (user, _) = app.store.user_credentials("viewer@acme.example").await.unwrap().unwrap();
     let rows = provisio::domain::bulk::prepare(vec![provisio::domain::bulk::FileRow {

@@ -474,4 +474,15 @@ impl TestApp {
             sqlx::query_scalar(sql).bind(id).fetch_one(&mut c).await.unwrap()
         }
     }
+
+    /// Runs `sql` with `$1` the time `at` and `$2` the id `id`; answers the rows it changed.
+    pub async fn db_set_time(&self, sql: &'static str, at: DateTime<Utc>, id: i64) -> u64 {
+        if self.store.is_postgres() {
+            let mut c = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+            sqlx::query(sql).bind(at).bind(id).execute(&mut c).await.unwrap().rows_affected()
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+            sqlx::query(sql).bind(at).bind(id).execute(&mut c).await.unwrap().rows_affected()
+        }
+    }
 }
