@@ -38,7 +38,7 @@ enum Command {
     Import { file: PathBuf },
     /// Record that an order was mapped to the customer organisation (PONR).
     Onboard { order_id: String },
-    /// Run every piece of due scheduled work once (RSD emails, closing, email dispatch) and exit.
+    /// Run every piece of due scheduled work once (RSD emails, closing, purges, email dispatch) and exit.
     Tick,
 }
 
@@ -102,6 +102,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let reminders = jobs::send_due_reminders(&store, &config.reminders, &stop).await?;
             let closed = jobs::close_due_lines(&store, &stop).await?;
             jobs::purge_expired(&store, &config.login).await?;
+            let bulk = jobs::purge_bulk(&store, config.bulk_keep, &stop).await?;
+            let screenshots = jobs::purge_case_attachments(&store, &stop).await?;
             let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 4)?;
             let mut dispatcher =
                 Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone());
@@ -110,9 +112,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let counts = store.email_counts().await?;
             println!(
                 "queued {queued} requested-start-date emails and {reminders} reminders; closed {closed} lines; \
-                 attempted {attempted} \
-                 deliveries; outbox: {} queued, {} sent, {} failed",
-                counts.queued, counts.sent, counts.failed
+                 deleted {} bulk-fix previews, the outcomes of {} applied bulk fixes and {screenshots} screenshots \
+                 of resolved cases; attempted {attempted} deliveries; outbox: {} queued, {} sent, {} failed",
+                bulk.previews, bulk.outcomes, counts.queued, counts.sent, counts.failed
             );
             Ok(())
         }

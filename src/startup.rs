@@ -71,6 +71,7 @@ impl Application {
                 std::time::Duration::from_secs(SCHEDULER_SECONDS),
                 config.login.clone(),
                 config.reminders.clone(),
+                config.bulk_keep,
                 stop.clone(),
             ),
         ];

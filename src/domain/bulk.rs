@@ -13,6 +13,11 @@ use super::{Actor, ContactEmail, EditScope, LineStatus, OrderParties, Refusal};
 /// The most data rows one file may have.
 pub const MAX_ROWS: usize = 10_000;
 
+/// The most unapplied previews one user may hold at once: each is up to [`MAX_ROWS`]
+/// rows in the database until it is applied, discarded or deleted after
+/// PROVISIO_BULK_KEEP.
+pub const MAX_UNAPPLIED: usize = 5;
+
 /// What will happen, or happened, to one row (`data-result` in the markup).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BulkResult {

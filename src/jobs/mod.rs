@@ -1,5 +1,6 @@
 //! Scheduled work: the first provisioning email on the requested start date, reminders
-//! before a line closes, and closing the lines whose policy period ran out.
+//! before a line closes, closing the lines whose policy period ran out, and deleting what
+//! has been kept long enough (sessions, bulk-fix files, old screenshots).
 
 use std::time::Duration;
 
@@ -7,7 +8,10 @@ use chrono::Utc;
 
 use crate::config::LoginConfig;
 use crate::stop::Stop;
-use crate::store::Store;
+use crate::store::{BulkPurge, Store};
+
+/// The screenshots of a support case are kept this long after it was resolved.
+pub const RESOLVED_CASE_SCREENSHOTS_KEEP_DAYS: i64 = 90;
 
 /// Queues the RSD emails that are due now; returns how many messages were queued. Ends
 /// between two batches once `stop` is raised.
@@ -33,6 +37,22 @@ pub async fn purge_expired(store: &Store, login: &LoginConfig) -> anyhow::Result
     Ok(store.purge_expired(window, Utc::now()).await?)
 }
 
+/// Deletes the bulk-fix previews not applied within `keep` (PROVISIO_BULK_KEEP) of their
+/// upload, with their rows, and the rows (the outcome) of batches applied more than `keep`
+/// ago. Ends between two batches once `stop` is raised.
+pub async fn purge_bulk(store: &Store, keep: chrono::Duration, stop: &Stop) -> anyhow::Result<BulkPurge> {
+    Ok(store.purge_bulk_until(keep, Utc::now(), stop).await?)
+}
+
+/// Deletes the screenshots of support cases resolved more than
+/// [`RESOLVED_CASE_SCREENSHOTS_KEEP_DAYS`] ago; returns how many. Ends between two batches
+/// once `stop` is raised.
+pub async fn purge_case_attachments(store: &Store, stop: &Stop) -> anyhow::Result<u64> {
+    let now = Utc::now();
+    let before = now - chrono::Duration::days(RESOLVED_CASE_SCREENSHOTS_KEEP_DAYS);
+    Ok(store.purge_case_attachments(before, now, stop).await?)
+}
+
 /// Runs in the background of `provisio serve`, every `every`, until `stop` is raised
 /// (then it ends between two batches).
 pub fn spawn_scheduler(
@@ -40,12 +60,31 @@ pub fn spawn_scheduler(
     every: Duration,
     login: LoginConfig,
     reminders: Vec<chrono::Duration>,
+    bulk_keep: chrono::Duration,
     stop: Stop,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         while !stop.is_raised() {
             if let Err(e) = purge_expired(&store, &login).await {
                 tracing::error!(error = %e, "purging expired sessions failed; trying again");
+            }
+            match purge_bulk(&store, bulk_keep, &stop).await {
+                Ok(p) if p == BulkPurge::default() => {}
+                Ok(p) => tracing::info!(
+                    previews = p.previews,
+                    outcomes = p.outcomes,
+                    rows = p.rows,
+                    "deleted bulk-fix previews and outcomes kept long enough"
+                ),
+                Err(e) => tracing::error!(error = %e, "purging bulk fixes failed; trying again"),
+            }
+            match purge_case_attachments(&store, &stop).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(screenshots = n, "deleted screenshots of cases resolved long ago"),
+                Err(e) => tracing::error!(error = %e, "purging case screenshots failed; trying again"),
+            }
+            if stop.is_raised() {
+                break;
             }
             match send_due_rsd_emails(&store, &stop).await {
                 Ok(0) => {}

@@ -27,6 +27,33 @@ pub struct BulkBatch {
     pub row_count: i64,
     pub created_at: DateTime<Utc>,
     pub applied_at: Option<DateTime<Utc>>,
+    /// When the rows of this applied batch were deleted (PROVISIO_BULK_KEEP after apply):
+    /// the batch is kept only because transactions name it.
+    pub purged_at: Option<DateTime<Utc>>,
+}
+
+/// The columns of a [`BulkBatch`].
+macro_rules! batch_columns {
+    () => {
+        "id, user_id, filename, CAST(row_count AS BIGINT) AS row_count, created_at, applied_at, purged_at"
+    };
+}
+
+/// What became of an upload.
+#[derive(Debug)]
+pub enum BulkCreated {
+    Created(i64),
+    /// The user already holds the most unapplied previews: nothing was stored. The oldest
+    /// of them, to name and offer to discard.
+    OverQuota(BulkBatch),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BulkDiscardOutcome {
+    Discarded,
+    /// Applied batches keep their outcome (until the purge).
+    Applied,
+    NotFound,
 }
 
 /// One row of a batch as the preview or the outcome shows it. The order and the current
@@ -50,6 +77,8 @@ pub enum BulkApplyOutcome {
     Applied,
     /// Applied before: nothing changed now.
     AlreadyApplied,
+    /// Discarded or purged meanwhile.
+    NotFound,
 }
 
 /// A row of a batch with what the database says of its line now.
@@ -323,14 +352,18 @@ fn independent_orders<'a>(rows: &'a [RowFacts], results: &[BulkResult]) -> Vec<V
 }
 
 impl Store {
-    /// Stores the rows of a file as a new batch of `user`'s, in one statement for the rows.
+    /// Stores the rows of a file as a new batch of `user`'s, in one statement for the rows,
+    /// unless the user already holds `max_unapplied` unapplied previews: those are counted
+    /// in the same write transaction, after the user's row is locked (PostgreSQL; SQLite
+    /// has its one writer), so two parallel uploads cannot both pass at one below.
     pub async fn create_bulk_batch(
         &self,
         user: &User,
         filename: &str,
         rows: &[PreparedRow],
         at: DateTime<Utc>,
-    ) -> sqlx::Result<i64> {
+        max_unapplied: usize,
+    ) -> sqlx::Result<BulkCreated> {
         let payload: Vec<serde_json::Value> = rows
             .iter()
             .map(|r| {
@@ -346,6 +379,26 @@ impl Store {
             .collect();
         let payload = json(&payload);
         write_tx!(self, |tx, pg| {
+            if pg {
+                // NO KEY: rows that merely reference the user (sessions, transactions) go on.
+                sqlx::query("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE")
+                    .bind(user.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let held: Vec<BulkBatch> = sqlx::query_as(concat!(
+                "SELECT ",
+                batch_columns!(),
+                " FROM bulk_batches WHERE user_id = $1 AND applied_at IS NULL ORDER BY created_at, id"
+            ))
+            .bind(user.id)
+            .fetch_all(&mut *tx)
+            .await?;
+            if held.len() >= max_unapplied
+                && let Some(oldest) = held.into_iter().next()
+            {
+                return Ok(BulkCreated::OverQuota(oldest));
+            }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO bulk_batches (user_id, filename, row_count, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
             )
@@ -372,19 +425,71 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(id)
+            Ok(BulkCreated::Created(id))
         })
     }
 
     pub async fn bulk_batch(&self, id: i64) -> sqlx::Result<Option<BulkBatch>> {
         read!(self, |pool, pg| {
-            sqlx::query_as(
-                "SELECT id, user_id, filename, CAST(row_count AS BIGINT) AS row_count, created_at, applied_at
-                 FROM bulk_batches WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
+            sqlx::query_as(concat!("SELECT ", batch_columns!(), " FROM bulk_batches WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
+    /// The user's unapplied previews, oldest first (the quota's count, read before a file
+    /// is parsed; the upload's own transaction counts them again).
+    pub async fn unapplied_bulk_batches(&self, user_id: i64) -> sqlx::Result<Vec<BulkBatch>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                batch_columns!(),
+                " FROM bulk_batches WHERE user_id = $1 AND applied_at IS NULL ORDER BY created_at, id"
+            ))
+            .bind(user_id)
+            .fetch_all(pool)
             .await
+        })
+    }
+
+    /// The user's latest `limit` uploads, newest first.
+    pub async fn bulk_batches_of(&self, user_id: i64, limit: i64) -> sqlx::Result<Vec<BulkBatch>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                batch_columns!(),
+                " FROM bulk_batches WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
+            ))
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Deletes an unapplied preview with its rows. The batch's row is locked first
+    /// (PostgreSQL), so an apply either claimed it before (then: `Applied`) or finds it
+    /// gone afterwards.
+    pub async fn discard_bulk_batch(&self, id: i64) -> sqlx::Result<BulkDiscardOutcome> {
+        write_tx!(self, |tx, pg| {
+            let applied: Option<bool> = sqlx::query_scalar(sql(
+                pg,
+                "SELECT applied_at IS NOT NULL FROM bulk_batches WHERE id = $1 FOR UPDATE",
+                "SELECT applied_at IS NOT NULL FROM bulk_batches WHERE id = $1",
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match applied {
+                None => return Ok(BulkDiscardOutcome::NotFound),
+                Some(true) => return Ok(BulkDiscardOutcome::Applied),
+                Some(false) => {}
+            }
+            sqlx::query("DELETE FROM bulk_rows WHERE batch_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM bulk_batches WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(BulkDiscardOutcome::Discarded)
         })
     }
 
@@ -439,7 +544,11 @@ impl Store {
             n == 1
         });
         if !claimed {
-            return Ok(BulkApplyOutcome::AlreadyApplied);
+            // Applied before, or discarded (or purged) since the page showed it.
+            return Ok(match self.bulk_batch(batch_id).await? {
+                Some(_) => BulkApplyOutcome::AlreadyApplied,
+                None => BulkApplyOutcome::NotFound,
+            });
         }
         // What the preview would say now: the orders with a row to change are applied,
         // each re-checked under its lock; the other rows keep this answer.

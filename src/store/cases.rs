@@ -182,7 +182,9 @@ impl Store {
         })
     }
 
-    /// Operators move a case along, with a note; false when there is no such case.
+    /// Operators move a case along, with a note; false when there is no such case. The
+    /// time a case became resolved is kept while it stays resolved (its screenshots are
+    /// deleted 90 days after it); moving it back clears it.
     pub async fn update_case(
         &self,
         _grant: &OperatorGrant,
@@ -193,16 +195,19 @@ impl Store {
         at: DateTime<Utc>,
     ) -> sqlx::Result<bool> {
         write_tx!(self, |tx, pg| {
-            let n =
-                sqlx::query("UPDATE cases SET status = $2, note = $3, updated_at = $4, updated_by = $5 WHERE id = $1")
-                    .bind(id)
-                    .bind(status)
-                    .bind(note)
-                    .bind(at)
-                    .bind(actor_name)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+            let n = sqlx::query(
+                "UPDATE cases SET status = $2, note = $3, updated_at = $4, updated_by = $5,
+                                  resolved_at = CASE WHEN $2 = 'resolved' THEN COALESCE(resolved_at, $4) END
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(status)
+            .bind(note)
+            .bind(at)
+            .bind(actor_name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             tx.commit().await?;
             Ok(n == 1)
         })

@@ -16,6 +16,7 @@ mod orders;
 pub mod outbox;
 mod records;
 mod resend_all;
+mod retention;
 mod sessions;
 mod throttle;
 mod tokens;
@@ -28,7 +29,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use bulk::{BulkApplyOutcome, BulkBatch, BulkRowOutcome};
+pub use bulk::{BulkApplyOutcome, BulkBatch, BulkCreated, BulkDiscardOutcome, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
 pub use edits::{ContactEdit, CopyOutcome, EditOutcome, LineAction, Resend, ResendOutcome, Stopped};
@@ -40,6 +41,7 @@ pub use orders::{LineCursor, LinePage, OnboardOutcome};
 pub use outbox::{ClaimedEmail, Delivery, InvitationEmail, QueueCounts};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
+pub use retention::BulkPurge;
 pub use sessions::{SessionRecord, session_key_hash};
 pub use throttle::ANY_ACCOUNT;
 pub use tokens::{

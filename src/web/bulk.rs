@@ -5,6 +5,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -16,9 +17,9 @@ use super::errors::{AppError, html, refusal};
 use super::spreadsheet::{EMAIL_COLUMN, ReadError, SUBSCRIPTION_COLUMN, Sheet, read_bulk_file};
 use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
-use crate::domain::bulk::{BulkResult, MAX_ROWS, prepare};
+use crate::domain::bulk::{BulkResult, MAX_ROWS, MAX_UNAPPLIED, prepare};
 use crate::i18n::Tr;
-use crate::store::{BulkApplyOutcome, BulkBatch, BulkRowOutcome, User};
+use crate::store::{BulkApplyOutcome, BulkBatch, BulkCreated, BulkDiscardOutcome, BulkRowOutcome, User};
 
 /// The largest file: 2 MB.
 const MAX_FILE: usize = 2 * 1024 * 1024;
@@ -26,6 +27,8 @@ const MAX_FILE: usize = 2 * 1024 * 1024;
 /// is refused (413) before it is read, or as soon as it passes this while streaming.
 const MAX_BODY: usize = MAX_FILE + 64 * 1024;
 const TEMPLATE_CHUNK: i64 = 500;
+/// How many of the user's earlier uploads the upload page lists.
+const LISTED_BATCHES: i64 = 20;
 
 #[derive(Template)]
 #[template(path = "bulk_upload.html")]
@@ -34,6 +37,28 @@ pub struct UploadPage {
     pub t: Tr,
     pub error: Option<String>,
     pub max_rows: String,
+    pub max_unapplied: String,
+    /// The user already holds the most unapplied previews: the oldest, to discard.
+    pub over_quota: Option<QuotaView>,
+    /// The user's latest uploads, newest first.
+    pub batches: Vec<BatchListRow>,
+}
+
+pub struct QuotaView {
+    pub id: i64,
+    pub message: String,
+    pub oldest: String,
+}
+
+/// One of the user's uploads on the upload page.
+pub struct BatchListRow {
+    pub id: i64,
+    pub filename: String,
+    pub uploaded: String,
+    pub rows: i64,
+    /// `preview`, `applied` or `purged` (details no longer kept).
+    pub state: &'static str,
+    pub state_text: String,
 }
 
 pub struct BulkRowView {
@@ -58,17 +83,90 @@ pub struct BatchPage {
     /// (result, label, count) of every result some row has, in the order of the table.
     pub counts: Vec<(&'static str, String, usize)>,
     pub can_apply: bool,
+    /// An unapplied preview may be discarded.
+    pub can_discard: bool,
+    /// Until when the preview, or the applied batch's outcome, is kept.
+    pub kept: String,
     pub rows: Vec<BulkRowView>,
 }
 
 pub async fn upload_form(signed_in: SignedIn) -> HttpResponse {
-    let SignedIn { ctx, .. } = signed_in;
-    upload_page(&ctx, StatusCode::OK, None)
+    let SignedIn { ctx, user } = signed_in;
+    upload_page(&ctx, &user, StatusCode::OK, None, None).await
 }
 
-fn upload_page(ctx: &Ctx, status: StatusCode, error: Option<String>) -> HttpResponse {
-    let max_rows = MAX_ROWS.to_string();
-    html(status, &UploadPage { layout: ctx.layout(), t: ctx.tr.clone(), error, max_rows })
+/// A file name as pages show it.
+fn shown_name(tr: &Tr, filename: &str) -> String {
+    if filename.is_empty() { tr.t("bulk-unnamed") } else { filename.to_string() }
+}
+
+/// The upload form, with the user's latest uploads and what went wrong, if anything.
+async fn upload_page(
+    ctx: &Ctx,
+    user: &User,
+    status: StatusCode,
+    error: Option<String>,
+    over_quota: Option<QuotaView>,
+) -> HttpResponse {
+    let listed = match ctx.state.store.bulk_batches_of(user.id, LISTED_BATCHES).await {
+        Ok(listed) => listed,
+        Err(e) => return AppError::from(e).respond(ctx),
+    };
+    let tr = &ctx.tr;
+    let keep = ctx.state.config.bulk_keep;
+    let batches = listed
+        .iter()
+        .map(|b| {
+            let (state, state_text) = match (b.applied_at, b.purged_at) {
+                (None, _) => {
+                    ("preview", tr.ta("bulk-state-preview", [("until", tr.when(&(b.created_at + keep)).as_str())]))
+                }
+                (Some(applied), None) => (
+                    "applied",
+                    tr.ta(
+                        "bulk-state-applied",
+                        [("when", tr.when(&applied).as_str()), ("until", tr.when(&(applied + keep)).as_str())],
+                    ),
+                ),
+                (Some(applied), Some(_)) => {
+                    ("purged", tr.ta("bulk-state-purged", [("when", tr.when(&applied).as_str())]))
+                }
+            };
+            BatchListRow {
+                id: b.id,
+                filename: shown_name(tr, &b.filename),
+                uploaded: tr.when(&b.created_at),
+                rows: b.row_count,
+                state,
+                state_text,
+            }
+        })
+        .collect();
+    let (max_rows, max_unapplied) = (MAX_ROWS.to_string(), MAX_UNAPPLIED.to_string());
+    let page =
+        UploadPage { layout: ctx.layout(), t: ctx.tr.clone(), error, max_rows, max_unapplied, over_quota, batches };
+    html(status, &page)
+}
+
+/// 429: the user holds the most unapplied previews; the page names the oldest and offers
+/// to discard it. One more fits once the oldest is deleted by itself, if not sooner.
+async fn over_quota(ctx: &Ctx, user: &User, oldest: &BulkBatch) -> HttpResponse {
+    let tr = &ctx.tr;
+    let max = MAX_UNAPPLIED.to_string();
+    let when = tr.when(&oldest.created_at);
+    let view = QuotaView {
+        id: oldest.id,
+        message: tr.ta("bulk-quota", [("max", max.as_str())]),
+        oldest: tr
+            .ta("bulk-quota-oldest", [("file", shown_name(tr, &oldest.filename).as_str()), ("when", when.as_str())]),
+    };
+    let mut response = upload_page(ctx, user, StatusCode::TOO_MANY_REQUESTS, None, Some(view)).await;
+    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        let frees = oldest.created_at + ctx.state.config.bulk_keep - Utc::now();
+        let seconds = frees.num_seconds().max(1);
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// What came with the upload.
@@ -128,13 +226,15 @@ fn read_error_message(tr: &Tr, e: &ReadError) -> String {
 
 pub async fn upload(signed_in: SignedIn, req: actix_web::HttpRequest, payload: Multipart) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
-    let too_large = |ctx: &Ctx| upload_page(ctx, StatusCode::PAYLOAD_TOO_LARGE, Some(ctx.tr.t("bulk-error-too-large")));
+    let too_large = Some(ctx.tr.t("bulk-error-too-large"));
     if declared_over(&req, MAX_BODY) {
-        return too_large(&ctx);
+        return upload_page(&ctx, &user, StatusCode::PAYLOAD_TOO_LARGE, too_large, None).await;
     }
     let upload = match read_upload(payload).await {
         Ok(upload) => upload,
-        Err(UploadError::TooLarge) => return too_large(&ctx),
+        Err(UploadError::TooLarge) => {
+            return upload_page(&ctx, &user, StatusCode::PAYLOAD_TOO_LARGE, too_large, None).await;
+        }
         Err(UploadError::Malformed) => {
             return HttpResponse::BadRequest().content_type("text/plain").body("malformed upload");
         }
@@ -146,17 +246,27 @@ pub async fn upload(signed_in: SignedIn, req: actix_web::HttpRequest, payload: M
         Ok(rows) => rows,
         Err(e) => {
             let message = read_error_message(&ctx.tr, &e);
-            return upload_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(message));
+            return upload_page(&ctx, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(message), None).await;
         }
     };
-    let filename: String = upload.filename.chars().filter(|c| !c.is_control()).take(200).collect();
+    // The quota after the input, as every action checks them. Read here first, so that a
+    // refused upload does not wait for the (SQLite: only) writer; the transaction that
+    // stores the batch counts again, and that count is the one that holds against
+    // parallel uploads.
     let store = &ctx.state.store;
-    let batch = match store.create_bulk_batch(&user, &filename, &prepare(rows), Utc::now()).await {
-        Ok(id) => match store.bulk_batch(id).await {
+    match store.unapplied_bulk_batches(user.id).await {
+        Ok(held) if held.len() >= MAX_UNAPPLIED => return over_quota(&ctx, &user, &held[0]).await,
+        Ok(_) => {}
+        Err(e) => return AppError::from(e).respond(&ctx),
+    }
+    let filename: String = upload.filename.chars().filter(|c| !c.is_control()).take(200).collect();
+    let batch = match store.create_bulk_batch(&user, &filename, &prepare(rows), Utc::now(), MAX_UNAPPLIED).await {
+        Ok(BulkCreated::Created(id)) => match store.bulk_batch(id).await {
             Ok(Some(batch)) => batch,
             Ok(None) => return AppError::NotFound.respond(&ctx),
             Err(e) => return AppError::from(e).respond(&ctx),
         },
+        Ok(BulkCreated::OverQuota(oldest)) => return over_quota(&ctx, &user, &oldest).await,
         Err(e) => return AppError::from(e).respond(&ctx),
     };
     let mut response = batch_page(&ctx, &user, &batch).await;
@@ -213,7 +323,26 @@ async fn batch_rows(ctx: &Ctx, user: &User, batch: &BulkBatch) -> Result<Vec<Bul
     Ok(ctx.state.store.bulk_rows(batch, &user.actor(), limit, Utc::now()).await?)
 }
 
+/// 410: an applied batch whose rows were deleted after PROVISIO_BULK_KEEP; it is still
+/// named by its transactions, which keep what it changed.
+fn purged_page(ctx: &Ctx, batch: &BulkBatch) -> HttpResponse {
+    let tr = &ctx.tr;
+    let id = batch.id.to_string();
+    let when = batch.applied_at.as_ref().map(|t| tr.when(t)).unwrap_or_default();
+    let file = shown_name(tr, &batch.filename);
+    let view = RefusalView {
+        title: tr.t("bulk-purged-title"),
+        message: tr.ta("bulk-purged", [("id", id.as_str()), ("file", file.as_str()), ("when", when.as_str())]),
+        link: Some((tr.t("nav-transactions"), "/transactions?type=provisioning_email_update".into())),
+        back_href: "/bulk-fixes".into(),
+    };
+    refusal(ctx, StatusCode::GONE, view)
+}
+
 async fn batch_page(ctx: &Ctx, user: &User, batch: &BulkBatch) -> HttpResponse {
+    if batch.purged_at.is_some() {
+        return purged_page(ctx, batch);
+    }
     let mut rows = match batch_rows(ctx, user, batch).await {
         Ok(rows) => rows,
         Err(e) => return e.respond(ctx),
@@ -230,6 +359,11 @@ async fn batch_page(ctx: &Ctx, user: &User, batch: &BulkBatch) -> HttpResponse {
     }
     counts.sort_by_key(|(code, _, _)| BulkResult::parse(code).is_some_and(BulkResult::changes));
     let can_apply = batch.applied_at.is_none() && rows.iter().any(|r| r.result == BulkResult::Change);
+    let keep = ctx.state.config.bulk_keep;
+    let kept = match batch.applied_at {
+        None => tr.ta("bulk-preview-kept", [("when", tr.when(&(batch.created_at + keep)).as_str())]),
+        Some(applied) => tr.ta("bulk-outcome-kept", [("when", tr.when(&(applied + keep)).as_str())]),
+    };
     let rows = rows
         .iter()
         .map(|r| BulkRowView {
@@ -251,6 +385,8 @@ async fn batch_page(ctx: &Ctx, user: &User, batch: &BulkBatch) -> HttpResponse {
         applied: batch.applied_at.as_ref().map(|t| ctx.tr.when(t)),
         counts,
         can_apply,
+        can_discard: batch.applied_at.is_none(),
+        kept,
         rows,
     };
     html(StatusCode::OK, &page)
@@ -289,6 +425,7 @@ pub async fn apply(signed_in: SignedIn, path: web::Path<String>, input: web::For
             ctx.flash(ctx.tr.t("bulk-applied"));
             HttpResponse::SeeOther().insert_header(("Location", here)).finish()
         }
+        Ok(BulkApplyOutcome::NotFound) => AppError::NotFound.respond(&ctx),
         Ok(BulkApplyOutcome::AlreadyApplied) => {
             let view = RefusalView {
                 title: ctx.tr.t("bulk-already-applied-title"),
@@ -298,6 +435,37 @@ pub async fn apply(signed_in: SignedIn, path: web::Path<String>, input: web::For
             };
             refusal(&ctx, StatusCode::CONFLICT, view)
         }
+        Err(e) => AppError::from(e).respond(&ctx),
+    }
+}
+
+/// Deletes an unapplied preview and its rows, for its uploader (and operators): 303 to the
+/// upload page, which says so. An applied batch keeps its outcome (409).
+pub async fn discard(signed_in: SignedIn, path: web::Path<String>, input: web::Form<ApplyInput>) -> HttpResponse {
+    let SignedIn { ctx, user } = signed_in;
+    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
+        return AppError::Csrf.respond(&ctx);
+    }
+    let batch = match visible_batch(&ctx, &user, &path).await {
+        Ok(batch) => batch,
+        Err(e) => return e.respond(&ctx),
+    };
+    let tr = &ctx.tr;
+    match ctx.state.store.discard_bulk_batch(batch.id).await {
+        Ok(BulkDiscardOutcome::Discarded) => {
+            ctx.flash(tr.ta("bulk-discarded", [("file", shown_name(tr, &batch.filename).as_str())]));
+            HttpResponse::SeeOther().insert_header(("Location", "/bulk-fixes")).finish()
+        }
+        Ok(BulkDiscardOutcome::Applied) => {
+            let view = RefusalView {
+                title: tr.t("bulk-already-applied-title"),
+                message: tr.t("bulk-discard-applied"),
+                link: None,
+                back_href: format!("/bulk-fixes/{}", batch.id),
+            };
+            refusal(&ctx, StatusCode::CONFLICT, view)
+        }
+        Ok(BulkDiscardOutcome::NotFound) => AppError::NotFound.respond(&ctx),
         Err(e) => AppError::from(e).respond(&ctx),
     }
 }
@@ -317,6 +485,9 @@ pub async fn outcome_csv(signed_in: SignedIn, path: web::Path<String>) -> HttpRe
         Ok(batch) => batch,
         Err(e) => return e.respond(&ctx),
     };
+    if batch.purged_at.is_some() {
+        return purged_page(&ctx, &batch);
+    }
     let rows = match batch_rows(&ctx, &user, &batch).await {
         Ok(rows) => rows,
         Err(e) => return e.respond(&ctx),

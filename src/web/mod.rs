@@ -145,6 +145,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get("/bulk-fixes/template.csv", bulk::template_csv))
         .service(get("/bulk-fixes/{batch_id}", bulk::show))
         .service(post("/bulk-fixes/{batch_id}/apply", bulk::apply))
+        .service(post("/bulk-fixes/{batch_id}/discard", bulk::discard))
         .service(get("/bulk-fixes/{batch_id}/outcome.csv", bulk::outcome_csv))
         .service(get_post("/company/tokens", tokens::list, tokens::create))
         .service(post("/company/tokens/{id}/revoke", tokens::revoke))

@@ -390,3 +390,237 @@ on_both!(copies_count_against_their_address_in_a_bulk_fix_as_in_one_edit, |app| 
     let (_, html) = preview(&editor, "subscription_id,new_contact_email\nSub-1001-2,editor@acme.example\n").await;
     assert_eq!(results(&html), vec![(2, "limit".to_string())], "and so does the bulk fix");
 });
+
+/// The batches whose discard form this page carries, each with the form's CSRF token.
+fn discard_forms(html: &str) -> Vec<(i64, String)> {
+    let doc = Html::parse_document(html);
+    let forms = Selector::parse("form[method=post][action$=\"/discard\"]").unwrap();
+    let token = Selector::parse("input[name=csrf_token]").unwrap();
+    doc.select(&forms)
+        .map(|f| {
+            let action = f.value().attr("action").unwrap();
+            let id = action.trim_start_matches("/bulk-fixes/").trim_end_matches("/discard").parse().unwrap();
+            let csrf = f.select(&token).next().and_then(|i| i.value().attr("value")).unwrap_or_default();
+            (id, csrf.to_string())
+        })
+        .collect()
+}
+
+/// The text of the first element `selector` selects.
+fn text_of(html: &str, selector: &str) -> String {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(selector).unwrap();
+    doc.select(&sel).next().map(|e| e.text().collect::<Vec<_>>().join(" ")).unwrap_or_default()
+}
+
+const ALL_BATCHES: &str = "SELECT COUNT(*) FROM bulk_batches WHERE id > $1";
+const ALL_ROWS: &str = "SELECT COUNT(*) FROM bulk_rows WHERE batch_id > $1";
+const ROWS_OF: &str = "SELECT COUNT(*) FROM bulk_rows WHERE batch_id = $1";
+const BATCH: &str = "SELECT COUNT(*) FROM bulk_batches WHERE id = $1";
+
+on_both!(a_sixth_unapplied_preview_is_429_naming_the_oldest_and_nothing_is_stored, |app| {
+    // Without the edit permission, as in the penetration test: any signed-in user uploads.
+    let user = app.login("viewer@acme.example").await;
+    let file = format!("{HEADER}Sub-1001-1,new@globex.example\n");
+    let mut ids = Vec::new();
+    for i in 1..=5 {
+        let response = upload_named(&user, &format!("file-{i}.csv"), file.as_bytes()).await;
+        assert_eq!(response.status(), 200, "preview {i}");
+        ids.push(batch_id(&response.text().await.unwrap()));
+    }
+    let list = user.get_html("/bulk-fixes").await;
+    let uploaded = text_of(&list, &format!("tr[data-bulk-batch=\"{}\"] td:nth-child(2)", ids[0]));
+    assert!(uploaded.contains("UTC"), "{list}");
+
+    let sixth = upload_named(&user, "file-6.csv", file.as_bytes()).await;
+    assert_eq!(sixth.status(), 429);
+    let retry: i64 = sixth.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=24 * 3600).contains(&retry), "until the oldest is deleted by itself: {retry}");
+    let page = sixth.text().await.unwrap();
+    // It names the oldest (file and upload time) and offers to discard it.
+    let quota = text_of(&page, "[data-bulk-quota]");
+    assert!(quota.contains("file-1.csv") && quota.contains(&uploaded), "{quota}");
+    assert!(!page.contains("file-6.csv"));
+    let forms = discard_forms(&page);
+    assert_eq!(forms[0].0, ids[0], "the first discard form is the oldest's");
+    assert!(!forms[0].1.is_empty(), "with the CSRF token");
+    assert_eq!(app.db_count(ALL_BATCHES, 0).await, 5, "nothing stored for the refused upload");
+    assert_eq!(app.db_count(ALL_ROWS, 0).await, 5);
+    // A file that cannot be read is still 422 (input before limit), and stored neither.
+    assert_eq!(upload(&user, "a,b\n1,2\n").await.status(), 422);
+    assert_eq!(app.db_count(ALL_BATCHES, 0).await, 5);
+
+    // The quota is the user's own.
+    let colleague = app.login("editor@acme.example").await;
+    assert_eq!(upload(&colleague, &file).await.status(), 200);
+
+    // Discarding the oldest, with the page's own form, makes room for one more.
+    let discarded = user
+        .client
+        .post(format!("{}/bulk-fixes/{}/discard", user.base, forms[0].0))
+        .form(&[("csrf_token", forms[0].1.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(discarded.status(), 303);
+    assert_eq!(location(discarded.headers()), "/bulk-fixes");
+    assert!(user.get_html("/bulk-fixes").await.contains("The preview file-1.csv was discarded"));
+    let sixth = upload_named(&user, "file-6.csv", file.as_bytes()).await;
+    assert_eq!(sixth.status(), 200);
+    assert_eq!(upload_named(&user, "file-7.csv", file.as_bytes()).await.status(), 429);
+
+    // An applied batch no longer counts.
+    assert_eq!(user.post(&format!("/bulk-fixes/{}/apply", ids[1]), &[]).await.status(), 303);
+    assert_eq!(upload_named(&user, "file-7.csv", file.as_bytes()).await.status(), 200);
+    let refused = upload_named(&user, "file-8.csv", file.as_bytes()).await;
+    assert_eq!(refused.status(), 429);
+    let page = refused.text().await.unwrap();
+    assert!(text_of(&page, "[data-bulk-quota]").contains("file-3.csv"), "the oldest unapplied one now");
+    assert_eq!(discard_forms(&page)[0].0, ids[2]);
+});
+
+on_both!(parallel_uploads_cannot_pass_the_quota_together, |app| {
+    let user = app.login("editor@acme.example").await;
+    let file = format!("{HEADER}Sub-1001-1,new@globex.example\n");
+    for _ in 0..3 {
+        assert_eq!(upload(&user, &file).await.status(), 200);
+    }
+    // Most pass the count read before their transaction; the transaction's own count holds.
+    let uploads = (0..8).map(|_| upload(&user, &file));
+    let mut statuses: Vec<u16> =
+        futures_util::future::join_all(uploads).await.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [200, 200, 429, 429, 429, 429, 429, 429]);
+    assert_eq!(app.db_count(ALL_BATCHES, 0).await, 5);
+});
+
+on_both!(a_preview_is_discarded_by_its_owner_only_and_an_applied_batch_is_not, |app| {
+    let user = app.login("editor@acme.example").await;
+    let file = format!("{HEADER}Sub-1001-1,new@globex.example\nSub-1001-2,new@globex.example\n");
+    let (a, html) = preview(&user, &file).await;
+    assert_eq!(discard_forms(&html).iter().map(|f| f.0).collect::<Vec<_>>(), [a], "the preview offers it");
+    let (b, _) = preview(&user, &file).await;
+    let (applied, _) = preview(&user, &format!("{HEADER}Sub-1003-1,new@stark.example\n")).await;
+    assert_eq!(user.post(&format!("/bulk-fixes/{applied}/apply"), &[]).await.status(), 303);
+    // The list offers a Discard button for each unapplied preview, not for the applied one.
+    let list = user.get_html("/bulk-fixes").await;
+    let mut offered: Vec<i64> = discard_forms(&list).into_iter().map(|f| f.0).collect();
+    offered.sort();
+    assert_eq!(offered, [a, b]);
+    assert_eq!(count(&list, &format!("tr[data-bulk-batch=\"{applied}\"][data-bulk-state=applied]")), 1);
+
+    // Without the token: 403, nothing deleted.
+    let path = format!("/bulk-fixes/{a}/discard");
+    assert_eq!(user.post_without_csrf(&path, &[]).await.status(), 403);
+    // Anyone else: 404, as for the batch itself.
+    for email in ["viewer@acme.example", "stranger@other.example", "dist@north.example"] {
+        assert_eq!(app.login(email).await.post(&path, &[]).await.status(), 404, "{email}");
+    }
+    assert_eq!(app.db_count(ROWS_OF, a).await, 2);
+    assert_eq!(user.get(&format!("/bulk-fixes/{a}")).await.status(), 200);
+
+    // The owner: the preview and its rows are gone.
+    let response = user.post(&path, &[]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(response.headers()), "/bulk-fixes");
+    assert_eq!(app.db_count(ROWS_OF, a).await, 0);
+    assert_eq!(app.db_count(BATCH, a).await, 0);
+    assert_eq!(user.get(&format!("/bulk-fixes/{a}")).await.status(), 404);
+    assert_eq!(user.post(&path, &[]).await.status(), 404, "twice");
+    assert_eq!(user.post(&format!("/bulk-fixes/{a}/apply"), &[]).await.status(), 404);
+
+    // Operators may too (htmx: the same answer); an applied batch keeps its outcome: 409.
+    let ops = app.login("ops@vendor.example").await;
+    let response = ops.post_htmx(&format!("/bulk-fixes/{b}/discard"), &[]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(app.db_count(BATCH, b).await, 0);
+    let refused = user.post(&format!("/bulk-fixes/{applied}/discard"), &[]).await;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(app.db_count(ROWS_OF, applied).await, 1);
+    assert_eq!(result_of(&user.get_html(&format!("/bulk-fixes/{applied}")).await, 2), "done");
+    assert_eq!(contact_of(&app, "WO-1003", "Sub-1003-1").await, "new@stark.example");
+
+    let get = user.get(&format!("/bulk-fixes/{applied}/discard")).await;
+    assert_eq!(get.status(), 405);
+    assert_eq!(get.headers()["allow"], "POST");
+    assert_eq!(user.post("/bulk-fixes/nonsense/discard", &[]).await.status(), 404);
+});
+
+on_both!(old_previews_and_old_outcomes_are_purged_with_their_rows, |app| {
+    let keep = app.config.bulk_keep;
+    let user = app.login("editor@acme.example").await;
+    // An old preview; a file uploaded as long ago but applied now; a file applied now
+    // that changed nothing (no transaction names it); a fresh preview.
+    let (old, _) = preview(&user, &format!("{HEADER}Sub-1001-1,a@globex.example\nSub-1001-2,a@globex.example\n")).await;
+    let (changed, _) = preview(&user, &format!("{HEADER}Sub-1003-1,new@stark.example\n")).await;
+    let (nothing, _) = preview(&user, &format!("{HEADER}Sub-1001-1,old@globex.example\n")).await;
+    let (fresh, _) = preview(&user, &format!("{HEADER}Sub-1001-2,b@globex.example\n")).await;
+    let long_ago = Utc::now() - keep - chrono::Duration::minutes(5);
+    for id in [old, changed] {
+        assert_eq!(app.db_set_time("UPDATE bulk_batches SET created_at = $1 WHERE id = $2", long_ago, id).await, 1);
+    }
+    for id in [changed, nothing] {
+        assert_eq!(user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 303);
+    }
+    let applied = Utc::now();
+
+    // The scheduler's run now: the old preview goes with its rows; an applied batch is
+    // kept from its apply, not its upload.
+    let stop = provisio::stop::Stop::never();
+    let purged = provisio::jobs::purge_bulk(&app.store, keep, &stop).await.unwrap();
+    assert_eq!((purged.previews, purged.outcomes, purged.rows), (1, 0, 2));
+    assert_eq!(user.get(&format!("/bulk-fixes/{old}")).await.status(), 404);
+    assert_eq!((app.db_count(BATCH, old).await, app.db_count(ROWS_OF, old).await), (0, 0));
+    for id in [changed, nothing, fresh] {
+        assert_eq!(user.get(&format!("/bulk-fixes/{id}")).await.status(), 200, "batch {id}");
+    }
+
+    // Just before the keep time after apply, nothing more goes.
+    let before = app.store.purge_bulk(keep, applied + keep - chrono::Duration::minutes(1)).await.unwrap();
+    assert_eq!(before, provisio::store::BulkPurge::default());
+    assert_eq!(app.db_count(ROWS_OF, changed).await, 1);
+    assert_eq!(result_of(&user.get_html(&format!("/bulk-fixes/{changed}")).await, 2), "done");
+
+    // Just after it, the outcomes' rows go (and the preview uploaded with them). The batch
+    // that changed lines stays, named by its transactions, and says its details are no
+    // longer kept; the other goes whole.
+    let after = app.store.purge_bulk(keep, applied + keep + chrono::Duration::minutes(1)).await.unwrap();
+    assert_eq!(after, provisio::store::BulkPurge { previews: 1, outcomes: 2, rows: 3 });
+    assert_eq!(user.get(&format!("/bulk-fixes/{fresh}")).await.status(), 404);
+    assert_eq!(app.db_count(ALL_ROWS, 0).await, 0);
+    let gone = user.get(&format!("/bulk-fixes/{changed}")).await;
+    assert_eq!(gone.status(), 410);
+    let text = gone.text().await.unwrap();
+    assert!(text.contains("no longer kept") && text.contains("href=\"/transactions"), "{text}");
+    assert_eq!(user.get(&format!("/bulk-fixes/{changed}/outcome.csv")).await.status(), 410);
+    assert_eq!(user.post(&format!("/bulk-fixes/{changed}/discard"), &[]).await.status(), 409);
+    assert_eq!(user.post(&format!("/bulk-fixes/{changed}/apply"), &[]).await.status(), 409);
+    assert_eq!(user.get(&format!("/bulk-fixes/{nothing}")).await.status(), 404);
+    assert_eq!(app.db_count(BATCH, nothing).await, 0);
+    let txs = app.store.line_transactions("Sub-1003-1").await.unwrap();
+    assert_eq!(txs[0].bulk_batch_id, Some(changed), "the change and its record stay");
+    assert!(user.get_html("/transactions").await.contains(&format!("Bulk fix {changed}")));
+    let list = user.get_html("/bulk-fixes").await;
+    assert_eq!(count(&list, &format!("tr[data-bulk-batch=\"{changed}\"][data-bulk-state=purged]")), 1);
+    assert_eq!(count(&list, "tr[data-bulk-batch]"), 1);
+
+    // Nothing is left to do.
+    let again = app.store.purge_bulk(keep, applied + keep * 10).await.unwrap();
+    assert_eq!(again, provisio::store::BulkPurge::default());
+});
+
+on_both!(the_quota_is_counted_in_the_transaction_that_stores_the_batch, |app| {
+    let (user, _) = app.store.user_credentials("viewer@acme.example").await.unwrap().unwrap();
+    let rows = provisio::domain::bulk::prepare(vec![provisio::domain::bulk::FileRow {
+        row: 2,
+        subscription_id: "Sub-1001-1".into(),
+        typed_email: "new@globex.example".into(),
+    }]);
+    // Eight at once, straight at the store: no count before the transaction to thin them.
+    let max = provisio::domain::bulk::MAX_UNAPPLIED;
+    let tries = (0..8).map(|_| app.store.create_bulk_batch(&user, "f.csv", &rows, Utc::now(), max));
+    let outcomes = futures_util::future::join_all(tries).await;
+    let created = outcomes.iter().filter(|o| matches!(o, Ok(provisio::store::BulkCreated::Created(_)))).count();
+    assert_eq!(created, max, "{outcomes:?}");
+    assert_eq!(app.db_count(ALL_BATCHES, 0).await, max as i64);
+});

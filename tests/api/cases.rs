@@ -169,3 +169,62 @@ on_both!(the_csrf_token_is_checked_before_the_bodys_type, |app| {
     assert_eq!(typed.status(), 415);
     assert_eq!(count(&user.get_html("/cases").await, "[data-case]"), cases_before, "nothing stored");
 });
+
+/// The screenshot links of each case on the cases page: (case id, attachment paths).
+fn screenshots(html: &str) -> Vec<(String, Vec<String>)> {
+    let doc = scraper::Html::parse_document(html);
+    let rows = scraper::Selector::parse("tr[data-case]").unwrap();
+    let links = scraper::Selector::parse("a[href^=\"/cases/attachments/\"]").unwrap();
+    let mut cases: Vec<(String, Vec<String>)> = doc
+        .select(&rows)
+        .map(|r| {
+            let hrefs = r.select(&links).map(|a| a.value().attr("href").unwrap().to_string()).collect();
+            (r.value().attr("data-case").unwrap().to_string(), hrefs)
+        })
+        .collect();
+    cases.sort();
+    cases
+}
+
+on_both!(screenshots_are_deleted_90_days_after_their_case_was_resolved, |app| {
+    let user = app.login("viewer@acme.example").await;
+    for _ in 0..4 {
+        let form = case_form(&user, "Sub-1001-1", vec![("shot.png", PNG.to_vec())]);
+        assert_eq!(post_case(&user, form).await.status(), 303);
+    }
+    let before = screenshots(&user.get_html("/cases").await);
+    assert_eq!(before.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["1", "2", "3", "4"]);
+    assert!(before.iter().all(|(_, links)| links.len() == 1), "{before:?}");
+    // Resolved (1, 2), in progress (3), resolved and opened again (4).
+    let ops = app.login("ops@vendor.example").await;
+    for (id, status) in [(1, "resolved"), (2, "resolved"), (3, "in_progress"), (4, "resolved"), (4, "open")] {
+        let r = ops.post(&format!("/cases/{id}"), &[("status", status), ("note", "done")]).await;
+        assert_eq!(r.status(), 303, "case {id} {status}");
+    }
+    const RESOLVED: &str = "SELECT COUNT(*) FROM cases WHERE id = $1 AND resolved_at IS NOT NULL";
+    let resolved: Vec<i64> = futures_util::future::join_all((1..=4).map(|id| app.db_count(RESOLVED, id))).await;
+    assert_eq!(resolved, [1, 1, 0, 0], "resolving records when; opening again clears it");
+    // Case 1 was resolved 91 days ago, case 2 89 days ago.
+    let now = chrono::Utc::now();
+    let set = "UPDATE cases SET resolved_at = $1 WHERE id = $2";
+    assert_eq!(app.db_set_time(set, now - chrono::Duration::days(91), 1).await, 1);
+    assert_eq!(app.db_set_time(set, now - chrono::Duration::days(89), 2).await, 1);
+    // Resolving case 2 again (a new note) does not restart its clock.
+    let r = ops.post("/cases/2", &[("status", "resolved"), ("note", "still done")]).await;
+    assert_eq!(r.status(), 303);
+
+    let stop = provisio::stop::Stop::never();
+    assert_eq!(provisio::jobs::purge_case_attachments(&app.store, &stop).await.unwrap(), 1);
+    let after = screenshots(&user.get_html("/cases").await);
+    assert_eq!(after[0], ("1".to_string(), vec![]), "case 1 stays, without its screenshot");
+    assert_eq!(after[1..], before[1..], "the others keep theirs");
+    assert_eq!(user.get(&before[0].1[0]).await.status(), 404);
+    assert_eq!(user.get(&before[1].1[0]).await.status(), 200);
+    assert_eq!(provisio::jobs::purge_case_attachments(&app.store, &stop).await.unwrap(), 0, "once");
+    // Two days later case 2 is past its 90 days too.
+    let later = now + chrono::Duration::days(2);
+    let purged = app.store.purge_case_attachments(later - chrono::Duration::days(90), later, &stop).await.unwrap();
+    assert_eq!(purged, 1);
+    assert_eq!(user.get(&before[1].1[0]).await.status(), 404);
+    assert_eq!(user.get(&before[2].1[0]).await.status(), 200, "a case in progress keeps them");
+});

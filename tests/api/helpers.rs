@@ -529,3 +529,29 @@ pub async fn order_of(store: &Store, order_id: &str) -> sqlx::Result<Option<Orde
     let lines = store.order_lines(order_id, &page).await?;
     Ok(Some(OrderView { head, lines }))
 }
+
+/// Direct reads and writes of the test's database, for what no page shows (how many rows a
+/// table holds) and for moving a recorded time into the past instead of waiting for it.
+impl TestApp {
+    /// `sql` must answer one BIGINT; `$1` is `id`.
+    pub async fn db_count(&self, sql: &'static str, id: i64) -> i64 {
+        if self.store.is_postgres() {
+            let mut c = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+            sqlx::query_scalar(sql).bind(id).fetch_one(&mut c).await.unwrap()
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+            sqlx::query_scalar(sql).bind(id).fetch_one(&mut c).await.unwrap()
+        }
+    }
+
+    /// Runs `sql` with `$1` the time `at` and `$2` the id `id`; answers the rows it changed.
+    pub async fn db_set_time(&self, sql: &'static str, at: DateTime<Utc>, id: i64) -> u64 {
+        if self.store.is_postgres() {
+            let mut c = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+            sqlx::query(sql).bind(at).bind(id).execute(&mut c).await.unwrap().rows_affected()
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+            sqlx::query(sql).bind(at).bind(id).execute(&mut c).await.unwrap().rows_affected()
+        }
+    }
+}
