@@ -17,7 +17,7 @@ use super::{counted_for_line, counted_for_recipient};
 use crate::domain::LimitBook;
 use crate::domain::SendLimit;
 use crate::domain::bulk::{BulkResult, LineFacts, PreparedRow, check_row};
-use crate::domain::{Actor, LineStatus, OrderParties};
+use crate::domain::{Actor, EditScope, LineStatus, OrderParties};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BulkBatch {
@@ -711,11 +711,13 @@ impl Store {
         after: Option<&str>,
         limit: i64,
     ) -> sqlx::Result<Vec<(String, String, String, String, String)>> {
+        // The lines a bulk fix may change: the subscriptions page's scope (before PONR).
+        let statuses = EditScope::SubscriptionsPage.editable_statuses();
         read!(self, |pool, pg| {
             sqlx::query_as(
                 "SELECT l.subscription_id, l.contact, l.order_id, o.customer, l.status
                  FROM lines l JOIN orders o ON o.id = l.order_id
-                 WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2) AND l.status IN ('awaiting', 'closed')
+                 WHERE ($1 OR o.partner_id = $2 OR o.distributor_id = $2) AND l.status IN ($5, $6)
                    AND o.org_mapped_at IS NULL AND ($3 IS NULL OR l.subscription_id > $3)
                  ORDER BY l.subscription_id LIMIT $4",
             )
@@ -723,6 +725,8 @@ impl Store {
             .bind(&viewer.company_id)
             .bind(after)
             .bind(limit)
+            .bind(statuses.0)
+            .bind(statuses.1)
             .fetch_all(pool)
             .await
         })

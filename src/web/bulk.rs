@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::spreadsheet::{EMAIL_COLUMN, ReadError, SUBSCRIPTION_COLUMN, Sheet, read_bulk_file};
-use super::upload::{UploadError, declared_over};
+use super::upload::{UploadError, declared_over, form_upload};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::domain::bulk::{BulkResult, MAX_ROWS, MAX_UNAPPLIED, prepare};
 use crate::i18n::Tr;
@@ -224,8 +224,12 @@ fn read_error_message(tr: &Tr, e: &ReadError) -> String {
     }
 }
 
-pub async fn upload(signed_in: SignedIn, req: actix_web::HttpRequest, payload: Multipart) -> HttpResponse {
+pub async fn upload(signed_in: SignedIn, req: actix_web::HttpRequest, payload: web::Payload) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
+    let payload = match form_upload(&req, payload) {
+        Ok(payload) => payload,
+        Err(refused) => return refused.respond(&ctx),
+    };
     let too_large = Some(ctx.tr.t("bulk-error-too-large"));
     if declared_over(&req, MAX_BODY) {
         return upload_page(&ctx, &user, StatusCode::PAYLOAD_TOO_LARGE, too_large, None).await;

@@ -624,3 +624,19 @@ on_both!(the_quota_is_counted_in_the_transaction_that_stores_the_batch, |app| {
     assert_eq!(created, max, "{outcomes:?}");
     assert_eq!(app.db_count(ALL_BATCHES, 0).await, max as i64);
 });
+
+on_both!(an_upload_without_its_token_is_403_whatever_its_body, |app| {
+    let user = app.login("editor@acme.example").await;
+    let bare = user.client.post(format!("{}/bulk-fixes", user.base)).send().await.unwrap();
+    assert_eq!(bare.status(), 403, "the missing token, not the missing multipart");
+    let typed = user
+        .client
+        .post(format!("{}/bulk-fixes", user.base))
+        .header("X-CSRF-Token", &user.csrf)
+        .header("Content-Type", "text/csv")
+        .body("subscription_id,new_contact_email\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typed.status(), 415);
+});
