@@ -492,3 +492,4 @@ bulk-reason-duplicate = This subscription is on an earlier row of the file; only
 bulk-reason-limit = Too many provisioning emails for this line or address right now. Try this row again later.
 tx-detail-bulk = Bulk fix { $id }
 upload-not-a-form = Send this form as multipart/form-data (the page's own form does).
+form-too-large = This form is larger than any page of the portal sends.

@@ -424,3 +424,4 @@ bulk-reason-duplicate = 이 구독은 파일의 앞선 행에 있습니다. 그 
 bulk-reason-limit = 지금은 이 줄 또는 주소로 보내는 프로비저닝 이메일이 너무 많습니다. 나중에 이 행을 다시 시도하세요.
 tx-detail-bulk = 일괄 수정 { $id }
 upload-not-a-form = 이 양식은 multipart/form-data로 보내야 합니다(페이지의 양식이 그렇게 보냅니다).
+form-too-large = 이 양식은 포털의 어떤 페이지가 보내는 것보다 큽니다.

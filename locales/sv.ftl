@@ -478,3 +478,4 @@ bulk-reason-duplicate = Den här prenumerationen finns på en tidigare rad i fil
 bulk-reason-limit = För många etableringsmejl till den här raden eller adressen just nu. Försök med raden igen senare.
 tx-detail-bulk = Massrättning { $id }
 upload-not-a-form = Skicka formuläret som multipart/form-data (sidans eget formulär gör det).
+form-too-large = Formuläret är större än någon sida i portalen skickar.

@@ -18,7 +18,8 @@ use chrono::Utc;
 use serde::Deserialize;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::ctx::{Ctx, SignedIn, safe_next};
+use super::csrf::{CsrfForm, NoFields, SignedForm};
+use super::ctx::{Ctx, safe_next};
 use super::errors::{AppError, html};
 use super::views::LoginPage;
 use crate::i18n::LANGUAGES;
@@ -68,7 +69,6 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
-    csrf_token: Option<String>,
 }
 
 fn page(ctx: &Ctx, email: &str, next: &str, error: Option<String>) -> LoginPage {
@@ -91,10 +91,8 @@ pub async fn login_form(mut ctx: Ctx, query: web::Query<LoginQuery>) -> HttpResp
     html(StatusCode::OK, &page(&ctx, "", next, None))
 }
 
-pub async fn login(mut ctx: Ctx, form: web::Form<LoginForm>) -> HttpResponse {
-    if !ctx.csrf_ok(form.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+pub async fn login(posted: CsrfForm<LoginForm>) -> HttpResponse {
+    let CsrfForm { mut ctx, form } = posted;
     match sign_in(&mut ctx, &form).await {
         Ok(response) => response,
         Err(e) => e.respond(&ctx),
@@ -179,16 +177,8 @@ async fn sign_in(ctx: &mut Ctx, form: &LoginForm) -> Result<HttpResponse, AppErr
     Ok(HttpResponse::SeeOther().insert_header(("Location", target)).finish())
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: Option<String>,
-}
-
-pub async fn logout(signed_in: SignedIn, form: web::Form<CsrfOnly>) -> HttpResponse {
-    let ctx = signed_in.ctx;
-    if !ctx.csrf_ok(form.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+pub async fn logout(posted: SignedForm<NoFields>) -> HttpResponse {
+    let ctx = posted.ctx;
     // The session ends on the server (every instance), not only in this browser.
     if let Some(hash) = &ctx.session_hash
         && let Err(e) = ctx.state.store.end_session(hash).await
@@ -204,14 +194,10 @@ pub async fn logout(signed_in: SignedIn, form: web::Form<CsrfOnly>) -> HttpRespo
 pub struct LanguageForm {
     #[serde(default)]
     lang: String,
-    csrf_token: Option<String>,
 }
 
-pub async fn set_language(signed_in: SignedIn, form: web::Form<LanguageForm>) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    if !ctx.csrf_ok(form.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+pub async fn set_language(posted: SignedForm<LanguageForm>) -> HttpResponse {
+    let SignedForm { ctx, user, form } = posted;
     // The portal accepts every language of the contract; the catalog falls back to English
     // for one it does not carry yet.
     if !(LANGUAGES.contains(&form.lang.as_str()) || ["ko", "sv"].contains(&form.lang.as_str())) {

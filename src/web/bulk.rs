@@ -10,12 +10,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use futures_util::{TryStreamExt, stream};
-use serde::Deserialize;
 
+use super::csrf::{CsrfUpload, NoFields, SignedForm, UploadForm, UploadRefused};
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::spreadsheet::{EMAIL_COLUMN, ReadError, SUBSCRIPTION_COLUMN, Sheet, read_bulk_file};
-use super::upload::{UploadError, declared_over, form_upload};
+use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::domain::bulk::{BulkResult, MAX_ROWS, MAX_UNAPPLIED, prepare};
 use crate::i18n::Tr;
@@ -176,6 +176,12 @@ struct Upload {
     data: Vec<u8>,
 }
 
+impl UploadForm for Upload {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 /// Reads the multipart body, counting every byte before keeping it: over [`MAX_BODY`] in
 /// all, or a file over [`MAX_FILE`], stops the read.
 async fn read_upload(mut payload: Multipart) -> Result<Upload, UploadError> {
@@ -224,28 +230,23 @@ fn read_error_message(tr: &Tr, e: &ReadError) -> String {
     }
 }
 
-pub async fn upload(signed_in: SignedIn, req: actix_web::HttpRequest, payload: web::Payload) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    let payload = match form_upload(&req, payload) {
-        Ok(payload) => payload,
-        Err(refused) => return refused.respond(&ctx),
-    };
-    let too_large = Some(ctx.tr.t("bulk-error-too-large"));
+pub async fn upload(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> HttpResponse {
+    let too_large = Some(posted.ctx.tr.t("bulk-error-too-large"));
     if declared_over(&req, MAX_BODY) {
-        return upload_page(&ctx, &user, StatusCode::PAYLOAD_TOO_LARGE, too_large, None).await;
+        return upload_page(&posted.ctx, &posted.user, StatusCode::PAYLOAD_TOO_LARGE, too_large, None).await;
     }
-    let upload = match read_upload(payload).await {
+    let read = posted.read(read_upload).await;
+    let CsrfUpload { ctx, user, .. } = posted;
+    let upload = match read {
         Ok(upload) => upload,
-        Err(UploadError::TooLarge) => {
+        Err(UploadRefused::TooLarge) => {
             return upload_page(&ctx, &user, StatusCode::PAYLOAD_TOO_LARGE, too_large, None).await;
         }
-        Err(UploadError::Malformed) => {
+        Err(UploadRefused::Malformed) => {
             return HttpResponse::BadRequest().content_type("text/plain").body("malformed upload");
         }
+        Err(UploadRefused::Refused(response)) => return response,
     };
-    if !ctx.csrf_ok(Some(upload.csrf_token.as_str()).filter(|t| !t.is_empty())) {
-        return AppError::Csrf.respond(&ctx);
-    }
     let rows = match read_bulk_file(&upload.data) {
         Ok(rows) => rows,
         Err(e) => {
@@ -404,16 +405,8 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse 
     }
 }
 
-#[derive(Deserialize)]
-pub struct ApplyInput {
-    csrf_token: Option<String>,
-}
-
-pub async fn apply(signed_in: SignedIn, path: web::Path<String>, input: web::Form<ApplyInput>) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+pub async fn apply(posted: SignedForm<NoFields>, path: web::Path<String>) -> HttpResponse {
+    let SignedForm { ctx, user, .. } = posted;
     let batch = match visible_batch(&ctx, &user, &path).await {
         Ok(batch) => batch,
         Err(e) => return e.respond(&ctx),
@@ -445,11 +438,8 @@ pub async fn apply(signed_in: SignedIn, path: web::Path<String>, input: web::For
 
 /// Deletes an unapplied preview and its rows, for its uploader (and operators): 303 to the
 /// upload page, which says so. An applied batch keeps its outcome (409).
-pub async fn discard(signed_in: SignedIn, path: web::Path<String>, input: web::Form<ApplyInput>) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+pub async fn discard(posted: SignedForm<NoFields>, path: web::Path<String>) -> HttpResponse {
+    let SignedForm { ctx, user, .. } = posted;
     let batch = match visible_batch(&ctx, &user, &path).await {
         Ok(batch) => batch,
         Err(e) => return e.respond(&ctx),

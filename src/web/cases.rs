@@ -9,10 +9,11 @@ use chrono::Utc;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 
+use super::csrf::{CsrfUpload, SignedForm, UploadForm, UploadRefused};
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::input::{CASE_REQUEST_TYPES, CASE_TEXT_MAX, CaseChange, CaseRequest, problem};
-use super::upload::{UploadError, declared_over, form_upload};
+use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::i18n::Tr;
 use crate::store::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase, OrderHead, User};
@@ -130,6 +131,12 @@ fn image_type(data: &[u8]) -> Option<&'static str> {
     }
 }
 
+impl UploadForm for CaseInput {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 struct CaseInput {
     csrf_token: String,
     subscription: String,
@@ -197,25 +204,20 @@ fn too_large(ctx: &Ctx) -> HttpResponse {
         .body(ctx.tr.t("case-error-body-too-large"))
 }
 
-pub async fn create(signed_in: SignedIn, req: actix_web::HttpRequest, payload: web::Payload) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    let payload = match form_upload(&req, payload) {
-        Ok(payload) => payload,
-        Err(refused) => return refused.respond(&ctx),
-    };
+pub async fn create(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> HttpResponse {
     if declared_over(&req, MAX_BODY) {
-        return too_large(&ctx);
+        return too_large(&posted.ctx);
     }
-    let input = match read_case(payload).await {
+    let read = posted.read(read_case).await;
+    let CsrfUpload { ctx, user, .. } = posted;
+    let input = match read {
         Ok(input) => input,
-        Err(UploadError::TooLarge) => return too_large(&ctx),
-        Err(UploadError::Malformed) => {
+        Err(UploadRefused::TooLarge) => return too_large(&ctx),
+        Err(UploadRefused::Malformed) => {
             return HttpResponse::BadRequest().content_type("text/plain").body("malformed upload");
         }
+        Err(UploadRefused::Refused(response)) => return response,
     };
-    if !ctx.csrf_ok(Some(input.csrf_token.as_str()).filter(|t| !t.is_empty())) {
-        return AppError::Csrf.respond(&ctx);
-    }
     let order = match visible_line(&ctx, &user, &input.subscription).await {
         Ok(order) => order,
         Err(e) => return e.respond(&ctx),
@@ -305,15 +307,11 @@ pub struct UpdateInput {
     status: String,
     #[serde(default)]
     note: String,
-    csrf_token: Option<String>,
 }
 
 /// Operators work a case: open → in progress → resolved, with a note.
-pub async fn update(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<UpdateInput>) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+pub async fn update(posted: SignedForm<UpdateInput>, path: web::Path<i64>) -> HttpResponse {
+    let SignedForm { ctx, user, form: input } = posted;
     let id = path.into_inner();
     let visible = match ctx.state.store.case_parties(id).await {
         Ok(Some((company_id, order_id))) => may_see_case(&ctx, &user, &company_id, &order_id).await,

@@ -13,6 +13,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::csrf::{CsrfForm, SignedForm};
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::input::{Invitee, problem};
@@ -75,18 +76,12 @@ async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed
     Ok(Managed { grant, name, query })
 }
 
-/// A post to the Company page: its CSRF token first, then the company it manages.
-async fn managed_post(
-    signed_in: SignedIn,
-    query: &CompanyQuery,
-    csrf_token: Option<&str>,
-) -> Result<(Ctx, User, Managed), HttpResponse> {
-    let SignedIn { ctx, user } = signed_in;
-    if !ctx.csrf_ok(csrf_token) {
-        return Err(AppError::Csrf.respond(&ctx));
-    }
+/// A post to the Company page (its CSRF token checked by the form's extractor): the
+/// company it manages.
+async fn managed_post<T>(posted: SignedForm<T>, query: &CompanyQuery) -> Result<(Ctx, User, Managed, T), HttpResponse> {
+    let SignedForm { ctx, user, form } = posted;
     let managed = managed(&ctx, &user, query).await?;
-    Ok((ctx, user, managed))
+    Ok((ctx, user, managed, form))
 }
 
 fn user_action(email: &str, query: &str) -> String {
@@ -198,7 +193,6 @@ pub struct InviteInput {
     email: String,
     #[serde(default)]
     name: String,
-    csrf_token: Option<String>,
 }
 
 /// The link of an invitation email, on PROVISIO_PUBLIC_URL: never built from the request's
@@ -207,12 +201,8 @@ fn invitation_link(ctx: &Ctx, token: &str) -> String {
     format!("{}/invitations/{token}", ctx.state.config.public_url)
 }
 
-pub async fn invite(
-    signed_in: SignedIn,
-    query: web::Query<CompanyQuery>,
-    input: web::Form<InviteInput>,
-) -> HttpResponse {
-    let (ctx, user, managed) = match managed_post(signed_in, &query, input.csrf_token.as_deref()).await {
+pub async fn invite(posted: SignedForm<InviteInput>, query: web::Query<CompanyQuery>) -> HttpResponse {
+    let (ctx, user, managed, input) = match managed_post(posted, &query).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
@@ -281,7 +271,6 @@ pub struct ChangeInput {
     can_edit: Option<String>,
     company_admin: Option<String>,
     active: Option<String>,
-    csrf_token: Option<String>,
 }
 
 /// `on` or `off`, or left out; anything else is not a value of the form.
@@ -295,12 +284,11 @@ fn on_off(value: &Option<String>) -> Result<Option<bool>, ()> {
 }
 
 pub async fn change(
-    signed_in: SignedIn,
+    posted: SignedForm<ChangeInput>,
     path: web::Path<String>,
     query: web::Query<CompanyQuery>,
-    input: web::Form<ChangeInput>,
 ) -> HttpResponse {
-    let (ctx, user, managed) = match managed_post(signed_in, &query, input.csrf_token.as_deref()).await {
+    let (ctx, user, managed, input) = match managed_post(posted, &query).await {
         Ok(checked) => checked,
         Err(response) => return response,
     };
@@ -387,13 +375,10 @@ pub struct PasswordInput {
     password: String,
     #[serde(default)]
     password_confirm: String,
-    csrf_token: Option<String>,
 }
 
-pub async fn set_password(ctx: Ctx, path: web::Path<String>, input: web::Form<PasswordInput>) -> HttpResponse {
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+pub async fn set_password(posted: CsrfForm<PasswordInput>, path: web::Path<String>) -> HttpResponse {
+    let CsrfForm { ctx, form: input } = posted;
     let token = path.into_inner();
     let hash = token_hash(&token);
     let store = &ctx.state.store;

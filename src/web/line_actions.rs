@@ -9,10 +9,11 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::csrf::SignedForm;
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, failed, html, refusal};
 use super::orders::{
@@ -190,16 +191,12 @@ async fn opened(signed_in: SignedIn, route: LineRoute) -> Result<(Ctx, User, Lin
     Ok((ctx, user, at))
 }
 
-/// The line a post acts on: its CSRF token first (403 whether or not the line exists).
-async fn posted(
-    signed_in: SignedIn,
-    route: LineRoute,
-    csrf_token: Option<&str>,
-) -> Result<(Ctx, User, LineAt), HttpResponse> {
-    if !signed_in.ctx.csrf_ok(csrf_token) {
-        return Err(AppError::Csrf.respond(&signed_in.ctx));
-    }
-    opened(signed_in, route).await
+/// The line a post acts on; its CSRF token was checked by the form's extractor, before
+/// the line is looked up (403 whether or not the line exists).
+async fn posted<T>(form: SignedForm<T>, route: LineRoute) -> Result<(Ctx, User, LineAt, T), HttpResponse> {
+    let SignedForm { ctx, user, form } = form;
+    let (ctx, user, at) = opened(SignedIn { ctx, user }, route).await?;
+    Ok((ctx, user, at, form))
 }
 
 /// The answer to a change the store did not make: 409, 429 or 404, nothing written.
@@ -232,7 +229,6 @@ pub struct EditInput {
     apply_to_all: Option<String>,
     version: Option<String>,
     copy_to_me: Option<String>,
-    pub csrf_token: Option<String>,
 }
 
 /// A ticked checkbox (`on`, or `true` from a script).
@@ -272,10 +268,9 @@ fn action<'a>(
     }
 }
 
-pub async fn edit(signed_in: SignedIn, route: LineRoute, input: web::Form<EditInput>) -> HttpResponse {
-    let input = input.into_inner();
+pub async fn edit(form: SignedForm<EditInput>, route: LineRoute) -> HttpResponse {
     either(async {
-        let (ctx, user, at) = posted(signed_in, route, input.csrf_token.as_deref()).await?;
+        let (ctx, user, at, input) = posted(form, route).await?;
         let (order, line, grant) = checked_line(&ctx, &user, &at).await?;
         let apply_to_all = ticked(input.apply_to_all.as_deref());
         let expected_version = match input.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
@@ -408,16 +403,14 @@ fn resend_all_offer(ctx: &Ctx, summary: &ResendAllSummary) -> String {
 
 #[derive(Deserialize)]
 pub struct ResendInput {
-    pub csrf_token: Option<String>,
     /// `on`: for every line of the order that this page may resend.
     pub apply_to_all: Option<String>,
     copy_to_me: Option<String>,
 }
 
-pub async fn resend(signed_in: SignedIn, route: LineRoute, input: web::Form<ResendInput>) -> HttpResponse {
-    let input = input.into_inner();
+pub async fn resend(form: SignedForm<ResendInput>, route: LineRoute) -> HttpResponse {
     either(async {
-        let (ctx, user, at) = posted(signed_in, route, input.csrf_token.as_deref()).await?;
+        let (ctx, user, at, input) = posted(form, route).await?;
         if ticked(input.apply_to_all.as_deref()) {
             return resend_every_line(&ctx, &user, &at).await;
         }

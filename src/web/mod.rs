@@ -7,6 +7,7 @@ mod bulk;
 mod cases;
 mod client;
 mod company;
+pub mod csrf;
 pub mod ctx;
 mod errors;
 mod history;
@@ -66,27 +67,39 @@ where
         .default_service(not_allowed("GET, HEAD"))
 }
 
-/// A path that answers GET (and HEAD) and POST.
+/// A path that answers GET (and HEAD) and POST; the POST's first argument checks the CSRF
+/// token ([`csrf::CsrfFirst`]), so the check cannot be left out.
 fn get_post<F, Args, G, GArgs>(path: &str, read: F, write: G) -> Resource
 where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
     G: Handler<GArgs>,
-    GArgs: FromRequest + 'static,
+    GArgs: FromRequest + csrf::CsrfFirst + 'static,
     G::Output: Responder + 'static,
 {
     get(path, read).route(web::post().to(write)).default_service(not_allowed("GET, HEAD, POST"))
 }
 
-/// A path that answers POST only.
+/// A path that answers POST only; its first argument checks the CSRF token.
 fn post<G, GArgs>(path: &str, write: G) -> Resource
+where
+    G: Handler<GArgs>,
+    GArgs: FromRequest + csrf::CsrfFirst + 'static,
+    G::Output: Responder + 'static,
+{
+    web::resource(path).route(web::post().to(write)).default_service(not_allowed("POST"))
+}
+
+/// A webhook: POST only, authenticated by the signature of its body, never by a session,
+/// so it takes no CSRF token.
+fn webhook<G, GArgs>(path: &str, receive: G) -> Resource
 where
     G: Handler<GArgs>,
     GArgs: FromRequest + 'static,
     G::Output: Responder + 'static,
 {
-    web::resource(path).route(web::post().to(write)).default_service(not_allowed("POST"))
+    web::resource(path).route(web::post().to(receive)).default_service(not_allowed("POST"))
 }
 
 /// An API v1 path that answers GET (and HEAD): other methods get a 405 problem.
@@ -160,7 +173,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_post("/company/users", company::users, company::invite))
         .service(post("/company/users/{email}", company::change))
         .service(get_post("/invitations/{token}", company::invitation_form, company::set_password))
-        .service(post("/api/v1/control-hub/events", webhooks::control_hub_event))
+        .service(webhook("/api/v1/control-hub/events", webhooks::control_hub_event))
         .service(api_get("/api/v1/openapi.json", api::openapi_json))
         .service(api_get("/api/v1/orders", api::list_orders))
         .service(api_get("/api/v1/orders/{order_id}", api::show_order))
@@ -233,7 +246,7 @@ mod tests {
         let body = &source[source.find("pub fn routes").expect("the router")..];
         let body = &body[..body.find("\n}\n").expect("its end")];
         let mut paths = Vec::new();
-        for call in ["get(\"", "get_post(\"", "post(\""] {
+        for call in ["get(\"", "get_post(\"", "post(\"", "webhook(\""] {
             for part in body.split(call).skip(1) {
                 paths.push(part.split('"').next().unwrap().to_string());
             }

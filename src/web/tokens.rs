@@ -14,6 +14,7 @@ use askama::Template;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
+use super::csrf::{NoFields, SignedForm};
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
 use super::input::{DEFAULT_TOKEN_DAYS, NewToken, TOKEN_DAYS, problem};
@@ -204,18 +205,10 @@ pub struct CreateInput {
     /// twice.
     #[serde(default)]
     form_key: String,
-    csrf_token: Option<String>,
 }
 
-pub async fn create(
-    signed_in: SignedIn,
-    query: web::Query<CompanyQuery>,
-    input: web::Form<CreateInput>,
-) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+pub async fn create(posted: SignedForm<CreateInput>, query: web::Query<CompanyQuery>) -> HttpResponse {
+    let SignedForm { ctx, user, form: input } = posted;
     let (grant, company_name) = match granted(&ctx, &query).await {
         Ok(granted) => granted,
         Err(response) => return response,
@@ -276,21 +269,12 @@ pub async fn create(
     }
 }
 
-#[derive(Deserialize)]
-pub struct RevokeInput {
-    csrf_token: Option<String>,
-}
-
 pub async fn revoke(
-    signed_in: SignedIn,
+    posted: SignedForm<NoFields>,
     path: web::Path<i64>,
     query: web::Query<CompanyQuery>,
-    input: web::Form<RevokeInput>,
 ) -> HttpResponse {
-    let ctx = signed_in.ctx;
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+    let ctx = posted.ctx;
     let (grant, _) = match granted(&ctx, &query).await {
         Ok(granted) => granted,
         Err(response) => return response,

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use futures_util::stream;
 use serde::Deserialize;
 
+use super::csrf::{NoFields, SignedForm};
 use super::ctx::SignedIn;
 use super::errors::{AppError, html, refusal};
 use super::history::{full_detail, history_row, next_poll, permission_change_text, transaction_poll};
@@ -194,11 +195,6 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
         .streaming(body)
 }
 
-#[derive(Deserialize)]
-pub struct RetryInput {
-    csrf_token: Option<String>,
-}
-
 /// Operators deliver a failed transaction's email again.
 #[derive(Deserialize)]
 pub struct StatusQuery {
@@ -227,11 +223,8 @@ pub async fn status(signed_in: SignedIn, path: web::Path<i64>, query: web::Query
     html(StatusCode::OK, &TransactionStatusFragment { layout: ctx.layout(), t: ctx.tr.clone(), r, announce })
 }
 
-pub async fn retry(signed_in: SignedIn, path: web::Path<i64>, input: web::Form<RetryInput>) -> HttpResponse {
-    let SignedIn { ctx, user } = signed_in;
-    if !ctx.csrf_ok(input.csrf_token.as_deref()) {
-        return AppError::Csrf.respond(&ctx);
-    }
+pub async fn retry(posted: SignedForm<NoFields>, path: web::Path<i64>) -> HttpResponse {
+    let SignedForm { ctx, user, .. } = posted;
     let id = path.into_inner();
     // Visible (404) before permitted (403): a partner's own transaction is visible to it.
     let visible = match ctx.state.store.transaction(id).await {

@@ -13,6 +13,7 @@ mod cli;
 mod closing;
 mod company;
 mod copies;
+mod csrf;
 mod emails;
 mod faults;
 mod fuzz;

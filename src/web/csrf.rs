@@ -1,0 +1,214 @@
+//! CSRF, enforced where a POST route is declared. The router's `post` and `get_post`
+//! accept only handlers whose first argument is one of the extractors here, each of which
+//! refuses a request without the session's token (403, the "form expired" page) before the
+//! handler runs: a new POST route that forgets the check does not compile. The two webhooks
+//! and API v1, which take no CSRF token, are declared with their own helpers.
+//!
+//! The token is the form's `csrf_token` field, or the `X-CSRF-Token` header (htmx). It is
+//! checked before the body's type: a body that cannot carry the token (not a form) and no
+//! header token is a missing token (403); with a valid header token, a body of the wrong
+//! type is 415.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_multipart::Multipart;
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::ctx::{Ctx, SignedIn};
+use super::errors::AppError;
+use super::upload::UploadError;
+use crate::store::User;
+
+/// The largest urlencoded form any page posts.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// A form whose only field is its token (a button such as Sign out or Discard).
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// Marks the extractors that check the CSRF token (the first argument of a POST handler).
+pub trait CsrfChecked {}
+
+/// A handler's arguments whose first one checks the CSRF token.
+pub trait CsrfFirst {}
+
+macro_rules! csrf_first {
+    ($($rest:ident),*) => {
+        impl<A: CsrfChecked, $($rest),*> CsrfFirst for (A, $($rest),*) {}
+    };
+}
+csrf_first!();
+csrf_first!(B);
+csrf_first!(B, C);
+csrf_first!(B, C, D);
+csrf_first!(B, C, D, E);
+
+/// A urlencoded form whose token matches, with the request's context; for the forms of
+/// visitors who are not signed in (sign-in, setting an invitation's password), whose token
+/// is the signed one of the form's page.
+pub struct CsrfForm<T> {
+    pub ctx: Ctx,
+    pub form: T,
+}
+
+/// A signed-in user's urlencoded form whose token matches: not signed in is answered
+/// first (303 to sign in, htmx 401), then a missing or wrong token (403).
+pub struct SignedForm<T> {
+    pub ctx: Ctx,
+    pub user: User,
+    pub form: T,
+}
+
+/// A signed-in user's multipart upload. Its token is a field of the upload itself, so the
+/// body is only handed out through [`CsrfUpload::read`], which checks that field (or the
+/// header) before it returns what was read.
+pub struct CsrfUpload {
+    pub ctx: Ctx,
+    pub user: User,
+    payload: Option<Multipart>,
+}
+
+/// What a multipart upload read: its `csrf_token` field.
+pub trait UploadForm {
+    fn csrf_token(&self) -> &str;
+}
+
+/// Why an upload was not read.
+pub enum UploadRefused {
+    /// Over the route's cap (413).
+    TooLarge,
+    /// Not a readable multipart body (400).
+    Malformed,
+    /// The token is missing or wrong (already answered: 403).
+    Refused(HttpResponse),
+}
+
+impl<T> CsrfChecked for CsrfForm<T> {}
+impl<T> CsrfChecked for SignedForm<T> {}
+impl CsrfChecked for CsrfUpload {}
+
+#[derive(Deserialize)]
+struct TokenField {
+    csrf_token: Option<String>,
+}
+
+fn refuse(response: HttpResponse) -> actix_web::Error {
+    InternalError::from_response("refused", response).into()
+}
+
+fn content_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Reads a form body and checks its token; the form's fields as `T`.
+async fn checked_form<T: DeserializeOwned>(ctx: &Ctx, req: &HttpRequest, payload: Payload) -> Result<T, HttpResponse> {
+    let header_ok = ctx.csrf_ok(None);
+    let is_form = matches!(content_type(req).as_str(), "application/x-www-form-urlencoded" | "");
+    if !is_form {
+        return Err(if header_ok { unsupported(ctx) } else { AppError::Csrf.respond(ctx) });
+    }
+    let mut payload = payload;
+    let body = match web::Bytes::from_request(req, &mut payload).await {
+        Ok(body) if body.len() <= MAX_FORM_BYTES => body,
+        Ok(_) => return Err(too_large(ctx)),
+        Err(_) if header_ok => return Err(too_large(ctx)),
+        Err(_) => return Err(AppError::Csrf.respond(ctx)),
+    };
+    let field = serde_urlencoded::from_bytes::<TokenField>(&body).ok().and_then(|f| f.csrf_token);
+    if !ctx.csrf_ok(field.as_deref().filter(|t| !t.is_empty())) {
+        return Err(AppError::Csrf.respond(ctx));
+    }
+    serde_urlencoded::from_bytes::<T>(&body)
+        .map_err(|e| HttpResponse::BadRequest().content_type("text/plain; charset=utf-8").body(e.to_string()))
+}
+
+fn unsupported(ctx: &Ctx) -> HttpResponse {
+    HttpResponse::UnsupportedMediaType().content_type("text/plain; charset=utf-8").body(ctx.tr.t("upload-not-a-form"))
+}
+
+fn too_large(ctx: &Ctx) -> HttpResponse {
+    HttpResponse::PayloadTooLarge().content_type("text/plain; charset=utf-8").body(ctx.tr.t("form-too-large"))
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let ctx = <Ctx as FromRequest>::from_request(&req, &mut Payload::None).await?;
+            let form = checked_form(&ctx, &req, payload).await.map_err(refuse)?;
+            Ok(Self { ctx, form })
+        })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for SignedForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let SignedIn { ctx, user } = SignedIn::from_request(&req, &mut Payload::None).await?;
+            let form = checked_form(&ctx, &req, payload).await.map_err(refuse)?;
+            Ok(Self { ctx, user, form })
+        })
+    }
+}
+
+impl FromRequest for CsrfUpload {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let SignedIn { ctx, user } = SignedIn::from_request(&req, &mut Payload::None).await?;
+            if content_type(&req) != "multipart/form-data" {
+                // Such a body cannot carry the form's token: without the header's, the
+                // token is what is missing.
+                let response = if ctx.csrf_ok(None) { unsupported(&ctx) } else { AppError::Csrf.respond(&ctx) };
+                return Err(refuse(response));
+            }
+            let multipart = Multipart::new(req.headers(), payload);
+            Ok(Self { ctx, user, payload: Some(multipart) })
+        })
+    }
+}
+
+impl CsrfUpload {
+    /// Reads the upload with `read`, then checks its token field (or the header): what was
+    /// read is handed out only when the token matches.
+    pub async fn read<T, F, Fut>(&mut self, read: F) -> Result<T, UploadRefused>
+    where
+        T: UploadForm,
+        F: FnOnce(Multipart) -> Fut,
+        Fut: Future<Output = Result<T, UploadError>>,
+    {
+        let payload = self.payload.take().ok_or(UploadRefused::Malformed)?;
+        let input = read(payload).await.map_err(|e| match e {
+            UploadError::TooLarge => UploadRefused::TooLarge,
+            UploadError::Malformed => UploadRefused::Malformed,
+        })?;
+        if !self.ctx.csrf_ok(Some(input.csrf_token()).filter(|t| !t.is_empty())) {
+            return Err(UploadRefused::Refused(AppError::Csrf.respond(&self.ctx)));
+        }
+        Ok(input)
+    }
+}
