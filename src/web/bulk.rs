@@ -286,7 +286,11 @@ pub async fn upload(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Http
 async fn visible_batch(ctx: &Ctx, user: &User, id: &str) -> Result<BulkBatch, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let batch = ctx.state.store.bulk_batch(id).await?.ok_or(AppError::NotFound)?;
-    if batch.user_id == user.id || user.operator { Ok(batch) } else { Err(AppError::NotFound) }
+    if batch.user_id == user.id || user.actor().operator_grant().is_some() {
+        Ok(batch)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 fn result_label_key(result: BulkResult) -> &'static str {

@@ -89,7 +89,10 @@ pub async fn list(signed_in: SignedIn) -> HttpResponse {
             case,
         });
     }
-    html(StatusCode::OK, &CasesPage { layout: ctx.layout(), t: ctx.tr.clone(), operator: user.operator, rows })
+    html(
+        StatusCode::OK,
+        &CasesPage { layout: ctx.layout(), t: ctx.tr.clone(), operator: user.actor().operator_grant().is_some(), rows },
+    )
 }
 
 #[derive(Deserialize)]
@@ -314,7 +317,10 @@ pub async fn update(posted: SignedForm<UpdateInput>, path: web::Path<i64>) -> Ht
     let SignedForm { ctx, user, form: input } = posted;
     let id = path.into_inner();
     let visible = match ctx.state.store.case_parties(id).await {
-        Ok(Some((company_id, order_id))) => may_see_case(&ctx, &user, &company_id, &order_id).await,
+        Ok(Some((company_id, order_id))) => match may_see_case(&ctx, &user, &company_id, &order_id).await {
+            Ok(visible) => visible,
+            Err(e) => return e.respond(&ctx),
+        },
         Ok(None) => false,
         Err(e) => return AppError::from(e).respond(&ctx),
     };
@@ -344,13 +350,13 @@ pub async fn update(posted: SignedForm<UpdateInput>, path: web::Path<i64>) -> Ht
 }
 
 /// A case is seen by the company that opened it, those who see its order, and operators.
-async fn may_see_case(ctx: &Ctx, user: &User, company_id: &str, order_id: &str) -> bool {
-    user.operator
-        || user.company_id == company_id
-        || match ctx.state.store.order_head(order_id).await {
-            Ok(Some(order)) => user.actor().may_see(&order.parties()),
-            _ => false,
-        }
+async fn may_see_case(ctx: &Ctx, user: &User, company_id: &str, order_id: &str) -> Result<bool, AppError> {
+    let actor = user.actor();
+    if actor.operator_grant().is_some() || user.company_id == company_id {
+        return Ok(true);
+    }
+    // A database error is a failure (500/503), never an answer that the case is not there.
+    Ok(ctx.state.store.order_head(order_id).await?.is_some_and(|order| actor.may_see(&order.parties())))
 }
 
 /// A screenshot, only to those who may see its case, as a download that is never sniffed.
@@ -361,8 +367,10 @@ pub async fn attachment(signed_in: SignedIn, path: web::Path<i64>) -> HttpRespon
         Err(e) => return AppError::from(e).respond(&ctx),
     };
     let Some((info, data, order_id, company_id)) = found else { return AppError::NotFound.respond(&ctx) };
-    if !may_see_case(&ctx, &user, &company_id, &order_id).await {
-        return AppError::NotFound.respond(&ctx);
+    match may_see_case(&ctx, &user, &company_id, &order_id).await {
+        Ok(true) => {}
+        Ok(false) => return AppError::NotFound.respond(&ctx),
+        Err(e) => return e.respond(&ctx),
     }
     HttpResponse::Ok()
         .content_type(info.content_type)

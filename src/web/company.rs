@@ -38,6 +38,27 @@ pub struct CompanyQuery {
     company: Option<String>,
 }
 
+impl CompanyQuery {
+    /// The company asked for with `?company=ID` (operators, or an admin naming their own),
+    /// trimmed; None when none is named.
+    pub(super) fn asked(&self) -> Option<&str> {
+        self.company.as_deref().map(str::trim).filter(|c| !c.is_empty())
+    }
+
+    /// The company a page manages: the one asked for, else the user's own.
+    pub(super) fn company_of<'a>(&'a self, user: &'a User) -> &'a str {
+        self.asked().unwrap_or(&user.company_id)
+    }
+
+    /// `?company=ID` to keep in the page's links and forms ("" when none was asked for).
+    pub(super) fn suffix(&self) -> String {
+        match self.asked() {
+            Some(id) => format!("?{}", serde_urlencoded::to_string([("company", id)]).unwrap_or_default()),
+            None => String::new(),
+        }
+    }
+}
+
 /// The company this request manages: `?company=` for operators (and for an admin naming
 /// their own), else the user's own. The grant, the company's name and the query to keep.
 struct Managed {
@@ -59,9 +80,7 @@ fn forbidden(ctx: &Ctx) -> HttpResponse {
 }
 
 async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed, HttpResponse> {
-    let asked = query.company.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    let company_id = asked.unwrap_or(&user.company_id);
-    let Some(grant) = user.actor().company_grant(company_id) else {
+    let Some(grant) = user.actor().company_grant(query.company_of(user)) else {
         return Err(forbidden(ctx));
     };
     let name = match ctx.state.store.company_name(grant.company_id()).await {
@@ -69,11 +88,7 @@ async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed
         Ok(None) => return Err(AppError::NotFound.respond(ctx)),
         Err(e) => return Err(AppError::from(e).respond(ctx)),
     };
-    let query = match asked {
-        Some(id) => format!("?{}", serde_urlencoded::to_string([("company", id)]).unwrap_or_default()),
-        None => String::new(),
-    };
-    Ok(Managed { grant, name, query })
+    Ok(Managed { grant, name, query: query.suffix() })
 }
 
 /// A post to the Company page (its CSRF token checked by the form's extractor): the

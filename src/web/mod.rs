@@ -210,7 +210,7 @@ async fn mailbox(signed_in: SignedIn) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     let config = &ctx.state.config;
     // Every company's email is in it: operators only, and only in the demo.
-    if !ctx.state.demo || config.mail.smtp.is_some() || !user.operator {
+    if !ctx.state.demo || config.mail.smtp.is_some() || user.actor().operator_grant().is_none() {
         return AppError::NotFound.respond(&ctx);
     }
     let mut files: Vec<(std::time::SystemTime, String, std::path::PathBuf)> = std::fs::read_dir(&config.mail.mailbox)

@@ -14,6 +14,7 @@ use askama::Template;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
+use super::company::CompanyQuery;
 use super::csrf::{NoFields, SignedForm};
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html, refusal};
@@ -69,21 +70,6 @@ pub struct TokensPage {
     pub form_key: String,
 }
 
-#[derive(Deserialize)]
-pub struct CompanyQuery {
-    company: Option<String>,
-}
-
-impl CompanyQuery {
-    /// `?company=ID` as operators give it, for the links and forms of the page.
-    fn suffix(&self) -> String {
-        match &self.company {
-            Some(c) => format!("?{}", serde_urlencoded::to_string([("company", c)]).unwrap_or_default()),
-            None => String::new(),
-        }
-    }
-}
-
 /// 403: this user does not manage the company's tokens (or no longer does).
 fn forbidden(ctx: &Ctx) -> HttpResponse {
     let view = RefusalView {
@@ -99,8 +85,7 @@ fn forbidden(ctx: &Ctx) -> HttpResponse {
 /// admins their own company, operators any company named by `?company=ID`.
 async fn granted(ctx: &Ctx, query: &CompanyQuery) -> Result<(CompanyGrant, String), HttpResponse> {
     let user = ctx.user.as_ref().expect("signed in");
-    let company_id = query.company.clone().unwrap_or_else(|| user.company_id.clone());
-    let Some(grant) = user.actor().company_grant(&company_id) else {
+    let Some(grant) = user.actor().company_grant(query.company_of(user)) else {
         return Err(forbidden(ctx));
     };
     match ctx.state.store.company_name(grant.company_id()).await {

@@ -207,7 +207,7 @@ pub async fn status(signed_in: SignedIn, path: web::Path<i64>, query: web::Query
     let SignedIn { ctx, user } = signed_in;
     let record = match ctx.state.store.transaction(path.into_inner()).await {
         // A permission change has no order and no email to wait for: operators see it.
-        Ok(Some((record, None))) if user.operator => record,
+        Ok(Some((record, None))) if user.actor().operator_grant().is_some() => record,
         Ok(Some((_, None))) => return AppError::NotFound.respond(&ctx),
         Ok(Some((record, Some(order_id)))) => match ctx.state.store.order_head(&order_id).await {
             Ok(Some(order)) if user.actor().may_see(&order.parties()) => record,
@@ -229,7 +229,7 @@ pub async fn retry(posted: SignedForm<NoFields>, path: web::Path<i64>) -> HttpRe
     // Visible (404) before permitted (403): a partner's own transaction is visible to it.
     let visible = match ctx.state.store.transaction(id).await {
         // A permission change has no order and no email to retry: operators see it.
-        Ok(Some((_, None))) => user.operator,
+        Ok(Some((_, None))) => user.actor().operator_grant().is_some(),
         Ok(Some((_, Some(order_id)))) => match ctx.state.store.order_head(&order_id).await {
             Ok(Some(order)) => user.actor().may_see(&order.parties()),
             Ok(None) => false,

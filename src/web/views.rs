@@ -37,7 +37,7 @@ impl Layout {
             csrf: ctx.csrf.clone(),
             user_name: ctx.user.as_ref().map(|u| u.name.clone()),
             user_company: ctx.user.as_ref().map(|u| u.company_id.clone()),
-            manages_company: ctx.user.as_ref().is_some_and(|u| u.company_admin || u.operator),
+            manages_company: ctx.user.as_ref().is_some_and(|u| u.actor().company_grant(&u.company_id).is_some()),
             flash,
             css: assets::url("app.css"),
             icon: assets::url("favicon.svg"),
