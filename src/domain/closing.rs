@@ -4,12 +4,34 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::LineStatus;
+
 /// The offers with the short period.
 pub const SHORT_PERIOD_OFFERS: [&str; 2] = ["A-Flex", "A-Flex-3"];
+/// The policy period of A-Flex and A-Flex-3: 7×24 hours.
+pub const SHORT_PERIOD: Duration = Duration::days(7);
+/// The policy period of every other offer: 30×24 hours.
+pub const LONG_PERIOD: Duration = Duration::days(30);
 
 /// 7×24 hours for A-Flex and A-Flex-3, 30×24 hours for every other offer.
 pub fn policy_period(offer: &str) -> Duration {
-    if SHORT_PERIOD_OFFERS.contains(&offer) { Duration::days(7) } else { Duration::days(30) }
+    if SHORT_PERIOD_OFFERS.contains(&offer) { SHORT_PERIOD } else { LONG_PERIOD }
+}
+
+/// When a line closes (awaiting, after its first email) or closed (closed): the one rule
+/// behind the order page's note, the API's `closes_at` and the reminders. None before the
+/// first email, and for a complete line.
+pub fn closes_at(
+    status: LineStatus,
+    offer: &str,
+    first_email_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match status {
+        LineStatus::Awaiting => first_email_at.map(|first| closing_deadline(offer, first)),
+        LineStatus::Closed => closed_at,
+        LineStatus::Complete => None,
+    }
 }
 
 /// When a line closes, counted from its first provisioning email.
@@ -20,7 +42,7 @@ pub fn closing_deadline(offer: &str, first_email_at: DateTime<Utc>) -> DateTime<
 /// The first-email times at or before which lines are due to close at `now`:
 /// (for the short-period offers, for every other offer).
 pub fn closing_cutoffs(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    (now - Duration::days(7), now - Duration::days(30))
+    (now - SHORT_PERIOD, now - LONG_PERIOD)
 }
 
 /// The reminders of lines with policy period `period` at `now`: for each offset before

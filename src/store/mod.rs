@@ -275,7 +275,8 @@ macro_rules! line_json {
            'email_sent_at', email_sent_at, 'version', version, 'updated_at', updated_at,
            'updated_by', updated_by, 'last_email_at', last_email_at, 'email_status', email_status,
            'email_recipient', email_recipient, 'email_accepted_at', email_accepted_at,
-           'email_error', email_error, 'closed_at', closed_at) ORDER BY position, subscription_id) AS json"
+           'email_error', email_error, 'closed_at', closed_at, 'email_attempts', email_attempts)
+           ORDER BY position, subscription_id) AS json"
     };
 }
 pub(crate) use line_json;

@@ -636,9 +636,11 @@ impl Store {
         offsets: &[Duration],
         stop: &Stop,
     ) -> sqlx::Result<usize> {
-        use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs, reminder_cutoffs};
-        let short = reminder_cutoffs(Duration::days(7), offsets, now);
-        let long = reminder_cutoffs(Duration::days(30), offsets, now);
+        use crate::domain::closing::{
+            LONG_PERIOD, SHORT_PERIOD, SHORT_PERIOD_OFFERS, closing_cutoffs, reminder_cutoffs,
+        };
+        let short = reminder_cutoffs(SHORT_PERIOD, offsets, now);
+        let long = reminder_cutoffs(LONG_PERIOD, offsets, now);
         if short.is_empty() && long.is_empty() {
             return Ok(0);
         }

@@ -118,6 +118,11 @@ impl LineRecord {
         }
     }
 
+    /// When the line closes, or closed (domain::closing::closes_at).
+    pub fn closes_at(&self) -> Option<DateTime<Utc>> {
+        crate::domain::closing::closes_at(self.status, &self.offer, self.email_sent_at, self.closed_at)
+    }
+
     /// Whether the mail server's answer about the last email is still to come.
     pub fn email_pending(&self) -> bool {
         matches!(self.email_state(), "queued" | "in_progress")

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{AppError, html};
 use super::views::{LineRow, LineStatusFragment, OrderPage, OrderRow, OrdersPage};
-use crate::domain::closing::closing_deadline;
 use crate::domain::{LineStatus, Refusal};
 use crate::store::{EditScope, LineCursor, LinePage, LineRecord, OrderHead, User};
 
@@ -257,9 +256,8 @@ pub async fn line_status(
 
 /// When an open line closes and billing starts, or when a closed one did.
 fn closing_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
-    match (line.status(), line.email_sent_at) {
-        (LineStatus::Awaiting, Some(first)) => {
-            let deadline = closing_deadline(&line.offer, first);
+    match (line.status(), line.closes_at()) {
+        (LineStatus::Awaiting, Some(deadline)) => {
             let hours = (deadline - Utc::now()).num_hours().max(0);
             let text = if hours < 48 {
                 tr.tcount("closes-in-hours", ("hours", hours), &[("when", tr.when(&deadline).as_str())])
@@ -268,9 +266,7 @@ fn closing_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
             };
             Some(text)
         }
-        (LineStatus::Closed, _) => {
-            line.closed_at.as_ref().map(|at| tr.ta("closed-at", [("when", tr.when(at).as_str())]))
-        }
+        (LineStatus::Closed, Some(at)) => Some(tr.ta("closed-at", [("when", tr.when(&at).as_str())])),
         _ => None,
     }
 }

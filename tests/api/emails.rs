@@ -195,10 +195,15 @@ on_both_with_smtp!(an_outage_is_ridden_out_and_the_message_arrives_once, |app, s
     smtp.stop();
     let user = app.login("editor@acme.example").await;
     assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
-    // The first attempts fail while the server is away; the change waits in progress.
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    // The first attempts fail while the server is away; the change waits in progress, and
+    // the line says so the same way on the page and in the API's terms.
+    attempted(&app, "WO-1001", 1).await;
     let txs = app.store.line_transactions("Sub-1001-1").await.unwrap();
     assert_eq!(txs[0].status, "in_progress");
+    let page = user.get_html("/orders/WO-1001").await;
+    assert_eq!(count(&page, "tr[data-subscription=Sub-1001-1][data-email-state=in_progress]"), 1, "{page}");
+    let line = order_of(&app.store, "WO-1001").await.unwrap().unwrap();
+    assert_eq!(line.line("Sub-1001-1").unwrap().email_state(), "in_progress");
     smtp.restart().await;
     let messages = smtp.wait_for(1).await;
     assert_eq!(messages.len(), 1);
@@ -230,7 +235,7 @@ on_both_with_smtp!(messages_pending_at_a_restart_are_not_lost_and_dispatchers_ne
     let counts = app.store.email_counts().await.unwrap();
     assert_eq!(counts.queued + counts.sent + counts.failed, 60);
     // Some attempts fail while the server is away, so some messages wait for a retry.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    attempted(&app, "WO-4000", 1).await;
     smtp.restart().await;
     // Besides the application's own dispatcher, two more processes' worth drain the queue
     // at once, each with its own connections and its own store handle.
@@ -412,3 +417,19 @@ on_both_with_smtp!(a_recipient_is_counted_case_insensitively, |app, smtp| {
     app.outbox_settled().await;
     assert_eq!(smtp.messages().len(), 3);
 });
+
+/// Waits (30 s at most) until at least `n` lines of `order` had their last email attempted
+/// and still waiting for an answer: a dispatcher claimed them and the mail server has not
+/// accepted them (it is away).
+async fn attempted(app: &TestApp, order: &str, n: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let lines = order_of(&app.store, order).await.unwrap().unwrap().lines;
+        let waiting = lines.iter().filter(|l| l.email_state() == "in_progress").count();
+        if waiting >= n {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{waiting} of {n} lines of {order} attempted within 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

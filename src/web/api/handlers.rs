@@ -13,8 +13,7 @@ use super::idempotency::{IdempotencyKey, parse_body, write};
 use super::problems::{Answer, Problem};
 use super::schema::*;
 use super::{LINES_PER_PAGE, ORDERS_PER_PAGE, TRANSACTIONS_PER_PAGE, openapi_document};
-use crate::domain::closing::closing_deadline;
-use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
+use crate::domain::{ContactEmail, EditGrant, Refusal};
 use crate::i18n::Tr;
 use crate::store::{
     ContactEdit, EditOutcome, LineAction, LineCursor, LinePage, LineRecord, OrderHead, ResendOutcome, TransactionRecord,
@@ -86,17 +85,15 @@ pub(super) async fn visible_order(
 }
 
 pub(super) fn line_of(record: LineRecord) -> Line {
-    let closes_at = match record.status() {
-        LineStatus::Awaiting => record.email_sent_at.map(|first| closing_deadline(&record.offer, first)),
-        LineStatus::Closed => record.closed_at,
-        LineStatus::Complete => None,
-    };
-    let last_email = match record.email_status.as_deref() {
-        Some("queued") => LastEmail { state: "queued".into(), at: None, detail: record.email_recipient.clone() },
-        Some("sent") => {
-            LastEmail { state: "accepted".into(), at: record.email_accepted_at, detail: record.email_recipient.clone() }
+    let closes_at = record.closes_at();
+    // The same state as the row's data-email-state (in_progress included).
+    let state = record.email_state();
+    let last_email = match state {
+        "queued" | "in_progress" => LastEmail { state: state.into(), at: None, detail: record.email_recipient.clone() },
+        "accepted" => {
+            LastEmail { state: state.into(), at: record.email_accepted_at, detail: record.email_recipient.clone() }
         }
-        Some("failed") => LastEmail { state: "failed".into(), at: None, detail: record.email_error.clone() },
+        "failed" => LastEmail { state: state.into(), at: None, detail: record.email_error.clone() },
         _ => LastEmail { state: "none".into(), at: record.last_email_at, detail: None },
     };
     Line {

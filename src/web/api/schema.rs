@@ -33,7 +33,8 @@ pub struct OrderList {
 /// The line's last provisioning email.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LastEmail {
-    /// `none`, `queued`, `accepted` (by the mail server; not proof of delivery) or `failed`.
+    /// `none`, `queued`, `in_progress` (attempted, to be retried), `accepted` (by the mail
+    /// server; not proof of delivery) or `failed`: the line row's `data-email-state`.
     pub state: String,
     /// When the mail server accepted it.
     pub at: Option<DateTime<Utc>>,
