@@ -9,6 +9,7 @@ mod support;
 use std::time::Instant;
 
 use chrono::Utc;
+use provisio::domain::Actor;
 use provisio::store::{Store, TransactionFilter, User};
 
 const RUNS: usize = 41;
@@ -85,7 +86,7 @@ fn median_ms(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
-async fn time(store: &Store, viewer: &User, filter: &TransactionFilter) -> (f64, usize) {
+async fn time(store: &Store, viewer: &Actor, filter: &TransactionFilter) -> (f64, usize) {
     let mut samples = Vec::with_capacity(RUNS);
     let mut rows = 0;
     for _ in 0..RUNS {
@@ -97,7 +98,7 @@ async fn time(store: &Store, viewer: &User, filter: &TransactionFilter) -> (f64,
 }
 
 /// The cursor of the page `depth` rows deep, found by walking the keyset pages.
-async fn cursor_at(store: &Store, viewer: &User, filter: &TransactionFilter, depth: usize) -> Option<i64> {
+async fn cursor_at(store: &Store, viewer: &Actor, filter: &TransactionFilter, depth: usize) -> Option<i64> {
     let mut f = filter.clone();
     let mut seen = 0;
     while seen < depth {
@@ -127,7 +128,8 @@ async fn run(label: &str, url: &str) {
         company_admin: false,
         language: None,
     };
-    let operator = User { company_id: "vendor".into(), operator: true, ..partner.clone() };
+    let operator = User { company_id: "vendor".into(), operator: true, ..partner.clone() }.actor();
+    let partner = partner.actor();
     for (who, viewer) in [("partner", &partner), ("operator", &operator)] {
         let by_type = TransactionFilter { kind: Some(provisio::domain::TransactionKind::Resend), ..Default::default() };
         let (first, n1) = time(&store, viewer, &by_type).await;

@@ -707,7 +707,7 @@ impl Store {
     /// subscription id after `after`: (subscription id, contact, order id, customer, status).
     pub async fn bulk_template_lines(
         &self,
-        viewer: &User,
+        viewer: &Actor,
         after: Option<&str>,
         limit: i64,
     ) -> sqlx::Result<Vec<(String, String, String, String, String)>> {

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Arg, Statement, Store, read, write_tx};
 use crate::config::Rate;
-use crate::domain::OperatorGrant;
-use crate::store::User;
+use crate::domain::{Actor, OperatorGrant};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CaseRecord {
@@ -116,7 +115,7 @@ impl Store {
     /// The cases `viewer` may see, newest first: all for operators; for a company, those it
     /// opened and those about its orders. A case carries its line's partner and
     /// distributor, so each is a walk of an index on (company, id) that stops at `limit`.
-    pub async fn cases_for(&self, viewer: &User, limit: i64) -> sqlx::Result<Vec<CaseRecord>> {
+    pub async fn cases_for(&self, viewer: &Actor, limit: i64) -> sqlx::Result<Vec<CaseRecord>> {
         let mut st = Statement::default();
         let limit = st.bind(Arg::Int(limit));
         let parties: Vec<String> = if viewer.operator {

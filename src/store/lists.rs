@@ -18,7 +18,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
 
-use super::{OrderSummary, Store, SubscriptionRecord, TransactionFilter, TransactionRecord, User, line_columns};
+use super::{OrderSummary, Store, SubscriptionRecord, TransactionFilter, TransactionRecord, line_columns};
+use crate::domain::Actor;
 use crate::domain::closing::{SHORT_PERIOD_OFFERS, closing_cutoffs};
 
 /// The filters of the Cloud/SaaS Subscriptions page.
@@ -100,7 +101,7 @@ enum Party {
 
 impl Party {
     /// The branches that together are what `viewer` may see.
-    fn of(viewer: &User) -> &'static [Party] {
+    fn of(viewer: &Actor) -> &'static [Party] {
         if viewer.operator { &[Party::All] } else { &[Party::Partner, Party::Distributor] }
     }
 
@@ -125,7 +126,7 @@ const ORDER_COLUMNS: &str =
     "o.id, o.customer, o.partner_id, o.distributor_id, o.org_mapped_at, o.line_count, lower(o.id) AS k";
 
 /// The statement of the orders list (see [`Store::orders_for`]).
-pub fn orders_statement(viewer: &User, q: Option<&str>, before: Option<&str>, limit: i64) -> Statement {
+pub fn orders_statement(viewer: &Actor, q: Option<&str>, before: Option<&str>, limit: i64) -> Statement {
     let mut st = Statement::default();
     let company = st.text(viewer.company_id.clone());
     let before = st.text(before.map(str::to_lowercase).unwrap_or_else(|| AFTER_EVERY_ID.into()));
@@ -173,7 +174,7 @@ pub fn orders_statement(viewer: &User, q: Option<&str>, before: Option<&str>, li
 }
 
 /// The statement of the Cloud/SaaS Subscriptions page (see [`Store::subscriptions_for`]).
-pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, limit: i64) -> Statement {
+pub fn subscriptions_statement(viewer: &Actor, filter: &SubscriptionFilter<'_>, limit: i64) -> Statement {
     let mut st = Statement::default();
     let company = st.text(viewer.company_id.clone());
     let after = st.text(filter.after.map(str::to_lowercase).unwrap_or_default());
@@ -252,7 +253,7 @@ pub fn subscriptions_statement(viewer: &User, filter: &SubscriptionFilter<'_>, l
 /// id prefix is read from the two prefix indexes instead (as many rows as match), and the
 /// company is then checked on each row, by expressions no index serves, so that the
 /// planner cannot prefer walking all of the company's transactions.
-pub fn transactions_statement(viewer: &User, filter: &TransactionFilter, limit: i64) -> Statement {
+pub fn transactions_statement(viewer: &Actor, filter: &TransactionFilter, limit: i64) -> Statement {
     let mut st = Statement::default();
     let company = (!viewer.operator).then(|| st.text(viewer.company_id.clone()));
     let mut filters = String::new();
@@ -309,7 +310,7 @@ impl Store {
     /// The transactions of the lines `viewer` may see, newest first, keyset-paginated.
     pub async fn transactions_for(
         &self,
-        viewer: &User,
+        viewer: &Actor,
         filter: &TransactionFilter,
         limit: i64,
     ) -> sqlx::Result<Vec<TransactionRecord>> {
@@ -322,7 +323,7 @@ impl Store {
     /// the order id `before` (the keyset cursor).
     pub async fn orders_for(
         &self,
-        viewer: &User,
+        viewer: &Actor,
         q: Option<&str>,
         before: Option<&str>,
         limit: i64,
@@ -337,7 +338,7 @@ impl Store {
     /// pending) with `pending`; only those that close before `closing_before` with it.
     pub async fn subscriptions_for(
         &self,
-        viewer: &User,
+        viewer: &Actor,
         filter: &SubscriptionFilter<'_>,
         limit: i64,
     ) -> sqlx::Result<Vec<SubscriptionRecord>> {

@@ -514,7 +514,7 @@ pub async fn template_csv(signed_in: SignedIn) -> HttpResponse {
         let (store, user, tr) = (store.clone(), user.clone(), tr.clone());
         async move {
             let after = after?;
-            let rows = match store.bulk_template_lines(&user, after.as_deref(), TEMPLATE_CHUNK).await {
+            let rows = match store.bulk_template_lines(&user.actor(), after.as_deref(), TEMPLATE_CHUNK).await {
                 Ok(rows) => rows,
                 Err(e) => return Some((Err(actix_web::error::ErrorInternalServerError(e)), (None, false))),
             };

@@ -67,7 +67,7 @@ async fn visible_line(ctx: &Ctx, user: &User, subscription_id: &str) -> Result<O
 
 pub async fn list(signed_in: SignedIn) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
-    let cases = match ctx.state.store.cases_for(&user, 200).await {
+    let cases = match ctx.state.store.cases_for(&user.actor(), 200).await {
         Ok(cases) => cases,
         Err(e) => return AppError::from(e).respond(&ctx),
     };

@@ -103,7 +103,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
     let result = ctx
         .state
         .store
-        .orders_for(&user, Some(q).filter(|q| !q.is_empty()), query.after.as_deref(), PAGE_SIZE + 1)
+        .orders_for(&user.actor(), Some(q).filter(|q| !q.is_empty()), query.after.as_deref(), PAGE_SIZE + 1)
         .await;
     let mut orders = match result {
         Ok(orders) => orders,

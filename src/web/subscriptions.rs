@@ -59,7 +59,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
     let mut records = if error.is_some() {
         Vec::new()
     } else {
-        match ctx.state.store.subscriptions_for(&user, &filter, PAGE_SIZE + 1).await {
+        match ctx.state.store.subscriptions_for(&user.actor(), &filter, PAGE_SIZE + 1).await {
             Ok(records) => records,
             Err(e) => return AppError::from(e).respond(&ctx),
         }

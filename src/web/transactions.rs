@@ -80,7 +80,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse
     let SignedIn { ctx, user } = signed_in;
     let parsed = filter(&query);
     let mut records = match &parsed {
-        Ok(f) => match ctx.state.store.transactions_for(&user, f, PAGE_SIZE + 1).await {
+        Ok(f) => match ctx.state.store.transactions_for(&user.actor(), f, PAGE_SIZE + 1).await {
             Ok(records) => records,
             Err(e) => return AppError::from(e).respond(&ctx),
         },
@@ -149,7 +149,7 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
         let header = header.clone();
         async move {
             let filter = next?;
-            let rows = match store.transactions_for(&user, &filter, CSV_CHUNK).await {
+            let rows = match store.transactions_for(&user.actor(), &filter, CSV_CHUNK).await {
                 Ok(rows) => rows,
                 Err(e) => return Some((Err(actix_web::error::ErrorInternalServerError(e)), (None, false))),
             };

@@ -100,8 +100,8 @@ on_both!(lines_follow_their_order_to_another_company, |app| {
         "users": [{"email": "u@other.example", "name": "Other", "company": "other"}],
         "orders": [order("WO-7201", "acme", None, &["Sub-7201-1", "Sub-7201-2"])]});
     app.store.import(&serde_json::from_value(file.clone()).unwrap(), Utc::now()).await.unwrap();
-    let acme = app.store.user_credentials("creator@acme.example").await.unwrap().unwrap().0;
-    let other = app.store.user_credentials("u@other.example").await.unwrap().unwrap().0;
+    let acme = app.store.user_credentials("creator@acme.example").await.unwrap().unwrap().0.actor();
+    let other = app.store.user_credentials("u@other.example").await.unwrap().unwrap().0.actor();
     let filter = SubscriptionFilter { q: Some("Sub-7201"), ..Default::default() };
     let count = |rows: Vec<provisio::store::SubscriptionRecord>| rows.len();
     assert_eq!(count(app.store.subscriptions_for(&acme, &filter, 10).await.unwrap()), 2);

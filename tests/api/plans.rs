@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use provisio::store::{
-    Statement, Store, SubscriptionFilter, TransactionFilter, User, orders_statement, subscriptions_statement,
+    Statement, Store, SubscriptionFilter, TransactionFilter, orders_statement, subscriptions_statement,
     transactions_statement,
 };
 use sqlx::Connection;
@@ -89,7 +89,7 @@ fn data(now: DateTime<Utc>) -> (serde_json::Value, Vec<Line>) {
     (serde_json::json!({"companies": companies, "users": users, "orders": orders}), lines)
 }
 
-fn sees(viewer: &User, line: &Line) -> bool {
+fn sees(viewer: &provisio::domain::Actor, line: &Line) -> bool {
     viewer.operator || line.partner == viewer.company_id || line.distributor.as_deref() == Some(&viewer.company_id)
 }
 
@@ -175,7 +175,7 @@ async fn run(backend: Backend) {
     let viewer = |email: &str| {
         let store = store.clone();
         let email = email.to_string();
-        async move { store.user_credentials(&email).await.unwrap().unwrap().0 }
+        async move { store.user_credentials(&email).await.unwrap().unwrap().0.actor() }
     };
     let viewers = [viewer("ops@v.example").await, viewer("u@p1.example").await, viewer("u@d1.example").await];
 

@@ -12,7 +12,7 @@ use super::problems::{Answer, Problem};
 use crate::config::Rate;
 use crate::domain::Actor;
 use crate::i18n::Tr;
-use crate::store::{ApiToken, User, token_hash};
+use crate::store::{ApiToken, token_hash};
 use crate::web::AppState;
 use crate::web::ctx::accepted_language;
 
@@ -42,28 +42,21 @@ impl ApiLimiter {
 
 // --- who asks --------------------------------------------------------------------------------
 
-/// The token of a request, and the user it acts as: a user of the token's company with
-/// the edit permission for the `write` scope, never an operator (docs/http.md, API v1).
+/// Who asks: the token itself, never a made-up user. It acts with the rights of a user of
+/// its company with the edit permission for the `write` scope (its `actor`), never as an
+/// operator (docs/http.md, API v1), and changes are recorded as made by it (`name`).
 pub(super) struct Caller {
     pub(super) token: ApiToken,
-    pub(super) user: User,
     pub(super) actor: Actor,
+    /// How the token is named in the transactions it makes.
+    pub(super) name: String,
 }
 
 impl Caller {
     pub(super) fn new(token: ApiToken) -> Self {
         let actor = Actor::api_token(token.id, &token.company_id, token.can_write());
-        let user = User {
-            id: actor.user_id,
-            email: String::new(),
-            name: format!("API token {}", token.name),
-            company_id: token.company_id.clone(),
-            can_edit: actor.can_edit,
-            operator: false,
-            company_admin: false,
-            language: None,
-        };
-        Self { token, user, actor }
+        let name = format!("API token {}", token.name);
+        Self { token, actor, name }
     }
 }
 

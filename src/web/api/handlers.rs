@@ -47,7 +47,7 @@ pub async fn list_orders(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
         let store = &state.store;
         let internal = |e| Problem::internal(&tr, &e);
         let mut orders =
-            store.orders_for(&caller.user, q, query.after.as_deref(), ORDERS_PER_PAGE + 1).await.map_err(internal)?;
+            store.orders_for(&caller.actor, q, query.after.as_deref(), ORDERS_PER_PAGE + 1).await.map_err(internal)?;
         let next = (orders.len() as i64 > ORDERS_PER_PAGE).then(|| {
             orders.truncate(ORDERS_PER_PAGE as usize);
             orders.last().map(|o| o.id.clone()).unwrap_or_default()
@@ -214,7 +214,7 @@ pub(super) fn action<'a>(
 ) -> LineAction<'a> {
     LineAction {
         grant,
-        actor_name: &caller.user.name,
+        actor_name: &caller.name,
         subscription_id,
         scope: Page::Subscriptions.scope(),
         at: Utc::now(),
@@ -350,7 +350,7 @@ pub async fn list_transactions(state: web::Data<AppState>, req: HttpRequest) -> 
         };
         let mut records = state
             .store
-            .transactions_for(&caller.user, &filter, TRANSACTIONS_PER_PAGE + 1)
+            .transactions_for(&caller.actor, &filter, TRANSACTIONS_PER_PAGE + 1)
             .await
             .map_err(|e| Problem::internal(&tr, &e))?;
         let next = (records.len() as i64 > TRANSACTIONS_PER_PAGE).then(|| {
