@@ -109,8 +109,27 @@ impl EditScope {
     }
 }
 
+/// The line changed since the dialog (or the API client) read `expected` (409): who
+/// changed it last and its contact now. The one rule behind the pages' dialogs, the API and
+/// the locked write. None when no version was given, or it is still the line's.
+pub fn stale_refusal(expected: Option<i64>, version: i64, updated_by: &str, contact: &str) -> Option<Refusal> {
+    expected
+        .is_some_and(|v| v != version)
+        .then(|| Refusal::Stale { changed_by: updated_by.to_string(), current: contact.to_string() })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_stale_version_names_who_changed_the_line_and_its_contact_now() {
+        assert_eq!(super::stale_refusal(None, 3, "Ana", "a@x.example"), None);
+        assert_eq!(super::stale_refusal(Some(3), 3, "Ana", "a@x.example"), None);
+        assert_eq!(
+            super::stale_refusal(Some(2), 3, "Ana", "a@x.example"),
+            Some(super::Refusal::Stale { changed_by: "Ana".into(), current: "a@x.example".into() })
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -11,7 +11,7 @@ pub mod transaction;
 
 pub use contact_email::{ContactEmail, ContactEmailError};
 pub use limits::{LimitBook, SendLimit, wait_for_limit};
-pub use line::{EditScope, LineStatus, Refusal};
+pub use line::{EditScope, LineStatus, Refusal, stale_refusal};
 pub use new_password::{NewPassword, PasswordProblem};
 pub use permissions::{Actor, CompanyGrant, EditGrant, OperatorGrant, OrderParties};
 pub use transaction::{TransactionKind, TransactionStatus};

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::outbox::{Emailed, OutboxTx};
 use super::{EditScope, OrderLock, Store, retrying, write_tx};
 use crate::domain::SendLimit;
-use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal};
+use crate::domain::{ContactEmail, EditGrant, LineStatus, Refusal, stale_refusal};
 
 /// status, contact, version, updated_by, email_sent_at of the line an edit targets.
 type EditedLine = (LineStatus, String, i64, String, Option<DateTime<Utc>>);
@@ -143,11 +143,8 @@ impl Store {
             if let Some(refusal) = edit.action.scope.refusal(status, org_mapped_at) {
                 return Ok(EditOutcome::Stopped(Stopped::Refused(refusal)));
             }
-            if edit.expected_version.is_some_and(|v| v != version) {
-                return Ok(EditOutcome::Stopped(Stopped::Refused(Refusal::Stale {
-                    changed_by: updated_by,
-                    current: contact,
-                })));
+            if let Some(stale) = stale_refusal(edit.expected_version, version, &updated_by, &contact) {
+                return Ok(EditOutcome::Stopped(Stopped::Refused(stale)));
             }
             // How many lines change, and how many of them get the email at once (their
             // first one already went out); the others get it on their RSD.

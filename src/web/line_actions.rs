@@ -22,7 +22,7 @@ use super::orders::{
 use super::views::{
     EditDialog, EditDone, EditForm, EditPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
 };
-use crate::domain::{ContactEmail, EditGrant, Refusal};
+use crate::domain::{ContactEmail, EditGrant, Refusal, stale_refusal};
 use crate::store::{
     ContactEdit, CopyOutcome, EditOutcome, LineAction, LineRecord, OrderHead, ResendAll, ResendAllOutcome,
     ResendAllSummary, ResendOutcome, Stopped, User,
@@ -278,10 +278,7 @@ pub async fn edit(form: SignedForm<EditInput>, route: LineRoute) -> HttpResponse
             Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::NotFound.respond(&ctx))?),
         };
         // The version the dialog showed, checked before the input (409 comes before 422).
-        if let Some(v) = expected_version
-            && v != line.version
-        {
-            let stale = Refusal::Stale { changed_by: line.updated_by.clone(), current: line.contact.clone() };
+        if let Some(stale) = stale_refusal(expected_version, line.version, &line.updated_by, &line.contact) {
             return Err(stopped(&ctx, &at, Stopped::Refused(stale)));
         }
         let new_contact = match ContactEmail::parse(&input.email) {

@@ -13,7 +13,7 @@ use super::idempotency::{IdempotencyKey, parse_body, write};
 use super::problems::{Answer, Problem};
 use super::schema::*;
 use super::{LINES_PER_PAGE, ORDERS_PER_PAGE, TRANSACTIONS_PER_PAGE, openapi_document};
-use crate::domain::{ContactEmail, EditGrant, Refusal};
+use crate::domain::{ContactEmail, EditGrant, stale_refusal};
 use crate::i18n::Tr;
 use crate::store::{
     ContactEdit, EditOutcome, LineAction, LineCursor, LinePage, LineRecord, OrderHead, ResendOutcome, TransactionRecord,
@@ -242,10 +242,7 @@ pub async fn change_contact(
         let (_order, line, grant) = checked_line(&state, &caller, &tr, &order_id, &subscription_id).await?;
         let change: ContactChange = parse_body(&tr, &body)?;
         // The version is state (409), checked before the address (422), as on the pages.
-        if let Some(v) = change.version
-            && v != line.version
-        {
-            let stale = Refusal::Stale { changed_by: line.updated_by, current: line.contact };
+        if let Some(stale) = stale_refusal(change.version, line.version, &line.updated_by, &line.contact) {
             return Err(Problem::refused(&tr, &stale));
         }
         let new_contact = match ContactEmail::parse(&change.email) {
