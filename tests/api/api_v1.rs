@@ -197,8 +197,28 @@ on_both!(reads_with_a_read_token, |app| {
     // Another company's order does not exist for this token.
     let (status, body) = api.get("/api/v1/orders/WO-2001").await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
-    let (status, _) = api.get("/api/v1/transactions").await;
+    // The Transaction Manager's rows of the token's company, and only those.
+    let editor = app.login("editor@acme.example").await;
+    assert_eq!(
+        editor.post("/orders/WO-1001/lines/Sub-1001-1/contact", &[("email", "tm@globex.example")]).await.status(),
+        303
+    );
+    let stranger = app.login("stranger@other.example").await;
+    assert_eq!(
+        stranger.post("/orders/WO-2001/lines/Sub-2001-1/contact", &[("email", "tm@hooli.example")]).await.status(),
+        303
+    );
+    let (status, list) = api.get("/api/v1/transactions").await;
     assert_eq!(status, 200);
+    let items = list["items"].as_array().unwrap();
+    let subs: Vec<&str> = items.iter().filter_map(|t| t["subscription_id"].as_str()).collect();
+    assert!(subs.contains(&"Sub-1001-1"), "acme's change is listed: {list}");
+    assert!(!subs.contains(&"Sub-2001-1"), "another company's is not: {list}");
+    let change = items.iter().find(|t| t["subscription_id"] == "Sub-1001-1").unwrap();
+    assert_eq!(
+        (change["type"].as_str(), change["new_value"].as_str()),
+        (Some("provisioning_email_update"), Some("tm@globex.example"))
+    );
     let (status, body) = api.get("/api/v1/transactions?status=nope").await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request")));
     // A read token may not write: 403 naming whom to ask.

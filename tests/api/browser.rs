@@ -908,8 +908,8 @@ async fn company_and_invitation_pages_have_no_serious_accessibility_violations()
 async fn a_queued_email_shows_the_mail_servers_answer_without_a_reload() {
     let Some((app, browser)) = spawn().await else { return };
     browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
-    // A reminder queued to go out in five seconds.
-    crate::live_status::queued_ahead(&app, chrono::Duration::seconds(5)).await;
+    // A reminder queued an hour ahead, released once the page has shown it queued.
+    crate::live_status::queued_ahead(&app, chrono::Duration::hours(1)).await;
     let d = browser.driver();
     d.goto(format!("{}/orders/WO-7001", app.address)).await.unwrap();
     // Read in one script: the poll may swap the row between a find and a read.
@@ -922,6 +922,7 @@ async fn a_queued_email_shows_the_mail_servers_answer_without_a_reload() {
     assert!(browser.row_text("Sub-7001-1").await.contains("queued"));
     // A mark on this document: a reload would lose it.
     browser.script("window.provisioLoaded = 'before'; return null").await;
+    crate::live_status::release_now(&app).await;
     browser.wait_for(|| async { state().await == "accepted" }, "the row to show the mail server's answer").await;
     assert!(browser.row_text("Sub-7001-1").await.contains("accepted by the mail server"));
     assert_eq!(browser.script("return window.provisioLoaded || null").await, "before", "no reload");
