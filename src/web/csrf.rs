@@ -141,18 +141,30 @@ fn too_large(ctx: &Ctx) -> HttpResponse {
     HttpResponse::PayloadTooLarge().content_type("text/plain; charset=utf-8").body(ctx.tr.t("form-too-large"))
 }
 
+/// The form of a request, with its context: `signed_in` answers a visitor first (303 to
+/// sign in), then the token is checked (403).
+async fn posted_form<T: DeserializeOwned>(
+    req: HttpRequest,
+    payload: Payload,
+    signed_in: bool,
+) -> Result<(Ctx, Option<User>, T), actix_web::Error> {
+    let (ctx, user) = if signed_in {
+        let SignedIn { ctx, user } = SignedIn::from_request(&req, &mut Payload::None).await?;
+        (ctx, Some(user))
+    } else {
+        (<Ctx as FromRequest>::from_request(&req, &mut Payload::None).await?, None)
+    };
+    let form = checked_form(&ctx, &req, payload).await.map_err(refuse)?;
+    Ok((ctx, user, form))
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let payload = payload.take();
-        Box::pin(async move {
-            let ctx = <Ctx as FromRequest>::from_request(&req, &mut Payload::None).await?;
-            let form = checked_form(&ctx, &req, payload).await.map_err(refuse)?;
-            Ok(Self { ctx, form })
-        })
+        let posted = posted_form(req.clone(), payload.take(), false);
+        Box::pin(async move { posted.await.map(|(ctx, _, form)| Self { ctx, form }) })
     }
 }
 
@@ -161,12 +173,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for SignedForm<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let payload = payload.take();
+        let posted = posted_form(req.clone(), payload.take(), true);
         Box::pin(async move {
-            let SignedIn { ctx, user } = SignedIn::from_request(&req, &mut Payload::None).await?;
-            let form = checked_form(&ctx, &req, payload).await.map_err(refuse)?;
-            Ok(Self { ctx, user, form })
+            let (ctx, user, form) = posted.await?;
+            Ok(Self { ctx, user: user.expect("signed in"), form })
         })
     }
 }

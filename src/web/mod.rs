@@ -61,10 +61,17 @@ where
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    web::resource(path)
-        .route(web::get().to(handler.clone()))
-        .route(web::head().to(handler))
-        .default_service(not_allowed("GET, HEAD"))
+    reads(path, handler).default_service(not_allowed("GET, HEAD"))
+}
+
+/// GET and HEAD of one handler, before the answer to other methods is set.
+fn reads<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path).route(web::get().to(handler.clone())).route(web::head().to(handler))
 }
 
 /// A path that answers GET (and HEAD) and POST; the POST's first argument checks the CSRF
@@ -109,10 +116,7 @@ where
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    web::resource(path)
-        .route(web::get().to(handler.clone()))
-        .route(web::head().to(handler))
-        .default_service(web::to(api::method_not_allowed("GET, HEAD")))
+    reads(path, handler).default_service(web::to(api::method_not_allowed("GET, HEAD")))
 }
 
 /// An API v1 path that answers one write method: other methods get a 405 problem.

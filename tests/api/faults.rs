@@ -143,6 +143,40 @@ fn outbox_id_of(message_id: &str) -> i64 {
     rest.split('@').next().unwrap().parse().unwrap_or_else(|_| panic!("{message_id}"))
 }
 
+/// Starts one last `serve` that finishes the work, and waits (60 s at most) until every one
+/// of the `expected` messages is sent and none failed.
+async fn finish_with_one_more(store: &Store, url: &str, smtp: &SmtpServer, cwd: &std::path::Path, expected: usize) {
+    let log = cwd.join("serve.log");
+    let show_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let server = Server::start(url, &smtp.url(), cwd, &log);
+    let deadline = Instant::now() + StdDuration::from_secs(60);
+    loop {
+        let counts = store.email_counts().await.unwrap();
+        if counts.queued == 0 {
+            assert_eq!((counts.sent, counts.failed), (expected as i64, 0), "{}", show_log());
+            break;
+        }
+        assert!(Instant::now() < deadline, "still queued after 60 s: {counts:?}\n{}", show_log());
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    drop(server);
+}
+
+/// What arrived: how many times each outbox id did, and the Message-IDs each recipient got.
+type Arrivals = (BTreeMap<i64, usize>, HashMap<String, BTreeSet<String>>);
+
+fn arrivals(received: &[crate::smtp::Received]) -> Arrivals {
+    let mut copies: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut ids_of_recipient: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for message in received {
+        let message_id = message.header("Message-ID").expect("every message has a Message-ID");
+        *copies.entry(outbox_id_of(&message_id)).or_default() += 1;
+        assert_eq!(message.to.len(), 1);
+        ids_of_recipient.entry(message.to[0].clone()).or_default().insert(message_id);
+    }
+    (copies, ids_of_recipient)
+}
+
 async fn dispatchers_killed_mid_delivery_lose_nothing(backend: Backend) {
     let Some((store, url, _dir)) = fresh_store(backend).await else { return };
     store.import(&crash_file(), Utc::now()).await.unwrap();
@@ -153,7 +187,6 @@ async fn dispatchers_killed_mid_delivery_lose_nothing(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let cwd = tempfile::tempdir().unwrap();
     let log = cwd.path().join("serve.log");
-    let show_log = || std::fs::read_to_string(cwd.path().join("serve.log")).unwrap_or_default();
     // For each message, the distinct leases it was left in by a killed dispatcher: each is
     // one chance for the mail server to have it without the outbox knowing.
     let mut left_in_leases: HashMap<i64, BTreeSet<String>> = HashMap::new();
@@ -180,28 +213,9 @@ async fn dispatchers_killed_mid_delivery_lose_nothing(backend: Backend) {
     }
 
     // One last instance finishes the work.
-    let server = Server::start(&url, &smtp.url(), cwd.path(), &log);
-    let deadline = Instant::now() + StdDuration::from_secs(60);
-    loop {
-        let counts = store.email_counts().await.unwrap();
-        if counts.queued == 0 {
-            assert_eq!((counts.sent, counts.failed), (MESSAGES as i64, 0), "{}", show_log());
-            break;
-        }
-        assert!(Instant::now() < deadline, "still queued after 60 s: {counts:?}\n{}", show_log());
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
-    }
-    drop(server);
-
+    finish_with_one_more(&store, &url, &smtp, cwd.path(), MESSAGES).await;
     let received = smtp.messages();
-    let mut copies: BTreeMap<i64, usize> = BTreeMap::new();
-    let mut ids_of_recipient: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for message in &received {
-        let message_id = message.header("Message-ID").expect("every message has a Message-ID");
-        *copies.entry(outbox_id_of(&message_id)).or_default() += 1;
-        assert_eq!(message.to.len(), 1);
-        ids_of_recipient.entry(message.to[0].clone()).or_default().insert(message_id);
-    }
+    let (copies, ids_of_recipient) = arrivals(&received);
     let arrived: BTreeSet<i64> = copies.keys().copied().collect();
     assert_eq!(arrived, expected, "every one of the {MESSAGES} messages arrived, and no other");
     for o in 0..ORDERS {
@@ -308,27 +322,9 @@ async fn restarts_during_delivery(backend: Backend, how: Restart) {
     }
     assert_eq!(restarts, RESTARTS, "all {RESTARTS} restarts came while emails were still queued");
 
-    let server = Server::start(&url, &smtp.url(), cwd.path(), &log);
-    let deadline = Instant::now() + StdDuration::from_secs(60);
-    loop {
-        let counts = store.email_counts().await.unwrap();
-        if counts.queued == 0 {
-            assert_eq!((counts.sent, counts.failed), (RESTART_MESSAGES as i64, 0), "{}", show_log());
-            break;
-        }
-        assert!(Instant::now() < deadline, "still queued after 60 s: {counts:?}\n{}", show_log());
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
-    }
-    drop(server);
-
+    finish_with_one_more(&store, &url, &smtp, cwd.path(), RESTART_MESSAGES).await;
     let received = smtp.messages();
-    let mut copies: BTreeMap<i64, usize> = BTreeMap::new();
-    let mut ids_of_recipient: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for message in &received {
-        let message_id = message.header("Message-ID").expect("every message has a Message-ID");
-        *copies.entry(outbox_id_of(&message_id)).or_default() += 1;
-        ids_of_recipient.entry(message.to[0].clone()).or_default().insert(message_id);
-    }
+    let (copies, ids_of_recipient) = arrivals(&received);
     assert_eq!(copies.len(), RESTART_MESSAGES, "every message arrived");
     assert_eq!(ids_of_recipient.len(), RESTART_MESSAGES);
     assert!(ids_of_recipient.values().all(|ids| ids.len() == 1), "one Message-ID per recipient");

@@ -130,10 +130,11 @@ pub async fn empty_database(backend: Backend) -> Option<(String, Option<tempfile
 /// Runs one statement on the test's database directly, beside the application (to set
 /// up what no route does, such as a clock moved on); `bind` adds its parameters.
 pub async fn execute_directly(database_url: &str, statement: &'static str, bind: impl FnOnce(Binds) -> Binds) -> u64 {
-    match bind(Binds::default()) {
-        Binds(values) if database_url.starts_with("postgres") => {
-            let mut conn = sqlx::PgConnection::connect(database_url).await.expect("PostgreSQL connects");
-            let mut query = sqlx::query(statement);
+    let Binds(values) = bind(Binds::default());
+    // The same parameters onto a query of either database.
+    macro_rules! bound {
+        ($query:expr) => {{
+            let mut query = $query;
             for v in values {
                 query = match v {
                     Bind::Text(t) => query.bind(t),
@@ -142,21 +143,15 @@ pub async fn execute_directly(database_url: &str, statement: &'static str, bind:
                     Bind::Time(t) => query.bind(t),
                 };
             }
-            query.execute(&mut conn).await.expect(statement).rows_affected()
-        }
-        Binds(values) => {
-            let mut conn = sqlx::SqliteConnection::connect(database_url).await.expect("SQLite connects");
-            let mut query = sqlx::query(statement);
-            for v in values {
-                query = match v {
-                    Bind::Text(t) => query.bind(t),
-                    Bind::Int(i) => query.bind(i),
-                    Bind::Bool(b) => query.bind(b),
-                    Bind::Time(t) => query.bind(t),
-                };
-            }
-            query.execute(&mut conn).await.expect(statement).rows_affected()
-        }
+            query
+        }};
+    }
+    if database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database_url).await.expect("PostgreSQL connects");
+        bound!(sqlx::query(statement)).execute(&mut conn).await.expect(statement).rows_affected()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await.expect("SQLite connects");
+        bound!(sqlx::query(statement)).execute(&mut conn).await.expect(statement).rows_affected()
     }
 }
 

@@ -27,19 +27,7 @@ pub async fn queued_ahead(app: &TestApp, ahead: Duration) {
 /// reads the queued state for as long as it likes first, however slow the machine.
 pub async fn release_now(app: &TestApp) {
     const SQL: &str = "UPDATE outbox SET next_attempt_at = $1 WHERE order_id = 'WO-7001' AND status = 'queued'";
-    let now = Utc::now();
-    let released = match &app.store {
-        provisio::store::Store::Postgres(pg) => {
-            sqlx::query(SQL).bind(now).execute(&pg.pool).await.unwrap().rows_affected()
-        }
-        provisio::store::Store::Sqlite(_) => {
-            use sqlx::Connection;
-            let mut c = sqlx::SqliteConnection::connect(&app.database_url).await.unwrap();
-            let done = sqlx::query(SQL).bind(now).execute(&mut c).await.unwrap().rows_affected();
-            c.close().await.unwrap();
-            done
-        }
-    };
+    let released = execute_directly(&app.database_url, SQL, |b| b.time(Utc::now())).await;
     assert_eq!(released, 1, "the reminder was still queued");
 }
 
