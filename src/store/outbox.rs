@@ -411,10 +411,6 @@ impl Store {
         results: &[(i64, Delivery)],
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
-        // The messages recorded now move from the batch's lease to a token of this record
-        // alone, so the set-based statements below touch them and not the rest of the batch,
-        // which is still on the wire.
-        let recording = crate::secret::random_token();
         // Timestamps as sqlx writes them into SQLite, so that they compare as text.
         let at = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
         let outcomes: Vec<serde_json::Value> = results
@@ -431,77 +427,102 @@ impl Store {
             })
             .collect();
         let outcomes = serde_json::Value::Array(outcomes).to_string();
+        // Each message is updated once, and only while this lease still holds it (after
+        // the lease another dispatcher records it). Its transactions and lines follow from
+        // what that update returned. A row updated once is not checked against its order
+        // again, so the record takes no lock on the orders, and an edit (which holds its
+        // order, then writes lines) never waits on it while it waits on the edit.
         write_tx!(self, |tx, pg| {
             if pg {
-                // The orders first, as every change of their lines takes them (an edit
-                // holds its order's row while it writes the lines): updating the messages
-                // twice below has PostgreSQL check their order's key, and taking that
-                // after the lines would wait on an edit that waits on us.
+                // A record of what the relay answered need not wait for the WAL to reach
+                // the disk: if PostgreSQL itself crashed within that moment, the message
+                // would go again after the lease, which delivery at least once allows; our
+                // own crash loses nothing the commit returned. Each connection waits for
+                // its last message's record, so the flush was most of the drain's time
+                // (docs/performance.md has the figures).
+                sqlx::query("SET LOCAL synchronous_commit TO OFF").execute(&mut *tx).await?;
+                // One statement: the messages, their transactions, their lines.
                 sqlx::query(
-                    "SELECT 1 FROM orders WHERE id IN (
-                         SELECT order_id FROM outbox
-                         WHERE id IN (SELECT r.id FROM jsonb_to_recordset($1::jsonb) AS r(id bigint)))
-                     ORDER BY id FOR KEY SHARE",
+                    "WITH r AS (
+                         SELECT * FROM jsonb_to_recordset($1::jsonb)
+                             AS r(id bigint, status text, next timestamptz, error text, reply text, sent_at timestamptz)),
+                     o AS (
+                         UPDATE outbox SET status = r.status, next_attempt_at = r.next,
+                                last_error = COALESCE(r.error, outbox.last_error), server_reply = r.reply,
+                                sent_at = r.sent_at, lease_until = NULL, lease_token = NULL,
+                                link = CASE WHEN r.status IN ('sent', 'failed') THEN NULL ELSE outbox.link END
+                         FROM r WHERE outbox.id = r.id AND outbox.lease_token = $2
+                         RETURNING outbox.id, outbox.status, outbox.cause, outbox.server_reply, outbox.last_error),
+                     t AS (
+                         UPDATE transactions SET updated_at = $3,
+                                status = CASE o.status WHEN 'sent' THEN 'success' ELSE 'failed' END,
+                                detail = CASE o.status WHEN 'sent' THEN 'accepted:' || COALESCE(o.server_reply, '')
+                                                       ELSE 'failed:' || COALESCE(o.last_error, '') END
+                         FROM o WHERE transactions.outbox_id = o.id AND o.status IN ('sent', 'failed')
+                         RETURNING 1),
+                     l AS (
+                         UPDATE lines SET last_email_at = $3
+                         FROM outbox_lines ol JOIN o ON o.id = ol.outbox_id
+                         WHERE lines.subscription_id = ol.subscription_id AND o.status = 'sent' AND o.cause <> 'copy'
+                         RETURNING 1)
+                     SELECT (SELECT COUNT(*) FROM o) + (SELECT COUNT(*) FROM t) + (SELECT COUNT(*) FROM l)",
                 )
                 .bind(&outcomes)
+                .bind(lease)
+                .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                return tx.commit().await;
             }
-            // Every outcome in one statement (one round trip, whatever their number).
-            sqlx::query(sql(
-                pg,
-                "UPDATE outbox SET status = r.status, next_attempt_at = r.next,
-                        last_error = COALESCE(r.error, outbox.last_error), server_reply = r.reply,
-                        sent_at = r.sent_at, lease_until = NULL, lease_token = $2
-                 FROM jsonb_to_recordset($1::jsonb)
-                      AS r(id bigint, status text, next timestamptz, error text, reply text, sent_at timestamptz)
-                 WHERE outbox.id = r.id AND outbox.lease_token = $3",
+            let recorded: Vec<(i64, String, String)> = sqlx::query_as(
                 "UPDATE outbox SET status = json_extract(r.value, '$.status'),
                         next_attempt_at = json_extract(r.value, '$.next'),
                         last_error = COALESCE(json_extract(r.value, '$.error'), outbox.last_error),
                         server_reply = json_extract(r.value, '$.reply'),
-                        sent_at = json_extract(r.value, '$.sent_at'), lease_until = NULL, lease_token = $2
+                        sent_at = json_extract(r.value, '$.sent_at'), lease_until = NULL, lease_token = NULL,
+                        link = CASE WHEN json_extract(r.value, '$.status') IN ('sent', 'failed') THEN NULL
+                                    ELSE outbox.link END
                  FROM json_each($1) AS r
-                 WHERE outbox.id = json_extract(r.value, '$.id') AND outbox.lease_token = $3",
-            ))
+                 WHERE outbox.id = json_extract(r.value, '$.id') AND outbox.lease_token = $2
+                 RETURNING outbox.id, outbox.status, outbox.cause",
+            )
             .bind(&outcomes)
-            .bind(&recording)
             .bind(lease)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
-            // Set-based from here: the messages of this record that reached an end.
-            sqlx::query(
-                "UPDATE transactions SET updated_at = $2,
-                        status = (SELECT CASE o.status WHEN 'sent' THEN 'success' ELSE 'failed' END
-                                  FROM outbox o WHERE o.id = transactions.outbox_id),
-                        detail = (SELECT CASE o.status WHEN 'sent' THEN 'accepted:' || COALESCE(o.server_reply, '')
-                                                       ELSE 'failed:' || COALESCE(o.last_error, '') END
-                                  FROM outbox o WHERE o.id = transactions.outbox_id)
-                 WHERE outbox_id IN (SELECT id FROM outbox WHERE lease_token = $1 AND status IN ('sent', 'failed'))",
-            )
-            .bind(&recording)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE lines SET last_email_at = $2
-                 WHERE subscription_id IN (SELECT ol.subscription_id FROM outbox_lines ol JOIN outbox o ON o.id = ol.outbox_id
-                                           WHERE o.lease_token = $1 AND o.status = 'sent' AND o.cause <> 'copy')",
-            )
-            .bind(&recording)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            // Released; an invitation's link carries its one-time token, kept only until the
-            // message reaches an end.
-            sqlx::query(
-                "UPDATE outbox SET lease_token = NULL,
-                        link = CASE WHEN status IN ('sent', 'failed') THEN NULL ELSE link END
-                 WHERE lease_token = $1",
-            )
-            .bind(&recording)
-            .execute(&mut *tx)
-            .await?;
+            let ended: Vec<i64> =
+                recorded.iter().filter(|(_, status, _)| status != "queued").map(|(id, _, _)| *id).collect();
+            let sent: Vec<i64> = recorded
+                .iter()
+                .filter(|(_, status, cause)| status == "sent" && cause != "copy")
+                .map(|(id, _, _)| *id)
+                .collect();
+            if !ended.is_empty() {
+                sqlx::query(
+                    "UPDATE transactions SET updated_at = $2,
+                            status = (SELECT CASE o.status WHEN 'sent' THEN 'success' ELSE 'failed' END
+                                      FROM outbox o WHERE o.id = transactions.outbox_id),
+                            detail = (SELECT CASE o.status WHEN 'sent' THEN 'accepted:' || COALESCE(o.server_reply, '')
+                                                           ELSE 'failed:' || COALESCE(o.last_error, '') END
+                                      FROM outbox o WHERE o.id = transactions.outbox_id)
+                     WHERE outbox_id IN (SELECT value FROM json_each($1))",
+                )
+                .bind(serde_json::to_string(&ended).unwrap_or_default())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if !sent.is_empty() {
+                sqlx::query(
+                    "UPDATE lines SET last_email_at = $2
+                     WHERE subscription_id IN (SELECT subscription_id FROM outbox_lines
+                                               WHERE outbox_id IN (SELECT value FROM json_each($1)))",
+                )
+                .bind(serde_json::to_string(&sent).unwrap_or_default())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await
         })
     }
