@@ -67,8 +67,8 @@ pub struct LiveSession {
 }
 
 /// actix-session's `SessionStore` over the application's database (the published sqlx
-/// store targets sqlx 0.7–0.8). Lifetimes are ours (PROVISIO_SESSION_IDLE and _MAX, checked
-/// by the statements against [`Clock`]): the middleware's TTL argument is not used.
+/// store is for actix-session 0.10). Lifetimes are ours (PROVISIO_SESSION_IDLE and _MAX,
+/// checked by the statements against [`Clock`]): the middleware's TTL argument is not used.
 #[derive(Clone)]
 pub struct SessionStorage {
     store: Store,
