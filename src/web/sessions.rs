@@ -11,9 +11,9 @@
 //! `IncomingFlashMessages`), kept in a signed cookie by [`FlashCookie`] rather than by the
 //! crate's `CookieMessageStore`: that store marks its cookie `Secure` whatever
 //! PROVISIO_SECURE_COOKIES says (a browser drops it on plain http, so no message would show)
-//! and sets a removal cookie on every answer without a message (about 60 bytes of
-//! `Set-Cookie` on every page, static file and API answer, 0 today), which also ends a
-//! message before the page that shows it (a redirect through `/`).
+//! and sets a removal cookie on every answer without a message (63 bytes of `Set-Cookie` on
+//! every page, static file and API answer, where the hand-written cookie set none), which
+//! also ends a message on the first answer after it, whether or not that answer shows it.
 
 use std::rc::Rc;
 use std::task::{Context, Poll};
