@@ -19,6 +19,8 @@ pub struct Config {
     /// HMAC-SHA256 key of admin-console events; None: the webhook answers 404.
     pub webhook_secret: Option<String>,
     pub sessions: SessionConfig,
+    /// The time sessions are measured by: the system clock, a held one in tests.
+    pub clock: crate::clock::Clock,
     pub login: LoginConfig,
     /// Support cases one user may open.
     pub case_limit: Rate,
@@ -371,6 +373,7 @@ impl Config {
             demo: false,
             webhook_secret,
             sessions,
+            clock: crate::clock::Clock::system(),
             login,
             case_limit,
             reminders,

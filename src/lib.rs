@@ -1,6 +1,7 @@
 //! Provisio: the partner portal for provisioning contacts of cloud subscription orders.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;

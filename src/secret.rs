@@ -43,6 +43,21 @@ impl SigningKey {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
+    /// 64 bytes of key for one purpose alone (two HMACs of the purpose under this key), for
+    /// the libraries that take a key of their own (`cookie::Key`: the session cookie, the
+    /// flash cookie). Derived, so it lives where this key lives: in the database.
+    pub fn derive(&self, purpose: &str) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        for (half, chunk) in out.chunks_mut(32).enumerate() {
+            let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+            mac.update(b"derive\0");
+            mac.update(purpose.as_bytes());
+            mac.update(&[0, half as u8]);
+            chunk.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        out
+    }
+
     pub fn verify(&self, purpose: &str, value: &str, signature: &str) -> bool {
         constant_time_eq(self.sign(purpose, value).as_bytes(), signature.as_bytes())
     }
@@ -62,5 +77,11 @@ mod tests {
         assert!(!SigningKey::new(b"k2".to_vec()).verify("csrf", "abc", &sig));
         assert_ne!(random_token(), random_token());
         assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"ab"));
+        // Derived keys differ by purpose and by key, and their halves differ.
+        let derived = key.derive("session");
+        assert_ne!(derived, key.derive("flash"));
+        assert_ne!(derived, SigningKey::new(b"k2".to_vec()).derive("session"));
+        assert_eq!(derived, SigningKey::new(b"k1".to_vec()).derive("session"));
+        assert_ne!(derived[..32], derived[32..]);
     }
 }

@@ -2,9 +2,13 @@
 
 use std::net::TcpListener;
 
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
+use actix_web_flash_messages::FlashMessagesFramework;
 use rand::RngCore;
 
 use crate::config::Config;
@@ -12,7 +16,8 @@ use crate::jobs;
 use crate::mail::{Dispatcher, Mailer};
 use crate::secret::SigningKey;
 use crate::stop::Stop;
-use crate::store::Store;
+use crate::store::{SessionStorage, Store};
+use crate::web::sessions::{FlashCookie, PageSessions};
 use crate::web::{ApiLimiter, AppState, CookieNames, PasswordChecks, ctx::set_cookies, request_id, routes};
 
 /// How often the scheduler looks for lines whose requested start date has come.
@@ -36,9 +41,9 @@ pub struct Application {
     shutdown: std::time::Duration,
 }
 
-/// The key that signs what the portal hands to browsers (the sign-in form's token, the
-/// flash cookie): made once, kept in the database, so every instance shares it and it
-/// survives restarts. Never in the repository.
+/// The key that signs what the portal hands to browsers (the sign-in form's token; the keys
+/// of the session cookie and the flash cookie are derived from it): made once, kept in the
+/// database, so every instance shares it and it survives restarts. Never in the repository.
 async fn signing_key(store: &Store) -> anyhow::Result<SigningKey> {
     let mut fresh = [0u8; 64];
     rand::rng().fill_bytes(&mut fresh);
@@ -57,6 +62,13 @@ impl Application {
         }
         let signing_key = signing_key(&store).await?;
         let secure = config.secure_cookies;
+        let names = CookieNames::new(secure);
+        // actix-session encrypts the session cookie (its key only: the state is in the
+        // database) and the flash cookie is signed, each with a key of its own.
+        let session_key = Key::from(&signing_key.derive("session cookie"));
+        let flash_key = Key::from(&signing_key.derive("flash cookie"));
+        let sessions = SessionStorage::new(store.clone(), config.sessions, config.clock.clone());
+        let idle = actix_web::cookie::time::Duration::seconds(config.sessions.idle.num_seconds());
         // The background work runs in the same process: the email dispatcher and the
         // scheduler of the first emails on the requested start date.
         let stop = Stop::never();
@@ -85,7 +97,7 @@ impl Application {
             store: store.clone(),
             config,
             demo,
-            cookies: CookieNames::new(secure),
+            cookies: names,
             signing_key,
             password_checks: PasswordChecks::new(cores, max_waiting),
             api_limiter: ApiLimiter::default(),
@@ -100,8 +112,30 @@ impl Application {
             if secure {
                 headers = headers.add(("Strict-Transport-Security", HSTS));
             }
+            // A browser session's cookie (no Max-Age); the server ends it (idle, absolute,
+            // sign-out, the user's password or deactivation). Nothing is written for a request
+            // that leaves the session as it was: the lazy idle refresh is the request
+            // context's (`Ctx`), which knows a status poll from use.
+            let session_middleware = SessionMiddleware::builder(sessions.clone(), session_key.clone())
+                .cookie_name(names.session.to_string())
+                .cookie_secure(secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_path("/".to_string())
+                .cookie_domain(None)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(idle)
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+                )
+                .build();
+            let flash = FlashMessagesFramework::builder(FlashCookie::new(names, flash_key.clone())).build();
+            // Innermost first: the session's Set-Cookie comes before the handler's own.
             App::new()
                 .app_data(state.clone())
+                .wrap(PageSessions(session_middleware))
+                .wrap(flash)
                 .wrap(from_fn(set_cookies))
                 .wrap(headers)
                 .wrap(from_fn(request_id))

@@ -17,7 +17,7 @@ pub mod outbox;
 mod records;
 mod resend_all;
 mod retention;
-mod sessions;
+pub mod sessions;
 mod throttle;
 mod tokens;
 mod transactions;
@@ -42,7 +42,7 @@ pub use outbox::{ClaimedEmail, Delivery, InvitationEmail, QueueCounts};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use retention::BulkPurge;
-pub use sessions::{SessionRecord, session_key_hash};
+pub use sessions::{LiveSession, SessionRecord, SessionStorage, session_key_hash};
 pub use throttle::ANY_ACCOUNT;
 pub use tokens::{
     ApiToken, CreateTokenOutcome, IdempotencyClaim, MAX_LIVE_TOKENS, NewApiToken, TokenRecord, token_hash,

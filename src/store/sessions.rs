@@ -1,17 +1,27 @@
 //! Server-side sessions of signed-in users, in the application's own database, so that
-//! they survive restarts and are shared by every instance. The cookie carries a random
-//! key; the table keeps only its SHA-256, so a copy of the database does not hand out live
-//! sessions. Anonymous visitors have no row at all.
+//! they survive restarts and are shared by every instance. actix-session's middleware runs
+//! them (`web::sessions`) over [`SessionStorage`], its `SessionStore` on this database. The
+//! cookie carries a random key (encrypted with a key derived from the database's signing
+//! key); the table keeps only its SHA-256, so a copy of the database does not hand out live
+//! sessions. Anonymous visitors have no row at all: the middleware stores nothing for an
+//! empty session, and [`SessionStorage`] stores none without a user.
 //!
-//! A request reads its session and user in one statement. It writes only when a quarter
-//! of the idle time has passed since the last refresh (NOTES: no write per request), so a
-//! session ends between ¾ and 1× the idle time after its last use.
+//! A request reads its session and user in one statement ([`SessionStorage::load`] joins the
+//! user's row; the request context takes the user from the loaded state). It writes only
+//! when a quarter of the idle time has passed since the last refresh (NOTES: no write per
+//! request), so a session ends between ¾ and 1× the idle time after its last use.
 
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration as CookieDuration;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use super::{Store, User, read, write_tx};
+use crate::clock::Clock;
 use crate::config::SessionConfig;
+use crate::secret::random_token;
 
 /// The hash under which a session key is stored.
 pub fn session_key_hash(key: &str) -> String {
@@ -19,7 +29,7 @@ pub fn session_key_hash(key: &str) -> String {
 }
 
 /// A live session with its user, as one request sees it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct SessionRecord {
     #[sqlx(flatten)]
     pub user: User,
@@ -34,6 +44,124 @@ impl SessionRecord {
     /// has passed since the last refresh, and the absolute end is not already nearer.
     pub fn wants_refresh(&self, lifetimes: &SessionConfig, now: DateTime<Utc>) -> bool {
         now - self.refreshed_at >= lifetimes.idle / 4 && self.idle_until < self.expires_at
+    }
+}
+
+/// What a session holds, as actix-session's state entries (each a JSON text). The user and
+/// the CSRF token are stored (columns `user_id` and `csrf`); [`LIVE`] is what the load read,
+/// for the request context, and is never written back.
+pub const USER_ID: &str = "user_id";
+pub const CSRF: &str = "csrf";
+pub const LIVE: &str = "live";
+/// Instead of the others when the session could not be read (the database is away): the
+/// cause, for the request context to answer 503 with its page. (An error from `load` would
+/// make the middleware answer an empty 500 before the request reaches a handler.)
+pub const UNREADABLE: &str = "unreadable";
+
+/// The loaded session under the [`LIVE`] entry: the row with its user, and the hash of the
+/// key it was found under (for the lazy refresh).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LiveSession {
+    pub key_hash: String,
+    pub record: SessionRecord,
+}
+
+/// actix-session's `SessionStore` over the application's database (the published sqlx
+/// store is for actix-session 0.10). Lifetimes are ours (PROVISIO_SESSION_IDLE and _MAX,
+/// checked by the statements against [`Clock`]): the middleware's TTL argument is not used.
+#[derive(Clone)]
+pub struct SessionStorage {
+    store: Store,
+    lifetimes: SessionConfig,
+    clock: Clock,
+}
+
+type State = HashMap<String, String>;
+
+/// The user and CSRF token a state holds, or why it cannot be stored. A session holds
+/// nothing else: a new entry needs a column (and a migration) first.
+fn stored_entries(state: &State) -> anyhow::Result<Option<(i64, String)>> {
+    if let Some(other) = state.keys().find(|k| ![USER_ID, CSRF, LIVE, UNREADABLE].contains(&k.as_str())) {
+        anyhow::bail!("the sessions table keeps no {other:?}: give it a column first");
+    }
+    let Some(user_id) = state.get(USER_ID) else { return Ok(None) };
+    let user_id = serde_json::from_str(user_id)?;
+    let csrf = serde_json::from_str(state.get(CSRF).ok_or_else(|| anyhow::anyhow!("a session needs its CSRF token"))?)?;
+    Ok(Some((user_id, csrf)))
+}
+
+/// One state entry: a JSON text.
+fn json(value: &impl serde::Serialize) -> Result<String, LoadError> {
+    serde_json::to_string(value).map_err(|e| LoadError::Other(e.into()))
+}
+
+impl SessionStorage {
+    pub fn new(store: Store, lifetimes: SessionConfig, clock: Clock) -> Self {
+        Self { store, lifetimes, clock }
+    }
+}
+
+impl SessionStore for SessionStorage {
+    /// The live session and its active user, in one statement; expired, ended or a
+    /// deactivated user's: None (the middleware then treats the request as anonymous); a
+    /// failed read: [`UNREADABLE`].
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let key_hash = session_key_hash(session_key.as_ref());
+        let record = match self.store.session(&key_hash, self.clock.now()).await {
+            Ok(Some(record)) => record,
+            Ok(None) => return Ok(None),
+            Err(e) => return Ok(Some(HashMap::from([(UNREADABLE.to_string(), json(&e.to_string())?)]))),
+        };
+        Ok(Some(HashMap::from([
+            (USER_ID.to_string(), json(&record.user.id)?),
+            (CSRF.to_string(), json(&record.csrf)?),
+            (LIVE.to_string(), json(&LiveSession { key_hash, record })?),
+        ])))
+    }
+
+    /// A new session (at sign-in; after `Session::renew` the middleware has deleted the old
+    /// one): a new random key, of which the row keeps the hash. A state without a user is
+    /// not stored.
+    async fn save(&self, state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        let (user_id, csrf) = stored_entries(&state)
+            .map_err(SaveError::Serialization)?
+            .ok_or_else(|| SaveError::Other(anyhow::anyhow!("a session is stored only for a signed-in user")))?;
+        let key = random_token();
+        self.store
+            .start_session(&session_key_hash(&key), user_id, &csrf, &self.lifetimes, self.clock.now())
+            .await
+            .map_err(|e| SaveError::Other(e.into()))?;
+        SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
+    }
+
+    /// A changed session keeps its key and its user (a new user comes with a new key:
+    /// `renew`); emptied, it ends. An ended session is not brought back.
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        state: State,
+        _ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let key_hash = session_key_hash(session_key.as_ref());
+        let result = match stored_entries(&state).map_err(UpdateError::Serialization)? {
+            Some((user_id, csrf)) => self.store.update_session(&key_hash, user_id, &csrf).await,
+            None => self.store.end_session(&key_hash).await,
+        };
+        result.map_err(|e| UpdateError::Other(e.into()))?;
+        Ok(session_key)
+    }
+
+    /// The lazy idle refresh; the request context calls it itself, since only it knows
+    /// whether a request is use or an automatic poll (with `OnStateChanges` the middleware
+    /// never does).
+    async fn update_ttl(&self, session_key: &SessionKey, _ttl: &CookieDuration) -> anyhow::Result<()> {
+        let key_hash = session_key_hash(session_key.as_ref());
+        Ok(self.store.refresh_session(&key_hash, &self.lifetimes, self.clock.now()).await?)
+    }
+
+    /// Sign-out (`Session::purge`): the row goes, so a copied cookie stops working at once.
+    async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
+        Ok(self.store.end_session(&session_key_hash(session_key.as_ref())).await?)
     }
 }
 
@@ -54,23 +182,18 @@ impl Store {
         })
     }
 
-    /// Starts a session for `user_id` (at sign-in), ending `previous` if there was one (a
-    /// new key every sign-in: no fixation). Expired sessions are swept on the way.
+    /// Starts a session for `user_id` (at sign-in, under a new key: no fixation). Expired
+    /// sessions are swept on the way.
     pub async fn start_session(
         &self,
         key_hash: &str,
         user_id: i64,
         csrf: &str,
-        previous: Option<&str>,
         lifetimes: &SessionConfig,
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
         write_tx!(self, |tx, pg| {
-            sqlx::query("DELETE FROM sessions WHERE idle_until <= $1 OR key_hash = $2")
-                .bind(now)
-                .bind(previous.unwrap_or(""))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM sessions WHERE idle_until <= $1").bind(now).execute(&mut *tx).await?;
             sqlx::query(
                 "INSERT INTO sessions (key_hash, user_id, csrf, created_at, refreshed_at, idle_until, expires_at)
                  VALUES ($1, $2, $3, $4, $4, $5, $6)",
@@ -112,6 +235,20 @@ impl Store {
             .bind(idle_until)
             .execute(&mut *tx)
             .await?;
+            tx.commit().await
+        })
+    }
+
+    /// Writes what a live session holds besides its user: the CSRF token. Nothing for a
+    /// session that ended meanwhile, or that belongs to another user.
+    pub async fn update_session(&self, key_hash: &str, user_id: i64, csrf: &str) -> sqlx::Result<()> {
+        write_tx!(self, |tx, pg| {
+            sqlx::query("UPDATE sessions SET csrf = $3 WHERE key_hash = $1 AND user_id = $2")
+                .bind(key_hash)
+                .bind(user_id)
+                .bind(csrf)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await
         })
     }

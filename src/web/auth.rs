@@ -24,7 +24,7 @@ use super::errors::{AppError, html};
 use super::views::LoginPage;
 use crate::i18n::LANGUAGES;
 use crate::secret::random_token;
-use crate::store::{ANY_ACCOUNT, session_key_hash};
+use crate::store::ANY_ACCOUNT;
 
 /// Verified against when the address is unknown, so both answers take the same time.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
@@ -159,19 +159,8 @@ async fn sign_in(ctx: &mut Ctx, form: &LoginForm) -> Result<HttpResponse, AppErr
 
     // A new session key at sign-in (no fixation), with a new CSRF token; the session the
     // browser came with, if any, ends.
-    let key = random_token();
-    store
-        .start_session(
-            &session_key_hash(&key),
-            user.id,
-            &random_token(),
-            ctx.session_hash.as_deref(),
-            &ctx.state.config.sessions,
-            now,
-        )
-        .await?;
+    ctx.start_session(user.id)?;
     let names = ctx.state.cookies;
-    ctx.set_cookie(names.cookie(names.session, key));
     ctx.set_cookie(names.removal(names.login));
     let target = safe_next(&form.next).filter(|n| !n.starts_with("/login")).unwrap_or("/orders");
     Ok(HttpResponse::SeeOther().insert_header(("Location", target)).finish())
@@ -180,13 +169,7 @@ async fn sign_in(ctx: &mut Ctx, form: &LoginForm) -> Result<HttpResponse, AppErr
 pub async fn logout(posted: SignedForm<NoFields>) -> HttpResponse {
     let ctx = posted.ctx;
     // The session ends on the server (every instance), not only in this browser.
-    if let Some(hash) = &ctx.session_hash
-        && let Err(e) = ctx.state.store.end_session(hash).await
-    {
-        return AppError::from(e).respond(&ctx);
-    }
-    let names = ctx.state.cookies;
-    ctx.set_cookie(names.removal(names.session));
+    ctx.end_session();
     HttpResponse::SeeOther().insert_header(("Location", "/login")).finish()
 }
 

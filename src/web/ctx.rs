@@ -1,17 +1,19 @@
-//! The request context every page needs: signed-in user (from the session cookie, in one
-//! statement), language, CSRF token, flash message, client address, and whether htmx asked
-//! for a fragment.
+//! The request context every page needs: signed-in user (from the session that
+//! actix-session's middleware loaded with its user, in one statement), language, CSRF
+//! token, flash message, client address, and whether htmx asked for a fragment.
 //!
 //! Anonymous visitors have no session row: the sign-in form's CSRF token is a signed
 //! double-submit token (a random nonce in a cookie, its signature in the form), and the
-//! flash message after a plain-form action is a signed cookie. So a GET writes nothing,
-//! but for the idle refresh of a session (at most once per quarter of the idle time).
+//! flash message after a plain-form action is a signed cookie (`web::sessions`). So a GET
+//! writes nothing, but for the idle refresh of a session (at most once per quarter of the
+//! idle time).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use actix_session::{Session, SessionExt};
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -19,15 +21,14 @@ use actix_web::error::InternalError;
 use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
-use base64::Engine;
-use chrono::Utc;
+use actix_web_flash_messages::{FlashMessage, IncomingFlashMessages};
 
 use super::AppState;
 use super::client::{client_key, forwarded_for};
 use super::views::Layout;
 use crate::i18n::{LANGUAGES, Tr};
 use crate::secret::{constant_time_eq, random_token};
-use crate::store::{User, session_key_hash};
+use crate::store::{LiveSession, User, sessions};
 
 /// A request header that marks an automatic status poll: it reads the session but does
 /// not count as use (docs/configuration.md, PROVISIO_SESSION_IDLE).
@@ -69,9 +70,21 @@ impl CookieNames {
     }
 }
 
-/// Cookies a handler wants set on its answer; written by [`set_cookies`].
+/// Cookies a handler wants set on its answer, written by [`set_cookies`]; and whether its
+/// page showed the flash message (then `web::sessions::FlashCookie` removes it).
 #[derive(Clone, Default)]
-struct OutgoingCookies(Rc<RefCell<Vec<Cookie<'static>>>>);
+struct OutgoingCookies(Rc<Outgoing>);
+
+#[derive(Default)]
+struct Outgoing {
+    cookies: RefCell<Vec<Cookie<'static>>>,
+    flash_shown: Cell<bool>,
+}
+
+/// Whether the answer to `req` showed the flash message it came with.
+pub(super) fn flash_was_shown(req: &HttpRequest) -> bool {
+    req.extensions().get::<OutgoingCookies>().is_some_and(|o| o.0.flash_shown.get())
+}
 
 /// Middleware: makes room for the cookies a request's handler sets, and writes them onto
 /// the answer (whatever the answer is, error pages included).
@@ -82,7 +95,7 @@ pub async fn set_cookies(
     let outgoing = OutgoingCookies::default();
     req.extensions_mut().insert(outgoing.clone());
     let mut response = next.call(req).await?;
-    for cookie in outgoing.0.borrow().iter() {
+    for cookie in outgoing.0.cookies.borrow().iter() {
         if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
             response.headers_mut().append(SET_COOKIE, value);
         }
@@ -105,8 +118,8 @@ pub struct Ctx {
     pub came_from: Option<String>,
     /// The client address that sign-in throttling counts by.
     pub client: String,
-    /// The stored hash of this request's live session.
-    pub session_hash: Option<String>,
+    /// The request's session (actix-session): empty for an anonymous visitor.
+    session: Session,
     header_csrf: Option<String>,
     login_nonce: Option<String>,
     flash: RefCell<Option<String>>,
@@ -126,7 +139,11 @@ fn header_path(req: &HttpRequest, name: &str) -> Option<String> {
 
 /// The first of the user's accepted languages that the portal speaks.
 pub(super) fn accepted_language(req: &HttpRequest) -> Option<&'static str> {
-    let header = req.headers().get("Accept-Language")?.to_str().ok()?;
+    language_of(req.headers().get("Accept-Language")?.to_str().ok()?)
+}
+
+/// The first language of an `Accept-Language` header that the portal speaks.
+pub(super) fn language_of(header: &str) -> Option<&'static str> {
     let mut ranked: Vec<(f32, &str)> = header
         .split(',')
         .take(32)
@@ -144,7 +161,6 @@ pub(super) fn accepted_language(req: &HttpRequest) -> Option<&'static str> {
     })
 }
 
-const FLASH_PURPOSE: &str = "flash";
 const LOGIN_PURPOSE: &str = "login-csrf";
 
 impl Ctx {
@@ -152,29 +168,33 @@ impl Ctx {
         let state = req.app_data::<web::Data<AppState>>().expect("app state is registered").clone();
         let names = state.cookies;
         let outgoing = req.extensions().get::<OutgoingCookies>().cloned().unwrap_or_default();
-        let now = Utc::now();
 
+        // The middleware loaded the session with its user (`store::SessionStorage::load`).
+        let session = req.get_session();
+        if let Ok(Some(cause)) = session.get::<String>(sessions::UNREADABLE) {
+            return Err(super::errors::session_unreadable(&req, &cause));
+        }
+        let live = session.get::<LiveSession>(sessions::LIVE).ok().flatten();
         let mut user = None;
         let mut csrf = String::new();
-        let mut session_hash = None;
-        if let Some(cookie) = req.cookie(names.session) {
-            let hash = session_key_hash(cookie.value());
-            match state.store.session(&hash, now).await.map_err(|e| super::errors::session_unreadable(&req, e))? {
-                Some(session) => {
-                    let poll = req.headers().contains_key(POLL_HEADER);
-                    if !poll && session.wants_refresh(&state.config.sessions, now) {
-                        // Losing a refresh only shortens the session; the page still answers.
-                        if let Err(e) = state.store.refresh_session(&hash, &state.config.sessions, now).await {
-                            tracing::warn!(error = %e, "session refresh failed");
-                        }
+        match live {
+            Some(LiveSession { key_hash, record }) => {
+                let now = state.config.clock.now();
+                let poll = req.headers().contains_key(POLL_HEADER);
+                if !poll && record.wants_refresh(&state.config.sessions, now) {
+                    // Losing a refresh only shortens the session; the page still answers.
+                    if let Err(e) = state.store.refresh_session(&key_hash, &state.config.sessions, now).await {
+                        tracing::warn!(error = %e, "session refresh failed");
                     }
-                    csrf = session.csrf;
-                    user = Some(session.user);
-                    session_hash = Some(hash);
                 }
-                // Expired or ended: forget the cookie, so the browser never needs clearing.
-                None => outgoing.0.borrow_mut().push(names.removal(names.session)),
+                csrf = record.csrf;
+                user = Some(record.user);
             }
+            // Expired or ended: forget the cookie, so the browser never needs clearing.
+            None if req.cookie(names.session).is_some() => {
+                outgoing.0.cookies.borrow_mut().push(names.removal(names.session))
+            }
+            None => {}
         }
         let login_nonce = req.cookie(names.login).map(|c| c.value().to_string()).filter(|n| n.len() == 43);
         if user.is_none()
@@ -182,12 +202,11 @@ impl Ctx {
         {
             csrf = state.signing_key.sign(LOGIN_PURPOSE, nonce);
         }
-        let flash = req.cookie(names.flash).and_then(|c| {
-            let (message, signature) = c.value().split_once('.')?;
-            state.signing_key.verify(FLASH_PURPOSE, message, signature).then_some(())?;
-            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(message).ok()?;
-            String::from_utf8(bytes).ok()
-        });
+        // The message of a plain-form action before the redirect (several: the last).
+        let flash = IncomingFlashMessages::from_request(&req, &mut Payload::None)
+            .await
+            .ok()
+            .and_then(|incoming| incoming.iter().last().map(|m| m.content().to_string()));
 
         let lang = user
             .as_ref()
@@ -210,7 +229,7 @@ impl Ctx {
             here,
             came_from,
             client,
-            session_hash,
+            session,
             header_csrf,
             login_nonce,
             flash: RefCell::new(flash),
@@ -222,21 +241,38 @@ impl Ctx {
     pub fn layout(&self) -> Layout {
         let flash = self.flash.borrow_mut().take();
         if flash.is_some() {
-            self.set_cookie(self.state.cookies.removal(self.state.cookies.flash));
+            self.outgoing.0.flash_shown.set(true);
         }
         Layout::new(self, flash)
     }
 
     /// A message for the next page this browser shows (after a plain-form redirect).
     pub fn flash(&self, message: String) {
-        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(message.as_bytes());
-        let signature = self.state.signing_key.sign(FLASH_PURPOSE, &encoded);
-        let names = self.state.cookies;
-        self.set_cookie(names.cookie(names.flash, format!("{encoded}.{signature}")));
+        FlashMessage::info(message).send();
     }
 
     pub fn set_cookie(&self, cookie: Cookie<'static>) {
-        self.outgoing.0.borrow_mut().push(cookie);
+        self.outgoing.0.cookies.borrow_mut().push(cookie);
+    }
+
+    /// Signs `user_id` in: a new session under a new key (`Session::renew`: the session the
+    /// browser came with, if any, ends on the server), with a new CSRF token. The middleware
+    /// stores it and sets the cookie.
+    pub fn start_session(&self, user_id: i64) -> anyhow::Result<()> {
+        self.session.clear();
+        self.session.renew();
+        self.session.insert(sessions::USER_ID, user_id).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.session.insert(sessions::CSRF, random_token()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        // A stale cookie's removal, queued when the request came in, must not undo the new one.
+        let session_cookie = self.state.cookies.session;
+        self.outgoing.0.cookies.borrow_mut().retain(|c| c.name() != session_cookie);
+        Ok(())
+    }
+
+    /// Signs out: the session ends on the server (`Session::purge`: the row is deleted, so a
+    /// copied cookie stops working at once, on every instance) and the cookie is removed.
+    pub fn end_session(&self) {
+        self.session.purge();
     }
 
     /// Makes sure an anonymous visitor has a sign-in nonce (the sign-in form), and returns

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use askama::Template;
 
 use super::assets;
-use super::ctx::{Ctx, accepted_language};
+use super::ctx::{Ctx, accepted_language, language_of};
 use super::views::{Layout, MessagePage, Refusal, RefusalDialog, RefusalPage};
 use crate::i18n::Tr;
 
@@ -173,16 +173,25 @@ fn unavailable_page(tr: Tr, here: String) -> HttpResponse {
     with_retry_after(html(StatusCode::SERVICE_UNAVAILABLE, &page))
 }
 
-/// The answer to a request whose session could not be read: the 503 page when the
-/// database is unavailable, and the same for any other failure of that read (the page
-/// cannot be served without knowing who asks).
-pub fn session_unreadable(req: &HttpRequest, e: sqlx::Error) -> actix_web::Error {
-    if database_unavailable(&e) {
-        tracing::error!(error = %e, "the database is unavailable: cannot read the session");
-    } else {
-        tracing::error!(error = %e, "cannot read the session");
-    }
+/// The answer to a request whose session could not be read (the request context finds
+/// `store::sessions::UNREADABLE`): the 503 page, whatever the cause (the page cannot be
+/// served without knowing who asks); the cause goes to the log.
+pub fn session_unreadable(req: &HttpRequest, cause: &str) -> actix_web::Error {
+    tracing::error!(error = %cause, "cannot read the session");
     let tr = Tr::new(accepted_language(req).unwrap_or("en"));
     let here = req.uri().path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
-    actix_web::error::InternalError::from_response(e, unavailable_page(tr, here)).into()
+    actix_web::error::InternalError::from_response(cause.to_string(), unavailable_page(tr, here)).into()
+}
+
+/// The answer when what a handler changed in the session could not be stored (sign-in,
+/// sign-out): the 503 page, from what the request asked for (`web::sessions`).
+pub fn session_store_failed(
+    accept_language: Option<&str>,
+    uri: &actix_web::http::Uri,
+    e: &actix_web::Error,
+) -> HttpResponse {
+    tracing::error!(error = %e, "cannot store the session");
+    let tr = Tr::new(accept_language.and_then(language_of).unwrap_or("en"));
+    let here = uri.path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
+    unavailable_page(tr, here)
 }

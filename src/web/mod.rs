@@ -15,6 +15,7 @@ mod input;
 mod line_actions;
 mod orders;
 mod request_id;
+pub mod sessions;
 mod spreadsheet;
 mod subscriptions;
 mod tokens;
@@ -42,7 +43,7 @@ pub struct AppState {
     /// `serve --demo`: the mailbox page is on (with the file mailbox only).
     pub demo: bool,
     pub cookies: CookieNames,
-    /// Signs the sign-in form's token and the flash cookie.
+    /// Signs the sign-in form's token; the session and flash cookies' keys derive from it.
     pub signing_key: SigningKey,
     pub password_checks: PasswordChecks,
     /// API requests per token, counted in this instance.

@@ -2,6 +2,8 @@
 //! absolute lifetimes that end with their user, no rows for anonymous visitors, HEAD and
 //! 405, HSTS and `__Host-` cookies, the demo mailbox for operators only.
 
+use chrono::{DateTime, Duration, Utc};
+
 use crate::helpers::*;
 use crate::{on_both, on_both_with_smtp};
 
@@ -119,53 +121,70 @@ on_both!(anonymous_visitors_leave_no_session_rows, |app| {
     assert_eq!(app.store.session_count().await.unwrap(), 1);
 });
 
-/// The session row of the only signed-in user: when it was last refreshed.
-async fn refreshed_at(app: &TestApp) -> String {
-    let sql = "SELECT CAST(refreshed_at AS TEXT) FROM sessions";
+/// The session row of the only signed-in user: when it was last refreshed, when it ends
+/// unless used, and when it ends however busy.
+async fn session_times(app: &TestApp) -> (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>) {
+    let sql = "SELECT refreshed_at, idle_until, expires_at FROM sessions";
     if app.store.is_postgres() {
         let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-        sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+        sqlx::query_as(sql).fetch_one(&pool).await.unwrap()
     } else {
         let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-        sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+        sqlx::query_as(sql).fetch_one(&pool).await.unwrap()
     }
+}
+
+/// The application with sessions measured by a held clock that the test moves.
+async fn with_held_clock(
+    backend: Backend,
+    lifetimes: provisio::config::SessionConfig,
+) -> Option<(TestApp, provisio::clock::Clock)> {
+    let clock = provisio::clock::Clock::held(Utc::now());
+    let app = TestApp::spawn_with(backend, |c| {
+        c.sessions = lifetimes;
+        c.clock = clock.clone();
+    })
+    .await?;
+    Some((app, clock))
 }
 
 mod idle_sessions_refresh_lazily_and_end {
     use super::*;
 
     async fn run(backend: Backend) {
-        // Idle 12 s: a GET refreshes the session only once 3 s have passed since the last
-        // refresh; a status poll never does. (Seconds, not milliseconds: the test must hold
-        // on a busy machine.)
-        let Some(app) = TestApp::spawn_with(backend, |c| {
-            c.sessions = provisio::config::SessionConfig {
-                idle: chrono::Duration::seconds(12),
-                max: chrono::Duration::hours(1),
-            };
-        })
-        .await
-        else {
-            return;
-        };
+        // Idle 30 minutes (the default): a GET refreshes the session only once a quarter of
+        // that (7 min 30 s) has passed since the last refresh; a status poll never does.
+        let lifetimes = provisio::config::SessionConfig::default();
+        let Some((app, clock)) = with_held_clock(backend, lifetimes).await else { return };
         let user = app.login("editor@acme.example").await;
-        let signed_in = std::time::Instant::now();
-        let first = refreshed_at(&app).await;
+        let signed_in = clock.now();
+        assert_eq!(session_times(&app).await.0, signed_in);
+        let poll = || async {
+            let poll = user.client.get(format!("{}/orders", user.base)).header("X-Provisio-Poll", "1").send().await;
+            poll.unwrap().status()
+        };
+        clock.advance(Duration::minutes(7) + Duration::seconds(29));
         for _ in 0..3 {
             assert_eq!(user.get("/orders/WO-1001").await.status(), 200);
         }
-        if signed_in.elapsed() < std::time::Duration::from_millis(2500) {
-            assert_eq!(refreshed_at(&app).await, first, "GETs within a quarter of the idle time write nothing");
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(3100).saturating_sub(signed_in.elapsed())).await;
-        let poll = user.client.get(format!("{}/orders", user.base)).header("X-Provisio-Poll", "1").send().await;
-        assert_eq!(poll.unwrap().status(), 200);
-        assert_eq!(refreshed_at(&app).await, first, "a status poll is not use");
+        assert_eq!(session_times(&app).await.0, signed_in, "GETs within a quarter of the idle time write nothing");
+        clock.advance(Duration::seconds(1));
+        assert_eq!(poll().await, 200);
+        assert_eq!(session_times(&app).await.0, signed_in, "a status poll is not use");
         assert_eq!(user.get("/orders").await.status(), 200);
-        let refreshed = std::time::Instant::now();
-        assert_ne!(refreshed_at(&app).await, first, "a use after a quarter of the idle time refreshes");
-        // Unused for longer than the idle time after that refresh: signed out.
-        tokio::time::sleep(std::time::Duration::from_millis(12_200).saturating_sub(refreshed.elapsed())).await;
+        let refreshed = clock.now();
+        let (refreshed_at, idle_until, _) = session_times(&app).await;
+        assert_eq!(
+            (refreshed_at, idle_until),
+            (refreshed, refreshed + lifetimes.idle),
+            "a use after a quarter refreshes"
+        );
+        // Polled but unused: alive until the idle time after that refresh, to the second...
+        clock.advance(lifetimes.idle - Duration::seconds(1));
+        assert_eq!(poll().await, 200, "alive a second before the idle end");
+        assert_eq!(session_times(&app).await.0, refreshed, "polls kept nothing alive");
+        // ...and signed out at it.
+        clock.advance(Duration::seconds(1));
         let expired = user.get("/orders").await;
         assert_eq!(expired.status(), 303);
         assert!(location(expired.headers()).starts_with("/login"));
@@ -185,32 +204,23 @@ mod sessions_end_at_their_absolute_lifetime {
     use super::*;
 
     async fn run(backend: Backend) {
-        let Some(app) = TestApp::spawn_with(backend, |c| {
-            c.sessions = provisio::config::SessionConfig {
-                idle: chrono::Duration::seconds(4),
-                max: chrono::Duration::seconds(6),
-            };
-        })
-        .await
-        else {
-            return;
-        };
-        // The session is no older than `before` and no younger than `after`, so the
-        // margins hold on a loaded machine: requests stop 1.5 s before the maximum, the
-        // last check comes 0.5 s after it.
-        let before = std::time::Instant::now();
+        let lifetimes = provisio::config::SessionConfig { idle: Duration::minutes(30), max: Duration::hours(2) };
+        let Some((app, clock)) = with_held_clock(backend, lifetimes).await else { return };
         let user = app.login("editor@acme.example").await;
-        let after = std::time::Instant::now();
-        // Busy all along, past the idle lifetime, refreshed again and again...
-        while before.elapsed() < std::time::Duration::from_millis(4500) {
+        let signed_in = clock.now();
+        assert_eq!(session_times(&app).await.2, signed_in + lifetimes.max);
+        // Busy all along, every 10 minutes, far past the idle lifetime, refreshed each time...
+        for _ in 0..11 {
+            clock.advance(Duration::minutes(10));
             assert_eq!(user.get("/orders").await.status(), 200);
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
-        // ...and still signed out at the maximum.
-        tokio::time::sleep(
-            (after + std::time::Duration::from_millis(6500)).saturating_duration_since(std::time::Instant::now()),
-        )
-        .await;
+        // ...a second before the maximum: still signed in, and the idle end is the maximum...
+        clock.advance(Duration::minutes(10) - Duration::seconds(1));
+        assert_eq!(user.get("/orders").await.status(), 200);
+        let (_, idle_until, expires_at) = session_times(&app).await;
+        assert_eq!((idle_until, expires_at), (signed_in + lifetimes.max, signed_in + lifetimes.max));
+        // ...and signed out at it.
+        clock.advance(Duration::seconds(1));
         assert_eq!(user.get("/orders").await.status(), 303);
     }
 

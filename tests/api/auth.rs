@@ -3,22 +3,59 @@
 use crate::helpers::*;
 use crate::on_both;
 
+/// The session cookie (`name=value`) an answer sets, if any.
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("provisio_session=") && !c.starts_with("provisio_session=;"))
+}
+
+/// GET /orders with only `cookie` (`name=value`), as another browser holding a copy would.
+async fn orders_with(app: &TestApp, cookie: &str) -> u16 {
+    let bare = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    bare.get(format!("{}/orders", app.address)).header("Cookie", cookie).send().await.unwrap().status().as_u16()
+}
+
 on_both!(sign_in_lands_on_next_and_rotates_the_session, |app| {
     let mut user = app.client();
-    let page = user.get("/login").await;
-    assert_eq!(page.status(), 200);
-    let before = page.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
     let response = user.sign_in("editor@acme.example", PASSWORD, "/orders/WO-1001").await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(response.headers()), "/orders/WO-1001");
-    let after = response.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
-    assert!(after.is_some(), "sign-in sets a new session cookie");
-    assert_ne!(before, after, "the session id changes at sign-in");
-    let cookie = after.unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = session_cookie(&response).expect("sign-in sets a session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
     assert!(!cookie.contains("Secure"), "not Secure unless PROVISIO_SECURE_COOKIES");
+    let first = cookie.split(';').next().unwrap().to_string();
+    assert_eq!(orders_with(&app, &first).await, 200, "the first key works");
     let html = user.get_html("/orders/WO-1001").await;
     assert!(html.contains("Sub-1001-1"));
+
+    // The same browser signs in again (GET /login redirects a signed-in browser, so the
+    // form is posted with the session's own token, as a second tab's sign-in form would be).
+    let csrf = csrf_token(&html);
+    let again = user
+        .client
+        .post(format!("{}/login", user.base))
+        .form(&[("email", "editor@acme.example"), ("password", PASSWORD), ("next", ""), ("csrf_token", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 303);
+    let second = session_cookie(&again).expect("a second sign-in sets a new cookie");
+    let second = second.split(';').next().unwrap().to_string();
+    assert_ne!(first, second, "a new key at every sign-in");
+    assert_eq!(orders_with(&app, &first).await, 303, "the key held before the sign-in no longer works");
+    assert_eq!(orders_with(&app, &second).await, 200, "the new key works");
+    assert_eq!(user.get("/orders").await.status(), 200, "the browser holds the new key");
+    assert_eq!(app.store.session_count().await.unwrap(), 1, "the old session ended on the server");
+    // The CSRF token went with the old session: the new session has its own.
+    user.csrf = csrf;
+    assert_eq!(user.post("/settings/language", &[("lang", "sv")]).await.status(), 403, "the old token");
+    user.refresh_csrf().await;
+    assert_ne!(user.csrf, csrf_token(&html));
+    assert_eq!(user.post("/settings/language", &[("lang", "sv")]).await.status(), 303, "the new token");
 });
 
 on_both!(unknown_user_and_wrong_password_get_the_same_answer, |app| {
