@@ -206,3 +206,37 @@ on_both!(the_language_choice_is_remembered, |app| {
     let html = user.get_html("/orders").await;
     assert_eq!(count(&html, "option[value=sv][selected]"), 1);
 });
+
+on_both!(signing_in_over_an_ended_session_sets_the_new_cookie_last, |app| {
+    // A browser still holding the cookie of a session that ended (signed out elsewhere,
+    // expired): the context queues the cookie's removal, and sign-in must not let that
+    // removal follow, and so undo, the new session's cookie.
+    let stale = app.login("editor@acme.example").await.cookie.unwrap();
+    app.store
+        .end_sessions_of(app.store.user_credentials("editor@acme.example").await.unwrap().unwrap().0.id)
+        .await
+        .unwrap();
+    let bare = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = bare.get(format!("{}/login", app.address)).send().await.unwrap();
+    let nonce = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let token = csrf_token(&page.text().await.unwrap());
+    let response = bare
+        .post(format!("{}/login", app.address))
+        .header("Cookie", format!("{nonce}; {stale}"))
+        .form(&[("email", "editor@acme.example"), ("password", PASSWORD), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let set: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .filter(|c| c.starts_with("provisio_session="))
+        .collect();
+    assert_eq!(set.len(), 1, "one session cookie, no removal after it: {set:?}");
+    let fresh = set[0].split(';').next().unwrap();
+    assert_ne!(fresh, stale);
+    assert_eq!(orders_with(&app, fresh).await, 200);
+});
