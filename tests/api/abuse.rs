@@ -37,14 +37,7 @@ macro_rules! on_both_behind_proxy {
                 let Some($app) = behind_proxy(backend, $tweak).await else { return };
                 $body
             }
-            #[tokio::test]
-            async fn sqlite() {
-                run(Backend::Sqlite).await
-            }
-            #[tokio::test]
-            async fn postgres() {
-                run(Backend::Postgres).await
-            }
+            $crate::tests_on_both_backends!(run);
         }
     };
 }
@@ -190,14 +183,7 @@ mod idle_sessions_refresh_lazily_and_end {
         assert!(location(expired.headers()).starts_with("/login"));
     }
 
-    #[tokio::test]
-    async fn sqlite() {
-        run(Backend::Sqlite).await
-    }
-    #[tokio::test]
-    async fn postgres() {
-        run(Backend::Postgres).await
-    }
+    crate::tests_on_both_backends!(run);
 }
 
 mod sessions_end_at_their_absolute_lifetime {
@@ -224,14 +210,7 @@ mod sessions_end_at_their_absolute_lifetime {
         assert_eq!(user.get("/orders").await.status(), 303);
     }
 
-    #[tokio::test]
-    async fn sqlite() {
-        run(Backend::Sqlite).await
-    }
-    #[tokio::test]
-    async fn postgres() {
-        run(Backend::Postgres).await
-    }
+    crate::tests_on_both_backends!(run);
 }
 
 on_both!(a_password_changed_by_import_ends_the_users_sessions, |app| {

@@ -416,15 +416,7 @@ mod rate_limit {
         assert_eq!(other.get("/api/v1/orders").await.0, 200);
     }
 
-    #[tokio::test]
-    async fn sqlite() {
-        run(crate::helpers::Backend::Sqlite).await
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        run(crate::helpers::Backend::Postgres).await
-    }
+    crate::tests_on_both_backends!(run);
 }
 
 on_both!(the_openapi_document_is_valid_and_true, |app| {

@@ -113,14 +113,7 @@ mod one_user_opens_a_bounded_number_of_cases {
         assert_eq!(post_case(&colleague, form).await.status(), 303);
     }
 
-    #[tokio::test]
-    async fn sqlite() {
-        run(Backend::Sqlite).await
-    }
-    #[tokio::test]
-    async fn postgres() {
-        run(Backend::Postgres).await
-    }
+    crate::tests_on_both_backends!(run);
 }
 
 on_both!(an_oversized_upload_is_refused_before_it_is_stored, |app| {

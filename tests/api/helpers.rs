@@ -54,6 +54,22 @@ macro_rules! on_both_with_smtp {
     };
 }
 
+/// The SQLite and PostgreSQL tests of a module whose `run(backend)` sets up its own
+/// database (an empty one, a migration's state, a tweaked configuration).
+#[macro_export]
+macro_rules! tests_on_both_backends {
+    ($run:ident) => {
+        #[tokio::test]
+        async fn sqlite() {
+            $run($crate::helpers::Backend::Sqlite).await
+        }
+        #[tokio::test]
+        async fn postgres() {
+            $run($crate::helpers::Backend::Postgres).await
+        }
+    };
+}
+
 /// Runs the test body once on SQLite and once on PostgreSQL.
 #[macro_export]
 macro_rules! on_both {

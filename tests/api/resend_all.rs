@@ -148,12 +148,5 @@ mod the_limit_holds_for_every_line_and_recipient_it_covers {
         assert_eq!(queue.queued + queue.sent + queue.failed, 2, "nothing more queued");
     }
 
-    #[tokio::test]
-    async fn sqlite() {
-        run(Backend::Sqlite).await
-    }
-    #[tokio::test]
-    async fn postgres() {
-        run(Backend::Postgres).await
-    }
+    crate::tests_on_both_backends!(run);
 }

@@ -374,13 +374,5 @@ mod older_tokens_get_90_days {
         store.close().await;
     }
 
-    #[tokio::test]
-    async fn sqlite() {
-        run(Backend::Sqlite).await
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        run(Backend::Postgres).await
-    }
+    crate::tests_on_both_backends!(run);
 }
