@@ -1,5 +1,6 @@
 //! Provisio: the partner portal for provisioning contacts of cloud subscription orders.
 
+pub mod actions;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -1,6 +1,6 @@
 //! Bulk fix (docs/product.md): every row of an uploaded file is checked by the
 //! rules of one edit on the Cloud/SaaS Subscriptions page, with the same functions:
-//! visibility and permission ([`Actor`]), the state ([`EditScope::refusal`]), the address
+//! visibility, permission and the state ([`check_line`], as for one edit), the address
 //! ([`ContactEmail::parse`], run when the file is read), then whether it changes anything.
 //! The email limits come last and need the send history: the store applies them.
 
@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::{Actor, ContactEmail, EditScope, LineStatus, OrderParties, Refusal};
+use super::{Actor, ContactEmail, EditScope, LineCheck, LineStatus, NotAllowed, OrderParties, Refusal, check_line};
 
 /// The most data rows one file may have.
 pub const MAX_ROWS: usize = 10_000;
@@ -116,16 +116,14 @@ pub struct LineFacts<'a> {
 /// visible, permitted, state, input, then the file's own duplicate, then whether the
 /// address already is the line's.
 pub fn check_row(actor: &Actor, email: Option<&str>, duplicate: bool, line: Option<&LineFacts<'_>>) -> BulkResult {
-    let Some(line) = line.filter(|l| actor.may_see(l.parties)) else {
-        return BulkResult::NotFound;
-    };
-    if actor.edit_grant(line.parties).is_none() {
-        return BulkResult::NoPermission;
-    }
-    match EditScope::SubscriptionsPage.refusal(line.status, line.org_mapped_at) {
-        Some(Refusal::Ponr) => return BulkResult::Ponr,
-        Some(_) => return BulkResult::Complete,
-        None => {}
+    let Some(line) = line else { return BulkResult::NotFound };
+    let scope = EditScope::SubscriptionsPage;
+    match check_line(actor, line.parties, scope, line.status, line.org_mapped_at, LineCheck::Edit) {
+        Ok(_) => {}
+        Err(NotAllowed::NotFound) => return BulkResult::NotFound,
+        Err(NotAllowed::Forbidden) => return BulkResult::NoPermission,
+        Err(NotAllowed::Refused(Refusal::Ponr)) => return BulkResult::Ponr,
+        Err(NotAllowed::Refused(_)) => return BulkResult::Complete,
     }
     let Some(email) = email else { return BulkResult::Invalid };
     if duplicate {

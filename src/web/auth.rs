@@ -20,7 +20,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::csrf::{CsrfForm, NoFields, SignedForm};
 use super::ctx::{Ctx, safe_next};
-use super::errors::{AppError, html};
+use super::errors::{PageError, html};
 use super::views::LoginPage;
 use crate::i18n::LANGUAGES;
 use crate::secret::random_token;
@@ -104,7 +104,7 @@ fn with_retry_after(mut response: HttpResponse, seconds: i64) -> HttpResponse {
     response
 }
 
-async fn sign_in(ctx: &mut Ctx, form: &LoginForm) -> Result<HttpResponse, AppError> {
+async fn sign_in(ctx: &mut Ctx, form: &LoginForm) -> Result<HttpResponse, PageError> {
     let store = ctx.state.store.clone();
     let limits = ctx.state.config.login.clone();
     let now = Utc::now();
@@ -187,7 +187,7 @@ pub async fn set_language(posted: SignedForm<LanguageForm>) -> HttpResponse {
         return HttpResponse::UnprocessableEntity().content_type("text/plain").body("lang: expected en, ko or sv");
     }
     if let Err(e) = ctx.state.store.set_user_language(user.id, &form.lang).await {
-        return AppError::from(e).respond(&ctx);
+        return PageError::from(e).respond(&ctx);
     }
     let back = ctx.came_from.clone().unwrap_or_else(|| "/orders".to_string());
     HttpResponse::SeeOther().insert_header(("Location", back)).finish()

@@ -13,7 +13,7 @@ use futures_util::{TryStreamExt, stream};
 
 use super::csrf::{CsrfUpload, NoFields, SignedForm, UploadForm, UploadRefused};
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{AppError, html, refusal};
+use super::errors::{PageError, html, refusal};
 use super::spreadsheet::{EMAIL_COLUMN, ReadError, SUBSCRIPTION_COLUMN, Sheet, read_bulk_file};
 use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
@@ -110,7 +110,7 @@ async fn upload_page(
 ) -> HttpResponse {
     let listed = match ctx.state.store.bulk_batches_of(user.id, LISTED_BATCHES).await {
         Ok(listed) => listed,
-        Err(e) => return AppError::from(e).respond(ctx),
+        Err(e) => return PageError::from(e).respond(ctx),
     };
     let tr = &ctx.tr;
     let keep = ctx.state.config.bulk_keep;
@@ -262,17 +262,17 @@ pub async fn upload(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Http
     match store.unapplied_bulk_batches(user.id).await {
         Ok(held) if held.len() >= MAX_UNAPPLIED => return over_quota(&ctx, &user, &held[0]).await,
         Ok(_) => {}
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     }
     let filename: String = upload.filename.chars().filter(|c| !c.is_control()).take(200).collect();
     let batch = match store.create_bulk_batch(&user, &filename, &prepare(rows), Utc::now(), MAX_UNAPPLIED).await {
         Ok(BulkCreated::Created(id)) => match store.bulk_batch(id).await {
             Ok(Some(batch)) => batch,
-            Ok(None) => return AppError::NotFound.respond(&ctx),
-            Err(e) => return AppError::from(e).respond(&ctx),
+            Ok(None) => return PageError::NotFound.respond(&ctx),
+            Err(e) => return PageError::from(e).respond(&ctx),
         },
         Ok(BulkCreated::OverQuota(oldest)) => return over_quota(&ctx, &user, &oldest).await,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     let mut response = batch_page(&ctx, &user, &batch).await;
     // The address of this preview, for the browser's history (htmx) and for reloading.
@@ -283,13 +283,13 @@ pub async fn upload(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Http
 }
 
 /// The batch if this user uploaded it (or is an operator); otherwise it does not exist.
-async fn visible_batch(ctx: &Ctx, user: &User, id: &str) -> Result<BulkBatch, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let batch = ctx.state.store.bulk_batch(id).await?.ok_or(AppError::NotFound)?;
+async fn visible_batch(ctx: &Ctx, user: &User, id: &str) -> Result<BulkBatch, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
+    let batch = ctx.state.store.bulk_batch(id).await?.ok_or(PageError::NotFound)?;
     if batch.user_id == user.id || user.actor().operator_grant().is_some() {
         Ok(batch)
     } else {
-        Err(AppError::NotFound)
+        Err(PageError::NotFound)
     }
 }
 
@@ -327,7 +327,7 @@ fn reason(tr: &Tr, row: &BulkRowOutcome) -> String {
     }
 }
 
-async fn batch_rows(ctx: &Ctx, user: &User, batch: &BulkBatch) -> Result<Vec<BulkRowOutcome>, AppError> {
+async fn batch_rows(ctx: &Ctx, user: &User, batch: &BulkBatch) -> Result<Vec<BulkRowOutcome>, PageError> {
     let limit = ctx.state.config.mail.limit;
     Ok(ctx.state.store.bulk_rows(batch, &user.actor(), limit, Utc::now()).await?)
 }
@@ -426,7 +426,7 @@ pub async fn apply(posted: SignedForm<NoFields>, path: web::Path<String>) -> Htt
             ctx.flash(ctx.tr.t("bulk-applied"));
             HttpResponse::SeeOther().insert_header(("Location", here)).finish()
         }
-        Ok(BulkApplyOutcome::NotFound) => AppError::NotFound.respond(&ctx),
+        Ok(BulkApplyOutcome::NotFound) => PageError::NotFound.respond(&ctx),
         Ok(BulkApplyOutcome::AlreadyApplied) => {
             let view = RefusalView {
                 title: ctx.tr.t("bulk-already-applied-title"),
@@ -436,7 +436,7 @@ pub async fn apply(posted: SignedForm<NoFields>, path: web::Path<String>) -> Htt
             };
             refusal(&ctx, StatusCode::CONFLICT, view)
         }
-        Err(e) => AppError::from(e).respond(&ctx),
+        Err(e) => PageError::from(e).respond(&ctx),
     }
 }
 
@@ -463,8 +463,8 @@ pub async fn discard(posted: SignedForm<NoFields>, path: web::Path<String>) -> H
             };
             refusal(&ctx, StatusCode::CONFLICT, view)
         }
-        Ok(BulkDiscardOutcome::NotFound) => AppError::NotFound.respond(&ctx),
-        Err(e) => AppError::from(e).respond(&ctx),
+        Ok(BulkDiscardOutcome::NotFound) => PageError::NotFound.respond(&ctx),
+        Err(e) => PageError::from(e).respond(&ctx),
     }
 }
 

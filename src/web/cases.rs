@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::csrf::{CsrfUpload, SignedForm, UploadForm, UploadRefused};
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{AppError, html, refusal};
+use super::errors::{PageError, html, refusal};
 use super::input::{CASE_REQUEST_TYPES, CASE_TEXT_MAX, CaseChange, CaseRequest, problem};
 use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
@@ -59,24 +59,24 @@ pub struct NewCasePage {
 }
 
 /// The order of a subscription if this user may see it (404 otherwise).
-async fn visible_line(ctx: &Ctx, user: &User, subscription_id: &str) -> Result<OrderHead, AppError> {
-    let order_id = ctx.state.store.order_of_subscription(subscription_id).await?.ok_or(AppError::NotFound)?;
-    let order = ctx.state.store.order_head(&order_id).await?.ok_or(AppError::NotFound)?;
-    if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(AppError::NotFound) }
+async fn visible_line(ctx: &Ctx, user: &User, subscription_id: &str) -> Result<OrderHead, PageError> {
+    let order_id = ctx.state.store.order_of_subscription(subscription_id).await?.ok_or(PageError::NotFound)?;
+    let order = ctx.state.store.order_head(&order_id).await?.ok_or(PageError::NotFound)?;
+    if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(PageError::NotFound) }
 }
 
 pub async fn list(signed_in: SignedIn) -> HttpResponse {
     let SignedIn { ctx, user } = signed_in;
     let cases = match ctx.state.store.cases_for(&user.actor(), 200).await {
         Ok(cases) => cases,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     let mut rows = Vec::with_capacity(cases.len());
     for case in cases {
         let attachments = if case.attachments > 0 {
             match ctx.state.store.case_attachments(case.id).await {
                 Ok(a) => a,
-                Err(e) => return AppError::from(e).respond(&ctx),
+                Err(e) => return PageError::from(e).respond(&ctx),
             }
         } else {
             Vec::new()
@@ -300,7 +300,7 @@ pub async fn create(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Http
                 .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(seconds));
             response
         }
-        Err(e) => AppError::from(e).respond(&ctx),
+        Err(e) => PageError::from(e).respond(&ctx),
     }
 }
 
@@ -322,10 +322,10 @@ pub async fn update(posted: SignedForm<UpdateInput>, path: web::Path<i64>) -> Ht
             Err(e) => return e.respond(&ctx),
         },
         Ok(None) => false,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     if !visible {
-        return AppError::NotFound.respond(&ctx);
+        return PageError::NotFound.respond(&ctx);
     }
     let Some(grant) = user.actor().operator_grant() else {
         let view = RefusalView {
@@ -344,13 +344,13 @@ pub async fn update(posted: SignedForm<UpdateInput>, path: web::Path<i64>) -> Ht
             ctx.flash(ctx.tr.ta("case-updated", [("id", id.to_string().as_str())]));
             HttpResponse::SeeOther().insert_header(("Location", "/cases")).finish()
         }
-        Ok(false) => AppError::NotFound.respond(&ctx),
-        Err(e) => AppError::from(e).respond(&ctx),
+        Ok(false) => PageError::NotFound.respond(&ctx),
+        Err(e) => PageError::from(e).respond(&ctx),
     }
 }
 
 /// A case is seen by the company that opened it, those who see its order, and operators.
-async fn may_see_case(ctx: &Ctx, user: &User, company_id: &str, order_id: &str) -> Result<bool, AppError> {
+async fn may_see_case(ctx: &Ctx, user: &User, company_id: &str, order_id: &str) -> Result<bool, PageError> {
     let actor = user.actor();
     if actor.operator_grant().is_some() || user.company_id == company_id {
         return Ok(true);
@@ -364,12 +364,12 @@ pub async fn attachment(signed_in: SignedIn, path: web::Path<i64>) -> HttpRespon
     let SignedIn { ctx, user } = signed_in;
     let found = match ctx.state.store.attachment(path.into_inner()).await {
         Ok(found) => found,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
-    let Some((info, data, order_id, company_id)) = found else { return AppError::NotFound.respond(&ctx) };
+    let Some((info, data, order_id, company_id)) = found else { return PageError::NotFound.respond(&ctx) };
     match may_see_case(&ctx, &user, &company_id, &order_id).await {
         Ok(true) => {}
-        Ok(false) => return AppError::NotFound.respond(&ctx),
+        Ok(false) => return PageError::NotFound.respond(&ctx),
         Err(e) => return e.respond(&ctx),
     }
     HttpResponse::Ok()

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::csrf::{CsrfForm, SignedForm};
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{AppError, html, refusal};
+use super::errors::{PageError, html, refusal};
 use super::input::{Invitee, problem};
 use super::views::{
     CompanyUserRow, CompanyUsersFragment, CompanyUsersPage, InvitationPage, InviteForm, MessagePage,
@@ -85,8 +85,8 @@ async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed
     };
     let name = match ctx.state.store.company_name(grant.company_id()).await {
         Ok(Some(name)) => name,
-        Ok(None) => return Err(AppError::NotFound.respond(ctx)),
-        Err(e) => return Err(AppError::from(e).respond(ctx)),
+        Ok(None) => return Err(PageError::NotFound.respond(ctx)),
+        Err(e) => return Err(PageError::from(e).respond(ctx)),
     };
     Ok(Managed { grant, name, query: query.suffix() })
 }
@@ -159,7 +159,7 @@ async fn answer(
 ) -> HttpResponse {
     let users = match ctx.state.store.company_users(&managed.grant, Utc::now()).await {
         Ok(users) => users.into_iter().map(|u| row(ctx, u, &managed.query)).collect(),
-        Err(e) => return AppError::from(e).respond(ctx),
+        Err(e) => return PageError::from(e).respond(ctx),
     };
     let invite_action = format!("/company/users{}", managed.query);
     let list = CompanyUsersFragment {
@@ -269,7 +269,7 @@ pub async fn invite(posted: SignedForm<InviteInput>, query: web::Query<CompanyQu
             form.email_error = Some(tr.t("company-invite-exists"));
             invalid(&ctx, &managed, form).await
         }
-        Err(e) => AppError::from(e).respond(&ctx),
+        Err(e) => PageError::from(e).respond(&ctx),
     }
 }
 
@@ -325,13 +325,13 @@ pub async fn change(
             }
             done(&ctx, &managed, message).await
         }
-        Ok(UserChangeOutcome::NotFound) => AppError::NotFound.respond(&ctx),
+        Ok(UserChangeOutcome::NotFound) => PageError::NotFound.respond(&ctx),
         Ok(UserChangeOutcome::Forbidden) => forbidden(&ctx),
         Ok(UserChangeOutcome::LastAdmin) => {
             let error = Some(tr.t("company-last-admin"));
             answer(&ctx, &managed, StatusCode::CONFLICT, None, error, InviteForm::default()).await
         }
-        Err(e) => AppError::from(e).respond(&ctx),
+        Err(e) => PageError::from(e).respond(&ctx),
     }
 }
 
@@ -351,7 +351,7 @@ fn gone_or_missing(ctx: &Ctx, state: &InvitationState) -> HttpResponse {
             };
             html(StatusCode::GONE, &page)
         }
-        _ => AppError::NotFound.respond(ctx),
+        _ => PageError::NotFound.respond(ctx),
     }
 }
 
@@ -375,7 +375,7 @@ pub async fn invitation_form(mut ctx: Ctx, path: web::Path<String>) -> HttpRespo
     let token = path.into_inner();
     let state = match ctx.state.store.invitation(&token_hash(&token), Utc::now()).await {
         Ok(state) => state,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     if !matches!(state, InvitationState::Open { .. }) {
         return gone_or_missing(&ctx, &state);
@@ -399,7 +399,7 @@ pub async fn set_password(posted: CsrfForm<PasswordInput>, path: web::Path<Strin
     let store = &ctx.state.store;
     let state = match store.invitation(&hash, Utc::now()).await {
         Ok(state) => state,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     let InvitationState::Open { name, email, .. } = &state else {
         return gone_or_missing(&ctx, &state);
@@ -428,8 +428,8 @@ pub async fn set_password(posted: CsrfForm<PasswordInput>, path: web::Path<Strin
     drop(turn);
     let password_hash = match hashed {
         Ok(Ok(h)) => h,
-        Ok(Err(e)) => return AppError::Internal(anyhow::anyhow!("hashing a password: {e}")).respond(&ctx),
-        Err(e) => return AppError::Internal(e.into()).respond(&ctx),
+        Ok(Err(e)) => return PageError::from(anyhow::anyhow!("hashing a password: {e}")).respond(&ctx),
+        Err(e) => return PageError::from(anyhow::Error::from(e)).respond(&ctx),
     };
     match store.accept_invitation(&hash, &password_hash, Utc::now()).await {
         Ok(InvitationState::Open { .. }) => {
@@ -437,6 +437,6 @@ pub async fn set_password(posted: CsrfForm<PasswordInput>, path: web::Path<Strin
             HttpResponse::SeeOther().insert_header(("Location", "/login")).finish()
         }
         Ok(state) => gone_or_missing(&ctx, &state),
-        Err(e) => AppError::from(e).respond(&ctx),
+        Err(e) => PageError::from(e).respond(&ctx),
     }
 }

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::ctx::{Ctx, SignedIn};
-use super::errors::AppError;
+use super::errors::PageError;
 use super::upload::UploadError;
 use crate::store::User;
 
@@ -116,18 +116,18 @@ async fn checked_form<T: DeserializeOwned>(ctx: &Ctx, req: &HttpRequest, payload
     let header_ok = ctx.csrf_ok(None);
     let is_form = matches!(content_type(req).as_str(), "application/x-www-form-urlencoded" | "");
     if !is_form {
-        return Err(if header_ok { unsupported(ctx) } else { AppError::Csrf.respond(ctx) });
+        return Err(if header_ok { unsupported(ctx) } else { PageError::Csrf.respond(ctx) });
     }
     let mut payload = payload;
     let body = match web::Bytes::from_request(req, &mut payload).await {
         Ok(body) if body.len() <= MAX_FORM_BYTES => body,
         Ok(_) => return Err(too_large(ctx)),
         Err(_) if header_ok => return Err(too_large(ctx)),
-        Err(_) => return Err(AppError::Csrf.respond(ctx)),
+        Err(_) => return Err(PageError::Csrf.respond(ctx)),
     };
     let field = serde_urlencoded::from_bytes::<TokenField>(&body).ok().and_then(|f| f.csrf_token);
     if !ctx.csrf_ok(field.as_deref().filter(|t| !t.is_empty())) {
-        return Err(AppError::Csrf.respond(ctx));
+        return Err(PageError::Csrf.respond(ctx));
     }
     serde_urlencoded::from_bytes::<T>(&body)
         .map_err(|e| HttpResponse::BadRequest().content_type("text/plain; charset=utf-8").body(e.to_string()))
@@ -193,7 +193,7 @@ impl FromRequest for CsrfUpload {
             if content_type(&req) != "multipart/form-data" {
                 // Such a body cannot carry the form's token: without the header's, the
                 // token is what is missing.
-                let response = if ctx.csrf_ok(None) { unsupported(&ctx) } else { AppError::Csrf.respond(&ctx) };
+                let response = if ctx.csrf_ok(None) { unsupported(&ctx) } else { PageError::Csrf.respond(&ctx) };
                 return Err(refuse(response));
             }
             let multipart = Multipart::new(req.headers(), payload);
@@ -217,7 +217,7 @@ impl CsrfUpload {
             UploadError::Malformed => UploadRefused::Malformed,
         })?;
         if !self.ctx.csrf_ok(Some(input.csrf_token()).filter(|t| !t.is_empty())) {
-            return Err(UploadRefused::Refused(AppError::Csrf.respond(&self.ctx)));
+            return Err(UploadRefused::Refused(PageError::Csrf.respond(&self.ctx)));
         }
         Ok(input)
     }

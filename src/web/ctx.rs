@@ -165,6 +165,33 @@ const LOGIN_PURPOSE: &str = "login-csrf";
 
 impl Ctx {
     async fn from_request(req: HttpRequest) -> Result<Self, actix_web::Error> {
+        let (ctx, refresh) = Self::read_session(&req, true)?;
+        if let Some(key_hash) = refresh {
+            let now = ctx.state.config.clock.now();
+            // Losing a refresh only shortens the session; the page still answers.
+            if let Err(e) = ctx.state.store.refresh_session(&key_hash, &ctx.state.config.sessions, now).await {
+                tracing::warn!(error = %e, "session refresh failed");
+            }
+        }
+        // The message of a plain-form action before the redirect (several: the last).
+        let flash = IncomingFlashMessages::from_request(&req, &mut Payload::None)
+            .await
+            .ok()
+            .and_then(|incoming| incoming.iter().last().map(|m| m.content().to_string()));
+        *ctx.flash.borrow_mut() = flash;
+        Ok(ctx)
+    }
+
+    /// The context of a request whose handler already ran, without waiting for anything
+    /// and without side effects (no refresh, no flash taken, no cookie set): what an error
+    /// answer needs to speak the request's language ([`super::errors::PageError`]).
+    pub(super) fn read(req: &HttpRequest) -> Result<Self, actix_web::Error> {
+        Self::read_session(req, false).map(|(ctx, _)| ctx)
+    }
+
+    /// The context from the session the middleware loaded, and the session to refresh
+    /// (its key's hash) if this request counts as use and it is due.
+    fn read_session(req: &HttpRequest, first: bool) -> Result<(Self, Option<String>), actix_web::Error> {
         let state = req.app_data::<web::Data<AppState>>().expect("app state is registered").clone();
         let names = state.cookies;
         let outgoing = req.extensions().get::<OutgoingCookies>().cloned().unwrap_or_default();
@@ -172,26 +199,24 @@ impl Ctx {
         // The middleware loaded the session with its user (`store::SessionStorage::load`).
         let session = req.get_session();
         if let Ok(Some(cause)) = session.get::<String>(sessions::UNREADABLE) {
-            return Err(super::errors::session_unreadable(&req, &cause));
+            return Err(super::errors::session_unreadable(req, &cause));
         }
         let live = session.get::<LiveSession>(sessions::LIVE).ok().flatten();
         let mut user = None;
         let mut csrf = String::new();
+        let mut refresh = None;
         match live {
             Some(LiveSession { key_hash, record }) => {
                 let now = state.config.clock.now();
                 let poll = req.headers().contains_key(POLL_HEADER);
                 if !poll && record.wants_refresh(&state.config.sessions, now) {
-                    // Losing a refresh only shortens the session; the page still answers.
-                    if let Err(e) = state.store.refresh_session(&key_hash, &state.config.sessions, now).await {
-                        tracing::warn!(error = %e, "session refresh failed");
-                    }
+                    refresh = Some(key_hash);
                 }
                 csrf = record.csrf;
                 user = Some(record.user);
             }
             // Expired or ended: forget the cookie, so the browser never needs clearing.
-            None if req.cookie(names.session).is_some() => {
+            None if first && req.cookie(names.session).is_some() => {
                 outgoing.0.cookies.borrow_mut().push(names.removal(names.session))
             }
             None => {}
@@ -202,25 +227,19 @@ impl Ctx {
         {
             csrf = state.signing_key.sign(LOGIN_PURPOSE, nonce);
         }
-        // The message of a plain-form action before the redirect (several: the last).
-        let flash = IncomingFlashMessages::from_request(&req, &mut Payload::None)
-            .await
-            .ok()
-            .and_then(|incoming| incoming.iter().last().map(|m| m.content().to_string()));
-
         let lang = user
             .as_ref()
             .and_then(|u: &User| u.language.clone())
-            .or_else(|| accepted_language(&req).map(str::to_string))
+            .or_else(|| accepted_language(req).map(str::to_string))
             .unwrap_or_else(|| "en".to_string());
         let here = req.uri().path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
         let htmx = req.headers().get("HX-Request").is_some_and(|v| v == "true");
         let header_csrf = req.headers().get("X-CSRF-Token").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let came_from = header_path(&req, "Referer");
-        let forwarded = forwarded_for(&req);
+        let came_from = header_path(req, "Referer");
+        let forwarded = forwarded_for(req);
         let client =
             client_key(req.peer_addr().map(|a| a.ip()), forwarded.as_deref(), &state.config.login.trusted_proxies);
-        Ok(Self {
+        let ctx = Self {
             state,
             user,
             tr: Tr::new(&lang),
@@ -232,9 +251,10 @@ impl Ctx {
             session,
             header_csrf,
             login_nonce,
-            flash: RefCell::new(flash),
+            flash: RefCell::new(None),
             outgoing,
-        })
+        };
+        Ok((ctx, refresh))
     }
 
     /// The page frame: header, language switcher, flash message (shown once).

@@ -1,9 +1,10 @@
 //! Refusals and failures, answered the same way by every handler: a page for a plain
 //! request, a fragment for htmx (docs/http.md, "Answers of the action routes").
 
+use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, Responder};
 use askama::Template;
 
 use super::assets;
@@ -14,25 +15,86 @@ use crate::i18n::Tr;
 /// How long a client is asked to wait before trying again while the database is away.
 const UNAVAILABLE_RETRY_AFTER: &str = "10";
 
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error("CSRF token missing or wrong")]
+/// Every way a page request can end other than as its handler meant: handlers return
+/// `Result<_, PageError>` and use `?`, and the route helpers of `web/mod.rs` hand the
+/// error to [`Responder::respond_to`], which reads the language and `HX-Request` from the
+/// request itself (a dialog's fragment for htmx, a page otherwise).
+pub struct PageError(Kind);
+
+enum Kind {
     Csrf,
-    #[error("not found")]
     NotFound,
-    #[error("{0}")]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+    /// A refusal (403, 409, 429) whose words its feature chooses, in the request's language.
+    Refusal {
+        status: StatusCode,
+        retry_after: Option<i64>,
+        view: Box<dyn FnOnce(&Ctx) -> Refusal>,
+    },
 }
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Internal(e.into())
+impl PageError {
+    #[allow(non_upper_case_globals)]
+    pub const Csrf: PageError = PageError(Kind::Csrf);
+    #[allow(non_upper_case_globals)]
+    pub const NotFound: PageError = PageError(Kind::NotFound);
+
+    /// A refusal with `status`, worded by `view` once the language is known.
+    pub fn refusal(status: StatusCode, view: impl FnOnce(&Ctx) -> Refusal + 'static) -> Self {
+        PageError(Kind::Refusal { status, retry_after: None, view: Box::new(view) })
+    }
+
+    /// A refusal that says when to try again (429: `Retry-After`).
+    pub fn refusal_for(status: StatusCode, seconds: i64, view: impl FnOnce(&Ctx) -> Refusal + 'static) -> Self {
+        PageError(Kind::Refusal { status, retry_after: Some(seconds), view: Box::new(view) })
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match &self.0 {
+            Kind::Csrf => StatusCode::FORBIDDEN,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Internal(e) if unavailable_in_chain(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Refusal { status, .. } => *status,
+        }
     }
 }
 
-impl From<askama::Error> for AppError {
+impl std::fmt::Debug for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Kind::Internal(e) => write!(f, "PageError({e:?})"),
+            _ => write!(f, "PageError({})", self.status()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        PageError(Kind::Internal(e))
+    }
+}
+
+impl From<sqlx::Error> for PageError {
+    fn from(e: sqlx::Error) -> Self {
+        PageError(Kind::Internal(e.into()))
+    }
+}
+
+impl From<askama::Error> for PageError {
     fn from(e: askama::Error) -> Self {
-        Self::Internal(e.into())
+        PageError(Kind::Internal(e.into()))
+    }
+}
+
+impl Responder for PageError {
+    type Body = BoxBody;
+
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        match Ctx::read(req) {
+            Ok(ctx) => self.respond(&ctx),
+            Err(e) => e.error_response(),
+        }
     }
 }
 
@@ -47,7 +109,7 @@ pub fn html(status: StatusCode, template: &impl Template) -> HttpResponse {
     }
 }
 
-/// A refusal (403, 409): inside the dialog for htmx, as a page otherwise.
+/// A refusal (403, 409, 429): inside the dialog for htmx, as a page otherwise.
 pub fn refusal(ctx: &Ctx, status: StatusCode, refusal: Refusal) -> HttpResponse {
     if ctx.htmx {
         html(status, &RefusalDialog { t: ctx.tr.clone(), refusal })
@@ -56,28 +118,30 @@ pub fn refusal(ctx: &Ctx, status: StatusCode, refusal: Refusal) -> HttpResponse 
     }
 }
 
-/// The answer to a failed store call, for `map_err` in a chain of checks: 503 when the
-/// database is unreachable, 500 otherwise.
-pub fn failed(ctx: &Ctx) -> impl Fn(sqlx::Error) -> HttpResponse + '_ {
-    move |e| AppError::from(e).respond(ctx)
-}
-
-impl AppError {
+impl PageError {
+    /// The answer, worded for `ctx`'s language.
     pub fn respond(self, ctx: &Ctx) -> HttpResponse {
         let tr = &ctx.tr;
-        let (status, title, message, link) = match self {
-            AppError::Csrf => (
+        let (status, title, message, link) = match self.0 {
+            Kind::Refusal { status, retry_after, view } => {
+                let mut response = refusal(ctx, status, view(ctx));
+                if let Some(seconds) = retry_after {
+                    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+                }
+                return response;
+            }
+            Kind::Csrf => (
                 StatusCode::FORBIDDEN,
                 tr.t("csrf-title"),
                 tr.t("csrf-message"),
                 Some((tr.t("csrf-reload"), reload_target(ctx))),
             ),
-            AppError::NotFound => (StatusCode::NOT_FOUND, tr.t("not-found-title"), tr.t("not-found-message"), None),
-            AppError::Internal(e) if unavailable_in_chain(&e) => {
+            Kind::NotFound => (StatusCode::NOT_FOUND, tr.t("not-found-title"), tr.t("not-found-message"), None),
+            Kind::Internal(e) if unavailable_in_chain(&e) => {
                 tracing::error!(error = ?e, "the database is unavailable");
                 return unavailable_page(tr.clone(), ctx.here.clone());
             }
-            AppError::Internal(e) => {
+            Kind::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, tr.t("error-title"), tr.t("error-message"), None)
             }
@@ -194,4 +258,62 @@ pub fn session_store_failed(
     let tr = Tr::new(accept_language.and_then(language_of).unwrap_or("en"));
     let here = uri.path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
     unavailable_page(tr, here)
+}
+
+/// What a page handler returns: an answer, or `Result<answer, PageError>` (the route
+/// helpers of `web/mod.rs` take both, through [`Paged`]).
+pub trait PageOutput {
+    type Answer: Responder;
+    fn into_result(self) -> Result<Self::Answer, PageError>;
+}
+
+impl PageOutput for HttpResponse {
+    type Answer = HttpResponse;
+    fn into_result(self) -> Result<HttpResponse, PageError> {
+        Ok(self)
+    }
+}
+
+impl<R: Responder> PageOutput for Result<R, PageError> {
+    type Answer = R;
+    fn into_result(self) -> Result<R, PageError> {
+        self
+    }
+}
+
+/// A page handler as the router calls it: its error answered by [`PageError`]'s
+/// `Responder`, which reads the request's language and `HX-Request` itself.
+#[derive(Clone)]
+pub struct Paged<F>(pub F);
+
+/// The answer of a [`Paged`] handler.
+pub struct PageAnswer<R>(Result<R, PageError>);
+
+impl<R: Responder> Responder for PageAnswer<R> {
+    type Body = actix_web::body::EitherBody<R::Body, BoxBody>;
+
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse<Self::Body> {
+        match self.0 {
+            Ok(answer) => answer.respond_to(req).map_into_left_body(),
+            Err(e) => e.respond_to(req).map_into_right_body(),
+        }
+    }
+}
+
+fn page_answer<O: PageOutput>(output: O) -> PageAnswer<O::Answer> {
+    PageAnswer(output.into_result())
+}
+
+impl<F, Args> actix_web::Handler<Args> for Paged<F>
+where
+    F: actix_web::Handler<Args>,
+    F::Output: PageOutput,
+{
+    type Output = PageAnswer<<F::Output as PageOutput>::Answer>;
+    type Future = futures_util::future::Map<F::Future, fn(F::Output) -> Self::Output>;
+
+    fn call(&self, args: Args) -> Self::Future {
+        use futures_util::FutureExt;
+        self.0.call(args).map(page_answer::<F::Output> as fn(F::Output) -> Self::Output)
+    }
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::ctx::SignedIn;
-use super::errors::{AppError, html};
+use super::errors::{PageError, html};
 use super::orders::{FIRST_POLL, LAST_POLL, visible_line};
 use super::views::{HistoryPage, HistoryRow};
 use crate::domain::{TransactionKind, TransactionStatus};
@@ -34,7 +34,7 @@ pub async fn history(
     let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());
     let mut records = match ctx.state.store.line_history(&subscription_id, before, HISTORY_PAGE + 1).await {
         Ok(records) => records,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     let older = if records.len() as i64 > HISTORY_PAGE {
         records.truncate(HISTORY_PAGE as usize);

@@ -29,7 +29,7 @@ use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 pub use api::{ApiLimiter, openapi_document};
 pub use auth::PasswordChecks;
 pub use ctx::{CookieNames, Ctx, SignedIn};
-pub use errors::AppError;
+pub use errors::PageError;
 pub use request_id::request_id;
 
 use crate::config::Config;
@@ -55,14 +55,15 @@ fn not_allowed(allow: &'static str) -> actix_web::Route {
     web::to(move || async move { HttpResponse::MethodNotAllowed().insert_header(("Allow", allow)).finish() })
 }
 
-/// A path that answers GET, and HEAD the same without a body.
+/// A path that answers GET, and HEAD the same without a body. Its handler returns an
+/// answer or `Result<_, PageError>` ([`errors::Paged`]).
 fn get<F, Args>(path: &str, handler: F) -> Resource
 where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
+    F::Output: errors::PageOutput + 'static,
 {
-    reads(path, handler).default_service(not_allowed("GET, HEAD"))
+    reads(path, errors::Paged(handler)).default_service(not_allowed("GET, HEAD"))
 }
 
 /// GET and HEAD of one handler, before the answer to other methods is set.
@@ -81,12 +82,12 @@ fn get_post<F, Args, G, GArgs>(path: &str, read: F, write: G) -> Resource
 where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
+    F::Output: errors::PageOutput + 'static,
     G: Handler<GArgs>,
     GArgs: FromRequest + csrf::CsrfFirst + 'static,
-    G::Output: Responder + 'static,
+    G::Output: errors::PageOutput + 'static,
 {
-    get(path, read).route(web::post().to(write)).default_service(not_allowed("GET, HEAD, POST"))
+    get(path, read).route(web::post().to(errors::Paged(write))).default_service(not_allowed("GET, HEAD, POST"))
 }
 
 /// A path that answers POST only; its first argument checks the CSRF token.
@@ -94,9 +95,9 @@ fn post<G, GArgs>(path: &str, write: G) -> Resource
 where
     G: Handler<GArgs>,
     GArgs: FromRequest + csrf::CsrfFirst + 'static,
-    G::Output: Responder + 'static,
+    G::Output: errors::PageOutput + 'static,
 {
-    web::resource(path).route(web::post().to(write)).default_service(not_allowed("POST"))
+    web::resource(path).route(web::post().to(errors::Paged(write))).default_service(not_allowed("POST"))
 }
 
 /// A webhook: POST only, authenticated by the signature of its body, never by a session,
@@ -216,7 +217,7 @@ async fn mailbox(signed_in: SignedIn) -> HttpResponse {
     let config = &ctx.state.config;
     // Every company's email is in it: operators only, and only in the demo.
     if !ctx.state.demo || config.mail.smtp.is_some() || user.actor().operator_grant().is_none() {
-        return AppError::NotFound.respond(&ctx);
+        return PageError::NotFound.respond(&ctx);
     }
     let mut files: Vec<(std::time::SystemTime, String, std::path::PathBuf)> = std::fs::read_dir(&config.mail.mailbox)
         .map(|dir| {

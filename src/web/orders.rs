@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{AppError, html};
+use super::errors::{PageError, html};
 use super::views::{LineRow, LineStatusFragment, OrderPage, OrderRow, OrdersPage};
 use crate::domain::{LineStatus, Refusal};
 use crate::store::{EditScope, LineCursor, LinePage, LineRecord, OrderHead, User};
@@ -107,7 +107,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
         .await;
     let mut orders = match result {
         Ok(orders) => orders,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     let next = if orders.len() as i64 > PAGE_SIZE {
         orders.truncate(PAGE_SIZE as usize);
@@ -135,9 +135,9 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
 }
 
 /// The order's head, if this user may see it; otherwise it does not exist for them.
-pub(super) async fn visible_order(ctx: &Ctx, user: &User, order_id: &str) -> Result<OrderHead, AppError> {
-    let order = ctx.state.store.order_head(order_id).await?.ok_or(AppError::NotFound)?;
-    if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(AppError::NotFound) }
+pub(super) async fn visible_order(ctx: &Ctx, user: &User, order_id: &str) -> Result<OrderHead, PageError> {
+    let order = ctx.state.store.order_head(order_id).await?.ok_or(PageError::NotFound)?;
+    if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(PageError::NotFound) }
 }
 
 /// One line of an order this user may see, with the order's head.
@@ -146,9 +146,9 @@ pub(super) async fn visible_line(
     user: &User,
     order_id: &str,
     subscription_id: &str,
-) -> Result<(OrderHead, LineRecord), AppError> {
+) -> Result<(OrderHead, LineRecord), PageError> {
     let order = visible_order(ctx, user, order_id).await?;
-    let line = ctx.state.store.order_line(&order.id, subscription_id).await?.ok_or(AppError::NotFound)?;
+    let line = ctx.state.store.order_line(&order.id, subscription_id).await?.ok_or(PageError::NotFound)?;
     Ok((order, line))
 }
 
@@ -304,8 +304,8 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>, query: web::Quer
     let store = &ctx.state.store;
     let (head, counts) = match store.order_head_counted(&path).await {
         Ok(Some((head, counts))) if user.actor().may_see(&head.parties()) => (head, counts),
-        Ok(_) => return AppError::NotFound.respond(&ctx),
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Ok(_) => return PageError::NotFound.respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     // A cursor that does not parse starts from the top: it came from no page of ours.
@@ -313,7 +313,7 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>, query: web::Quer
     let page = LinePage { q: Some(q.as_str()).filter(|q| !q.is_empty()), after, limit: LINES_PER_PAGE + 1 };
     let mut lines = match store.order_lines(&head.id, &page).await {
         Ok(lines) => lines,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     let next = if lines.len() as i64 > LINES_PER_PAGE {
         lines.truncate(LINES_PER_PAGE as usize);

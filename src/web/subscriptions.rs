@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::ctx::SignedIn;
-use super::errors::{AppError, html};
+use super::errors::{PageError, html};
 use super::orders::{self, OrderFacts, Page, line_row};
 use super::views::{Layout, LineRow};
 use crate::i18n::Tr;
@@ -61,7 +61,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
     } else {
         match ctx.state.store.subscriptions_for(&user.actor(), &filter, PAGE_SIZE + 1).await {
             Ok(records) => records,
-            Err(e) => return AppError::from(e).respond(&ctx),
+            Err(e) => return PageError::from(e).respond(&ctx),
         }
     };
     let next = if records.len() as i64 > PAGE_SIZE {

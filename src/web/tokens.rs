@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::company::CompanyQuery;
 use super::csrf::{NoFields, SignedForm};
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{AppError, html, refusal};
+use super::errors::{PageError, html, refusal};
 use super::input::{DEFAULT_TOKEN_DAYS, NewToken, TOKEN_DAYS, problem};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::domain::CompanyGrant;
@@ -90,8 +90,8 @@ async fn granted(ctx: &Ctx, query: &CompanyQuery) -> Result<(CompanyGrant, Strin
     };
     match ctx.state.store.company_name(grant.company_id()).await {
         Ok(Some(name)) => Ok((grant, name)),
-        Ok(None) => Err(AppError::NotFound.respond(ctx)),
-        Err(e) => Err(AppError::from(e).respond(ctx)),
+        Ok(None) => Err(PageError::NotFound.respond(ctx)),
+        Err(e) => Err(PageError::from(e).respond(ctx)),
     }
 }
 
@@ -122,7 +122,7 @@ async fn page(
 ) -> HttpResponse {
     let tokens = match ctx.state.store.company_tokens(grant).await {
         Ok(tokens) => tokens,
-        Err(e) => return AppError::from(e).respond(ctx),
+        Err(e) => return PageError::from(e).respond(ctx),
     };
     let suffix = query.suffix();
     let tr = &ctx.tr;
@@ -219,7 +219,7 @@ pub async fn create(posted: SignedForm<CreateInput>, query: web::Query<CompanyQu
     }
     let Ok(days_number) = days.parse::<i64>() else {
         // Validated above to be one of the choices.
-        return AppError::Internal(anyhow::anyhow!("token lifetime {days:?}")).respond(&ctx);
+        return PageError::from(anyhow::anyhow!("token lifetime {days:?}")).respond(&ctx);
     };
     let secret = format!("{SECRET_PREFIX}{}", random_token());
     let now = Utc::now();
@@ -234,7 +234,7 @@ pub async fn create(posted: SignedForm<CreateInput>, query: web::Query<CompanyQu
     };
     let created = match ctx.state.store.create_token(&grant, &token).await {
         Ok(outcome) => outcome,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     match created {
         CreateTokenOutcome::Created(id) => {
@@ -270,7 +270,7 @@ pub async fn revoke(
             HttpResponse::SeeOther().insert_header(("Location", format!("/company/tokens{}", query.suffix()))).finish()
         }
         // Another company's token, or none: it does not exist for this company.
-        Ok(false) => AppError::NotFound.respond(&ctx),
-        Err(e) => AppError::from(e).respond(&ctx),
+        Ok(false) => PageError::NotFound.respond(&ctx),
+        Err(e) => PageError::from(e).respond(&ctx),
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::csrf::{NoFields, SignedForm};
 use super::ctx::SignedIn;
-use super::errors::{AppError, html, refusal};
+use super::errors::{PageError, html, refusal};
 use super::history::{full_detail, history_row, next_poll, permission_change_text, transaction_poll};
 use super::spreadsheet::Sheet;
 use super::views::{Refusal as RefusalView, TransactionStatusFragment, TransactionsPage};
@@ -82,7 +82,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse
     let mut records = match &parsed {
         Ok(f) => match ctx.state.store.transactions_for(&user.actor(), f, PAGE_SIZE + 1).await {
             Ok(records) => records,
-            Err(e) => return AppError::from(e).respond(&ctx),
+            Err(e) => return PageError::from(e).respond(&ctx),
         },
         Err(()) => Vec::new(),
     };
@@ -208,14 +208,14 @@ pub async fn status(signed_in: SignedIn, path: web::Path<i64>, query: web::Query
     let record = match ctx.state.store.transaction(path.into_inner()).await {
         // A permission change has no order and no email to wait for: operators see it.
         Ok(Some((record, None))) if user.actor().operator_grant().is_some() => record,
-        Ok(Some((_, None))) => return AppError::NotFound.respond(&ctx),
+        Ok(Some((_, None))) => return PageError::NotFound.respond(&ctx),
         Ok(Some((record, Some(order_id)))) => match ctx.state.store.order_head(&order_id).await {
             Ok(Some(order)) if user.actor().may_see(&order.parties()) => record,
-            Ok(_) => return AppError::NotFound.respond(&ctx),
-            Err(e) => return AppError::from(e).respond(&ctx),
+            Ok(_) => return PageError::NotFound.respond(&ctx),
+            Err(e) => return PageError::from(e).respond(&ctx),
         },
-        Ok(None) => return AppError::NotFound.respond(&ctx),
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Ok(None) => return PageError::NotFound.respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     let mut r = history_row(&ctx.tr, record, user.actor().operator_grant().is_some());
     transaction_poll(&mut r, next_poll(query.wait));
@@ -233,13 +233,13 @@ pub async fn retry(posted: SignedForm<NoFields>, path: web::Path<i64>) -> HttpRe
         Ok(Some((_, Some(order_id)))) => match ctx.state.store.order_head(&order_id).await {
             Ok(Some(order)) => user.actor().may_see(&order.parties()),
             Ok(None) => false,
-            Err(e) => return AppError::from(e).respond(&ctx),
+            Err(e) => return PageError::from(e).respond(&ctx),
         },
         Ok(None) => false,
-        Err(e) => return AppError::from(e).respond(&ctx),
+        Err(e) => return PageError::from(e).respond(&ctx),
     };
     if !visible {
-        return AppError::NotFound.respond(&ctx);
+        return PageError::NotFound.respond(&ctx);
     }
     let back_href = "/transactions".to_string();
     let Some(grant) = user.actor().operator_grant() else {
@@ -265,7 +265,7 @@ pub async fn retry(posted: SignedForm<NoFields>, path: web::Path<i64>) -> HttpRe
             };
             refusal(&ctx, StatusCode::CONFLICT, view)
         }
-        Ok(RetryOutcome::NotFound) => AppError::NotFound.respond(&ctx),
-        Err(e) => AppError::from(e).respond(&ctx),
+        Ok(RetryOutcome::NotFound) => PageError::NotFound.respond(&ctx),
+        Err(e) => PageError::from(e).respond(&ctx),
     }
 }

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
 use super::problems::{Answer, Problem};
+use crate::actions::Principal;
 use crate::config::Rate;
 use crate::domain::Actor;
 use crate::i18n::Tr;
@@ -44,19 +45,20 @@ impl ApiLimiter {
 
 /// Who asks: the token itself, never a made-up user. It acts with the rights of a user of
 /// its company with the edit permission for the `write` scope (its `actor`), never as an
-/// operator (docs/http.md, API v1), and changes are recorded as made by it (`name`).
+/// operator (docs/http.md, API v1); the use cases take it as a [`Principal`].
 pub(super) struct Caller {
     pub(super) token: ApiToken,
     pub(super) actor: Actor,
-    /// How the token is named in the transactions it makes.
-    pub(super) name: String,
 }
 
 impl Caller {
     pub(super) fn new(token: ApiToken) -> Self {
-        let actor = Actor::api_token(token.id, &token.company_id, token.can_write());
-        let name = format!("API token {}", token.name);
-        Self { token, actor, name }
+        let actor = Principal::Token(&token).actor();
+        Self { token, actor }
+    }
+
+    pub(super) fn principal(&self) -> Principal<'_> {
+        Principal::Token(&self.token)
     }
 }
 

@@ -4,22 +4,18 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::caller::{Caller, read};
+use super::caller::read;
 use super::idempotency::{IdempotencyKey, parse_body, write};
 use super::problems::{Answer, Problem};
 use super::schema::*;
 use super::{LINES_PER_PAGE, ORDERS_PER_PAGE, TRANSACTIONS_PER_PAGE, openapi_document};
-use crate::domain::{ContactEmail, EditGrant, stale_refusal};
-use crate::i18n::Tr;
-use crate::store::{
-    ContactEdit, EditOutcome, LineAction, LineCursor, LinePage, LineRecord, OrderHead, ResendOutcome, TransactionRecord,
-};
+use crate::actions::{Action, LineActions, LineRef, NewContact};
+use crate::domain::EditScope;
+use crate::store::{LineCursor, LinePage, LineRecord, TransactionRecord};
 use crate::web::AppState;
-use crate::web::orders::Page;
 use crate::web::transactions;
 
 /// This document.
@@ -68,20 +64,6 @@ pub async fn list_orders(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
         Ok(Answer::json(StatusCode::OK, &OrderList { items, next }))
     })
     .await
-}
-
-/// The order's head, if the caller may see it (404 otherwise: it does not exist for them).
-pub(super) async fn visible_order(
-    state: &AppState,
-    caller: &Caller,
-    tr: &Tr,
-    order_id: &str,
-) -> Result<OrderHead, Problem> {
-    match state.store.order_head(order_id).await {
-        Ok(Some(order)) if caller.actor.may_see(&order.parties()) => Ok(order),
-        Ok(_) => Err(Problem::not_found(tr)),
-        Err(e) => Err(Problem::internal(tr, &e)),
-    }
 }
 
 pub(super) fn line_of(record: LineRecord) -> Line {
@@ -180,47 +162,13 @@ pub(super) enum LineActionProblems {
     Unprocessable(Problem),
 }
 
-/// Visible (404), permitted (403) and state (409) for a change to one line, by the rules
-/// of the Cloud/SaaS Subscriptions page.
-pub(super) async fn checked_line(
-    state: &AppState,
-    caller: &Caller,
-    tr: &Tr,
-    order_id: &str,
-    subscription_id: &str,
-) -> Result<(OrderHead, LineRecord, EditGrant), Problem> {
-    let order = visible_order(state, caller, tr, order_id).await?;
-    let line = match state.store.order_line(&order.id, subscription_id).await {
-        Ok(Some(line)) => line,
-        Ok(None) => return Err(Problem::not_found(tr)),
-        Err(e) => return Err(Problem::internal(tr, &e)),
-    };
-    let Some(grant) = caller.actor.edit_grant(&order.parties()) else {
-        return Err(Problem::forbidden(tr, &order));
-    };
-    if let Some(refused) = Page::Subscriptions.scope().refusal(line.status(), order.org_mapped_at) {
-        return Err(Problem::refused(tr, &refused));
-    }
-    Ok((order, line, grant))
+/// The line a write is about, by the rules of the Cloud/SaaS Subscriptions page.
+fn line_ref<'a>(order_id: &'a str, subscription_id: &'a str) -> LineRef<'a> {
+    LineRef { scope: EditScope::SubscriptionsPage, order_id: Some(order_id), subscription_id }
 }
 
-/// The caller's action on a line, now, by the rules of the Cloud/SaaS Subscriptions page;
-/// API v1 has no copy-to-me.
-pub(super) fn action<'a>(
-    state: &AppState,
-    caller: &'a Caller,
-    grant: &'a EditGrant,
-    subscription_id: &'a str,
-) -> LineAction<'a> {
-    LineAction {
-        grant,
-        actor_name: &caller.name,
-        subscription_id,
-        scope: Page::Subscriptions.scope(),
-        at: Utc::now(),
-        limit: state.config.mail.limit,
-        copy_to: None,
-    }
+fn line_actions(state: &AppState) -> LineActions<'_> {
+    LineActions::new(&state.store, state.config.mail.limit)
 }
 
 /// Change the provisioning contact (closed-but-pending lines too; never past PONR).
@@ -239,41 +187,22 @@ pub async fn change_contact(
 ) -> HttpResponse {
     let LinePath { order_id, subscription_id } = path.into_inner();
     write(state, req, body, |state, caller, tr, body| async move {
-        let (_order, line, grant) = checked_line(&state, &caller, &tr, &order_id, &subscription_id).await?;
-        let change: ContactChange = parse_body(&tr, &body)?;
-        // The version is state (409), checked before the address (422), as on the pages.
-        if let Some(stale) = stale_refusal(change.version, line.version, &line.updated_by, &line.contact) {
-            return Err(Problem::refused(&tr, &stale));
-        }
-        let new_contact = match ContactEmail::parse(&change.email) {
-            Ok(email) => email,
-            Err(e) => {
-                let mut p = Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_email",
-                    tr.t("api-invalid-email-title"),
-                    tr.t(e.message_key()),
-                );
-                p.field = Some("email".into());
-                return Err(p);
-            }
-        };
-        let outcome = state
-            .store
-            .edit_contact(ContactEdit {
-                action: action(&state, &caller, &grant, &subscription_id),
-                new_contact: &new_contact,
-                apply_to_all: change.apply_to_all,
-                expected_version: change.version,
-            })
+        let stopped = |s| Problem::stopped(&tr, s);
+        let actions = line_actions(&state);
+        let checked = actions
+            .check(caller.principal(), line_ref(&order_id, &subscription_id), Action::Edit)
             .await
-            .map_err(|e| Problem::internal(&tr, &e))?;
-        match outcome {
-            EditOutcome::Changed { lines, transactions, .. } => {
-                Ok(Answer::json(StatusCode::OK, &ContactChanged { changed: lines, transactions }))
-            }
-            EditOutcome::Stopped(stopped) => Err(Problem::stopped(&tr, stopped)),
-        }
+            .map_err(stopped)?;
+        let change: ContactChange = parse_body(&tr, &body)?;
+        let input = NewContact {
+            email: &change.email,
+            apply_to_all: change.apply_to_all,
+            expected_version: change.version,
+            // API v1 has no copy-to-me.
+            copy_to_me: false,
+        };
+        let edited = actions.edit(caller.principal(), &checked, input).await.map_err(stopped)?;
+        Ok(Answer::json(StatusCode::OK, &ContactChanged { changed: edited.lines, transactions: edited.transactions }))
     })
     .await
 }
@@ -289,25 +218,17 @@ pub async fn change_contact(
 pub async fn resend(state: Data<AppState>, req: HttpRequest, path: Path<LinePath>, body: Payload) -> HttpResponse {
     let LinePath { order_id, subscription_id } = path.into_inner();
     write(state, req, body, |state, caller, tr, body| async move {
-        let (order, line, grant) = checked_line(&state, &caller, &tr, &order_id, &subscription_id).await?;
-        let scope = Page::Subscriptions.scope();
-        if let Some(refused) = scope.resend_refusal(line.status(), order.org_mapped_at, line.email_sent_at, line.rsd) {
-            return Err(Problem::refused(&tr, &refused));
-        }
+        let stopped = |s| Problem::stopped(&tr, s);
+        let actions = line_actions(&state);
+        let checked = actions
+            .check(caller.principal(), line_ref(&order_id, &subscription_id), Action::Resend)
+            .await
+            .map_err(stopped)?;
         if !body.iter().all(u8::is_ascii_whitespace) {
             parse_body::<ResendRequest>(&tr, &body)?;
         }
-        let outcome = state
-            .store
-            .resend(action(&state, &caller, &grant, &subscription_id))
-            .await
-            .map_err(|e| Problem::internal(&tr, &e))?;
-        match outcome {
-            ResendOutcome::Queued { transaction, .. } => {
-                Ok(Answer::json(StatusCode::ACCEPTED, &ResendQueued { transaction }))
-            }
-            ResendOutcome::Stopped(stopped) => Err(Problem::stopped(&tr, stopped)),
-        }
+        let resent = actions.resend(caller.principal(), &checked, false).await.map_err(stopped)?;
+        Ok(Answer::json(StatusCode::ACCEPTED, &ResendQueued { transaction: resent.transaction }))
     })
     .await
 }

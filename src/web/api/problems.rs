@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::caller::tr_of;
+use crate::actions::{Stopped, WhomToAsk};
+use crate::domain::ContactEmailError;
 use crate::domain::Refusal;
 use crate::i18n::Tr;
-use crate::store::{OrderHead, Stopped};
 use crate::web::errors::database_unavailable;
 
 /// Whom to ask for a change one may not make.
@@ -76,15 +77,26 @@ impl Problem {
         p
     }
 
-    pub(super) fn forbidden(tr: &Tr, order: &OrderHead) -> Self {
-        let detail = tr
-            .ta("refusal-permission", [("name", order.creator_name.as_str()), ("email", order.creator_email.as_str())]);
+    fn forbidden(tr: &Tr, whom: WhomToAsk) -> Self {
+        let detail =
+            tr.ta("refusal-permission", [("name", whom.creator_name.as_str()), ("email", whom.creator_email.as_str())]);
         let mut p = Self::new(StatusCode::FORBIDDEN, "forbidden", tr.t("refusal-permission-title"), detail);
-        p.creator = Some(Creator { name: order.creator_name.clone(), email: order.creator_email.clone() });
+        p.creator = Some(Creator { name: whom.creator_name, email: whom.creator_email });
         p
     }
 
-    pub(super) fn refused(tr: &Tr, refusal: &Refusal) -> Self {
+    fn invalid_email(tr: &Tr, e: ContactEmailError) -> Self {
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_email",
+            tr.t("api-invalid-email-title"),
+            tr.t(e.message_key()),
+        );
+        p.field = Some("email".into());
+        p
+    }
+
+    fn refused(tr: &Tr, refusal: &Refusal) -> Self {
         let (code, title, detail) = match refusal {
             Refusal::Ponr => ("ponr_reached", tr.t("refusal-ponr-title"), tr.t("refusal-ponr")),
             Refusal::ClosedOnOrderPage => ("line_closed", tr.t("refusal-closed-title"), tr.t("refusal-closed")),
@@ -114,12 +126,16 @@ impl Problem {
         p
     }
 
-    /// A change the store did not make: 409, 429 or 404.
+    /// An action the use case did not take: 404, 403, 409, 422, 429, or the database's
+    /// failure (500, 503).
     pub(super) fn stopped(tr: &Tr, stopped: Stopped) -> Self {
         match stopped {
-            Stopped::Refused(refused) => Self::refused(tr, &refused),
-            Stopped::Limited(wait) => Self::too_many_emails(tr, wait),
             Stopped::NotFound => Self::not_found(tr),
+            Stopped::Forbidden(whom) => Self::forbidden(tr, *whom),
+            Stopped::Refused(refused) => Self::refused(tr, &refused),
+            Stopped::Invalid(e) => Self::invalid_email(tr, e),
+            Stopped::Limited(wait) => Self::too_many_emails(tr, wait),
+            Stopped::Failed(e) => Self::internal(tr, &e),
         }
     }
 
