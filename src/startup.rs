@@ -103,14 +103,9 @@ impl Application {
             api_limiter: ApiLimiter::default(),
         });
         let server = HttpServer::new(move || {
-            let mut headers = DefaultHeaders::new()
-                .add(("Content-Security-Policy", CSP))
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("X-Frame-Options", "DENY"))
-                .add(("Referrer-Policy", "same-origin"))
-                .add(("Cache-Control", "no-store"));
-            if secure {
-                headers = headers.add(("Strict-Transport-Security", HSTS));
+            let mut headers = DefaultHeaders::new();
+            for (name, value) in security_headers(secure) {
+                headers = headers.add((*name, *value));
             }
             // A browser session's cookie (no Max-Age); the server ends it (idle, absolute,
             // sign-out, the user's password or deactivation). Nothing is written for a request
@@ -137,6 +132,7 @@ impl Application {
                 .wrap(PageSessions(session_middleware))
                 .wrap(flash)
                 .wrap(from_fn(set_cookies))
+                .wrap(from_fn(move |req, next| errors_with_security_headers(req, next, secure)))
                 .wrap(headers)
                 .wrap(from_fn(request_id))
                 .configure(routes)
@@ -193,4 +189,36 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// The headers every answer carries (docs/security.md): with secure cookies, HSTS too.
+pub fn security_headers(secure: bool) -> &'static [(&'static str, &'static str)] {
+    const ALWAYS: [(&str, &str); 6] = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cache-Control", "no-store"),
+        ("Strict-Transport-Security", HSTS),
+    ];
+    if secure { &ALWAYS } else { &ALWAYS[..5] }
+}
+
+/// `DefaultHeaders` adds its headers to answers only: an error that a middleware returns
+/// (the session store failing to keep a sign-in's session: the 503 page) would reach the
+/// browser without them. This gives such an error's answer the same headers.
+async fn errors_with_security_headers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+    secure: bool,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    next.call(req).await.map_err(|e| {
+        let mut answer = e.error_response();
+        for (name, value) in security_headers(secure) {
+            if let Ok(name) = actix_web::http::header::HeaderName::from_bytes(name.as_bytes()) {
+                answer.headers_mut().insert(name, actix_web::http::header::HeaderValue::from_static(value));
+            }
+        }
+        actix_web::error::InternalError::from_response(e.to_string(), answer).into()
+    })
 }

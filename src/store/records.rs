@@ -109,13 +109,7 @@ impl LineRecord {
     /// The line's last email as the row's `data-email-state` says it (docs/http.md, markup hooks):
     /// none, queued (no attempt yet), in_progress (attempted, retrying), accepted or failed.
     pub fn email_state(&self) -> &'static str {
-        match (self.email_status.as_deref(), self.email_attempts.unwrap_or(0)) {
-            (Some("queued"), 0) => "queued",
-            (Some("queued"), _) => "in_progress",
-            (Some("sent"), _) => "accepted",
-            (Some("failed"), _) => "failed",
-            _ => "none",
-        }
+        crate::domain::line::email_state(self.email_status.as_deref(), self.email_attempts.unwrap_or(0))
     }
 
     /// When the line closes, or closed (domain::closing::closes_at).

@@ -617,6 +617,7 @@ async fn a_postgres_outage_answers_503_changes_nothing_and_recovers_without_a_re
             let response = user.get(page).await;
             assert_eq!(response.status(), 503, "{page} during the outage");
             assert!(response.headers().contains_key("retry-after"), "{page}");
+            assert!(response.headers().contains_key("content-security-policy"), "{page}: the security headers");
             let body = response.text().await.unwrap();
             assert!(body.contains(UNAVAILABLE) && body.contains("Nothing was changed"), "{page}: {body}");
             assert_eq!(user.get_htmx(page).await.status(), 503, "{page} (htmx) during the outage");
@@ -634,7 +635,9 @@ async fn a_postgres_outage_answers_503_changes_nothing_and_recovers_without_a_re
         assert_eq!(user.post_htmx(edit, &[("email", "outage@globex.example")]).await.status(), 503);
         // Signing in needs the database too: 503, not 500.
         let mut visitor = app.client();
-        assert_eq!(visitor.sign_in("editor@acme.example", PASSWORD, "").await.status(), 503);
+        let signing_in = visitor.sign_in("editor@acme.example", PASSWORD, "").await;
+        assert_eq!(signing_in.status(), 503);
+        assert_eq!(signing_in.headers().get("x-frame-options").unwrap(), "DENY", "the security headers");
     };
     // Whatever happened above, the database comes back for the other tests.
     let result = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(outage)).await;
