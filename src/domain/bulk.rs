@@ -135,14 +135,7 @@ pub fn check_row(actor: &Actor, email: Option<&str>, duplicate: bool, line: Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parties() -> OrderParties {
-        OrderParties { order_id: "WO-1".into(), partner_id: "acme".into(), distributor_id: None, created_by: 1 }
-    }
-
-    fn actor(company: &str, can_edit: bool) -> Actor {
-        Actor { user_id: 2, company_id: company.into(), can_edit, operator: false, company_admin: false }
-    }
+    use crate::domain::fixtures::{actor, parties};
 
     #[test]
     fn rows_are_checked_in_the_order_of_one_edit() {

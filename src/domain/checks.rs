@@ -58,14 +58,7 @@ pub fn check_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parties() -> OrderParties {
-        OrderParties { order_id: "WO-1".into(), partner_id: "acme".into(), distributor_id: None, created_by: 1 }
-    }
-
-    fn actor(company: &str, can_edit: bool) -> Actor {
-        Actor { user_id: 2, company_id: company.into(), can_edit, operator: false, company_admin: false }
-    }
+    use crate::domain::fixtures::{actor, parties};
 
     #[test]
     fn visibility_comes_before_permission_and_permission_before_state() {

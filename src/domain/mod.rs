@@ -10,6 +10,20 @@ pub mod new_password;
 pub mod permissions;
 pub mod transaction;
 
+/// What the rules' unit tests share: an order of acme's and a user of some company.
+#[cfg(test)]
+mod fixtures {
+    use super::{Actor, OrderParties};
+
+    pub fn parties() -> OrderParties {
+        OrderParties { order_id: "WO-1".into(), partner_id: "acme".into(), distributor_id: None, created_by: 1 }
+    }
+
+    pub fn actor(company: &str, can_edit: bool) -> Actor {
+        Actor { user_id: 2, company_id: company.into(), can_edit, operator: false, company_admin: false }
+    }
+}
+
 pub use checks::{LineCheck, NotAllowed, check_line};
 pub use contact_email::{ContactEmail, ContactEmailError};
 pub use limits::{LimitBook, SendLimit, wait_for_limit};

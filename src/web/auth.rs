@@ -91,12 +91,9 @@ pub async fn login_form(mut ctx: Ctx, query: web::Query<LoginQuery>) -> HttpResp
     html(StatusCode::OK, &page(&ctx, "", next, None))
 }
 
-pub async fn login(posted: CsrfForm<LoginForm>) -> HttpResponse {
+pub async fn login(posted: CsrfForm<LoginForm>) -> Result<HttpResponse, PageError> {
     let CsrfForm { mut ctx, form } = posted;
-    match sign_in(&mut ctx, &form).await {
-        Ok(response) => response,
-        Err(e) => e.respond(&ctx),
-    }
+    sign_in(&mut ctx, &form).await
 }
 
 fn with_retry_after(mut response: HttpResponse, seconds: i64) -> HttpResponse {
@@ -179,18 +176,16 @@ pub struct LanguageForm {
     lang: String,
 }
 
-pub async fn set_language(posted: SignedForm<LanguageForm>) -> HttpResponse {
+pub async fn set_language(posted: SignedForm<LanguageForm>) -> Result<HttpResponse, PageError> {
     let SignedForm { ctx, user, form } = posted;
     // The portal accepts every language of the contract; the catalog falls back to English
     // for one it does not carry yet.
     if !(LANGUAGES.contains(&form.lang.as_str()) || ["ko", "sv"].contains(&form.lang.as_str())) {
-        return HttpResponse::UnprocessableEntity().content_type("text/plain").body("lang: expected en, ko or sv");
+        return Ok(HttpResponse::UnprocessableEntity().content_type("text/plain").body("lang: expected en, ko or sv"));
     }
-    if let Err(e) = ctx.state.store.set_user_language(user.id, &form.lang).await {
-        return PageError::from(e).respond(&ctx);
-    }
+    ctx.state.store.set_user_language(user.id, &form.lang).await?;
     let back = ctx.came_from.clone().unwrap_or_else(|| "/orders".to_string());
-    HttpResponse::SeeOther().insert_header(("Location", back)).finish()
+    Ok(HttpResponse::SeeOther().insert_header(("Location", back)).finish())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use futures_util::{TryStreamExt, stream};
 
 use super::csrf::{CsrfUpload, NoFields, SignedForm, UploadForm, UploadRefused};
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{PageError, html, refusal};
+use super::errors::{PageError, html};
 use super::spreadsheet::{EMAIL_COLUMN, ReadError, SUBSCRIPTION_COLUMN, Sheet, read_bulk_file};
 use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
@@ -90,7 +90,7 @@ pub struct BatchPage {
     pub rows: Vec<BulkRowView>,
 }
 
-pub async fn upload_form(signed_in: SignedIn) -> HttpResponse {
+pub async fn upload_form(signed_in: SignedIn) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     upload_page(&ctx, &user, StatusCode::OK, None, None).await
 }
@@ -107,11 +107,8 @@ async fn upload_page(
     status: StatusCode,
     error: Option<String>,
     over_quota: Option<QuotaView>,
-) -> HttpResponse {
-    let listed = match ctx.state.store.bulk_batches_of(user.id, LISTED_BATCHES).await {
-        Ok(listed) => listed,
-        Err(e) => return PageError::from(e).respond(ctx),
-    };
+) -> Result<HttpResponse, PageError> {
+    let listed = ctx.state.store.bulk_batches_of(user.id, LISTED_BATCHES).await?;
     let tr = &ctx.tr;
     let keep = ctx.state.config.bulk_keep;
     let batches = listed
@@ -145,12 +142,12 @@ async fn upload_page(
     let (max_rows, max_unapplied) = (MAX_ROWS.to_string(), MAX_UNAPPLIED.to_string());
     let page =
         UploadPage { layout: ctx.layout(), t: ctx.tr.clone(), error, max_rows, max_unapplied, over_quota, batches };
-    html(status, &page)
+    Ok(html(status, &page))
 }
 
 /// 429: the user holds the most unapplied previews; the page names the oldest and offers
 /// to discard it. One more fits once the oldest is deleted by itself, if not sooner.
-async fn over_quota(ctx: &Ctx, user: &User, oldest: &BulkBatch) -> HttpResponse {
+async fn over_quota(ctx: &Ctx, user: &User, oldest: &BulkBatch) -> Result<HttpResponse, PageError> {
     let tr = &ctx.tr;
     let max = MAX_UNAPPLIED.to_string();
     let when = tr.when(&oldest.created_at);
@@ -160,13 +157,14 @@ async fn over_quota(ctx: &Ctx, user: &User, oldest: &BulkBatch) -> HttpResponse 
         oldest: tr
             .ta("bulk-quota-oldest", [("file", shown_name(tr, &oldest.filename).as_str()), ("when", when.as_str())]),
     };
-    let mut response = upload_page(ctx, user, StatusCode::TOO_MANY_REQUESTS, None, Some(view)).await;
+    let mut response = upload_page(ctx, user, StatusCode::TOO_MANY_REQUESTS, None, Some(view)).await?;
+    // Not when the page itself failed to render (500).
     if response.status() == StatusCode::TOO_MANY_REQUESTS {
         let frees = oldest.created_at + ctx.state.config.bulk_keep - Utc::now();
         let seconds = frees.num_seconds().max(1);
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
-    response
+    Ok(response)
 }
 
 /// What came with the upload.
@@ -230,7 +228,7 @@ fn read_error_message(tr: &Tr, e: &ReadError) -> String {
     }
 }
 
-pub async fn upload(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> HttpResponse {
+pub async fn upload(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Result<HttpResponse, PageError> {
     let too_large = Some(posted.ctx.tr.t("bulk-error-too-large"));
     if declared_over(&req, MAX_BODY) {
         return upload_page(&posted.ctx, &posted.user, StatusCode::PAYLOAD_TOO_LARGE, too_large, None).await;
@@ -243,9 +241,9 @@ pub async fn upload(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Http
             return upload_page(&ctx, &user, StatusCode::PAYLOAD_TOO_LARGE, too_large, None).await;
         }
         Err(UploadRefused::Malformed) => {
-            return HttpResponse::BadRequest().content_type("text/plain").body("malformed upload");
+            return Ok(HttpResponse::BadRequest().content_type("text/plain").body("malformed upload"));
         }
-        Err(UploadRefused::Refused(response)) => return response,
+        Err(UploadRefused::Csrf) => return Err(PageError::Csrf),
     };
     let rows = match read_bulk_file(&upload.data) {
         Ok(rows) => rows,
@@ -259,27 +257,21 @@ pub async fn upload(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Http
     // stores the batch counts again, and that count is the one that holds against
     // parallel uploads.
     let store = &ctx.state.store;
-    match store.unapplied_bulk_batches(user.id).await {
-        Ok(held) if held.len() >= MAX_UNAPPLIED => return over_quota(&ctx, &user, &held[0]).await,
-        Ok(_) => {}
-        Err(e) => return PageError::from(e).respond(&ctx),
+    let held = store.unapplied_bulk_batches(user.id).await?;
+    if held.len() >= MAX_UNAPPLIED {
+        return over_quota(&ctx, &user, &held[0]).await;
     }
     let filename: String = upload.filename.chars().filter(|c| !c.is_control()).take(200).collect();
-    let batch = match store.create_bulk_batch(&user, &filename, &prepare(rows), Utc::now(), MAX_UNAPPLIED).await {
-        Ok(BulkCreated::Created(id)) => match store.bulk_batch(id).await {
-            Ok(Some(batch)) => batch,
-            Ok(None) => return PageError::NotFound.respond(&ctx),
-            Err(e) => return PageError::from(e).respond(&ctx),
-        },
-        Ok(BulkCreated::OverQuota(oldest)) => return over_quota(&ctx, &user, &oldest).await,
-        Err(e) => return PageError::from(e).respond(&ctx),
+    let batch = match store.create_bulk_batch(&user, &filename, &prepare(rows), Utc::now(), MAX_UNAPPLIED).await? {
+        BulkCreated::Created(id) => store.bulk_batch(id).await?.ok_or(PageError::NotFound)?,
+        BulkCreated::OverQuota(oldest) => return over_quota(&ctx, &user, &oldest).await,
     };
-    let mut response = batch_page(&ctx, &user, &batch).await;
+    let mut response = batch_page(&ctx, &user, &batch).await?;
     // The address of this preview, for the browser's history (htmx) and for reloading.
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&format!("/bulk-fixes/{}", batch.id)) {
         response.headers_mut().insert(actix_web::http::header::HeaderName::from_static("hx-push-url"), value);
     }
-    response
+    Ok(response)
 }
 
 /// The batch if this user uploaded it (or is an operator); otherwise it does not exist.
@@ -334,28 +326,26 @@ async fn batch_rows(ctx: &Ctx, user: &User, batch: &BulkBatch) -> Result<Vec<Bul
 
 /// 410: an applied batch whose rows were deleted after PROVISIO_BULK_KEEP; it is still
 /// named by its transactions, which keep what it changed.
-fn purged_page(ctx: &Ctx, batch: &BulkBatch) -> HttpResponse {
-    let tr = &ctx.tr;
-    let id = batch.id.to_string();
-    let when = batch.applied_at.as_ref().map(|t| tr.when(t)).unwrap_or_default();
-    let file = shown_name(tr, &batch.filename);
-    let view = RefusalView {
-        title: tr.t("bulk-purged-title"),
-        message: tr.ta("bulk-purged", [("id", id.as_str()), ("file", file.as_str()), ("when", when.as_str())]),
-        link: Some((tr.t("nav-transactions"), "/transactions?type=provisioning_email_update".into())),
-        back_href: "/bulk-fixes".into(),
-    };
-    refusal(ctx, StatusCode::GONE, view)
+fn purged(batch: &BulkBatch) -> PageError {
+    let (id, applied_at, filename) = (batch.id.to_string(), batch.applied_at, batch.filename.clone());
+    PageError::refusal(StatusCode::GONE, move |ctx| {
+        let tr = &ctx.tr;
+        let when = applied_at.as_ref().map(|t| tr.when(t)).unwrap_or_default();
+        let file = shown_name(tr, &filename);
+        RefusalView {
+            title: tr.t("bulk-purged-title"),
+            message: tr.ta("bulk-purged", [("id", id.as_str()), ("file", file.as_str()), ("when", when.as_str())]),
+            link: Some((tr.t("nav-transactions"), "/transactions?type=provisioning_email_update".into())),
+            back_href: "/bulk-fixes".into(),
+        }
+    })
 }
 
-async fn batch_page(ctx: &Ctx, user: &User, batch: &BulkBatch) -> HttpResponse {
+async fn batch_page(ctx: &Ctx, user: &User, batch: &BulkBatch) -> Result<HttpResponse, PageError> {
     if batch.purged_at.is_some() {
-        return purged_page(ctx, batch);
+        return Err(purged(batch));
     }
-    let mut rows = match batch_rows(ctx, user, batch).await {
-        Ok(rows) => rows,
-        Err(e) => return e.respond(ctx),
-    };
+    let mut rows = batch_rows(ctx, user, batch).await?;
     // The rows that will not change (or did not) come first: they are the ones to read.
     rows.sort_by_key(|r| (r.result.changes(), r.row));
     let tr = &ctx.tr;
@@ -398,73 +388,60 @@ async fn batch_page(ctx: &Ctx, user: &User, batch: &BulkBatch) -> HttpResponse {
         kept,
         rows,
     };
-    html(StatusCode::OK, &page)
+    Ok(html(StatusCode::OK, &page))
 }
 
-pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
+pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
-    match visible_batch(&ctx, &user, &path).await {
-        Ok(batch) => batch_page(&ctx, &user, &batch).await,
-        Err(e) => e.respond(&ctx),
-    }
+    let batch = visible_batch(&ctx, &user, &path).await?;
+    batch_page(&ctx, &user, &batch).await
 }
 
-pub async fn apply(posted: SignedForm<NoFields>, path: web::Path<String>) -> HttpResponse {
+pub async fn apply(posted: SignedForm<NoFields>, path: web::Path<String>) -> Result<HttpResponse, PageError> {
     let SignedForm { ctx, user, .. } = posted;
-    let batch = match visible_batch(&ctx, &user, &path).await {
-        Ok(batch) => batch,
-        Err(e) => return e.respond(&ctx),
-    };
+    let batch = visible_batch(&ctx, &user, &path).await?;
     let here = format!("/bulk-fixes/{}", batch.id);
     let applied = ctx
         .state
         .store
         .apply_bulk_batch(batch.id, &user.actor(), &user.name, ctx.state.config.mail.limit, Utc::now())
-        .await;
+        .await?;
     match applied {
-        Ok(BulkApplyOutcome::Applied) => {
+        BulkApplyOutcome::Applied => {
             ctx.flash(ctx.tr.t("bulk-applied"));
-            HttpResponse::SeeOther().insert_header(("Location", here)).finish()
+            Ok(HttpResponse::SeeOther().insert_header(("Location", here)).finish())
         }
-        Ok(BulkApplyOutcome::NotFound) => PageError::NotFound.respond(&ctx),
-        Ok(BulkApplyOutcome::AlreadyApplied) => {
-            let view = RefusalView {
-                title: ctx.tr.t("bulk-already-applied-title"),
-                message: ctx.tr.t("bulk-already-applied"),
-                link: None,
-                back_href: here,
-            };
-            refusal(&ctx, StatusCode::CONFLICT, view)
-        }
-        Err(e) => PageError::from(e).respond(&ctx),
+        BulkApplyOutcome::NotFound => Err(PageError::NotFound),
+        BulkApplyOutcome::AlreadyApplied => Err(PageError::refusal(StatusCode::CONFLICT, move |ctx| RefusalView {
+            title: ctx.tr.t("bulk-already-applied-title"),
+            message: ctx.tr.t("bulk-already-applied"),
+            link: None,
+            back_href: here,
+        })),
     }
 }
 
 /// Deletes an unapplied preview and its rows, for its uploader (and operators): 303 to the
 /// upload page, which says so. An applied batch keeps its outcome (409).
-pub async fn discard(posted: SignedForm<NoFields>, path: web::Path<String>) -> HttpResponse {
+pub async fn discard(posted: SignedForm<NoFields>, path: web::Path<String>) -> Result<HttpResponse, PageError> {
     let SignedForm { ctx, user, .. } = posted;
-    let batch = match visible_batch(&ctx, &user, &path).await {
-        Ok(batch) => batch,
-        Err(e) => return e.respond(&ctx),
-    };
+    let batch = visible_batch(&ctx, &user, &path).await?;
     let tr = &ctx.tr;
-    match ctx.state.store.discard_bulk_batch(batch.id).await {
-        Ok(BulkDiscardOutcome::Discarded) => {
+    match ctx.state.store.discard_bulk_batch(batch.id).await? {
+        BulkDiscardOutcome::Discarded => {
             ctx.flash(tr.ta("bulk-discarded", [("file", shown_name(tr, &batch.filename).as_str())]));
-            HttpResponse::SeeOther().insert_header(("Location", "/bulk-fixes")).finish()
+            Ok(HttpResponse::SeeOther().insert_header(("Location", "/bulk-fixes")).finish())
         }
-        Ok(BulkDiscardOutcome::Applied) => {
-            let view = RefusalView {
-                title: tr.t("bulk-already-applied-title"),
-                message: tr.t("bulk-discard-applied"),
+        BulkDiscardOutcome::Applied => {
+            let back_href = format!("/bulk-fixes/{}", batch.id);
+            Err(PageError::refusal(StatusCode::CONFLICT, move |ctx| RefusalView {
+                title: ctx.tr.t("bulk-already-applied-title"),
+                message: ctx.tr.t("bulk-discard-applied"),
                 link: None,
-                back_href: format!("/bulk-fixes/{}", batch.id),
-            };
-            refusal(&ctx, StatusCode::CONFLICT, view)
+                back_href,
+            }))
         }
-        Ok(BulkDiscardOutcome::NotFound) => PageError::NotFound.respond(&ctx),
-        Err(e) => PageError::from(e).respond(&ctx),
+        BulkDiscardOutcome::NotFound => Err(PageError::NotFound),
     }
 }
 
@@ -477,19 +454,13 @@ fn csv_response(filename: &str) -> actix_web::HttpResponseBuilder {
 }
 
 /// Every row with its result (the stable code) and the reason in the reader's language.
-pub async fn outcome_csv(signed_in: SignedIn, path: web::Path<String>) -> HttpResponse {
+pub async fn outcome_csv(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
-    let batch = match visible_batch(&ctx, &user, &path).await {
-        Ok(batch) => batch,
-        Err(e) => return e.respond(&ctx),
-    };
+    let batch = visible_batch(&ctx, &user, &path).await?;
     if batch.purged_at.is_some() {
-        return purged_page(&ctx, &batch);
+        return Err(purged(&batch));
     }
-    let rows = match batch_rows(&ctx, &user, &batch).await {
-        Ok(rows) => rows,
-        Err(e) => return e.respond(&ctx),
-    };
+    let rows = batch_rows(&ctx, &user, &batch).await?;
     let tr = &ctx.tr;
     let mut sheet = Sheet::new();
     sheet.row(["row", SUBSCRIPTION_COLUMN, EMAIL_COLUMN, "result", "message"]);
@@ -498,7 +469,7 @@ pub async fn outcome_csv(signed_in: SignedIn, path: web::Path<String>) -> HttpRe
         let message = reason(tr, r);
         sheet.row([row.as_str(), &r.subscription_id, &r.typed_email, r.result.as_str(), &message]);
     }
-    csv_response(&format!("bulk-fix-{}-outcome.csv", batch.id)).body(sheet.into_bytes())
+    Ok(csv_response(&format!("bulk-fix-{}-outcome.csv", batch.id)).body(sheet.into_bytes()))
 }
 
 /// The user's lines that can still be fixed, in the upload format with the current

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::csrf::{CsrfUpload, SignedForm, UploadForm, UploadRefused};
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{PageError, html, refusal};
+use super::errors::{PageError, html};
 use super::input::{CASE_REQUEST_TYPES, CASE_TEXT_MAX, CaseChange, CaseRequest, problem};
 use super::upload::{UploadError, declared_over};
 use super::views::{Layout, Refusal as RefusalView};
@@ -65,22 +65,13 @@ async fn visible_line(ctx: &Ctx, user: &User, subscription_id: &str) -> Result<O
     if user.actor().may_see(&order.parties()) { Ok(order) } else { Err(PageError::NotFound) }
 }
 
-pub async fn list(signed_in: SignedIn) -> HttpResponse {
+pub async fn list(signed_in: SignedIn) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
-    let cases = match ctx.state.store.cases_for(&user.actor(), 200).await {
-        Ok(cases) => cases,
-        Err(e) => return PageError::from(e).respond(&ctx),
-    };
+    let cases = ctx.state.store.cases_for(&user.actor(), 200).await?;
     let mut rows = Vec::with_capacity(cases.len());
     for case in cases {
-        let attachments = if case.attachments > 0 {
-            match ctx.state.store.case_attachments(case.id).await {
-                Ok(a) => a,
-                Err(e) => return PageError::from(e).respond(&ctx),
-            }
-        } else {
-            Vec::new()
-        };
+        let attachments =
+            if case.attachments > 0 { ctx.state.store.case_attachments(case.id).await? } else { Vec::new() };
         rows.push(CaseRow {
             when: ctx.tr.when(&case.created_at),
             request_label: ctx.tr.t(&format!("case-type-{}", case.request_type)),
@@ -89,10 +80,10 @@ pub async fn list(signed_in: SignedIn) -> HttpResponse {
             case,
         });
     }
-    html(
+    Ok(html(
         StatusCode::OK,
         &CasesPage { layout: ctx.layout(), t: ctx.tr.clone(), operator: user.actor().operator_grant().is_some(), rows },
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -101,13 +92,10 @@ pub struct NewQuery {
     request_type: Option<String>,
 }
 
-pub async fn new(signed_in: SignedIn, query: web::Query<NewQuery>) -> HttpResponse {
+pub async fn new(signed_in: SignedIn, query: web::Query<NewQuery>) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let subscription_id = query.subscription.clone().unwrap_or_default();
-    let order = match visible_line(&ctx, &user, &subscription_id).await {
-        Ok(order) => order,
-        Err(e) => return e.respond(&ctx),
-    };
+    let order = visible_line(&ctx, &user, &subscription_id).await?;
     let form = CaseForm {
         csrf: ctx.csrf.clone(),
         subscription_id,
@@ -120,7 +108,7 @@ pub async fn new(signed_in: SignedIn, query: web::Query<NewQuery>) -> HttpRespon
         description: String::new(),
         error: None,
     };
-    html(StatusCode::OK, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form })
+    Ok(html(StatusCode::OK, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form }))
 }
 
 /// PNG or JPEG, by the file's first bytes (never by its name or declared type).
@@ -207,24 +195,21 @@ fn too_large(ctx: &Ctx) -> HttpResponse {
         .body(ctx.tr.t("case-error-body-too-large"))
 }
 
-pub async fn create(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> HttpResponse {
+pub async fn create(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Result<HttpResponse, PageError> {
     if declared_over(&req, MAX_BODY) {
-        return too_large(&posted.ctx);
+        return Ok(too_large(&posted.ctx));
     }
     let read = posted.read(read_case).await;
     let CsrfUpload { ctx, user, .. } = posted;
     let input = match read {
         Ok(input) => input,
-        Err(UploadRefused::TooLarge) => return too_large(&ctx),
+        Err(UploadRefused::TooLarge) => return Ok(too_large(&ctx)),
         Err(UploadRefused::Malformed) => {
-            return HttpResponse::BadRequest().content_type("text/plain").body("malformed upload");
+            return Ok(HttpResponse::BadRequest().content_type("text/plain").body("malformed upload"));
         }
-        Err(UploadRefused::Refused(response)) => return response,
+        Err(UploadRefused::Csrf) => return Err(PageError::Csrf),
     };
-    let order = match visible_line(&ctx, &user, &input.subscription).await {
-        Ok(order) => order,
-        Err(e) => return e.respond(&ctx),
-    };
+    let order = visible_line(&ctx, &user, &input.subscription).await?;
     let mut attachments = Vec::new();
     let mut error = input.upload_error.map(str::to_string);
     let description = input.description.trim();
@@ -260,7 +245,7 @@ pub async fn create(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Http
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        return html(status, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form });
+        return Ok(html(status, &NewCasePage { layout: ctx.layout(), t: ctx.tr.clone(), form }));
     }
     let quota = ctx.state.config.case_limit;
     let created = ctx
@@ -280,27 +265,22 @@ pub async fn create(mut posted: CsrfUpload, req: actix_web::HttpRequest) -> Http
             },
             quota,
         )
-        .await;
+        .await?;
     match created {
-        Ok(CaseOutcome::Opened(id)) => {
+        CaseOutcome::Opened(id) => {
             ctx.flash(ctx.tr.ta("case-opened", [("id", id.to_string().as_str())]));
-            HttpResponse::SeeOther().insert_header(("Location", "/cases")).finish()
+            Ok(HttpResponse::SeeOther().insert_header(("Location", "/cases")).finish())
         }
-        Ok(CaseOutcome::OverQuota(wait)) => {
+        CaseOutcome::OverQuota(wait) => {
             let seconds = wait.num_seconds().max(1);
-            let view = RefusalView {
+            let count = i64::from(quota.count);
+            Err(PageError::refusal_for(StatusCode::TOO_MANY_REQUESTS, seconds, move |ctx| RefusalView {
                 title: ctx.tr.t("refusal-limit-title"),
-                message: ctx.tr.tn("case-limit", "count", i64::from(quota.count)),
+                message: ctx.tr.tn("case-limit", "count", count),
                 link: None,
                 back_href: "/cases".into(),
-            };
-            let mut response = refusal(&ctx, StatusCode::TOO_MANY_REQUESTS, view);
-            response
-                .headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(seconds));
-            response
+            }))
         }
-        Err(e) => PageError::from(e).respond(&ctx),
     }
 }
 
@@ -313,40 +293,32 @@ pub struct UpdateInput {
 }
 
 /// Operators work a case: open → in progress → resolved, with a note.
-pub async fn update(posted: SignedForm<UpdateInput>, path: web::Path<i64>) -> HttpResponse {
+pub async fn update(posted: SignedForm<UpdateInput>, path: web::Path<i64>) -> Result<HttpResponse, PageError> {
     let SignedForm { ctx, user, form: input } = posted;
     let id = path.into_inner();
-    let visible = match ctx.state.store.case_parties(id).await {
-        Ok(Some((company_id, order_id))) => match may_see_case(&ctx, &user, &company_id, &order_id).await {
-            Ok(visible) => visible,
-            Err(e) => return e.respond(&ctx),
-        },
-        Ok(None) => false,
-        Err(e) => return PageError::from(e).respond(&ctx),
+    let visible = match ctx.state.store.case_parties(id).await? {
+        Some((company_id, order_id)) => may_see_case(&ctx, &user, &company_id, &order_id).await?,
+        None => false,
     };
     if !visible {
-        return PageError::NotFound.respond(&ctx);
+        return Err(PageError::NotFound);
     }
     let Some(grant) = user.actor().operator_grant() else {
-        let view = RefusalView {
+        return Err(PageError::refusal(StatusCode::FORBIDDEN, |ctx| RefusalView {
             title: ctx.tr.t("refusal-permission-title"),
             message: ctx.tr.t("case-operators-only"),
             link: None,
             back_href: "/cases".into(),
-        };
-        return refusal(&ctx, StatusCode::FORBIDDEN, view);
+        }));
     };
     if let Some(key) = problem(&CaseChange { status: &input.status, note: input.note.trim() }, &["status", "note"]) {
-        return HttpResponse::UnprocessableEntity().content_type("text/plain; charset=utf-8").body(ctx.tr.t(&key));
+        return Ok(HttpResponse::UnprocessableEntity().content_type("text/plain; charset=utf-8").body(ctx.tr.t(&key)));
     }
-    match ctx.state.store.update_case(&grant, id, &input.status, input.note.trim(), &user.name, Utc::now()).await {
-        Ok(true) => {
-            ctx.flash(ctx.tr.ta("case-updated", [("id", id.to_string().as_str())]));
-            HttpResponse::SeeOther().insert_header(("Location", "/cases")).finish()
-        }
-        Ok(false) => PageError::NotFound.respond(&ctx),
-        Err(e) => PageError::from(e).respond(&ctx),
+    if !ctx.state.store.update_case(&grant, id, &input.status, input.note.trim(), &user.name, Utc::now()).await? {
+        return Err(PageError::NotFound);
     }
+    ctx.flash(ctx.tr.ta("case-updated", [("id", id.to_string().as_str())]));
+    Ok(HttpResponse::SeeOther().insert_header(("Location", "/cases")).finish())
 }
 
 /// A case is seen by the company that opened it, those who see its order, and operators.
@@ -360,21 +332,16 @@ async fn may_see_case(ctx: &Ctx, user: &User, company_id: &str, order_id: &str) 
 }
 
 /// A screenshot, only to those who may see its case, as a download that is never sniffed.
-pub async fn attachment(signed_in: SignedIn, path: web::Path<i64>) -> HttpResponse {
+pub async fn attachment(signed_in: SignedIn, path: web::Path<i64>) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
-    let found = match ctx.state.store.attachment(path.into_inner()).await {
-        Ok(found) => found,
-        Err(e) => return PageError::from(e).respond(&ctx),
-    };
-    let Some((info, data, order_id, company_id)) = found else { return PageError::NotFound.respond(&ctx) };
-    match may_see_case(&ctx, &user, &company_id, &order_id).await {
-        Ok(true) => {}
-        Ok(false) => return PageError::NotFound.respond(&ctx),
-        Err(e) => return e.respond(&ctx),
+    let found = ctx.state.store.attachment(path.into_inner()).await?;
+    let (info, data, order_id, company_id) = found.ok_or(PageError::NotFound)?;
+    if !may_see_case(&ctx, &user, &company_id, &order_id).await? {
+        return Err(PageError::NotFound);
     }
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type(info.content_type)
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", info.filename)))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(data)
+        .body(data))
 }

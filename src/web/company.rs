@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::csrf::{CsrfForm, SignedForm};
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{PageError, html, refusal};
+use super::errors::{PageError, html};
 use super::input::{Invitee, problem};
 use super::views::{
     CompanyUserRow, CompanyUsersFragment, CompanyUsersPage, InvitationPage, InviteForm, MessagePage,
@@ -68,32 +68,26 @@ struct Managed {
 }
 
 /// 403: this user does not manage the company (or, found inside a change, no longer does).
-fn forbidden(ctx: &Ctx) -> HttpResponse {
-    let tr = &ctx.tr;
-    let view = RefusalView {
-        title: tr.t("company-forbidden-title"),
-        message: tr.t("company-forbidden"),
+fn forbidden() -> PageError {
+    PageError::refusal(StatusCode::FORBIDDEN, |ctx| RefusalView {
+        title: ctx.tr.t("company-forbidden-title"),
+        message: ctx.tr.t("company-forbidden"),
         link: None,
         back_href: "/orders".to_string(),
-    };
-    refusal(ctx, StatusCode::FORBIDDEN, view)
+    })
 }
 
-async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed, HttpResponse> {
+async fn managed(ctx: &Ctx, user: &User, query: &CompanyQuery) -> Result<Managed, PageError> {
     let Some(grant) = user.actor().company_grant(query.company_of(user)) else {
-        return Err(forbidden(ctx));
+        return Err(forbidden());
     };
-    let name = match ctx.state.store.company_name(grant.company_id()).await {
-        Ok(Some(name)) => name,
-        Ok(None) => return Err(PageError::NotFound.respond(ctx)),
-        Err(e) => return Err(PageError::from(e).respond(ctx)),
-    };
+    let name = ctx.state.store.company_name(grant.company_id()).await?.ok_or(PageError::NotFound)?;
     Ok(Managed { grant, name, query: query.suffix() })
 }
 
 /// A post to the Company page (its CSRF token checked by the form's extractor): the
 /// company it manages.
-async fn managed_post<T>(posted: SignedForm<T>, query: &CompanyQuery) -> Result<(Ctx, User, Managed, T), HttpResponse> {
+async fn managed_post<T>(posted: SignedForm<T>, query: &CompanyQuery) -> Result<(Ctx, User, Managed, T), PageError> {
     let SignedForm { ctx, user, form } = posted;
     let managed = managed(&ctx, &user, query).await?;
     Ok((ctx, user, managed, form))
@@ -156,11 +150,9 @@ async fn answer(
     message: Option<String>,
     action_error: Option<String>,
     invite: InviteForm,
-) -> HttpResponse {
-    let users = match ctx.state.store.company_users(&managed.grant, Utc::now()).await {
-        Ok(users) => users.into_iter().map(|u| row(ctx, u, &managed.query)).collect(),
-        Err(e) => return PageError::from(e).respond(ctx),
-    };
+) -> Result<HttpResponse, PageError> {
+    let users = ctx.state.store.company_users(&managed.grant, Utc::now()).await?;
+    let users = users.into_iter().map(|u| row(ctx, u, &managed.query)).collect();
     let invite_action = format!("/company/users{}", managed.query);
     let list = CompanyUsersFragment {
         t: ctx.tr.clone(),
@@ -172,7 +164,7 @@ async fn answer(
         invite_action,
     };
     if ctx.htmx {
-        return html(status, &list);
+        return Ok(html(status, &list));
     }
     let page = CompanyUsersPage {
         layout: ctx.layout(),
@@ -181,24 +173,21 @@ async fn answer(
         company_query: managed.query.clone(),
         list,
     };
-    html(status, &page)
+    Ok(html(status, &page))
 }
 
 /// A plain form goes back to the page with a flash message; htmx gets the new content.
-async fn done(ctx: &Ctx, managed: &Managed, message: String) -> HttpResponse {
+async fn done(ctx: &Ctx, managed: &Managed, message: String) -> Result<HttpResponse, PageError> {
     if ctx.htmx {
         return answer(ctx, managed, StatusCode::OK, Some(message), None, InviteForm::default()).await;
     }
     ctx.flash(message);
-    HttpResponse::SeeOther().insert_header(("Location", format!("/company/users{}", managed.query))).finish()
+    Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/company/users{}", managed.query))).finish())
 }
 
-pub async fn users(signed_in: SignedIn, query: web::Query<CompanyQuery>) -> HttpResponse {
+pub async fn users(signed_in: SignedIn, query: web::Query<CompanyQuery>) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
-    let managed = match managed(&ctx, &user, &query).await {
-        Ok(m) => m,
-        Err(response) => return response,
-    };
+    let managed = managed(&ctx, &user, &query).await?;
     answer(&ctx, &managed, StatusCode::OK, None, None, InviteForm::default()).await
 }
 
@@ -216,11 +205,11 @@ fn invitation_link(ctx: &Ctx, token: &str) -> String {
     format!("{}/invitations/{token}", ctx.state.config.public_url)
 }
 
-pub async fn invite(posted: SignedForm<InviteInput>, query: web::Query<CompanyQuery>) -> HttpResponse {
-    let (ctx, user, managed, input) = match managed_post(posted, &query).await {
-        Ok(checked) => checked,
-        Err(response) => return response,
-    };
+pub async fn invite(
+    posted: SignedForm<InviteInput>,
+    query: web::Query<CompanyQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (ctx, user, managed, input) = managed_post(posted, &query).await?;
     let tr = &ctx.tr;
     let name = input.name.trim();
     let mut form = InviteForm { name: input.name.clone(), email: input.email.clone(), ..InviteForm::default() };
@@ -259,21 +248,20 @@ pub async fn invite(posted: SignedForm<InviteInput>, query: web::Query<CompanyQu
             expires_at: now + Duration::hours(INVITATION_VALID_HOURS),
             at: now,
         })
-        .await;
+        .await?;
     match outcome {
-        Ok(InviteOutcome::Invited) => {
+        InviteOutcome::Invited => {
             done(&ctx, &managed, tr.ta("company-invited-message", [("email", address.as_str())])).await
         }
-        Ok(InviteOutcome::Exists) => {
+        InviteOutcome::Exists => {
             // Says nothing of where the account is.
             form.email_error = Some(tr.t("company-invite-exists"));
             invalid(&ctx, &managed, form).await
         }
-        Err(e) => PageError::from(e).respond(&ctx),
     }
 }
 
-async fn invalid(ctx: &Ctx, managed: &Managed, mut form: InviteForm) -> HttpResponse {
+async fn invalid(ctx: &Ctx, managed: &Managed, mut form: InviteForm) -> Result<HttpResponse, PageError> {
     form.errors = [("name", form.name_error.clone()), ("email", form.email_error.clone())]
         .into_iter()
         .filter_map(|(field, error)| error.map(|e| (field, e)))
@@ -302,11 +290,8 @@ pub async fn change(
     posted: SignedForm<ChangeInput>,
     path: web::Path<String>,
     query: web::Query<CompanyQuery>,
-) -> HttpResponse {
-    let (ctx, user, managed, input) = match managed_post(posted, &query).await {
-        Ok(checked) => checked,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (ctx, user, managed, input) = managed_post(posted, &query).await?;
     let tr = &ctx.tr;
     let parsed = (on_off(&input.can_edit), on_off(&input.company_admin), on_off(&input.active));
     let (Ok(can_edit), Ok(company_admin), Ok(active)) = parsed else {
@@ -315,8 +300,8 @@ pub async fn change(
     };
     let change = UserChange { can_edit, company_admin, active };
     let email = path.into_inner();
-    match ctx.state.store.change_user(&managed.grant, &user.name, &email, change, Utc::now()).await {
-        Ok(UserChangeOutcome::Changed { user: after, revoked_tokens, .. }) => {
+    match ctx.state.store.change_user(&managed.grant, &user.name, &email, change, Utc::now()).await? {
+        UserChangeOutcome::Changed { user: after, revoked_tokens, .. } => {
             let mut message =
                 tr.ta("company-changed", [("name", after.name.as_str()), ("email", after.email.as_str())]);
             if revoked_tokens > 0 {
@@ -325,20 +310,19 @@ pub async fn change(
             }
             done(&ctx, &managed, message).await
         }
-        Ok(UserChangeOutcome::NotFound) => PageError::NotFound.respond(&ctx),
-        Ok(UserChangeOutcome::Forbidden) => forbidden(&ctx),
-        Ok(UserChangeOutcome::LastAdmin) => {
+        UserChangeOutcome::NotFound => Err(PageError::NotFound),
+        UserChangeOutcome::Forbidden => Err(forbidden()),
+        UserChangeOutcome::LastAdmin => {
             let error = Some(tr.t("company-last-admin"));
             answer(&ctx, &managed, StatusCode::CONFLICT, None, error, InviteForm::default()).await
         }
-        Err(e) => PageError::from(e).respond(&ctx),
     }
 }
 
 // --- the invitation link ---------------------------------------------------------------
 
 /// 404 for a link that never was, 410 for one used or expired.
-fn gone_or_missing(ctx: &Ctx, state: &InvitationState) -> HttpResponse {
+fn gone_or_missing(ctx: &Ctx, state: &InvitationState) -> Result<HttpResponse, PageError> {
     match state {
         InvitationState::Gone => {
             let tr = &ctx.tr;
@@ -349,9 +333,9 @@ fn gone_or_missing(ctx: &Ctx, state: &InvitationState) -> HttpResponse {
                 message: tr.t("invitation-gone"),
                 link: Some((tr.t("login-submit"), "/login".to_string())),
             };
-            html(StatusCode::GONE, &page)
+            Ok(html(StatusCode::GONE, &page))
         }
-        _ => PageError::NotFound.respond(ctx),
+        _ => Err(PageError::NotFound),
     }
 }
 
@@ -371,17 +355,14 @@ fn form_page(ctx: &Ctx, token: &str, state: InvitationState, error: Option<Strin
     }
 }
 
-pub async fn invitation_form(mut ctx: Ctx, path: web::Path<String>) -> HttpResponse {
+pub async fn invitation_form(mut ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let state = match ctx.state.store.invitation(&token_hash(&token), Utc::now()).await {
-        Ok(state) => state,
-        Err(e) => return PageError::from(e).respond(&ctx),
-    };
+    let state = ctx.state.store.invitation(&token_hash(&token), Utc::now()).await?;
     if !matches!(state, InvitationState::Open { .. }) {
         return gone_or_missing(&ctx, &state);
     }
     ctx.ensure_login_token();
-    html(StatusCode::OK, &form_page(&ctx, &token, state, None))
+    Ok(html(StatusCode::OK, &form_page(&ctx, &token, state, None)))
 }
 
 #[derive(Deserialize)]
@@ -392,15 +373,12 @@ pub struct PasswordInput {
     password_confirm: String,
 }
 
-pub async fn set_password(posted: CsrfForm<PasswordInput>, path: web::Path<String>) -> HttpResponse {
+pub async fn set_password(posted: CsrfForm<PasswordInput>, path: web::Path<String>) -> Result<HttpResponse, PageError> {
     let CsrfForm { ctx, form: input } = posted;
     let token = path.into_inner();
     let hash = token_hash(&token);
     let store = &ctx.state.store;
-    let state = match store.invitation(&hash, Utc::now()).await {
-        Ok(state) => state,
-        Err(e) => return PageError::from(e).respond(&ctx),
-    };
+    let state = store.invitation(&hash, Utc::now()).await?;
     let InvitationState::Open { name, email, .. } = &state else {
         return gone_or_missing(&ctx, &state);
     };
@@ -414,29 +392,24 @@ pub async fn set_password(posted: CsrfForm<PasswordInput>, path: web::Path<Strin
                 PasswordProblem::Mismatch => "invitation-mismatch",
             };
             let error = Some(ctx.tr.t(key));
-            return html(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&ctx, &token, state, error));
+            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&ctx, &token, state, error)));
         }
     };
     let Some(turn) = ctx.state.password_checks.turn().await else {
         let error = Some(ctx.tr.t("login-busy"));
-        return html(StatusCode::SERVICE_UNAVAILABLE, &form_page(&ctx, &token, state, error));
+        return Ok(html(StatusCode::SERVICE_UNAVAILABLE, &form_page(&ctx, &token, state, error)));
     };
     let hashed = tokio::task::spawn_blocking(move || {
         Argon2::default().hash_password(password.expose().as_bytes()).map(|h| h.to_string())
     })
     .await;
     drop(turn);
-    let password_hash = match hashed {
-        Ok(Ok(h)) => h,
-        Ok(Err(e)) => return PageError::from(anyhow::anyhow!("hashing a password: {e}")).respond(&ctx),
-        Err(e) => return PageError::from(anyhow::Error::from(e)).respond(&ctx),
-    };
-    match store.accept_invitation(&hash, &password_hash, Utc::now()).await {
-        Ok(InvitationState::Open { .. }) => {
+    let password_hash = hashed.map_err(anyhow::Error::from)?.map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
+    match store.accept_invitation(&hash, &password_hash, Utc::now()).await? {
+        InvitationState::Open { .. } => {
             ctx.flash(ctx.tr.t("invitation-done"));
-            HttpResponse::SeeOther().insert_header(("Location", "/login")).finish()
+            Ok(HttpResponse::SeeOther().insert_header(("Location", "/login")).finish())
         }
-        Ok(state) => gone_or_missing(&ctx, &state),
-        Err(e) => PageError::from(e).respond(&ctx),
+        state => gone_or_missing(&ctx, &state),
     }
 }

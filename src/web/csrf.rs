@@ -85,8 +85,8 @@ pub enum UploadRefused {
     TooLarge,
     /// Not a readable multipart body (400).
     Malformed,
-    /// The token is missing or wrong (already answered: 403).
-    Refused(HttpResponse),
+    /// The token is missing or wrong (403: [`PageError::Csrf`]).
+    Csrf,
 }
 
 impl<T> CsrfChecked for CsrfForm<T> {}
@@ -217,7 +217,7 @@ impl CsrfUpload {
             UploadError::Malformed => UploadRefused::Malformed,
         })?;
         if !self.ctx.csrf_ok(Some(input.csrf_token()).filter(|t| !t.is_empty())) {
-            return Err(UploadRefused::Refused(PageError::Csrf.respond(&self.ctx)));
+            return Err(UploadRefused::Csrf);
         }
         Ok(input)
     }

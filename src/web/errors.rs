@@ -110,7 +110,7 @@ pub fn html(status: StatusCode, template: &impl Template) -> HttpResponse {
 }
 
 /// A refusal (403, 409, 429): inside the dialog for htmx, as a page otherwise.
-pub fn refusal(ctx: &Ctx, status: StatusCode, refusal: Refusal) -> HttpResponse {
+fn refusal(ctx: &Ctx, status: StatusCode, refusal: Refusal) -> HttpResponse {
     if ctx.htmx {
         html(status, &RefusalDialog { t: ctx.tr.clone(), refusal })
     } else {

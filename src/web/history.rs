@@ -23,19 +23,13 @@ pub async fn history(
     signed_in: SignedIn,
     path: web::Path<(String, String)>,
     query: web::Query<HistoryQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let (order_id, subscription_id) = path.into_inner();
-    let (order, _line) = match visible_line(&ctx, &user, &order_id, &subscription_id).await {
-        Ok(found) => found,
-        Err(e) => return e.respond(&ctx),
-    };
+    let (order, _line) = visible_line(&ctx, &user, &order_id, &subscription_id).await?;
     // A cursor that does not parse starts from the newest: it came from no page of ours.
     let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());
-    let mut records = match ctx.state.store.line_history(&subscription_id, before, HISTORY_PAGE + 1).await {
-        Ok(records) => records,
-        Err(e) => return PageError::from(e).respond(&ctx),
-    };
+    let mut records = ctx.state.store.line_history(&subscription_id, before, HISTORY_PAGE + 1).await?;
     let older = if records.len() as i64 > HISTORY_PAGE {
         records.truncate(HISTORY_PAGE as usize);
         records.last().map(|r| format!("/orders/{}/lines/{subscription_id}/history?before={}", order.id, r.id))
@@ -44,10 +38,10 @@ pub async fn history(
     };
     let tr = &ctx.tr;
     let rows = records.into_iter().map(|r| history_row(tr, r, false)).collect();
-    html(
+    Ok(html(
         StatusCode::OK,
         &HistoryPage { layout: ctx.layout(), t: ctx.tr.clone(), order_id: order.id, subscription_id, rows, older },
-    )
+    ))
 }
 
 /// One transaction as the history and the Transaction Manager show it. A permission

@@ -212,12 +212,12 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 
 /// The demo's file mailbox: the messages "sent", newest first (only with `--demo` and
 /// without SMTP_URL; otherwise there is no such page).
-async fn mailbox(signed_in: SignedIn) -> HttpResponse {
+async fn mailbox(signed_in: SignedIn) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let config = &ctx.state.config;
     // Every company's email is in it: operators only, and only in the demo.
     if !ctx.state.demo || config.mail.smtp.is_some() || user.actor().operator_grant().is_none() {
-        return PageError::NotFound.respond(&ctx);
+        return Err(PageError::NotFound);
     }
     let mut files: Vec<(std::time::SystemTime, String, std::path::PathBuf)> = std::fs::read_dir(&config.mail.mailbox)
         .map(|dir| {
@@ -236,10 +236,10 @@ async fn mailbox(signed_in: SignedIn) -> HttpResponse {
         .take(100)
         .map(|(_, name, path)| (name, std::fs::read_to_string(path).unwrap_or_default()))
         .collect();
-    errors::html(
+    Ok(errors::html(
         actix_web::http::StatusCode::OK,
         &views::MailboxPage { layout: ctx.layout(), t: ctx.tr.clone(), messages },
-    )
+    ))
 }
 
 #[cfg(test)]

@@ -97,18 +97,14 @@ pub struct ListQuery {
     after: Option<String>,
 }
 
-pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResponse {
+pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let q = query.q.as_deref().map(str::trim).unwrap_or("");
-    let result = ctx
+    let mut orders = ctx
         .state
         .store
         .orders_for(&user.actor(), Some(q).filter(|q| !q.is_empty()), query.after.as_deref(), PAGE_SIZE + 1)
-        .await;
-    let mut orders = match result {
-        Ok(orders) => orders,
-        Err(e) => return PageError::from(e).respond(&ctx),
-    };
+        .await?;
     let next = if orders.len() as i64 > PAGE_SIZE {
         orders.truncate(PAGE_SIZE as usize);
         let last = orders.last().map(|o| o.id.clone()).unwrap_or_default();
@@ -131,7 +127,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
             ponr: o.org_mapped_at.as_ref().map(|t| ctx.tr.when(t)),
         })
         .collect();
-    html(StatusCode::OK, &OrdersPage { layout: ctx.layout(), t: ctx.tr.clone(), q: q.to_string(), orders, next })
+    Ok(html(StatusCode::OK, &OrdersPage { layout: ctx.layout(), t: ctx.tr.clone(), q: q.to_string(), orders, next }))
 }
 
 /// The order's head, if this user may see it; otherwise it does not exist for them.
@@ -234,13 +230,10 @@ pub async fn line_status(
     signed_in: SignedIn,
     path: web::Path<(String, String)>,
     query: web::Query<StatusQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let (order_id, subscription_id) = path.into_inner();
-    let (order, line) = match visible_line(&ctx, &user, &order_id, &subscription_id).await {
-        Ok(found) => found,
-        Err(e) => return e.respond(&ctx),
-    };
+    let (order, line) = visible_line(&ctx, &user, &order_id, &subscription_id).await?;
     let page = if query.from.as_deref() == Some("subscriptions") { Page::Subscriptions } else { Page::Order };
     let may_edit = user.actor().edit_grant(&order.parties()).is_some();
     let admins = if may_edit { String::new() } else { company_admins_text(&ctx, &user).await };
@@ -251,7 +244,7 @@ pub async fn line_status(
         row.poll_seconds = wait;
     }
     let announce = (!line.email_pending()).then(|| row.email_note.clone()).flatten();
-    html(StatusCode::OK, &LineStatusFragment { t: ctx.tr.clone(), row, announce })
+    Ok(html(StatusCode::OK, &LineStatusFragment { t: ctx.tr.clone(), row, announce }))
 }
 
 /// When an open line closes and billing starts, or when a closed one did.
@@ -299,22 +292,22 @@ pub struct OrderQuery {
 }
 
 /// The order-line page: the head with its counts by status, and one page of lines.
-pub async fn show(signed_in: SignedIn, path: web::Path<String>, query: web::Query<OrderQuery>) -> HttpResponse {
+pub async fn show(
+    signed_in: SignedIn,
+    path: web::Path<String>,
+    query: web::Query<OrderQuery>,
+) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let store = &ctx.state.store;
-    let (head, counts) = match store.order_head_counted(&path).await {
-        Ok(Some((head, counts))) if user.actor().may_see(&head.parties()) => (head, counts),
-        Ok(_) => return PageError::NotFound.respond(&ctx),
-        Err(e) => return PageError::from(e).respond(&ctx),
+    let (head, counts) = match store.order_head_counted(&path).await? {
+        Some((head, counts)) if user.actor().may_see(&head.parties()) => (head, counts),
+        _ => return Err(PageError::NotFound),
     };
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     // A cursor that does not parse starts from the top: it came from no page of ours.
     let after = query.after.as_deref().and_then(LineCursor::parse);
     let page = LinePage { q: Some(q.as_str()).filter(|q| !q.is_empty()), after, limit: LINES_PER_PAGE + 1 };
-    let mut lines = match store.order_lines(&head.id, &page).await {
-        Ok(lines) => lines,
-        Err(e) => return PageError::from(e).respond(&ctx),
-    };
+    let mut lines = store.order_lines(&head.id, &page).await?;
     let next = if lines.len() as i64 > LINES_PER_PAGE {
         lines.truncate(LINES_PER_PAGE as usize);
         let mut params = Vec::new();
@@ -357,5 +350,5 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>, query: web::Quer
         rows,
         next,
     };
-    html(StatusCode::OK, &page)
+    Ok(html(StatusCode::OK, &page))
 }

@@ -38,7 +38,7 @@ pub struct ListQuery {
     after: Option<String>,
 }
 
-pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResponse {
+pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     let pending = query.pending.as_deref().is_some_and(|v| v == "1" || v == "on" || v == "true");
@@ -59,10 +59,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
     let mut records = if error.is_some() {
         Vec::new()
     } else {
-        match ctx.state.store.subscriptions_for(&user.actor(), &filter, PAGE_SIZE + 1).await {
-            Ok(records) => records,
-            Err(e) => return PageError::from(e).respond(&ctx),
-        }
+        ctx.state.store.subscriptions_for(&user.actor(), &filter, PAGE_SIZE + 1).await?
     };
     let next = if records.len() as i64 > PAGE_SIZE {
         records.truncate(PAGE_SIZE as usize);
@@ -112,5 +109,5 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> HttpResp
         rows,
         next,
     };
-    html(status, &page)
+    Ok(html(status, &page))
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::company::CompanyQuery;
 use super::csrf::{NoFields, SignedForm};
 use super::ctx::{Ctx, SignedIn};
-use super::errors::{PageError, html, refusal};
+use super::errors::{PageError, html};
 use super::input::{DEFAULT_TOKEN_DAYS, NewToken, TOKEN_DAYS, problem};
 use super::views::{Layout, Refusal as RefusalView};
 use crate::domain::CompanyGrant;
@@ -71,28 +71,24 @@ pub struct TokensPage {
 }
 
 /// 403: this user does not manage the company's tokens (or no longer does).
-fn forbidden(ctx: &Ctx) -> HttpResponse {
-    let view = RefusalView {
+fn forbidden() -> PageError {
+    PageError::refusal(StatusCode::FORBIDDEN, |ctx| RefusalView {
         title: ctx.tr.t("refusal-permission-title"),
         message: ctx.tr.t("tokens-forbidden"),
         link: None,
         back_href: "/orders".into(),
-    };
-    refusal(ctx, StatusCode::FORBIDDEN, view)
+    })
 }
 
 /// The company this page manages and the proof that this user may manage it: company
 /// admins their own company, operators any company named by `?company=ID`.
-async fn granted(ctx: &Ctx, query: &CompanyQuery) -> Result<(CompanyGrant, String), HttpResponse> {
+async fn granted(ctx: &Ctx, query: &CompanyQuery) -> Result<(CompanyGrant, String), PageError> {
     let user = ctx.user.as_ref().expect("signed in");
     let Some(grant) = user.actor().company_grant(query.company_of(user)) else {
-        return Err(forbidden(ctx));
+        return Err(forbidden());
     };
-    match ctx.state.store.company_name(grant.company_id()).await {
-        Ok(Some(name)) => Ok((grant, name)),
-        Ok(None) => Err(PageError::NotFound.respond(ctx)),
-        Err(e) => Err(PageError::from(e).respond(ctx)),
-    }
+    let name = ctx.state.store.company_name(grant.company_id()).await?.ok_or(PageError::NotFound)?;
+    Ok((grant, name))
 }
 
 #[derive(Default)]
@@ -119,11 +115,8 @@ async fn page(
     company_name: String,
     query: &CompanyQuery,
     form: Form,
-) -> HttpResponse {
-    let tokens = match ctx.state.store.company_tokens(grant).await {
-        Ok(tokens) => tokens,
-        Err(e) => return PageError::from(e).respond(ctx),
-    };
+) -> Result<HttpResponse, PageError> {
+    let tokens = ctx.state.store.company_tokens(grant).await?;
     let suffix = query.suffix();
     let tr = &ctx.tr;
     let now = Utc::now();
@@ -165,15 +158,12 @@ async fn page(
             .collect(),
         form_key: random_token(),
     };
-    html(status, &view)
+    Ok(html(status, &view))
 }
 
-pub async fn list(signed_in: SignedIn, query: web::Query<CompanyQuery>) -> HttpResponse {
+pub async fn list(signed_in: SignedIn, query: web::Query<CompanyQuery>) -> Result<HttpResponse, PageError> {
     let ctx = signed_in.ctx;
-    let (grant, company_name) = match granted(&ctx, &query).await {
-        Ok(granted) => granted,
-        Err(response) => return response,
-    };
+    let (grant, company_name) = granted(&ctx, &query).await?;
     page(&ctx, StatusCode::OK, &grant, company_name, &query, Form::blank()).await
 }
 
@@ -192,12 +182,12 @@ pub struct CreateInput {
     form_key: String,
 }
 
-pub async fn create(posted: SignedForm<CreateInput>, query: web::Query<CompanyQuery>) -> HttpResponse {
+pub async fn create(
+    posted: SignedForm<CreateInput>,
+    query: web::Query<CompanyQuery>,
+) -> Result<HttpResponse, PageError> {
     let SignedForm { ctx, user, form: input } = posted;
-    let (grant, company_name) = match granted(&ctx, &query).await {
-        Ok(granted) => granted,
-        Err(response) => return response,
-    };
+    let (grant, company_name) = granted(&ctx, &query).await?;
     let name = input.name.trim().to_string();
     let scope = input.scope.trim().to_string();
     let days = match input.expires_in_days.trim() {
@@ -219,7 +209,7 @@ pub async fn create(posted: SignedForm<CreateInput>, query: web::Query<CompanyQu
     }
     let Ok(days_number) = days.parse::<i64>() else {
         // Validated above to be one of the choices.
-        return PageError::from(anyhow::anyhow!("token lifetime {days:?}")).respond(&ctx);
+        return Err(anyhow::anyhow!("token lifetime {days:?}").into());
     };
     let secret = format!("{SECRET_PREFIX}{}", random_token());
     let now = Utc::now();
@@ -232,11 +222,7 @@ pub async fn create(posted: SignedForm<CreateInput>, query: web::Query<CompanyQu
         expires_at: now + Duration::days(days_number),
         at: now,
     };
-    let created = match ctx.state.store.create_token(&grant, &token).await {
-        Ok(outcome) => outcome,
-        Err(e) => return PageError::from(e).respond(&ctx),
-    };
-    match created {
+    match ctx.state.store.create_token(&grant, &token).await? {
         CreateTokenOutcome::Created(id) => {
             tracing::info!(company = grant.company_id(), by = user.id, token = id, scope, days, "API token created");
             let form = Form { created: Some((name, secret)), ..Form::blank() };
@@ -250,7 +236,7 @@ pub async fn create(posted: SignedForm<CreateInput>, query: web::Query<CompanyQu
             let form = again(ctx.tr.tn("tokens-too-many", "max", MAX_LIVE_TOKENS));
             page(&ctx, StatusCode::CONFLICT, &grant, company_name, &query, form).await
         }
-        CreateTokenOutcome::Forbidden => forbidden(&ctx),
+        CreateTokenOutcome::Forbidden => Err(forbidden()),
     }
 }
 
@@ -258,19 +244,13 @@ pub async fn revoke(
     posted: SignedForm<NoFields>,
     path: web::Path<i64>,
     query: web::Query<CompanyQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let ctx = posted.ctx;
-    let (grant, _) = match granted(&ctx, &query).await {
-        Ok(granted) => granted,
-        Err(response) => return response,
-    };
-    match ctx.state.store.revoke_token(&grant, path.into_inner(), Utc::now()).await {
-        Ok(true) => {
-            ctx.flash(ctx.tr.t("tokens-revoked"));
-            HttpResponse::SeeOther().insert_header(("Location", format!("/company/tokens{}", query.suffix()))).finish()
-        }
+    let (grant, _) = granted(&ctx, &query).await?;
+    if !ctx.state.store.revoke_token(&grant, path.into_inner(), Utc::now()).await? {
         // Another company's token, or none: it does not exist for this company.
-        Ok(false) => PageError::NotFound.respond(&ctx),
-        Err(e) => PageError::from(e).respond(&ctx),
+        return Err(PageError::NotFound);
     }
+    ctx.flash(ctx.tr.t("tokens-revoked"));
+    Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/company/tokens{}", query.suffix()))).finish())
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::csrf::{NoFields, SignedForm};
 use super::ctx::SignedIn;
-use super::errors::{PageError, html, refusal};
+use super::errors::{PageError, html};
 use super::history::{full_detail, history_row, next_poll, permission_change_text, transaction_poll};
 use super::spreadsheet::Sheet;
 use super::views::{Refusal as RefusalView, TransactionStatusFragment, TransactionsPage};
@@ -76,14 +76,11 @@ fn filter_params(query: &Query) -> Vec<(&'static str, String)> {
     params
 }
 
-pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse {
+pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let parsed = filter(&query);
     let mut records = match &parsed {
-        Ok(f) => match ctx.state.store.transactions_for(&user.actor(), f, PAGE_SIZE + 1).await {
-            Ok(records) => records,
-            Err(e) => return PageError::from(e).respond(&ctx),
-        },
+        Ok(f) => ctx.state.store.transactions_for(&user.actor(), f, PAGE_SIZE + 1).await?,
         Err(()) => Vec::new(),
     };
     let params = filter_params(&query);
@@ -112,7 +109,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse
         csv,
     };
     let status = if parsed.is_err() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    html(status, &page)
+    Ok(html(status, &page))
 }
 
 /// The same rows as CSV, streamed page by page (keyset), so a long export holds neither
@@ -203,69 +200,64 @@ pub struct StatusQuery {
 
 /// GET /transactions/{id}/status: the transaction's row again, for the automatic poll of
 /// a row in progress (sent with X-Provisio-Poll). Visible as the transaction is (404).
-pub async fn status(signed_in: SignedIn, path: web::Path<i64>, query: web::Query<StatusQuery>) -> HttpResponse {
+pub async fn status(
+    signed_in: SignedIn,
+    path: web::Path<i64>,
+    query: web::Query<StatusQuery>,
+) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
-    let record = match ctx.state.store.transaction(path.into_inner()).await {
+    let record = match ctx.state.store.transaction(path.into_inner()).await? {
         // A permission change has no order and no email to wait for: operators see it.
-        Ok(Some((record, None))) if user.actor().operator_grant().is_some() => record,
-        Ok(Some((_, None))) => return PageError::NotFound.respond(&ctx),
-        Ok(Some((record, Some(order_id)))) => match ctx.state.store.order_head(&order_id).await {
-            Ok(Some(order)) if user.actor().may_see(&order.parties()) => record,
-            Ok(_) => return PageError::NotFound.respond(&ctx),
-            Err(e) => return PageError::from(e).respond(&ctx),
+        Some((record, None)) if user.actor().operator_grant().is_some() => record,
+        Some((_, None)) => return Err(PageError::NotFound),
+        Some((record, Some(order_id))) => match ctx.state.store.order_head(&order_id).await? {
+            Some(order) if user.actor().may_see(&order.parties()) => record,
+            _ => return Err(PageError::NotFound),
         },
-        Ok(None) => return PageError::NotFound.respond(&ctx),
-        Err(e) => return PageError::from(e).respond(&ctx),
+        None => return Err(PageError::NotFound),
     };
     let mut r = history_row(&ctx.tr, record, user.actor().operator_grant().is_some());
     transaction_poll(&mut r, next_poll(query.wait));
     let announce = r.status_href.is_none().then(|| format!("{}: {} {}", r.subscription_id, r.status_label, r.detail));
-    html(StatusCode::OK, &TransactionStatusFragment { layout: ctx.layout(), t: ctx.tr.clone(), r, announce })
+    Ok(html(StatusCode::OK, &TransactionStatusFragment { layout: ctx.layout(), t: ctx.tr.clone(), r, announce }))
 }
 
-pub async fn retry(posted: SignedForm<NoFields>, path: web::Path<i64>) -> HttpResponse {
+pub async fn retry(posted: SignedForm<NoFields>, path: web::Path<i64>) -> Result<HttpResponse, PageError> {
     let SignedForm { ctx, user, .. } = posted;
     let id = path.into_inner();
     // Visible (404) before permitted (403): a partner's own transaction is visible to it.
-    let visible = match ctx.state.store.transaction(id).await {
+    let visible = match ctx.state.store.transaction(id).await? {
         // A permission change has no order and no email to retry: operators see it.
-        Ok(Some((_, None))) => user.actor().operator_grant().is_some(),
-        Ok(Some((_, Some(order_id)))) => match ctx.state.store.order_head(&order_id).await {
-            Ok(Some(order)) => user.actor().may_see(&order.parties()),
-            Ok(None) => false,
-            Err(e) => return PageError::from(e).respond(&ctx),
+        Some((_, None)) => user.actor().operator_grant().is_some(),
+        Some((_, Some(order_id))) => match ctx.state.store.order_head(&order_id).await? {
+            Some(order) => user.actor().may_see(&order.parties()),
+            None => false,
         },
-        Ok(None) => false,
-        Err(e) => return PageError::from(e).respond(&ctx),
+        None => false,
     };
     if !visible {
-        return PageError::NotFound.respond(&ctx);
+        return Err(PageError::NotFound);
     }
     let back_href = "/transactions".to_string();
     let Some(grant) = user.actor().operator_grant() else {
-        let view = RefusalView {
+        return Err(PageError::refusal(StatusCode::FORBIDDEN, move |ctx| RefusalView {
             title: ctx.tr.t("refusal-permission-title"),
             message: ctx.tr.t("tm-retry-operators"),
             link: None,
             back_href,
-        };
-        return refusal(&ctx, StatusCode::FORBIDDEN, view);
+        }));
     };
-    match ctx.state.store.retry_transaction(&grant, id, &user.name, Utc::now()).await {
-        Ok(RetryOutcome::Queued) => {
+    match ctx.state.store.retry_transaction(&grant, id, &user.name, Utc::now()).await? {
+        RetryOutcome::Queued => {
             ctx.flash(ctx.tr.t("tm-retried"));
-            HttpResponse::SeeOther().insert_header(("Location", "/transactions")).finish()
+            Ok(HttpResponse::SeeOther().insert_header(("Location", "/transactions")).finish())
         }
-        Ok(RetryOutcome::NotFailed) => {
-            let view = RefusalView {
-                title: ctx.tr.t("tm-not-failed"),
-                message: ctx.tr.t("tm-not-failed"),
-                link: None,
-                back_href,
-            };
-            refusal(&ctx, StatusCode::CONFLICT, view)
-        }
-        Ok(RetryOutcome::NotFound) => PageError::NotFound.respond(&ctx),
-        Err(e) => PageError::from(e).respond(&ctx),
+        RetryOutcome::NotFailed => Err(PageError::refusal(StatusCode::CONFLICT, move |ctx| RefusalView {
+            title: ctx.tr.t("tm-not-failed"),
+            message: ctx.tr.t("tm-not-failed"),
+            link: None,
+            back_href,
+        })),
+        RetryOutcome::NotFound => Err(PageError::NotFound),
     }
 }

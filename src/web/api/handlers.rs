@@ -163,8 +163,12 @@ pub(super) enum LineActionProblems {
 }
 
 /// The line a write is about, by the rules of the Cloud/SaaS Subscriptions page.
-fn line_ref<'a>(order_id: &'a str, subscription_id: &'a str) -> LineRef<'a> {
-    LineRef { scope: EditScope::SubscriptionsPage, order_id: Some(order_id), subscription_id }
+fn line_ref(path: &LinePath) -> LineRef<'_> {
+    LineRef {
+        scope: EditScope::SubscriptionsPage,
+        order_id: Some(&path.order_id),
+        subscription_id: &path.subscription_id,
+    }
 }
 
 fn line_actions(state: &AppState) -> LineActions<'_> {
@@ -185,14 +189,11 @@ pub async fn change_contact(
     path: Path<LinePath>,
     body: Payload,
 ) -> HttpResponse {
-    let LinePath { order_id, subscription_id } = path.into_inner();
+    let path = path.into_inner();
     write(state, req, body, |state, caller, tr, body| async move {
         let stopped = |s| Problem::stopped(&tr, s);
         let actions = line_actions(&state);
-        let checked = actions
-            .check(caller.principal(), line_ref(&order_id, &subscription_id), Action::Edit)
-            .await
-            .map_err(stopped)?;
+        let checked = actions.check(caller.principal(), line_ref(&path), Action::Edit).await.map_err(stopped)?;
         let change: ContactChange = parse_body(&tr, &body)?;
         let input = NewContact {
             email: &change.email,
@@ -216,14 +217,11 @@ pub async fn change_contact(
         LineActionProblems,
     ))]
 pub async fn resend(state: Data<AppState>, req: HttpRequest, path: Path<LinePath>, body: Payload) -> HttpResponse {
-    let LinePath { order_id, subscription_id } = path.into_inner();
+    let path = path.into_inner();
     write(state, req, body, |state, caller, tr, body| async move {
         let stopped = |s| Problem::stopped(&tr, s);
         let actions = line_actions(&state);
-        let checked = actions
-            .check(caller.principal(), line_ref(&order_id, &subscription_id), Action::Resend)
-            .await
-            .map_err(stopped)?;
+        let checked = actions.check(caller.principal(), line_ref(&path), Action::Resend).await.map_err(stopped)?;
         if !body.iter().all(u8::is_ascii_whitespace) {
             parse_body::<ResendRequest>(&tr, &body)?;
         }
