@@ -10,6 +10,14 @@ pub mod new_password;
 pub mod permissions;
 pub mod transaction;
 
+pub use checks::{LineCheck, NotAllowed, check_line};
+pub use contact_email::{ContactEmail, ContactEmailError};
+pub use limits::{LimitBook, SendLimit, wait_for_limit};
+pub use line::{EditScope, LineStatus, Refusal, stale_refusal};
+pub use new_password::{NewPassword, PasswordProblem};
+pub use permissions::{Actor, CompanyGrant, EditGrant, OperatorGrant, OrderParties};
+pub use transaction::{TransactionKind, TransactionStatus};
+
 /// What the rules' unit tests share: an order of acme's and a user of some company.
 #[cfg(test)]
 mod fixtures {
@@ -23,11 +31,3 @@ mod fixtures {
         Actor { user_id: 2, company_id: company.into(), can_edit, operator: false, company_admin: false }
     }
 }
-
-pub use checks::{LineCheck, NotAllowed, check_line};
-pub use contact_email::{ContactEmail, ContactEmailError};
-pub use limits::{LimitBook, SendLimit, wait_for_limit};
-pub use line::{EditScope, LineStatus, Refusal, stale_refusal};
-pub use new_password::{NewPassword, PasswordProblem};
-pub use permissions::{Actor, CompanyGrant, EditGrant, OperatorGrant, OrderParties};
-pub use transaction::{TransactionKind, TransactionStatus};
