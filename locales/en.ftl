@@ -493,3 +493,14 @@ bulk-reason-limit = Too many provisioning emails for this line or address right 
 tx-detail-bulk = Bulk fix { $id }
 upload-not-a-form = Send this form as multipart/form-data (the page's own form does).
 form-too-large = This form is larger than any page of the portal sends.
+preview-title = The email that goes out:
+preview-when-now = It is sent as soon as you confirm.
+preview-when-rsd = It goes out on { $date }, the requested start date.
+preview-limit-line = { $minutes ->
+    [one] This line already had as many emails as allowed for now, so sending now would be refused. The next one fits in a minute.
+   *[other] This line already had as many emails as allowed for now, so sending now would be refused. The next one fits in { $minutes } minutes.
+}
+preview-limit-address = { $minutes ->
+    [one] { $email } already had as many emails as allowed for now, so sending now would be refused. The next one fits in a minute.
+   *[other] { $email } already had as many emails as allowed for now, so sending now would be refused. The next one fits in { $minutes } minutes.
+}

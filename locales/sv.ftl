@@ -479,3 +479,14 @@ bulk-reason-limit = För många etableringsmejl till den här raden eller adress
 tx-detail-bulk = Massrättning { $id }
 upload-not-a-form = Skicka formuläret som multipart/form-data (sidans eget formulär gör det).
 form-too-large = Formuläret är större än någon sida i portalen skickar.
+preview-title = Mejlet som skickas:
+preview-when-now = Det skickas så snart du bekräftar.
+preview-when-rsd = Det skickas { $date }, det begärda startdatumet.
+preview-limit-line = { $minutes ->
+    [one] Raden har redan fått så många mejl som tillåts just nu, så ett mejl nu skulle nekas. Nästa ryms om en minut.
+   *[other] Raden har redan fått så många mejl som tillåts just nu, så ett mejl nu skulle nekas. Nästa ryms om { $minutes } minuter.
+}
+preview-limit-address = { $minutes ->
+    [one] { $email } har redan fått så många mejl som tillåts just nu, så ett mejl nu skulle nekas. Nästa ryms om en minut.
+   *[other] { $email } har redan fått så många mejl som tillåts just nu, så ett mejl nu skulle nekas. Nästa ryms om { $minutes } minuter.
+}

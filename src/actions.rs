@@ -21,8 +21,8 @@ use crate::domain::{
     check_line, stale_refusal,
 };
 use crate::store::{
-    ApiToken, ContactEdit, CopyOutcome, EditOutcome, LineAction, LineRecord, OrderHead, ResendAll, ResendAllOutcome,
-    ResendAllSummary, ResendOutcome, Store, User,
+    ApiToken, ContactEdit, CopyOutcome, EditOutcome, LimitPreview, LineAction, LineRecord, OrderHead, ResendAll,
+    ResendAllOutcome, ResendAllSummary, ResendOutcome, Store, User,
 };
 
 /// Who acts: a signed-in user or an API token, each what it is.
@@ -240,6 +240,13 @@ impl<'a> LineActions<'a> {
     /// What "Send for every line of this order" would reach, for the resend dialog.
     pub async fn every_line_offer(&self, checked: &Checked) -> Result<ResendAllSummary, Stopped> {
         Ok(self.store.resend_all_summary(&checked.order.id, checked.scope).await?)
+    }
+
+    /// Whether one more email about the line, and one more to `recipient`, would fit the
+    /// limits now (read only): for the dialogs to say so before "Yes".
+    pub async fn limit_preview(&self, checked: &Checked, recipient: Option<&str>) -> Result<LimitPreview, Stopped> {
+        let line = &checked.line;
+        Ok(self.store.limit_preview(&checked.order.id, &line.subscription_id, recipient, self.limit, self.at).await?)
     }
 
     fn action<'b>(&self, who: &'b Principal<'b>, name: &'b str, checked: &'b Checked, copy: bool) -> LineAction<'b> {

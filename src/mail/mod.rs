@@ -66,6 +66,13 @@ impl EmailKind {
     }
 }
 
+/// The subject and the opening sentence of the provisioning email of `order_id` in
+/// `language`: what the email says first, for the dialogs to show before "Yes".
+pub fn opening(language: Option<&str>, order_id: &str) -> (String, String) {
+    let t = Tr::new(language.unwrap_or("en"));
+    (t.ta("email-subject", [("order", order_id)]), t.ta("email-intro", [("order", order_id)]))
+}
+
 /// A provisioning email of `kind`, in the order's language. The set-up link is the admin
 /// console's address and carries no credential, so a copy can be forwarded as it is.
 pub fn render_email(
@@ -78,9 +85,9 @@ pub fn render_email(
     from: &str,
 ) -> Result<Rendered, askama::Error> {
     let t = Tr::new(language.unwrap_or("en"));
-    let plain_subject = t.ta("email-subject", [("order", order_id)]);
+    let (plain_subject, opening) = opening(language, order_id);
     let (subject, intro, note) = match kind {
-        EmailKind::Provisioning => (plain_subject, t.ta("email-intro", [("order", order_id)]), None),
+        EmailKind::Provisioning => (plain_subject, opening, None),
         EmailKind::Reminder { closes_at } => {
             let date = t.when(&closes_at);
             let args = [("order", order_id), ("date", date.as_str())];
@@ -88,7 +95,7 @@ pub fn render_email(
         }
         EmailKind::Copy => (
             t.ta("email-copy-subject", [("subject", plain_subject.as_str())]),
-            t.ta("email-intro", [("order", order_id)]),
+            opening,
             Some(t.ta("email-copy-note", [("order", order_id)])),
         ),
     };

@@ -284,7 +284,57 @@ pub struct QueueCounts {
     pub failed: i64,
 }
 
+/// Before "Yes" (docs/product.md rule 6): how long until one more email about a line, and
+/// one more to an address, fit the limits; None where one fits now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LimitPreview {
+    pub line: Option<Duration>,
+    pub recipient: Option<Duration>,
+}
+
+/// The counts behind [`Store::limit_preview`], by the same steps a change takes under its
+/// lock: the line's by `limit_wait` with no recipient (`""` is nobody's address), the
+/// address's by `sent_to`.
+async fn limit_preview_on<C: OutboxTx>(
+    conn: &mut C,
+    order_id: &str,
+    subscription_id: &str,
+    recipient: Option<&str>,
+    limit: SendLimit,
+    now: DateTime<Utc>,
+) -> sqlx::Result<LimitPreview> {
+    let line = conn.limit_wait(order_id, "", Emailed::Line(subscription_id), limit, now).await?;
+    let recipient = match recipient {
+        Some(recipient) => wait_for_limit(&conn.sent_to(recipient, now).await?, limit, now),
+        None => None,
+    };
+    Ok(LimitPreview { line, recipient })
+}
+
 impl Store {
+    /// Whether one more email about `subscription_id` (of `order_id`), and one more to
+    /// `recipient`, would fit the limits now: read only, for the dialogs to say so before
+    /// "Yes". The change itself counts again under the order's lock.
+    pub async fn limit_preview(
+        &self,
+        order_id: &str,
+        subscription_id: &str,
+        recipient: Option<&str>,
+        limit: SendLimit,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<LimitPreview> {
+        match self {
+            Store::Sqlite(s) => {
+                let mut conn = s.read.acquire().await?;
+                limit_preview_on(&mut *conn, order_id, subscription_id, recipient, limit, now).await
+            }
+            Store::Postgres(p) => {
+                let mut conn = p.pool.acquire().await?;
+                limit_preview_on(&mut *conn, order_id, subscription_id, recipient, limit, now).await
+            }
+        }
+    }
+
     /// Claims up to `limit` due messages for `lease` (a random token) until `lease_until`.
     /// PostgreSQL skips rows another dispatcher holds; SQLite's single writer makes the
     /// claim atomic. A lease whose holder crashed is taken over once it expires.

@@ -17,7 +17,8 @@ use super::ctx::{Ctx, SignedIn};
 use super::errors::{PageError, html};
 use super::orders::{LINES_PER_PAGE, Page, line_row, subscriptions_href, with_admins};
 use super::views::{
-    EditDialog, EditDone, EditForm, EditPage, Refusal as RefusalView, ResendDialog, ResendForm, ResendPage,
+    EditDialog, EditDone, EditForm, EditPage, EmailPreview, Refusal as RefusalView, ResendDialog, ResendForm,
+    ResendPage,
 };
 use crate::actions::{Action, Checked, LineActions, LineRef, NewContact, Principal, Stopped};
 use crate::domain::Refusal;
@@ -92,6 +93,38 @@ fn stopped(at: &LineAt, stopped: Stopped) -> PageError {
     }
 }
 
+/// What the dialog's "Yes" would send: the email's subject and opening in the customer's
+/// language, when it goes (now, or on the RSD for an edit before the first email), and the
+/// limit that would refuse it now (the line's; and the address's, when it is known).
+async fn email_preview(
+    ctx: &Ctx,
+    at: &LineAt,
+    checked: &Checked,
+    recipient: Option<&str>,
+) -> Result<EmailPreview, PageError> {
+    let tr = &ctx.tr;
+    let order = &checked.order;
+    let (subject, opening) = crate::mail::opening(order.language.as_deref(), &order.id);
+    let emails_now = checked.line.email_sent_at.is_some();
+    let (when, limited) = if emails_now {
+        let waits = line_actions(ctx).limit_preview(checked, recipient).await.map_err(|s| stopped(at, s))?;
+        let minutes = |wait: chrono::Duration| (wait.num_seconds().max(1) + 59) / 60;
+        let limited = match (waits.line, waits.recipient, recipient) {
+            (Some(wait), _, _) => Some(tr.tn("preview-limit-line", "minutes", minutes(wait))),
+            (None, Some(wait), Some(email)) => {
+                Some(tr.tcount("preview-limit-address", ("minutes", minutes(wait)), &[("email", email)]))
+            }
+            _ => None,
+        };
+        (tr.t("preview-when-now"), limited)
+    } else {
+        let date = checked.line.rsd.format("%Y-%m-%d").to_string();
+        (tr.ta("preview-when-rsd", [("date", date.as_str())]), None)
+    };
+    let language = order.language.clone().unwrap_or_else(|| "en".to_string());
+    Ok(EmailPreview { language, subject, opening, when, limited })
+}
+
 fn line_actions(ctx: &Ctx) -> LineActions<'_> {
     LineActions::new(&ctx.state.store, ctx.state.config.mail.limit)
 }
@@ -102,6 +135,7 @@ async fn edit_form(ctx: &Ctx, at: &LineAt, user: &User, checked: &Checked) -> Re
     let other_lines = line_actions(ctx).other_editable_lines(checked).await.map_err(|s| stopped(at, s))?;
     let line = &checked.line;
     Ok(EditForm {
+        preview: email_preview(ctx, at, checked, None).await?,
         action: at.page.href(&checked.order.id, &line.subscription_id, "contact"),
         cancel_href: at.page.back(&checked.order.id, &line.subscription_id),
         csrf: ctx.csrf.clone(),
@@ -259,6 +293,7 @@ pub async fn resend_dialog(SignedIn { ctx, user }: SignedIn, route: LineRoute) -
     // "Send for every line of this order", when there is more than this line to send.
     let summary = line_actions(&ctx).every_line_offer(&checked).await.map_err(|s| stopped(&at, s))?;
     let form = ResendForm {
+        preview: email_preview(&ctx, &at, &checked, Some(&checked.line.contact)).await?,
         action: at.page.href(&checked.order.id, &at.subscription_id, "resend"),
         cancel_href: at.page.back(&checked.order.id, &at.subscription_id),
         csrf: ctx.csrf.clone(),

@@ -163,6 +163,7 @@ pub struct OrderPage {
 }
 
 pub struct EditForm {
+    pub preview: EmailPreview,
     pub action: String,
     pub cancel_href: String,
     pub csrf: String,
@@ -176,6 +177,16 @@ pub struct EditForm {
     /// "Send me a copy": the acting user's own address, and whether it is ticked.
     pub copy_to: String,
     pub copy_to_me: bool,
+}
+
+/// What a dialog shows of the email it would send, before "Yes": its subject and opening in
+/// the customer's language, when it goes, and the limit that would refuse it, if one would.
+pub struct EmailPreview {
+    pub language: String,
+    pub subject: String,
+    pub opening: String,
+    pub when: String,
+    pub limited: Option<String>,
 }
 
 #[derive(Template)]
@@ -194,6 +205,7 @@ pub struct EditPage {
 }
 
 pub struct ResendForm {
+    pub preview: EmailPreview,
     pub action: String,
     pub cancel_href: String,
     pub csrf: String,

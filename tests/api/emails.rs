@@ -433,3 +433,47 @@ async fn attempted(app: &TestApp, order: &str, n: usize) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+on_both_with_smtp!(the_dialogs_show_the_email_in_the_customers_language_and_a_limit_before_yes, |app, smtp| {
+    let then = Utc::now() - Duration::days(2);
+    let order: ImportFile = serde_json::from_value(serde_json::json!({"orders": [{
+        "id": "WO-8300", "partner": "acme", "created_by": "creator@acme.example", "customer": "Vandelay",
+        "language": "ko",
+        "lines": [
+            {"subscription": "Sub-8300-1", "offer": "Webex Meetings", "rsd": then.date_naive(),
+             "contact": "v@x.example", "status": "awaiting", "email_sent_at": then},
+            {"subscription": "Sub-8300-2", "offer": "Webex Meetings", "rsd": Utc::now().date_naive() + Duration::days(9),
+             "contact": "w@x.example", "status": "awaiting"}
+        ]
+    }]}))
+    .unwrap();
+    app.store.import(&order, Utc::now()).await.unwrap();
+    let user = app.login("editor@acme.example").await;
+    let resend = "/orders/WO-8300/lines/Sub-8300-1/resend";
+    let dialog = user.get_htmx(resend).await.text().await.unwrap();
+    // The subject and opening as the customer reads them: in the order's language (Korean),
+    // whatever the partner's own.
+    assert!(dialog.contains("주문 WO-8300에 프로비저닝 정보가 필요합니다"), "{dialog}");
+    assert!(dialog.contains("It is sent as soon as you confirm."), "in the partner's language: {dialog}");
+    assert!(!dialog.contains("data-limit-preview"), "nothing refuses it yet");
+    // Before the first email, an edit says when it will go.
+    let before = user.get_htmx("/orders/WO-8300/lines/Sub-8300-2/contact").await.text().await.unwrap();
+    let rsd = (Utc::now().date_naive() + Duration::days(9)).format("%Y-%m-%d").to_string();
+    assert!(before.contains(&format!("It goes out on {rsd}")), "{before}");
+
+    for round in 1..=3 {
+        assert_eq!(user.post(resend, &[]).await.status(), 303, "resend {round}");
+    }
+    // The limit (3 an hour) is said in the dialog, before "Yes", in the resend dialog and the
+    // edit dialog alike; "Yes" is then refused as the dialog said.
+    let dialog = user.get_htmx(resend).await.text().await.unwrap();
+    assert!(dialog.contains("data-limit-preview"), "{dialog}");
+    assert!(dialog.contains("This line already had as many emails as allowed for now"), "{dialog}");
+    let edit = user.get_htmx("/orders/WO-8300/lines/Sub-8300-1/contact").await.text().await.unwrap();
+    assert!(edit.contains("data-limit-preview"), "{edit}");
+    assert_eq!(user.post(resend, &[]).await.status(), 429);
+    // The other line's address had nothing: its dialog offers no warning.
+    let other = user.get_htmx("/orders/WO-8300/lines/Sub-8300-2/contact").await.text().await.unwrap();
+    assert!(!other.contains("data-limit-preview"), "{other}");
+    smtp.wait_for(3).await;
+});
