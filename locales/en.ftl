@@ -164,7 +164,7 @@ resend-question = Send the provisioning email for { $id } again to { $email }?
 resend-yes = Yes, send it again
 resend-allowlist = The email comes from { $sender }. Ask the customer's IT administrator to allow that address so that it does not land in spam or junk.
 resend-spam = Ask the provisioning contact to check their spam or junk folder too.
-resend-sent = The provisioning email was sent again to { $email }. It comes from { $sender }; ask the contact to check their spam or junk folder if it does not arrive.
+resend-sent = The provisioning email to { $email } is queued to go again; the line shows when the mail server has answered. It comes from { $sender }; ask the contact to check their spam or junk folder if it does not arrive.
 resend-all-label = Send for every line of this order
 resend-all-offer = { $lines ->
     [one] One line, to { $recipients }: one email per recipient.
@@ -178,9 +178,9 @@ resend-all-more = { $count ->
    *[other] and { $count } more
 }
 resend-all-sent = { $lines ->
-    [one] The provisioning email was sent again for one line to { $recipients }.
-   *[other] The provisioning email was sent again for { $lines } lines, one email to each of { $recipients }.
-} It comes from { $sender }; ask the contacts to check their spam or junk folder if it does not arrive.
+    [one] The provisioning email for one line to { $recipients } is queued to go again.
+   *[other] The provisioning email for { $lines } lines is queued to go again, one email to each of { $recipients }.
+} The lines show when the mail server has answered. It comes from { $sender }; ask the contacts to check their spam or junk folder if it does not arrive.
 copy-to-me = Send me a copy
 copy-to-me-hint = A copy of the provisioning email goes to your own address, { $email }, for you to forward. It says it is a copy, and it counts against the email limits of your address.
 copy-sent = A copy went to you at { $email }.
@@ -201,7 +201,7 @@ email-state-queued = Provisioning email to { $email } queued.
 email-state-sent = Provisioning email to { $email } accepted by the mail server { $when }.
 email-state-failed = Provisioning email to { $email } failed: { $reason }
 email-state-not-yet = The provisioning email goes out on { $date }.
-edit-emailed = The provisioning email goes to { $email } now. The earlier address already received a set-up link: tell the customer if it should not be used.
+edit-emailed = The provisioning email to { $email } is queued to go now; the line shows when the mail server has answered. The earlier address already received a set-up link: tell the customer if it should not be used.
 edit-on-rsd = The provisioning email goes to { $email } on the requested start date.
 tx-detail-on-rsd = Saved; the email goes out on the requested start date.
 tx-detail-accepted = Accepted by the mail server: { $reply }

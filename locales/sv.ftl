@@ -154,7 +154,7 @@ resend-question = Skicka etableringsmejlet för { $id } igen till { $email }?
 resend-yes = Ja, skicka igen
 resend-allowlist = Mejlet kommer från { $sender }. Be kundens IT-administratör att tillåta adressen så att mejlet inte hamnar i skräppost.
 resend-spam = Be också etableringskontakten att titta i mappen för skräppost.
-resend-sent = Etableringsmejlet har skickats igen till { $email }. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
+resend-sent = Etableringsmejlet till { $email } står i kö för att skickas igen; raden visar när e-postservern har svarat. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
 resend-all-label = Skicka för alla orderrader i beställningen
 resend-all-offer = { $lines ->
     [one] En orderrad, till { $recipients }: ett e-postmeddelande per mottagare.
@@ -168,9 +168,9 @@ resend-all-more = { $count ->
    *[other] och { $count } till
 }
 resend-all-sent = { $lines ->
-    [one] Etableringsmejlet skickades igen för en orderrad till { $recipients }.
-   *[other] Etableringsmejlet skickades igen för { $lines } orderrader, ett meddelande till var och en av { $recipients }.
-} Det kommer från { $sender }; be kontakterna att titta i skräppostmappen om det inte kommer fram.
+    [one] Etableringsmejlet för en orderrad till { $recipients } står i kö för att skickas igen.
+   *[other] Etableringsmejlet för { $lines } orderrader står i kö för att skickas igen, ett mejl till var och en av { $recipients }.
+} Raderna visar när e-postservern har svarat. Det kommer från { $sender }; be kontakterna att titta i skräppostmappen om det inte kommer fram.
 copy-to-me = Skicka en kopia till mig
 copy-to-me-hint = En kopia av etableringsmejlet går till din egen adress, { $email }, så att du kan vidarebefordra den. Den anger att den är en kopia och räknas mot mejlgränserna för din adress.
 copy-sent = En kopia har skickats till dig på { $email }.
@@ -191,7 +191,7 @@ email-state-queued = Etableringsmejl till { $email } i kö.
 email-state-sent = Etableringsmejl till { $email } accepterat av e-postservern { $when }.
 email-state-failed = Etableringsmejl till { $email } misslyckades: { $reason }
 email-state-not-yet = Etableringsmejlet skickas { $date }.
-edit-emailed = Etableringsmejlet går till { $email } nu. Den tidigare adressen har redan fått en länk för etablering: säg till kunden om den inte ska användas.
+edit-emailed = Etableringsmejlet till { $email } står i kö och skickas nu; raden visar när e-postservern har svarat. Den tidigare adressen har redan fått en länk för etablering: säg till kunden om den inte ska användas.
 edit-on-rsd = Etableringsmejlet går till { $email } på det begärda startdatumet.
 tx-detail-on-rsd = Sparat; mejlet skickas på det begärda startdatumet.
 tx-detail-accepted = Accepterat av e-postservern: { $reply }

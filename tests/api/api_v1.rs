@@ -203,6 +203,8 @@ on_both!(reads_with_a_read_token, |app| {
         editor.post("/orders/WO-1001/lines/Sub-1001-1/contact", &[("email", "tm@globex.example")]).await.status(),
         303
     );
+    let before_rsd = "/orders/WO-1003/lines/Sub-1003-1/contact";
+    assert_eq!(editor.post(before_rsd, &[("email", "rsd@globex.example")]).await.status(), 303);
     let stranger = app.login("stranger@other.example").await;
     assert_eq!(
         stranger.post("/orders/WO-2001/lines/Sub-2001-1/contact", &[("email", "tm@hooli.example")]).await.status(),
@@ -219,6 +221,9 @@ on_both!(reads_with_a_read_token, |app| {
         (change["type"].as_str(), change["new_value"].as_str()),
         (Some("provisioning_email_update"), Some("tm@globex.example"))
     );
+    // The detail in words, as the Transaction Manager says it, not the stored code.
+    let saved = items.iter().find(|t| t["subscription_id"] == "Sub-1003-1").unwrap();
+    assert_eq!(saved["detail"], "Saved; the email goes out on the requested start date.", "{saved}");
     let (status, body) = api.get("/api/v1/transactions?status=nope").await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request")));
     // A read token may not write: 403 naming whom to ask.

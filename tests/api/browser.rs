@@ -391,7 +391,7 @@ async fn resend_asks_for_confirmation_and_confirms_in_place() {
     d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
     browser.wait_for(|| async { !browser.dialog_open().await }, "the dialog to close").await;
     let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
-    assert!(flash.contains("sent again to old@globex.example"), "{flash}");
+    assert!(flash.contains("email to old@globex.example is queued to go again"), "{flash}");
     assert_eq!(browser.script("return document.activeElement.id").await, "resend-Sub-1001-1");
     browser
         .wait_for(
@@ -715,7 +715,7 @@ async fn the_keyboard_alone_goes_from_sign_in_to_the_transaction_manager_at_320_
     browser.press(Key::Enter, false).await;
     browser.wait_for(|| async { !browser.dialog_open().await }, "the resend").await;
     let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
-    assert!(flash.contains("sent again to keys@globex.example"), "{flash}");
+    assert!(flash.contains("email to keys@globex.example is queued to go again"), "{flash}");
     // The line is drawn again (Resend may be disabled while its email is on the way): the
     // focus stays on the line.
     let on_the_line = "return document.activeElement.closest('tr[data-subscription=\"Sub-1001-1\"]') !== null";
@@ -758,7 +758,7 @@ async fn resend_for_every_line_of_the_order_in_place() {
     d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
     browser.wait_for(|| async { !browser.dialog_open().await }, "the dialog to close").await;
     let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
-    assert!(flash.contains("sent again for 2 lines"), "{flash}");
+    assert!(flash.contains("for 2 lines is queued to go again"), "{flash}");
     for sub in ["Sub-1001-1", "Sub-1001-2"] {
         let txs = app.settled_transactions(sub).await;
         assert_eq!(txs.iter().filter(|t| t.kind == "provisioning_email_resend").count(), 1, "{sub}");

@@ -160,7 +160,11 @@ on_both!(closed_lines_are_fixed_from_the_subscriptions_page_before_ponr_and_refu
     // Resend from there too.
     let resend = user.post("/subscriptions/Sub-1001-3/resend", &[]).await;
     assert_eq!(resend.status(), 303);
-    assert!(user.get_html("/subscriptions?q=Sub-1001-3").await.contains("sent again to fixed@globex.example"));
+    assert!(
+        user.get_html("/subscriptions?q=Sub-1001-3")
+            .await
+            .contains("email to fixed@globex.example is queued to go again")
+    );
     let htmx = user.post_htmx("/subscriptions/Sub-1001-3/contact", &[("email", "again@globex.example")]).await;
     assert_eq!(htmx.status(), 200);
     let html = htmx.text().await.unwrap();

@@ -87,7 +87,7 @@ on_both_with_smtp!(resend_sends_again_and_its_status_follows_the_mail_server, |a
     assert_eq!(response.status(), 303);
     assert_eq!(location(response.headers()), "/orders/WO-1001");
     let page = user.get_html("/orders/WO-1001").await;
-    assert!(page.contains("The provisioning email was sent again to old@globex.example"), "{page}");
+    assert!(page.contains("The provisioning email to old@globex.example is queued to go again"), "{page}");
     let messages = smtp.wait_for(1).await;
     assert_eq!(messages[0].to, ["old@globex.example"]);
     assert!(messages[0].data.contains("Sub-1001-1") && !messages[0].data.contains("Sub-1001-2"));
@@ -102,7 +102,7 @@ on_both_with_smtp!(resend_sends_again_and_its_status_follows_the_mail_server, |a
     let htmx = user.post_htmx(RESEND_1, &[]).await;
     assert_eq!(htmx.status(), 200);
     let html = htmx.text().await.unwrap();
-    assert!(html.contains("data-close-dialog") && html.contains("sent again"));
+    assert!(html.contains("data-close-dialog") && html.contains("queued to go again"));
     assert_eq!(count(&html, "tr[data-subscription=\"Sub-1001-1\"]"), 1);
     smtp.wait_for(2).await;
 });

@@ -53,7 +53,7 @@ on_both_with_smtp!(one_email_per_recipient_listing_its_lines_from_the_order_page
     assert_eq!(response.status(), 303);
     assert_eq!(location(response.headers()), "/orders/WO-3001");
     let page = user.get_html("/orders/WO-3001").await;
-    assert!(page.contains("sent again for 3 lines"), "{page}");
+    assert!(page.contains("for 3 lines is queued to go again"), "{page}");
     let mut messages = smtp.wait_for(2).await;
     messages.sort_by(|a, b| a.to.cmp(&b.to));
     assert_eq!(messages.len(), 2);

@@ -14,8 +14,10 @@ use super::schema::*;
 use super::{LINES_PER_PAGE, ORDERS_PER_PAGE, TRANSACTIONS_PER_PAGE, openapi_document};
 use crate::actions::{Action, LineActions, LineRef, NewContact};
 use crate::domain::EditScope;
+use crate::i18n::Tr;
 use crate::store::{LineCursor, LinePage, LineRecord, TransactionRecord};
 use crate::web::AppState;
+use crate::web::history::full_detail;
 use crate::web::transactions;
 
 /// This document.
@@ -231,7 +233,10 @@ pub async fn resend(state: Data<AppState>, req: HttpRequest, path: Path<LinePath
     .await
 }
 
-pub(super) fn transaction_of(r: TransactionRecord) -> Transaction {
+/// A transaction as the API shows it: its detail in words, in the caller's language (as the
+/// Transaction Manager's page says it), never a stored code such as `on-rsd`.
+pub(super) fn transaction_of(tr: &Tr, r: TransactionRecord) -> Transaction {
+    let detail = Some(full_detail(tr, &r)).filter(|d| !d.is_empty());
     Transaction {
         id: r.id,
         kind: r.kind.as_str().to_string(),
@@ -242,7 +247,7 @@ pub(super) fn transaction_of(r: TransactionRecord) -> Transaction {
         new_value: r.new_value,
         actor: r.actor,
         status: r.status.as_str().to_string(),
-        detail: r.detail,
+        detail,
         created_at: r.created_at,
         updated_at: r.updated_at,
     }
@@ -273,7 +278,7 @@ pub async fn list_transactions(state: web::Data<AppState>, req: HttpRequest) -> 
             records.truncate(TRANSACTIONS_PER_PAGE as usize);
             records.last().map(|r| r.id.to_string()).unwrap_or_default()
         });
-        let items = records.into_iter().map(transaction_of).collect();
+        let items = records.into_iter().map(|r| transaction_of(&tr, r)).collect();
         Ok(Answer::json(StatusCode::OK, &TransactionList { items, next }))
     })
     .await
