@@ -247,15 +247,27 @@ pub async fn line_status(
     Ok(html(StatusCode::OK, &LineStatusFragment { t: ctx.tr.clone(), row, announce }))
 }
 
+#[derive(Debug, PartialEq, Eq)]
+enum TimeLeft {
+    Hours(i64),
+    Days(i64),
+}
+
+/// How long until a line closes, as a person says it: hours (rounded up) under two days,
+/// else days to the nearest (6 days and 23 hours is "7 days", not "6").
+fn time_left(left: chrono::Duration) -> TimeLeft {
+    let hours = (left.num_minutes().max(0) + 59) / 60;
+    if hours < 48 { TimeLeft::Hours(hours) } else { TimeLeft::Days((hours + 12) / 24) }
+}
+
 /// When an open line closes and billing starts, or when a closed one did.
 fn closing_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
     match (line.status(), line.closes_at()) {
         (LineStatus::Awaiting, Some(deadline)) => {
-            let hours = (deadline - Utc::now()).num_hours().max(0);
-            let text = if hours < 48 {
-                tr.tcount("closes-in-hours", ("hours", hours), &[("when", tr.when(&deadline).as_str())])
-            } else {
-                tr.tcount("closes-in-days", ("days", hours / 24), &[("when", tr.when(&deadline).as_str())])
+            let when = tr.when(&deadline);
+            let text = match time_left(deadline - Utc::now()) {
+                TimeLeft::Hours(hours) => tr.tcount("closes-in-hours", ("hours", hours), &[("when", when.as_str())]),
+                TimeLeft::Days(days) => tr.tcount("closes-in-days", ("days", days), &[("when", when.as_str())]),
             };
             Some(text)
         }
@@ -351,4 +363,20 @@ pub async fn show(
         next,
     };
     Ok(html(StatusCode::OK, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TimeLeft, time_left};
+    use chrono::Duration;
+
+    #[test]
+    fn time_left_reads_as_a_person_says_it() {
+        assert_eq!(time_left(Duration::hours(6 * 24 + 23)), TimeLeft::Days(7));
+        assert_eq!(time_left(Duration::minutes(6 * 24 * 60 + 30)), TimeLeft::Days(6));
+        assert_eq!(time_left(Duration::hours(48)), TimeLeft::Days(2));
+        assert_eq!(time_left(Duration::minutes(47 * 60 + 1)), TimeLeft::Days(2));
+        assert_eq!(time_left(Duration::minutes(90)), TimeLeft::Hours(2));
+        assert_eq!(time_left(Duration::minutes(-5)), TimeLeft::Hours(0));
+    }
 }
