@@ -6,6 +6,7 @@ mod smtp;
 mod abuse;
 mod api_v1;
 mod auth;
+mod bounces;
 mod browser;
 mod bulk;
 mod cases;
