@@ -43,7 +43,7 @@ pub fn verify_token(key: &SigningKey, token: &str) -> Option<i64> {
     }
     let outbox_id: i64 = id.parse().ok()?;
     let expected = key.sign_hex(PURPOSE, &outbox_id.to_string());
-    constant_time_eq(expected[..MAC_DIGITS].as_bytes(), mac.to_ascii_lowercase().as_bytes()).then_some(outbox_id)
+    constant_time_eq(&expected.as_bytes()[..MAC_DIGITS], mac.to_ascii_lowercase().as_bytes()).then_some(outbox_id)
 }
 
 /// PROVISIO_BOUNCE_ADDRESS: the mailbox whose `+` addresses receive the bounces.

@@ -320,9 +320,9 @@ fn every_shape_is_read_as_what_it_is() {
         assert_eq!(read(text.as_bytes(), &other, None), Reading::NotOurs, "{name}");
     }
     // The envelope recipient an MTA names is enough, with a mbox From line first.
-    let bare = format!("From MAILER-DAEMON Mon Dec  7 09:00:02 2026\nSubject: x\nFrom: a@b.example\n\nhello\n");
+    let bare = "From MAILER-DAEMON Mon Dec  7 09:00:02 2026\nSubject: x\nFrom: a@b.example\n\nhello\n";
     assert_eq!(read(bare.as_bytes(), &key, Some(&sender)), Reading::NotOurs, "a person's message is no bounce");
-    let null_sender = format!("Return-Path: <>\nSubject: x\nFrom: a@b.example\n\nhello\n");
+    let null_sender = "Return-Path: <>\nSubject: x\nFrom: a@b.example\n\nhello\n";
     assert!(matches!(read(null_sender.as_bytes(), &key, Some(&sender)), Reading::Report(_)));
     assert_eq!(read(b"", &key, None), Reading::Unreadable);
 }
@@ -379,4 +379,91 @@ mod the_bounce_command_records_and_exits_as_a_pipe_needs {
     }
 
     tests_on_both_backends!(run);
+}
+
+/// Hostile input never panics the reader (docs/product.md rule 14): random bytes, the stored
+/// reports cut, spliced and mutated, deep nesting, huge headers. A fixed seed and
+/// PROVISIO_FUZZ_CASES cases (1,000 in CI), like tests/api/fuzz.rs. A report under another
+/// key is never ours.
+#[test]
+fn hostile_messages_never_panic_the_reader() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
+    const NAMES: [&str; 10] = [
+        "postfix_failed.eml",
+        "postfix_delayed.eml",
+        "delivered.eml",
+        "exim_failed.eml",
+        "exim_plain.eml",
+        "exchange_failed.eml",
+        "gmail_failed.eml",
+        "qmail_no_report.eml",
+        "out_of_office.eml",
+        "vacation_swedish.eml",
+    ];
+    const FRAGMENTS: [&str; 12] = [
+        "\r\n\r\n",
+        "Content-Type: multipart/report; boundary=\"\"\r\n",
+        "--\r\n",
+        "Action: failed\r\nStatus: 5.1.1\r\n",
+        "Status: 9.9.99999999999999999999\r\n",
+        "=?utf-8?B?////?=",
+        "+99999999999999999999-0123456789abcdef@x",
+        "+-@",
+        "\u{202E}\0\u{7}",
+        "Content-Transfer-Encoding: base64\r\n\r\n@@@@",
+        "Content-Type: message/rfc822\r\n\r\nContent-Type: message/rfc822\r\n\r\n",
+        "Diagnostic-Code: smtp;",
+    ];
+    let key = SigningKey::new(b"a key of the tests".to_vec());
+    let other = SigningKey::new(b"another key".to_vec());
+    let sender = BounceAddress::parse(BOUNCES).unwrap().envelope_sender(&key, 7);
+    let reports: Vec<Vec<u8>> = NAMES.iter().map(|n| report(n, &sender, "x@customer.example").into_bytes()).collect();
+    let cases = std::env::var("PROVISIO_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
+    let config =
+        ProptestConfig { cases, failure_persistence: None, max_shrink_iters: 200, ..ProptestConfig::default() };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, b"provisio bounce fuzz, fixed seed"));
+    // (which report, cuts and splices: (at per mille, fragment or byte), drop the tail at per mille)
+    let message = (
+        0..NAMES.len(),
+        prop::collection::vec(
+            (
+                0u32..1000,
+                prop_oneof![
+                    2 => prop::sample::select(FRAGMENTS.to_vec()).prop_map(|f| f.as_bytes().to_vec()),
+                    1 => prop::collection::vec(any::<u8>(), 0..64),
+                ],
+            ),
+            0..8,
+        ),
+        prop::option::of(0u32..1000),
+    );
+    let strategy = prop_oneof![
+        1 => prop::collection::vec(any::<u8>(), 0..4096),
+        1 => prop::collection::vec(prop::sample::select(FRAGMENTS.to_vec()), 0..200).prop_map(|parts| parts.concat().into_bytes()),
+        4 => message.prop_map(move |(which, splices, cut)| {
+            let mut bytes = reports[which].clone();
+            for (at, insert) in splices {
+                let at = bytes.len() * at as usize / 1000;
+                bytes.splice(at..at, insert);
+            }
+            if let Some(cut) = cut {
+                bytes.truncate(bytes.len() * cut as usize / 1000);
+            }
+            bytes
+        }),
+    ];
+    runner
+        .run(&strategy, |bytes| {
+            let _ = read(&bytes, &key, Some(&String::from_utf8_lossy(&bytes[..bytes.len().min(200)])));
+            prop_assert!(!matches!(read(&bytes, &other, None), Reading::Report(_)));
+            Ok(())
+        })
+        .unwrap();
+    // Very deep nesting and a header of a megabyte.
+    let deep = "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n".repeat(5000);
+    let _ = read(deep.as_bytes(), &key, None);
+    let long = format!("Subject: {}\r\nTo: {sender}\r\n\r\nbody", "x".repeat(1 << 20));
+    let _ = read(long.as_bytes(), &key, None);
 }
