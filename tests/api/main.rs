@@ -23,6 +23,7 @@ mod languages;
 mod live_status;
 mod orders;
 mod plans;
+mod postfix;
 mod reminders;
 mod resend_all;
 mod scheduler_batches;
