@@ -504,3 +504,25 @@ preview-limit-address = { $minutes ->
     [one] { $email } already had as many emails as allowed for now, so sending now would be refused. The next one fits in a minute.
    *[other] { $email } already had as many emails as allowed for now, so sending now would be refused. The next one fits in { $minutes } minutes.
 }
+
+## Delivery truth: bounces and delays (docs/product.md rule 14)
+tx-status-bounced = Bounced
+tx-status-delayed = Delayed
+email-state-bounced = Provisioning email to { $email } bounced: { $reason }. Fix the address and the email goes again.
+email-state-delayed = Provisioning email to { $email } is delayed: { $reason }
+bounce-fix-address = Fix the address
+bounce-no-report = no report
+bounce-reason-no-such-address = The customer's mail server says this address does not exist ({ $code })
+bounce-reason-no-such-domain = The address's domain does not exist or takes no email ({ $code })
+bounce-reason-mailbox-full = The customer's mailbox is full ({ $code })
+bounce-reason-mailbox-disabled = The customer's mail server says this mailbox is disabled ({ $code })
+bounce-reason-too-large = The customer's mail server refused the email as too large ({ $code })
+bounce-reason-refused-policy = The customer's mail server refused the email by its policy, for instance as spam ({ $code })
+bounce-reason-no-route = The customer's mail server could not be reached in time ({ $code })
+bounce-reason-refused = The customer's mail server refused the email ({ $code })
+bounce-reason-no-report = The customer's mail server returned the email without saying why ({ $code })
+bounce-reason-delayed = The customer's mail server has not taken the email yet; delivery is still being tried ({ $code })
+bounce-alert-subject = The provisioning email of order { $order } to { $email } bounced
+bounce-alert-intro = The provisioning email of order { $order } ({ $customer }) did not reach the customer.
+bounce-alert-address = The customer's mail server returned it from { $email }:
+bounce-alert-action = Open the line, fix the address and the email goes again.

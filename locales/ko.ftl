@@ -430,3 +430,25 @@ preview-when-now = 확인하는 즉시 발송됩니다.
 preview-when-rsd = 요청 시작일인 { $date }에 발송됩니다.
 preview-limit-line = 이 줄은 지금 허용된 이메일을 모두 받았습니다. 지금 보내면 거부됩니다. { $minutes }분 후에 다음 이메일을 보낼 수 있습니다.
 preview-limit-address = { $email }은(는) 지금 허용된 이메일을 모두 받았습니다. 지금 보내면 거부됩니다. { $minutes }분 후에 다음 이메일을 보낼 수 있습니다.
+
+## Delivery truth: bounces and delays (docs/product.md rule 14)
+tx-status-bounced = 반송됨
+tx-status-delayed = 지연됨
+email-state-bounced = { $email }(으)로 보낸 프로비저닝 이메일이 반송되었습니다: { $reason }. 주소를 고치면 이메일이 다시 발송됩니다.
+email-state-delayed = { $email }(으)로 보낸 프로비저닝 이메일이 지연되고 있습니다: { $reason }
+bounce-fix-address = 주소 수정
+bounce-no-report = 보고서 없음
+bounce-reason-no-such-address = 고객의 메일 서버가 이 주소는 존재하지 않는다고 응답했습니다({ $code })
+bounce-reason-no-such-domain = 주소의 도메인이 존재하지 않거나 이메일을 받지 않습니다({ $code })
+bounce-reason-mailbox-full = 고객의 사서함이 가득 찼습니다({ $code })
+bounce-reason-mailbox-disabled = 고객의 메일 서버가 이 사서함은 사용 중지되었다고 응답했습니다({ $code })
+bounce-reason-too-large = 고객의 메일 서버가 이메일이 너무 커서 거부했습니다({ $code })
+bounce-reason-refused-policy = 고객의 메일 서버가 정책(예: 스팸)에 따라 이메일을 거부했습니다({ $code })
+bounce-reason-no-route = 제한 시간 안에 고객의 메일 서버에 연결하지 못했습니다({ $code })
+bounce-reason-refused = 고객의 메일 서버가 이메일을 거부했습니다({ $code })
+bounce-reason-no-report = 고객의 메일 서버가 이유를 밝히지 않고 이메일을 반송했습니다({ $code })
+bounce-reason-delayed = 고객의 메일 서버가 아직 이메일을 받지 않았으며 전송을 계속 시도하고 있습니다({ $code })
+bounce-alert-subject = 주문 { $order }의 프로비저닝 이메일이 { $email }에서 반송되었습니다
+bounce-alert-intro = 주문 { $order }({ $customer })의 프로비저닝 이메일이 고객에게 전달되지 않았습니다.
+bounce-alert-address = 고객의 메일 서버가 { $email } 주소에서 이메일을 반송했습니다:
+bounce-alert-action = 해당 줄을 열어 주소를 고치면 이메일이 다시 발송됩니다.

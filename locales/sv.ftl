@@ -490,3 +490,25 @@ preview-limit-address = { $minutes ->
     [one] { $email } har redan fått så många mejl som tillåts just nu, så ett mejl nu skulle nekas. Nästa ryms om en minut.
    *[other] { $email } har redan fått så många mejl som tillåts just nu, så ett mejl nu skulle nekas. Nästa ryms om { $minutes } minuter.
 }
+
+## Delivery truth: bounces and delays (docs/product.md rule 14)
+tx-status-bounced = Studsade
+tx-status-delayed = Försenad
+email-state-bounced = Etableringsmejlet till { $email } studsade: { $reason }. Rätta adressen så skickas mejlet igen.
+email-state-delayed = Etableringsmejlet till { $email } är försenat: { $reason }
+bounce-fix-address = Rätta adressen
+bounce-no-report = ingen rapport
+bounce-reason-no-such-address = Kundens e-postserver säger att adressen inte finns ({ $code })
+bounce-reason-no-such-domain = Adressens domän finns inte eller tar inte emot e-post ({ $code })
+bounce-reason-mailbox-full = Kundens brevlåda är full ({ $code })
+bounce-reason-mailbox-disabled = Kundens e-postserver säger att brevlådan är avstängd ({ $code })
+bounce-reason-too-large = Kundens e-postserver avvisade mejlet som för stort ({ $code })
+bounce-reason-refused-policy = Kundens e-postserver avvisade mejlet enligt sina regler, till exempel som skräppost ({ $code })
+bounce-reason-no-route = Kundens e-postserver gick inte att nå i tid ({ $code })
+bounce-reason-refused = Kundens e-postserver avvisade mejlet ({ $code })
+bounce-reason-no-report = Kundens e-postserver skickade tillbaka mejlet utan att säga varför ({ $code })
+bounce-reason-delayed = Kundens e-postserver har inte tagit emot mejlet än; leveransen försöks fortfarande ({ $code })
+bounce-alert-subject = Etableringsmejlet för beställning { $order } till { $email } studsade
+bounce-alert-intro = Etableringsmejlet för beställning { $order } ({ $customer }) nådde inte kunden.
+bounce-alert-address = Kundens e-postserver skickade tillbaka det från { $email }:
+bounce-alert-action = Öppna raden, rätta adressen så skickas mejlet igen.

@@ -1,4 +1,4 @@
-//! The command line: serve | migrate | import | onboard | tick.
+//! The command line: serve | migrate | import | onboard | tick | bounce.
 
 use std::path::PathBuf;
 
@@ -40,7 +40,19 @@ enum Command {
     Onboard { order_id: String },
     /// Run every piece of due scheduled work once (RSD emails, closing, purges, email dispatch) and exit.
     Tick,
+    /// Read one email message on standard input (what an MTA's alias or pipe hands over) and
+    /// record it if it is a bounce or delay report about a message of ours.
+    Bounce,
 }
+
+/// The database could not be reached: `main` exits with EX_TEMPFAIL (75), which Postfix's
+/// and Exim's pipes take as "try again later", so the MTA keeps the message and retries.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TryAgainLater(pub String);
+
+/// Exit status of [`TryAgainLater`] (sysexits.h EX_TEMPFAIL).
+pub const EX_TEMPFAIL: i32 = 75;
 
 /// Runs the command; the error is printed as one line by `main`.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -50,9 +62,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let mut config = Config::from_env(|k| std::env::var(k).ok(), bind.as_deref())?;
     config.demo = matches!(cli.command, Command::Serve { demo: true, .. });
-    let store = Store::connect(&config.database_url)
-        .await
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot open the database: {e}"))?;
+    // The whole message is read before anything else, so the MTA never writes into a
+    // closed pipe; only the first MAX_MESSAGE bytes are kept.
+    let message = match cli.command {
+        Command::Bounce => Some(read_message(std::io::stdin().lock())?),
+        _ => None,
+    };
+    let store = match Store::connect(&config.database_url).await {
+        Ok(store) => store,
+        Err(e) if message.is_some() => {
+            return Err(TryAgainLater(format!("DATABASE_URL: cannot open the database: {e}")).into());
+        }
+        Err(e) => return Err(anyhow::anyhow!("DATABASE_URL: cannot open the database: {e}")),
+    };
     let result = match cli.command {
         Command::Serve { demo, .. } => serve(config, store.clone(), demo).await,
         Command::Migrate => {
@@ -105,8 +127,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let bulk = jobs::purge_bulk(&store, config.bulk_keep, &stop).await?;
             let screenshots = jobs::purge_case_attachments(&store, &stop).await?;
             let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 4)?;
+            let key = crate::startup::signing_key(&store).await?;
             let mut dispatcher =
-                Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone());
+                Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone())
+                    .with_bounces(key, &config.public_url);
             dispatcher.stop = stop;
             let attempted = dispatcher.drain().await?;
             let counts = store.email_counts().await?;
@@ -118,9 +142,45 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Bounce => bounce(&store, &message.unwrap_or_default()).await,
     };
     store.close().await;
     result
+}
+
+/// Standard input, the first [`MAX_MESSAGE`](crate::mail::bounce::MAX_MESSAGE) bytes kept
+/// and the rest read and dropped.
+fn read_message(mut input: impl std::io::Read) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = crate::mail::bounce::MAX_MESSAGE as u64;
+    let mut message = Vec::new();
+    input.by_ref().take(limit).read_to_end(&mut message)?;
+    std::io::copy(&mut input, &mut std::io::sink())?;
+    Ok(message)
+}
+
+/// `provisio bounce`: exits 0 for anything it could read (docs/product.md rule 14), so
+/// the MTA never bounces a bounce; a database that stops answering is [`TryAgainLater`].
+async fn bounce(store: &Store, message: &[u8]) -> anyhow::Result<()> {
+    use crate::mail::bounce::{Reading, read};
+    let unreachable = |e: &dyn std::fmt::Display| TryAgainLater(format!("the database did not answer: {e}"));
+    let key = crate::startup::signing_key(store).await.map_err(|e| unreachable(&e))?;
+    // Postfix's local(8) names the address it delivered to; Exim's pipe likewise.
+    let envelope = ["ORIGINAL_RECIPIENT", "RECIPIENT"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .collect::<Vec<_>>()
+        .join(" ");
+    match read(message, &key, Some(&envelope)) {
+        Reading::Report(report) => {
+            let recorded = store.record_bounce(&report, Utc::now()).await.map_err(|e| unreachable(&e))?;
+            println!("message {}: {} report, {recorded:?}", report.outbox_id, report.outcome.as_str());
+        }
+        Reading::AutoReply => println!("an automatic reply: not a failure; nothing recorded"),
+        Reading::NotOurs => println!("not a report about a message of ours; nothing recorded"),
+        Reading::Unreadable => println!("not an email message; nothing recorded"),
+    }
+    Ok(())
 }
 
 async fn serve(config: Config, store: Store, demo: bool) -> anyhow::Result<()> {

@@ -152,6 +152,9 @@ pub struct MailConfig {
     /// How long a dispatcher holds the messages it claimed; after that another dispatcher
     /// may take them over (PROVISIO_MAIL_LEASE). Longer than any batch takes.
     pub lease: chrono::Duration,
+    /// Where bounces go (PROVISIO_BOUNCE_ADDRESS): each message's envelope sender is its own
+    /// signed `local+TOKEN@domain`. None: the envelope sender is `from`.
+    pub bounce_address: Option<crate::mail::bounce::BounceAddress>,
 }
 
 impl MailConfig {
@@ -164,6 +167,7 @@ impl MailConfig {
             retry_base: std::time::Duration::from_secs(10),
             mailbox: std::path::PathBuf::from("mail"),
             lease: chrono::Duration::minutes(5),
+            bounce_address: None,
         }
     }
 }
@@ -307,6 +311,12 @@ impl Config {
                 .ok()
                 .filter(|n| (1..=100).contains(n))
                 .ok_or_else(|| bad("PROVISIO_MAIL_MAX_ATTEMPTS", "expected a whole number from 1 to 100"))?;
+        }
+
+        if let Some(address) = var("PROVISIO_BOUNCE_ADDRESS").filter(|a| !a.is_empty()) {
+            mail.bounce_address = Some(
+                crate::mail::bounce::BounceAddress::parse(&address).map_err(|p| bad("PROVISIO_BOUNCE_ADDRESS", p))?,
+            );
         }
 
         if let Some(lease) = var("PROVISIO_MAIL_LEASE") {
@@ -537,13 +547,14 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 19] = [
+        let cases: [(&[(&str, &str)], &str); 20] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
             (&[("PROVISIO_ADMIN_CONSOLE_URL", "javascript:alert(1)")], "PROVISIO_ADMIN_CONSOLE_URL"),
             (&[("SMTP_URL", "http://mail.example")], "SMTP_URL"),
             (&[("PROVISIO_MAIL_FROM", "Webex <x@webex.com>")], "PROVISIO_MAIL_FROM"),
+            (&[("PROVISIO_BOUNCE_ADDRESS", "bounces+x@portal.example")], "PROVISIO_BOUNCE_ADDRESS"),
             (&[("PROVISIO_RESEND_LIMIT", "3 per hour")], "PROVISIO_RESEND_LIMIT"),
             (&[("PROVISIO_MAIL_MAX_ATTEMPTS", "0")], "PROVISIO_MAIL_MAX_ATTEMPTS"),
             (&[("PROVISIO_MAIL_LEASE", "5 minutes")], "PROVISIO_MAIL_LEASE"),

@@ -12,6 +12,8 @@ async fn main() {
     let cli = provisio::cli::Cli::parse();
     if let Err(e) = provisio::cli::run(cli).await {
         eprintln!("error: {e}");
-        std::process::exit(1);
+        // `provisio bounce` without its database: the MTA keeps the message and tries again.
+        let code = if e.is::<provisio::cli::TryAgainLater>() { provisio::cli::EX_TEMPFAIL } else { 1 };
+        std::process::exit(code);
     }
 }

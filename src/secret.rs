@@ -58,6 +58,16 @@ impl SigningKey {
         out
     }
 
+    /// The HMAC-SHA256 of `purpose` and `value` in lower-case hex, for values that must
+    /// survive a case-insensitive channel (the local part of an email address).
+    pub fn sign_hex(&self, purpose: &str, value: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     pub fn verify(&self, purpose: &str, value: &str, signature: &str) -> bool {
         constant_time_eq(self.sign(purpose, value).as_bytes(), signature.as_bytes())
     }

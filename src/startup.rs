@@ -44,7 +44,7 @@ pub struct Application {
 /// The key that signs what the portal hands to browsers (the sign-in form's token; the keys
 /// of the session cookie and the flash cookie are derived from it): made once, kept in the
 /// database, so every instance shares it and it survives restarts. Never in the repository.
-async fn signing_key(store: &Store) -> anyhow::Result<SigningKey> {
+pub async fn signing_key(store: &Store) -> anyhow::Result<SigningKey> {
     let mut fresh = [0u8; 64];
     rand::rng().fill_bytes(&mut fresh);
     let stored = store.setting_or_insert("session_cookie_key", hex::encode(fresh)).await?;
@@ -74,7 +74,8 @@ impl Application {
         let stop = Stop::never();
         let mailer = Mailer::new(&config.mail, config.mail.mailbox.clone(), 8)?;
         let mut dispatcher =
-            Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone());
+            Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone())
+                .with_bounces(signing_key.clone(), &config.public_url);
         dispatcher.stop = stop.clone();
         let background = vec![
             dispatcher.spawn(),

@@ -121,13 +121,16 @@ pub fn stale_refusal(expected: Option<i64>, version: i64, updated_by: &str, cont
 /// The state of a line's last provisioning email, as the pages (`data-email-state`), the
 /// API's `last_email` and the reminders read it, from its outbox row's status and the
 /// delivery attempts so far: none, queued (no attempt yet), in_progress (attempted,
-/// retrying), accepted or failed.
+/// retrying), accepted, failed, and after the relay accepted it, bounced or delayed
+/// (docs/product.md rule 14).
 pub fn email_state(outbox_status: Option<&str>, attempts: i64) -> &'static str {
     match (outbox_status, attempts) {
         (Some("queued"), 0) => "queued",
         (Some("queued"), _) => "in_progress",
         (Some("sent"), _) => "accepted",
         (Some("failed"), _) => "failed",
+        (Some("bounced"), _) => "bounced",
+        (Some("delayed"), _) => "delayed",
         _ => "none",
     }
 }

@@ -1,5 +1,6 @@
 //! The rules of docs/product.md as plain types and functions, without I/O.
 
+pub mod bounce;
 pub mod bulk;
 pub mod checks;
 pub mod closing;

@@ -37,16 +37,22 @@ pub enum TransactionStatus {
     /// The mail server accepted the email, or no email was needed yet.
     Success,
     Failed,
+    /// The customer's mail server returned the email after accepting it (final; rule 14).
+    Bounced,
+    /// The customer's mail server reported a delay: it may still end Success or Bounced.
+    Delayed,
 }
 
 impl TransactionStatus {
-    pub const ALL: [Self; 3] = [Self::InProgress, Self::Success, Self::Failed];
+    pub const ALL: [Self; 5] = [Self::InProgress, Self::Success, Self::Failed, Self::Bounced, Self::Delayed];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InProgress => "in_progress",
             Self::Success => "success",
             Self::Failed => "failed",
+            Self::Bounced => "bounced",
+            Self::Delayed => "delayed",
         }
     }
 

@@ -11,9 +11,9 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{EmailKind, Mailer, render_email, render_invitation};
+use super::{EmailKind, Mailer, render_bounce_alert, render_email, render_invitation};
 use crate::config::MailConfig;
-use crate::secret::random_token;
+use crate::secret::{SigningKey, random_token};
 use crate::stop::Stop;
 use crate::store::{ClaimedEmail, Delivery, Store};
 
@@ -35,6 +35,11 @@ pub struct Dispatcher {
     pub concurrency: usize,
     /// Raised by a graceful stop: nothing new is started.
     pub stop: Stop,
+    /// Signs each message's envelope sender when PROVISIO_BOUNCE_ADDRESS is set
+    /// ([`Dispatcher::with_bounces`]).
+    signing_key: Option<SigningKey>,
+    /// PROVISIO_PUBLIC_URL: the base of the links in bounce alerts.
+    public_url: String,
 }
 
 impl Dispatcher {
@@ -47,7 +52,18 @@ impl Dispatcher {
             batch_size: 200,
             concurrency: 8,
             stop: Stop::never(),
+            signing_key: None,
+            public_url: String::new(),
         }
+    }
+
+    /// Bounces come back (docs/product.md rule 14): every message's envelope sender is its
+    /// own signed bounce address (when PROVISIO_BOUNCE_ADDRESS is set), and bounce alerts
+    /// link to the line on `public_url`.
+    pub fn with_bounces(mut self, signing_key: SigningKey, public_url: &str) -> Self {
+        self.signing_key = Some(signing_key);
+        self.public_url = public_url.trim_end_matches('/').to_string();
+        self
     }
 
     /// The wait before attempt `attempts + 1`: base × 2^(attempts − 1), at most ten
@@ -60,9 +76,18 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, email: &ClaimedEmail, now: DateTime<Utc>) -> Delivery {
-        let rendered = match &email.invitation {
-            Some(invitation) => render_invitation(email.language.as_deref(), invitation),
-            None => render_email(
+        let subscriptions = || email.lines.iter().map(|(sub, _)| sub.clone()).collect::<Vec<_>>();
+        let rendered = match (&email.invitation, &email.alert) {
+            (Some(invitation), _) => render_invitation(email.language.as_deref(), invitation),
+            (None, Some(alert)) => render_bounce_alert(
+                email.language.as_deref(),
+                alert,
+                &email.order_id,
+                &email.customer,
+                &subscriptions(),
+                &self.public_url,
+            ),
+            (None, None) => render_email(
                 EmailKind::of(&email.cause, email.closes_at),
                 email.language.as_deref(),
                 &email.order_id,
@@ -76,12 +101,17 @@ impl Dispatcher {
             Ok(r) => r,
             Err(e) => return Delivery::Failed(format!("could not render the email: {e}")),
         };
-        let result = match Mailer::message_with_cc(
+        let envelope_sender = match (&self.config.bounce_address, &self.signing_key) {
+            (Some(address), Some(key)) => Some(address.envelope_sender(key, email.id)),
+            _ => None,
+        };
+        let result = match Mailer::message_with_envelope(
             email.id,
             &self.config.from,
             &email.recipient,
             email.cc.as_deref(),
             &rendered,
+            envelope_sender.as_deref(),
         ) {
             Ok(message) => self.mailer.send(message).await,
             Err(e) => Err(e),

@@ -1,6 +1,7 @@
 //! Provisioning and invitation emails: rendering, the transports (SMTP or the file mailbox), and the
 //! dispatcher that drains the outbox.
 
+pub mod bounce;
 mod dispatcher;
 mod transport;
 
@@ -134,6 +135,58 @@ pub fn render_invitation(language: Option<&str>, invitation: &InvitationEmail) -
     let subject = t.ta("invite-email-subject", [("company", company.as_str())]);
     let text = InvitationText { t: &t, invitee, company, inviter, link }.render()?;
     let html = InvitationHtml { t: &t, subject: &subject, invitee, company, inviter, link }.render()?;
+    Ok(Rendered { subject, text, html })
+}
+
+#[derive(Template)]
+#[template(path = "emails/bounce_alert.txt")]
+struct BounceAlertText<'a> {
+    t: &'a Tr,
+    order_id: &'a str,
+    customer: &'a str,
+    address: &'a str,
+    reason: &'a str,
+    lines: &'a [(String, String)],
+}
+
+#[derive(Template)]
+#[template(path = "emails/bounce_alert.html")]
+struct BounceAlertHtml<'a> {
+    t: &'a Tr,
+    subject: &'a str,
+    order_id: &'a str,
+    customer: &'a str,
+    address: &'a str,
+    reason: &'a str,
+    lines: &'a [(String, String)],
+}
+
+/// The alert that a provisioning email bounced (docs/product.md rule 14), in the reader's
+/// language: which order and lines, which address, why, and a link to each line built on
+/// `public_url` (PROVISIO_PUBLIC_URL).
+pub fn render_bounce_alert(
+    language: Option<&str>,
+    alert: &crate::store::BounceAlert,
+    order_id: &str,
+    customer: &str,
+    subscriptions: &[String],
+    public_url: &str,
+) -> Result<Rendered, askama::Error> {
+    let t = Tr::new(language.unwrap_or("en"));
+    let reason = bounce::reason_in_words(&t, crate::domain::bounce::BounceOutcome::Bounced, Some(&alert.reason));
+    let lines: Vec<(String, String)> = subscriptions
+        .iter()
+        .map(|sub| {
+            let query = serde_urlencoded::to_string([("q", sub.as_str())]).unwrap_or_default();
+            (sub.clone(), format!("{public_url}/orders/{order_id}?{query}#line-{sub}"))
+        })
+        .collect();
+    let address = alert.address.as_str();
+    let subject = t.ta("bounce-alert-subject", [("order", order_id), ("email", address)]);
+    let text = BounceAlertText { t: &t, order_id, customer, address, reason: &reason, lines: &lines }.render()?;
+    let html =
+        BounceAlertHtml { t: &t, subject: &subject, order_id, customer, address, reason: &reason, lines: &lines }
+            .render()?;
     Ok(Rendered { subject, text, html })
 }
 

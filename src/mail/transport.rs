@@ -70,14 +70,36 @@ impl Mailer {
         cc: Option<&str>,
         rendered: &Rendered,
     ) -> Result<Message, SendError> {
+        Self::message_with_envelope(outbox_id, from, to, cc, rendered, None)
+    }
+
+    /// The message, sent with `envelope_sender` as its envelope sender (Return-Path) when
+    /// given (the signed bounce address of docs/product.md rule 14); the From header stays.
+    pub fn message_with_envelope(
+        outbox_id: i64,
+        from: &str,
+        to: &str,
+        cc: Option<&str>,
+        rendered: &Rendered,
+        envelope_sender: Option<&str>,
+    ) -> Result<Message, SendError> {
         let invalid =
             |what: &str, e: &dyn std::fmt::Display| SendError { permanent: true, reason: format!("{what}: {e}") };
         let from: Mailbox = from.parse().map_err(|e| invalid("sender", &e))?;
         let to: Mailbox = to.parse().map_err(|e| invalid("recipient", &e))?;
         let domain = from.email.domain().to_string();
+        let mut recipients = vec![to.email.clone()];
         let mut builder = Message::builder().from(from).to(to);
         if let Some(cc) = cc {
-            builder = builder.cc(cc.parse().map_err(|e| invalid("copy recipient", &e))?);
+            let cc: Mailbox = cc.parse().map_err(|e| invalid("copy recipient", &e))?;
+            recipients.push(cc.email.clone());
+            builder = builder.cc(cc);
+        }
+        if let Some(sender) = envelope_sender {
+            let sender: lettre::Address = sender.parse().map_err(|e| invalid("envelope sender", &e))?;
+            let envelope =
+                lettre::address::Envelope::new(Some(sender), recipients).map_err(|e| invalid("envelope", &e))?;
+            builder = builder.envelope(envelope);
         }
         builder
             .subject(&rendered.subject)

@@ -6,6 +6,7 @@
 //! The macros below expand each method body once per database, so every query runs
 //! against concrete sqlx types (no `Any` driver).
 
+mod bounces;
 mod bulk;
 mod cases;
 mod company;
@@ -29,6 +30,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use bounces::BounceRecorded;
 pub use bulk::{BulkApplyOutcome, BulkBatch, BulkCreated, BulkDiscardOutcome, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
@@ -38,7 +40,7 @@ pub use lists::{
     Arg, Statement, SubscriptionFilter, orders_statement, prefix_range, subscriptions_statement, transactions_statement,
 };
 pub use orders::{LineCursor, LinePage, OnboardOutcome};
-pub use outbox::{ClaimedEmail, Delivery, InvitationEmail, LimitPreview, QueueCounts};
+pub use outbox::{BounceAlert, ClaimedEmail, Delivery, InvitationEmail, LimitPreview, QueueCounts};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use retention::BulkPurge;

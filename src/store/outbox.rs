@@ -252,7 +252,21 @@ pub struct ClaimedEmail {
     pub cc: Option<String>,
     /// The closing time a reminder announces.
     pub closes_at: Option<DateTime<Utc>>,
+    /// A bounce alert (cause `bounce_alert`): the bounced address and why; `lines` are the
+    /// lines it is about.
+    pub alert: Option<BounceAlert>,
 }
+
+/// What a bounce alert is about: the address the provisioning email bounced from, and the
+/// reason as stored (docs/product.md rule 14).
+#[derive(Debug, Clone)]
+pub struct BounceAlert {
+    pub address: String,
+    pub reason: String,
+}
+
+/// id, order, recipient, attempts, customer, language, subscription, offer, bounced address, reason.
+type AlertClaimRow = (i64, String, String, i64, String, Option<String>, String, String, String, String);
 
 /// What an invitation email says: who is invited to which company by whom, and the link.
 #[derive(Debug, Clone)]
@@ -345,7 +359,7 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> sqlx::Result<Vec<ClaimedEmail>> {
-        let rows: (Vec<ClaimRow>, Vec<InvitationClaimRow>) = write_tx!(self, |tx, pg| {
+        let rows: (Vec<ClaimRow>, Vec<InvitationClaimRow>, Vec<AlertClaimRow>) = write_tx!(self, |tx, pg| {
             sqlx::query(sql(
                 pg,
                 "UPDATE outbox SET lease_token = $1, lease_until = $2, attempts = attempts + 1
@@ -374,7 +388,7 @@ impl Store {
                  JOIN companies p ON p.id = ord.partner_id
                  JOIN outbox_lines ol ON ol.outbox_id = o.id
                  JOIN lines l ON l.subscription_id = ol.subscription_id
-                 WHERE o.lease_token = $1
+                 WHERE o.lease_token = $1 AND o.cause <> 'bounce_alert'
                  ORDER BY o.id, l.position, l.subscription_id",
             )
             .bind(lease)
@@ -395,10 +409,29 @@ impl Store {
             .bind(lease)
             .fetch_all(&mut *tx)
             .await?;
+            // Bounce alerts go to a user of the portal, in their language, about the bounced
+            // message (about_outbox_id): their own statement too.
+            let alerts: Vec<AlertClaimRow> = sqlx::query_as(
+                "SELECT o.id, o.order_id, o.recipient, CAST(o.attempts AS BIGINT), ord.customer,
+                        COALESCE(u.language, c.language), l.subscription_id, l.offer, b.recipient,
+                        COALESCE(b.last_error, '-')
+                 FROM outbox o
+                 JOIN orders ord ON ord.id = o.order_id
+                 JOIN outbox b ON b.id = o.about_outbox_id
+                 JOIN outbox_lines ol ON ol.outbox_id = o.id
+                 JOIN lines l ON l.subscription_id = ol.subscription_id
+                 LEFT JOIN users u ON u.email = o.recipient
+                 LEFT JOIN companies c ON c.id = u.company_id
+                 WHERE o.lease_token = $1 AND o.cause = 'bounce_alert'
+                 ORDER BY o.id, l.position, l.subscription_id",
+            )
+            .bind(lease)
+            .fetch_all(&mut *tx)
+            .await?;
             tx.commit().await?;
-            (rows, invitations)
+            (rows, invitations, alerts)
         });
-        let (rows, invitations) = rows;
+        let (rows, invitations, alerts) = rows;
         let mut claimed: Vec<ClaimedEmail> = invitations
             .into_iter()
             .map(|(id, recipient, attempts, language, invitee, company, inviter, link)| ClaimedEmail {
@@ -413,8 +446,28 @@ impl Store {
                 invitation: Some(InvitationEmail { invitee, company, inviter, link }),
                 cc: None,
                 closes_at: None,
+                alert: None,
             })
             .collect();
+        for (id, order_id, recipient, attempts, customer, language, sub, offer, address, reason) in alerts {
+            match claimed.last_mut() {
+                Some(last) if last.id == id => last.lines.push((sub, offer)),
+                _ => claimed.push(ClaimedEmail {
+                    id,
+                    order_id,
+                    recipient,
+                    cause: "bounce_alert".to_string(),
+                    attempts,
+                    customer,
+                    language,
+                    lines: vec![(sub, offer)],
+                    invitation: None,
+                    cc: None,
+                    closes_at: None,
+                    alert: Some(BounceAlert { address, reason }),
+                }),
+            }
+        }
         for (id, order_id, recipient, cause, attempts, customer, language, sub, offer, cc, closes_at) in rows {
             match claimed.last_mut() {
                 Some(last) if last.id == id => last.lines.push((sub, offer)),
@@ -430,6 +483,7 @@ impl Store {
                     invitation: None,
                     cc,
                     closes_at,
+                    alert: None,
                 }),
             }
         }
@@ -513,7 +567,8 @@ impl Store {
                      l AS (
                          UPDATE lines SET last_email_at = $3
                          FROM outbox_lines ol JOIN o ON o.id = ol.outbox_id
-                         WHERE lines.subscription_id = ol.subscription_id AND o.status = 'sent' AND o.cause <> 'copy'
+                         WHERE lines.subscription_id = ol.subscription_id AND o.status = 'sent'
+                           AND o.cause NOT IN ('copy', 'bounce_alert')
                          RETURNING 1)
                      SELECT (SELECT COUNT(*) FROM o) + (SELECT COUNT(*) FROM t) + (SELECT COUNT(*) FROM l)",
                 )
@@ -544,7 +599,7 @@ impl Store {
                 recorded.iter().filter(|(_, status, _)| status != "queued").map(|(id, _, _)| *id).collect();
             let sent: Vec<i64> = recorded
                 .iter()
-                .filter(|(_, status, cause)| status == "sent" && cause != "copy")
+                .filter(|(_, status, cause)| status == "sent" && cause != "copy" && cause != "bounce_alert")
                 .map(|(id, _, _)| *id)
                 .collect();
             if !ended.is_empty() {
@@ -691,7 +746,8 @@ impl Store {
     }
 
     /// Sends the reminders that are due at `now` (PROVISIO_REMINDERS, `offsets` smallest
-    /// first) to the provisioning contacts of lines still awaiting set-up before PONR, the
+    /// first) to the provisioning contacts of lines still awaiting set-up before PONR whose
+    /// last email did not bounce (no reminder to an address that bounced: rule 14), the
     /// order's creator in copy. Of a line's reminders only the latest due one goes out, and
     /// only while its closing time is ahead; the update that records it on the line is the
     /// claim, so two schedulers never both send. One email per order and recipient, one
@@ -738,6 +794,7 @@ impl Store {
             "status = 'awaiting' AND email_sent_at IS NOT NULL
              AND ((offer IN ({offers}) AND email_sent_at > $2) OR (offer NOT IN ({offers}) AND email_sent_at > $3))
              AND order_id IN (SELECT id FROM orders WHERE org_mapped_at IS NULL)
+             AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.id = last_outbox_id AND b.status = 'bounced')
              AND {due} IS NOT NULL AND (reminder_offset IS NULL OR reminder_offset > {due})"
         );
         // The orders with a reminder due, read once (the closing job's index range), then

@@ -107,7 +107,8 @@ pub struct LineRecord {
 
 impl LineRecord {
     /// The line's last email as the row's `data-email-state` says it (docs/http.md, markup hooks):
-    /// none, queued (no attempt yet), in_progress (attempted, retrying), accepted or failed.
+    /// none, queued (no attempt yet), in_progress (attempted, retrying), accepted, failed, or
+    /// after it was accepted bounced or delayed (docs/product.md rule 14).
     pub fn email_state(&self) -> &'static str {
         crate::domain::line::email_state(self.email_status.as_deref(), self.email_attempts.unwrap_or(0))
     }

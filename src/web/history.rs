@@ -128,6 +128,12 @@ pub fn transaction_detail(tr: &crate::i18n::Tr, detail: Option<&str>) -> String 
         Some(d) => match d.split_once(':') {
             Some(("accepted", reply)) => tr.ta("tx-detail-accepted", [("reply", reply)]),
             Some(("failed", reason)) => tr.ta("tx-detail-failed", [("reason", reason)]),
+            Some(("bounced", reason)) => {
+                crate::mail::bounce::reason_in_words(tr, crate::domain::bounce::BounceOutcome::Bounced, Some(reason))
+            }
+            Some(("delayed", reason)) => {
+                crate::mail::bounce::reason_in_words(tr, crate::domain::bounce::BounceOutcome::Delayed, Some(reason))
+            }
             _ => d.to_string(),
         },
     }

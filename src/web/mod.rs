@@ -180,6 +180,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post("/company/users/{email}", company::change))
         .service(get_post("/invitations/{token}", company::invitation_form, company::set_password))
         .service(webhook("/api/v1/control-hub/events", webhooks::control_hub_event))
+        .service(webhook("/webhooks/bounce", webhooks::bounce).app_data(web::PayloadConfig::new(webhooks::MAX_BOUNCE)))
         .service(api_get("/api/v1/openapi.json", api::openapi_json))
         .service(api_get("/api/v1/orders", api::list_orders))
         .service(api_get("/api/v1/orders/{order_id}", api::show_order))

@@ -192,7 +192,7 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
         resend_blocked: (can_edit && matches!(resend_state, Some(Refusal::NotYetSent { .. })))
             .then(|| tr.ta("resend-blocked-not-yet", [("date", rsd.as_str())])),
         email_note: email_note(tr, line),
-        email_failed: line.email_status.as_deref() == Some("failed"),
+        email_failed: matches!(line.email_status.as_deref(), Some("failed" | "bounced")),
         email_state: line.email_state(),
         status_href: line.email_pending().then(|| status_href(page, order.id, &line.subscription_id, FIRST_POLL)),
         poll_seconds: FIRST_POLL,
@@ -289,6 +289,17 @@ fn email_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
         Some("failed") => {
             let reason = line.email_error.as_deref().unwrap_or("");
             Some(tr.ta("email-state-failed", [("email", recipient), ("reason", reason)]))
+        }
+        // Rule 14: after the mail server accepted it, the customer's server returned it or
+        // is still trying; the reason in plain words with its code.
+        Some(state @ ("bounced" | "delayed")) => {
+            use crate::domain::bounce::BounceOutcome;
+            let (outcome, key) = match state {
+                "bounced" => (BounceOutcome::Bounced, "email-state-bounced"),
+                _ => (BounceOutcome::Delayed, "email-state-delayed"),
+            };
+            let reason = crate::mail::bounce::reason_in_words(tr, outcome, line.email_error.as_deref());
+            Some(tr.ta(key, [("email", recipient), ("reason", reason.as_str())]))
         }
         _ if line.email_sent_at.is_none() && line.status() == crate::domain::LineStatus::Awaiting => {
             Some(tr.ta("email-state-not-yet", [("date", line.rsd.format("%Y-%m-%d").to_string().as_str())]))

@@ -64,6 +64,37 @@ pub async fn control_hub_event(state: Data<AppState>, req: HttpRequest, body: By
     }
 }
 
+/// The most a bounce may weigh over HTTP (413 beyond).
+pub const MAX_BOUNCE: usize = 1 << 20;
+
+/// POST /webhooks/bounce: one raw message (what a provider's webhook or a mail fetcher
+/// forwards), signed like the admin-console events; read by the same reader as
+/// `provisio bounce` (docs/product.md rule 14). 2xx for anything read, ours or not.
+pub async fn bounce(state: Data<AppState>, req: HttpRequest, body: Bytes) -> HttpResponse {
+    use crate::mail::bounce::{Reading, read};
+    use actix_web::http::StatusCode;
+    let Some(secret) = &state.config.webhook_secret else {
+        return answer(StatusCode::NOT_FOUND, "not found");
+    };
+    let header = req.headers().get("X-Provisio-Signature").and_then(|v| v.to_str().ok());
+    if !signature_ok(secret, &body, header) {
+        return answer(StatusCode::UNAUTHORIZED, "bad or missing signature");
+    }
+    match read(&body, &state.signing_key, None) {
+        Reading::Report(report) => match state.store.record_bounce(&report, Utc::now()).await {
+            Ok(crate::store::BounceRecorded::Duplicate) => answer(StatusCode::OK, "already recorded"),
+            Ok(crate::store::BounceRecorded::UnknownMessage) => answer(StatusCode::OK, "not ours"),
+            Ok(_) => answer(StatusCode::OK, report.outcome.as_str()),
+            Err(e) => {
+                tracing::error!(error = %e, "recording a bounce failed");
+                answer(StatusCode::SERVICE_UNAVAILABLE, "try again")
+            }
+        },
+        Reading::AutoReply => answer(StatusCode::OK, "automatic reply"),
+        Reading::NotOurs | Reading::Unreadable => answer(StatusCode::OK, "not ours"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

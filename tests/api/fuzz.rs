@@ -113,7 +113,7 @@ fn hostile_alone() -> impl Strategy<Value = String> {
 }
 
 /// Every route of `web::routes()`, with `{}` where a path part goes.
-const ROUTES: [&str; 26] = [
+const ROUTES: [&str; 27] = [
     "/healthz",
     "/static/{}",
     "/",
@@ -136,6 +136,7 @@ const ROUTES: [&str; 26] = [
     "/cases/attachments/{}",
     "/cases/{}",
     "/api/v1/control-hub/events",
+    "/webhooks/bounce",
     "/mailbox",
     "/company/users",
     "/company/users/{}",
@@ -190,12 +191,13 @@ struct Request {
 
 /// The methods a route takes (web::routes(): GET answers HEAD too).
 fn methods_of(route: &str) -> &'static [&'static str] {
-    const POST_ONLY: [&str; 6] = [
+    const POST_ONLY: [&str; 7] = [
         "/logout",
         "/settings/language",
         "/transactions/{}/retry",
         "/cases/{}",
         "/api/v1/control-hub/events",
+        "/webhooks/bounce",
         "/company/users/{}",
     ];
     const GET_POST: [&str; 8] = [

@@ -12,6 +12,8 @@ use tokio::task::JoinSet;
 
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The envelope sender (MAIL FROM).
+    pub from: String,
     pub to: Vec<String>,
     pub data: String,
 }
@@ -220,6 +222,7 @@ async fn session(
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     let mut to = Vec::new();
+    let mut from = String::new();
     if write.write_all(b"220 provisio-test ESMTP\r\n").await.is_err() {
         return;
     }
@@ -239,6 +242,8 @@ async fn session(
             b"250 OK\r\n"
         } else if command.starts_with("MAIL FROM") {
             to.clear();
+            from = line.trim_end()[10..].split_whitespace().next().unwrap_or_default().to_string();
+            from = from.trim_start_matches('<').trim_end_matches('>').to_string();
             b"250 2.1.0 OK\r\n"
         } else if command.starts_with("RSET") {
             to.clear();
@@ -271,7 +276,11 @@ async fn session(
             }
             let n = {
                 let mut all = received.lock().unwrap();
-                all.push(Received { to: std::mem::take(&mut to), data: data.replace("\r\n", "\n") });
+                all.push(Received {
+                    from: from.clone(),
+                    to: std::mem::take(&mut to),
+                    data: data.replace("\r\n", "\n"),
+                });
                 all.len()
             };
             let delay = *reply_delay.lock().unwrap();

@@ -78,6 +78,11 @@ pub(super) fn line_of(record: LineRecord) -> Line {
             LastEmail { state: state.into(), at: record.email_accepted_at, detail: record.email_recipient.clone() }
         }
         "failed" => LastEmail { state: state.into(), at: None, detail: record.email_error.clone() },
+        "bounced" | "delayed" => {
+            let outcome = crate::mail::bounce::outcome_of_state(state);
+            let words = crate::mail::bounce::reason_in_words(&Tr::new("en"), outcome, record.email_error.as_deref());
+            LastEmail { state: state.into(), at: record.email_accepted_at, detail: Some(words) }
+        }
         _ => LastEmail { state: "none".into(), at: record.last_email_at, detail: None },
     };
     Line {

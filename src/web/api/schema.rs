@@ -34,11 +34,13 @@ pub struct OrderList {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LastEmail {
     /// `none`, `queued`, `in_progress` (attempted, to be retried), `accepted` (by the mail
-    /// server; not proof of delivery) or `failed`: the line row's `data-email-state`.
+    /// server; not proof of delivery), `failed`, or after it was accepted `bounced` (the
+    /// customer's mail server returned it) or `delayed` (still being tried): the line
+    /// row's `data-email-state`.
     pub state: String,
     /// When the mail server accepted it.
     pub at: Option<DateTime<Utc>>,
-    /// Why it failed, or to whom it went.
+    /// Why it failed, bounced or is delayed (in words, with the status code), or to whom it went.
     pub detail: Option<String>,
 }
 
