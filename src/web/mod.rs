@@ -23,6 +23,7 @@ mod transactions;
 mod upload;
 mod views;
 mod webhooks;
+mod wire;
 
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
@@ -31,6 +32,7 @@ pub use auth::PasswordChecks;
 pub use ctx::{CookieNames, Ctx, SignedIn};
 pub use errors::PageError;
 pub use request_id::request_id;
+pub use wire::wire_headers;
 
 use crate::config::Config;
 use crate::secret::SigningKey;

@@ -12,6 +12,7 @@ mod cases;
 mod cli;
 mod closing;
 mod company;
+mod compression;
 mod copies;
 mod csrf;
 mod emails;
