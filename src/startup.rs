@@ -19,7 +19,8 @@ use crate::stop::Stop;
 use crate::store::{SessionStorage, Store};
 use crate::web::sessions::{FlashCookie, PageSessions};
 use crate::web::{
-    ApiLimiter, AppState, CookieNames, PasswordChecks, ctx::set_cookies, request_id, routes, wire_headers,
+    ApiLimiter, AppState, CookieNames, PasswordChecks, count_requests, ctx::set_cookies, request_id, routes,
+    wire_headers,
 };
 
 /// How often the scheduler looks for lines whose requested start date has come.
@@ -78,6 +79,8 @@ impl Application {
         let mut dispatcher =
             Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone());
         dispatcher.stop = stop.clone();
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
+        dispatcher.metrics = metrics.clone();
         let background = vec![
             dispatcher.spawn(),
             jobs::spawn_scheduler(
@@ -103,6 +106,7 @@ impl Application {
             signing_key,
             password_checks: PasswordChecks::new(cores, max_waiting),
             api_limiter: ApiLimiter::default(),
+            metrics,
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new();
@@ -140,6 +144,7 @@ impl Application {
                 // come compressed already (web/assets.rs) and are left as they are.
                 .wrap(Compress::default())
                 .wrap(from_fn(wire_headers))
+                .wrap(from_fn(count_requests))
                 .wrap(from_fn(request_id))
                 .configure(routes)
         })

@@ -35,6 +35,8 @@ pub struct Dispatcher {
     pub concurrency: usize,
     /// Raised by a graceful stop: nothing new is started.
     pub stop: Stop,
+    /// Where delivery outcomes are counted for `GET /metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Dispatcher {
@@ -47,6 +49,7 @@ impl Dispatcher {
             batch_size: 200,
             concurrency: 8,
             stop: Stop::never(),
+            metrics: Arc::default(),
         }
     }
 
@@ -140,9 +143,18 @@ impl Dispatcher {
             }
             for (id, result, _) in &results {
                 match result {
-                    Delivery::Accepted(_) => tracing::debug!(outbox = id, "email accepted"),
-                    Delivery::Retry(at, reason) => tracing::warn!(outbox = id, %at, reason, "email will be retried"),
-                    Delivery::Failed(reason) => tracing::warn!(outbox = id, reason, "email failed"),
+                    Delivery::Accepted(_) => {
+                        self.metrics.delivery(crate::metrics::Delivery::Accepted);
+                        tracing::debug!(outbox = id, "email accepted")
+                    }
+                    Delivery::Retry(at, reason) => {
+                        self.metrics.delivery(crate::metrics::Delivery::Retried);
+                        tracing::warn!(outbox = id, %at, reason, "email will be retried")
+                    }
+                    Delivery::Failed(reason) => {
+                        self.metrics.delivery(crate::metrics::Delivery::Failed);
+                        tracing::warn!(outbox = id, reason, "email failed")
+                    }
                 }
             }
             if failure.is_some() {

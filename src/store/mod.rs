@@ -12,6 +12,7 @@ mod company;
 mod edits;
 mod import;
 mod lists;
+mod metrics;
 mod orders;
 pub mod outbox;
 mod records;

@@ -21,6 +21,7 @@ mod fuzz;
 mod import;
 mod languages;
 mod live_status;
+mod metrics;
 mod orders;
 mod plans;
 mod reminders;
