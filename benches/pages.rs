@@ -197,6 +197,37 @@ async fn compare(label: &str, app: &support::Server, path: &str, cookie: &str) -
     ratio
 }
 
+/// The bytes `path` takes on the wire as it is, with brotli and with gzip (docs/http.md,
+/// "Compression"), and the same for the static files it links, which a first visit downloads too.
+async fn wire_size(label: &str, app: &support::Server, path: &str, cookie: &str) {
+    let client = reqwest::Client::new();
+    let size = |path: String, accept: &'static str| {
+        let request = client.get(format!("{}{path}", app.base)).header("Cookie", cookie);
+        let request = if accept.is_empty() { request } else { request.header("Accept-Encoding", accept) };
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            response.bytes().await.unwrap().len()
+        }
+    };
+    let html = support::text(client.get(format!("{}{path}", app.base)).header("Cookie", cookie)).await;
+    let statics: Vec<String> =
+        html.split("\"/static/").skip(1).map(|rest| format!("/static/{}", rest.split('"').next().unwrap())).collect();
+    for accept in ["", "br", "gzip"] {
+        let page = size(path.to_string(), accept).await;
+        let mut files = 0;
+        for file in &statics {
+            files += size(file.clone(), accept).await;
+        }
+        let name = if accept.is_empty() { "uncompressed" } else { accept };
+        println!(
+            "  {label:<34} {name:<12} page {page:>8} bytes, with its {} static files {:>8} bytes",
+            statics.len(),
+            page + files
+        );
+    }
+}
+
 /// Write transactions committed by the server while it answers `n` GETs of `path`.
 async fn writes_per_get(url: &str, app: &support::Server, path: &str, cookie: &str, n: usize) -> f64 {
     let client = reqwest::Client::new();
@@ -279,6 +310,7 @@ async fn run(label: &str, url: &str) {
     for (name, path) in pages {
         compare(name, &app, path, &cookie).await;
     }
+    wire_size("order page, 100 lines", &app, "/orders/WO-100", &cookie).await;
     let bearer = api_token(&app, &cookie).await;
     let api = [
         ("API order, 100 lines", "/api/v1/orders/WO-100"),

@@ -18,6 +18,8 @@ pub struct Config {
     pub demo: bool,
     /// HMAC-SHA256 key of admin-console events; None: the webhook answers 404.
     pub webhook_secret: Option<String>,
+    /// Bearer token of `GET /metrics` (PROVISIO_METRICS_TOKEN); None: it answers 404.
+    pub metrics_token: Option<String>,
     pub sessions: SessionConfig,
     /// The time sessions are measured by: the system clock, a held one in tests.
     pub clock: crate::clock::Clock,
@@ -329,6 +331,18 @@ impl Config {
             Some(_) => return Err(bad("PROVISIO_WEBHOOK_SECRET", "expected at least 16 characters")),
         };
 
+        // It travels in a header: visible ASCII, and long enough not to be guessed.
+        let metrics_token = match var("PROVISIO_METRICS_TOKEN") {
+            None => None,
+            Some(token) if token.len() >= 16 && token.bytes().all(|b| b.is_ascii_graphic()) => Some(token),
+            Some(_) => {
+                return Err(bad(
+                    "PROVISIO_METRICS_TOKEN",
+                    "expected at least 16 characters, no spaces or control characters",
+                ));
+            }
+        };
+
         let mut sessions = SessionConfig::default();
         if let Some(idle) = var("PROVISIO_SESSION_IDLE") {
             sessions.idle = parse_duration(&idle).map_err(|p| bad("PROVISIO_SESSION_IDLE", p))?;
@@ -382,6 +396,7 @@ impl Config {
             mail,
             demo: false,
             webhook_secret,
+            metrics_token,
             sessions,
             clock: crate::clock::Clock::system(),
             login,
@@ -547,7 +562,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 20] = [
+        let cases: [(&[(&str, &str)], &str); 22] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
@@ -559,6 +574,8 @@ mod tests {
             (&[("PROVISIO_MAIL_MAX_ATTEMPTS", "0")], "PROVISIO_MAIL_MAX_ATTEMPTS"),
             (&[("PROVISIO_MAIL_LEASE", "5 minutes")], "PROVISIO_MAIL_LEASE"),
             (&[("PROVISIO_WEBHOOK_SECRET", "short")], "PROVISIO_WEBHOOK_SECRET"),
+            (&[("PROVISIO_METRICS_TOKEN", "short")], "PROVISIO_METRICS_TOKEN"),
+            (&[("PROVISIO_METRICS_TOKEN", "a token with spaces in it")], "PROVISIO_METRICS_TOKEN"),
             (&[("PROVISIO_SESSION_IDLE", "30 minutes")], "PROVISIO_SESSION_IDLE"),
             (&[("PROVISIO_SESSION_MAX", "0h")], "PROVISIO_SESSION_MAX"),
             (&[("PROVISIO_SESSION_IDLE", "2h"), ("PROVISIO_SESSION_MAX", "1h")], "PROVISIO_SESSION_MAX"),

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod import_progress;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod secret;
 pub mod startup;
 pub mod stop;

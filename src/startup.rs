@@ -6,7 +6,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use actix_web_flash_messages::FlashMessagesFramework;
 use rand::RngCore;
@@ -18,7 +18,10 @@ use crate::secret::SigningKey;
 use crate::stop::Stop;
 use crate::store::{SessionStorage, Store};
 use crate::web::sessions::{FlashCookie, PageSessions};
-use crate::web::{ApiLimiter, AppState, CookieNames, PasswordChecks, ctx::set_cookies, request_id, routes};
+use crate::web::{
+    ApiLimiter, AppState, CookieNames, PasswordChecks, count_requests, ctx::set_cookies, request_id, routes,
+    wire_headers,
+};
 
 /// How often the scheduler looks for lines whose requested start date has come.
 const SCHEDULER_SECONDS: u64 = 30;
@@ -77,6 +80,8 @@ impl Application {
             Dispatcher::new(store.clone(), mailer, config.mail.clone(), config.admin_console_url.clone())
                 .with_bounces(signing_key.clone(), &config.public_url);
         dispatcher.stop = stop.clone();
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
+        dispatcher.metrics = metrics.clone();
         let background = vec![
             dispatcher.spawn(),
             jobs::spawn_scheduler(
@@ -102,6 +107,7 @@ impl Application {
             signing_key,
             password_checks: PasswordChecks::new(cores, max_waiting),
             api_limiter: ApiLimiter::default(),
+            metrics,
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new();
@@ -135,6 +141,11 @@ impl Application {
                 .wrap(from_fn(set_cookies))
                 .wrap(from_fn(move |req, next| errors_with_security_headers(req, next, secure)))
                 .wrap(headers)
+                // Pages, fragments and API answers are compressed per request; static files
+                // come compressed already (web/assets.rs) and are left as they are.
+                .wrap(Compress::default())
+                .wrap(from_fn(wire_headers))
+                .wrap(from_fn(count_requests))
                 .wrap(from_fn(request_id))
                 .configure(routes)
         })

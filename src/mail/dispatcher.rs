@@ -40,6 +40,8 @@ pub struct Dispatcher {
     signing_key: Option<SigningKey>,
     /// PROVISIO_PUBLIC_URL: the base of the links in bounce alerts.
     public_url: String,
+    /// Where delivery outcomes are counted for `GET /metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Dispatcher {
@@ -54,6 +56,7 @@ impl Dispatcher {
             stop: Stop::never(),
             signing_key: None,
             public_url: String::new(),
+            metrics: Arc::default(),
         }
     }
 
@@ -170,9 +173,18 @@ impl Dispatcher {
             }
             for (id, result, _) in &results {
                 match result {
-                    Delivery::Accepted(_) => tracing::debug!(outbox = id, "email accepted"),
-                    Delivery::Retry(at, reason) => tracing::warn!(outbox = id, %at, reason, "email will be retried"),
-                    Delivery::Failed(reason) => tracing::warn!(outbox = id, reason, "email failed"),
+                    Delivery::Accepted(_) => {
+                        self.metrics.delivery(crate::metrics::Delivery::Accepted);
+                        tracing::debug!(outbox = id, "email accepted")
+                    }
+                    Delivery::Retry(at, reason) => {
+                        self.metrics.delivery(crate::metrics::Delivery::Retried);
+                        tracing::warn!(outbox = id, %at, reason, "email will be retried")
+                    }
+                    Delivery::Failed(reason) => {
+                        self.metrics.delivery(crate::metrics::Delivery::Failed);
+                        tracing::warn!(outbox = id, reason, "email failed")
+                    }
                 }
             }
             if failure.is_some() {

@@ -13,6 +13,7 @@ mod company;
 mod edits;
 mod import;
 mod lists;
+mod metrics;
 mod orders;
 pub mod outbox;
 mod records;

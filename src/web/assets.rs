@@ -1,9 +1,16 @@
 //! Static files, embedded in the binary and served under fingerprinted names
 //! (`app.3fa2c1d09b.css`): a new build gets new names, so no browser keeps a stale copy.
+//!
+//! Each file is compressed once, at its first request, with brotli and gzip, and served in
+//! the encoding the browser takes; the Compress middleware that compresses pages leaves an
+//! answer that already has a `Content-Encoding` alone, so no file is compressed per request
+//! (docs/http.md, "Compression").
 
-use std::sync::LazyLock;
+use std::io::Write;
+use std::sync::{LazyLock, OnceLock};
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{self, AcceptEncoding, ContentEncoding, Encoding, Header};
+use actix_web::{HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
 
 struct Asset {
@@ -11,6 +18,30 @@ struct Asset {
     served: String,
     content_type: &'static str,
     body: &'static [u8],
+    encoded: OnceLock<Encoded>,
+}
+
+/// A file's brotli and gzip bodies, made at its first request.
+struct Encoded {
+    brotli: web::Bytes,
+    gzip: web::Bytes,
+}
+
+impl Asset {
+    fn encoded(&self) -> &Encoded {
+        self.encoded.get_or_init(|| {
+            let mut brotli = Vec::new();
+            {
+                // Quality 11, window 2^22: the smallest files; done once per file and process.
+                let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, 11, 22);
+                writer.write_all(self.body).expect("writing to memory");
+            }
+            let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gzip.write_all(self.body).expect("writing to memory");
+            let gzip = gzip.finish().expect("writing to memory");
+            Encoded { brotli: brotli.into(), gzip: gzip.into() }
+        })
+    }
 }
 
 const FILES: [(&str, &str, &[u8]); 4] = [
@@ -26,7 +57,13 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         .map(|(logical, content_type, body)| {
             let hash = hex::encode(Sha256::digest(body));
             let (stem, ext) = logical.split_once('.').expect("asset names have an extension");
-            Asset { logical, served: format!("{stem}.{}.{ext}", &hash[..10]), content_type, body }
+            Asset {
+                logical,
+                served: format!("{stem}.{}.{ext}", &hash[..10]),
+                content_type,
+                body,
+                encoded: OnceLock::new(),
+            }
         })
         .collect()
 });
@@ -37,12 +74,25 @@ pub fn url(logical: &str) -> String {
     format!("/static/{}", asset.served)
 }
 
-pub async fn serve(file: web::Path<String>) -> HttpResponse {
-    match ASSETS.iter().find(|a| a.served == *file) {
-        Some(asset) => HttpResponse::Ok()
-            .content_type(asset.content_type)
-            .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
-            .body(asset.body),
-        None => HttpResponse::NotFound().content_type("text/plain").body("not found"),
-    }
+/// The encodings a static file is kept in, best first.
+const OFFERED: [Encoding; 3] = [Encoding::brotli(), Encoding::gzip(), Encoding::identity()];
+
+pub async fn serve(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
+    let Some(asset) = ASSETS.iter().find(|a| a.served == *file) else {
+        return HttpResponse::NotFound().content_type("text/plain").body("not found");
+    };
+    let wanted = AcceptEncoding::parse(&req).ok().and_then(|accepted| accepted.negotiate(OFFERED.iter()));
+    let (encoding, body) = match wanted {
+        Some(Encoding::Known(ContentEncoding::Brotli)) => (ContentEncoding::Brotli, asset.encoded().brotli.clone()),
+        Some(Encoding::Known(ContentEncoding::Gzip)) => (ContentEncoding::Gzip, asset.encoded().gzip.clone()),
+        // `identity` here keeps the Compress middleware from encoding the file itself (it
+        // would for a browser that takes only deflate); `web::wire_headers` removes it.
+        _ => (ContentEncoding::Identity, web::Bytes::from_static(asset.body)),
+    };
+    HttpResponse::Ok()
+        .content_type(asset.content_type)
+        .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
+        .insert_header((header::CONTENT_ENCODING, encoding.to_header_value()))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .body(body)
 }

@@ -23,6 +23,7 @@ use super::ctx::{Ctx, safe_next};
 use super::errors::{PageError, html};
 use super::views::LoginPage;
 use crate::i18n::LANGUAGES;
+use crate::metrics::SignInRefusal;
 use crate::secret::random_token;
 use crate::store::ANY_ACCOUNT;
 
@@ -93,7 +94,21 @@ pub async fn login_form(mut ctx: Ctx, query: web::Query<LoginQuery>) -> HttpResp
 
 pub async fn login(posted: CsrfForm<LoginForm>) -> Result<HttpResponse, PageError> {
     let CsrfForm { mut ctx, form } = posted;
-    sign_in(&mut ctx, &form).await
+    let response = sign_in(&mut ctx, &form).await;
+    let status = match &response {
+        Ok(answer) => answer.status(),
+        Err(e) => e.status(),
+    };
+    let refusal = match status {
+        StatusCode::UNAUTHORIZED => Some(SignInRefusal::Credentials),
+        StatusCode::TOO_MANY_REQUESTS => Some(SignInRefusal::Throttled),
+        StatusCode::SERVICE_UNAVAILABLE => Some(SignInRefusal::Unavailable),
+        _ => None,
+    };
+    if let Some(refusal) = refusal {
+        ctx.state.metrics.sign_in_refused(refusal);
+    }
+    response
 }
 
 fn with_retry_after(mut response: HttpResponse, seconds: i64) -> HttpResponse {

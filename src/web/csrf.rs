@@ -8,6 +8,11 @@
 //! checked before the body's type: a body that cannot carry the token (not a form) and no
 //! header token is a missing token (403); with a valid header token, a body of the wrong
 //! type is 415.
+//!
+//! The token a page carries is masked afresh in every answer (BREACH, docs/security.md):
+//! `base64url(pad || pad XOR token)` with a random pad as long as the token, so a
+//! compressed page never repeats the secret's bytes for an attacker to guess against.
+//! A sent token is unmasked before it is compared.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +22,9 @@ use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -24,6 +32,32 @@ use super::ctx::{Ctx, SignedIn};
 use super::errors::PageError;
 use super::upload::UploadError;
 use crate::store::User;
+
+/// The token masked with a fresh random pad: different in every answer, the same token
+/// once unmasked. An empty token stays empty (there is none to carry).
+pub fn mask(token: &str) -> String {
+    if token.is_empty() {
+        return String::new();
+    }
+    let token = token.as_bytes();
+    let mut masked = vec![0u8; token.len() * 2];
+    let (pad, xored) = masked.split_at_mut(token.len());
+    rand::rng().fill_bytes(pad);
+    for ((x, p), t) in xored.iter_mut().zip(pad.iter()).zip(token) {
+        *x = p ^ t;
+    }
+    URL_SAFE_NO_PAD.encode(masked)
+}
+
+/// The token inside a masked one, or None for what no [`mask`] made.
+pub fn unmask(masked: &str) -> Option<Vec<u8>> {
+    let bytes = URL_SAFE_NO_PAD.decode(masked).ok()?;
+    if bytes.is_empty() || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let (pad, xored) = bytes.split_at(bytes.len() / 2);
+    Some(pad.iter().zip(xored).map(|(p, x)| p ^ x).collect())
+}
 
 /// The largest urlencoded form any page posts.
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -220,5 +254,26 @@ impl CsrfUpload {
             return Err(UploadRefused::Csrf);
         }
         Ok(input)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_masked_token_differs_every_time_and_unmasks_to_the_token() {
+        let token = crate::secret::random_token();
+        let (a, b) = (mask(&token), mask(&token));
+        assert_ne!(a, b);
+        assert!(!a.contains(&token));
+        assert_eq!(unmask(&a).unwrap(), token.as_bytes());
+        assert_eq!(unmask(&b).unwrap(), token.as_bytes());
+        assert_eq!(mask(""), "");
+        // The bare token, garbage and odd lengths unmask to something else or nothing.
+        assert_ne!(unmask(&token).unwrap_or_default(), token.as_bytes());
+        for bad in ["", "!!", "QQ", &a[1..]] {
+            assert_ne!(unmask(bad).unwrap_or_default(), token.as_bytes(), "{bad}");
+        }
     }
 }

@@ -25,6 +25,7 @@ use actix_web_flash_messages::{FlashMessage, IncomingFlashMessages};
 
 use super::AppState;
 use super::client::{client_key, forwarded_for};
+use super::csrf;
 use super::views::Layout;
 use crate::i18n::{LANGUAGES, Tr};
 use crate::secret::{constant_time_eq, random_token};
@@ -109,8 +110,9 @@ pub struct Ctx {
     pub tr: Tr,
     /// htmx asked (HX-Request: true): answer with fragments.
     pub htmx: bool,
-    /// The token forms carry: the session's, or for an anonymous visitor the signature of
-    /// the sign-in nonce (empty when there is none yet).
+    /// The token forms carry, masked afresh for this answer ([`csrf::mask`]): the
+    /// session's, or for an anonymous visitor the signature of the sign-in nonce (empty when
+    /// there is none yet).
     pub csrf: String,
     /// The path and query of this request, for `next` after sign-in.
     pub here: String,
@@ -120,6 +122,8 @@ pub struct Ctx {
     pub client: String,
     /// The request's session (actix-session): empty for an anonymous visitor.
     session: Session,
+    /// The token itself, unmasked: what a sent token must unmask to.
+    csrf_secret: String,
     header_csrf: Option<String>,
     login_nonce: Option<String>,
     flash: RefCell<Option<String>>,
@@ -244,7 +248,8 @@ impl Ctx {
             user,
             tr: Tr::new(&lang),
             htmx,
-            csrf,
+            csrf: csrf::mask(&csrf),
+            csrf_secret: csrf,
             here,
             came_from,
             client,
@@ -300,7 +305,8 @@ impl Ctx {
     pub fn ensure_login_token(&mut self) -> String {
         if self.user.is_none() && self.login_nonce.is_none() {
             let nonce = random_token();
-            self.csrf = self.state.signing_key.sign(LOGIN_PURPOSE, &nonce);
+            self.csrf_secret = self.state.signing_key.sign(LOGIN_PURPOSE, &nonce);
+            self.csrf = csrf::mask(&self.csrf_secret);
             let names = self.state.cookies;
             self.set_cookie(names.cookie(names.login, nonce.clone()));
             self.login_nonce = Some(nonce);
@@ -308,12 +314,13 @@ impl Ctx {
         self.csrf.clone()
     }
 
-    /// The token sent with a state-changing request matches this session's (or, without
-    /// a session, the sign-in nonce's signature). Compared in constant time; a request
-    /// with neither has no token to match.
+    /// The token sent with a state-changing request (the form field, else the header)
+    /// unmasks to this session's (or, without a session, the sign-in nonce's signature).
+    /// Compared in constant time; a request with neither has no token to match.
     pub fn csrf_ok(&self, form_token: Option<&str>) -> bool {
         let sent = form_token.or(self.header_csrf.as_deref()).unwrap_or("");
-        !self.csrf.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes())
+        let unmasked = csrf::unmask(sent).unwrap_or_default();
+        !self.csrf_secret.is_empty() && constant_time_eq(&unmasked, self.csrf_secret.as_bytes())
     }
 }
 

@@ -13,6 +13,7 @@ mod errors;
 mod history;
 mod input;
 mod line_actions;
+mod metrics;
 mod orders;
 mod request_id;
 pub mod sessions;
@@ -23,6 +24,7 @@ mod transactions;
 mod upload;
 mod views;
 mod webhooks;
+mod wire;
 
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
@@ -30,7 +32,9 @@ pub use api::{ApiLimiter, openapi_document};
 pub use auth::PasswordChecks;
 pub use ctx::{CookieNames, Ctx, SignedIn};
 pub use errors::PageError;
+pub use metrics::count_requests;
 pub use request_id::request_id;
+pub use wire::wire_headers;
 
 use crate::config::Config;
 use crate::secret::SigningKey;
@@ -48,6 +52,8 @@ pub struct AppState {
     pub password_checks: PasswordChecks,
     /// API requests per token, counted in this instance.
     pub api_limiter: ApiLimiter,
+    /// What `GET /metrics` shows, counted in this instance.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// 405 with the methods the path takes.
@@ -137,6 +143,8 @@ async fn home() -> HttpResponse {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(get("/healthz", healthz))
+        // Not a page: no session, no CSRF; a bearer token of its own.
+        .service(get("/metrics", metrics::metrics))
         .service(get("/static/{file}", assets::serve))
         .service(get("/", home))
         .service(get_post("/login", auth::login_form, auth::login))

@@ -1,8 +1,8 @@
 //! The middleware of sessions and flash messages.
 //!
 //! Sessions are actix-session's `SessionMiddleware` over our own store
-//! (`store::SessionStorage`), on the pages only: static files, the health check and API v1
-//! (bearer tokens, no cookies) never read a session, so a signed-in browser's request for a
+//! (`store::SessionStorage`), on the pages only: static files, the health check, `/metrics`
+//! and API v1 (bearer tokens, no cookies) never read a session, so a signed-in browser's request for a
 //! stylesheet costs no database work ([`PageSessions`]). When the store cannot be read, the
 //! request context answers 503 (`store::sessions::UNREADABLE`); when it cannot be written
 //! after the handler, this answers 503 too (the middleware's own answer would be an empty 500).
@@ -34,9 +34,9 @@ use super::ctx::{CookieNames, flash_was_shown};
 use super::errors::session_store_failed;
 
 /// Whether a request path may use the session: every page, but not static files, the
-/// health check and API v1.
+/// health check, the metrics and API v1.
 fn wants_session(path: &str) -> bool {
-    !(path.starts_with("/static/") || path.starts_with("/api/v1/") || path == "/healthz")
+    !(path.starts_with("/static/") || path.starts_with("/api/v1/") || path == "/healthz" || path == "/metrics")
 }
 
 /// `SessionMiddleware` on the pages only (see the module's comment).
@@ -188,7 +188,7 @@ mod tests {
         for path in ["/orders", "/login", "/", "/orders/WO-1/lines/S-1/contact", "/no-such-page", "/staticx"] {
             assert!(wants_session(path), "{path}");
         }
-        for path in ["/static/app.123.css", "/api/v1/orders", "/api/v1/control-hub/events", "/healthz"] {
+        for path in ["/static/app.123.css", "/api/v1/orders", "/api/v1/control-hub/events", "/healthz", "/metrics"] {
             assert!(!wants_session(path), "{path}");
         }
     }

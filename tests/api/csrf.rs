@@ -121,3 +121,60 @@ on_both!(every_post_route_refuses_a_missing_csrf_token_and_changes_nothing, |app
         assert_eq!(user.get("/orders").await.status(), 200);
     }
 });
+
+// BREACH (docs/security.md): the token a page carries is masked afresh in every answer, so
+// a compressed page never repeats it; each masked token is accepted, in the form and in
+// htmx's header, and a wrong one still is not.
+on_both!(the_token_is_masked_afresh_per_answer_and_each_is_accepted, |app| {
+    let mut user = app.login("editor@acme.example").await;
+    let first = csrf_token(&user.get_html("/orders/WO-1001").await);
+    let second = csrf_token(&user.get_html("/orders/WO-1001").await);
+    assert_ne!(first, second, "two answers, two masks");
+    user.csrf = first;
+    assert_eq!(user.post("/settings/language", &[("lang", "sv")]).await.status(), 303, "the first");
+    user.csrf = second.clone();
+    assert_eq!(user.post("/settings/language", &[("lang", "en")]).await.status(), 303, "the second");
+    let htmx = user.post_htmx("/settings/language", &[("lang", "en")]).await;
+    assert_ne!(htmx.status(), 403, "the header token");
+    // A token of another session, altered or bare, is refused.
+    let other = app.login("viewer@acme.example").await;
+    let mut flipped = second.clone().into_bytes();
+    flipped[3] = if flipped[3] == b'A' { b'B' } else { b'A' };
+    for wrong in [other.csrf.clone(), String::from_utf8(flipped).unwrap(), second[..second.len() - 2].to_string()] {
+        user.csrf = wrong.clone();
+        assert_eq!(user.post("/settings/language", &[("lang", "sv")]).await.status(), 403, "{wrong}");
+    }
+
+    // The sign-in form's signed token is masked too: two forms, two tokens, both sign in.
+    let visitor = app.client();
+    let forms: Vec<String> = {
+        let mut forms = Vec::new();
+        for _ in 0..2 {
+            forms.push(csrf_token(&visitor.get("/login").await.text().await.unwrap()));
+        }
+        forms
+    };
+    assert_ne!(forms[0], forms[1]);
+    // Each passes the token check: the first meets a wrong password (401, not 403), the
+    // second signs in.
+    for (token, password, status) in [(&forms[0], "not the password", 401), (&forms[1], PASSWORD, 303)] {
+        let answer = visitor
+            .client
+            .post(format!("{}/login", visitor.base))
+            .form(&[("email", "editor@acme.example"), ("password", password), ("next", ""), ("csrf_token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), status, "{token}");
+    }
+    let visitor = app.client();
+    let forms = [csrf_token(&visitor.get("/login").await.text().await.unwrap())];
+    let wrong = visitor
+        .client
+        .post(format!("{}/login", visitor.base))
+        .form(&[("email", "editor@acme.example"), ("password", PASSWORD), ("next", ""), ("csrf_token", &forms[0][1..])])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 403);
+});
