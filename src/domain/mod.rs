@@ -1,5 +1,6 @@
 //! The rules of docs/product.md as plain types and functions, without I/O.
 
+pub mod attention;
 pub mod bulk;
 pub mod closing;
 pub mod contact_email;
@@ -9,6 +10,7 @@ pub mod new_password;
 pub mod permissions;
 pub mod transaction;
 
+pub use attention::{AttentionCursor, AttentionKind};
 pub use contact_email::{ContactEmail, ContactEmailError};
 pub use limits::{LimitBook, SendLimit, wait_for_limit};
 pub use line::{EditScope, LineStatus, Refusal, stale_refusal};

@@ -6,6 +6,7 @@
 //! The macros below expand each method body once per database, so every query runs
 //! against concrete sqlx types (no `Any` driver).
 
+mod attention;
 mod bulk;
 mod cases;
 mod company;
@@ -29,6 +30,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use attention::{AttentionFilter, AttentionRecord, attention_counts_statement, attention_statement};
 pub use bulk::{BulkApplyOutcome, BulkBatch, BulkCreated, BulkDiscardOutcome, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};

@@ -2,6 +2,7 @@
 
 mod api;
 pub mod assets;
+mod attention;
 mod auth;
 mod bulk;
 mod cases;
@@ -131,7 +132,7 @@ where
 }
 
 async fn home() -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", "/orders")).finish()
+    HttpResponse::SeeOther().insert_header(("Location", "/attention")).finish()
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -141,6 +142,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_post("/login", auth::login_form, auth::login))
         .service(post("/logout", auth::logout))
         .service(post("/settings/language", auth::set_language))
+        .service(get("/attention", attention::list))
         .service(get("/orders", orders::list))
         .service(get("/orders/{order_id}", orders::show))
         .service(get_post(

@@ -849,7 +849,9 @@ async fn an_admin_invites_a_user_who_sets_a_password_and_signs_in() {
     d.find(By::Id("email")).await.unwrap().send_keys("ivy@acme.example").await.unwrap();
     d.find(By::Id("password")).await.unwrap().send_keys("lanterns by the quay").await.unwrap();
     d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
-    browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/orders" }, "signed in").await;
+    browser
+        .wait_for(|| async { d.current_url().await.unwrap().path() == "/attention" }, "signed in on Needs attention")
+        .await;
     // With the edit permission her admin granted, she may edit acme's orders.
     d.goto(format!("{}/orders/WO-1001", app.address)).await.unwrap();
     assert!(d.find(By::Id("edit-Sub-1001-1")).await.unwrap().is_enabled().await.unwrap());

@@ -5,6 +5,7 @@ mod smtp;
 
 mod abuse;
 mod api_v1;
+mod attention;
 mod auth;
 mod browser;
 mod bulk;
