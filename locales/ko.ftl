@@ -450,3 +450,34 @@ attention-reason-delayed = 고객의 메일 서버가 아직 프로비저닝 이
 attention-reason-failed = 프로비저닝 이메일을 전달할 수 없었습니다. 주소를 확인하고 편집하거나 지원 사례로 운영자에게 문의하세요.
 attention-reason-case = 운영자가 이 줄에 관한 지원 사례에 답변했습니다.
 attention-open-cases = 사례 읽기
+
+# The email the customer got
+nav-mailbox = 메일함
+mailbox-invitation = 비밀번호 설정 초대
+email-view-link = 이메일 보기
+email-view-subject = 제목
+email-view-from = 보낸 사람
+email-view-to = 받는 사람
+email-view-cc = 참조
+email-view-queued = 대기열 등록
+email-view-accepted-at = 메일 서버 수락
+email-view-status = 전달 상태
+email-view-lines = 줄
+email-view-body = 받는 사람이 보는 이메일
+email-view-body-hint = 보낸 그대로, 주문의 언어로 표시됩니다. 여기에서는 이메일 안의 링크가 동작하지 않습니다.
+email-view-frame-title = 이메일: { $subject }
+email-view-text = 일반 텍스트 버전
+email-view-state-queued = 대기 중
+email-view-state-in-progress = 진행 중
+email-view-state-accepted = 수락됨
+email-view-state-failed = 실패
+email-view-state-bounced = 반송됨
+email-view-state-delayed = 지연됨
+email-view-note-queued = 아직 보내지 않았습니다. 몇 초 안에 발송됩니다.
+email-view-note-bounced = 받는 사람의 메일 서버가 반송했습니다. 주소를 확인하고 편집하세요.
+email-view-note-delayed = 받는 사람의 메일 서버가 아직 받지 않았으며 계속 시도 중입니다.
+email-view-accepted = 메일 서버가 { $when }에 수락했습니다. 받은편지함에 도착했는지는 받는 사람만 알 수 있으니 스팸 또는 정크 폴더도 확인하도록 요청하세요.
+email-view-failed = 전달할 수 없었습니다: { $reason }
+email-view-retrying = { $attempts ->
+   *[other] 메일 서버가 { $attempts }번 시도 후에도 수락하지 않았습니다. 다시 시도합니다.
+}

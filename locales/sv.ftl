@@ -504,3 +504,35 @@ attention-reason-delayed = Kundens mejlserver har inte tagit emot etableringsmej
 attention-reason-failed = Etableringsmejlet kunde inte levereras. Kontrollera adressen och redigera den, eller fråga operatörerna i ett supportärende.
 attention-reason-case = Operatörerna har besvarat ett supportärende om den här raden.
 attention-open-cases = Läs ärendet
+
+# The email the customer got
+nav-mailbox = Brevlåda
+mailbox-invitation = Inbjudan att välja lösenord
+email-view-link = Mejlet
+email-view-subject = Ämne
+email-view-from = Från
+email-view-to = Till
+email-view-cc = Kopia till
+email-view-queued = Köat
+email-view-accepted-at = Godkänt av mejlservern
+email-view-status = Leverans
+email-view-lines = Rader
+email-view-body = Mejlet som mottagaren ser det
+email-view-body-hint = Visas som det skickades, på beställningens språk. Länkarna i det fungerar inte här.
+email-view-frame-title = Mejlet: { $subject }
+email-view-text = Versionen i ren text
+email-view-state-queued = Köat
+email-view-state-in-progress = Pågår
+email-view-state-accepted = Godkänt
+email-view-state-failed = Misslyckades
+email-view-state-bounced = Studsade
+email-view-state-delayed = Försenat
+email-view-note-queued = Inte skickat än; det går ut inom några sekunder.
+email-view-note-bounced = Mottagarens mejlserver skickade tillbaka det. Kontrollera adressen och redigera den.
+email-view-note-delayed = Mottagarens mejlserver har inte tagit emot det än och försöker fortfarande.
+email-view-accepted = Mejlservern godkände det { $when }. Om det nådde inkorgen kan bara mottagaren avgöra: be hen titta i skräpposten också.
+email-view-failed = Det kunde inte levereras: { $reason }
+email-view-retrying = { $attempts ->
+    [one] Mejlservern har inte godkänt det efter 1 försök; det försöks igen.
+   *[other] Mejlservern har inte godkänt det efter { $attempts } försök; det försöks igen.
+}

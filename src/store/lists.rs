@@ -282,7 +282,7 @@ pub fn transactions_statement(viewer: &Actor, filter: &TransactionFilter, limit:
     let limit = st.bind(Arg::Int(limit));
     filters += &format!(" AND t.id < {before}");
     let columns = "t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
-                   t.detail, t.created_at, t.updated_at, t.subject, t.bulk_batch_id";
+                   t.detail, t.created_at, t.updated_at, t.subject, t.bulk_batch_id, t.outbox_id";
     let parties: Vec<String> = match (&company, searched) {
         (None, _) => vec!["TRUE".into()],
         (Some(c), Some(_)) => {

@@ -11,6 +11,7 @@ mod bulk;
 mod cases;
 mod company;
 mod edits;
+mod emails;
 mod import;
 mod lists;
 mod orders;
@@ -35,6 +36,7 @@ pub use bulk::{BulkApplyOutcome, BulkBatch, BulkCreated, BulkDiscardOutcome, Bul
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
 pub use edits::{ContactEdit, CopyOutcome, EditOutcome, LineAction, Resend, ResendOutcome, Stopped};
+pub use emails::SentEmail;
 pub use import::{ImportError, ImportFile, ImportProgress, ImportSummary, Progress};
 pub use lists::{
     Arg, Statement, SubscriptionFilter, orders_statement, prefix_range, subscriptions_statement, transactions_statement,

@@ -113,7 +113,7 @@ fn hostile_alone() -> impl Strategy<Value = String> {
 }
 
 /// Every route of `web::routes()`, with `{}` where a path part goes.
-const ROUTES: [&str; 26] = [
+const ROUTES: [&str; 29] = [
     "/healthz",
     "/static/{}",
     "/",
@@ -137,6 +137,9 @@ const ROUTES: [&str; 26] = [
     "/cases/{}",
     "/api/v1/control-hub/events",
     "/mailbox",
+    "/attention",
+    "/emails/{}",
+    "/emails/{}/html",
     "/company/users",
     "/company/users/{}",
     "/invitations/{}",
@@ -166,8 +169,21 @@ const FIELDS: [&str; 21] = [
     "password_confirm",
 ];
 
-const QUERY_KEYS: [&str; 11] =
-    ["q", "after", "type", "status", "from", "to", "pending", "closing_within", "next", "subscription", "company"];
+const QUERY_KEYS: [&str; 13] = [
+    "q",
+    "after",
+    "type",
+    "status",
+    "from",
+    "to",
+    "pending",
+    "closing_within",
+    "next",
+    "subscription",
+    "company",
+    "kind",
+    "before",
+];
 
 #[derive(Debug, Clone)]
 enum Body {

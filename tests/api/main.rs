@@ -15,6 +15,7 @@ mod closing;
 mod company;
 mod copies;
 mod csrf;
+mod email_view;
 mod emails;
 mod faults;
 mod fuzz;
