@@ -939,3 +939,66 @@ async fn a_queued_email_shows_the_mail_servers_answer_without_a_reload() {
     browser.assert_clean_console().await;
     browser.quit().await;
 }
+
+/// Issue 25, point 4: ids and addresses never break inside a word, statuses are coloured
+/// tags with their words, a disabled button looks disabled, and Needs attention and the
+/// email view fit a 320 px screen.
+#[tokio::test]
+async fn tables_read_at_a_glance_without_words_broken_inside() {
+    let Some((app, browser)) = spawn().await else { return };
+    let d = browser.driver();
+    // A long address, the kind the walk saw broken ("new.admin@globex.exampl / e").
+    browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
+    browser.save_contact("Sub-1001-2", "new.administrator@globex-international.example").await;
+    // Ids and addresses each on one line (an inline box broken across lines has more
+    // than one rectangle).
+    let broken = "return [...document.querySelectorAll('.id, .address')]
+        .filter(e => e.offsetParent !== null && e.getClientRects().length > 1)
+        .map(e => e.textContent.trim());";
+    for (width, path) in [(1280, "/subscriptions"), (1280, "/attention"), (1280, "/orders/WO-1001"), (1280, "/transactions")]
+    {
+        browser.viewport(width, 900).await;
+        d.goto(format!("{}{path}", app.address)).await.unwrap();
+        assert_eq!(browser.script(broken).await, serde_json::json!([]), "{width}px {path}: broken inside a word");
+        assert_eq!(browser.scrolls_sideways().await, None, "{width}px {path}");
+    }
+    // Statuses are tags: words on a coloured ground.
+    d.goto(format!("{}/subscriptions", app.address)).await.unwrap();
+    let tags = browser
+        .script(
+            "return [...document.querySelectorAll('tr[data-status] .tag')].map(e =>
+                 [e.closest('tr').dataset.status, e.textContent.trim(), getComputedStyle(e).backgroundColor]);",
+        )
+        .await;
+    let tags = tags.as_array().unwrap();
+    assert!(tags.len() >= 4, "{tags:?}");
+    for tag in tags {
+        assert!(!tag[1].as_str().unwrap().is_empty(), "a tag says its status in words: {tag}");
+        assert_ne!(tag[2], "rgba(0, 0, 0, 0)", "a tag has a colour: {tag}");
+    }
+    let closed = tags.iter().find(|t| t[0] == "closed").unwrap();
+    let awaiting = tags.iter().find(|t| t[0] == "awaiting").unwrap();
+    assert_ne!(closed[2], awaiting[2], "still pending stands out");
+    // A disabled button looks disabled: a dashed edge, no fill.
+    browser.sign_out().await;
+    browser.sign_in(&app, "viewer@acme.example", "/orders/WO-1001").await;
+    let style = browser
+        .script(
+            "const s = getComputedStyle(document.querySelector('button[disabled]'));
+             return [s.borderTopStyle, s.backgroundColor, s.cursor];",
+        )
+        .await;
+    assert_eq!(style, serde_json::json!(["dashed", "rgb(255, 255, 255)", "not-allowed"]));
+    // 320 px: nothing scrolls sideways on the new pages either.
+    browser.sign_out().await;
+    browser.sign_in(&app, "editor@acme.example", "/attention").await;
+    let history = app.store.line_history("Sub-1001-2", None, 10).await.unwrap();
+    let email = format!("/emails/{}", history.iter().find_map(|t| t.outbox_id).expect("the edit queued an email"));
+    browser.viewport(320, 640).await;
+    for path in ["/attention", "/subscriptions", email.as_str(), "/transactions"] {
+        d.goto(format!("{}{path}", app.address)).await.unwrap();
+        assert_eq!(browser.scrolls_sideways().await, None, "320px {path}");
+    }
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
