@@ -530,6 +530,10 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
     d.find(By::Css("form[action='/cases'] button[type=submit]")).await.unwrap().click().await.unwrap();
     browser.wait_for(|| async { d.find(By::Css("tr[data-case]")).await.is_ok() }, "the new case").await;
 
+    // The email the edit queued, for its view.
+    let history = app.store.line_history("Sub-1001-2", None, 10).await.unwrap();
+    let email_view = format!("/emails/{}", history.iter().find_map(|t| t.outbox_id).expect("the edit queued an email"));
+
     let mut problems = Vec::new();
     for lang in ["en", "ko", "sv"] {
         browser.sign_out().await;
@@ -539,26 +543,31 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             d.goto(format!("{}/login", app.address)).await.unwrap();
             problems.extend(browser.audit(&axe, format!("{lang} {width}px /login")).await);
         }
+        let editor_paths = [
+            "/attention",
+            "/attention?kind=pending",
+            email_view.as_str(),
+            "/bulk-fixes",
+            "/orders",
+            "/orders/WO-1001",
+            "/orders/WO-1001/lines/Sub-1001-1/contact",
+            "/orders/WO-1001/lines/Sub-1001-1/resend",
+            "/orders/WO-1001/lines/Sub-1001-2/history",
+            "/orders/WO-1002/lines/Sub-1002-1/contact",
+            "/orders/WO-9999",
+            "/subscriptions",
+            "/subscriptions?q=Sub-1001-3",
+            "/transactions",
+            "/cases",
+            "/cases/new?subscription=Sub-1001-1",
+        ];
         for (user, paths) in [
+            ("editor@acme.example", &editor_paths[..]),
             (
-                "editor@acme.example",
-                &[
-                    "/orders",
-                    "/orders/WO-1001",
-                    "/orders/WO-1001/lines/Sub-1001-1/contact",
-                    "/orders/WO-1001/lines/Sub-1001-1/resend",
-                    "/orders/WO-1001/lines/Sub-1001-2/history",
-                    "/orders/WO-1002/lines/Sub-1002-1/contact",
-                    "/orders/WO-9999",
-                    "/subscriptions",
-                    "/subscriptions?q=Sub-1001-3",
-                    "/transactions",
-                    "/cases",
-                    "/cases/new?subscription=Sub-1001-1",
-                ][..],
+                "ops@vendor.example",
+                &["/cases", "/transactions", "/orders/WO-1001", "/attention", "/attention?company=north"][..],
             ),
-            ("ops@vendor.example", &["/cases", "/transactions", "/orders/WO-1001"][..]),
-            ("admin@acme.example", &["/company/users"][..]),
+            ("admin@acme.example", &["/company/users", "/company/tokens"][..]),
         ] {
             browser.sign_out().await;
             browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
@@ -593,6 +602,11 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
             browser.wait_for(|| async { d.find(By::Css("#dialog .error-summary")).await.is_ok() }, "the error").await;
             problems.extend(browser.audit(&axe, format!("{lang} {width}px edit dialog with an error")).await);
+            // Needs attention's dialogs, in place.
+            d.goto(format!("{}/attention", app.address)).await.unwrap();
+            d.find(By::Css("tr[data-attention=pending] a[href$='/contact']")).await.unwrap().click().await.unwrap();
+            browser.wait_for(|| browser.dialog_open(), "the edit dialog on Needs attention").await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px edit dialog on Needs attention")).await);
             // A refusal inside the dialog (PONR reached on WO-1002).
             d.goto(format!("{}/orders/WO-1002", app.address)).await.unwrap();
             browser
@@ -955,7 +969,8 @@ async fn tables_read_at_a_glance_without_words_broken_inside() {
     let broken = "return [...document.querySelectorAll('.id, .address')]
         .filter(e => e.offsetParent !== null && e.getClientRects().length > 1)
         .map(e => e.textContent.trim());";
-    for (width, path) in [(1280, "/subscriptions"), (1280, "/attention"), (1280, "/orders/WO-1001"), (1280, "/transactions")]
+    for (width, path) in
+        [(1280, "/subscriptions"), (1280, "/attention"), (1280, "/orders/WO-1001"), (1280, "/transactions")]
     {
         browser.viewport(width, 900).await;
         d.goto(format!("{}{path}", app.address)).await.unwrap();
