@@ -30,3 +30,4 @@ mod scheduler_batches;
 mod store;
 mod tokens;
 mod transactions;
+mod walk;
