@@ -526,3 +526,60 @@ bounce-alert-subject = The provisioning email of order { $order } to { $email } 
 bounce-alert-intro = The provisioning email of order { $order } ({ $customer }) did not reach the customer.
 bounce-alert-address = The customer's mail server returned it from { $email }:
 bounce-alert-action = Open the line, fix the address and the email goes again.
+
+# Needs attention
+nav-attention = Needs attention
+attention-title = Needs attention
+attention-intro = The lines that need someone now. Fix them here: Edit and Resend work as on the subscriptions page.
+attention-counts-label = Lines by reason
+attention-company = Company
+attention-every-company = Every company
+attention-reason = Reason
+attention-every-reason = Every reason
+attention-show = Show
+attention-none = Nothing needs attention now.
+attention-none-here = No line for this reason. Choose another reason above.
+attention-kind-closing-soon = Closing within 7 days
+attention-kind-bounced = Email bounced
+attention-kind-failed = Email failed
+attention-kind-delayed = Email delayed
+attention-kind-pending = Closed, still pending
+attention-kind-case-answered = Case answered
+attention-reason-closing = Closes within 7 days and set-up is not done; billing starts then.
+attention-reason-bounced = The customer's mail server returned the provisioning email. Check the address and edit it, then the email goes out again.
+attention-reason-delayed = The customer's mail server has not taken the provisioning email yet and is still trying. Check the address.
+attention-reason-failed = The provisioning email could not be delivered. Check the address and edit it, or ask the operators through a support case.
+attention-reason-case = The operators answered a support case about this line.
+attention-open-cases = Read the case
+
+# The email the customer got
+nav-mailbox = Mailbox
+mailbox-invitation = Invitation to set a password
+email-view-link = The email
+email-view-subject = Subject
+email-view-from = From
+email-view-to = To
+email-view-cc = Copy to
+email-view-queued = Queued
+email-view-accepted-at = Accepted by the mail server
+email-view-status = Delivery
+email-view-lines = Lines
+email-view-body = The email as the recipient sees it
+email-view-body-hint = Shown as sent, in the order's language. Links in it do not work here.
+email-view-frame-title = The email: { $subject }
+email-view-text = The plain-text version
+email-view-state-queued = Queued
+email-view-state-in-progress = In progress
+email-view-state-accepted = Accepted
+email-view-state-failed = Failed
+email-view-state-bounced = Bounced
+email-view-state-delayed = Delayed
+email-view-note-queued = Not sent yet; it goes out within a few seconds.
+email-view-note-bounced = The recipient's mail server returned it. Check the address and edit it.
+email-view-note-delayed = The recipient's mail server has not taken it yet and is still trying.
+email-view-accepted = The mail server accepted it { $when }. Whether it reached the inbox only the recipient can tell: ask them to check spam or junk too.
+email-view-failed = It could not be delivered: { $reason }
+email-view-retrying = { $attempts ->
+    [one] The mail server has not accepted it after 1 attempt; it is tried again.
+   *[other] The mail server has not accepted it after { $attempts } attempts; it is tried again.
+}

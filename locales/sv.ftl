@@ -20,10 +20,10 @@ history = Historik
 click-here = Klicka här
 
 login-title = Logga in i Provisio
-login-email = E-postadress
+login-email = Mejladress
 login-password = Lösenord
 login-submit = Logga in
-login-failed = E-postadressen eller lösenordet stämmer inte. Kontrollera båda och försök igen.
+login-failed = Mejladressen eller lösenordet stämmer inte. Kontrollera båda och försök igen.
 login-throttled = { $minutes ->
     [one] För många misslyckade inloggningar för den här adressen. Vänta en minut och försök sedan igen.
    *[other] För många misslyckade inloggningar för den här adressen. Vänta { $minutes } minuter och försök sedan igen.
@@ -53,7 +53,7 @@ col-subscription = Prenumerations-id
 col-offer = Erbjudande
 col-rsd = Begärt startdatum
 col-status = Status
-col-contact = Etableringskontaktens e-post
+col-contact = Etableringskontaktens mejladress
 col-actions = Åtgärder
 col-when = När
 col-type = Transaktionstyp
@@ -90,7 +90,7 @@ closed-pending = Etableringen väntar fortfarande på att slutföras.
 edit-line-label = Redigera etableringskontakten för { $id }
 edit-title = Redigera etableringskontakt
 edit-intro = Prenumeration { $id }. Etableringsmejlet går nu till { $email }.
-edit-label = Ny etableringskontakts e-post
+edit-label = Ny etableringskontakts mejladress
 apply-to-all = Tillämpa på alla rader
 apply-to-all-hint = { $count ->
     [one] Ändrar också den andra orderraden i beställningen som väntar på information om etablering.
@@ -106,11 +106,11 @@ edit-blocked-closed = Raden är stängd. Ändra den på sidan Cloud/SaaS-prenume
 edit-blocked-complete = Etableringen är slutförd: det finns inget att ändra.
 edit-blocked-permission = Be { $name } ({ $email }), som lade beställningen.
 
-email-error-empty = Ange etableringskontaktens e-postadress.
-email-error-too-long = En e-postadress har högst 254 tecken.
+email-error-empty = Ange etableringskontaktens mejladress.
+email-error-too-long = En mejladress har högst 254 tecken.
 email-error-local-too-long = Delen före @ har högst 64 tecken.
-email-error-not-one = Ange bara en e-postadress, till exempel namn@example.com, utan namn eller andra adresser.
-email-error-invalid = Ange en e-postadress i rätt format, till exempel namn@example.com.
+email-error-not-one = Ange bara en mejladress, till exempel namn@example.com, utan namn eller andra adresser.
+email-error-invalid = Ange en mejladress i rätt format, till exempel namn@example.com.
 
 refusal-permission-title = Du kan inte ändra den här beställningen
 refusal-permission = Bara den som lade beställningen eller en användare med redigeringsbehörighet kan ändra etableringskontakten. Be { $name } ({ $email }).
@@ -157,11 +157,11 @@ resend-spam = Be också etableringskontakten att titta i mappen för skräppost.
 resend-sent = Etableringsmejlet till { $email } står i kö för att skickas igen; raden visar när e-postservern har svarat. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
 resend-all-label = Skicka för alla orderrader i beställningen
 resend-all-offer = { $lines ->
-    [one] En orderrad, till { $recipients }: ett e-postmeddelande per mottagare.
+    [one] En orderrad, till { $recipients }: ett mejl per mottagare.
    *[other] { $lines } orderrader, till { $count ->
         [one] { $recipients }
        *[other] { $count } mottagare: { $recipients }
-    }. Ett e-postmeddelande per mottagare, med just den mottagarens orderrader.
+    }. Ett mejl per mottagare, med just den mottagarens orderrader.
 }
 resend-all-more = { $count ->
     [one] och en till
@@ -188,13 +188,13 @@ refusal-limit = { $minutes ->
    *[other] Raden eller adressen har fått så många etableringsmejl som tillåts just nu, så att ingen inkorg översvämmas. Du kan skicka nästa om { $minutes } minuter.
 }
 email-state-queued = Etableringsmejl till { $email } i kö.
-email-state-sent = Etableringsmejl till { $email } accepterat av e-postservern { $when }.
+email-state-sent = Etableringsmejl till { $email } accepterat av mejlservern { $when }.
 email-state-failed = Etableringsmejl till { $email } misslyckades: { $reason }
 email-state-not-yet = Etableringsmejlet skickas { $date }.
 edit-emailed = Etableringsmejlet till { $email } står i kö och skickas nu; raden visar när e-postservern har svarat. Den tidigare adressen har redan fått en länk för etablering: säg till kunden om den inte ska användas.
 edit-on-rsd = Etableringsmejlet går till { $email } på det begärda startdatumet.
 tx-detail-on-rsd = Sparat; mejlet skickas på det begärda startdatumet.
-tx-detail-accepted = Accepterat av e-postservern: { $reply }
+tx-detail-accepted = Accepterat av mejlservern: { $reply }
 tx-detail-failed = { $reason }
 
 mailbox-title = Brevlåda
@@ -247,7 +247,7 @@ cases-title = Supportärenden
 cases-intro = Om en ändring fortsätter att misslyckas före PONR, öppna ett ärende från radens historik; operatörerna tar hand om det.
 cases-none = Inga ärenden.
 case-request-type = Typ av begäran
-case-type-change_contact = Ändra etableringskontaktens e-post
+case-type-change_contact = Ändra etableringskontaktens mejladress
 case-type-resend_email = Skicka etableringsmejlet igen
 case-status-open = Öppet
 case-status-in_progress = Pågår
@@ -281,7 +281,7 @@ api-rate-limit = { $seconds ->
    *[other] Den här token har gjort så många förfrågningar som tillåts just nu. Försök igen om { $seconds } sekunder.
 }
 api-invalid-request-title = Ogiltig förfrågan
-api-invalid-email-title = Ogiltig e-postadress
+api-invalid-email-title = Ogiltig mejladress
 api-body-unreadable = Förfrågans innehåll kunde inte läsas.
 api-too-large-title = För stor förfrågan
 api-too-large = Förfrågans innehåll får vara högst { $kilobytes } kB.
@@ -293,11 +293,11 @@ api-unsupported-media-type = Skicka förfrågans innehåll som JSON, med "Conten
 api-method-not-allowed-title = Metoden är inte tillåten
 api-method-not-allowed = Den här sökvägen tar bara emot { $allow }.
 tokens-title = API-token
-tokens-intro = Partnersystem använder de här token för att läsa order och, med skrivbehörighet, ändra etableringskontakter och skicka e-post igen via API:t. En token visas bara en gång, när den skapas.
+tokens-intro = Partnersystem använder de här token för att läsa order och, med skrivbehörighet, ändra etableringskontakter och skicka mejlet igen via API:t. En token visas bara en gång, när den skapas.
 tokens-name = Namn
 tokens-scope = Behörighet
 tokens-scope-read = Läsa: order, rader och transaktioner
-tokens-scope-write = Skriva: även ändra kontakter och skicka e-post igen
+tokens-scope-write = Skriva: även ändra kontakter och skicka mejlet igen
 tokens-create = Skapa token
 tokens-created = Token "{ $name }" har skapats. Kopiera den nu: den visas bara den här gången och kan inte visas igen.
 tokens-created-by = Skapad av
@@ -330,7 +330,7 @@ company-nav-users = Användare
 company-title = Företag: { $company }
 company-users-heading = Användare
 company-col-name = Namn
-company-col-email = E-postadress
+company-col-email = Mejladress
 company-col-can-edit = Redigeringsbehörighet
 company-col-admin = Företagsadministratör
 company-col-active = Aktiv
@@ -361,9 +361,9 @@ error-summary-title = Något behöver rättas
 company-forbidden-title = Du kan inte hantera det här företaget
 company-forbidden = Bara företagets administratörer hanterar dess användare. Be någon av dem.
 company-invite-name-error = Ange personens namn (högst 200 tecken).
-company-invite-email-empty = Ange e-postadressen som ska bjudas in.
+company-invite-email-empty = Ange mejladressen som ska bjudas in.
 company-invited-message = Inbjudan skickad till { $email }.
-company-invite-exists = E-postadressen har redan ett konto. Välj en annan adress.
+company-invite-exists = Mejladressen har redan ett konto. Välj en annan adress.
 company-change-invalid = Välj på eller av.
 company-changed = Ändringarna för { $name } ({ $email }) har sparats.
 company-last-admin = Företaget skulle inte ha någon aktiv administratör kvar: den sista administratören kan inte tas bort eller inaktiveras, av någon. Gör någon annan till administratör först.
@@ -386,7 +386,7 @@ invitation-too-short = Använd minst 12 tecken.
 invitation-too-long = Använd högst 256 tecken.
 invitation-guessable = Lösenordet är för lätt att gissa: det är vanligt, eller byggt av ditt namn eller din adress. En fras av några orelaterade ord fungerar bra.
 invitation-mismatch = Lösenorden är inte likadana. Skriv dem igen.
-invitation-done = Ditt lösenord är sparat. Logga in med din e-postadress och det nya lösenordet.
+invitation-done = Ditt lösenord är sparat. Logga in med din mejladress och det nya lösenordet.
 invitation-gone-title = Länken fungerar inte längre
 invitation-gone = Inbjudningslänken har redan använts eller är äldre än 72 timmar. Be företagets administratör om en ny inbjudan, eller logga in om du redan valt lösenord.
 invite-email-subject = Du är inbjuden till { $company } i Provisio
@@ -463,7 +463,7 @@ bulk-result-ponr = PONR har nåtts
 bulk-result-complete = Etablering slutförd
 bulk-result-invalid = Ogiltig adress
 bulk-result-duplicate = Dubblett
-bulk-result-limit = För många e-postmeddelanden
+bulk-result-limit = För många mejl
 bulk-result-done = Ändrad
 bulk-reason-change = Från { $old } till { $new }.
 bulk-reason-done = Ändrad till { $new }.
@@ -512,3 +512,60 @@ bounce-alert-subject = Etableringsmejlet för beställning { $order } till { $em
 bounce-alert-intro = Etableringsmejlet för beställning { $order } ({ $customer }) nådde inte kunden.
 bounce-alert-address = Kundens e-postserver skickade tillbaka det från { $email }:
 bounce-alert-action = Öppna raden, rätta adressen så skickas mejlet igen.
+
+# Needs attention
+nav-attention = Behöver åtgärd
+attention-title = Behöver åtgärd
+attention-intro = Raderna som behöver någon nu. Åtgärda dem här: Redigera och Skicka igen fungerar som på prenumerationssidan.
+attention-counts-label = Rader per orsak
+attention-company = Företag
+attention-every-company = Alla företag
+attention-reason = Orsak
+attention-every-reason = Alla orsaker
+attention-show = Visa
+attention-none = Inget behöver åtgärdas nu.
+attention-none-here = Ingen rad av den orsaken. Välj en annan orsak ovan.
+attention-kind-closing-soon = Stängs inom 7 dagar
+attention-kind-bounced = Mejlet studsade
+attention-kind-failed = Mejlet misslyckades
+attention-kind-delayed = Mejlet försenat
+attention-kind-pending = Stängd, väntar fortfarande
+attention-kind-case-answered = Ärende besvarat
+attention-reason-closing = Stängs inom 7 dagar och etableringen är inte klar; faktureringen börjar då.
+attention-reason-bounced = Kundens mejlserver skickade tillbaka etableringsmejlet. Kontrollera adressen och redigera den, så skickas mejlet igen.
+attention-reason-delayed = Kundens mejlserver har inte tagit emot etableringsmejlet än och försöker fortfarande. Kontrollera adressen.
+attention-reason-failed = Etableringsmejlet kunde inte levereras. Kontrollera adressen och redigera den, eller fråga operatörerna i ett supportärende.
+attention-reason-case = Operatörerna har besvarat ett supportärende om den här raden.
+attention-open-cases = Läs ärendet
+
+# The email the customer got
+nav-mailbox = Brevlåda
+mailbox-invitation = Inbjudan att välja lösenord
+email-view-link = Mejlet
+email-view-subject = Ämne
+email-view-from = Från
+email-view-to = Till
+email-view-cc = Kopia till
+email-view-queued = Köat
+email-view-accepted-at = Godkänt av mejlservern
+email-view-status = Leverans
+email-view-lines = Rader
+email-view-body = Mejlet som mottagaren ser det
+email-view-body-hint = Visas som det skickades, på beställningens språk. Länkarna i det fungerar inte här.
+email-view-frame-title = Mejlet: { $subject }
+email-view-text = Versionen i ren text
+email-view-state-queued = Köat
+email-view-state-in-progress = Pågår
+email-view-state-accepted = Godkänt
+email-view-state-failed = Misslyckades
+email-view-state-bounced = Studsade
+email-view-state-delayed = Försenat
+email-view-note-queued = Inte skickat än; det går ut inom några sekunder.
+email-view-note-bounced = Mottagarens mejlserver skickade tillbaka det. Kontrollera adressen och redigera den.
+email-view-note-delayed = Mottagarens mejlserver har inte tagit emot det än och försöker fortfarande.
+email-view-accepted = Mejlservern godkände det { $when }. Om det nådde inkorgen kan bara mottagaren avgöra: be hen titta i skräpposten också.
+email-view-failed = Det kunde inte levereras: { $reason }
+email-view-retrying = { $attempts ->
+    [one] Mejlservern har inte godkänt det efter 1 försök; det försöks igen.
+   *[other] Mejlservern har inte godkänt det efter { $attempts } försök; det försöks igen.
+}

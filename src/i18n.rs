@@ -211,6 +211,13 @@ mod tests {
         assert_eq!(sv.t("status-closed"), "Stängd");
         assert_eq!(sv.t("resend"), "Skicka igen");
         assert!(sv.tcount("edit-saved", ("count", 2), &[("email", "a@b.example")]).ends_with("på 2 rader."));
+        // Issue 25: the article's Korean for a case is 사례 and Closed is 닫힘 everywhere;
+        // Swedish uses one word for email (mejl) throughout.
+        let source = |lang: &str| SOURCES.iter().find(|(l, _)| *l == lang).unwrap().1;
+        assert!(!source("ko").contains("케이스"), "a case is 사례");
+        assert!(!source("ko").contains("종료된"), "Closed is 닫힘");
+        assert_eq!(ko.t("nav-cases"), "사례");
+        assert!(!source("sv").to_lowercase().contains("e-post"), "Swedish says mejl");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The rules of docs/product.md as plain types and functions, without I/O.
 
+pub mod attention;
 pub mod bounce;
 pub mod bulk;
 pub mod checks;
@@ -11,6 +12,7 @@ pub mod new_password;
 pub mod permissions;
 pub mod transaction;
 
+pub use attention::{AttentionCursor, AttentionKind};
 pub use checks::{LineCheck, NotAllowed, check_line};
 pub use contact_email::{ContactEmail, ContactEmailError};
 pub use limits::{LimitBook, SendLimit, wait_for_limit};

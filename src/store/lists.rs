@@ -93,7 +93,7 @@ pub fn prefix_range(prefix: &str) -> (String, String) {
 
 /// Whose rows one branch of a list reads: everything (operators), or one party's.
 #[derive(Clone, Copy)]
-enum Party {
+pub(super) enum Party {
     All,
     Partner,
     Distributor,
@@ -101,12 +101,12 @@ enum Party {
 
 impl Party {
     /// The branches that together are what `viewer` may see.
-    fn of(viewer: &Actor) -> &'static [Party] {
+    pub(super) fn of(viewer: &Actor) -> &'static [Party] {
         if viewer.operator { &[Party::All] } else { &[Party::Partner, Party::Distributor] }
     }
 
     /// The predicate on `alias` (orders or lines: both carry partner_id and distributor_id).
-    fn predicate(self, alias: &str, company: &str) -> String {
+    pub(super) fn predicate(self, alias: &str, company: &str) -> String {
         match self {
             Party::All => "TRUE".into(),
             Party::Partner => format!("{alias}.partner_id = {company}"),
@@ -117,7 +117,7 @@ impl Party {
 
 /// The rows of `branches` without repeats (a line may match a search twice), each branch
 /// a subquery of its own: the common syntax of SQLite and PostgreSQL.
-fn union(branches: &[String]) -> String {
+pub(super) fn union(branches: &[String]) -> String {
     branches.iter().enumerate().map(|(i, b)| format!("SELECT * FROM ({b}) AS b{i}")).collect::<Vec<_>>().join(" UNION ")
 }
 
@@ -282,7 +282,7 @@ pub fn transactions_statement(viewer: &Actor, filter: &TransactionFilter, limit:
     let limit = st.bind(Arg::Int(limit));
     filters += &format!(" AND t.id < {before}");
     let columns = "t.id, t.kind, t.subscription_id, t.order_id, t.old_value, t.new_value, t.actor, t.status,
-                   t.detail, t.created_at, t.updated_at, t.subject, t.bulk_batch_id";
+                   t.detail, t.created_at, t.updated_at, t.subject, t.bulk_batch_id, t.outbox_id";
     let parties: Vec<String> = match (&company, searched) {
         (None, _) => vec!["TRUE".into()],
         (Some(c), Some(_)) => {

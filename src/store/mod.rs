@@ -6,11 +6,13 @@
 //! The macros below expand each method body once per database, so every query runs
 //! against concrete sqlx types (no `Any` driver).
 
+mod attention;
 mod bounces;
 mod bulk;
 mod cases;
 mod company;
 mod edits;
+mod emails;
 mod import;
 mod lists;
 mod metrics;
@@ -31,11 +33,13 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use attention::{AttentionFilter, AttentionRecord, attention_counts_statement, attention_statement};
 pub use bounces::BounceRecorded;
 pub use bulk::{BulkApplyOutcome, BulkBatch, BulkCreated, BulkDiscardOutcome, BulkRowOutcome};
 pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase};
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
 pub use edits::{ContactEdit, CopyOutcome, EditOutcome, LineAction, Resend, ResendOutcome, Stopped};
+pub use emails::SentEmail;
 pub use import::{ImportError, ImportFile, ImportProgress, ImportSummary, Progress};
 pub use lists::{
     Arg, Statement, SubscriptionFilter, orders_statement, prefix_range, subscriptions_statement, transactions_statement,

@@ -180,6 +180,9 @@ pub struct TransactionRecord {
     /// The bulk fix it came from (read where a page shows it).
     #[sqlx(default)]
     pub bulk_batch_id: Option<i64>,
+    /// The email it queued, if any (read where a page links to it).
+    #[sqlx(default)]
+    pub outbox_id: Option<i64>,
 }
 
 /// Codes the database holds as text are read as their types, never as free text: a value

@@ -105,7 +105,7 @@ impl Store {
         read!(self, |pool, pg| {
             sqlx::query_as(
                 "SELECT id, kind, subscription_id, order_id, old_value, new_value, actor, status, detail,
-                        created_at, updated_at, subject, bulk_batch_id
+                        created_at, updated_at, subject, bulk_batch_id, outbox_id
                  FROM transactions WHERE lower(subscription_id) = lower($1) AND subscription_id = $1
                    AND id < $2
                  ORDER BY id DESC LIMIT $3",

@@ -85,7 +85,7 @@ fn page(ctx: &Ctx, email: &str, next: &str, error: Option<String>) -> LoginPage 
 pub async fn login_form(mut ctx: Ctx, query: web::Query<LoginQuery>) -> HttpResponse {
     let next = query.next.as_deref().unwrap_or("");
     if ctx.user.is_some() {
-        let target = safe_next(next).unwrap_or("/orders");
+        let target = safe_next(next).unwrap_or("/attention");
         return HttpResponse::SeeOther().insert_header(("Location", target)).finish();
     }
     ctx.ensure_login_token();
@@ -174,7 +174,7 @@ async fn sign_in(ctx: &mut Ctx, form: &LoginForm) -> Result<HttpResponse, PageEr
     ctx.start_session(user.id)?;
     let names = ctx.state.cookies;
     ctx.set_cookie(names.removal(names.login));
-    let target = safe_next(&form.next).filter(|n| !n.starts_with("/login")).unwrap_or("/orders");
+    let target = safe_next(&form.next).filter(|n| !n.starts_with("/login")).unwrap_or("/attention");
     Ok(HttpResponse::SeeOther().insert_header(("Location", target)).finish())
 }
 

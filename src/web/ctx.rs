@@ -352,7 +352,7 @@ pub fn safe_next(next: &str) -> Option<&str> {
 }
 
 pub fn login_url(next: &str) -> String {
-    let next = safe_next(next).filter(|n| *n != "/" && !n.starts_with("/login")).unwrap_or("/orders");
+    let next = safe_next(next).filter(|n| *n != "/" && !n.starts_with("/login")).unwrap_or("/attention");
     format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())
 }
 
@@ -389,7 +389,7 @@ mod tests {
         for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "evil", "/a\r\nb", "/a\\b", ""] {
             assert_eq!(safe_next(bad), None, "{bad:?}");
         }
-        assert_eq!(login_url("//evil.example"), "/login?next=%2Forders");
+        assert_eq!(login_url("//evil.example"), "/login?next=%2Fattention");
         assert_eq!(login_url("/orders/WO-1"), "/login?next=%2Forders%2FWO-1");
     }
 

@@ -220,6 +220,7 @@ fn unavailable_page(tr: Tr, here: String) -> HttpResponse {
         user_name: None,
         user_company: None,
         manages_company: false,
+        mailbox: false,
         flash: None,
         css: assets::url("app.css"),
         icon: assets::url("favicon.svg"),

@@ -70,6 +70,7 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord, may
         poll_seconds: FIRST_POLL,
         id: r.id,
         kind_code: r.kind.as_str().to_string(),
+        email_href: r.outbox_id.filter(|_| !permission).map(super::emails::email_href),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod api;
 pub mod assets;
+mod attention;
 mod auth;
 mod bulk;
 mod cases;
@@ -9,6 +10,7 @@ mod client;
 mod company;
 pub mod csrf;
 pub mod ctx;
+mod emails;
 mod errors;
 mod history;
 mod input;
@@ -138,7 +140,7 @@ where
 }
 
 async fn home() -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", "/orders")).finish()
+    HttpResponse::SeeOther().insert_header(("Location", "/attention")).finish()
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -150,6 +152,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_post("/login", auth::login_form, auth::login))
         .service(post("/logout", auth::logout))
         .service(post("/settings/language", auth::set_language))
+        .service(get("/attention", attention::list))
         .service(get("/orders", orders::list))
         .service(get("/orders/{order_id}", orders::show))
         .service(get_post(
@@ -206,7 +209,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         ))
         .service(api_get("/api/v1/transactions", api::list_transactions))
         .service(web::resource("/api/v1/{rest:.*}").to(api::no_such_route))
-        .service(get("/mailbox", mailbox));
+        .service(get("/emails/{id}", emails::show))
+        .service(get("/emails/{id}/html", emails::html_body))
+        .service(get("/mailbox", emails::mailbox));
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -217,38 +222,6 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable")
         }
     }
-}
-
-/// The demo's file mailbox: the messages "sent", newest first (only with `--demo` and
-/// without SMTP_URL; otherwise there is no such page).
-async fn mailbox(signed_in: SignedIn) -> Result<HttpResponse, PageError> {
-    let SignedIn { ctx, user } = signed_in;
-    let config = &ctx.state.config;
-    // Every company's email is in it: operators only, and only in the demo.
-    if !ctx.state.demo || config.mail.smtp.is_some() || user.actor().operator_grant().is_none() {
-        return Err(PageError::NotFound);
-    }
-    let mut files: Vec<(std::time::SystemTime, String, std::path::PathBuf)> = std::fs::read_dir(&config.mail.mailbox)
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-                .map(|e| {
-                    let modified = e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
-                    (modified, e.file_name().to_string_lossy().to_string(), e.path())
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort_by_key(|f| std::cmp::Reverse(f.0));
-    let messages = files
-        .into_iter()
-        .take(100)
-        .map(|(_, name, path)| (name, std::fs::read_to_string(path).unwrap_or_default()))
-        .collect();
-    Ok(errors::html(
-        actix_web::http::StatusCode::OK,
-        &views::MailboxPage { layout: ctx.layout(), t: ctx.tr.clone(), messages },
-    ))
 }
 
 #[cfg(test)]

@@ -191,7 +191,10 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
         can_resend: can_edit && resend_state.is_none(),
         resend_blocked: (can_edit && matches!(resend_state, Some(Refusal::NotYetSent { .. })))
             .then(|| tr.ta("resend-blocked-not-yet", [("date", rsd.as_str())])),
-        email_note: email_note(tr, line),
+        // Before the first email the Resend control already says when it goes out: once a
+        // row, not twice.
+        email_note: email_note(tr, line)
+            .filter(|_| !(can_edit && matches!(resend_state, Some(Refusal::NotYetSent { .. })))),
         email_failed: matches!(line.email_status.as_deref(), Some("failed" | "bounced")),
         email_state: line.email_state(),
         status_href: line.email_pending().then(|| status_href(page, order.id, &line.subscription_id, FIRST_POLL)),

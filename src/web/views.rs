@@ -17,6 +17,8 @@ pub struct Layout {
     pub user_company: Option<String>,
     /// The "Company" link: company admins and operators manage users (and tokens).
     pub manages_company: bool,
+    /// The "Mailbox" link: operators, in the demo with the file mailbox.
+    pub mailbox: bool,
     pub flash: Option<String>,
     pub css: String,
     pub icon: String,
@@ -38,6 +40,9 @@ impl Layout {
             user_name: ctx.user.as_ref().map(|u| u.name.clone()),
             user_company: ctx.user.as_ref().map(|u| u.company_id.clone()),
             manages_company: ctx.user.as_ref().is_some_and(|u| u.actor().company_grant(&u.company_id).is_some()),
+            mailbox: ctx.state.demo
+                && ctx.state.config.mail.smtp.is_none()
+                && ctx.user.as_ref().is_some_and(|u| u.actor().operator_grant().is_some()),
             flash,
             css: assets::url("app.css"),
             icon: assets::url("favicon.svg"),
@@ -234,15 +239,6 @@ pub struct ResendPage {
     pub form: ResendForm,
 }
 
-#[derive(Template)]
-#[template(path = "mailbox.html")]
-pub struct MailboxPage {
-    pub layout: Layout,
-    pub t: Tr,
-    /// (file name, first lines) of each message, newest first.
-    pub messages: Vec<(String, String)>,
-}
-
 /// Why an action was refused, inside the dialog or as a page.
 pub struct Refusal {
     pub title: String,
@@ -295,6 +291,8 @@ pub struct HistoryRow {
     pub poll_seconds: u64,
     /// Offers Retry: a failed delivery, shown to someone with an operator's grant.
     pub retryable: bool,
+    /// The email it queued, as its recipient saw it (`/emails/{id}`).
+    pub email_href: Option<String>,
 }
 
 /// The answer to a transaction row's status poll: the row again, and its final state to

@@ -79,7 +79,7 @@ on_both!(next_is_only_a_local_path, |app| {
         let mut user = app.client();
         let response = user.sign_in("editor@acme.example", PASSWORD, evil).await;
         assert_eq!(response.status(), 303);
-        assert_eq!(location(response.headers()), "/orders", "next={evil}");
+        assert_eq!(location(response.headers()), "/attention", "next={evil}");
     }
 });
 

@@ -530,6 +530,10 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
     d.find(By::Css("form[action='/cases'] button[type=submit]")).await.unwrap().click().await.unwrap();
     browser.wait_for(|| async { d.find(By::Css("tr[data-case]")).await.is_ok() }, "the new case").await;
 
+    // The email the edit queued, for its view.
+    let history = app.store.line_history("Sub-1001-2", None, 10).await.unwrap();
+    let email_view = format!("/emails/{}", history.iter().find_map(|t| t.outbox_id).expect("the edit queued an email"));
+
     let mut problems = Vec::new();
     for lang in ["en", "ko", "sv"] {
         browser.sign_out().await;
@@ -539,26 +543,31 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             d.goto(format!("{}/login", app.address)).await.unwrap();
             problems.extend(browser.audit(&axe, format!("{lang} {width}px /login")).await);
         }
+        let editor_paths = [
+            "/attention",
+            "/attention?kind=pending",
+            email_view.as_str(),
+            "/bulk-fixes",
+            "/orders",
+            "/orders/WO-1001",
+            "/orders/WO-1001/lines/Sub-1001-1/contact",
+            "/orders/WO-1001/lines/Sub-1001-1/resend",
+            "/orders/WO-1001/lines/Sub-1001-2/history",
+            "/orders/WO-1002/lines/Sub-1002-1/contact",
+            "/orders/WO-9999",
+            "/subscriptions",
+            "/subscriptions?q=Sub-1001-3",
+            "/transactions",
+            "/cases",
+            "/cases/new?subscription=Sub-1001-1",
+        ];
         for (user, paths) in [
+            ("editor@acme.example", &editor_paths[..]),
             (
-                "editor@acme.example",
-                &[
-                    "/orders",
-                    "/orders/WO-1001",
-                    "/orders/WO-1001/lines/Sub-1001-1/contact",
-                    "/orders/WO-1001/lines/Sub-1001-1/resend",
-                    "/orders/WO-1001/lines/Sub-1001-2/history",
-                    "/orders/WO-1002/lines/Sub-1002-1/contact",
-                    "/orders/WO-9999",
-                    "/subscriptions",
-                    "/subscriptions?q=Sub-1001-3",
-                    "/transactions",
-                    "/cases",
-                    "/cases/new?subscription=Sub-1001-1",
-                ][..],
+                "ops@vendor.example",
+                &["/cases", "/transactions", "/orders/WO-1001", "/attention", "/attention?company=north"][..],
             ),
-            ("ops@vendor.example", &["/cases", "/transactions", "/orders/WO-1001"][..]),
-            ("admin@acme.example", &["/company/users"][..]),
+            ("admin@acme.example", &["/company/users", "/company/tokens"][..]),
         ] {
             browser.sign_out().await;
             browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
@@ -593,6 +602,11 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
             browser.wait_for(|| async { d.find(By::Css("#dialog .error-summary")).await.is_ok() }, "the error").await;
             problems.extend(browser.audit(&axe, format!("{lang} {width}px edit dialog with an error")).await);
+            // Needs attention's dialogs, in place.
+            d.goto(format!("{}/attention", app.address)).await.unwrap();
+            d.find(By::Css("tr[data-attention=pending] a[href$='/contact']")).await.unwrap().click().await.unwrap();
+            browser.wait_for(|| browser.dialog_open(), "the edit dialog on Needs attention").await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px edit dialog on Needs attention")).await);
             // A refusal inside the dialog (PONR reached on WO-1002).
             d.goto(format!("{}/orders/WO-1002", app.address)).await.unwrap();
             browser
@@ -849,7 +863,9 @@ async fn an_admin_invites_a_user_who_sets_a_password_and_signs_in() {
     d.find(By::Id("email")).await.unwrap().send_keys("ivy@acme.example").await.unwrap();
     d.find(By::Id("password")).await.unwrap().send_keys("lanterns by the quay").await.unwrap();
     d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
-    browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/orders" }, "signed in").await;
+    browser
+        .wait_for(|| async { d.current_url().await.unwrap().path() == "/attention" }, "signed in on Needs attention")
+        .await;
     // With the edit permission her admin granted, she may edit acme's orders.
     d.goto(format!("{}/orders/WO-1001", app.address)).await.unwrap();
     assert!(d.find(By::Id("edit-Sub-1001-1")).await.unwrap().is_enabled().await.unwrap());
@@ -934,6 +950,70 @@ async fn a_queued_email_shows_the_mail_servers_answer_without_a_reload() {
     );
     // A final row asks no more.
     assert!(d.find_all(By::Css("[data-email-poll]")).await.unwrap().is_empty());
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
+
+/// Issue 25, point 4: ids and addresses never break inside a word, statuses are coloured
+/// tags with their words, a disabled button looks disabled, and Needs attention and the
+/// email view fit a 320 px screen.
+#[tokio::test]
+async fn tables_read_at_a_glance_without_words_broken_inside() {
+    let Some((app, browser)) = spawn().await else { return };
+    let d = browser.driver();
+    // A long address, the kind the walk saw broken ("new.admin@globex.exampl / e").
+    browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
+    browser.save_contact("Sub-1001-2", "new.administrator@globex-international.example").await;
+    // Ids and addresses each on one line (an inline box broken across lines has more
+    // than one rectangle).
+    let broken = "return [...document.querySelectorAll('.id, .address')]
+        .filter(e => e.offsetParent !== null && e.getClientRects().length > 1)
+        .map(e => e.textContent.trim());";
+    for (width, path) in
+        [(1280, "/subscriptions"), (1280, "/attention"), (1280, "/orders/WO-1001"), (1280, "/transactions")]
+    {
+        browser.viewport(width, 900).await;
+        d.goto(format!("{}{path}", app.address)).await.unwrap();
+        assert_eq!(browser.script(broken).await, serde_json::json!([]), "{width}px {path}: broken inside a word");
+        assert_eq!(browser.scrolls_sideways().await, None, "{width}px {path}");
+    }
+    // Statuses are tags: words on a coloured ground.
+    d.goto(format!("{}/subscriptions", app.address)).await.unwrap();
+    let tags = browser
+        .script(
+            "return [...document.querySelectorAll('tr[data-status] .tag')].map(e =>
+                 [e.closest('tr').dataset.status, e.textContent.trim(), getComputedStyle(e).backgroundColor]);",
+        )
+        .await;
+    let tags = tags.as_array().unwrap();
+    assert!(tags.len() >= 4, "{tags:?}");
+    for tag in tags {
+        assert!(!tag[1].as_str().unwrap().is_empty(), "a tag says its status in words: {tag}");
+        assert_ne!(tag[2], "rgba(0, 0, 0, 0)", "a tag has a colour: {tag}");
+    }
+    let closed = tags.iter().find(|t| t[0] == "closed").unwrap();
+    let awaiting = tags.iter().find(|t| t[0] == "awaiting").unwrap();
+    assert_ne!(closed[2], awaiting[2], "still pending stands out");
+    // A disabled button looks disabled: a dashed edge, no fill.
+    browser.sign_out().await;
+    browser.sign_in(&app, "viewer@acme.example", "/orders/WO-1001").await;
+    let style = browser
+        .script(
+            "const s = getComputedStyle(document.querySelector('button[disabled]'));
+             return [s.borderTopStyle, s.backgroundColor, s.cursor];",
+        )
+        .await;
+    assert_eq!(style, serde_json::json!(["dashed", "rgb(255, 255, 255)", "not-allowed"]));
+    // 320 px: nothing scrolls sideways on the new pages either.
+    browser.sign_out().await;
+    browser.sign_in(&app, "editor@acme.example", "/attention").await;
+    let history = app.store.line_history("Sub-1001-2", None, 10).await.unwrap();
+    let email = format!("/emails/{}", history.iter().find_map(|t| t.outbox_id).expect("the edit queued an email"));
+    browser.viewport(320, 640).await;
+    for path in ["/attention", "/subscriptions", email.as_str(), "/transactions"] {
+        d.goto(format!("{}{path}", app.address)).await.unwrap();
+        assert_eq!(browser.scrolls_sideways().await, None, "320px {path}");
+    }
     browser.assert_clean_console().await;
     browser.quit().await;
 }

@@ -113,7 +113,7 @@ fn hostile_alone() -> impl Strategy<Value = String> {
 }
 
 /// Every route of `web::routes()`, with `{}` where a path part goes.
-const ROUTES: [&str; 27] = [
+const ROUTES: [&str; 30] = [
     "/healthz",
     "/static/{}",
     "/",
@@ -138,6 +138,9 @@ const ROUTES: [&str; 27] = [
     "/api/v1/control-hub/events",
     "/webhooks/bounce",
     "/mailbox",
+    "/attention",
+    "/emails/{}",
+    "/emails/{}/html",
     "/company/users",
     "/company/users/{}",
     "/invitations/{}",
@@ -167,8 +170,21 @@ const FIELDS: [&str; 21] = [
     "password_confirm",
 ];
 
-const QUERY_KEYS: [&str; 11] =
-    ["q", "after", "type", "status", "from", "to", "pending", "closing_within", "next", "subscription", "company"];
+const QUERY_KEYS: [&str; 13] = [
+    "q",
+    "after",
+    "type",
+    "status",
+    "from",
+    "to",
+    "pending",
+    "closing_within",
+    "next",
+    "subscription",
+    "company",
+    "kind",
+    "before",
+];
 
 #[derive(Debug, Clone)]
 enum Body {
