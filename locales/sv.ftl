@@ -154,7 +154,7 @@ resend-question = Skicka etableringsmejlet för { $id } igen till { $email }?
 resend-yes = Ja, skicka igen
 resend-allowlist = Mejlet kommer från { $sender }. Be kundens IT-administratör att tillåta adressen så att mejlet inte hamnar i skräppost.
 resend-spam = Be också etableringskontakten att titta i mappen för skräppost.
-resend-sent = Etableringsmejlet till { $email } står i kö för att skickas igen; raden visar när e-postservern har svarat. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
+resend-sent = Etableringsmejlet till { $email } står i kö för att skickas igen; raden visar när mejlservern har svarat. Det kommer från { $sender }; be kontakten titta i skräpposten om det inte kommer fram.
 resend-all-label = Skicka för alla orderrader i beställningen
 resend-all-offer = { $lines ->
     [one] En orderrad, till { $recipients }: ett mejl per mottagare.
@@ -170,7 +170,7 @@ resend-all-more = { $count ->
 resend-all-sent = { $lines ->
     [one] Etableringsmejlet för en orderrad till { $recipients } står i kö för att skickas igen.
    *[other] Etableringsmejlet för { $lines } orderrader står i kö för att skickas igen, ett mejl till var och en av { $recipients }.
-} Raderna visar när e-postservern har svarat. Det kommer från { $sender }; be kontakterna att titta i skräppostmappen om det inte kommer fram.
+} Raderna visar när mejlservern har svarat. Det kommer från { $sender }; be kontakterna att titta i skräppostmappen om det inte kommer fram.
 copy-to-me = Skicka en kopia till mig
 copy-to-me-hint = En kopia av etableringsmejlet går till din egen adress, { $email }, så att du kan vidarebefordra den. Den anger att den är en kopia och räknas mot mejlgränserna för din adress.
 copy-sent = En kopia har skickats till dig på { $email }.
@@ -191,7 +191,7 @@ email-state-queued = Etableringsmejl till { $email } i kö.
 email-state-sent = Etableringsmejl till { $email } accepterat av mejlservern { $when }.
 email-state-failed = Etableringsmejl till { $email } misslyckades: { $reason }
 email-state-not-yet = Etableringsmejlet skickas { $date }.
-edit-emailed = Etableringsmejlet till { $email } står i kö och skickas nu; raden visar när e-postservern har svarat. Den tidigare adressen har redan fått en länk för etablering: säg till kunden om den inte ska användas.
+edit-emailed = Etableringsmejlet till { $email } står i kö och skickas nu; raden visar när mejlservern har svarat. Den tidigare adressen har redan fått en länk för etablering: säg till kunden om den inte ska användas.
 edit-on-rsd = Etableringsmejlet går till { $email } på det begärda startdatumet.
 tx-detail-on-rsd = Sparat; mejlet skickas på det begärda startdatumet.
 tx-detail-accepted = Accepterat av mejlservern: { $reply }
@@ -498,19 +498,19 @@ email-state-bounced = Etableringsmejlet till { $email } studsade: { $reason }. R
 email-state-delayed = Etableringsmejlet till { $email } är försenat: { $reason }
 bounce-fix-address = Rätta adressen
 bounce-no-report = ingen rapport
-bounce-reason-no-such-address = Kundens e-postserver säger att adressen inte finns ({ $code })
-bounce-reason-no-such-domain = Adressens domän finns inte eller tar inte emot e-post ({ $code })
+bounce-reason-no-such-address = Kundens mejlserver säger att adressen inte finns ({ $code })
+bounce-reason-no-such-domain = Adressens domän finns inte eller tar inte emot mejl ({ $code })
 bounce-reason-mailbox-full = Kundens brevlåda är full ({ $code })
-bounce-reason-mailbox-disabled = Kundens e-postserver säger att brevlådan är avstängd ({ $code })
-bounce-reason-too-large = Kundens e-postserver avvisade mejlet som för stort ({ $code })
-bounce-reason-refused-policy = Kundens e-postserver avvisade mejlet enligt sina regler, till exempel som skräppost ({ $code })
-bounce-reason-no-route = Kundens e-postserver gick inte att nå i tid ({ $code })
-bounce-reason-refused = Kundens e-postserver avvisade mejlet ({ $code })
-bounce-reason-no-report = Kundens e-postserver skickade tillbaka mejlet utan att säga varför ({ $code })
-bounce-reason-delayed = Kundens e-postserver har inte tagit emot mejlet än; leveransen försöks fortfarande ({ $code })
+bounce-reason-mailbox-disabled = Kundens mejlserver säger att brevlådan är avstängd ({ $code })
+bounce-reason-too-large = Kundens mejlserver avvisade mejlet som för stort ({ $code })
+bounce-reason-refused-policy = Kundens mejlserver avvisade mejlet enligt sina regler, till exempel som skräppost ({ $code })
+bounce-reason-no-route = Kundens mejlserver gick inte att nå i tid ({ $code })
+bounce-reason-refused = Kundens mejlserver avvisade mejlet ({ $code })
+bounce-reason-no-report = Kundens mejlserver skickade tillbaka mejlet utan att säga varför ({ $code })
+bounce-reason-delayed = Kundens mejlserver har inte tagit emot mejlet än; leveransen försöks fortfarande ({ $code })
 bounce-alert-subject = Etableringsmejlet för beställning { $order } till { $email } studsade
 bounce-alert-intro = Etableringsmejlet för beställning { $order } ({ $customer }) nådde inte kunden.
-bounce-alert-address = Kundens e-postserver skickade tillbaka det från { $email }:
+bounce-alert-address = Kundens mejlserver skickade tillbaka det från { $email }:
 bounce-alert-action = Öppna raden, rätta adressen så skickas mejlet igen.
 
 # Needs attention
