@@ -110,7 +110,13 @@ impl Actor {
 
     /// Rule 2: the orders of one's own company, as partner or as distributor; operators see all.
     pub fn may_see(&self, order: &OrderParties) -> bool {
-        self.operator || self.in_company_of(order)
+        self.sees_every_company() || self.in_company_of(order)
+    }
+
+    /// Rule 2 for the set-based lists, which turn it into SQL: whether every company's
+    /// orders are visible (operators), or only those of `company_id`.
+    pub fn sees_every_company(&self) -> bool {
+        self.operator
     }
 
     /// Rule 3: the creator, a user with the edit permission in the partner or distributor

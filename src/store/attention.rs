@@ -52,7 +52,7 @@ impl AttentionRecord {
 
 /// The company whose lines a viewer's page reads, with its branches.
 fn parties<'a>(viewer: &'a Actor, filter: &AttentionFilter<'a>) -> (Option<&'a str>, &'static [Party]) {
-    match (viewer.operator, filter.company) {
+    match (viewer.sees_every_company(), filter.company) {
         (true, None) => (None, Party::of(viewer)),
         (true, Some(company)) => (Some(company), &[Party::Partner, Party::Distributor]),
         (false, _) => (Some(viewer.company_id.as_str()), Party::of(viewer)),

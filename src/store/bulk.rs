@@ -721,7 +721,7 @@ impl Store {
                    AND o.org_mapped_at IS NULL AND ($3 IS NULL OR l.subscription_id > $3)
                  ORDER BY l.subscription_id LIMIT $4",
             )
-            .bind(viewer.operator)
+            .bind(viewer.sees_every_company())
             .bind(&viewer.company_id)
             .bind(after)
             .bind(limit)

@@ -102,7 +102,7 @@ pub(super) enum Party {
 impl Party {
     /// The branches that together are what `viewer` may see.
     pub(super) fn of(viewer: &Actor) -> &'static [Party] {
-        if viewer.operator { &[Party::All] } else { &[Party::Partner, Party::Distributor] }
+        if viewer.sees_every_company() { &[Party::All] } else { &[Party::Partner, Party::Distributor] }
     }
 
     /// The predicate on `alias` (orders or lines: both carry partner_id and distributor_id).
@@ -255,7 +255,7 @@ pub fn subscriptions_statement(viewer: &Actor, filter: &SubscriptionFilter<'_>, 
 /// planner cannot prefer walking all of the company's transactions.
 pub fn transactions_statement(viewer: &Actor, filter: &TransactionFilter, limit: i64) -> Statement {
     let mut st = Statement::default();
-    let company = (!viewer.operator).then(|| st.text(viewer.company_id.clone()));
+    let company = (!viewer.sees_every_company()).then(|| st.text(viewer.company_id.clone()));
     let mut filters = String::new();
     if let Some(kind) = filter.kind {
         filters += &format!(" AND t.kind = {}", st.text(kind.as_str()));
