@@ -264,7 +264,7 @@ async fn run(backend: Backend) {
             let name = format!("attention as {who}, {filter:?}");
             let st = attention_statement(v, &filter, PAGE);
             assert_indexed(&store, backend, &name, &st).await;
-            let company = if v.operator { filter.company } else { Some(v.company_id.as_str()) };
+            let company = if v.sees_every_company() { filter.company } else { Some(v.company_id.as_str()) };
             let mine = |l: &&Line| company.is_none_or(|c| l.partner == c || l.distributor.as_deref() == Some(c));
             let closing_soon = |l: &&Line| {
                 l.status == "awaiting"
