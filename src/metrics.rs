@@ -22,21 +22,12 @@ pub enum Delivery {
     Accepted,
     /// It refused for good, or the attempts ran out.
     Failed,
-    /// A bounce report came back for it.
-    Bounced,
-    /// A delay report came back for it.
-    Delayed,
     /// It refused for now: the message is tried again later.
     Retried,
 }
 
-const DELIVERIES: [(Delivery, &str); 5] = [
-    (Delivery::Accepted, "accepted"),
-    (Delivery::Failed, "failed"),
-    (Delivery::Bounced, "bounced"),
-    (Delivery::Delayed, "delayed"),
-    (Delivery::Retried, "retried"),
-];
+const DELIVERIES: [(Delivery, &str); 3] =
+    [(Delivery::Accepted, "accepted"), (Delivery::Failed, "failed"), (Delivery::Retried, "retried")];
 
 /// Why a sign-in was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +69,10 @@ pub struct Snapshot {
     /// Messages queued, and the age in seconds of the oldest.
     pub queue_depth: i64,
     pub queue_oldest_seconds: f64,
+    /// Bounce and delay reports recorded in the whole installation (read from the database:
+    /// `provisio bounce` records them in a process of its own).
+    pub bounced: i64,
+    pub delayed: i64,
     pub pools: Vec<PoolUse>,
 }
 
@@ -143,13 +138,16 @@ impl Metrics {
         }
         drop(requests);
 
-        head(&mut out, "provisio_email_deliveries_total", "counter", "Email delivery attempts, by outcome.");
-        for ((_, name), count) in DELIVERIES.iter().zip(&self.deliveries) {
-            let _ = writeln!(
-                out,
-                "provisio_email_deliveries_total{{outcome=\"{name}\"}} {}",
-                count.load(Ordering::Relaxed)
-            );
+        head(
+            &mut out,
+            "provisio_email_deliveries_total",
+            "counter",
+            "Email delivery attempts by outcome (this instance's), and bounce and delay reports (the installation's).",
+        );
+        let counted = DELIVERIES.iter().zip(&self.deliveries).map(|((_, name), n)| (*name, n.load(Ordering::Relaxed)));
+        let reported = [("bounced", snapshot.bounced), ("delayed", snapshot.delayed)];
+        for (name, count) in counted.chain(reported.map(|(name, n)| (name, u64::try_from(n).unwrap_or(0)))) {
+            let _ = writeln!(out, "provisio_email_deliveries_total{{outcome=\"{name}\"}} {count}");
         }
         head(&mut out, "provisio_sign_in_refusals_total", "counter", "Sign-ins refused, by reason.");
         for ((_, name), count) in REFUSALS.iter().zip(&self.refusals) {
@@ -207,7 +205,13 @@ mod tests {
         metrics.request("GET", "a\"b", 404, 20.0);
         metrics.delivery(Delivery::Accepted);
         metrics.sign_in_refused(SignInRefusal::Throttled);
-        let text = metrics.render(&Snapshot { queue_depth: 2, queue_oldest_seconds: 1.5, pools: Vec::new() });
+        let text = metrics.render(&Snapshot {
+            queue_depth: 2,
+            queue_oldest_seconds: 1.5,
+            bounced: 3,
+            delayed: 1,
+            pools: Vec::new(),
+        });
         let labels = "method=\"GET\",route=\"/orders/{order_id}\",status=\"200\"";
         assert!(text.contains(&format!("provisio_http_requests_total{{{labels}}} 2")), "{text}");
         assert!(text.contains(&format!("provisio_http_request_duration_seconds_bucket{{{labels},le=\"0.001\"}} 0")));
@@ -215,6 +219,8 @@ mod tests {
         assert!(text.contains(&format!("provisio_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} 2")));
         assert!(text.contains("route=\"a\\\"b\",status=\"404\",le=\"10\"} 0"));
         assert!(text.contains("provisio_email_deliveries_total{outcome=\"accepted\"} 1"));
+        assert!(text.contains("provisio_email_deliveries_total{outcome=\"bounced\"} 3"));
+        assert!(text.contains("provisio_email_deliveries_total{outcome=\"delayed\"} 1"));
         assert!(text.contains("provisio_sign_in_refusals_total{reason=\"throttled\"} 1"));
         assert!(text.contains("provisio_email_queue_depth 2\n"));
     }

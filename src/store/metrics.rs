@@ -14,6 +14,17 @@ impl Store {
         })
     }
 
+    /// Bounce and delay reports recorded, in the whole installation (docs/operations.md,
+    /// "Metrics"): whoever read them (`POST /webhooks/bounce` in any instance, or
+    /// `provisio bounce` in its own process), they are rows of `bounces`, which nothing
+    /// deletes, so the count only grows. Reports are few (a share of the emails); the count
+    /// reads them at scrape time.
+    pub async fn bounce_reports(&self) -> sqlx::Result<(i64, i64)> {
+        const SQL: &str = "SELECT CAST(COALESCE(SUM(CASE WHEN outcome = 'bounced' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                           CAST(COALESCE(SUM(CASE WHEN outcome = 'delayed' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM bounces";
+        read!(self, |pool, pg| sqlx::query_as(SQL).fetch_one(pool).await)
+    }
+
     /// Each database pool's connections, open and idle, and its maximum.
     pub fn pool_use(&self) -> Vec<PoolUse> {
         fn of<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) -> PoolUse {

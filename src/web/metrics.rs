@@ -56,8 +56,9 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
             .content_type("text/plain; charset=utf-8")
             .body("unauthorized");
     }
-    let (queue_depth, oldest) = match state.store.email_queue().await {
-        Ok(queue) => queue,
+    let read = async { Ok::<_, sqlx::Error>((state.store.email_queue().await?, state.store.bounce_reports().await?)) };
+    let ((queue_depth, oldest), (bounced, delayed)) = match read.await {
+        Ok(read) => read,
         Err(e) => {
             tracing::error!(error = %e, "metrics: the email queue could not be read");
             return HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable");
@@ -65,6 +66,6 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     };
     let now = state.config.clock.now();
     let queue_oldest_seconds = oldest.map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0);
-    let snapshot = Snapshot { queue_depth, queue_oldest_seconds, pools: state.store.pool_use() };
+    let snapshot = Snapshot { queue_depth, queue_oldest_seconds, bounced, delayed, pools: state.store.pool_use() };
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render(&snapshot))
 }

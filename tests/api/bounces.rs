@@ -58,8 +58,26 @@ async fn spawn(backend: Backend, smtp: &SmtpServer) -> Option<TestApp> {
         c.mail.smtp = Some(provisio::config::SmtpUrl::parse(&url).unwrap());
         c.mail.bounce_address = Some(BounceAddress::parse(BOUNCES).unwrap());
         c.public_url = PUBLIC_URL.to_string();
+        c.metrics_token = Some(METRICS_TOKEN.to_string());
     })
     .await
+}
+
+const METRICS_TOKEN: &str = "metrics-token-0123456789";
+
+/// `provisio_email_deliveries_total{outcome}` as `GET /metrics` says it.
+async fn deliveries(app: &TestApp, outcome: &str) -> f64 {
+    let text = reqwest::Client::new()
+        .get(format!("{}/metrics", app.address))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = format!("provisio_email_deliveries_total{{outcome=\"{outcome}\"}} ");
+    text.lines().find_map(|l| l.strip_prefix(series.as_str())?.parse().ok()).unwrap_or_else(|| panic!("{text}"))
 }
 
 /// The row of `sub` on `html`: its data-email-state, its text and its markup.
@@ -92,10 +110,14 @@ mod a_bounce_reaches_the_line_the_transaction_manager_the_api_and_the_people {
         assert!(sent.from.split('@').next().unwrap().len() <= 64);
         assert!(sent.header("From").unwrap().contains("webex_comm@webex.com"), "the From header stays");
         app.settled_transactions("Sub-1001-1").await;
+        assert_eq!(deliveries(&app, "bounced").await, 0.0);
 
         let dsn = report("gmail_failed.eml", &sent.from, "nobody@customer.example");
         let (status, body) = post_bounce(&app, &dsn).await;
         assert_eq!((status, body["status"].as_str()), (200, Some("bounced")), "{body}");
+        // /metrics counts the report once, however often it comes.
+        assert_eq!(post_bounce(&app, &dsn).await.0, 200);
+        assert_eq!((deliveries(&app, "bounced").await, deliveries(&app, "delayed").await), (1.0, 0.0));
 
         // The line, in place: state, reason in plain words with its code, Fix first.
         let page = editor.get_html("/orders/WO-1001").await;
