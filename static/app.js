@@ -86,6 +86,17 @@
     if (field) { field.focus(); }
   });
 
+  // A lines table's Edit and Resend links (a[data-dialog]) open their dialog in place: one
+  // listener for the page rather than htmx attributes on every row. A click that asks for a
+  // new tab or window is the browser's; without JavaScript the link opens the dialog's page.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-dialog]");
+    if (!link || !window.htmx || event.defaultPrevented || event.button !== 0 ||
+      event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+    event.preventDefault();
+    window.htmx.ajax("GET", link.getAttribute("href"), { source: link, target: "#dialog-body", swap: "innerHTML" });
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-close-dialog-button]");
     if (button && dialog() && dialog().open) {

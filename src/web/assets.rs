@@ -51,10 +51,37 @@ const FILES: [(&str, &str, &[u8]); 4] = [
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/vendor/htmx/htmx.min.js")),
 ];
 
+/// The column names of the lines tables' 320 px cards, in every language, made from the
+/// message catalog once per process: said once here rather than as a `data-label` on
+/// every cell of every row (docs/performance.md, "A lighter order page").
+/// They are appended to app.css, so the page links one stylesheet as before.
+fn with_labels(app_css: &[u8]) -> &'static [u8] {
+    const ORDER: [&str; 5] = ["col-subscription", "col-offer", "col-rsd", "col-status", "col-contact"];
+    const SUBSCRIPTIONS: [&str; 7] =
+        ["col-subscription", "col-order", "col-customer", "col-offer", "col-rsd", "col-status", "col-contact"];
+    let mut css = String::from_utf8_lossy(app_css).into_owned();
+    css.push_str("\n/* The lines tables' column names, generated from locales/ (web/assets.rs). */\n@container (max-width: 63.99rem) {\n");
+    for lang in crate::i18n::LANGUAGES {
+        let tr = crate::i18n::Tr::new(lang);
+        for (table, columns) in [("order-lines", &ORDER[..]), ("subscription-lines", &SUBSCRIPTIONS[..])] {
+            for (at, key) in columns.iter().enumerate() {
+                let label = tr.t(key).replace('\\', "\\\\").replace('"', "\\\"");
+                css.push_str(&format!(
+                    "  :lang({lang}) table.{table} tbody > tr > :nth-child({}):not(:last-child)::before {{ content: \"{label}\"; }}\n",
+                    at + 1
+                ));
+            }
+        }
+    }
+    css.push_str("}\n");
+    Box::leak(css.into_bytes().into_boxed_slice())
+}
+
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     FILES
         .iter()
-        .map(|(logical, content_type, body)| {
+        .map(|&(logical, content_type, body)| {
+            let body = if logical == "app.css" { with_labels(body) } else { body };
             let hash = hex::encode(Sha256::digest(body));
             let (stem, ext) = logical.split_once('.').expect("asset names have an extension");
             Asset {

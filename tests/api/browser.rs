@@ -966,7 +966,7 @@ async fn tables_read_at_a_glance_without_words_broken_inside() {
     browser.save_contact("Sub-1001-2", "new.administrator@globex-international.example").await;
     // Ids and addresses each on one line (an inline box broken across lines has more
     // than one rectangle).
-    let broken = "return [...document.querySelectorAll('.id, .address')]
+    let broken = "return [...document.querySelectorAll('.id, .address, tbody th[scope=row]')]
         .filter(e => e.offsetParent !== null && e.getClientRects().length > 1)
         .map(e => e.textContent.trim());";
     for (width, path) in
@@ -981,7 +981,7 @@ async fn tables_read_at_a_glance_without_words_broken_inside() {
     d.goto(format!("{}/subscriptions", app.address)).await.unwrap();
     let tags = browser
         .script(
-            "return [...document.querySelectorAll('tr[data-status] .tag')].map(e =>
+            "return [...document.querySelectorAll('tr[data-status] .tag, tr[data-status] .status')].map(e =>
                  [e.closest('tr').dataset.status, e.textContent.trim(), getComputedStyle(e).backgroundColor]);",
         )
         .await;
@@ -1014,6 +1014,19 @@ async fn tables_read_at_a_glance_without_words_broken_inside() {
         d.goto(format!("{}{path}", app.address)).await.unwrap();
         assert_eq!(browser.scrolls_sideways().await, None, "320px {path}");
     }
+    // A card names each value by its column, from app.css rather than from every cell.
+    let labels = "const row = document.querySelector('tr[data-status]');
+        return [...row.children].slice(0, 3).map(c => getComputedStyle(c, '::before').content);";
+    d.goto(format!("{}/orders/WO-1001", app.address)).await.unwrap();
+    assert_eq!(
+        browser.script(labels).await,
+        serde_json::json!(["\"Subscription id\"", "\"Offer\"", "\"Requested start date\""])
+    );
+    d.goto(format!("{}/subscriptions", app.address)).await.unwrap();
+    assert_eq!(
+        browser.script(labels).await,
+        serde_json::json!(["\"Subscription id\"", "\"Web order id\"", "\"Customer\""])
+    );
     browser.assert_clean_console().await;
     browser.quit().await;
 }
