@@ -96,34 +96,6 @@ async fn api_token(app: &support::Server, cookie: &str) -> String {
     format!("Bearer {secret}")
 }
 
-/// A bare actix-web server on its own thread answering every GET with `body`.
-fn start_reference(body: Vec<u8>, content_type: String) -> (String, actix_web::dev::ServerHandle) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let body = actix_web::web::Bytes::from(body);
-            let server = actix_web::HttpServer::new(move || {
-                let body = body.clone();
-                let content_type = content_type.clone();
-                actix_web::App::new().default_service(actix_web::web::to(move || {
-                    let body = body.clone();
-                    let content_type = content_type.clone();
-                    async move { actix_web::HttpResponse::Ok().content_type(content_type).body(body) }
-                }))
-            })
-            .workers(2)
-            .listen(listener)
-            .unwrap()
-            .run();
-            tx.send(server.handle()).unwrap();
-            server.await.unwrap();
-        });
-    });
-    (base, rx.recv().unwrap())
-}
-
 /// The bare one-query page: 100 rows of two columns read with one sqlx statement and
 /// rendered with askama, no session, no middleware.
 #[derive(askama::Template)]
@@ -135,16 +107,15 @@ struct BarePage {
     rows: Vec<(String, String)>,
 }
 
-#[derive(Clone)]
 enum BarePool {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
 }
 
-async fn bare_page(pool: actix_web::web::Data<BarePool>) -> actix_web::HttpResponse {
+async fn bare_page(pool: &BarePool) -> actix_web::HttpResponse {
     const SQL: &str =
         "SELECT subscription_id, contact FROM lines WHERE order_id = 'WO-100' ORDER BY position LIMIT 100";
-    let rows: Vec<(String, String)> = match pool.get_ref() {
+    let rows: Vec<(String, String)> = match pool {
         BarePool::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await.unwrap(),
         BarePool::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await.unwrap(),
     };
@@ -152,21 +123,32 @@ async fn bare_page(pool: actix_web::web::Data<BarePool>) -> actix_web::HttpRespo
     actix_web::HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html)
 }
 
-/// The bare page on its own thread and port, over `url` (two workers, like the reference).
-async fn start_bare_page(url: &str) -> (String, actix_web::dev::ServerHandle) {
-    let pool = if url.starts_with("sqlite:") {
-        BarePool::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
-    } else {
-        BarePool::Postgres(sqlx::PgPool::connect(url).await.unwrap())
-    };
+/// What a bench-side server answers every GET with: the same bytes each time (the
+/// reference), or the bare one-query page.
+enum Served {
+    Bytes(actix_web::web::Bytes, String),
+    BarePage(BarePool),
+}
+
+async fn serve(served: actix_web::web::Data<Served>) -> actix_web::HttpResponse {
+    match served.get_ref() {
+        Served::Bytes(body, content_type) => {
+            actix_web::HttpResponse::Ok().content_type(content_type.as_str()).body(body.clone())
+        }
+        Served::BarePage(pool) => bare_page(pool).await,
+    }
+}
+
+/// A bare actix-web server on its own thread and port (two workers), answering with `served`.
+fn start_server(served: Served) -> (String, actix_web::dev::ServerHandle) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let pool = actix_web::web::Data::new(pool);
+            let served = actix_web::web::Data::new(served);
             let server = actix_web::HttpServer::new(move || {
-                actix_web::App::new().app_data(pool.clone()).route("/", actix_web::web::get().to(bare_page))
+                actix_web::App::new().app_data(served.clone()).default_service(actix_web::web::to(serve))
             })
             .workers(2)
             .listen(listener)
@@ -177,6 +159,21 @@ async fn start_bare_page(url: &str) -> (String, actix_web::dev::ServerHandle) {
         });
     });
     (base, rx.recv().unwrap())
+}
+
+/// A bare actix-web server answering every GET with `body`: the limit of the stack.
+fn start_reference(body: Vec<u8>, content_type: String) -> (String, actix_web::dev::ServerHandle) {
+    start_server(Served::Bytes(body.into(), content_type))
+}
+
+/// The bare one-query page over `url`.
+async fn start_bare_page(url: &str) -> (String, actix_web::dev::ServerHandle) {
+    let pool = if url.starts_with("sqlite:") {
+        BarePool::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
+    } else {
+        BarePool::Postgres(sqlx::PgPool::connect(url).await.unwrap())
+    };
+    start_server(Served::BarePage(pool))
 }
 
 /// Requests per second that wrk measures for `url`, sending `credential` (a session

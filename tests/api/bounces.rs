@@ -58,26 +58,16 @@ async fn spawn(backend: Backend, smtp: &SmtpServer) -> Option<TestApp> {
         c.mail.smtp = Some(provisio::config::SmtpUrl::parse(&url).unwrap());
         c.mail.bounce_address = Some(BounceAddress::parse(BOUNCES).unwrap());
         c.public_url = PUBLIC_URL.to_string();
-        c.metrics_token = Some(METRICS_TOKEN.to_string());
+        c.metrics_token = Some(crate::metrics::TOKEN.to_string());
     })
     .await
 }
 
-const METRICS_TOKEN: &str = "metrics-token-0123456789";
-
 /// `provisio_email_deliveries_total{outcome}` as `GET /metrics` says it.
 async fn deliveries(app: &TestApp, outcome: &str) -> f64 {
-    let text = reqwest::Client::new()
-        .get(format!("{}/metrics", app.address))
-        .bearer_auth(METRICS_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let series = format!("provisio_email_deliveries_total{{outcome=\"{outcome}\"}} ");
-    text.lines().find_map(|l| l.strip_prefix(series.as_str())?.parse().ok()).unwrap_or_else(|| panic!("{text}"))
+    let text = crate::metrics::scrape(app).await;
+    crate::metrics::value(&text, &format!("provisio_email_deliveries_total{{outcome=\"{outcome}\"}}"))
+        .unwrap_or_else(|| panic!("{text}"))
 }
 
 /// The row of `sub` on `html`: its data-email-state, its text and its markup.

@@ -6,7 +6,7 @@ use crate::helpers::*;
 use crate::on_both;
 use crate::tests_on_both_backends;
 
-const TOKEN: &str = "metrics-token-0123456789";
+pub const TOKEN: &str = "metrics-token-0123456789";
 
 on_both!(without_the_setting_metrics_is_not_there, |app| {
     let response =
@@ -14,11 +14,12 @@ on_both!(without_the_setting_metrics_is_not_there, |app| {
     assert_eq!(response.status(), 404);
 });
 
-fn value(text: &str, series: &str) -> Option<f64> {
+pub fn value(text: &str, series: &str) -> Option<f64> {
     text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
-async fn scrape(app: &TestApp) -> String {
+/// GET /metrics with the token (the app set up with `metrics_token = Some(TOKEN)`).
+pub async fn scrape(app: &TestApp) -> String {
     let response =
         reqwest::Client::new().get(format!("{}/metrics", app.address)).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(response.status(), 200);
