@@ -964,14 +964,20 @@ async fn tables_read_at_a_glance_without_words_broken_inside() {
     // A long address, the kind the walk saw broken ("new.admin@globex.exampl / e").
     browser.sign_in(&app, "editor@acme.example", "/orders/WO-1001").await;
     browser.save_contact("Sub-1001-2", "new.administrator@globex-international.example").await;
-    // Ids and addresses each on one line (an inline box broken across lines has more
-    // than one rectangle).
-    let broken = "return [...document.querySelectorAll('.id, .address, tbody th[scope=row]')]
-        .filter(e => e.offsetParent !== null && e.getClientRects().length > 1)
+    // Ids, addresses and the lines' dates each on one line (text broken across lines has
+    // more than one rectangle).
+    let broken =
+        "return [...document.querySelectorAll('.id, .address, tbody th[scope=row], table.lines td:nth-last-child(4)')]
+        .filter(e => { const r = document.createRange(); r.selectNodeContents(e);
+                       return e.offsetParent !== null && r.getClientRects().length > 1; })
         .map(e => e.textContent.trim());";
-    for (width, path) in
-        [(1280, "/subscriptions"), (1280, "/attention"), (1280, "/orders/WO-1001"), (1280, "/transactions")]
-    {
+    for (width, path) in [
+        (1280, "/subscriptions"),
+        (1040, "/subscriptions"),
+        (1280, "/attention"),
+        (1280, "/orders/WO-1001"),
+        (1280, "/transactions"),
+    ] {
         browser.viewport(width, 900).await;
         d.goto(format!("{}{path}", app.address)).await.unwrap();
         assert_eq!(browser.script(broken).await, serde_json::json!([]), "{width}px {path}: broken inside a word");
