@@ -583,3 +583,17 @@ email-view-retrying = { $attempts ->
     [one] The mail server has not accepted it after 1 attempt; it is tried again.
    *[other] The mail server has not accepted it after { $attempts } attempts; it is tried again.
 }
+
+## The Company pages and API tokens (a partner's day: the walk's pages)
+tokens-forbidden-title = You cannot manage this company's API tokens
+tokens-scope-read-short = Read
+tokens-scope-write-short = Write
+tokens-api-document-intro = Partner systems are built from the API's description:
+tokens-api-document = the OpenAPI document (JSON)
+tokens-revoke-named = Revoke the token { $name }
+company-nav-tokens = API tokens
+company-pick = Company
+company-pick-label = Choose the company to manage
+company-pick-submit = Show
+company-operator-edits = Operator: may change every company's lines
+company-operator-manages = Operator: manages every company's users and API tokens

@@ -508,3 +508,17 @@ email-view-failed = 전달할 수 없었습니다: { $reason }
 email-view-retrying = { $attempts ->
    *[other] 메일 서버가 { $attempts }번 시도 후에도 수락하지 않았습니다. 다시 시도합니다.
 }
+
+## The Company pages and API tokens (a partner's day: the walk's pages)
+tokens-forbidden-title = 이 회사의 API 토큰을 관리할 수 없습니다
+tokens-scope-read-short = 읽기
+tokens-scope-write-short = 쓰기
+tokens-api-document-intro = 파트너 시스템은 API 설명을 기준으로 만듭니다:
+tokens-api-document = OpenAPI 문서(JSON)
+tokens-revoke-named = 토큰 { $name } 폐기
+company-nav-tokens = API 토큰
+company-pick = 회사
+company-pick-label = 관리할 회사 선택
+company-pick-submit = 보기
+company-operator-edits = 운영자: 모든 회사의 줄을 변경할 수 있음
+company-operator-manages = 운영자: 모든 회사의 사용자와 API 토큰을 관리함

@@ -569,3 +569,17 @@ email-view-retrying = { $attempts ->
     [one] Mejlservern har inte godkänt det efter 1 försök; det försöks igen.
    *[other] Mejlservern har inte godkänt det efter { $attempts } försök; det försöks igen.
 }
+
+## The Company pages and API tokens (a partner's day: the walk's pages)
+tokens-forbidden-title = Du kan inte hantera företagets API-token
+tokens-scope-read-short = Läsa
+tokens-scope-write-short = Skriva
+tokens-api-document-intro = Partnersystem byggs efter API:ets beskrivning:
+tokens-api-document = OpenAPI-dokumentet (JSON)
+tokens-revoke-named = Återkalla token { $name }
+company-nav-tokens = API-token
+company-pick = Företag
+company-pick-label = Välj företaget att hantera
+company-pick-submit = Visa
+company-operator-edits = Operatör: får ändra alla företags rader
+company-operator-manages = Operatör: hanterar alla företags användare och API-token
