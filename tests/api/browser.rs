@@ -562,6 +562,9 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             .unwrap(),
     )
     .await;
+    let files = tempfile::tempdir().unwrap();
+    let unreadable = files.path().join("wrong.csv");
+    std::fs::write(&unreadable, "subscription,email\nSub-1001-1,a@globex.example\n").unwrap();
     // A token on the admin's list, so that its row and Revoke are checked too.
     let company_admin = app.login("admin@acme.example").await;
     let made = company_admin.post("/company/tokens", &[("name", "ERP"), ("scope", "write")]).await;
@@ -594,6 +597,9 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             "/orders/WO-9999",
             "/subscriptions",
             "/subscriptions?q=Sub-1001-3",
+            // The dialogs as pages, as they open without JavaScript.
+            "/subscriptions/Sub-1001-3/contact",
+            "/subscriptions/Sub-1001-3/resend",
             "/transactions",
             "/cases",
             "/cases/new?subscription=Sub-1001-1",
@@ -661,6 +667,14 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
             browser.wait_for(|| async { d.find(By::Css("#dialog .error-summary")).await.is_ok() }, "the error").await;
             problems.extend(browser.audit(&axe, format!("{lang} {width}px edit dialog with an error")).await);
+            // The bulk fix page refusing a file it cannot read (422, the error summary).
+            d.goto(format!("{}/bulk-fixes", app.address)).await.unwrap();
+            d.find(By::Id("bulk-file")).await.unwrap().send_keys(unreadable.display().to_string()).await.unwrap();
+            d.find(By::Css("form[action='/bulk-fixes'] button[type=submit]")).await.unwrap().click().await.unwrap();
+            browser
+                .wait_for(|| async { d.find(By::Css("main .error-summary")).await.is_ok() }, "the file's error")
+                .await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px bulk fix with an unreadable file")).await);
             // Needs attention's dialogs, in place.
             d.goto(format!("{}/attention", app.address)).await.unwrap();
             d.find(By::Css("tr[data-attention=pending] a[href$='/contact']")).await.unwrap().click().await.unwrap();
