@@ -480,7 +480,7 @@ bulk-result-duplicate = Duplicate
 bulk-result-limit = Too many emails
 bulk-result-done = Changed
 bulk-reason-change = From { $old } to { $new }.
-bulk-reason-done = Changed to { $new }.
+bulk-reason-done = Changed from { $old } to { $new }.
 bulk-reason-emails-now = The new contact gets the provisioning email now.
 bulk-reason-emails-on-rsd = The email goes out on the requested start date.
 bulk-reason-unchanged = The provisioning contact already is this address.
@@ -583,3 +583,22 @@ email-view-retrying = { $attempts ->
     [one] The mail server has not accepted it after 1 attempt; it is tried again.
    *[other] The mail server has not accepted it after { $attempts } attempts; it is tried again.
 }
+
+## The Company pages, API tokens and earlier bulk fixes (a partner's day: the walk's pages)
+tokens-forbidden-title = You cannot manage this company's API tokens
+tokens-scope-read-short = Read
+tokens-scope-write-short = Write
+tokens-api-document-intro = Partner systems are built from the API's description:
+tokens-api-document = the OpenAPI document (JSON)
+tokens-revoke-named = Revoke the token { $name }
+company-nav-tokens = API tokens
+company-pick = Company
+company-pick-label = Choose the company to manage
+company-pick-submit = Show
+company-operator-edits = Operator: may change every company's lines
+company-operator-manages = Operator: manages every company's users and API tokens
+bulk-col-before = Contact before
+bulk-earlier-everyone = Earlier uploads, everyone's
+bulk-col-uploader = Uploaded by
+bulk-template-closed-pending = Closed, provisioning still pending
+bulk-template-hint = The file lists your lines awaiting set-up and those closed with provisioning still pending (status "Closed, provisioning still pending", pending true): both can still be fixed.

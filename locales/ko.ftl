@@ -412,7 +412,7 @@ bulk-result-duplicate = 중복
 bulk-result-limit = 이메일이 너무 많음
 bulk-result-done = 변경됨
 bulk-reason-change = { $old }에서 { $new }(으)로.
-bulk-reason-done = { $new }(으)로 변경됨.
+bulk-reason-done = { $old }에서 { $new }(으)로 변경됨.
 bulk-reason-emails-now = 새 연락처가 지금 프로비저닝 이메일을 받습니다.
 bulk-reason-emails-on-rsd = 이메일은 요청된 시작 날짜에 발송됩니다.
 bulk-reason-unchanged = 프로비저닝 연락처가 이미 이 주소입니다.
@@ -508,3 +508,22 @@ email-view-failed = 전달할 수 없었습니다: { $reason }
 email-view-retrying = { $attempts ->
    *[other] 메일 서버가 { $attempts }번 시도 후에도 수락하지 않았습니다. 다시 시도합니다.
 }
+
+## The Company pages, API tokens and earlier bulk fixes (a partner's day: the walk's pages)
+tokens-forbidden-title = 이 회사의 API 토큰을 관리할 수 없습니다
+tokens-scope-read-short = 읽기
+tokens-scope-write-short = 쓰기
+tokens-api-document-intro = 파트너 시스템은 API 설명을 기준으로 만듭니다:
+tokens-api-document = OpenAPI 문서(JSON)
+tokens-revoke-named = 토큰 { $name } 폐기
+company-nav-tokens = API 토큰
+company-pick = 회사
+company-pick-label = 관리할 회사 선택
+company-pick-submit = 보기
+company-operator-edits = 운영자: 모든 회사의 줄을 변경할 수 있음
+company-operator-manages = 운영자: 모든 회사의 사용자와 API 토큰을 관리함
+bulk-col-before = 이전 연락처
+bulk-earlier-everyone = 모든 사용자의 이전 업로드
+bulk-col-uploader = 업로드한 사람
+bulk-template-closed-pending = 닫힘, 프로비저닝 아직 보류 중
+bulk-template-hint = 이 파일에는 설정을 기다리는 줄과 프로비저닝이 아직 보류 중인 채로 닫힌 줄(상태 "닫힘, 프로비저닝 아직 보류 중", pending true)이 있습니다. 둘 다 아직 수정할 수 있습니다.

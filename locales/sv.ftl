@@ -466,7 +466,7 @@ bulk-result-duplicate = Dubblett
 bulk-result-limit = För många mejl
 bulk-result-done = Ändrad
 bulk-reason-change = Från { $old } till { $new }.
-bulk-reason-done = Ändrad till { $new }.
+bulk-reason-done = Ändrad från { $old } till { $new }.
 bulk-reason-emails-now = Den nya kontakten får etableringsmejlet nu.
 bulk-reason-emails-on-rsd = Mejlet skickas på det begärda startdatumet.
 bulk-reason-unchanged = Etableringskontakten är redan den här adressen.
@@ -569,3 +569,22 @@ email-view-retrying = { $attempts ->
     [one] Mejlservern har inte godkänt det efter 1 försök; det försöks igen.
    *[other] Mejlservern har inte godkänt det efter { $attempts } försök; det försöks igen.
 }
+
+## The Company pages, API tokens and earlier bulk fixes (a partner's day: the walk's pages)
+tokens-forbidden-title = Du kan inte hantera företagets API-token
+tokens-scope-read-short = Läsa
+tokens-scope-write-short = Skriva
+tokens-api-document-intro = Partnersystem byggs efter API:ets beskrivning:
+tokens-api-document = OpenAPI-dokumentet (JSON)
+tokens-revoke-named = Återkalla token { $name }
+company-nav-tokens = API-token
+company-pick = Företag
+company-pick-label = Välj företaget att hantera
+company-pick-submit = Visa
+company-operator-edits = Operatör: får ändra alla företags rader
+company-operator-manages = Operatör: hanterar alla företags användare och API-token
+bulk-col-before = Kontakt före
+bulk-earlier-everyone = Allas tidigare uppladdningar
+bulk-col-uploader = Uppladdad av
+bulk-template-closed-pending = Stängd, etableringen väntar fortfarande
+bulk-template-hint = Filen listar dina rader som väntar på etablering och de som stängts medan etableringen fortfarande väntar (status "Stängd, etableringen väntar fortfarande", pending true): båda kan fortfarande rättas.

@@ -30,6 +30,9 @@ pub struct BulkBatch {
     /// When the rows of this applied batch were deleted (PROVISIO_BULK_KEEP after apply):
     /// the batch is kept only because transactions name it.
     pub purged_at: Option<DateTime<Utc>>,
+    /// Who uploaded it, where a list of several users' uploads names them.
+    #[sqlx(default)]
+    pub uploader: Option<String>,
 }
 
 /// The columns of a [`BulkBatch`].
@@ -68,6 +71,9 @@ pub struct BulkRowOutcome {
     pub email_error: Option<String>,
     pub order_id: Option<String>,
     pub contact: Option<String>,
+    /// A `done` row: the contact the line had before the batch changed it (its update
+    /// transaction's old value), so the outcome keeps showing old → new.
+    pub old_contact: Option<String>,
     /// The change sends the provisioning email at once (its first one already went out).
     pub emails: bool,
 }
@@ -99,6 +105,9 @@ struct RowFacts {
     distributor_id: Option<String>,
     created_by: Option<i64>,
     org_mapped_at: Option<DateTime<Utc>>,
+    /// After apply, a `done` row's contact before the change (read by `applied_facts_sql!`).
+    #[sqlx(default)]
+    old_contact: Option<String>,
 }
 
 impl RowFacts {
@@ -139,6 +148,7 @@ impl RowFacts {
             email_error: self.email_error.clone().filter(|_| result == BulkResult::Invalid),
             order_id: self.order_id.clone().filter(|_| visible),
             contact: self.contact.clone().filter(|_| visible),
+            old_contact: self.old_contact.clone().filter(|_| result == BulkResult::Done),
             emails: self.emails(result),
         }
     }
@@ -158,6 +168,24 @@ macro_rules! facts_sql {
             $filter,
             " ORDER BY r.row_no"
         )
+    };
+}
+
+/// Every row of an applied batch, as `facts_sql!`, with each `done` row's contact before
+/// the change: the old value of the update transaction that names the batch (one per done
+/// row; found through the transactions' batch index).
+macro_rules! applied_facts_sql {
+    () => {
+        "SELECT r.row_no, r.subscription_id, r.typed_email, r.email, r.email_error, r.duplicate, r.result,
+                l.order_id, l.status, l.contact, l.email_sent_at, o.partner_id, o.distributor_id, o.created_by,
+                o.org_mapped_at, t.old_value AS old_contact
+         FROM bulk_rows r
+         LEFT JOIN lines l ON l.subscription_id = r.subscription_id
+         LEFT JOIN orders o ON o.id = l.order_id
+         LEFT JOIN transactions t ON r.result = 'done' AND t.bulk_batch_id = r.batch_id
+              AND t.subscription_id = r.subscription_id AND t.kind = 'provisioning_email_update'
+         WHERE r.batch_id = $1
+         ORDER BY r.row_no"
     };
 }
 
@@ -468,6 +496,26 @@ impl Store {
         })
     }
 
+    /// Everyone's latest `limit` uploads, newest first, each with its uploader's name: what
+    /// an operator's bulk fix page lists (operators see every batch).
+    pub async fn bulk_batches_of_everyone(
+        &self,
+        _grant: &crate::domain::OperatorGrant,
+        limit: i64,
+    ) -> sqlx::Result<Vec<BulkBatch>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT b.id, b.user_id, b.filename, CAST(b.row_count AS BIGINT) AS row_count, b.created_at,
+                        b.applied_at, b.purged_at, u.name AS uploader
+                 FROM bulk_batches b JOIN users u ON u.id = b.user_id
+                 ORDER BY b.id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
     /// Deletes an unapplied preview with its rows. The batch's row is locked first
     /// (PostgreSQL), so an apply either claimed it before (then: `Applied`) or finds it
     /// gone afterwards.
@@ -505,7 +553,8 @@ impl Store {
         let applied = batch.applied_at.is_some();
         read!(self, |pool, pg| {
             let mut conn = pool.acquire().await?;
-            let rows: Vec<RowFacts> = sqlx::query_as(facts_sql!("")).bind(batch.id).fetch_all(&mut *conn).await?;
+            let statement = if applied { applied_facts_sql!() } else { facts_sql!("") };
+            let rows: Vec<RowFacts> = sqlx::query_as(statement).bind(batch.id).fetch_all(&mut *conn).await?;
             let results = if applied {
                 // A row left without a result (apply stopped half-way) did not change.
                 rows.iter()

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, read, tx_steps, write_tx};
-use crate::domain::CompanyGrant;
+use crate::domain::{Actor, CompanyGrant};
 
 /// One user as the Company page lists them.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -14,7 +14,9 @@ pub struct CompanyUser {
     pub id: i64,
     pub email: String,
     pub name: String,
+    pub company_id: String,
     pub can_edit: bool,
+    operator: bool,
     pub company_admin: bool,
     pub active: bool,
     pub last_sign_in_at: Option<DateTime<Utc>>,
@@ -24,6 +26,20 @@ pub struct CompanyUser {
     /// what deactivating them revokes. Read by the users page only.
     #[sqlx(default)]
     pub live_tokens: i64,
+}
+
+impl CompanyUser {
+    /// What this user may do, for the page to ask the grants (an operator's edit permission
+    /// and admin flag make no difference to what they may do).
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            company_id: self.company_id.clone(),
+            can_edit: self.can_edit,
+            operator: self.operator,
+            company_admin: self.company_admin,
+        }
+    }
 }
 
 /// What an admin asks to change of one user; a field left out stays as it is.
@@ -128,7 +144,7 @@ tx_steps! {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, can_edit, company_admin, active, last_sign_in_at,
+const USER_COLUMNS: &str = "id, email, name, company_id, can_edit, operator, company_admin, active, last_sign_in_at,
                             (password_hash IS NULL) AS invited";
 
 impl Store {

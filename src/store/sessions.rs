@@ -7,7 +7,7 @@
 //! empty session, and [`SessionStorage`] stores none without a user.
 //!
 //! A request reads its session and user in one statement ([`SessionStorage::load`] joins the
-//! user's row; the request context takes the user from the loaded state). It writes only
+//! user's row and their company's name; the request context takes the user from the loaded state). It writes only
 //! when a quarter of the idle time has passed since the last refresh (NOTES: no write per
 //! request), so a session ends between ¾ and 1× the idle time after its last use.
 
@@ -33,6 +33,9 @@ pub fn session_key_hash(key: &str) -> String {
 pub struct SessionRecord {
     #[sqlx(flatten)]
     pub user: User,
+    /// The name of the user's company, for the header of every page: joined here so that
+    /// showing it costs no statement of its own.
+    pub company_name: String,
     pub csrf: String,
     pub refreshed_at: DateTime<Utc>,
     pub idle_until: DateTime<Utc>,
@@ -171,8 +174,8 @@ impl Store {
         read!(self, |pool, pg| {
             sqlx::query_as(
                 "SELECT u.id, u.email, u.name, u.company_id, u.can_edit, u.operator, u.company_admin, u.language,
-                        s.csrf, s.refreshed_at, s.idle_until, s.expires_at
-                 FROM sessions s JOIN users u ON u.id = s.user_id
+                        c.name AS company_name, s.csrf, s.refreshed_at, s.idle_until, s.expires_at
+                 FROM sessions s JOIN users u ON u.id = s.user_id JOIN companies c ON c.id = u.company_id
                  WHERE s.key_hash = $1 AND s.idle_until > $2 AND s.expires_at > $2 AND u.active",
             )
             .bind(key_hash)

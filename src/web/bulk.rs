@@ -40,8 +40,11 @@ pub struct UploadPage {
     pub max_unapplied: String,
     /// The user already holds the most unapplied previews: the oldest, to discard.
     pub over_quota: Option<QuotaView>,
-    /// The user's latest uploads, newest first.
+    /// The latest uploads this user may open, newest first: their own, or for operators
+    /// everyone's (then each names its uploader).
     pub batches: Vec<BatchListRow>,
+    /// The list holds everyone's uploads (operators).
+    pub everyone: bool,
 }
 
 pub struct QuotaView {
@@ -59,6 +62,8 @@ pub struct BatchListRow {
     /// `preview`, `applied` or `purged` (details no longer kept).
     pub state: &'static str,
     pub state_text: String,
+    /// Who uploaded it, in a list of everyone's uploads.
+    pub uploader: Option<String>,
 }
 
 pub struct BulkRowView {
@@ -68,6 +73,8 @@ pub struct BulkRowView {
     pub reason: String,
     pub subscription_id: String,
     pub order_id: String,
+    /// The line's contact: now in a preview; after apply, for a changed row, the one it had
+    /// before (so the outcome shows old → new).
     pub contact: String,
     pub typed_email: String,
 }
@@ -108,7 +115,13 @@ async fn upload_page(
     error: Option<String>,
     over_quota: Option<QuotaView>,
 ) -> Result<HttpResponse, PageError> {
-    let listed = ctx.state.store.bulk_batches_of(user.id, LISTED_BATCHES).await?;
+    // Operators open every batch (`visible_batch`), so they are shown every upload.
+    let operator = user.actor().operator_grant();
+    let everyone = operator.is_some();
+    let listed = match &operator {
+        Some(grant) => ctx.state.store.bulk_batches_of_everyone(grant, LISTED_BATCHES).await?,
+        None => ctx.state.store.bulk_batches_of(user.id, LISTED_BATCHES).await?,
+    };
     let tr = &ctx.tr;
     let keep = ctx.state.config.bulk_keep;
     let batches = listed
@@ -136,12 +149,21 @@ async fn upload_page(
                 rows: b.row_count,
                 state,
                 state_text,
+                uploader: b.uploader.clone(),
             }
         })
         .collect();
     let (max_rows, max_unapplied) = (MAX_ROWS.to_string(), MAX_UNAPPLIED.to_string());
-    let page =
-        UploadPage { layout: ctx.layout(), t: ctx.tr.clone(), error, max_rows, max_unapplied, over_quota, batches };
+    let page = UploadPage {
+        layout: ctx.layout(),
+        t: ctx.tr.clone(),
+        error,
+        max_rows,
+        max_unapplied,
+        over_quota,
+        batches,
+        everyone,
+    };
     Ok(html(status, &page))
 }
 
@@ -307,7 +329,10 @@ fn reason(tr: &Tr, row: &BulkRowOutcome) -> String {
     let when = if row.emails { tr.t("bulk-reason-emails-now") } else { tr.t("bulk-reason-emails-on-rsd") };
     match row.result {
         BulkResult::Change => format!("{} {when}", tr.ta("bulk-reason-change", [("old", old), ("new", new)])),
-        BulkResult::Done => format!("{} {when}", tr.ta("bulk-reason-done", [("new", new)])),
+        BulkResult::Done => {
+            let before = row.old_contact.as_deref().unwrap_or("");
+            format!("{} {when}", tr.ta("bulk-reason-done", [("old", before), ("new", new)]))
+        }
         BulkResult::Unchanged => tr.t("bulk-reason-unchanged"),
         BulkResult::NotFound => tr.t("bulk-reason-not_found"),
         BulkResult::NoPermission => tr.t("bulk-reason-no_permission"),
@@ -372,7 +397,7 @@ async fn batch_page(ctx: &Ctx, user: &User, batch: &BulkBatch) -> Result<HttpRes
             reason: reason(tr, r),
             subscription_id: r.subscription_id.clone(),
             order_id: r.order_id.clone().unwrap_or_default(),
-            contact: r.contact.clone().unwrap_or_default(),
+            contact: r.old_contact.clone().or_else(|| r.contact.clone()).unwrap_or_default(),
             typed_email: r.typed_email.clone(),
         })
         .collect();
@@ -491,14 +516,16 @@ pub async fn template_csv(signed_in: SignedIn) -> HttpResponse {
             };
             let mut sheet = Sheet::new();
             if first {
-                sheet.row([SUBSCRIPTION_COLUMN, EMAIL_COLUMN, "order_id", "customer", "status"]);
+                sheet.row([SUBSCRIPTION_COLUMN, EMAIL_COLUMN, "order_id", "customer", "status", "pending"]);
             }
             for (sub, contact, order, customer, status) in &rows {
-                let status = match status.as_str() {
-                    "closed" => tr.t("status-closed"),
-                    _ => tr.t("status-awaiting"),
+                // A closed line here is closed with provisioning still pending (rule 8):
+                // the status says so in words, and `pending` as the pages' hook does.
+                let (status, pending) = match status.as_str() {
+                    "closed" => (tr.t("bulk-template-closed-pending"), "true"),
+                    _ => (tr.t("status-awaiting"), "false"),
                 };
-                sheet.row([sub.as_str(), contact, order, customer, &status]);
+                sheet.row([sub.as_str(), contact, order, customer, &status, pending]);
             }
             let next = (rows.len() as i64 == TEMPLATE_CHUNK).then(|| rows.last().map(|r| r.0.clone()));
             let chunk = sheet.into_bytes();

@@ -18,7 +18,7 @@ use super::ctx::{Ctx, SignedIn};
 use super::errors::{PageError, html};
 use super::input::{Invitee, problem};
 use super::views::{
-    CompanyUserRow, CompanyUsersFragment, CompanyUsersPage, InvitationPage, InviteForm, MessagePage,
+    CompanyNav, CompanyUserRow, CompanyUsersFragment, CompanyUsersPage, InvitationPage, InviteForm, MessagePage,
     Refusal as RefusalView,
 };
 use crate::domain::{CompanyGrant, ContactEmail, ContactEmailError, NewPassword, PasswordProblem};
@@ -67,6 +67,22 @@ struct Managed {
     query: String,
 }
 
+/// The Company section's head for `section`: its links, and for operators every company
+/// to pick from (one statement, on these pages only).
+pub(super) async fn company_nav(
+    ctx: &Ctx,
+    grant: &CompanyGrant,
+    section: &'static str,
+    query: String,
+) -> Result<CompanyNav, PageError> {
+    let operator = ctx.user.as_ref().and_then(|u| u.actor().operator_grant());
+    let companies = match operator {
+        Some(operator) => ctx.state.store.company_names(&operator).await?,
+        None => Vec::new(),
+    };
+    Ok(CompanyNav { section, query, company_id: grant.company_id().to_string(), companies })
+}
+
 /// 403: this user does not manage the company (or, found inside a change, no longer does).
 fn forbidden() -> PageError {
     PageError::refusal(StatusCode::FORBIDDEN, |ctx| RefusalView {
@@ -110,7 +126,13 @@ fn user_action(email: &str, query: &str) -> String {
 fn row(ctx: &Ctx, u: CompanyUser, query: &str) -> CompanyUserRow {
     let tr = &ctx.tr;
     let mut actions = Vec::new();
-    if u.active {
+    // Operators change every order and manage every company whatever their flags say: the
+    // row says so, and offers no toggle that would change nothing.
+    let operator = u.actor().operator_grant().is_some();
+    let operator_note = operator.then(|| (tr.t("company-operator-edits"), tr.t("company-operator-manages")));
+    if u.active && operator {
+        actions.push(("active", "off", tr.t("company-deactivate")));
+    } else if u.active {
         actions.push(if u.can_edit {
             ("can_edit", "off", tr.t("company-revoke-edit"))
         } else {
@@ -137,6 +159,7 @@ fn row(ctx: &Ctx, u: CompanyUser, query: &str) -> CompanyUserRow {
         company_admin: u.company_admin,
         active: u.active,
         invited: u.invited,
+        operator_note,
         actions,
     }
 }
@@ -170,7 +193,7 @@ async fn answer(
         layout: ctx.layout(),
         t: ctx.tr.clone(),
         company_name: managed.name.clone(),
-        company_query: managed.query.clone(),
+        nav: company_nav(ctx, &managed.grant, "users", managed.query.clone()).await?,
         list,
     };
     Ok(html(status, &page))

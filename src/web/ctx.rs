@@ -107,6 +107,8 @@ pub async fn set_cookies(
 pub struct Ctx {
     pub state: web::Data<AppState>,
     pub user: Option<User>,
+    /// The signed-in user's company's name (read with the session, in its one statement).
+    pub company_name: Option<String>,
     pub tr: Tr,
     /// htmx asked (HX-Request: true): answer with fragments.
     pub htmx: bool,
@@ -207,6 +209,7 @@ impl Ctx {
         }
         let live = session.get::<LiveSession>(sessions::LIVE).ok().flatten();
         let mut user = None;
+        let mut company_name = None;
         let mut csrf = String::new();
         let mut refresh = None;
         match live {
@@ -217,6 +220,7 @@ impl Ctx {
                     refresh = Some(key_hash);
                 }
                 csrf = record.csrf;
+                company_name = Some(record.company_name);
                 user = Some(record.user);
             }
             // Expired or ended: forget the cookie, so the browser never needs clearing.
@@ -246,6 +250,7 @@ impl Ctx {
         let ctx = Self {
             state,
             user,
+            company_name,
             tr: Tr::new(&lang),
             htmx,
             csrf: csrf::mask(&csrf),

@@ -14,12 +14,12 @@ use askama::Template;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
-use super::company::CompanyQuery;
+use super::company::{CompanyQuery, company_nav};
 use super::csrf::{NoFields, SignedForm};
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{PageError, html};
 use super::input::{DEFAULT_TOKEN_DAYS, NewToken, TOKEN_DAYS, problem};
-use super::views::{Layout, Refusal as RefusalView};
+use super::views::{CompanyNav, Layout, Refusal as RefusalView};
 use crate::domain::CompanyGrant;
 use crate::i18n::Tr;
 use crate::secret::random_token;
@@ -34,6 +34,7 @@ const PREFIX_CHARS: usize = 8;
 pub struct TokenRow {
     pub id: i64,
     pub name: String,
+    /// The scope in the reader's language.
     pub scope: String,
     pub creator: String,
     pub created: String,
@@ -54,6 +55,9 @@ pub struct TokensPage {
     pub layout: Layout,
     pub t: Tr,
     pub company_name: String,
+    pub nav: CompanyNav,
+    /// The API's document, which partner systems are built from.
+    pub api_document: &'static str,
     pub csrf: String,
     pub create_action: String,
     pub rows: Vec<TokenRow>,
@@ -70,10 +74,13 @@ pub struct TokensPage {
     pub form_key: String,
 }
 
+/// Where the OpenAPI document is served (docs/http.md, API v1).
+const API_DOCUMENT: &str = "/api/v1/openapi.json";
+
 /// 403: this user does not manage the company's tokens (or no longer does).
 fn forbidden() -> PageError {
     PageError::refusal(StatusCode::FORBIDDEN, |ctx| RefusalView {
-        title: ctx.tr.t("refusal-permission-title"),
+        title: ctx.tr.t("tokens-forbidden-title"),
         message: ctx.tr.t("tokens-forbidden"),
         link: None,
         back_href: "/orders".into(),
@@ -131,7 +138,7 @@ async fn page(
             },
             id: t.id,
             name: t.name,
-            scope: t.scope,
+            scope: tr.t(if t.scope == "write" { "tokens-scope-write-short" } else { "tokens-scope-read-short" }),
             creator: t.creator_name,
             created: tr.when(&t.created_at),
             last_used: t.last_used_at.as_ref().map(|at| tr.when(at)),
@@ -140,10 +147,13 @@ async fn page(
             expires: t.expires_at.date_naive().to_string(),
         })
         .collect();
+    let nav = company_nav(ctx, grant, "tokens", suffix.clone()).await?;
     let view = TokensPage {
         layout: ctx.layout(),
         t: tr.clone(),
         company_name,
+        nav,
+        api_document: API_DOCUMENT,
         csrf: ctx.csrf.clone(),
         create_action: format!("/company/tokens{suffix}"),
         rows,

@@ -14,6 +14,7 @@ pub struct Layout {
     pub lang_choice: String,
     pub csrf: String,
     pub user_name: Option<String>,
+    /// The name of the user's company (never its id).
     pub user_company: Option<String>,
     /// The "Company" link: company admins and operators manage users (and tokens).
     pub manages_company: bool,
@@ -38,7 +39,7 @@ impl Layout {
                 .unwrap_or_else(|| ctx.tr.lang().to_string()),
             csrf: ctx.csrf.clone(),
             user_name: ctx.user.as_ref().map(|u| u.name.clone()),
-            user_company: ctx.user.as_ref().map(|u| u.company_id.clone()),
+            user_company: ctx.company_name.clone(),
             manages_company: ctx.user.as_ref().is_some_and(|u| u.actor().company_grant(&u.company_id).is_some()),
             mailbox: ctx.state.demo
                 && ctx.state.config.mail.smtp.is_none()
@@ -334,6 +335,19 @@ pub struct TransactionsPage {
     pub csv: String,
 }
 
+/// The Company section's head: its own navigation (users, API tokens) and, for operators,
+/// the company to manage.
+pub struct CompanyNav {
+    /// The page shown: `users` or `tokens`.
+    pub section: &'static str,
+    /// `?company=ID` when an operator manages another company, else empty: kept on every link.
+    pub query: String,
+    /// The company managed.
+    pub company_id: String,
+    /// Operators: every company (id, name) to pick from; empty for company admins.
+    pub companies: Vec<(String, String)>,
+}
+
 /// One user row of the Company page, with the actions the admin may take on it.
 pub struct CompanyUserRow {
     pub email: String,
@@ -343,6 +357,9 @@ pub struct CompanyUserRow {
     pub active: bool,
     pub invited: bool,
     pub last_sign_in: Option<String>,
+    /// An operator: what they may do instead of the edit permission and the admin flag,
+    /// which make no difference for them.
+    pub operator_note: Option<(String, String)>,
     /// Where the row's forms post.
     pub action: String,
     /// (field, value, button label) of each one-field form.
@@ -381,8 +398,7 @@ pub struct CompanyUsersPage {
     pub layout: Layout,
     pub t: Tr,
     pub company_name: String,
-    /// `?company=ID` when an operator manages another company, else empty.
-    pub company_query: String,
+    pub nav: CompanyNav,
     /// The page's content, which htmx answers alone.
     pub list: CompanyUsersFragment,
 }

@@ -118,6 +118,14 @@ impl Browser {
         }
     }
 
+    /// The text of a Company page's row for `email`, or "" without one.
+    async fn row_user_text(&self, email: &str) -> String {
+        match self.driver().find(By::Css(format!("tr[data-user='{email}']"))).await {
+            Ok(row) => row.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
     async fn dialog_open(&self) -> bool {
         let dialog = self.driver().find(By::Id("dialog")).await.unwrap();
         dialog.attr("open").await.unwrap().is_some()
@@ -533,6 +541,34 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
     // The email the edit queued, for its view.
     let history = app.store.line_history("Sub-1001-2", None, 10).await.unwrap();
     let email_view = format!("/emails/{}", history.iter().find_map(|t| t.outbox_id).expect("the edit queued an email"));
+    // Bulk fixes: an applied batch (its rows show old → new) and a preview with refusals.
+    let editor = app.login("editor@acme.example").await;
+    let upload = |csv: &'static str| {
+        let part = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("fix.csv");
+        let form = reqwest::multipart::Form::new().text("csrf_token", editor.csrf.clone()).part("file", part);
+        editor.client.post(format!("{}/bulk-fixes", editor.base)).multipart(form).send()
+    };
+    let batch_of = |response: reqwest::Response| async move {
+        let pushed = response.headers()["hx-push-url"].to_str().unwrap().to_string();
+        assert_eq!(response.status(), 200, "{pushed}");
+        pushed
+    };
+    let applied_batch =
+        batch_of(upload("subscription_id,new_contact_email\nSub-1003-1,bulk@stark.example\n").await.unwrap()).await;
+    assert_eq!(editor.post(&format!("{applied_batch}/apply"), &[]).await.status(), 303);
+    let preview_batch = batch_of(
+        upload("subscription_id,new_contact_email\nSub-1001-1,bulk@globex.example\nSub-9999-9,a@b.example\nSub-1002-1,not an address\n")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let files = tempfile::tempdir().unwrap();
+    let unreadable = files.path().join("wrong.csv");
+    std::fs::write(&unreadable, "subscription,email\nSub-1001-1,a@globex.example\n").unwrap();
+    // A token on the admin's list, so that its row and Revoke are checked too.
+    let company_admin = app.login("admin@acme.example").await;
+    let made = company_admin.post("/company/tokens", &[("name", "ERP"), ("scope", "write")]).await;
+    assert_eq!(made.status(), 200);
 
     let mut problems = Vec::new();
     for lang in ["en", "ko", "sv"] {
@@ -548,6 +584,10 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             "/attention?kind=pending",
             email_view.as_str(),
             "/bulk-fixes",
+            preview_batch.as_str(),
+            applied_batch.as_str(),
+            // Refused: the tokens are the company admins'.
+            "/company/tokens",
             "/orders",
             "/orders/WO-1001",
             "/orders/WO-1001/lines/Sub-1001-1/contact",
@@ -557,6 +597,9 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             "/orders/WO-9999",
             "/subscriptions",
             "/subscriptions?q=Sub-1001-3",
+            // The dialogs as pages, as they open without JavaScript.
+            "/subscriptions/Sub-1001-3/contact",
+            "/subscriptions/Sub-1001-3/resend",
             "/transactions",
             "/cases",
             "/cases/new?subscription=Sub-1001-1",
@@ -565,7 +608,20 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             ("editor@acme.example", &editor_paths[..]),
             (
                 "ops@vendor.example",
-                &["/cases", "/transactions", "/orders/WO-1001", "/attention", "/attention?company=north"][..],
+                &[
+                    "/cases",
+                    "/transactions",
+                    "/orders/WO-1001",
+                    "/attention",
+                    "/attention?company=north",
+                    // The Company pages with the company picker and an operator's row.
+                    "/company/users",
+                    "/company/users?company=acme",
+                    "/company/tokens?company=acme",
+                    // Everyone's uploads, and someone else's batch.
+                    "/bulk-fixes",
+                    preview_batch.as_str(),
+                ][..],
             ),
             ("admin@acme.example", &["/company/users", "/company/tokens"][..]),
         ] {
@@ -580,6 +636,15 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
                     problems.extend(browser.audit(&axe, format!("{lang} {width}px {user} {path}")).await);
                 }
             }
+        }
+        // The admin's tokens page as the creating POST answers it: the secret shown once.
+        for (width, height) in WIDTHS {
+            browser.viewport(width, height).await;
+            d.goto(format!("{}/company/tokens", app.address)).await.unwrap();
+            d.find(By::Id("token-name")).await.unwrap().send_keys(format!("{lang} {width}")).await.unwrap();
+            d.find(By::Css("form[action='/company/tokens'] button[type=submit]")).await.unwrap().click().await.unwrap();
+            browser.wait_for(|| async { d.find(By::Css("[data-token-secret]")).await.is_ok() }, "the new secret").await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px a new token's secret")).await);
         }
         // The dialogs as they open in place (the editor is signed in again).
         browser.sign_out().await;
@@ -602,6 +667,14 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             d.find(By::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
             browser.wait_for(|| async { d.find(By::Css("#dialog .error-summary")).await.is_ok() }, "the error").await;
             problems.extend(browser.audit(&axe, format!("{lang} {width}px edit dialog with an error")).await);
+            // The bulk fix page refusing a file it cannot read (422, the error summary).
+            d.goto(format!("{}/bulk-fixes", app.address)).await.unwrap();
+            d.find(By::Id("bulk-file")).await.unwrap().send_keys(unreadable.display().to_string()).await.unwrap();
+            d.find(By::Css("form[action='/bulk-fixes'] button[type=submit]")).await.unwrap().click().await.unwrap();
+            browser
+                .wait_for(|| async { d.find(By::Css("main .error-summary")).await.is_ok() }, "the file's error")
+                .await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px bulk fix with an unreadable file")).await);
             // Needs attention's dialogs, in place.
             d.goto(format!("{}/attention", app.address)).await.unwrap();
             d.find(By::Css("tr[data-attention=pending] a[href$='/contact']")).await.unwrap().click().await.unwrap();
@@ -1033,6 +1106,98 @@ async fn tables_read_at_a_glance_without_words_broken_inside() {
         browser.script(labels).await,
         serde_json::json!(["\"Subscription id\"", "\"Web order id\"", "\"Customer\""])
     );
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn an_operator_picks_a_company_on_the_company_page_and_its_tokens_are_one_click_away() {
+    let Some((app, browser)) = spawn().await else { return };
+    let d = browser.driver();
+    browser.sign_in(&app, "ops@vendor.example", "/company/users").await;
+    // The header names the company, not its id.
+    let account = d.find(By::Css(".site-header .account > span")).await.unwrap().text().await.unwrap();
+    assert_eq!(account, "Olga Ops · Vendor Ops");
+    // An operator is not "Edit permission: No".
+    let own = browser.row_user_text("ops@vendor.example").await;
+    assert!(own.contains("Operator: may change every company's lines"), "{own}");
+    // Pick Acme Networks: the page manages it, and its links keep it.
+    d.find(By::Css("#company-pick option[value=acme]")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("[data-company-picker] button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(
+            || async { d.current_url().await.unwrap().query() == Some("company=acme") },
+            "the page of the company picked",
+        )
+        .await;
+    let heading = d.find(By::Css("h1")).await.unwrap().text().await.unwrap();
+    assert!(heading.contains("Acme Networks"), "{heading}");
+    assert!(!browser.row_user_text("viewer@acme.example").await.is_empty(), "acme's users");
+    d.find(By::Css("nav.subnav a[href='/company/tokens?company=acme']")).await.unwrap().click().await.unwrap();
+    browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/company/tokens" }, "the tokens page").await;
+    assert_eq!(d.current_url().await.unwrap().query(), Some("company=acme"));
+    let selected = browser.script("return document.querySelector('#company-pick').value").await;
+    assert_eq!(selected, "acme", "the picker shows the company managed");
+    // The token made here shows its secret once; Revoke is not the primary button.
+    d.find(By::Id("token-name")).await.unwrap().send_keys("ERP").await.unwrap();
+    d.find(By::Css("form[action='/company/tokens?company=acme'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for(|| async { d.find(By::Css("[data-token-secret]")).await.is_ok() }, "the secret").await;
+    let colours = browser
+        .script(
+            "const create = getComputedStyle(document.querySelector('form[method=post][action=\"/company/tokens?company=acme\"] button[type=submit]'));
+             const revoke = getComputedStyle(document.querySelector('form[action$=\"/revoke?company=acme\"] button'));
+             return [create.backgroundColor, revoke.backgroundColor, revoke.color];",
+        )
+        .await;
+    assert_ne!(colours[0], colours[1], "Revoke does not look like Create: {colours}");
+    assert_eq!(colours[2], "rgb(148, 37, 20)", "Revoke warns in dark red: {colours}");
+    // The API's document is linked from the page.
+    let href = d.find(By::Css("[data-api-document] a")).await.unwrap().attr("href").await.unwrap();
+    assert_eq!(href.as_deref(), Some("/api/v1/openapi.json"));
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_bulk_fix_applied_in_the_browser_keeps_old_and_new_and_is_listed_afterwards() {
+    let Some((app, browser)) = spawn().await else { return };
+    let d = browser.driver();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fix.csv");
+    std::fs::write(&file, "subscription_id,new_contact_email\nSub-1003-1,browser@stark.example\n").unwrap();
+    browser.sign_in(&app, "editor@acme.example", "/bulk-fixes").await;
+    d.find(By::Id("bulk-file")).await.unwrap().send_keys(file.display().to_string()).await.unwrap();
+    d.find(By::Css("form[action='/bulk-fixes'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(
+            || async { d.find(By::Css("tr[data-bulk-row='2'][data-result=change]")).await.is_ok() },
+            "the preview",
+        )
+        .await;
+    d.find(By::Css("form[action$='/apply'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(|| async { d.find(By::Css("tr[data-bulk-row='2'][data-result=done]")).await.is_ok() }, "the outcome")
+        .await;
+    let batch = d.current_url().await.unwrap().path().to_string();
+    let row = d.find(By::Css("tr[data-bulk-row='2']")).await.unwrap().text().await.unwrap();
+    assert!(row.contains("Changed from it@stark.example to browser@stark.example"), "{row}");
+    // The upload page lists it, linked.
+    d.goto(format!("{}/bulk-fixes", app.address)).await.unwrap();
+    d.find(By::Css(format!("tr[data-bulk-batch][data-bulk-state=applied] a[href='{batch}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for(|| async { d.current_url().await.unwrap().path() == batch }, "the batch again").await;
+    // At 320 px the outcome reads as cards, without scrolling sideways.
+    browser.viewport(320, 640).await;
+    assert_eq!(browser.scrolls_sideways().await, None);
     browser.assert_clean_console().await;
     browser.quit().await;
 }

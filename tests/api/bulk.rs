@@ -256,9 +256,19 @@ on_both!(the_template_lists_the_lines_that_can_be_fixed_and_comes_back_unchanged
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "\"subscription_id\",\"new_contact_email\",\"order_id\",\"customer\",\"status\"");
+    assert_eq!(lines[0], "\"subscription_id\",\"new_contact_email\",\"order_id\",\"customer\",\"status\",\"pending\"");
     assert_eq!(lines.len(), 4, "the distributor's three lines of WO-1001: {text}");
-    assert!(lines[3].starts_with("\"Sub-1001-3\",\"old@globex.example\",\"WO-1001\",\"Globex\",\"Closed\""));
+    // The closed line says it is closed with provisioning still pending, in words and as
+    // the pages' `pending` hook; the awaiting ones are not pending.
+    assert_eq!(
+        lines[3],
+        "\"Sub-1001-3\",\"old@globex.example\",\"WO-1001\",\"Globex\",\"Closed, provisioning still pending\",\"true\""
+    );
+    assert!(lines[1].ends_with("\"Awaiting Provisioning Details\",\"false\""), "{}", lines[1]);
+    // In the user's language.
+    assert_eq!(user.post("/settings/language", &[("lang", "ko")]).await.status(), 303);
+    let korean = user.get("/bulk-fixes/template.csv").await.text().await.unwrap();
+    assert!(korean.contains("\"닫힘, 프로비저닝 아직 보류 중\",\"true\""), "{korean}");
     let editor = app.login("editor@acme.example").await;
     let text = editor.get("/bulk-fixes/template.csv").await.text().await.unwrap();
     assert!(text.contains("Sub-1003-1") && text.contains("Sub-1001-2"));
@@ -639,4 +649,106 @@ on_both!(an_upload_without_its_token_is_403_whatever_its_body, |app| {
         .await
         .unwrap();
     assert_eq!(typed.status(), 415);
+});
+
+/// The texts of a bulk row's cells, in order.
+fn cells(html: &str, row: i64) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(&format!("tr[data-bulk-row=\"{row}\"] td")).unwrap();
+    doc.select(&sel).map(|e| e.text().collect::<Vec<_>>().join(" ").trim().to_string()).collect()
+}
+
+on_both!(after_apply_each_changed_row_keeps_showing_its_old_and_new_contact, |app| {
+    let user = app.login("editor@acme.example").await;
+    let file =
+        format!("{HEADER}Sub-1001-3,new@globex.example\nSub-1003-1,new@stark.example\nSub-1001-1,old@globex.example\n");
+    let (id, before) = preview(&user, &file).await;
+    assert!(text_of(&before, "table.bulk thead").contains("Current contact"), "{before}");
+    assert_eq!(user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 303);
+    // A later edit of the line does not rewrite what the batch did.
+    let later = user.post("/subscriptions/Sub-1001-3/contact", &[("email", "later@globex.example")]).await;
+    assert_eq!(later.status(), 303);
+
+    let html = user.get_html(&format!("/bulk-fixes/{id}")).await;
+    assert!(text_of(&html, "table.bulk thead").contains("Contact before"), "the column says what it holds now");
+    // Row, subscription, order, contact before, new contact, outcome.
+    for (row, old, new) in
+        [(2, "old@globex.example", "new@globex.example"), (3, "it@stark.example", "new@stark.example")]
+    {
+        assert_eq!(result_of(&html, row), "done");
+        let cells = cells(&html, row);
+        assert_eq!((cells[3].as_str(), cells[4].as_str()), (old, new), "row {row}: {cells:?}");
+        assert!(cells[5].contains(&format!("Changed from {old} to {new}.")), "row {row}: {cells:?}");
+    }
+    // A row that did not change shows the contact it kept.
+    assert_eq!(result_of(&html, 4), "unchanged");
+    assert_eq!(cells(&html, 4)[3], "old@globex.example");
+    // The outcome file says the same.
+    let csv = user.get(&format!("/bulk-fixes/{id}/outcome.csv")).await.text().await.unwrap();
+    assert!(csv.contains("Changed from old@globex.example to new@globex.example."), "{csv}");
+    // In Korean and Swedish as well.
+    for (lang, says) in [
+        ("ko", "old@globex.example에서 new@globex.example(으)로 변경됨."),
+        ("sv", "Ändrad från old@globex.example till new@globex.example."),
+    ] {
+        assert_eq!(user.post("/settings/language", &[("lang", lang)]).await.status(), 303);
+        let html = user.get_html(&format!("/bulk-fixes/{id}")).await;
+        assert!(cells(&html, 2)[5].contains(says), "{lang}: {:?}", cells(&html, 2));
+    }
+});
+
+on_both!(the_upload_page_lists_earlier_uploads_newest_first_operators_see_everyones, |app| {
+    let editor = app.login("editor@acme.example").await;
+    let viewer = app.login("viewer@acme.example").await;
+    let file = format!("{HEADER}Sub-1001-1,new@globex.example\n");
+    let mut made = Vec::new();
+    for (user, name) in [(&editor, "first.csv"), (&viewer, "second.csv"), (&editor, "third.csv")] {
+        let response = upload_named(user, name, file.as_bytes()).await;
+        assert_eq!(response.status(), 200);
+        made.push(batch_id(&response.text().await.unwrap()));
+    }
+    assert_eq!(editor.post(&format!("/bulk-fixes/{}/apply", made[0]), &[]).await.status(), 303);
+    let listed = |html: &str| -> Vec<(i64, String, String)> {
+        let doc = Html::parse_document(html);
+        let row = Selector::parse("tr[data-bulk-batch]").unwrap();
+        let link = Selector::parse("a[href]").unwrap();
+        doc.select(&row)
+            .map(|r| {
+                let id = r.value().attr("data-bulk-batch").unwrap().parse().unwrap();
+                let href = r.select(&link).next().and_then(|a| a.value().attr("href")).unwrap_or_default();
+                (id, href.to_string(), r.text().collect::<String>())
+            })
+            .collect()
+    };
+    // Each user: their own, newest first, each linking to its batch.
+    let own = editor.get_html("/bulk-fixes").await;
+    assert!(text_of(&own, "h2#bulk-earlier").contains("Your earlier uploads"));
+    let rows = listed(&own);
+    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [made[2], made[0]]);
+    for (id, href, _) in &rows {
+        assert_eq!(href, &format!("/bulk-fixes/{id}"));
+        assert_eq!(editor.get(href).await.status(), 200);
+    }
+    assert_eq!(listed(&viewer.get_html("/bulk-fixes").await).iter().map(|r| r.0).collect::<Vec<_>>(), [made[1]]);
+    // Operators open every batch, so they are shown everyone's, naming who uploaded each.
+    let ops = app.login("ops@vendor.example").await;
+    let all = ops.get_html("/bulk-fixes").await;
+    assert!(text_of(&all, "h2#bulk-earlier").contains("everyone's"), "{all}");
+    let rows = listed(&all);
+    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [made[2], made[1], made[0]]);
+    assert!(rows[0].2.contains("Eddie Editor") && rows[1].2.contains("Vera Viewer"), "{rows:?}");
+    assert!(rows[0].2.contains("third.csv") && rows[2].2.contains("first.csv"));
+    for (_, href, _) in &rows {
+        assert_eq!(ops.get(href).await.status(), 200, "{href}");
+    }
+    assert_eq!(count(&all, &format!("tr[data-bulk-batch=\"{}\"][data-bulk-state=applied]", made[0])), 1);
+    // A company admin sees their own only: a batch is its uploader's (and operators').
+    let admin: provisio::store::ImportFile = serde_json::from_value(serde_json::json!({"users": [
+        {"email": "admin@acme.example", "name": "Ada Admin", "company": "acme", "password": PASSWORD, "company_admin": true}
+    ]}))
+    .unwrap();
+    app.store.import(&admin, Utc::now()).await.unwrap();
+    let admin = app.login("admin@acme.example").await;
+    assert!(listed(&admin.get_html("/bulk-fixes").await).is_empty());
+    assert_eq!(admin.get(&format!("/bulk-fixes/{}", made[1])).await.status(), 404);
 });

@@ -528,3 +528,82 @@ on_both!(a_change_rechecks_its_actor_inside_the_transaction, |app| {
     // The page says so the same way: 403.
     assert_eq!(admin.post("/company/users/viewer@acme.example", &[("can_edit", "on")]).await.status(), 403);
 });
+
+/// The text of every element `selector` selects, trimmed.
+fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel).map(|e| e.text().collect::<Vec<_>>().join(" ").trim().to_string()).collect()
+}
+
+/// The values of an attribute on every element `selector` selects.
+fn attrs(html: &str, selector: &str, attr: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel).filter_map(|e| e.value().attr(attr)).map(str::to_string).collect()
+}
+
+on_both!(the_header_names_the_users_company_not_its_id, |app| {
+    for (who, says) in [
+        ("editor@acme.example", "Eddie Editor · Acme Networks"),
+        ("dist@north.example", "Dina Dist · North Distribution"),
+        ("ops@vendor.example", "Olga Ops · Vendor Ops"),
+    ] {
+        let user = app.login(who).await;
+        // Every page has the one header; a refusal's page too.
+        for path in ["/attention", "/orders/WO-1001", "/bulk-fixes", "/transactions", "/orders/WO-9999"] {
+            let response = user.get(path).await;
+            let html = response.text().await.unwrap();
+            assert_eq!(texts(&html, ".site-header .account > span"), [says], "{who} {path}");
+        }
+    }
+});
+
+on_both!(operators_pick_the_company_to_manage_and_the_query_keeps_working, |app| {
+    with_admins(&app).await;
+    let ops = app.login("ops@vendor.example").await;
+    // Their own company first; the picker offers every company by name, the managed one chosen.
+    for (path, section, chosen, heading) in [
+        ("/company/users", "users", "vendor", "Vendor Ops"),
+        ("/company/users?company=acme", "users", "acme", "Acme Networks"),
+        ("/company/tokens?company=north", "tokens", "north", "North Distribution"),
+    ] {
+        let html = ops.get_html(path).await;
+        assert!(texts(&html, "h1")[0].contains(heading), "{path}");
+        let picker = format!("form[method=get][action=\"/company/{section}\"][data-company-picker]");
+        assert_eq!(
+            texts(&html, &format!("{picker} select[name=company] option")),
+            ["Acme Networks", "North Distribution", "Other Partner", "Vendor Ops"],
+            "{path}"
+        );
+        assert_eq!(attrs(&html, &format!("{picker} option[selected]"), "value"), [chosen], "{path}");
+        assert_eq!(attrs(&html, &format!("{picker} label[for=company-pick]"), "for").len(), 1, "labelled");
+    }
+    // The picker's answer is the `?company=` the pages always took.
+    let picked = ops.get_html("/company/users?company=other").await;
+    assert!(flags(&picked, OTHER_ADMIN).is_some() && flags(&picked, ADMIN).is_none());
+    // Company admins manage one company: no picker.
+    let admin = app.login(ADMIN).await.get_html("/company/users").await;
+    assert_eq!(texts(&admin, "[data-company-picker]").len(), 0);
+});
+
+on_both!(operators_are_listed_with_what_they_may_do_not_as_without_edit_permission, |app| {
+    let ops = app.login("ops@vendor.example").await;
+    let page = ops.get_html("/company/users").await;
+    // The stored flags stay the hooks; the words say what an operator may do.
+    assert_eq!(flags(&page, "ops@vendor.example"), yes_no(false, false, true));
+    let text = row_text(&page, "ops@vendor.example");
+    assert!(text.contains("Operator: may change every company's lines"), "{text}");
+    assert!(text.contains("Operator: manages every company's users and API tokens"), "{text}");
+    let edit_cell = texts(&page, "[data-user=\"ops@vendor.example\"] td[data-label=\"Edit permission\"]");
+    assert_eq!(edit_cell, ["Operator: may change every company's lines"], "not 'Edit permission: No'");
+    // No toggle that would change nothing; Deactivate stays.
+    let buttons = texts(&page, "[data-user=\"ops@vendor.example\"] button");
+    assert_eq!(buttons, ["Deactivate"], "{buttons:?}");
+    for (lang, words) in
+        [("ko", "운영자: 모든 회사의 줄을 변경할 수 있음"), ("sv", "Operatör: får ändra alla företags rader")]
+    {
+        assert_eq!(ops.post("/settings/language", &[("lang", lang)]).await.status(), 303);
+        assert!(row_text(&ops.get_html("/company/users").await, "ops@vendor.example").contains(words), "{lang}");
+    }
+});

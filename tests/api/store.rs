@@ -212,6 +212,8 @@ on_both!(sessions_are_stored_hashed_and_expire, |app| {
         (live.record.user.email.as_str(), live.key_hash.as_str()),
         ("editor@acme.example", session_key_hash(key.as_ref()).as_str())
     );
+    // The same statement brings the company's name, which every page's header shows.
+    assert_eq!(live.record.company_name, "Acme Networks");
     // Only the hash is stored: the key itself finds nothing, and no row holds it.
     let hash = session_key_hash(key.as_ref());
     assert!(store.session(key.as_ref(), now).await.unwrap().is_none());

@@ -376,3 +376,77 @@ mod older_tokens_get_90_days {
 
     crate::tests_on_both_backends!(run);
 }
+
+/// The texts of the cells of the token row `id`.
+fn token_cells(html: &str, id: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(&format!("tr[data-token=\"{id}\"] td")).unwrap();
+    doc.select(&sel).map(|e| e.text().collect::<Vec<_>>().join(" ").trim().to_string()).collect()
+}
+
+fn has(html: &str, selector: &str) -> usize {
+    Html::parse_document(html).select(&Selector::parse(selector).unwrap()).count()
+}
+
+on_both!(the_token_page_is_part_of_the_company_section_and_links_the_api_document, |app| {
+    with_admins(&app).await;
+    let admin = app.login(ADMIN).await;
+    // The Company page leads to the tokens, and the tokens page back to the users.
+    let users = admin.get_html("/company/users").await;
+    assert_eq!(has(&users, "nav.subnav a[href=\"/company/tokens\"]"), 1, "{users}");
+    let page = admin.get_html("/company/tokens").await;
+    assert_eq!(has(&page, "nav.subnav a[href=\"/company/users\"]"), 1);
+    assert_eq!(has(&page, "nav.subnav a[href=\"/company/tokens\"][aria-current=page]"), 1);
+    // The API's document, which a partner system is built from, is one click away.
+    let doc = Html::parse_document(&page);
+    let link = doc.select(&Selector::parse("[data-api-document] a").unwrap()).next().expect("the API document link");
+    let href = link.value().attr("href").unwrap();
+    assert_eq!(href, "/api/v1/openapi.json");
+    let document: Value = reqwest::get(format!("{}{href}", app.address)).await.unwrap().json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"), "{document}");
+    // An operator's links keep the company.
+    let ops = app.login("ops@vendor.example").await;
+    let theirs = ops.get_html("/company/tokens?company=acme").await;
+    assert_eq!(has(&theirs, "nav.subnav a[href=\"/company/users?company=acme\"]"), 1);
+
+    // Create is the page's one primary button; Revoke is a secondary, warning one.
+    let (_, listed) = create(&admin, "ERP", None).await;
+    let page = admin.get_html("/company/tokens").await;
+    let revoke = format!("form[action=\"/company/tokens/{}/revoke\"] button", listed[0].id);
+    assert_eq!(has(&page, &format!("{revoke}.secondary.warning")), 1, "{page}");
+    assert_eq!(has(&page, "form[action=\"/company/tokens\"] button[type=submit]:not(.secondary)"), 1);
+    // The scope in words, in the reader's language.
+    for (lang, read) in [("en", "Read"), ("ko", "읽기"), ("sv", "Läsa")] {
+        assert_eq!(admin.post("/settings/language", &[("lang", lang)]).await.status(), 303);
+        let cells = token_cells(&admin.get_html("/company/tokens").await, &listed[0].id);
+        assert_eq!(cells[2], read, "{lang}: {cells:?}");
+    }
+});
+
+on_both!(a_refusal_on_the_token_page_speaks_of_tokens, |app| {
+    with_admins(&app).await;
+    let editor = app.login("editor@acme.example").await;
+    let get = editor.get("/company/tokens").await;
+    let post = editor.post("/company/tokens", &[("name", "x"), ("scope", "read")]).await;
+    for (what, response) in [("GET", get), ("POST", post)] {
+        assert_eq!(response.status(), 403, "{what}");
+        let html = response.text().await.unwrap();
+        let title = Html::parse_document(&html)
+            .select(&Selector::parse("h1").unwrap())
+            .next()
+            .map(|h| h.text().collect::<String>())
+            .unwrap_or_default();
+        assert_eq!(title.trim(), "You cannot manage this company's API tokens", "{what}");
+        assert!(!html.contains("You cannot change this order"), "{what}");
+    }
+    assert_eq!(rows(&app.login(ADMIN).await.get_html("/company/tokens").await).len(), 0, "nothing created");
+    // In Korean and Swedish as well.
+    for (lang, title) in
+        [("ko", "이 회사의 API 토큰을 관리할 수 없습니다"), ("sv", "Du kan inte hantera företagets API-token")]
+    {
+        assert_eq!(editor.post("/settings/language", &[("lang", lang)]).await.status(), 303);
+        let response = editor.get("/company/tokens").await;
+        assert_eq!(response.status(), 403);
+        assert!(response.text().await.unwrap().contains(title), "{lang}");
+    }
+});
