@@ -147,12 +147,13 @@ tx-status-failed = Failed
 # The provisioning email
 email-subject = Provisioning information required for order { $order }
 email-greeting = Hello { $customer } team,
-email-intro = Your partner ordered these cloud subscriptions for you with order { $order }. To start using them, finish the set-up:
+email-intro = Your partner { $partner } ordered these cloud subscriptions for you with order { $order }. To start using them, finish the set-up:
 email-action = Sign in and complete the set-up of your services here:
 email-allowlist = This email comes from { $sender }: ask your IT administrator to allow that address, so that messages from it do not land in spam or junk folders.
 email-spam = If you cannot find an earlier provisioning email, check your spam or junk folder.
 email-reminder-subject = Reminder: finish the set-up of order { $order } before { $date }
-email-reminder-intro = The set-up of these subscriptions of order { $order } is still not finished. The order closes on { $date }; billing starts then. Finish the set-up before that:
+email-reminder-intro = The set-up of these subscriptions of order { $order } is still not finished. Each closes at the time shown beside it, and billing starts then. Finish the set-up before that:
+email-line-closes = closes { $date }
 email-copy-subject = Copy: { $subject }
 email-copy-note = This is a copy of the provisioning email of order { $order }, sent to you at your request so that you can forward it to the customer. The set-up link carries no credential: it is the admin console's address.
 

@@ -120,12 +120,13 @@ tx-status-failed = 실패
 
 email-subject = 주문 { $order }에 프로비저닝 정보가 필요합니다
 email-greeting = { $customer } 팀 안녕하세요,
-email-intro = 파트너가 주문 { $order }(으)로 다음 클라우드 구독을 주문했습니다. 사용을 시작하려면 설정을 완료하세요:
+email-intro = 파트너 { $partner }에서 주문 { $order }(으)로 다음 클라우드 구독을 주문했습니다. 사용을 시작하려면 설정을 완료하세요:
 email-action = 여기에서 로그인하여 서비스 설정을 완료하세요:
 email-allowlist = 이 이메일은 { $sender }에서 보냅니다. 이 주소의 메시지가 스팸이나 정크 폴더로 가지 않도록 IT 관리자에게 허용을 요청하세요.
 email-spam = 이전 프로비저닝 이메일을 찾을 수 없으면 스팸 또는 정크 폴더를 확인하세요.
 email-reminder-subject = 알림: { $date } 전에 주문 { $order }의 설정을 완료하세요
-email-reminder-intro = 주문 { $order }의 다음 구독 설정이 아직 완료되지 않았습니다. 주문은 { $date }에 닫히며, 그때 청구가 시작됩니다. 그 전에 설정을 완료하세요:
+email-reminder-intro = 주문 { $order }의 다음 구독 설정이 아직 완료되지 않았습니다. 각 구독은 옆에 표시된 시각에 닫히며, 그때 청구가 시작됩니다. 그 전에 설정을 완료하세요:
+email-line-closes = { $date }에 닫힘
 email-copy-subject = 사본: { $subject }
 email-copy-note = 요청에 따라 보내 드리는 주문 { $order }의 프로비저닝 이메일 사본입니다. 고객에게 전달할 수 있습니다. 설정 링크에는 자격 증명이 없습니다. 관리 콘솔의 주소입니다.
 

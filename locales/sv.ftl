@@ -138,12 +138,13 @@ tx-status-failed = Misslyckades
 
 email-subject = Information om etablering krävs för beställning { $order }
 email-greeting = Hej { $customer },
-email-intro = Er partner har beställt de här molnprenumerationerna åt er med beställning { $order }. Slutför etableringen för att börja använda dem:
+email-intro = Er partner { $partner } har beställt de här molnprenumerationerna åt er med beställning { $order }. Slutför etableringen för att börja använda dem:
 email-action = Logga in och slutför etableringen av tjänsterna här:
 email-allowlist = Mejlet kommer från { $sender }: be er IT-administratör att tillåta adressen, så att meddelanden från den inte hamnar i skräppost.
 email-spam = Om ni inte hittar ett tidigare etableringsmejl, titta i mappen för skräppost.
 email-reminder-subject = Påminnelse: slutför etableringen av beställning { $order } före { $date }
-email-reminder-intro = Etableringen av de här prenumerationerna på beställning { $order } är ännu inte slutförd. Beställningen stängs { $date }; då börjar faktureringen. Slutför etableringen före dess:
+email-reminder-intro = Etableringen av de här prenumerationerna på beställning { $order } är ännu inte slutförd. Var och en stängs vid tiden som står bredvid den; då börjar faktureringen. Slutför etableringen före dess:
+email-line-closes = stängs { $date }
 email-copy-subject = Kopia: { $subject }
 email-copy-note = Det här är en kopia av etableringsmejlet för beställning { $order }, skickad till dig på din begäran så att du kan vidarebefordra den till kunden. Länken för etablering innehåller inga inloggningsuppgifter: den är adminkonsolens adress.
 

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{EmailKind, Mailer, render_bounce_alert, render_email, render_invitation};
+use super::{EmailKind, Mailer, OrderEmail, render_bounce_alert, render_email, render_invitation};
 use crate::config::MailConfig;
 use crate::secret::{SigningKey, random_token};
 use crate::stop::Stop;
@@ -79,7 +79,7 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, email: &ClaimedEmail, now: DateTime<Utc>) -> Delivery {
-        let subscriptions = || email.lines.iter().map(|(sub, _)| sub.clone()).collect::<Vec<_>>();
+        let subscriptions = || email.lines.iter().map(|line| line.subscription_id.clone()).collect::<Vec<_>>();
         let rendered = match (&email.invitation, &email.alert) {
             (Some(invitation), _) => render_invitation(email.language.as_deref(), invitation),
             (None, Some(alert)) => render_bounce_alert(
@@ -93,9 +93,12 @@ impl Dispatcher {
             (None, None) => render_email(
                 EmailKind::of(&email.cause, email.closes_at),
                 email.language.as_deref(),
-                &email.order_id,
-                &email.customer,
-                &email.lines,
+                &OrderEmail {
+                    order_id: &email.order_id,
+                    customer: &email.customer,
+                    partner: &email.partner,
+                    lines: &email.lines,
+                },
                 &self.setup_url,
                 &self.config.from,
             ),

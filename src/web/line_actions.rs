@@ -104,7 +104,7 @@ async fn email_preview(
 ) -> Result<EmailPreview, PageError> {
     let tr = &ctx.tr;
     let order = &checked.order;
-    let (subject, opening) = crate::mail::opening(order.language.as_deref(), &order.id);
+    let (subject, opening) = crate::mail::opening(order.language.as_deref(), &order.id, &order.partner_name);
     let emails_now = checked.line.email_sent_at.is_some();
     let (when, limited) = if emails_now {
         let waits = line_actions(ctx).limit_preview(checked, recipient).await.map_err(|s| stopped(at, s))?;

@@ -477,3 +477,32 @@ on_both_with_smtp!(the_dialogs_show_the_email_in_the_customers_language_and_a_li
     assert!(!other.contains("data-limit-preview"), "{other}");
     smtp.wait_for(3).await;
 });
+
+on_both_with_smtp!(the_customer_email_names_the_partner_that_ordered_it, |app, smtp| {
+    let user = app.login("editor@acme.example").await;
+    // The dialog's preview says it before "Yes"; the email says it as sent.
+    let dialog = user.get_htmx(RESEND_1).await.text().await.unwrap();
+    assert!(dialog.contains("Your partner Acme Networks ordered these cloud subscriptions"), "{dialog}");
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    let messages = smtp.wait_for(1).await;
+    let text = messages[0].text();
+    assert!(
+        text.contains("Your partner Acme Networks ordered these cloud subscriptions for you with order WO-1001"),
+        "{text}"
+    );
+    // In the order's language, whatever the partner's name.
+    app.store
+        .import(
+            &serde_json::from_value(serde_json::json!({
+                "companies": [{"id": "acme", "name": "Åkesson & Söner", "kind": "partner", "language": "sv"}]
+            }))
+            .unwrap(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.post("/orders/WO-1001/lines/Sub-1001-2/resend", &[]).await.status(), 303);
+    let messages = smtp.wait_for(2).await;
+    let text = messages[1].text();
+    assert!(text.contains("Er partner Åkesson & Söner har beställt"), "{text}");
+});
