@@ -94,7 +94,7 @@ closed-pending = Provisioning still pending.
 # Edit
 edit-line-label = Edit the provisioning contact of { $id }
 edit-title = Edit provisioning contact
-edit-intro = Subscription { $id }. The provisioning email goes to { $email } now.
+edit-intro = Subscription { $id }. Its provisioning contact is { $email }.
 edit-label = New provisioning contact email
 apply-to-all = Apply to all lines
 apply-to-all-hint = { $count ->
@@ -200,13 +200,21 @@ refusal-limit = { $minutes ->
 }
 email-state-queued = Provisioning email to { $email } queued.
 email-state-sent = Provisioning email to { $email } accepted by the mail server { $when }.
-email-state-failed = Provisioning email to { $email } failed: { $reason }
+email-state-failed = The provisioning email to { $email } did not go out. { $reason }
 email-state-not-yet = The provisioning email goes out on { $date }.
 edit-emailed = The provisioning email to { $email } is queued to go now; the line shows when the mail server has answered. The earlier address already received a set-up link: tell the customer if it should not be used.
 edit-on-rsd = The provisioning email goes to { $email } on the requested start date.
 tx-detail-on-rsd = Saved; the email goes out on the requested start date.
-tx-detail-accepted = Accepted by the mail server: { $reply }
-tx-detail-failed = { $reason }
+tx-detail-accepted = Accepted by the mail server (reply { $code }).
+tx-detail-accepted-id = Accepted by the mail server (reply { $code }, its reference { $id }).
+tx-detail-mailbox = Written to the file mailbox as { $file }.
+delivery-failed-unreachable = The portal could not reach its mail server, so the email did not go out. The address is not the problem: ask the operators through a support case to check the mail server and send it again.
+delivery-failed-address-refused = The mail server refused this address ({ $code }). Check the address and edit it; if it is right, ask the operators through a support case.
+delivery-failed-refused = The mail server refused the email ({ $code }). Ask the operators through a support case: they can see why and send it again.
+delivery-failed-invalid-address = This address cannot receive email. Check it and edit it.
+delivery-failed-portal = The portal could not prepare the email. Ask the operators through a support case to send it again.
+delivery-no-code = no code given
+tm-technical = Technical detail
 
 # Mailbox (demo)
 mailbox-title = Mailbox
@@ -383,7 +391,7 @@ company-change-invalid = Choose on or off.
 company-changed = Saved the changes to { $name } ({ $email }).
 company-last-admin = The company would have no active admin left: its last admin cannot be removed or deactivated, by anyone. Make someone else an admin first.
 ask-company-admins = You can also ask your company's admins: { $admins }.
-kind-permission_change = Permission change
+kind-permission_change = Permission Change
 perm-invited = Invited { $name }
 perm-can-edit-on = Edit permission granted
 perm-can-edit-off = Edit permission revoked
@@ -579,7 +587,7 @@ email-view-note-queued = Not sent yet; it goes out within a few seconds.
 email-view-note-bounced = The recipient's mail server returned it. Check the address and edit it.
 email-view-note-delayed = The recipient's mail server has not taken it yet and is still trying.
 email-view-accepted = The mail server accepted it { $when }. Whether it reached the inbox only the recipient can tell: ask them to check spam or junk too.
-email-view-failed = It could not be delivered: { $reason }
+email-view-failed = It could not be delivered. { $reason }
 email-view-retrying = { $attempts ->
     [one] The mail server has not accepted it after 1 attempt; it is tried again.
    *[other] The mail server has not accepted it after { $attempts } attempts; it is tried again.

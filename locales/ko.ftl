@@ -77,7 +77,7 @@ closed-pending = 프로비저닝이 아직 보류 중입니다.
 
 edit-line-label = { $id }의 프로비저닝 연락처 편집
 edit-title = 프로비저닝 연락처 편집
-edit-intro = 구독 { $id }. 현재 프로비저닝 이메일은 { $email }(으)로 갑니다.
+edit-intro = 구독 { $id }. 현재 프로비저닝 연락처는 { $email }입니다.
 edit-label = 새 프로비저닝 연락처 이메일
 apply-to-all = 모든 줄에 적용
 apply-to-all-hint = 이 주문에서 프로비저닝 세부 정보를 기다리는 다른 줄 { $count }개도 변경합니다.
@@ -154,13 +154,21 @@ refusal-limit-title = 이 줄의 이메일이 너무 많습니다
 refusal-limit = 받은 편지함이 넘치지 않도록 이 줄 또는 주소에 허용된 프로비저닝 이메일을 모두 보냈습니다. { $minutes }분 후에 다음 이메일을 보낼 수 있습니다.
 email-state-queued = { $email }(으)로 보낼 프로비저닝 이메일이 대기 중입니다.
 email-state-sent = { $email }(으)로 보낸 프로비저닝 이메일을 메일 서버가 { $when }에 수락했습니다.
-email-state-failed = { $email }(으)로 보낸 프로비저닝 이메일이 실패했습니다: { $reason }
+email-state-failed = { $email }(으)로 프로비저닝 이메일이 발송되지 않았습니다. { $reason }
 email-state-not-yet = 프로비저닝 이메일은 { $date }에 발송됩니다.
 edit-emailed = { $email }(으)로 보낼 프로비저닝 이메일이 대기열에 들어갔습니다. 메일 서버가 응답하면 줄에 표시됩니다. 이전 주소는 이미 설정 링크를 받았습니다. 사용하면 안 되는 경우 고객에게 알리세요.
 edit-on-rsd = 프로비저닝 이메일은 요청 시작일에 { $email }(으)로 갑니다.
 tx-detail-on-rsd = 저장됨. 이메일은 요청 시작일에 발송됩니다.
-tx-detail-accepted = 메일 서버가 수락함: { $reply }
-tx-detail-failed = { $reason }
+tx-detail-accepted = 메일 서버가 수락했습니다(응답 { $code }).
+tx-detail-accepted-id = 메일 서버가 수락했습니다(응답 { $code }, 참조 { $id }).
+tx-detail-mailbox = 파일 메일함에 { $file }(으)로 저장했습니다.
+delivery-failed-unreachable = 포털이 메일 서버에 연결할 수 없어 이메일이 발송되지 않았습니다. 주소의 문제는 아닙니다. 지원 사례로 운영자에게 메일 서버를 확인하고 다시 보내 달라고 요청하세요.
+delivery-failed-address-refused = 메일 서버가 이 주소를 거부했습니다({ $code }). 주소를 확인하고 편집하세요. 주소가 맞다면 지원 사례로 운영자에게 문의하세요.
+delivery-failed-refused = 메일 서버가 이메일을 거부했습니다({ $code }). 지원 사례로 운영자에게 문의하세요. 운영자는 원인을 확인하고 다시 보낼 수 있습니다.
+delivery-failed-invalid-address = 이 주소로는 이메일을 받을 수 없습니다. 주소를 확인하고 편집하세요.
+delivery-failed-portal = 포털이 이메일을 준비하지 못했습니다. 지원 사례로 운영자에게 다시 보내 달라고 요청하세요.
+delivery-no-code = 코드 없음
+tm-technical = 기술 세부 정보
 
 mailbox-title = 메일함
 mailbox-intro = 데모는 프로비저닝 이메일을 보내는 대신 파일 메일함에 씁니다. 최신 순입니다.
@@ -505,7 +513,7 @@ email-view-note-queued = 아직 보내지 않았습니다. 몇 초 안에 발송
 email-view-note-bounced = 받는 사람의 메일 서버가 반송했습니다. 주소를 확인하고 편집하세요.
 email-view-note-delayed = 받는 사람의 메일 서버가 아직 받지 않았으며 계속 시도 중입니다.
 email-view-accepted = 메일 서버가 { $when }에 수락했습니다. 받은편지함에 도착했는지는 받는 사람만 알 수 있으니 스팸 또는 정크 폴더도 확인하도록 요청하세요.
-email-view-failed = 전달할 수 없었습니다: { $reason }
+email-view-failed = 전달할 수 없었습니다. { $reason }
 email-view-retrying = { $attempts ->
    *[other] 메일 서버가 { $attempts }번 시도 후에도 수락하지 않았습니다. 다시 시도합니다.
 }

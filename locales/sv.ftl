@@ -89,7 +89,7 @@ closed-pending = Etableringen väntar fortfarande på att slutföras.
 
 edit-line-label = Redigera etableringskontakten för { $id }
 edit-title = Redigera etableringskontakt
-edit-intro = Prenumeration { $id }. Etableringsmejlet går nu till { $email }.
+edit-intro = Prenumeration { $id }. Etableringskontakten är { $email }.
 edit-label = Ny etableringskontakts mejladress
 apply-to-all = Tillämpa på alla rader
 apply-to-all-hint = { $count ->
@@ -130,7 +130,7 @@ history-heading = Historik för { $id }
 history-none = Inga ändringar ännu.
 history-older = Äldre ändringar
 kind-provisioning_email_update = Uppdatering av etableringsmejl
-kind-provisioning_email_resend = Etableringsmejl skickat igen
+kind-provisioning_email_resend = Nytt utskick av etableringsmejl
 kind-provisioning_email_reminder = Påminnelse om etableringsmejl
 tx-status-in_progress = Pågår
 tx-status-success = Lyckades
@@ -190,13 +190,21 @@ refusal-limit = { $minutes ->
 }
 email-state-queued = Etableringsmejl till { $email } i kö.
 email-state-sent = Etableringsmejl till { $email } accepterat av mejlservern { $when }.
-email-state-failed = Etableringsmejl till { $email } misslyckades: { $reason }
+email-state-failed = Etableringsmejlet till { $email } skickades inte. { $reason }
 email-state-not-yet = Etableringsmejlet skickas { $date }.
 edit-emailed = Etableringsmejlet till { $email } står i kö och skickas nu; raden visar när mejlservern har svarat. Den tidigare adressen har redan fått en länk för etablering: säg till kunden om den inte ska användas.
 edit-on-rsd = Etableringsmejlet går till { $email } på det begärda startdatumet.
 tx-detail-on-rsd = Sparat; mejlet skickas på det begärda startdatumet.
-tx-detail-accepted = Accepterat av mejlservern: { $reply }
-tx-detail-failed = { $reason }
+tx-detail-accepted = Accepterat av mejlservern (svar { $code }).
+tx-detail-accepted-id = Accepterat av mejlservern (svar { $code }, referens { $id }).
+tx-detail-mailbox = Sparat i filbrevlådan som { $file }.
+delivery-failed-unreachable = Portalen kunde inte nå sin mejlserver, så mejlet skickades inte. Det är inte fel på adressen: be operatörerna i ett supportärende att kontrollera mejlservern och skicka det igen.
+delivery-failed-address-refused = Mejlservern nekade den här adressen ({ $code }). Kontrollera adressen och redigera den; om den stämmer, fråga operatörerna i ett supportärende.
+delivery-failed-refused = Mejlservern nekade mejlet ({ $code }). Fråga operatörerna i ett supportärende: de ser varför och kan skicka det igen.
+delivery-failed-invalid-address = Den här adressen kan inte ta emot mejl. Kontrollera den och redigera den.
+delivery-failed-portal = Portalen kunde inte förbereda mejlet. Be operatörerna i ett supportärende att skicka det igen.
+delivery-no-code = ingen kod
+tm-technical = Teknisk detalj
 
 mailbox-title = Brevlåda
 mailbox-intro = Demon skriver etableringsmejlen till filbrevlådan i stället för att skicka dem. Nyast först.
@@ -565,7 +573,7 @@ email-view-note-queued = Inte skickat än; det går ut inom några sekunder.
 email-view-note-bounced = Mottagarens mejlserver skickade tillbaka det. Kontrollera adressen och redigera den.
 email-view-note-delayed = Mottagarens mejlserver har inte tagit emot det än och försöker fortfarande.
 email-view-accepted = Mejlservern godkände det { $when }. Om det nådde inkorgen kan bara mottagaren avgöra: be hen titta i skräpposten också.
-email-view-failed = Det kunde inte levereras: { $reason }
+email-view-failed = Det kunde inte levereras. { $reason }
 email-view-retrying = { $attempts ->
     [one] Mejlservern har inte godkänt det efter 1 försök; det försöks igen.
    *[other] Mejlservern har inte godkänt det efter { $attempts } försök; det försöks igen.

@@ -13,6 +13,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::{EmailKind, Mailer, OrderEmail, render_bounce_alert, render_email, render_invitation};
 use crate::config::MailConfig;
+use crate::domain::delivery::{DeliveryFailure, FailureCause};
 use crate::secret::{SigningKey, random_token};
 use crate::stop::Stop;
 use crate::store::{ClaimedEmail, Delivery, Store};
@@ -105,7 +106,10 @@ impl Dispatcher {
         };
         let rendered = match rendered {
             Ok(r) => r,
-            Err(e) => return Delivery::Failed(format!("could not render the email: {e}")),
+            Err(e) => {
+                let failure = DeliveryFailure::new(FailureCause::Portal, &format!("could not render the email: {e}"));
+                return Delivery::Failed(failure.stored());
+            }
         };
         let envelope_sender = match (&self.config.bounce_address, &self.signing_key) {
             (Some(address), Some(key)) => Some(address.envelope_sender(key, email.id)),
@@ -124,11 +128,13 @@ impl Dispatcher {
         };
         match result {
             Ok(reply) => Delivery::Accepted(reply),
-            Err(e) if e.permanent => Delivery::Failed(e.reason),
+            Err(e) if e.permanent => Delivery::Failed(e.failure.stored()),
             Err(e) if email.attempts >= i64::from(self.config.max_attempts) => {
-                Delivery::Failed(format!("gave up after {} attempts: {}", email.attempts, e.reason))
+                let mut failure = e.failure;
+                failure.technical = format!("gave up after {} attempts: {}", email.attempts, failure.technical);
+                Delivery::Failed(failure.stored())
             }
-            Err(e) => Delivery::Retry(now + self.backoff(email.attempts), e.reason),
+            Err(e) => Delivery::Retry(now + self.backoff(email.attempts), e.failure.stored()),
         }
     }
 

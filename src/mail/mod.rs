@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 pub use dispatcher::Dispatcher;
 pub use transport::{Mailer, SendError};
 
+use crate::domain::delivery::{Accepted, DeliveryFailure};
 use crate::i18n::Tr;
 use crate::store::{EmailLine, InvitationEmail};
 
@@ -90,6 +91,27 @@ impl EmailKind {
 pub fn opening(language: Option<&str>, order_id: &str, partner: &str) -> (String, String) {
     let t = Tr::new(language.unwrap_or("en"));
     (t.ta("email-subject", [("order", order_id)]), t.ta("email-intro", [("order", order_id), ("partner", partner)]))
+}
+
+/// A failed delivery in the reader's language (docs/product.md rule 10): what went wrong in
+/// plain words and what to do next (edit the address, or ask the operators), never the
+/// transport's own text, which stays in the database and the log for operators.
+pub fn failure_in_words(tr: &Tr, stored: Option<&str>) -> String {
+    let failure = DeliveryFailure::from_stored(stored.unwrap_or_default());
+    let code = failure.code.clone().unwrap_or_else(|| tr.t("delivery-no-code"));
+    tr.ta(failure.cause.words_key(), [("code", code.as_str())])
+}
+
+/// What the mail server answered when it took a message, in the reader's language: its
+/// reply code and queue id, or the file the file mailbox wrote.
+pub fn accepted_in_words(tr: &Tr, stored: &str) -> String {
+    match Accepted::from_stored(stored) {
+        Accepted::Mailbox { file } => tr.ta("tx-detail-mailbox", [("file", file.as_str())]),
+        Accepted::Relay { code, queue_id: Some(id) } => {
+            tr.ta("tx-detail-accepted-id", [("code", code.as_str()), ("id", id.as_str())])
+        }
+        Accepted::Relay { code, queue_id: None } => tr.ta("tx-detail-accepted", [("code", code.as_str())]),
+    }
 }
 
 /// A provisioning email of `kind` about `order`, in the order's language. The set-up link

@@ -129,7 +129,10 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRe
             "email-view-accepted",
             [("when", email.sent_at.as_ref().map(|t| tr.when(t)).unwrap_or_default().as_str())],
         ),
-        "failed" => tr.ta("email-view-failed", [("reason", email.last_error.as_deref().unwrap_or_default())]),
+        "failed" => tr.ta(
+            "email-view-failed",
+            [("reason", crate::mail::failure_in_words(tr, email.last_error.as_deref()).as_str())],
+        ),
         "in_progress" => tr.tn("email-view-retrying", "attempts", email.attempts),
         "bounced" => tr.t("email-view-note-bounced"),
         "delayed" => tr.t("email-view-note-delayed"),

@@ -290,8 +290,8 @@ fn email_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
             Some(tr.ta("email-state-sent", [("email", recipient), ("when", at.as_str())]))
         }
         Some("failed") => {
-            let reason = line.email_error.as_deref().unwrap_or("");
-            Some(tr.ta("email-state-failed", [("email", recipient), ("reason", reason)]))
+            let reason = crate::mail::failure_in_words(tr, line.email_error.as_deref());
+            Some(tr.ta("email-state-failed", [("email", recipient), ("reason", reason.as_str())]))
         }
         // Rule 14: after the mail server accepted it, the customer's server returned it or
         // is still trying; the reason in plain words with its code.

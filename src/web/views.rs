@@ -278,7 +278,8 @@ pub struct HistoryRow {
     pub order_id: String,
     pub when: String,
     pub kind: String,
-    /// "old → new" for an email transaction; the worded change for a permission change.
+    /// "old → new" for an update; the recipient of a resend or reminder; the worded change
+    /// for a permission change.
     pub change: String,
     pub actor: String,
     pub status: String,
@@ -293,6 +294,8 @@ pub struct HistoryRow {
     pub retryable: bool,
     /// The email it queued, as its recipient saw it (`/emails/{id}`).
     pub email_href: Option<String>,
+    /// A failed delivery's technical text (the transport's own words), for operators only.
+    pub technical: Option<String>,
 }
 
 /// The answer to a transaction row's status poll: the row again, and its final state to

@@ -220,7 +220,8 @@ on_both_with_smtp!(a_permanent_refusal_fails_at_once_with_the_reason, |app, smtp
     assert_eq!(status, "failed");
     assert!(detail.contains("550") || detail.contains("mailbox unavailable"), "{detail}");
     let page = user.get_html("/orders/WO-1001").await;
-    assert!(row(&page, "Sub-1001-1").unwrap().1.contains("failed"));
+    let (_, text) = row(&page, "Sub-1001-1").unwrap();
+    assert!(text.contains("The mail server refused this address (5.1.1). Check the address and edit it"), "{text}");
     let counts = app.store.email_counts().await.unwrap();
     assert_eq!(counts.failed, 1);
 });
@@ -317,7 +318,8 @@ async fn a_pooled_connection_the_server_dropped_is_replaced_at_the_next_send() {
     assert!(reply.starts_with("250"), "{reply}");
     smtp.stop();
     let refused = send(3).await.expect_err("no server");
-    assert!(!refused.permanent, "an outage is worth a retry: {}", refused.reason);
+    assert!(!refused.permanent, "an outage is worth a retry: {}", refused.failure.technical);
+    assert_eq!(refused.failure.cause, provisio::domain::delivery::FailureCause::Unreachable);
     let ids: Vec<_> = smtp.messages().iter().map(|m| m.header("Message-ID").unwrap()).collect();
     assert_eq!(ids.len(), 2);
     assert!(ids[1].starts_with("<provisioning-2@"), "{ids:?}");
