@@ -340,9 +340,15 @@ tokens-prefix-unknown = Prefix unknown: the token was created before prefixes we
 tokens-expires = Expires
 tokens-expired = Expired
 tokens-lifetime = Works for
-tokens-days = { $days } days
+tokens-days = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
 tokens-already-created = This form was already sent: it created the token "{ $name }" then, and nothing new now. Its secret was shown only that once; if it was not copied, revoke the token and create a new one.
-tokens-too-many = The company already holds { $max } working API tokens, the most it may. Revoke one before you create another.
+tokens-too-many = The company already holds { $max ->
+    [one] 1 working API token
+   *[other] { $max } working API tokens
+}, the most it may. Revoke one before you create another.
 tokens-invalid-expiry = Choose how long the token works: 30, 90 or 365 days.
 tokens-invalid-form = The form could not be read. Reload the page and try again.
 
@@ -420,7 +426,10 @@ invite-email-expiry = The link works once, for 72 hours. If you did not expect t
 # Bulk fix
 bulk-link = Fix many lines
 bulk-title = Fix many lines
-bulk-intro = Upload a CSV file with the columns subscription_id and new_contact_email (UTF-8, comma or semicolon separated, at most { $max } rows and 2 MB; other columns are ignored). You see what will happen to every row before anything changes.
+bulk-intro = Upload a CSV file with the columns subscription_id and new_contact_email (UTF-8, comma or semicolon separated, at most { $max ->
+    [one] 1 row
+   *[other] { $max } rows
+} and 2 MB; other columns are ignored). You see what will happen to every row before anything changes.
 bulk-template = Download your lines that can still be fixed (CSV)
 bulk-file = CSV file
 bulk-file-hint = The first row names the columns. Each row changes the provisioning contact of one subscription.
@@ -431,7 +440,10 @@ bulk-error-title = The file cannot be read
 bulk-error-at-column = Row { $row }, column { $column }: { $reason }
 bulk-error-at-row = Row { $row }: { $reason }
 bulk-error-no-column = the file needs the columns { $subscription } and { $email } in its first row.
-bulk-error-too-many = the file has more than { $max } rows. Split it into smaller files.
+bulk-error-too-many = the file has more than { $max ->
+    [one] 1 row
+   *[other] { $max } rows
+}. Split it into smaller files.
 bulk-error-missing = this row has no value in this column.
 bulk-error-utf8 = the text is not UTF-8. Save the file as "CSV UTF-8" and upload it again.
 bulk-error-character = the text contains a character that is not allowed.
@@ -458,7 +470,10 @@ bulk-unnamed = (file without a name)
 bulk-preview-kept = If it is not applied, it is deleted { $when }.
 bulk-outcome-kept = Its outcome is kept until { $when }.
 bulk-earlier = Your earlier uploads
-bulk-earlier-hint = A preview that is not applied is deleted by itself; so is an applied file's outcome after a while. You may hold up to { $max } previews at once.
+bulk-earlier-hint = A preview that is not applied is deleted by itself; so is an applied file's outcome after a while. You may hold up to { $max ->
+    [one] 1 preview
+   *[other] { $max } previews
+} at once.
 bulk-col-file = File
 bulk-col-uploaded = Uploaded
 bulk-col-rows = Rows
@@ -474,7 +489,10 @@ bulk-discard-named = Discard the preview { $file }
 bulk-discarded = The preview { $file } was discarded. Nothing was changed.
 bulk-discard-applied = This bulk fix was applied: it cannot be discarded. Its outcome is kept for a while and then deleted by itself.
 bulk-quota-title = Too many previews
-bulk-quota = You already hold { $max } previews that were not applied. Apply or discard one before you upload another file. This file was not stored.
+bulk-quota = { $max ->
+    [one] You already hold 1 preview that was not applied.
+   *[other] You already hold { $max } previews that were not applied.
+} Apply or discard one before you upload another file. This file was not stored.
 bulk-quota-oldest = The oldest is { $file }, uploaded { $when }.
 bulk-purged-title = Details no longer kept
 bulk-purged = Bulk fix { $id } ({ $file }) was applied { $when }. The outcome of each row is kept only for a while after apply and has been deleted. The changes it made stay in the Transaction Manager, marked "Bulk fix { $id }".

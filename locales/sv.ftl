@@ -326,9 +326,15 @@ tokens-prefix-unknown = Okänt prefix: token skapades innan prefix sparades
 tokens-expires = Upphör
 tokens-expired = Har upphört
 tokens-lifetime = Gäller i
-tokens-days = { $days } dagar
+tokens-days = { $days ->
+    [one] 1 dag
+   *[other] { $days } dagar
+}
 tokens-already-created = Det här formuläret har redan skickats: det skapade token "{ $name }" då, och inget nytt nu. Hemligheten visades bara den gången; om den inte kopierades, återkalla token och skapa en ny.
-tokens-too-many = Företaget har redan { $max } giltiga API-token, det högsta antalet. Återkalla en innan du skapar en ny.
+tokens-too-many = Företaget har redan { $max ->
+    [one] 1 giltig API-token
+   *[other] { $max } giltiga API-token
+}, det högsta antalet. Återkalla en innan du skapar en ny.
 tokens-invalid-expiry = Välj hur länge token ska gälla: 30, 90 eller 365 dagar.
 tokens-invalid-form = Formuläret kunde inte läsas. Ladda om sidan och försök igen.
 
@@ -406,7 +412,10 @@ invite-email-expiry = Länken fungerar en gång, i 72 timmar. Om du inte väntad
 # Bulk fix
 bulk-link = Rätta många rader
 bulk-title = Rätta många rader
-bulk-intro = Ladda upp en CSV-fil med kolumnerna subscription_id och new_contact_email (UTF-8, komma- eller semikolonseparerad, högst { $max } rader och 2 MB; andra kolumner ignoreras). Du ser vad som händer med varje rad innan något ändras.
+bulk-intro = Ladda upp en CSV-fil med kolumnerna subscription_id och new_contact_email (UTF-8, komma- eller semikolonseparerad, högst { $max ->
+    [one] 1 rad
+   *[other] { $max } rader
+} och 2 MB; andra kolumner ignoreras). Du ser vad som händer med varje rad innan något ändras.
 bulk-template = Ladda ned dina rader som fortfarande kan rättas (CSV)
 bulk-file = CSV-fil
 bulk-file-hint = Första raden namnger kolumnerna. Varje rad ändrar etableringskontakten för en prenumeration.
@@ -417,7 +426,10 @@ bulk-error-title = Filen kan inte läsas
 bulk-error-at-column = Rad { $row }, kolumn { $column }: { $reason }
 bulk-error-at-row = Rad { $row }: { $reason }
 bulk-error-no-column = filen behöver kolumnerna { $subscription } och { $email } på första raden.
-bulk-error-too-many = filen har fler än { $max } rader. Dela upp den i mindre filer.
+bulk-error-too-many = filen har fler än { $max ->
+    [one] 1 rad
+   *[other] { $max } rader
+}. Dela upp den i mindre filer.
 bulk-error-missing = raden har inget värde i den här kolumnen.
 bulk-error-utf8 = texten är inte UTF-8. Spara filen som "CSV UTF-8" och ladda upp den igen.
 bulk-error-character = texten innehåller ett tecken som inte är tillåtet.
@@ -444,7 +456,10 @@ bulk-unnamed = (fil utan namn)
 bulk-preview-kept = Om den inte genomförs raderas den { $when }.
 bulk-outcome-kept = Utfallet sparas till { $when }.
 bulk-earlier = Dina tidigare uppladdningar
-bulk-earlier-hint = En förhandsgranskning som inte genomförs raderas av sig själv, liksom en genomförd fils utfall efter en tid. Du kan ha högst { $max } förhandsgranskningar samtidigt.
+bulk-earlier-hint = En förhandsgranskning som inte genomförs raderas av sig själv, liksom en genomförd fils utfall efter en tid. Du kan ha högst { $max ->
+    [one] 1 förhandsgranskning
+   *[other] { $max } förhandsgranskningar
+} samtidigt.
 bulk-col-file = Fil
 bulk-col-uploaded = Uppladdad
 bulk-col-rows = Rader
@@ -460,7 +475,10 @@ bulk-discard-named = Släng förhandsgranskningen { $file }
 bulk-discarded = Förhandsgranskningen { $file } slängdes. Ingenting ändrades.
 bulk-discard-applied = Den här massrättningen har genomförts och kan inte slängas. Utfallet sparas en tid och raderas sedan av sig självt.
 bulk-quota-title = För många förhandsgranskningar
-bulk-quota = Du har redan { $max } förhandsgranskningar som inte har genomförts. Genomför eller släng en innan du laddar upp en ny fil. Den här filen sparades inte.
+bulk-quota = Du har redan { $max ->
+    [one] 1 förhandsgranskning som inte har genomförts
+   *[other] { $max } förhandsgranskningar som inte har genomförts
+}. Genomför eller släng en innan du laddar upp en ny fil. Den här filen sparades inte.
 bulk-quota-oldest = Den äldsta är { $file }, uppladdad { $when }.
 bulk-purged-title = Detaljerna sparas inte längre
 bulk-purged = Massrättning { $id } ({ $file }) genomfördes { $when }. Varje rads utfall sparas bara en tid efter genomförandet och har raderats. Ändringarna den gjorde finns kvar i Transaktionshanteraren, märkta "Massrättning { $id }".

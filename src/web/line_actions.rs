@@ -317,10 +317,10 @@ fn resend_all_offer(ctx: &Ctx, summary: &ResendAllSummary) -> String {
         let more = summary.recipients - summary.sample.len() as i64;
         recipients = format!("{recipients} {}", ctx.tr.tn("resend-all-more", "count", more));
     }
-    ctx.tr.tcount(
+    ctx.tr.tnumbers(
         "resend-all-offer",
-        ("lines", summary.lines),
-        &[("recipients", recipients.as_str()), ("count", summary.recipients.to_string().as_str())],
+        &[("lines", summary.lines), ("count", summary.recipients)],
+        &[("recipients", recipients.as_str())],
     )
 }
 
