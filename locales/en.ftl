@@ -84,6 +84,7 @@ order-search-clear = Show all lines from the start
 order-no-lines = This order has no lines.
 order-no-lines-found = No line of this order has a subscription id that starts with that. Check the id and search again.
 order-permission-note = You do not have permission to change the provisioning contact of this order. Ask the person who placed it: { $name } ({ $email }).
+lines-permission-note = You do not have permission to change the provisioning contact of some of these lines. Ask the person who placed the order, named on each of them.
 
 # Line statuses
 status-awaiting = Awaiting Provisioning Details

@@ -77,6 +77,7 @@ order-search-clear = 처음부터 모든 줄 보기
 order-no-lines = 이 주문에는 줄이 없습니다.
 order-no-lines-found = 이 주문에는 그렇게 시작하는 구독 ID의 줄이 없습니다. ID를 확인하고 다시 검색하세요.
 order-permission-note = 이 주문의 프로비저닝 연락처를 변경할 권한이 없습니다. 주문한 사람에게 요청하세요: { $name } ({ $email }).
+lines-permission-note = 이 중 일부 줄의 프로비저닝 연락처를 변경할 권한이 없습니다. 각 줄에 표시된, 주문한 사람에게 요청하세요.
 
 status-awaiting = 프로비저닝 세부 정보 대기
 status-closed = 닫힘

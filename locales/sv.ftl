@@ -81,6 +81,7 @@ order-search-clear = Visa alla rader från början
 order-no-lines = Den här beställningen har inga rader.
 order-no-lines-found = Ingen rad i den här beställningen har ett prenumerations-id som börjar så. Kontrollera id:t och sök igen.
 order-permission-note = Du har inte behörighet att ändra etableringskontakten för den här beställningen. Be den som lade den: { $name } ({ $email }).
+lines-permission-note = Du har inte behörighet att ändra etableringskontakten för några av de här raderna. Be den som lade beställningen; den står på varje rad.
 
 status-awaiting = Väntar på information om etablering
 status-closed = Stängd

@@ -391,7 +391,7 @@ async fn done(
     )?;
     let order = order.ok_or(PageError::NotFound)?;
     // The user just edited: these rows need nobody else to ask.
-    let facts = order.facts("");
+    let facts = order.facts();
     let rows = lines.iter().map(|l| line_row(ctx, at.page, &facts, l, true)).collect();
     Ok(html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus }))
 }

@@ -114,6 +114,11 @@ pub struct LineRow {
     /// Edit is offered; otherwise the button is shown disabled with `blocked`.
     pub can_edit: bool,
     pub blocked: Option<String>,
+    /// The id of what explains a disabled Edit: the row's own reason, or the page's case 1.1
+    /// note (`permission-note`).
+    pub blocked_note: String,
+    /// Edit is refused for want of permission alone (case 1.1).
+    pub permission_blocked: bool,
     /// For closed lines: where to fix them ("Click here").
     pub subscriptions_href: Option<String>,
     pub resend_href: String,

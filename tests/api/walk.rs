@@ -107,3 +107,47 @@ fn email_link(html: &str) -> Option<String> {
     let sel = scraper::Selector::parse("a[data-email-link]").unwrap();
     doc.select(&sel).next().and_then(|a| a.value().attr("href")).map(str::to_string)
 }
+
+const ADMIN: &str = "admin@acme.example";
+
+/// An admin for acme (the standard fixture has none).
+async fn with_admin(app: &TestApp) {
+    let file: provisio::store::ImportFile = serde_json::from_value(serde_json::json!({"users": [
+        {"email": ADMIN, "name": "Ada Admin", "company": "acme", "password": PASSWORD, "company_admin": true}
+    ]}))
+    .unwrap();
+    app.store.import(&file, chrono::Utc::now()).await.unwrap();
+}
+
+on_both!(case_1_1_is_explained_once_per_page_not_on_every_row, |app| {
+    with_admin(&app).await;
+    let viewer = app.login("viewer@acme.example").await;
+    let admins = "Ada Admin (admin@acme.example)";
+    // The order page: its note names the creator and the admins; the rows say nothing more,
+    // and each disabled Edit points to the note.
+    let order = viewer.get_html("/orders/WO-1001").await;
+    assert_eq!(count(&order, "#permission-note"), 1);
+    assert_eq!(order.matches(admins).count(), 1, "{order}");
+    for sub in ["Sub-1001-1", "Sub-1001-2"] {
+        let (_, text) = row(&order, sub).unwrap();
+        assert!(!text.contains("Cora Creator") && !text.contains("Ada Admin"), "{sub}: {text}");
+        assert_eq!(count(&order, &format!("button#edit-{sub}[disabled][aria-describedby=permission-note]")), 1);
+    }
+    // The live status of a row says no more than the row did.
+    let status = viewer.get("/orders/WO-1001/lines/Sub-1001-1/status?from=order").await.text().await.unwrap();
+    assert!(!status.contains("Ada Admin") && !status.contains("Cora Creator"), "{status}");
+    // A page of many orders: the note once with the admins; each row names its own creator.
+    for path in ["/subscriptions", "/attention"] {
+        let page = viewer.get_html(path).await;
+        assert_eq!(count(&page, "#permission-note"), 1, "{path}");
+        assert_eq!(page.matches(admins).count(), 1, "{path}: {page}");
+    }
+    let subscriptions = viewer.get_html("/subscriptions").await;
+    assert!(row(&subscriptions, "Sub-1001-1").unwrap().1.contains("Ask Cora Creator (creator@acme.example)"));
+    assert!(row(&subscriptions, "Sub-1003-1").unwrap().1.contains("Ask Eddie Editor (editor@acme.example)"));
+    // With the permission there is nothing to explain.
+    let editor = app.login("editor@acme.example").await;
+    for path in ["/orders/WO-1001", "/subscriptions", "/attention"] {
+        assert_eq!(count(&editor.get_html(path).await, "#permission-note"), 0, "{path}");
+    }
+});
