@@ -151,3 +151,54 @@ on_both!(case_1_1_is_explained_once_per_page_not_on_every_row, |app| {
         assert_eq!(count(&editor.get_html(path).await, "#permission-note"), 0, "{path}");
     }
 });
+
+on_both!(a_used_invitation_offers_sign_in, |app| {
+    with_admin(&app).await;
+    let admin = app.login(ADMIN).await;
+    assert_eq!(
+        admin.post("/company/users", &[("email", "ivy@acme.example"), ("name", "Ivy Invitee")]).await.status(),
+        303
+    );
+    // The link, from the file mailbox.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let data = loop {
+        let found = std::fs::read_dir(&app.config.mail.mailbox).ok().and_then(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .find(|d| d.contains("/invitations/"))
+        });
+        if let Some(data) = found {
+            break data;
+        }
+        assert!(std::time::Instant::now() < deadline, "the invitation email was written");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let flat = data.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = flat.find("/invitations/").unwrap();
+    let end = flat[start + "/invitations/".len()..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap();
+    let path = flat[start..start + "/invitations/".len() + end].to_string();
+    let ivy = app.client();
+    let form = ivy.get_html(&path).await;
+    // Any company name reads well: no "Acme Networks's".
+    assert!(form.contains("to sign in to the portal of Acme Networks."), "{form}");
+    let token = csrf_token(&form);
+    let set = ivy
+        .client
+        .post(format!("{}{path}", ivy.base))
+        .form(&[
+            ("password", "lanterns by the quay"),
+            ("password_confirm", "lanterns by the quay"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 303);
+    let used = ivy.get(&path).await;
+    assert_eq!(used.status(), 410);
+    let page = used.text().await.unwrap();
+    assert_eq!(count(&page, "main a[href=\"/login\"]"), 1, "{page}");
+    assert!(!page.contains("href=\"/orders\"") && !page.contains("Back to orders"), "{page}");
+});
