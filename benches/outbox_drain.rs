@@ -60,13 +60,17 @@ async fn bare_send(acks: Acks) -> f64 {
     let mut mail = MailConfig::file_mailbox();
     mail.smtp = Some(SmtpUrl::parse(&server.url()).unwrap());
     let mailer = std::sync::Arc::new(Mailer::new(&mail, mail.mailbox.clone(), CONNECTIONS).unwrap());
-    let lines = vec![("Sub-000-000".to_string(), "A-Flex".to_string())];
+    let lines = [provisio::store::EmailLine::new("Sub-000-000".to_string(), "A-Flex".to_string(), None)];
+    let order = provisio::mail::OrderEmail {
+        order_id: "WO-00000",
+        customer: "Bench Customer",
+        partner: "Bench Partner",
+        lines: &lines,
+    };
     let rendered = provisio::mail::render_email(
         provisio::mail::EmailKind::Provisioning,
         None,
-        "WO-00000",
-        "Bench Customer",
-        &lines,
+        &order,
         "https://admin.webex.com",
         &mail.from,
     )

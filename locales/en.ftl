@@ -84,6 +84,7 @@ order-search-clear = Show all lines from the start
 order-no-lines = This order has no lines.
 order-no-lines-found = No line of this order has a subscription id that starts with that. Check the id and search again.
 order-permission-note = You do not have permission to change the provisioning contact of this order. Ask the person who placed it: { $name } ({ $email }).
+lines-permission-note = You do not have permission to change the provisioning contact of some of these lines. Ask the person who placed the order, named on each of them.
 
 # Line statuses
 status-awaiting = Awaiting Provisioning Details
@@ -94,7 +95,7 @@ closed-pending = Provisioning still pending.
 # Edit
 edit-line-label = Edit the provisioning contact of { $id }
 edit-title = Edit provisioning contact
-edit-intro = Subscription { $id }. The provisioning email goes to { $email } now.
+edit-intro = Subscription { $id }. Its provisioning contact is { $email }.
 edit-label = New provisioning contact email
 apply-to-all = Apply to all lines
 apply-to-all-hint = { $count ->
@@ -147,12 +148,13 @@ tx-status-failed = Failed
 # The provisioning email
 email-subject = Provisioning information required for order { $order }
 email-greeting = Hello { $customer } team,
-email-intro = Your partner ordered these cloud subscriptions for you with order { $order }. To start using them, finish the set-up:
+email-intro = Your partner { $partner } ordered these cloud subscriptions for you with order { $order }. To start using them, finish the set-up:
 email-action = Sign in and complete the set-up of your services here:
 email-allowlist = This email comes from { $sender }: ask your IT administrator to allow that address, so that messages from it do not land in spam or junk folders.
 email-spam = If you cannot find an earlier provisioning email, check your spam or junk folder.
 email-reminder-subject = Reminder: finish the set-up of order { $order } before { $date }
-email-reminder-intro = The set-up of these subscriptions of order { $order } is still not finished. The order closes on { $date }; billing starts then. Finish the set-up before that:
+email-reminder-intro = The set-up of these subscriptions of order { $order } is still not finished. Each closes at the time shown beside it, and billing starts then. Finish the set-up before that:
+email-line-closes = closes { $date }
 email-copy-subject = Copy: { $subject }
 email-copy-note = This is a copy of the provisioning email of order { $order }, sent to you at your request so that you can forward it to the customer. The set-up link carries no credential: it is the admin console's address.
 
@@ -199,13 +201,21 @@ refusal-limit = { $minutes ->
 }
 email-state-queued = Provisioning email to { $email } queued.
 email-state-sent = Provisioning email to { $email } accepted by the mail server { $when }.
-email-state-failed = Provisioning email to { $email } failed: { $reason }
+email-state-failed = The provisioning email to { $email } did not go out. { $reason }
 email-state-not-yet = The provisioning email goes out on { $date }.
 edit-emailed = The provisioning email to { $email } is queued to go now; the line shows when the mail server has answered. The earlier address already received a set-up link: tell the customer if it should not be used.
 edit-on-rsd = The provisioning email goes to { $email } on the requested start date.
 tx-detail-on-rsd = Saved; the email goes out on the requested start date.
-tx-detail-accepted = Accepted by the mail server: { $reply }
-tx-detail-failed = { $reason }
+tx-detail-accepted = Accepted by the mail server (reply { $code }).
+tx-detail-accepted-id = Accepted by the mail server (reply { $code }, its reference { $id }).
+tx-detail-mailbox = Written to the file mailbox as { $file }.
+delivery-failed-unreachable = The portal could not reach its mail server, so the email did not go out. The address is not the problem: ask the operators through a support case to check the mail server and send it again.
+delivery-failed-address-refused = The mail server refused this address ({ $code }). Check the address and edit it; if it is right, ask the operators through a support case.
+delivery-failed-refused = The mail server refused the email ({ $code }). Ask the operators through a support case: they can see why and send it again.
+delivery-failed-invalid-address = This address cannot receive email. Check it and edit it.
+delivery-failed-portal = The portal could not prepare the email. Ask the operators through a support case to send it again.
+delivery-no-code = no code given
+tm-technical = Technical detail
 
 # Mailbox (demo)
 mailbox-title = Mailbox
@@ -331,9 +341,15 @@ tokens-prefix-unknown = Prefix unknown: the token was created before prefixes we
 tokens-expires = Expires
 tokens-expired = Expired
 tokens-lifetime = Works for
-tokens-days = { $days } days
+tokens-days = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
 tokens-already-created = This form was already sent: it created the token "{ $name }" then, and nothing new now. Its secret was shown only that once; if it was not copied, revoke the token and create a new one.
-tokens-too-many = The company already holds { $max } working API tokens, the most it may. Revoke one before you create another.
+tokens-too-many = The company already holds { $max ->
+    [one] 1 working API token
+   *[other] { $max } working API tokens
+}, the most it may. Revoke one before you create another.
 tokens-invalid-expiry = Choose how long the token works: 30, 90 or 365 days.
 tokens-invalid-form = The form could not be read. Reload the page and try again.
 
@@ -382,7 +398,7 @@ company-change-invalid = Choose on or off.
 company-changed = Saved the changes to { $name } ({ $email }).
 company-last-admin = The company would have no active admin left: its last admin cannot be removed or deactivated, by anyone. Make someone else an admin first.
 ask-company-admins = You can also ask your company's admins: { $admins }.
-kind-permission_change = Permission change
+kind-permission_change = Permission Change
 perm-invited = Invited { $name }
 perm-can-edit-on = Edit permission granted
 perm-can-edit-off = Edit permission revoked
@@ -391,7 +407,7 @@ perm-admin-off = No longer company admin
 perm-active-on = Reactivated
 perm-active-off = Deactivated
 invitation-title = Set your password
-invitation-intro = Welcome, { $name }. Set a password for { $email } to sign in to { $company }'s portal.
+invitation-intro = Welcome, { $name }. Set a password for { $email } to sign in to the portal of { $company }.
 invitation-password = New password
 invitation-password-hint = At least 12 characters. A phrase of a few words is easy to remember and hard to guess.
 invitation-password-confirm = Type the password again
@@ -411,7 +427,10 @@ invite-email-expiry = The link works once, for 72 hours. If you did not expect t
 # Bulk fix
 bulk-link = Fix many lines
 bulk-title = Fix many lines
-bulk-intro = Upload a CSV file with the columns subscription_id and new_contact_email (UTF-8, comma or semicolon separated, at most { $max } rows and 2 MB; other columns are ignored). You see what will happen to every row before anything changes.
+bulk-intro = Upload a CSV file with the columns subscription_id and new_contact_email (UTF-8, comma or semicolon separated, at most { $max ->
+    [one] 1 row
+   *[other] { $max } rows
+} and 2 MB; other columns are ignored). You see what will happen to every row before anything changes.
 bulk-template = Download your lines that can still be fixed (CSV)
 bulk-file = CSV file
 bulk-file-hint = The first row names the columns. Each row changes the provisioning contact of one subscription.
@@ -422,7 +441,10 @@ bulk-error-title = The file cannot be read
 bulk-error-at-column = Row { $row }, column { $column }: { $reason }
 bulk-error-at-row = Row { $row }: { $reason }
 bulk-error-no-column = the file needs the columns { $subscription } and { $email } in its first row.
-bulk-error-too-many = the file has more than { $max } rows. Split it into smaller files.
+bulk-error-too-many = the file has more than { $max ->
+    [one] 1 row
+   *[other] { $max } rows
+}. Split it into smaller files.
 bulk-error-missing = this row has no value in this column.
 bulk-error-utf8 = the text is not UTF-8. Save the file as "CSV UTF-8" and upload it again.
 bulk-error-character = the text contains a character that is not allowed.
@@ -449,7 +471,10 @@ bulk-unnamed = (file without a name)
 bulk-preview-kept = If it is not applied, it is deleted { $when }.
 bulk-outcome-kept = Its outcome is kept until { $when }.
 bulk-earlier = Your earlier uploads
-bulk-earlier-hint = A preview that is not applied is deleted by itself; so is an applied file's outcome after a while. You may hold up to { $max } previews at once.
+bulk-earlier-hint = A preview that is not applied is deleted by itself; so is an applied file's outcome after a while. You may hold up to { $max ->
+    [one] 1 preview
+   *[other] { $max } previews
+} at once.
 bulk-col-file = File
 bulk-col-uploaded = Uploaded
 bulk-col-rows = Rows
@@ -465,7 +490,10 @@ bulk-discard-named = Discard the preview { $file }
 bulk-discarded = The preview { $file } was discarded. Nothing was changed.
 bulk-discard-applied = This bulk fix was applied: it cannot be discarded. Its outcome is kept for a while and then deleted by itself.
 bulk-quota-title = Too many previews
-bulk-quota = You already hold { $max } previews that were not applied. Apply or discard one before you upload another file. This file was not stored.
+bulk-quota = { $max ->
+    [one] You already hold 1 preview that was not applied.
+   *[other] You already hold { $max } previews that were not applied.
+} Apply or discard one before you upload another file. This file was not stored.
 bulk-quota-oldest = The oldest is { $file }, uploaded { $when }.
 bulk-purged-title = Details no longer kept
 bulk-purged = Bulk fix { $id } ({ $file }) was applied { $when }. The outcome of each row is kept only for a while after apply and has been deleted. The changes it made stay in the Transaction Manager, marked "Bulk fix { $id }".
@@ -578,7 +606,7 @@ email-view-note-queued = Not sent yet; it goes out within a few seconds.
 email-view-note-bounced = The recipient's mail server returned it. Check the address and edit it.
 email-view-note-delayed = The recipient's mail server has not taken it yet and is still trying.
 email-view-accepted = The mail server accepted it { $when }. Whether it reached the inbox only the recipient can tell: ask them to check spam or junk too.
-email-view-failed = It could not be delivered: { $reason }
+email-view-failed = It could not be delivered. { $reason }
 email-view-retrying = { $attempts ->
     [one] The mail server has not accepted it after 1 attempt; it is tried again.
    *[other] The mail server has not accepted it after { $attempts } attempts; it is tried again.

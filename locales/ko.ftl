@@ -24,7 +24,9 @@ login-email = 이메일 주소
 login-password = 비밀번호
 login-submit = 로그인
 login-failed = 이메일 주소 또는 비밀번호가 올바르지 않습니다. 둘 다 확인한 후 다시 시도하세요.
-login-throttled = 이 주소로 로그인에 너무 많이 실패했습니다. { $minutes }분 후에 다시 시도하세요.
+login-throttled = { $minutes ->
+   *[other] 이 주소로 로그인에 너무 많이 실패했습니다. { $minutes }분 후에 다시 시도하세요.
+}
 login-busy = 지금은 로그인 요청이 매우 많습니다. 몇 초 후에 다시 시도하세요.
 
 csrf-title = 이 양식이 만료되었습니다
@@ -61,14 +63,21 @@ ponr-not-reached = 도달하지 않음
 order-title = 주문 { $id }
 order-creator = 주문자
 lines-caption = 주문 줄
-order-count-awaiting = 프로비저닝 정보 대기 중인 줄 { $count }개
-order-count-closed = 닫힘 상태인 줄 { $count }개
-order-count-complete = 프로비저닝 완료된 줄 { $count }개
+order-count-awaiting = { $count ->
+   *[other] 프로비저닝 정보 대기 중인 줄 { $count }개
+}
+order-count-closed = { $count ->
+   *[other] 닫힘 상태인 줄 { $count }개
+}
+order-count-complete = { $count ->
+   *[other] 프로비저닝 완료된 줄 { $count }개
+}
 order-search = 이 주문의 구독 ID
 order-search-clear = 처음부터 모든 줄 보기
 order-no-lines = 이 주문에는 줄이 없습니다.
 order-no-lines-found = 이 주문에는 그렇게 시작하는 구독 ID의 줄이 없습니다. ID를 확인하고 다시 검색하세요.
 order-permission-note = 이 주문의 프로비저닝 연락처를 변경할 권한이 없습니다. 주문한 사람에게 요청하세요: { $name } ({ $email }).
+lines-permission-note = 이 중 일부 줄의 프로비저닝 연락처를 변경할 권한이 없습니다. 각 줄에 표시된, 주문한 사람에게 요청하세요.
 
 status-awaiting = 프로비저닝 세부 정보 대기
 status-closed = 닫힘
@@ -77,11 +86,15 @@ closed-pending = 프로비저닝이 아직 보류 중입니다.
 
 edit-line-label = { $id }의 프로비저닝 연락처 편집
 edit-title = 프로비저닝 연락처 편집
-edit-intro = 구독 { $id }. 현재 프로비저닝 이메일은 { $email }(으)로 갑니다.
+edit-intro = 구독 { $id }. 현재 프로비저닝 연락처는 { $email }입니다.
 edit-label = 새 프로비저닝 연락처 이메일
 apply-to-all = 모든 줄에 적용
-apply-to-all-hint = 이 주문에서 프로비저닝 세부 정보를 기다리는 다른 줄 { $count }개도 변경합니다.
-edit-saved = { $count }개 줄의 프로비저닝 연락처가 { $email }(으)로 업데이트되었습니다.
+apply-to-all-hint = { $count ->
+   *[other] 이 주문에서 프로비저닝 세부 정보를 기다리는 다른 줄 { $count }개도 변경합니다.
+}
+edit-saved = { $count ->
+   *[other] { $count }개 줄의 프로비저닝 연락처가 { $email }(으)로 업데이트되었습니다.
+}
 edit-unchanged = 프로비저닝 연락처가 이미 { $email }입니다. 아무것도 변경되지 않았습니다.
 edit-blocked-ponr = PONR에 도달했으므로 설정은 관리 콘솔에서 계속됩니다.
 edit-blocked-closed = 이 줄은 닫혔습니다. Cloud/SaaS 구독 페이지에서 변경하세요.
@@ -120,12 +133,13 @@ tx-status-failed = 실패
 
 email-subject = 주문 { $order }에 프로비저닝 정보가 필요합니다
 email-greeting = { $customer } 팀 안녕하세요,
-email-intro = 파트너가 주문 { $order }(으)로 다음 클라우드 구독을 주문했습니다. 사용을 시작하려면 설정을 완료하세요:
+email-intro = 파트너 { $partner }에서 주문 { $order }(으)로 다음 클라우드 구독을 주문했습니다. 사용을 시작하려면 설정을 완료하세요:
 email-action = 여기에서 로그인하여 서비스 설정을 완료하세요:
 email-allowlist = 이 이메일은 { $sender }에서 보냅니다. 이 주소의 메시지가 스팸이나 정크 폴더로 가지 않도록 IT 관리자에게 허용을 요청하세요.
 email-spam = 이전 프로비저닝 이메일을 찾을 수 없으면 스팸 또는 정크 폴더를 확인하세요.
 email-reminder-subject = 알림: { $date } 전에 주문 { $order }의 설정을 완료하세요
-email-reminder-intro = 주문 { $order }의 다음 구독 설정이 아직 완료되지 않았습니다. 주문은 { $date }에 닫히며, 그때 청구가 시작됩니다. 그 전에 설정을 완료하세요:
+email-reminder-intro = 주문 { $order }의 다음 구독 설정이 아직 완료되지 않았습니다. 각 구독은 옆에 표시된 시각에 닫히며, 그때 청구가 시작됩니다. 그 전에 설정을 완료하세요:
+email-line-closes = { $date }에 닫힘
 email-copy-subject = 사본: { $subject }
 email-copy-note = 요청에 따라 보내 드리는 주문 { $order }의 프로비저닝 이메일 사본입니다. 고객에게 전달할 수 있습니다. 설정 링크에는 자격 증명이 없습니다. 관리 콘솔의 주소입니다.
 
@@ -138,35 +152,59 @@ resend-allowlist = 이메일은 { $sender }에서 보냅니다. 스팸이나 정
 resend-spam = 프로비저닝 연락처에게 스팸 또는 정크 폴더도 확인하도록 요청하세요.
 resend-sent = { $email }(으)로 보낼 프로비저닝 이메일이 다시 대기열에 들어갔습니다. 메일 서버가 응답하면 줄에 표시됩니다. 보낸 사람은 { $sender }이며, 도착하지 않으면 연락처에게 스팸 또는 정크 폴더를 확인하도록 요청하세요.
 resend-all-label = 이 주문의 모든 줄에 대해 보내기
-resend-all-offer = { $lines }개 줄, 받는 사람 { $count }명: { $recipients }. 받는 사람마다 해당 줄을 나열한 이메일을 한 통씩 보냅니다.
-resend-all-more = 외 { $count }명
-resend-all-sent = { $lines }개 줄의 프로비저닝 이메일이 다시 대기열에 들어갔습니다. 받는 사람: { $recipients }. 메일 서버가 응답하면 줄에 표시됩니다. 보내는 사람은 { $sender }입니다. 도착하지 않으면 스팸 또는 정크 폴더를 확인하도록 연락처에 요청하세요.
+resend-all-offer = { $lines ->
+   *[other] { $count ->
+       *[other] { $lines }개 줄, 받는 사람 { $count }명: { $recipients }. 받는 사람마다 해당 줄을 나열한 이메일을 한 통씩 보냅니다.
+    }
+}
+resend-all-more = { $count ->
+   *[other] 외 { $count }명
+}
+resend-all-sent = { $lines ->
+   *[other] { $lines }개 줄의 프로비저닝 이메일이 다시 대기열에 들어갔습니다. 받는 사람: { $recipients }. 메일 서버가 응답하면 줄에 표시됩니다. 보내는 사람은 { $sender }입니다. 도착하지 않으면 스팸 또는 정크 폴더를 확인하도록 연락처에 요청하세요.
+}
 copy-to-me = 사본 받기
 copy-to-me-hint = 전달할 수 있도록 프로비저닝 이메일 사본이 내 주소 { $email }(으)로 갑니다. 사본임이 표시되며, 내 주소의 이메일 한도에 포함됩니다.
 copy-sent = 사본을 { $email }(으)로 보냈습니다.
 copy-nothing = 사본을 보내지 않았습니다. 지금 나가는 프로비저닝 이메일이 없습니다(요청한 시작 날짜에 나갑니다).
-copy-dropped = { $email }(으)로 사본을 보내지 않았습니다. 지금은 내 주소에 허용된 이메일을 모두 보냈습니다. { $minutes }분 후에 다시 요청할 수 있습니다.
+copy-dropped = { $minutes ->
+   *[other] { $email }(으)로 사본을 보내지 않았습니다. 지금은 내 주소에 허용된 이메일을 모두 보냈습니다. { $minutes }분 후에 다시 요청할 수 있습니다.
+}
 resend-blocked-not-yet = 첫 이메일은 { $date }에 발송됩니다.
 refusal-not-yet-title = 첫 이메일이 아직 발송되지 않았습니다
 refusal-not-yet = 프로비저닝 이메일은 요청 시작일인 { $date }(00:00 UTC부터)에 자동으로 발송됩니다. 그 이후부터 다시 보낼 수 있습니다.
 refusal-limit-title = 이 줄의 이메일이 너무 많습니다
-refusal-limit = 받은 편지함이 넘치지 않도록 이 줄 또는 주소에 허용된 프로비저닝 이메일을 모두 보냈습니다. { $minutes }분 후에 다음 이메일을 보낼 수 있습니다.
+refusal-limit = { $minutes ->
+   *[other] 받은 편지함이 넘치지 않도록 이 줄 또는 주소에 허용된 프로비저닝 이메일을 모두 보냈습니다. { $minutes }분 후에 다음 이메일을 보낼 수 있습니다.
+}
 email-state-queued = { $email }(으)로 보낼 프로비저닝 이메일이 대기 중입니다.
 email-state-sent = { $email }(으)로 보낸 프로비저닝 이메일을 메일 서버가 { $when }에 수락했습니다.
-email-state-failed = { $email }(으)로 보낸 프로비저닝 이메일이 실패했습니다: { $reason }
+email-state-failed = { $email }(으)로 프로비저닝 이메일이 발송되지 않았습니다. { $reason }
 email-state-not-yet = 프로비저닝 이메일은 { $date }에 발송됩니다.
 edit-emailed = { $email }(으)로 보낼 프로비저닝 이메일이 대기열에 들어갔습니다. 메일 서버가 응답하면 줄에 표시됩니다. 이전 주소는 이미 설정 링크를 받았습니다. 사용하면 안 되는 경우 고객에게 알리세요.
 edit-on-rsd = 프로비저닝 이메일은 요청 시작일에 { $email }(으)로 갑니다.
 tx-detail-on-rsd = 저장됨. 이메일은 요청 시작일에 발송됩니다.
-tx-detail-accepted = 메일 서버가 수락함: { $reply }
-tx-detail-failed = { $reason }
+tx-detail-accepted = 메일 서버가 수락했습니다(응답 { $code }).
+tx-detail-accepted-id = 메일 서버가 수락했습니다(응답 { $code }, 참조 { $id }).
+tx-detail-mailbox = 파일 메일함에 { $file }(으)로 저장했습니다.
+delivery-failed-unreachable = 포털이 메일 서버에 연결할 수 없어 이메일이 발송되지 않았습니다. 주소의 문제는 아닙니다. 지원 사례로 운영자에게 메일 서버를 확인하고 다시 보내 달라고 요청하세요.
+delivery-failed-address-refused = 메일 서버가 이 주소를 거부했습니다({ $code }). 주소를 확인하고 편집하세요. 주소가 맞다면 지원 사례로 운영자에게 문의하세요.
+delivery-failed-refused = 메일 서버가 이메일을 거부했습니다({ $code }). 지원 사례로 운영자에게 문의하세요. 운영자는 원인을 확인하고 다시 보낼 수 있습니다.
+delivery-failed-invalid-address = 이 주소로는 이메일을 받을 수 없습니다. 주소를 확인하고 편집하세요.
+delivery-failed-portal = 포털이 이메일을 준비하지 못했습니다. 지원 사례로 운영자에게 다시 보내 달라고 요청하세요.
+delivery-no-code = 코드 없음
+tm-technical = 기술 세부 정보
 
 mailbox-title = 메일함
 mailbox-intro = 데모는 프로비저닝 이메일을 보내는 대신 파일 메일함에 씁니다. 최신 순입니다.
 mailbox-empty = 아직 메시지가 없습니다.
 
-closes-in-days = { $days }일 후({ $when }) 닫히며, 그때부터 청구가 시작됩니다.
-closes-in-hours = { $hours }시간 후({ $when }) 닫히며, 그때부터 청구가 시작됩니다.
+closes-in-days = { $days ->
+   *[other] { $days }일 후({ $when }) 닫히며, 그때부터 청구가 시작됩니다.
+}
+closes-in-hours = { $hours ->
+   *[other] { $hours }시간 후({ $when }) 닫히며, 그때부터 청구가 시작됩니다.
+}
 closed-at = { $when }에 닫혔으며, 그때부터 청구가 시작되었습니다.
 nav-subscriptions = Cloud/SaaS 구독
 subscriptions-title = Cloud/SaaS 구독
@@ -224,14 +262,18 @@ case-error-description = 무슨 일이 있었는지 4000자 이내로 설명하�
 case-error-not-image = 스크린샷은 PNG 또는 JPEG 이미지여야 합니다.
 case-error-too-large = 스크린샷은 최대 5MB입니다.
 case-error-body-too-large = 업로드가 너무 큽니다. 스크린샷은 각 5MB 이하로 최대 세 개까지입니다.
-case-limit = 지원 사례는 하루에 { $count }개까지 열 수 있습니다. 잠시 기다리거나 이미 연 사례에 내용을 추가하세요.
+case-limit = { $count ->
+   *[other] 지원 사례는 하루에 { $count }개까지 열 수 있습니다. 잠시 기다리거나 이미 연 사례에 내용을 추가하세요.
+}
 case-error-too-many = 스크린샷은 최대 3개까지 첨부할 수 있습니다.
 case-error-status = 열림, 처리 중 또는 해결됨을 선택하고 메모는 4000자 이내로 작성하세요.
 open-case = 사례 열기
 api-unauthorized-title = 인증되지 않음
 api-unauthorized = 회사의 유효한 API 토큰을 "Authorization: Bearer <token>" 형식으로 보내세요. 폐기되었거나 만료된 토큰, 또는 만든 사람이 비활성화된 토큰은 거부됩니다.
 api-rate-limit-title = 요청이 너무 많습니다
-api-rate-limit = 이 토큰은 지금 허용된 만큼 요청했습니다. { $seconds }초 후에 다시 시도하세요.
+api-rate-limit = { $seconds ->
+   *[other] 이 토큰은 지금 허용된 만큼 요청했습니다. { $seconds }초 후에 다시 시도하세요.
+}
 api-invalid-request-title = 잘못된 요청
 api-invalid-email-title = 잘못된 이메일 주소
 api-body-unreadable = 요청 본문을 읽을 수 없습니다.
@@ -269,9 +311,13 @@ tokens-prefix-unknown = 접두사를 알 수 없음: 접두사를 보관하기 �
 tokens-expires = 만료
 tokens-expired = 만료됨
 tokens-lifetime = 유효 기간
-tokens-days = { $days }일
+tokens-days = { $days ->
+   *[other] { $days }일
+}
 tokens-already-created = 이 양식은 이미 제출되었습니다. 그때 토큰 "{ $name }"을(를) 만들었으며 이번에는 아무것도 만들지 않았습니다. 비밀 값은 그때 한 번만 표시되었습니다. 복사하지 않았다면 토큰을 폐기하고 새로 만드세요.
-tokens-too-many = 회사에 이미 사용 가능한 API 토큰이 최대 개수인 { $max }개 있습니다. 새로 만들기 전에 하나를 폐기하세요.
+tokens-too-many = { $max ->
+   *[other] 회사에 이미 사용 가능한 API 토큰이 최대 개수인 { $max }개 있습니다. 새로 만들기 전에 하나를 폐기하세요.
+}
 tokens-invalid-expiry = 토큰 유효 기간을 선택하세요: 30일, 90일 또는 365일.
 tokens-invalid-form = 양식을 읽을 수 없습니다. 페이지를 새로 고친 후 다시 시도하세요.
 
@@ -297,8 +343,12 @@ company-revoke-edit = 편집 권한 취소
 company-make-admin = 관리자로 지정
 company-unmake-admin = 관리자 해제
 company-deactivate = 비활성화
-company-deactivate-revokes = 비활성화하면 이 사용자가 만든 API 토큰 { $count }개도 폐기됩니다.
-company-tokens-revoked = 이 사용자가 만든 API 토큰 { $count }개를 폐기했습니다.
+company-deactivate-revokes = { $count ->
+   *[other] 비활성화하면 이 사용자가 만든 API 토큰 { $count }개도 폐기됩니다.
+}
+company-tokens-revoked = { $count ->
+   *[other] 이 사용자가 만든 API 토큰 { $count }개를 폐기했습니다.
+}
 company-reactivate = 다시 활성화
 company-invite-heading = 사용자 초대
 company-invite-hint = 비밀번호를 설정할 수 있는 링크를 이메일로 보냅니다. 링크는 72시간 동안 한 번만 사용할 수 있습니다.
@@ -343,7 +393,9 @@ invite-email-expiry = 링크는 72시간 동안 한 번만 사용할 수 있습�
 # Bulk fix
 bulk-link = 여러 줄 한 번에 수정
 bulk-title = 여러 줄 한 번에 수정
-bulk-intro = subscription_id 및 new_contact_email 열이 있는 CSV 파일을 업로드하세요(UTF-8, 쉼표 또는 세미콜론 구분, 최대 { $max }행 및 2MB, 다른 열은 무시됨). 변경되기 전에 모든 행에 어떤 일이 일어날지 확인할 수 있습니다.
+bulk-intro = { $max ->
+   *[other] subscription_id 및 new_contact_email 열이 있는 CSV 파일을 업로드하세요(UTF-8, 쉼표 또는 세미콜론 구분, 최대 { $max }행 및 2MB, 다른 열은 무시됨). 변경되기 전에 모든 행에 어떤 일이 일어날지 확인할 수 있습니다.
+}
 bulk-template = 아직 수정할 수 있는 줄 다운로드(CSV)
 bulk-file = CSV 파일
 bulk-file-hint = 첫 번째 행에는 열 이름이 있습니다. 각 행은 구독 하나의 프로비저닝 연락처를 변경합니다.
@@ -354,7 +406,9 @@ bulk-error-title = 파일을 읽을 수 없습니다
 bulk-error-at-column = { $row }행, { $column } 열: { $reason }
 bulk-error-at-row = { $row }행: { $reason }
 bulk-error-no-column = 파일의 첫 번째 행에 { $subscription } 및 { $email } 열이 있어야 합니다.
-bulk-error-too-many = 파일에 { $max }개가 넘는 행이 있습니다. 더 작은 파일로 나누세요.
+bulk-error-too-many = { $max ->
+   *[other] 파일에 { $max }개가 넘는 행이 있습니다. 더 작은 파일로 나누세요.
+}
 bulk-error-missing = 이 행의 이 열에 값이 없습니다.
 bulk-error-utf8 = 텍스트가 UTF-8이 아닙니다. 파일을 "CSV UTF-8"로 저장한 후 다시 업로드하세요.
 bulk-error-character = 텍스트에 허용되지 않는 문자가 있습니다.
@@ -381,7 +435,9 @@ bulk-unnamed = (이름 없는 파일)
 bulk-preview-kept = 적용하지 않으면 { $when }에 삭제됩니다.
 bulk-outcome-kept = 결과는 { $when }까지 보관됩니다.
 bulk-earlier = 이전에 업로드한 파일
-bulk-earlier-hint = 적용하지 않은 미리 보기는 자동으로 삭제되며, 적용한 파일의 결과도 일정 시간이 지나면 삭제됩니다. 미리 보기는 한 번에 최대 { $max }개까지 보관할 수 있습니다.
+bulk-earlier-hint = { $max ->
+   *[other] 적용하지 않은 미리 보기는 자동으로 삭제되며, 적용한 파일의 결과도 일정 시간이 지나면 삭제됩니다. 미리 보기는 한 번에 최대 { $max }개까지 보관할 수 있습니다.
+}
 bulk-col-file = 파일
 bulk-col-uploaded = 업로드 시각
 bulk-col-rows = 행 수
@@ -397,7 +453,9 @@ bulk-discard-named = 미리 보기 { $file } 삭제
 bulk-discarded = 미리 보기 { $file }을(를) 삭제했습니다. 변경된 내용은 없습니다.
 bulk-discard-applied = 이 일괄 수정은 이미 적용되어 삭제할 수 없습니다. 결과는 일정 시간 보관된 후 자동으로 삭제됩니다.
 bulk-quota-title = 미리 보기가 너무 많음
-bulk-quota = 적용하지 않은 미리 보기가 이미 { $max }개 있습니다. 다른 파일을 업로드하기 전에 하나를 적용하거나 삭제하세요. 이 파일은 저장되지 않았습니다.
+bulk-quota = { $max ->
+   *[other] 적용하지 않은 미리 보기가 이미 { $max }개 있습니다. 다른 파일을 업로드하기 전에 하나를 적용하거나 삭제하세요. 이 파일은 저장되지 않았습니다.
+}
 bulk-quota-oldest = 가장 오래된 것은 { $when }에 업로드한 { $file }입니다.
 bulk-purged-title = 세부 내용이 더 이상 보관되지 않음
 bulk-purged = 일괄 수정 { $id }({ $file })은(는) { $when }에 적용되었습니다. 각 행의 결과는 적용 후 일정 시간만 보관되며 이미 삭제되었습니다. 이 일괄 수정으로 변경된 내용은 트랜잭션 관리자에 "일괄 수정 { $id }"로 표시되어 남아 있습니다.
@@ -428,8 +486,12 @@ form-too-large = 이 양식은 포털의 어떤 페이지가 보내는 것보다
 preview-title = 발송될 이메일:
 preview-when-now = 확인하는 즉시 발송됩니다.
 preview-when-rsd = 요청 시작일인 { $date }에 발송됩니다.
-preview-limit-line = 이 줄은 지금 허용된 이메일을 모두 받았습니다. 지금 보내면 거부됩니다. { $minutes }분 후에 다음 이메일을 보낼 수 있습니다.
-preview-limit-address = { $email }은(는) 지금 허용된 이메일을 모두 받았습니다. 지금 보내면 거부됩니다. { $minutes }분 후에 다음 이메일을 보낼 수 있습니다.
+preview-limit-line = { $minutes ->
+   *[other] 이 줄은 지금 허용된 이메일을 모두 받았습니다. 지금 보내면 거부됩니다. { $minutes }분 후에 다음 이메일을 보낼 수 있습니다.
+}
+preview-limit-address = { $minutes ->
+   *[other] { $email }은(는) 지금 허용된 이메일을 모두 받았습니다. 지금 보내면 거부됩니다. { $minutes }분 후에 다음 이메일을 보낼 수 있습니다.
+}
 
 ## Delivery truth: bounces and delays (docs/product.md rule 14)
 tx-status-bounced = 반송됨
@@ -504,7 +566,7 @@ email-view-note-queued = 아직 보내지 않았습니다. 몇 초 안에 발송
 email-view-note-bounced = 받는 사람의 메일 서버가 반송했습니다. 주소를 확인하고 편집하세요.
 email-view-note-delayed = 받는 사람의 메일 서버가 아직 받지 않았으며 계속 시도 중입니다.
 email-view-accepted = 메일 서버가 { $when }에 수락했습니다. 받은편지함에 도착했는지는 받는 사람만 알 수 있으니 스팸 또는 정크 폴더도 확인하도록 요청하세요.
-email-view-failed = 전달할 수 없었습니다: { $reason }
+email-view-failed = 전달할 수 없었습니다. { $reason }
 email-view-retrying = { $attempts ->
    *[other] 메일 서버가 { $attempts }번 시도 후에도 수락하지 않았습니다. 다시 시도합니다.
 }

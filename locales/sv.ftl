@@ -81,6 +81,7 @@ order-search-clear = Visa alla rader från början
 order-no-lines = Den här beställningen har inga rader.
 order-no-lines-found = Ingen rad i den här beställningen har ett prenumerations-id som börjar så. Kontrollera id:t och sök igen.
 order-permission-note = Du har inte behörighet att ändra etableringskontakten för den här beställningen. Be den som lade den: { $name } ({ $email }).
+lines-permission-note = Du har inte behörighet att ändra etableringskontakten för några av de här raderna. Be den som lade beställningen; den står på varje rad.
 
 status-awaiting = Väntar på information om etablering
 status-closed = Stängd
@@ -89,7 +90,7 @@ closed-pending = Etableringen väntar fortfarande på att slutföras.
 
 edit-line-label = Redigera etableringskontakten för { $id }
 edit-title = Redigera etableringskontakt
-edit-intro = Prenumeration { $id }. Etableringsmejlet går nu till { $email }.
+edit-intro = Prenumeration { $id }. Etableringskontakten är { $email }.
 edit-label = Ny etableringskontakts mejladress
 apply-to-all = Tillämpa på alla rader
 apply-to-all-hint = { $count ->
@@ -130,7 +131,7 @@ history-heading = Historik för { $id }
 history-none = Inga ändringar ännu.
 history-older = Äldre ändringar
 kind-provisioning_email_update = Uppdatering av etableringsmejl
-kind-provisioning_email_resend = Etableringsmejl skickat igen
+kind-provisioning_email_resend = Nytt utskick av etableringsmejl
 kind-provisioning_email_reminder = Påminnelse om etableringsmejl
 tx-status-in_progress = Pågår
 tx-status-success = Lyckades
@@ -138,12 +139,13 @@ tx-status-failed = Misslyckades
 
 email-subject = Information om etablering krävs för beställning { $order }
 email-greeting = Hej { $customer },
-email-intro = Er partner har beställt de här molnprenumerationerna åt er med beställning { $order }. Slutför etableringen för att börja använda dem:
+email-intro = Er partner { $partner } har beställt de här molnprenumerationerna åt er med beställning { $order }. Slutför etableringen för att börja använda dem:
 email-action = Logga in och slutför etableringen av tjänsterna här:
 email-allowlist = Mejlet kommer från { $sender }: be er IT-administratör att tillåta adressen, så att meddelanden från den inte hamnar i skräppost.
 email-spam = Om ni inte hittar ett tidigare etableringsmejl, titta i mappen för skräppost.
 email-reminder-subject = Påminnelse: slutför etableringen av beställning { $order } före { $date }
-email-reminder-intro = Etableringen av de här prenumerationerna på beställning { $order } är ännu inte slutförd. Beställningen stängs { $date }; då börjar faktureringen. Slutför etableringen före dess:
+email-reminder-intro = Etableringen av de här prenumerationerna på beställning { $order } är ännu inte slutförd. Var och en stängs vid tiden som står bredvid den; då börjar faktureringen. Slutför etableringen före dess:
+email-line-closes = stängs { $date }
 email-copy-subject = Kopia: { $subject }
 email-copy-note = Det här är en kopia av etableringsmejlet för beställning { $order }, skickad till dig på din begäran så att du kan vidarebefordra den till kunden. Länken för etablering innehåller inga inloggningsuppgifter: den är adminkonsolens adress.
 
@@ -189,13 +191,21 @@ refusal-limit = { $minutes ->
 }
 email-state-queued = Etableringsmejl till { $email } i kö.
 email-state-sent = Etableringsmejl till { $email } accepterat av mejlservern { $when }.
-email-state-failed = Etableringsmejl till { $email } misslyckades: { $reason }
+email-state-failed = Etableringsmejlet till { $email } skickades inte. { $reason }
 email-state-not-yet = Etableringsmejlet skickas { $date }.
 edit-emailed = Etableringsmejlet till { $email } står i kö och skickas nu; raden visar när mejlservern har svarat. Den tidigare adressen har redan fått en länk för etablering: säg till kunden om den inte ska användas.
 edit-on-rsd = Etableringsmejlet går till { $email } på det begärda startdatumet.
 tx-detail-on-rsd = Sparat; mejlet skickas på det begärda startdatumet.
-tx-detail-accepted = Accepterat av mejlservern: { $reply }
-tx-detail-failed = { $reason }
+tx-detail-accepted = Accepterat av mejlservern (svar { $code }).
+tx-detail-accepted-id = Accepterat av mejlservern (svar { $code }, referens { $id }).
+tx-detail-mailbox = Sparat i filbrevlådan som { $file }.
+delivery-failed-unreachable = Portalen kunde inte nå sin mejlserver, så mejlet skickades inte. Det är inte fel på adressen: be operatörerna i ett supportärende att kontrollera mejlservern och skicka det igen.
+delivery-failed-address-refused = Mejlservern nekade den här adressen ({ $code }). Kontrollera adressen och redigera den; om den stämmer, fråga operatörerna i ett supportärende.
+delivery-failed-refused = Mejlservern nekade mejlet ({ $code }). Fråga operatörerna i ett supportärende: de ser varför och kan skicka det igen.
+delivery-failed-invalid-address = Den här adressen kan inte ta emot mejl. Kontrollera den och redigera den.
+delivery-failed-portal = Portalen kunde inte förbereda mejlet. Be operatörerna i ett supportärende att skicka det igen.
+delivery-no-code = ingen kod
+tm-technical = Teknisk detalj
 
 mailbox-title = Brevlåda
 mailbox-intro = Demon skriver etableringsmejlen till filbrevlådan i stället för att skicka dem. Nyast först.
@@ -317,9 +327,15 @@ tokens-prefix-unknown = Okänt prefix: token skapades innan prefix sparades
 tokens-expires = Upphör
 tokens-expired = Har upphört
 tokens-lifetime = Gäller i
-tokens-days = { $days } dagar
+tokens-days = { $days ->
+    [one] 1 dag
+   *[other] { $days } dagar
+}
 tokens-already-created = Det här formuläret har redan skickats: det skapade token "{ $name }" då, och inget nytt nu. Hemligheten visades bara den gången; om den inte kopierades, återkalla token och skapa en ny.
-tokens-too-many = Företaget har redan { $max } giltiga API-token, det högsta antalet. Återkalla en innan du skapar en ny.
+tokens-too-many = Företaget har redan { $max ->
+    [one] 1 giltig API-token
+   *[other] { $max } giltiga API-token
+}, det högsta antalet. Återkalla en innan du skapar en ny.
 tokens-invalid-expiry = Välj hur länge token ska gälla: 30, 90 eller 365 dagar.
 tokens-invalid-form = Formuläret kunde inte läsas. Ladda om sidan och försök igen.
 
@@ -397,7 +413,10 @@ invite-email-expiry = Länken fungerar en gång, i 72 timmar. Om du inte väntad
 # Bulk fix
 bulk-link = Rätta många rader
 bulk-title = Rätta många rader
-bulk-intro = Ladda upp en CSV-fil med kolumnerna subscription_id och new_contact_email (UTF-8, komma- eller semikolonseparerad, högst { $max } rader och 2 MB; andra kolumner ignoreras). Du ser vad som händer med varje rad innan något ändras.
+bulk-intro = Ladda upp en CSV-fil med kolumnerna subscription_id och new_contact_email (UTF-8, komma- eller semikolonseparerad, högst { $max ->
+    [one] 1 rad
+   *[other] { $max } rader
+} och 2 MB; andra kolumner ignoreras). Du ser vad som händer med varje rad innan något ändras.
 bulk-template = Ladda ned dina rader som fortfarande kan rättas (CSV)
 bulk-file = CSV-fil
 bulk-file-hint = Första raden namnger kolumnerna. Varje rad ändrar etableringskontakten för en prenumeration.
@@ -408,7 +427,10 @@ bulk-error-title = Filen kan inte läsas
 bulk-error-at-column = Rad { $row }, kolumn { $column }: { $reason }
 bulk-error-at-row = Rad { $row }: { $reason }
 bulk-error-no-column = filen behöver kolumnerna { $subscription } och { $email } på första raden.
-bulk-error-too-many = filen har fler än { $max } rader. Dela upp den i mindre filer.
+bulk-error-too-many = filen har fler än { $max ->
+    [one] 1 rad
+   *[other] { $max } rader
+}. Dela upp den i mindre filer.
 bulk-error-missing = raden har inget värde i den här kolumnen.
 bulk-error-utf8 = texten är inte UTF-8. Spara filen som "CSV UTF-8" och ladda upp den igen.
 bulk-error-character = texten innehåller ett tecken som inte är tillåtet.
@@ -435,7 +457,10 @@ bulk-unnamed = (fil utan namn)
 bulk-preview-kept = Om den inte genomförs raderas den { $when }.
 bulk-outcome-kept = Utfallet sparas till { $when }.
 bulk-earlier = Dina tidigare uppladdningar
-bulk-earlier-hint = En förhandsgranskning som inte genomförs raderas av sig själv, liksom en genomförd fils utfall efter en tid. Du kan ha högst { $max } förhandsgranskningar samtidigt.
+bulk-earlier-hint = En förhandsgranskning som inte genomförs raderas av sig själv, liksom en genomförd fils utfall efter en tid. Du kan ha högst { $max ->
+    [one] 1 förhandsgranskning
+   *[other] { $max } förhandsgranskningar
+} samtidigt.
 bulk-col-file = Fil
 bulk-col-uploaded = Uppladdad
 bulk-col-rows = Rader
@@ -451,7 +476,10 @@ bulk-discard-named = Släng förhandsgranskningen { $file }
 bulk-discarded = Förhandsgranskningen { $file } slängdes. Ingenting ändrades.
 bulk-discard-applied = Den här massrättningen har genomförts och kan inte slängas. Utfallet sparas en tid och raderas sedan av sig självt.
 bulk-quota-title = För många förhandsgranskningar
-bulk-quota = Du har redan { $max } förhandsgranskningar som inte har genomförts. Genomför eller släng en innan du laddar upp en ny fil. Den här filen sparades inte.
+bulk-quota = Du har redan { $max ->
+    [one] 1 förhandsgranskning som inte har genomförts
+   *[other] { $max } förhandsgranskningar som inte har genomförts
+}. Genomför eller släng en innan du laddar upp en ny fil. Den här filen sparades inte.
 bulk-quota-oldest = Den äldsta är { $file }, uppladdad { $when }.
 bulk-purged-title = Detaljerna sparas inte längre
 bulk-purged = Massrättning { $id } ({ $file }) genomfördes { $when }. Varje rads utfall sparas bara en tid efter genomförandet och har raderats. Ändringarna den gjorde finns kvar i Transaktionshanteraren, märkta "Massrättning { $id }".
@@ -564,7 +592,7 @@ email-view-note-queued = Inte skickat än; det går ut inom några sekunder.
 email-view-note-bounced = Mottagarens mejlserver skickade tillbaka det. Kontrollera adressen och redigera den.
 email-view-note-delayed = Mottagarens mejlserver har inte tagit emot det än och försöker fortfarande.
 email-view-accepted = Mejlservern godkände det { $when }. Om det nådde inkorgen kan bara mottagaren avgöra: be hen titta i skräpposten också.
-email-view-failed = Det kunde inte levereras: { $reason }
+email-view-failed = Det kunde inte levereras. { $reason }
 email-view-retrying = { $attempts ->
     [one] Mejlservern har inte godkänt det efter 1 försök; det försöks igen.
    *[other] Mejlservern har inte godkänt det efter { $attempts } försök; det försöks igen.

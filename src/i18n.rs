@@ -110,9 +110,18 @@ impl Tr {
     }
 
     /// The message `key` with a number argument (for plural rules) and text arguments.
-    pub fn tcount(&self, key: &str, (name, n): (&str, i64), args: &[(&str, &str)]) -> String {
+    pub fn tcount(&self, key: &str, number: (&str, i64), args: &[(&str, &str)]) -> String {
+        self.tnumbers(key, &[number], args)
+    }
+
+    /// The message `key` with several number arguments and text arguments. A count must
+    /// reach Fluent as a number: its plural rules never match a number passed as text
+    /// ("1 recipients").
+    pub fn tnumbers(&self, key: &str, numbers: &[(&str, i64)], args: &[(&str, &str)]) -> String {
         let mut fargs = FluentArgs::new();
-        fargs.set(name, FluentValue::from(n));
+        for (name, n) in numbers {
+            fargs.set(*name, FluentValue::from(*n));
+        }
         for (name, value) in args {
             fargs.set(*name, FluentValue::from(*value));
         }
@@ -218,6 +227,58 @@ mod tests {
         assert!(!source("ko").contains("종료된"), "Closed is 닫힘");
         assert_eq!(ko.t("nav-cases"), "사례");
         assert!(!source("sv").to_lowercase().contains("e-post"), "Swedish says mejl");
+    }
+
+    /// Every count said in a message goes through a plural selector on that count, in every
+    /// language (Korean has one plural form, but says it the same way), so that "1 line"
+    /// never reads "1 lines".
+    #[test]
+    fn every_count_is_said_through_a_plural_selector() {
+        use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
+        const COUNTS: [&str; 8] = ["count", "lines", "days", "hours", "minutes", "seconds", "attempts", "max"];
+        /// The counts a pattern says outside a selector on them (`selected`: the ones chosen on).
+        fn unselected(pattern: &Pattern<&str>, selected: &[String], found: &mut Vec<String>) {
+            for element in &pattern.elements {
+                let PatternElement::Placeable { expression } = element else { continue };
+                match expression {
+                    Expression::Inline(InlineExpression::VariableReference { id })
+                        if COUNTS.contains(&id.name) && !selected.iter().any(|s| s == id.name) =>
+                    {
+                        found.push(id.name.to_string());
+                    }
+                    Expression::Select { selector, variants } => {
+                        let mut inner = selected.to_vec();
+                        if let InlineExpression::VariableReference { id } = selector {
+                            inner.push(id.name.to_string());
+                        }
+                        for variant in variants {
+                            unselected(&variant.value, &inner, found);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        for (lang, source) in SOURCES {
+            let resource = FluentResource::try_new(source.to_string()).expect("the catalog parses");
+            for entry in resource.entries() {
+                if let Entry::Message(m) = entry
+                    && let Some(value) = &m.value
+                {
+                    let mut found = Vec::new();
+                    unselected(value, &[], &mut found);
+                    missing.extend(found.into_iter().map(|count| format!("{lang} {}: {count}", m.id.name)));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "counts said without a plural selector: {missing:#?}");
+        // A count of one, passed as a number, reads as one.
+        let en = Tr::new("en");
+        let offer = en.tnumbers("resend-all-offer", &[("lines", 2), ("count", 1)], &[("recipients", "a@x.example")]);
+        assert!(offer.starts_with("2 lines, to a@x.example.") && !offer.contains("recipients"), "{offer}");
+        assert_eq!(en.tn("email-view-retrying", "attempts", 1).matches("1 attempt;").count(), 1);
+        assert_eq!(Tr::new("sv").tn("tokens-days", "days", 1), "1 dag");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod checks;
 pub mod closing;
 pub mod contact_email;
+pub mod delivery;
 pub mod limits;
 pub mod line;
 pub mod new_password;

@@ -11,8 +11,9 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{EmailKind, Mailer, render_bounce_alert, render_email, render_invitation};
+use super::{EmailKind, Mailer, OrderEmail, render_bounce_alert, render_email, render_invitation};
 use crate::config::MailConfig;
+use crate::domain::delivery::{DeliveryFailure, FailureCause};
 use crate::secret::{SigningKey, random_token};
 use crate::stop::Stop;
 use crate::store::{ClaimedEmail, Delivery, Store};
@@ -79,7 +80,7 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, email: &ClaimedEmail, now: DateTime<Utc>) -> Delivery {
-        let subscriptions = || email.lines.iter().map(|(sub, _)| sub.clone()).collect::<Vec<_>>();
+        let subscriptions = || email.lines.iter().map(|line| line.subscription_id.clone()).collect::<Vec<_>>();
         let rendered = match (&email.invitation, &email.alert) {
             (Some(invitation), _) => render_invitation(email.language.as_deref(), invitation),
             (None, Some(alert)) => render_bounce_alert(
@@ -93,16 +94,22 @@ impl Dispatcher {
             (None, None) => render_email(
                 EmailKind::of(&email.cause, email.closes_at),
                 email.language.as_deref(),
-                &email.order_id,
-                &email.customer,
-                &email.lines,
+                &OrderEmail {
+                    order_id: &email.order_id,
+                    customer: &email.customer,
+                    partner: &email.partner,
+                    lines: &email.lines,
+                },
                 &self.setup_url,
                 &self.config.from,
             ),
         };
         let rendered = match rendered {
             Ok(r) => r,
-            Err(e) => return Delivery::Failed(format!("could not render the email: {e}")),
+            Err(e) => {
+                let failure = DeliveryFailure::new(FailureCause::Portal, &format!("could not render the email: {e}"));
+                return Delivery::Failed(failure.stored());
+            }
         };
         let envelope_sender = match (&self.config.bounce_address, &self.signing_key) {
             (Some(address), Some(key)) => Some(address.envelope_sender(key, email.id)),
@@ -121,11 +128,13 @@ impl Dispatcher {
         };
         match result {
             Ok(reply) => Delivery::Accepted(reply),
-            Err(e) if e.permanent => Delivery::Failed(e.reason),
+            Err(e) if e.permanent => Delivery::Failed(e.failure.stored()),
             Err(e) if email.attempts >= i64::from(self.config.max_attempts) => {
-                Delivery::Failed(format!("gave up after {} attempts: {}", email.attempts, e.reason))
+                let mut failure = e.failure;
+                failure.technical = format!("gave up after {} attempts: {}", email.attempts, failure.technical);
+                Delivery::Failed(failure.stored())
             }
-            Err(e) => Delivery::Retry(now + self.backoff(email.attempts), e.reason),
+            Err(e) => Delivery::Retry(now + self.backoff(email.attempts), e.failure.stored()),
         }
     }
 

@@ -11,8 +11,27 @@ use chrono::{DateTime, Utc};
 pub use dispatcher::Dispatcher;
 pub use transport::{Mailer, SendError};
 
+use crate::domain::delivery::{Accepted, DeliveryFailure};
 use crate::i18n::Tr;
-use crate::store::InvitationEmail;
+use crate::store::{EmailLine, InvitationEmail};
+
+/// What a provisioning email is about: the order, the customer it is for, the partner that
+/// ordered it, and its lines.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderEmail<'a> {
+    pub order_id: &'a str,
+    pub customer: &'a str,
+    pub partner: &'a str,
+    pub lines: &'a [EmailLine],
+}
+
+/// A line as the email lists it: a reminder adds when that line closes, in the email's
+/// language.
+struct ListedLine {
+    subscription_id: String,
+    offer: String,
+    closes: Option<String>,
+}
 
 #[derive(Template)]
 #[template(path = "emails/provisioning.txt")]
@@ -21,7 +40,7 @@ struct ProvisioningText<'a> {
     intro: &'a str,
     note: Option<&'a str>,
     customer: &'a str,
-    lines: &'a [(String, String)],
+    lines: &'a [ListedLine],
     setup_url: &'a str,
     from: &'a str,
 }
@@ -34,7 +53,7 @@ struct ProvisioningHtml<'a> {
     note: Option<&'a str>,
     subject: &'a str,
     customer: &'a str,
-    lines: &'a [(String, String)],
+    lines: &'a [ListedLine],
     setup_url: &'a str,
     from: &'a str,
 }
@@ -67,32 +86,55 @@ impl EmailKind {
     }
 }
 
-/// The subject and the opening sentence of the provisioning email of `order_id` in
-/// `language`: what the email says first, for the dialogs to show before "Yes".
-pub fn opening(language: Option<&str>, order_id: &str) -> (String, String) {
+/// The subject and the opening sentence of the provisioning email of `order_id`, ordered
+/// by `partner`, in `language`: what the email says first, for the dialogs to show before "Yes".
+pub fn opening(language: Option<&str>, order_id: &str, partner: &str) -> (String, String) {
     let t = Tr::new(language.unwrap_or("en"));
-    (t.ta("email-subject", [("order", order_id)]), t.ta("email-intro", [("order", order_id)]))
+    (t.ta("email-subject", [("order", order_id)]), t.ta("email-intro", [("order", order_id), ("partner", partner)]))
 }
 
-/// A provisioning email of `kind`, in the order's language. The set-up link is the admin
-/// console's address and carries no credential, so a copy can be forwarded as it is.
+/// A failed delivery in the reader's language (docs/product.md rule 10): what went wrong in
+/// plain words and what to do next (edit the address, or ask the operators), never the
+/// transport's own text, which stays in the database and the log for operators.
+pub fn failure_in_words(tr: &Tr, stored: Option<&str>) -> String {
+    let failure = DeliveryFailure::from_stored(stored.unwrap_or_default());
+    let code = failure.code.clone().unwrap_or_else(|| tr.t("delivery-no-code"));
+    tr.ta(failure.cause.words_key(), [("code", code.as_str())])
+}
+
+/// What the mail server answered when it took a message, in the reader's language: its
+/// reply code and queue id, or the file the file mailbox wrote.
+pub fn accepted_in_words(tr: &Tr, stored: &str) -> String {
+    match Accepted::from_stored(stored) {
+        Accepted::Mailbox { file } => tr.ta("tx-detail-mailbox", [("file", file.as_str())]),
+        Accepted::Relay { code, queue_id: Some(id) } => {
+            tr.ta("tx-detail-accepted-id", [("code", code.as_str()), ("id", id.as_str())])
+        }
+        Accepted::Relay { code, queue_id: None } => tr.ta("tx-detail-accepted", [("code", code.as_str())]),
+    }
+}
+
+/// A provisioning email of `kind` about `order`, in the order's language. The set-up link
+/// is the admin console's address and carries no credential, so a copy can be forwarded as
+/// it is. A reminder says when each line closes: lines of one order may close at different
+/// times, and its subject names the earliest.
 pub fn render_email(
     kind: EmailKind,
     language: Option<&str>,
-    order_id: &str,
-    customer: &str,
-    lines: &[(String, String)],
+    order: &OrderEmail<'_>,
     setup_url: &str,
     from: &str,
 ) -> Result<Rendered, askama::Error> {
     let t = Tr::new(language.unwrap_or("en"));
-    let (plain_subject, opening) = opening(language, order_id);
+    let OrderEmail { order_id, customer, partner, lines } = *order;
+    let (plain_subject, opening) = opening(language, order_id, partner);
+    let reminder = matches!(kind, EmailKind::Reminder { .. });
     let (subject, intro, note) = match kind {
         EmailKind::Provisioning => (plain_subject, opening, None),
         EmailKind::Reminder { closes_at } => {
             let date = t.when(&closes_at);
             let args = [("order", order_id), ("date", date.as_str())];
-            (t.ta("email-reminder-subject", args), t.ta("email-reminder-intro", args), None)
+            (t.ta("email-reminder-subject", args), t.ta("email-reminder-intro", [("order", order_id)]), None)
         }
         EmailKind::Copy => (
             t.ta("email-copy-subject", [("subject", plain_subject.as_str())]),
@@ -100,10 +142,22 @@ pub fn render_email(
             Some(t.ta("email-copy-note", [("order", order_id)])),
         ),
     };
+    let lines: Vec<ListedLine> = lines
+        .iter()
+        .map(|line| ListedLine {
+            subscription_id: line.subscription_id.clone(),
+            offer: line.offer.clone(),
+            closes: line
+                .closes_at
+                .filter(|_| reminder)
+                .map(|at| t.ta("email-line-closes", [("date", t.when(&at).as_str())])),
+        })
+        .collect();
     let note = note.as_deref();
-    let text = ProvisioningText { t: &t, intro: &intro, note, customer, lines, setup_url, from }.render()?;
-    let html = ProvisioningHtml { t: &t, intro: &intro, note, subject: &subject, customer, lines, setup_url, from }
-        .render()?;
+    let text = ProvisioningText { t: &t, intro: &intro, note, customer, lines: &lines, setup_url, from }.render()?;
+    let html =
+        ProvisioningHtml { t: &t, intro: &intro, note, subject: &subject, customer, lines: &lines, setup_url, from }
+            .render()?;
     Ok(Rendered { subject, text, html })
 }
 
@@ -194,10 +248,17 @@ pub fn render_bounce_alert(
 mod tests {
     use super::*;
 
-    /// Order WO-1 of Globex with one A-Flex line, as `kind` says it in `language`.
+    fn line(sub: &str, offer: &str, closes_at: Option<DateTime<Utc>>) -> EmailLine {
+        EmailLine { subscription_id: sub.to_string(), offer: offer.to_string(), closes_at }
+    }
+
+    /// Order WO-1 of Globex, placed by Acme, with one A-Flex line that closes on 4 Dec 2026
+    /// at 09:00, as `kind` says it in `language`.
     fn wo1(kind: EmailKind, language: Option<&str>) -> Rendered {
-        let lines = [("Sub-1".to_string(), "A-Flex".to_string())];
-        render_email(kind, language, "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap()
+        use chrono::TimeZone;
+        let lines = [line("Sub-1", "A-Flex", Some(Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap()))];
+        let order = OrderEmail { order_id: "WO-1", customer: "Globex", partner: "Acme Networks", lines: &lines };
+        render_email(kind, language, &order, "https://a.example", "x@webex.com").unwrap()
     }
 
     #[test]
@@ -221,18 +282,10 @@ mod tests {
 
     #[test]
     fn the_email_names_order_lines_link_and_sender_and_escapes_html() {
-        let lines =
-            vec![("Sub-1".to_string(), "A-Flex".to_string()), ("Sub-2".to_string(), "Webex <Calling>".to_string())];
-        let r = render_email(
-            EmailKind::Provisioning,
-            None,
-            "WO-1",
-            "Globex & <Co>",
-            &lines,
-            "https://admin.example",
-            "webex_comm@webex.com",
-        )
-        .unwrap();
+        let lines = [line("Sub-1", "A-Flex", None), line("Sub-2", "Webex <Calling>", None)];
+        let order = OrderEmail { order_id: "WO-1", customer: "Globex & <Co>", partner: "Acme & <Sons>", lines: &lines };
+        let r = render_email(EmailKind::Provisioning, None, &order, "https://admin.example", "webex_comm@webex.com")
+            .unwrap();
         assert_eq!(r.subject, "Provisioning information required for order WO-1");
         for body in [&r.text, &r.html] {
             assert!(body.contains("Sub-1") && body.contains("Sub-2") && body.contains("A-Flex"));
@@ -241,6 +294,9 @@ mod tests {
         }
         assert!(r.text.contains("Globex & <Co>"), "the text part is plain text");
         assert!(r.html.contains("Globex &#38; &#60;Co&#62;"), "{}", r.html);
+        // The customer is told which partner ordered it, whatever its name.
+        assert!(r.text.contains("Your partner Acme & <Sons> ordered"), "{}", r.text);
+        assert!(r.html.contains("Acme &#38; &#60;Sons&#62;") && !r.html.contains("<Sons>"));
         assert!(!r.html.contains("<Calling>"));
     }
 
@@ -282,5 +338,36 @@ mod tests {
         assert_eq!(EmailKind::of("reminder", Some(closes_at)), EmailKind::Reminder { closes_at });
         assert_eq!(EmailKind::of("copy", None), EmailKind::Copy);
         assert_eq!(EmailKind::of("rsd", None), EmailKind::Provisioning);
+    }
+
+    #[test]
+    fn a_reminder_names_each_lines_own_closing_time() {
+        use chrono::TimeZone;
+        let first = Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap();
+        let later = Utc.with_ymd_and_hms(2026, 12, 6, 17, 30, 0).unwrap();
+        let lines = [line("Sub-1", "A-Flex", Some(first)), line("Sub-2", "A-Flex-3", Some(later))];
+        let order = OrderEmail { order_id: "WO-1", customer: "Globex", partner: "Acme", lines: &lines };
+        for (lang, one, two) in [
+            ("en", "Sub-1 (A-Flex): closes 4 Dec 2026, 09:00 UTC", "Sub-2 (A-Flex-3): closes 6 Dec 2026, 17:30 UTC"),
+            (
+                "ko",
+                "Sub-1 (A-Flex): 2026년 12월 4일 09:00 UTC에 닫힘",
+                "Sub-2 (A-Flex-3): 2026년 12월 6일 17:30 UTC에 닫힘",
+            ),
+            (
+                "sv",
+                "Sub-1 (A-Flex): stängs 4 dec 2026 kl. 09:00 UTC",
+                "Sub-2 (A-Flex-3): stängs 6 dec 2026 kl. 17:30 UTC",
+            ),
+        ] {
+            let r =
+                render_email(EmailKind::Reminder { closes_at: first }, Some(lang), &order, "https://a", "x@y").unwrap();
+            assert!(r.text.contains(one) && r.text.contains(two), "{lang}: {}", r.text);
+            assert!(r.subject.contains(&Tr::new(lang).when(&first)), "the subject names the earliest: {}", r.subject);
+            assert!(r.html.contains(&Tr::new(lang).when(&later)), "{lang}: {}", r.html);
+        }
+        // Only a reminder speaks of closing.
+        let plain = render_email(EmailKind::Provisioning, None, &order, "https://a", "x@y").unwrap();
+        assert!(!plain.text.contains("closes") && plain.text.contains("Sub-2 (A-Flex-3)\n"), "{}", plain.text);
     }
 }

@@ -27,6 +27,7 @@ use tokio::sync::Semaphore;
 
 use super::Rendered;
 use crate::config::{MailConfig, SmtpSecurity, SmtpUrl};
+use crate::domain::delivery::{DeliveryFailure, FailureCause, mailbox_reply};
 
 /// Connecting, and each message on a connection, give up after this long.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,9 +43,16 @@ pub enum Mailer {
 /// Why a message did not go.
 #[derive(Debug, Clone)]
 pub struct SendError {
-    /// The mail server refused it for good (5xx): no retry helps.
+    /// The mail server refused it for good (5xx), or it cannot be sent at all: no retry helps.
     pub permanent: bool,
-    pub reason: String,
+    /// Its cause (what a person can do about it) and the technical text.
+    pub failure: DeliveryFailure,
+}
+
+impl SendError {
+    fn new(permanent: bool, cause: FailureCause, technical: String) -> Self {
+        Self { permanent, failure: DeliveryFailure::new(cause, &technical) }
+    }
 }
 
 impl Mailer {
@@ -83,38 +91,42 @@ impl Mailer {
         rendered: &Rendered,
         envelope_sender: Option<&str>,
     ) -> Result<Message, SendError> {
-        let invalid =
-            |what: &str, e: &dyn std::fmt::Display| SendError { permanent: true, reason: format!("{what}: {e}") };
-        let from: Mailbox = from.parse().map_err(|e| invalid("sender", &e))?;
-        let to: Mailbox = to.parse().map_err(|e| invalid("recipient", &e))?;
+        // A recipient that is no address is the address's fault; anything else ours.
+        let invalid = |cause: FailureCause, what: &str, e: &dyn std::fmt::Display| {
+            SendError::new(true, cause, format!("{what}: {e}"))
+        };
+        let address = FailureCause::InvalidAddress;
+        let portal = FailureCause::Portal;
+        let from: Mailbox = from.parse().map_err(|e| invalid(portal, "sender", &e))?;
+        let to: Mailbox = to.parse().map_err(|e| invalid(address, "recipient", &e))?;
         let domain = from.email.domain().to_string();
         let mut recipients = vec![to.email.clone()];
         let mut builder = Message::builder().from(from).to(to);
         if let Some(cc) = cc {
-            let cc: Mailbox = cc.parse().map_err(|e| invalid("copy recipient", &e))?;
+            let cc: Mailbox = cc.parse().map_err(|e| invalid(portal, "copy recipient", &e))?;
             recipients.push(cc.email.clone());
             builder = builder.cc(cc);
         }
         if let Some(sender) = envelope_sender {
-            let sender: lettre::Address = sender.parse().map_err(|e| invalid("envelope sender", &e))?;
-            let envelope =
-                lettre::address::Envelope::new(Some(sender), recipients).map_err(|e| invalid("envelope", &e))?;
+            let sender: lettre::Address = sender.parse().map_err(|e| invalid(portal, "envelope sender", &e))?;
+            let envelope = lettre::address::Envelope::new(Some(sender), recipients)
+                .map_err(|e| invalid(portal, "envelope", &e))?;
             builder = builder.envelope(envelope);
         }
         builder
             .subject(&rendered.subject)
             .message_id(Some(format!("<provisioning-{outbox_id}@{domain}>")))
             .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))
-            .map_err(|e| invalid("message", &e))
+            .map_err(|e| invalid(portal, "message", &e))
     }
 
-    /// Sends; Ok carries the mail server's reply.
+    /// Sends; Ok carries the mail server's reply as stored (domain::delivery::Accepted).
     pub async fn send(&self, message: Message) -> Result<String, SendError> {
         match self {
             Self::Smtp(pool) => pool.send(&message).await,
             Self::File(file) => match file.send(message).await {
-                Ok(id) => Ok(format!("written to the mailbox as {id}.eml")),
-                Err(e) => Err(SendError { permanent: false, reason: e.to_string() }),
+                Ok(id) => Ok(mailbox_reply(&format!("{id}.eml"))),
+                Err(e) => Err(SendError::new(false, FailureCause::Portal, format!("the file mailbox: {e}"))),
             },
         }
     }
@@ -190,11 +202,11 @@ impl SmtpPool {
     /// A new connection: TCP without Nagle, the greeting and EHLO, TLS as the URL says,
     /// then AUTH when the URL has credentials.
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
-        let tcp = TcpStream::connect((self.host.as_str(), self.port)).await.map_err(|e| SendError {
-            permanent: false,
-            reason: format!("could not connect to {}:{}: {e}", self.host, self.port),
-        })?;
-        tcp.set_nodelay(true).map_err(|e| SendError { permanent: false, reason: format!("TCP_NODELAY: {e}") })?;
+        let unreachable = |what: String| SendError::new(false, FailureCause::Unreachable, what);
+        let tcp = TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map_err(|e| unreachable(format!("could not connect to {}:{}: {e}", self.host, self.port)))?;
+        tcp.set_nodelay(true).map_err(|e| unreachable(format!("TCP_NODELAY: {e}")))?;
         let mut conn = match (self.security, &self.tls) {
             (SmtpSecurity::Tls, Some(tls)) => {
                 #[allow(deprecated)]
@@ -217,12 +229,20 @@ impl SmtpPool {
 
 async fn within_timeout<T>(what: &str, future: impl Future<Output = Result<T, SendError>>) -> Result<T, SendError> {
     tokio::time::timeout(TIMEOUT, future).await.unwrap_or_else(|_| {
-        Err(SendError { permanent: false, reason: format!("{what} timed out after {} s", TIMEOUT.as_secs()) })
+        Err(SendError::new(false, FailureCause::Unreachable, format!("{what} timed out after {} s", TIMEOUT.as_secs())))
     })
 }
 
+/// A refusal with a reply code is the mail server's answer (about the address or the
+/// message); anything else (the connection, TLS, a reply that could not be read) means
+/// the portal could not talk to its mail server.
 fn smtp_error(e: lettre::transport::smtp::Error) -> SendError {
-    SendError { permanent: e.is_permanent(), reason: smtp_reason(&e) }
+    let technical = smtp_reason(&e);
+    let failure = match e.status() {
+        Some(code) => DeliveryFailure::refused(code.to_string().parse().ok(), &technical),
+        None => DeliveryFailure::new(FailureCause::Unreachable, &technical),
+    };
+    SendError { permanent: e.is_permanent(), failure }
 }
 
 fn smtp_reason(e: &lettre::transport::smtp::Error) -> String {

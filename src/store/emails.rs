@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, read};
+use super::{EmailLine, Store, read};
 use crate::domain::OrderParties;
 
 /// One message of the outbox, with its order's facts (none for an invitation).
@@ -25,6 +25,8 @@ pub struct SentEmail {
     /// The closing time a reminder announces.
     pub closes_at: Option<DateTime<Utc>>,
     pub customer: Option<String>,
+    /// The name of the partner company that placed the order.
+    pub partner_name: Option<String>,
     /// The order's language, else its partner's.
     pub language: Option<String>,
     pub partner_id: Option<String>,
@@ -46,13 +48,14 @@ impl SentEmail {
 
 const SENT_EMAIL_COLUMNS: &str =
     "o.id, o.order_id, o.recipient, o.cc, o.cause, o.status, CAST(o.attempts AS BIGINT) AS attempts,
-     o.last_error, o.created_at, o.sent_at, o.closes_at, ord.customer, COALESCE(ord.language, p.language) AS language,
+     o.last_error, o.created_at, o.sent_at, o.closes_at, ord.customer, p.name AS partner_name,
+     COALESCE(ord.language, p.language) AS language,
      ord.partner_id, ord.distributor_id, ord.created_by";
 
 impl Store {
-    /// One message and the lines it is about (subscription id, offer), in their order's
-    /// order: what the dispatcher rendered it from.
-    pub async fn sent_email(&self, id: i64) -> sqlx::Result<Option<(SentEmail, Vec<(String, String)>)>> {
+    /// One message and the lines it is about, in their order's order: what the dispatcher
+    /// rendered it from.
+    pub async fn sent_email(&self, id: i64) -> sqlx::Result<Option<(SentEmail, Vec<EmailLine>)>> {
         read!(self, |pool, pg| {
             let sql = format!(
                 "SELECT {SENT_EMAIL_COLUMNS} FROM outbox o
@@ -65,14 +68,15 @@ impl Store {
             else {
                 return Ok(None);
             };
-            let lines: Vec<(String, String)> = sqlx::query_as(
-                "SELECT l.subscription_id, l.offer FROM outbox_lines ol
+            let lines: Vec<(String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT l.subscription_id, l.offer, l.email_sent_at FROM outbox_lines ol
                  JOIN lines l ON l.subscription_id = ol.subscription_id
                  WHERE ol.outbox_id = $1 ORDER BY l.position, l.subscription_id",
             )
             .bind(id)
             .fetch_all(pool)
             .await?;
+            let lines = lines.into_iter().map(|(sub, offer, first)| EmailLine::new(sub, offer, first)).collect();
             Ok(Some((email, lines)))
         })
     }

@@ -45,7 +45,7 @@ pub use lists::{
     Arg, Statement, SubscriptionFilter, orders_statement, prefix_range, subscriptions_statement, transactions_statement,
 };
 pub use orders::{LineCursor, LinePage, OnboardOutcome};
-pub use outbox::{BounceAlert, ClaimedEmail, Delivery, InvitationEmail, LimitPreview, QueueCounts};
+pub use outbox::{BounceAlert, ClaimedEmail, Delivery, EmailLine, InvitationEmail, LimitPreview, QueueCounts};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use retention::BulkPurge;

@@ -230,9 +230,41 @@ tx_steps! {
     }
 }
 
-/// id, order, recipient, cause, attempts, customer, language, subscription, offer, cc, closes at.
-type ClaimRow =
-    (i64, String, String, String, i64, String, Option<String>, String, String, Option<String>, Option<DateTime<Utc>>);
+/// id, order, recipient, cause, attempts, customer, partner's name, language, subscription,
+/// offer, the line's first email, cc, closes at.
+type ClaimRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<DateTime<Utc>>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// One line a provisioning email is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailLine {
+    pub subscription_id: String,
+    pub offer: String,
+    /// When the line closes, counted from its first email (domain::closing): a reminder
+    /// names each line's own closing time.
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
+impl EmailLine {
+    /// The line as an email lists it, from its offer and its first email's time.
+    pub fn new(subscription_id: String, offer: String, first_email_at: Option<DateTime<Utc>>) -> Self {
+        let closes_at = first_email_at.map(|first| crate::domain::closing::closing_deadline(&offer, first));
+        Self { subscription_id, offer, closes_at }
+    }
+}
 
 /// A claimed message and what it says.
 #[derive(Debug, Clone)]
@@ -243,9 +275,11 @@ pub struct ClaimedEmail {
     pub cause: String,
     pub attempts: i64,
     pub customer: String,
+    /// The name of the partner company that placed the order (the email names it).
+    pub partner: String,
     pub language: Option<String>,
-    /// (subscription id, offer) of every line the message is about.
-    pub lines: Vec<(String, String)>,
+    /// Every line the message is about.
+    pub lines: Vec<EmailLine>,
     /// An invitation email (cause `invitation`) is about no order: what it says instead.
     pub invitation: Option<InvitationEmail>,
     /// Who gets it in copy (a reminder: the order's creator).
@@ -380,8 +414,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let rows: Vec<ClaimRow> = sqlx::query_as(
-                "SELECT o.id, o.order_id, o.recipient, o.cause, CAST(o.attempts AS BIGINT), ord.customer,
-                        COALESCE(ord.language, p.language), l.subscription_id, l.offer,
+                "SELECT o.id, o.order_id, o.recipient, o.cause, CAST(o.attempts AS BIGINT), ord.customer, p.name,
+                        COALESCE(ord.language, p.language), l.subscription_id, l.offer, l.email_sent_at,
                         o.cc, o.closes_at
                  FROM outbox o
                  JOIN orders ord ON ord.id = o.order_id
@@ -441,6 +475,7 @@ impl Store {
                 cause: "invitation".to_string(),
                 attempts,
                 customer: String::new(),
+                partner: String::new(),
                 language,
                 lines: Vec::new(),
                 invitation: Some(InvitationEmail { invitee, company, inviter, link }),
@@ -451,7 +486,7 @@ impl Store {
             .collect();
         for (id, order_id, recipient, attempts, customer, language, sub, offer, address, reason) in alerts {
             match claimed.last_mut() {
-                Some(last) if last.id == id => last.lines.push((sub, offer)),
+                Some(last) if last.id == id => last.lines.push(EmailLine::new(sub, offer, None)),
                 _ => claimed.push(ClaimedEmail {
                     id,
                     order_id,
@@ -459,8 +494,9 @@ impl Store {
                     cause: "bounce_alert".to_string(),
                     attempts,
                     customer,
+                    partner: String::new(),
                     language,
-                    lines: vec![(sub, offer)],
+                    lines: vec![EmailLine::new(sub, offer, None)],
                     invitation: None,
                     cc: None,
                     closes_at: None,
@@ -468,9 +504,12 @@ impl Store {
                 }),
             }
         }
-        for (id, order_id, recipient, cause, attempts, customer, language, sub, offer, cc, closes_at) in rows {
+        for (id, order_id, recipient, cause, attempts, customer, partner, language, sub, offer, first, cc, closes_at) in
+            rows
+        {
+            let line = EmailLine::new(sub, offer, first);
             match claimed.last_mut() {
-                Some(last) if last.id == id => last.lines.push((sub, offer)),
+                Some(last) if last.id == id => last.lines.push(line),
                 _ => claimed.push(ClaimedEmail {
                     id,
                     order_id,
@@ -478,8 +517,9 @@ impl Store {
                     cause,
                     attempts,
                     customer,
+                    partner,
                     language,
-                    lines: vec![(sub, offer)],
+                    lines: vec![line],
                     invitation: None,
                     cc,
                     closes_at,
@@ -853,7 +893,8 @@ impl Store {
             }
             let due: Vec<(String, String, String, String, DateTime<Utc>)> =
                 query.bind(&orders).fetch_all(&mut *tx).await?;
-            // Each email announces the earliest closing time of the lines it is about.
+            // Each email's subject announces the earliest closing time of the lines it is
+            // about; its body says each line's own (mail::render_email).
             let mut groups: Vec<((String, String), DateTime<Utc>)> = due
                 .iter()
                 .map(|(_, order, contact, offer, sent)| {

@@ -49,6 +49,8 @@ pub struct AttentionPage {
     /// Operators: every company (id, name) for the company filter, and the chosen one.
     pub companies: Vec<(String, String)>,
     pub company: String,
+    /// Case 1.1, once for the page (docs/product.md rule 4).
+    pub permission_note: Option<String>,
     pub rows: Vec<AttentionRow>,
     pub next: Option<String>,
 }
@@ -138,12 +140,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<AttentionQuery>) -> Res
         });
         href(kind, company.as_deref(), last)
     });
-    let admins = if records.iter().all(|r| actor.edit_grant(&r.subscription.parties()).is_some()) {
-        String::new()
-    } else {
-        orders::company_admins_text(&ctx, &user).await
-    };
-    let rows = records
+    let rows: Vec<AttentionRow> = records
         .iter()
         .map(|r: &AttentionRecord| {
             let s = &r.subscription;
@@ -153,13 +150,13 @@ pub async fn list(signed_in: SignedIn, query: web::Query<AttentionQuery>) -> Res
                 org_mapped_at: s.org_mapped_at,
                 creator_name: &s.creator_name,
                 creator_email: &s.creator_email,
-                admins: &admins,
             };
             let line = line_row(&ctx, Page::Subscriptions, &facts, &s.line, actor.edit_grant(&s.parties()).is_some());
             let (reason, reason_link) = reason(&ctx.tr, r.kind(), &line);
             AttentionRow { kind: r.kind().as_str(), label: kind_label(&ctx.tr, r.kind()), reason, reason_link, line }
         })
         .collect();
+    let permission_note = orders::permission_page_note(&ctx, &user, rows.iter().map(|r| &r.line)).await;
     let total = counts.iter().map(|(_, n)| n).sum();
     let counts = counts
         .into_iter()
@@ -179,6 +176,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<AttentionQuery>) -> Res
         kind: kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
         companies,
         company: company.unwrap_or_default(),
+        permission_note,
         rows,
         next,
     };

@@ -13,8 +13,8 @@ use super::ctx::{Ctx, SignedIn};
 use super::errors::{PageError, html};
 use super::views::Layout;
 use crate::i18n::Tr;
-use crate::mail::{EmailKind, Rendered, render_email};
-use crate::store::{SentEmail, User};
+use crate::mail::{EmailKind, OrderEmail, Rendered, render_email};
+use crate::store::{EmailLine, SentEmail, User};
 
 /// The frame's own policy: the email's inline styles and nothing else; no script, no
 /// form, no navigation of the portal (a unique origin), framed by the portal alone.
@@ -92,27 +92,24 @@ fn state_label(tr: &Tr, state: &str) -> String {
 }
 
 /// The message as it went out, or None for one that is not a provisioning email.
-fn rendered(ctx: &Ctx, email: &SentEmail, lines: &[(String, String)]) -> Option<Rendered> {
+fn rendered(ctx: &Ctx, email: &SentEmail, lines: &[EmailLine]) -> Option<Rendered> {
     let order_id = email.order_id.as_deref()?;
     let config = &ctx.state.config;
     let kind = EmailKind::of(&email.cause, email.closes_at);
-    let customer = email.customer.as_deref().unwrap_or_default();
-    render_email(
-        kind,
-        email.language.as_deref(),
+    let order = OrderEmail {
         order_id,
-        customer,
+        customer: email.customer.as_deref().unwrap_or_default(),
+        partner: email.partner_name.as_deref().unwrap_or_default(),
         lines,
-        &config.admin_console_url,
-        &config.mail.from,
-    )
-    .inspect_err(|e| tracing::error!(error = %e, "could not render an email for its view"))
-    .ok()
+    };
+    render_email(kind, email.language.as_deref(), &order, &config.admin_console_url, &config.mail.from)
+        .inspect_err(|e| tracing::error!(error = %e, "could not render an email for its view"))
+        .ok()
 }
 
 /// The message, if `user` may see the order it is about; an invitation is about no line
 /// (and carries a one-time link), so it has no view.
-async fn visible_email(ctx: &Ctx, user: &User, id: &str) -> Result<(SentEmail, Vec<(String, String)>), PageError> {
+async fn visible_email(ctx: &Ctx, user: &User, id: &str) -> Result<(SentEmail, Vec<EmailLine>), PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
     let (email, lines) = ctx.state.store.sent_email(id).await?.ok_or(PageError::NotFound)?;
     match email.parties() {
@@ -132,7 +129,10 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRe
             "email-view-accepted",
             [("when", email.sent_at.as_ref().map(|t| tr.when(t)).unwrap_or_default().as_str())],
         ),
-        "failed" => tr.ta("email-view-failed", [("reason", email.last_error.as_deref().unwrap_or_default())]),
+        "failed" => tr.ta(
+            "email-view-failed",
+            [("reason", crate::mail::failure_in_words(tr, email.last_error.as_deref()).as_str())],
+        ),
         "in_progress" => tr.tn("email-view-retrying", "attempts", email.attempts),
         "bounced" => tr.t("email-view-note-bounced"),
         "delayed" => tr.t("email-view-note-delayed"),
@@ -152,7 +152,7 @@ pub async fn show(signed_in: SignedIn, path: web::Path<String>) -> Result<HttpRe
         state_label: state_label(tr, state),
         state_note,
         order_id: email.order_id.clone().unwrap_or_default(),
-        lines: lines.into_iter().map(|(sub, _)| sub).collect(),
+        lines: lines.into_iter().map(|line| line.subscription_id).collect(),
         text: message.text,
         body_href: format!("{}/html", email_href(email.id)),
     };

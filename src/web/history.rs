@@ -46,15 +46,24 @@ pub async fn history(
 
 /// One transaction as the history and the Transaction Manager show it. A permission
 /// change has no line: its text is the affected user's email, and its change is worded.
-/// `may_retry`: the reader holds an operator's grant (a failed row then offers Retry).
+/// An update reads "old → new"; a resend or a reminder changes nothing, so it names its
+/// recipient. `may_retry`: the reader holds an operator's grant (a failed row then offers
+/// Retry, and shows the transport's technical text beside the words).
 pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord, may_retry: bool) -> HistoryRow {
     let permission = r.kind == TransactionKind::PermissionChange;
-    let change = if permission {
-        permission_change_text(tr, r.detail.as_deref(), r.new_value.as_deref())
-    } else {
-        format!("{} → {}", r.old_value.as_deref().unwrap_or_default(), r.new_value.as_deref().unwrap_or_default())
+    let new_value = r.new_value.as_deref().unwrap_or_default();
+    let change = match r.kind {
+        TransactionKind::PermissionChange => permission_change_text(tr, r.detail.as_deref(), r.new_value.as_deref()),
+        TransactionKind::Update => format!("{} → {new_value}", r.old_value.as_deref().unwrap_or_default()),
+        _ => new_value.to_string(),
     };
     let detail = full_detail(tr, &r);
+    let technical = r
+        .detail
+        .as_deref()
+        .and_then(|d| d.strip_prefix("failed:"))
+        .map(|stored| crate::domain::delivery::DeliveryFailure::from_stored(stored).technical)
+        .filter(|t| may_retry && !t.is_empty());
     HistoryRow {
         subscription_id: r.subject.filter(|_| permission).or(r.subscription_id).unwrap_or_default(),
         order_id: r.order_id.unwrap_or_default(),
@@ -71,6 +80,7 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord, may
         id: r.id,
         kind_code: r.kind.as_str().to_string(),
         email_href: r.outbox_id.filter(|_| !permission).map(super::emails::email_href),
+        technical,
     }
 }
 
@@ -127,8 +137,8 @@ pub fn transaction_detail(tr: &crate::i18n::Tr, detail: Option<&str>) -> String 
         Some("on-rsd") => tr.t("tx-detail-on-rsd"),
         Some(d) if d.starts_with("retry:") => tr.ta("tx-detail-retry", [("name", &d["retry:".len()..])]),
         Some(d) => match d.split_once(':') {
-            Some(("accepted", reply)) => tr.ta("tx-detail-accepted", [("reply", reply)]),
-            Some(("failed", reason)) => tr.ta("tx-detail-failed", [("reason", reason)]),
+            Some(("accepted", reply)) => crate::mail::accepted_in_words(tr, reply),
+            Some(("failed", reason)) => crate::mail::failure_in_words(tr, Some(reason)),
             Some(("bounced", reason)) => {
                 crate::mail::bounce::reason_in_words(tr, crate::domain::bounce::BounceOutcome::Bounced, Some(reason))
             }

@@ -104,7 +104,7 @@ async fn email_preview(
 ) -> Result<EmailPreview, PageError> {
     let tr = &ctx.tr;
     let order = &checked.order;
-    let (subject, opening) = crate::mail::opening(order.language.as_deref(), &order.id);
+    let (subject, opening) = crate::mail::opening(order.language.as_deref(), &order.id, &order.partner_name);
     let emails_now = checked.line.email_sent_at.is_some();
     let (when, limited) = if emails_now {
         let waits = line_actions(ctx).limit_preview(checked, recipient).await.map_err(|s| stopped(at, s))?;
@@ -317,10 +317,10 @@ fn resend_all_offer(ctx: &Ctx, summary: &ResendAllSummary) -> String {
         let more = summary.recipients - summary.sample.len() as i64;
         recipients = format!("{recipients} {}", ctx.tr.tn("resend-all-more", "count", more));
     }
-    ctx.tr.tcount(
+    ctx.tr.tnumbers(
         "resend-all-offer",
-        ("lines", summary.lines),
-        &[("recipients", recipients.as_str()), ("count", summary.recipients.to_string().as_str())],
+        &[("lines", summary.lines), ("count", summary.recipients)],
+        &[("recipients", recipients.as_str())],
     )
 }
 
@@ -391,7 +391,7 @@ async fn done(
     )?;
     let order = order.ok_or(PageError::NotFound)?;
     // The user just edited: these rows need nobody else to ask.
-    let facts = order.facts("");
+    let facts = order.facts();
     let rows = lines.iter().map(|l| line_row(ctx, at.page, &facts, l, true)).collect();
     Ok(html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus }))
 }

@@ -57,19 +57,16 @@ pub struct OrderFacts<'a> {
     pub org_mapped_at: Option<DateTime<Utc>>,
     pub creator_name: &'a str,
     pub creator_email: &'a str,
-    /// The viewer's company admins, "Name (email), …", whom they can also ask (case 1.1).
-    pub admins: &'a str,
 }
 
 impl OrderHead {
-    pub(super) fn facts<'a>(&'a self, admins: &'a str) -> OrderFacts<'a> {
+    pub(super) fn facts(&self) -> OrderFacts<'_> {
         OrderFacts {
             id: &self.id,
             customer: &self.customer,
             org_mapped_at: self.org_mapped_at,
             creator_name: &self.creator_name,
             creator_email: &self.creator_email,
-            admins,
         }
     }
 }
@@ -90,6 +87,25 @@ pub async fn company_admins_text(ctx: &Ctx, user: &User) -> String {
 pub fn with_admins(tr: &crate::i18n::Tr, message: String, admins: &str) -> String {
     if admins.is_empty() { message } else { format!("{message} {}", tr.ta("ask-company-admins", [("admins", admins)])) }
 }
+
+/// Case 1.1 on a page of lines of many orders (the Cloud/SaaS Subscriptions page, Needs
+/// attention), said once above the table: the viewer may not change some of them, whom to
+/// ask (each line names its order's creator) and the company's admins. None when no row
+/// is refused for want of permission.
+pub async fn permission_page_note<'a>(
+    ctx: &Ctx,
+    user: &User,
+    mut rows: impl Iterator<Item = &'a LineRow>,
+) -> Option<String> {
+    if !rows.any(|r| r.permission_blocked) {
+        return None;
+    }
+    let admins = company_admins_text(ctx, user).await;
+    Some(with_admins(&ctx.tr, ctx.tr.t("lines-permission-note"), &admins))
+}
+
+/// The id of the page's case 1.1 note, which a disabled Edit control points to.
+pub const PERMISSION_NOTE_ID: &str = "permission-note";
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -155,18 +171,23 @@ pub(super) fn subscriptions_href(subscription_id: &str) -> String {
 pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord, may_edit: bool) -> LineRow {
     let tr = &ctx.tr;
     let state = page.scope().refusal(line.status(), order.org_mapped_at);
+    // Case 1.1 is explained once per page (issue 25), not on every row: the order page's
+    // note names the creator and the admins, so its rows say nothing more; a page of many
+    // orders names each row's creator, its note the admins.
+    let permission_blocked = state.is_none() && !may_edit;
     let blocked = match (&state, may_edit) {
         (Some(Refusal::Ponr), _) => Some(tr.t("edit-blocked-ponr")),
         (Some(Refusal::ClosedOnOrderPage), _) => Some(tr.t("edit-blocked-closed")),
         (Some(Refusal::Complete), _) => Some(tr.t("edit-blocked-complete")),
-        (_, false) => Some(with_admins(
-            tr,
-            tr.ta("edit-blocked-permission", [("name", order.creator_name), ("email", order.creator_email)]),
-            order.admins,
-        )),
+        (_, false) if page == Page::Order => None,
+        (_, false) => {
+            Some(tr.ta("edit-blocked-permission", [("name", order.creator_name), ("email", order.creator_email)]))
+        }
         _ => None,
     };
-    let can_edit = blocked.is_none();
+    let can_edit = blocked.is_none() && !permission_blocked;
+    let blocked_note =
+        if blocked.is_none() { PERMISSION_NOTE_ID.to_string() } else { format!("blocked-{}", line.subscription_id) };
     let resend_state = page.scope().resend_refusal(line.status(), order.org_mapped_at, line.email_sent_at, line.rsd);
     let rsd = line.rsd.format("%Y-%m-%d").to_string();
     LineRow {
@@ -185,6 +206,8 @@ pub fn line_row(ctx: &Ctx, page: Page, order: &OrderFacts<'_>, line: &LineRecord
         history_href: page.href(order.id, &line.subscription_id, "history"),
         can_edit,
         blocked,
+        blocked_note,
+        permission_blocked,
         subscriptions_href: (state == Some(Refusal::ClosedOnOrderPage))
             .then(|| subscriptions_href(&line.subscription_id)),
         resend_href: page.href(order.id, &line.subscription_id, "resend"),
@@ -239,8 +262,7 @@ pub async fn line_status(
     let (order, line) = visible_line(&ctx, &user, &order_id, &subscription_id).await?;
     let page = if query.from.as_deref() == Some("subscriptions") { Page::Subscriptions } else { Page::Order };
     let may_edit = user.actor().edit_grant(&order.parties()).is_some();
-    let admins = if may_edit { String::new() } else { company_admins_text(&ctx, &user).await };
-    let mut row = line_row(&ctx, page, &order.facts(&admins), &line, may_edit);
+    let mut row = line_row(&ctx, page, &order.facts(), &line, may_edit);
     let wait = next_poll(query.wait);
     if row.status_href.is_some() {
         row.status_href = Some(status_href(page, &order.id, &line.subscription_id, wait));
@@ -290,8 +312,8 @@ fn email_note(tr: &crate::i18n::Tr, line: &LineRecord) -> Option<String> {
             Some(tr.ta("email-state-sent", [("email", recipient), ("when", at.as_str())]))
         }
         Some("failed") => {
-            let reason = line.email_error.as_deref().unwrap_or("");
-            Some(tr.ta("email-state-failed", [("email", recipient), ("reason", reason)]))
+            let reason = crate::mail::failure_in_words(tr, line.email_error.as_deref());
+            Some(tr.ta("email-state-failed", [("email", recipient), ("reason", reason.as_str())]))
         }
         // Rule 14: after the mail server accepted it, the customer's server returned it or
         // is still trying; the reason in plain words with its code.
@@ -347,7 +369,7 @@ pub async fn show(
     };
     let may_edit = user.actor().edit_grant(&head.parties()).is_some();
     let admins = if may_edit { String::new() } else { company_admins_text(&ctx, &user).await };
-    let facts = head.facts(&admins);
+    let facts = head.facts();
     let rows = lines.iter().map(|l| line_row(&ctx, Page::Order, &facts, l, may_edit)).collect();
     let permission_note = (!may_edit).then(|| {
         let note = ctx.tr.ta(

@@ -26,6 +26,8 @@ pub struct SubscriptionsPage {
     pub pending: bool,
     pub closing_within: String,
     pub error: Option<String>,
+    /// Case 1.1, once for the page (docs/product.md rule 4).
+    pub permission_note: Option<String>,
     pub rows: Vec<LineRow>,
     pub next: Option<String>,
 }
@@ -79,12 +81,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> Result<H
         None
     };
     let actor = user.actor();
-    let admins = if records.iter().all(|r| actor.edit_grant(&r.parties()).is_some()) {
-        String::new()
-    } else {
-        orders::company_admins_text(&ctx, &user).await
-    };
-    let rows = records
+    let rows: Vec<LineRow> = records
         .iter()
         .map(|r| {
             let facts = OrderFacts {
@@ -93,11 +90,11 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> Result<H
                 org_mapped_at: r.org_mapped_at,
                 creator_name: &r.creator_name,
                 creator_email: &r.creator_email,
-                admins: &admins,
             };
             line_row(&ctx, Page::Subscriptions, &facts, &r.line, actor.edit_grant(&r.parties()).is_some())
         })
         .collect();
+    let permission_note = orders::permission_page_note(&ctx, &user, rows.iter()).await;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = SubscriptionsPage {
         layout: ctx.layout(),
@@ -106,6 +103,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> Result<H
         pending,
         closing_within: closing_text,
         error,
+        permission_note,
         rows,
         next,
     };

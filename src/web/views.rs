@@ -115,6 +115,11 @@ pub struct LineRow {
     /// Edit is offered; otherwise the button is shown disabled with `blocked`.
     pub can_edit: bool,
     pub blocked: Option<String>,
+    /// The id of what explains a disabled Edit: the row's own reason, or the page's case 1.1
+    /// note (`permission-note`).
+    pub blocked_note: String,
+    /// Edit is refused for want of permission alone (case 1.1).
+    pub permission_blocked: bool,
     /// For closed lines: where to fix them ("Click here").
     pub subscriptions_href: Option<String>,
     pub resend_href: String,
@@ -279,7 +284,8 @@ pub struct HistoryRow {
     pub order_id: String,
     pub when: String,
     pub kind: String,
-    /// "old → new" for an email transaction; the worded change for a permission change.
+    /// "old → new" for an update; the recipient of a resend or reminder; the worded change
+    /// for a permission change.
     pub change: String,
     pub actor: String,
     pub status: String,
@@ -294,6 +300,8 @@ pub struct HistoryRow {
     pub retryable: bool,
     /// The email it queued, as its recipient saw it (`/emails/{id}`).
     pub email_href: Option<String>,
+    /// A failed delivery's technical text (the transport's own words), for operators only.
+    pub technical: Option<String>,
 }
 
 /// The answer to a transaction row's status poll: the row again, and its final state to

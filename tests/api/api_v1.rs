@@ -210,6 +210,7 @@ on_both!(reads_with_a_read_token, |app| {
         stranger.post("/orders/WO-2001/lines/Sub-2001-1/contact", &[("email", "tm@hooli.example")]).await.status(),
         303
     );
+    app.settled_transactions("Sub-1001-1").await;
     let (status, list) = api.get("/api/v1/transactions").await;
     assert_eq!(status, 200);
     let items = list["items"].as_array().unwrap();
@@ -221,6 +222,10 @@ on_both!(reads_with_a_read_token, |app| {
         (change["type"].as_str(), change["new_value"].as_str()),
         (Some("provisioning_email_update"), Some("tm@globex.example"))
     );
+    // The detail in words, as the Transaction Manager says it, not the stored code nor the
+    // mail transport's English answer.
+    let accepted = change["detail"].as_str().unwrap_or_default();
+    assert!(accepted.starts_with("Written to the file mailbox as "), "{change}");
     // The detail in words, as the Transaction Manager says it, not the stored code.
     let saved = items.iter().find(|t| t["subscription_id"] == "Sub-1003-1").unwrap();
     assert_eq!(saved["detail"], "Saved; the email goes out on the requested start date.", "{saved}");

@@ -71,7 +71,8 @@ on_both!(a_failed_email_says_so_in_its_view, |app| {
     app.outbox_settled().await;
     execute_directly(
         &app.database_url,
-        "UPDATE outbox SET status = 'failed', last_error = 'the mailbox does not exist'
+        "UPDATE outbox SET status = 'failed',
+                last_error = 'address-refused 5.1.1 permanent error (550): 5.1.1 the mailbox does not exist'
          WHERE id = (SELECT last_outbox_id FROM lines WHERE subscription_id = 'Sub-1001-1')",
         |b| b,
     )
@@ -79,7 +80,14 @@ on_both!(a_failed_email_says_so_in_its_view, |app| {
     let history = editor.get_html("/orders/WO-1001/lines/Sub-1001-1/history").await;
     let page = editor.get_html(&email_link(&history).unwrap()).await;
     assert_eq!(count(&page, "[data-email-state=failed]"), 1);
-    assert!(page.contains("It could not be delivered: the mailbox does not exist"), "{page}");
+    // In plain words with what to do, never the mail server's own.
+    assert!(
+        page.contains(
+            "It could not be delivered. The mail server refused this address (5.1.1). Check the address and edit it"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("the mailbox does not exist") && !page.contains("permanent error"), "{page}");
 });
 
 #[tokio::test]

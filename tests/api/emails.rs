@@ -220,7 +220,8 @@ on_both_with_smtp!(a_permanent_refusal_fails_at_once_with_the_reason, |app, smtp
     assert_eq!(status, "failed");
     assert!(detail.contains("550") || detail.contains("mailbox unavailable"), "{detail}");
     let page = user.get_html("/orders/WO-1001").await;
-    assert!(row(&page, "Sub-1001-1").unwrap().1.contains("failed"));
+    let (_, text) = row(&page, "Sub-1001-1").unwrap();
+    assert!(text.contains("The mail server refused this address (5.1.1). Check the address and edit it"), "{text}");
     let counts = app.store.email_counts().await.unwrap();
     assert_eq!(counts.failed, 1);
 });
@@ -317,7 +318,8 @@ async fn a_pooled_connection_the_server_dropped_is_replaced_at_the_next_send() {
     assert!(reply.starts_with("250"), "{reply}");
     smtp.stop();
     let refused = send(3).await.expect_err("no server");
-    assert!(!refused.permanent, "an outage is worth a retry: {}", refused.reason);
+    assert!(!refused.permanent, "an outage is worth a retry: {}", refused.failure.technical);
+    assert_eq!(refused.failure.cause, provisio::domain::delivery::FailureCause::Unreachable);
     let ids: Vec<_> = smtp.messages().iter().map(|m| m.header("Message-ID").unwrap()).collect();
     assert_eq!(ids.len(), 2);
     assert!(ids[1].starts_with("<provisioning-2@"), "{ids:?}");
@@ -476,4 +478,33 @@ on_both_with_smtp!(the_dialogs_show_the_email_in_the_customers_language_and_a_li
     let other = user.get_htmx("/orders/WO-8300/lines/Sub-8300-2/contact").await.text().await.unwrap();
     assert!(!other.contains("data-limit-preview"), "{other}");
     smtp.wait_for(3).await;
+});
+
+on_both_with_smtp!(the_customer_email_names_the_partner_that_ordered_it, |app, smtp| {
+    let user = app.login("editor@acme.example").await;
+    // The dialog's preview says it before "Yes"; the email says it as sent.
+    let dialog = user.get_htmx(RESEND_1).await.text().await.unwrap();
+    assert!(dialog.contains("Your partner Acme Networks ordered these cloud subscriptions"), "{dialog}");
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    let messages = smtp.wait_for(1).await;
+    let text = messages[0].text();
+    assert!(
+        text.contains("Your partner Acme Networks ordered these cloud subscriptions for you with order WO-1001"),
+        "{text}"
+    );
+    // In the order's language, whatever the partner's name.
+    app.store
+        .import(
+            &serde_json::from_value(serde_json::json!({
+                "companies": [{"id": "acme", "name": "Åkesson & Söner", "kind": "partner", "language": "sv"}]
+            }))
+            .unwrap(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.post("/orders/WO-1001/lines/Sub-1001-2/resend", &[]).await.status(), 303);
+    let messages = smtp.wait_for(2).await;
+    let text = messages[1].text();
+    assert!(text.contains("Er partner Åkesson & Söner har beställt"), "{text}");
 });

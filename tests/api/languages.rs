@@ -62,3 +62,18 @@ on_both!(accept_language_chooses_before_sign_in_and_the_choice_wins_after, |app|
     let page = client.get(format!("{}/login", app.address)).header("Accept-Language", "de").send().await.unwrap();
     assert!(page.text().await.unwrap().contains("Sign in to Provisio"));
 });
+
+on_both!(counts_read_right_for_one_in_every_language, |app| {
+    // WO-1001 has two lines that may be resent, both to one address: "1 recipient" was
+    // said "1 recipients" when the count reached Fluent as text.
+    let user = app.login("editor@acme.example").await;
+    let en = user.get_htmx("/orders/WO-1001/lines/Sub-1001-1/resend").await.text().await.unwrap();
+    assert!(en.contains("2 lines, to old@globex.example. One email per recipient"), "{en}");
+    assert!(!en.contains("1 recipients"), "{en}");
+    assert_eq!(user.post("/settings/language", &[("lang", "sv")]).await.status(), 303);
+    let sv = user.get_htmx("/orders/WO-1001/lines/Sub-1001-1/resend").await.text().await.unwrap();
+    assert!(sv.contains("2 orderrader, till old@globex.example."), "{sv}");
+    assert_eq!(user.post("/settings/language", &[("lang", "ko")]).await.status(), 303);
+    let ko = user.get_htmx("/orders/WO-1001/lines/Sub-1001-1/resend").await.text().await.unwrap();
+    assert!(ko.contains("2개 줄, 받는 사람 1명: old@globex.example."), "{ko}");
+});

@@ -111,7 +111,10 @@ on_both!(a_transaction_in_progress_polls_until_its_email_is_answered, |app| {
     app.settled_transactions("Sub-7001-1").await;
     let (_, body) = poll(format!("{status}?wait=2")).await;
     assert!(body.contains("data-status=\"success\"") && !body.contains("data-email-poll"), "{body}");
-    assert!(body.split("id=\"email-live\"").nth(1).is_some_and(|l| l.contains("ccepted by the mail server")), "{body}");
+    assert!(
+        body.split("id=\"email-live\"").nth(1).is_some_and(|l| l.contains("Written to the file mailbox as")),
+        "{body}"
+    );
     let stranger = app.login("stranger@other.example").await;
     assert_eq!(stranger.get(&status).await.status(), 404);
     assert_eq!(editor.get("/transactions/999999/status").await.status(), 404);

@@ -215,3 +215,36 @@ on_both_with_smtp!(a_reminder_reaches_the_contact_with_the_creator_in_copy, |app
         assert_eq!(editor.post("/orders/WO-6006/lines/Sub-6006-1/resend", &[]).await.status(), 303);
     }
 });
+
+on_both_with_smtp!(lines_of_one_reminder_closing_at_different_times_each_show_their_own, |app, smtp| {
+    // Two A-Flex lines of one order and one contact whose first emails went out three hours
+    // apart: the 3-day reminder of both is due in the same run, so one email covers both,
+    // and each closes at its own time.
+    quiet_fixture(&app).await;
+    let early = sent_at(Duration::days(4) + Duration::hours(3));
+    let late = sent_at(Duration::days(4) + Duration::minutes(1));
+    let file = order_with(
+        "WO-6007",
+        "sv",
+        &[
+            ("Sub-6007-1", "A-Flex", "it@initrode.example", late),
+            ("Sub-6007-2", "A-Flex", "it@initrode.example", early),
+        ],
+    );
+    app.store.import(&file, early).await.unwrap();
+    // The application's own scheduler may queue it first: either way, once.
+    app.store.enqueue_due_reminders(Utc::now(), &app.config.reminders).await.unwrap();
+    let messages = smtp.wait_for(1).await;
+    let reminders: Vec<_> = messages.iter().filter(|m| m.data.contains("WO-6007")).collect();
+    assert_eq!(reminders.len(), 1, "one email for both lines");
+    let text = reminders[0].text();
+    let sv = provisio::i18n::Tr::new("sv");
+    let closes = |first: DateTime<Utc>| sv.when(&(first + Duration::days(7)));
+    let line_of = |sub: &str| text.lines().find(|l| l.contains(sub)).unwrap_or_default().to_string();
+    assert!(line_of("Sub-6007-1").ends_with(&format!("stängs {}", closes(late))), "{text}");
+    assert!(line_of("Sub-6007-2").ends_with(&format!("stängs {}", closes(early))), "{text}");
+    assert_ne!(closes(early), closes(late));
+    // The subject names the earliest closing time.
+    let subject = mail_parser::MessageParser::default().parse(reminders[0].data.as_bytes()).unwrap();
+    assert!(subject.subject().unwrap_or_default().contains(&closes(early)), "{:?}", subject.subject());
+});

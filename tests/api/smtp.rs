@@ -19,6 +19,12 @@ pub struct Received {
 }
 
 impl Received {
+    /// The plain-text part of the message, decoded (quoted-printable or base64).
+    pub fn text(&self) -> String {
+        let message = mail_parser::MessageParser::default().parse(self.data.as_bytes()).expect("a MIME message");
+        message.body_text(0).expect("a plain-text part").into_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         let prefix = format!("{}:", name.to_ascii_lowercase());
         self.data

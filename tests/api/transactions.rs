@@ -98,3 +98,83 @@ on_both!(the_transaction_manager_pages_by_keyset, |app| {
     assert_eq!(ids.len(), 60);
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first, no repeats");
 });
+
+/// The texts of the elements matching `selector`, trimmed.
+fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel).map(|e| e.text().collect::<String>().trim().to_string()).collect()
+}
+
+on_both!(type_names_are_worded_alike_and_a_resend_names_its_recipient, |app| {
+    let user = app.login("editor@acme.example").await;
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    let edit = "/orders/WO-1001/lines/Sub-1001-2/contact";
+    assert_eq!(user.post(edit, &[("email", "new@globex.example")]).await.status(), 303);
+    // Every type is named the same way: title case in English, a noun phrase in Swedish.
+    let names = |html: &str| -> Vec<String> {
+        texts(html, "select#type option").into_iter().filter(|t| t != "Any" && t != "전체" && t != "Alla").collect()
+    };
+    let en = names(&user.get_html("/transactions").await);
+    assert_eq!(en.len(), 4, "{en:?}");
+    for name in &en {
+        assert!(name.split(' ').all(|w| w.starts_with(|c: char| c.is_uppercase())), "title case: {name}");
+    }
+    assert!(en.contains(&"Permission Change".to_string()), "{en:?}");
+    assert_eq!(user.post("/settings/language", &[("lang", "sv")]).await.status(), 303);
+    let sv = names(&user.get_html("/transactions").await);
+    assert_eq!(
+        sv,
+        [
+            "Uppdatering av etableringsmejl",
+            "Nytt utskick av etableringsmejl",
+            "Behörighetsändring",
+            "Påminnelse om etableringsmejl"
+        ]
+    );
+    assert_eq!(user.post("/settings/language", &[("lang", "en")]).await.status(), 303);
+    // A resend changes nothing: its row names its recipient, not "x → x"; an update reads old → new.
+    let page = user.get_html("/transactions").await;
+    let change = |kind: &str| texts(&page, &format!("tr[data-type={kind}] td[data-label=\"Change\"]"));
+    assert_eq!(change("provisioning_email_resend"), ["old@globex.example"]);
+    assert_eq!(change("provisioning_email_update"), ["old@globex.example → new@globex.example"]);
+    // The line's history says it the same way.
+    let history = user.get_html("/orders/WO-1001/lines/Sub-1001-1/history").await;
+    assert!(!history.contains("old@globex.example → old@globex.example"), "{history}");
+});
+
+on_both!(a_delivery_s_detail_is_in_the_reader_s_language, |app| {
+    // The file mailbox (no SMTP_URL) accepted it: said in words, never its English answer.
+    let user = app.login("editor@acme.example").await;
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    assert_eq!(app.settled_transactions("Sub-1001-1").await[0].status, "success");
+    for (lang, words) in
+        [("en", "Written to the file mailbox as "), ("ko", "파일 메일함에 "), ("sv", "Sparat i filbrevlådan som ")]
+    {
+        assert_eq!(user.post("/settings/language", &[("lang", lang)]).await.status(), 303);
+        for path in ["/transactions", "/orders/WO-1001/lines/Sub-1001-1/history"] {
+            let page = user.get_html(path).await;
+            assert!(page.contains(words), "{lang} {path}: {page}");
+            assert!(!page.contains("written to the mailbox"), "{lang} {path}: not the mailbox's English answer");
+            if lang != "en" {
+                assert!(!page.contains("Written to"), "{lang} {path}");
+            }
+        }
+    }
+});
+
+on_both_with_smtp!(a_mail_server_s_answer_is_worded_with_its_code_and_reference, |app, smtp| {
+    let user = app.login("editor@acme.example").await;
+    assert_eq!(user.post(RESEND_1, &[]).await.status(), 303);
+    smtp.wait_for(1).await;
+    assert_eq!(app.settled_transactions("Sub-1001-1").await[0].status, "success");
+    for (lang, words) in [
+        ("en", "Accepted by the mail server (reply 250 2.0.0, its reference test-"),
+        ("ko", "메일 서버가 수락했습니다(응답 250 2.0.0, 참조 test-"),
+        ("sv", "Accepterat av mejlservern (svar 250 2.0.0, referens test-"),
+    ] {
+        assert_eq!(user.post("/settings/language", &[("lang", lang)]).await.status(), 303);
+        let page = user.get_html("/transactions").await;
+        assert!(page.contains(words) && !page.contains("queued as"), "{lang}: {page}");
+    }
+});

@@ -68,7 +68,9 @@ pub async fn list_orders(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
     .await
 }
 
-pub(super) fn line_of(record: LineRecord) -> Line {
+/// A line as the API shows it; its last email's failure or bounce in words, in the caller's
+/// language (as the line's row says it), never the transport's own text.
+pub(super) fn line_of(tr: &Tr, record: LineRecord) -> Line {
     let closes_at = record.closes_at();
     // The same state as the row's data-email-state (in_progress included).
     let state = record.email_state();
@@ -77,10 +79,14 @@ pub(super) fn line_of(record: LineRecord) -> Line {
         "accepted" => {
             LastEmail { state: state.into(), at: record.email_accepted_at, detail: record.email_recipient.clone() }
         }
-        "failed" => LastEmail { state: state.into(), at: None, detail: record.email_error.clone() },
+        "failed" => LastEmail {
+            state: state.into(),
+            at: None,
+            detail: Some(crate::mail::failure_in_words(tr, record.email_error.as_deref())),
+        },
         "bounced" | "delayed" => {
             let outcome = crate::mail::bounce::outcome_of_state(state);
-            let words = crate::mail::bounce::reason_in_words(&Tr::new("en"), outcome, record.email_error.as_deref());
+            let words = crate::mail::bounce::reason_in_words(tr, outcome, record.email_error.as_deref());
             LastEmail { state: state.into(), at: record.email_accepted_at, detail: Some(words) }
         }
         _ => LastEmail { state: "none".into(), at: record.last_email_at, detail: None },
@@ -130,7 +136,7 @@ pub async fn show_order(state: web::Data<AppState>, req: HttpRequest, path: web:
                 ponr_reached_at: order.org_mapped_at,
                 lines_by_status: lines_by_status(counts),
             },
-            lines: lines.into_iter().map(line_of).collect(),
+            lines: lines.into_iter().map(|line| line_of(&tr, line)).collect(),
             next,
         };
         Ok(Answer::json(StatusCode::OK, &body))
