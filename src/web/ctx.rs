@@ -120,6 +120,11 @@ pub struct Ctx {
     pub came_from: Option<String>,
     /// The client address that sign-in throttling counts by.
     pub client: String,
+    /// When this session's user last proved their second factor (or password, without
+    /// one): the fresh check reads it (`web::account::fresh_check`).
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the signed-in user has a second factor that signs in.
+    pub second_factor: bool,
     /// The request's session (actix-session): empty for an anonymous visitor.
     session: Session,
     /// The token itself, unmasked: what a sent token must unmask to.
@@ -209,8 +214,12 @@ impl Ctx {
         let mut user = None;
         let mut csrf = String::new();
         let mut refresh = None;
+        let mut checked_at = None;
+        let mut second_factor = false;
         match live {
             Some(LiveSession { key_hash, record }) => {
+                checked_at = record.checked_at;
+                second_factor = record.second_factor;
                 let now = state.config.clock.now();
                 let poll = req.headers().contains_key(POLL_HEADER);
                 if !poll && record.wants_refresh(&state.config.sessions, now) {
@@ -253,6 +262,8 @@ impl Ctx {
             here,
             came_from,
             client,
+            checked_at,
+            second_factor,
             session,
             header_csrf,
             login_nonce,
@@ -281,16 +292,28 @@ impl Ctx {
     }
 
     /// Signs `user_id` in: a new session under a new key (`Session::renew`: the session the
-    /// browser came with, if any, ends on the server), with a new CSRF token. The middleware
-    /// stores it and sets the cookie.
+    /// browser came with, if any, ends on the server), with a new CSRF token, whose last
+    /// strong check is now (the sign-in was one). The middleware stores it and sets the
+    /// cookie.
     pub fn start_session(&self, user_id: i64) -> anyhow::Result<()> {
+        let now = self.state.config.clock.now();
         self.session.clear();
         self.session.renew();
         self.session.insert(sessions::USER_ID, user_id).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.session.insert(sessions::CSRF, random_token()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.session.insert(sessions::CHECKED_AT, Some(now)).map_err(|e| anyhow::anyhow!("{e}"))?;
         // A stale cookie's removal, queued when the request came in, must not undo the new one.
         let session_cookie = self.state.cookies.session;
         self.outgoing.0.cookies.borrow_mut().retain(|c| c.name() != session_cookie);
+        Ok(())
+    }
+
+    /// Records a strong check made now (the second factor, or the password without one):
+    /// the middleware writes it to the session's row (`checked_at`).
+    pub fn mark_checked(&mut self) -> anyhow::Result<()> {
+        let now = self.state.config.clock.now();
+        self.session.insert(sessions::CHECKED_AT, Some(now)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.checked_at = Some(now);
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! HTTP: handlers by feature, translating requests into domain and store calls and back.
 
+mod account;
 mod api;
 pub mod assets;
 mod attention;
@@ -152,6 +153,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_post("/login", auth::login_form, auth::login))
         .service(post("/logout", auth::logout))
         .service(post("/settings/language", auth::set_language))
+        .service(get("/account/security", account::security))
         .service(get("/attention", attention::list))
         .service(get("/orders", orders::list))
         .service(get("/orders/{order_id}", orders::show))
