@@ -423,3 +423,26 @@ pub struct AccountSecurityPage {
     pub recovery_codes: Vec<String>,
     pub error: Option<String>,
 }
+
+/// `GET /login/second-factor`: the second step of sign-in (the form posts back to itself;
+/// the sign-in it finishes is in a signed cookie).
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+pub struct SecondFactorPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub error: Option<String>,
+}
+
+/// `GET /login/confirm`: the fresh check before an admin change.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub csrf: String,
+    /// The user has a second factor: ask for a code; else for the password.
+    pub code: bool,
+    pub next: String,
+    pub error: Option<String>,
+}
