@@ -118,9 +118,18 @@ mod enrolment_shows_the_key_once_and_records_it {
         assert_eq!(count(&page, "[data-totp-secret]"), 0, "no key before the start");
         assert!(page.contains("href=\"/account/security\""), "linked in the navigation");
 
+        let encoding = |response: &reqwest::Response| response.headers().get("content-encoding").cloned();
+        let compressed =
+            user.client.get(format!("{}/account/security", user.base)).header("Accept-Encoding", "br, gzip");
+        assert!(encoding(&compressed.send().await.unwrap()).is_some(), "a page without a secret is compressed");
         user.post("/account/totp", &[]).await;
         let page = user.get_html("/account/security").await;
         let key = texts(&page, "[data-totp-secret]").pop().unwrap();
+        // The key is shown on every visit until confirmed: never compressed (BREACH).
+        let plain = user.client.get(format!("{}/account/security", user.base)).header("Accept-Encoding", "br, gzip");
+        let plain = plain.send().await.unwrap();
+        assert_eq!(encoding(&plain), None);
+        assert!(plain.text().await.unwrap().contains("data-totp-secret"));
         // A wrong code turns nothing on; the key stays shown.
         let wrong = user.post("/account/totp", &[("code", "000000")]).await;
         assert_eq!(wrong.status(), 422);
