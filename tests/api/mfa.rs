@@ -75,7 +75,8 @@ async fn enrol(user: &User, clock: &Clock) -> (String, Vec<String>) {
     assert_eq!(location(start.headers()), "/account/security");
     let page = user.get_html("/account/security").await;
     let key = texts(&page, "[data-totp-secret]").pop().expect("the key as text");
-    assert_eq!(key.replace(' ', "").len(), 32, "160 bits in base32: {key}");
+    assert_eq!(key.len(), 32, "160 bits in base32, as it is: {key}");
+    assert!(key.chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)), "{key}");
     assert_eq!(count(&page, "img[src^='data:image/svg+xml;base64,']"), 1, "the QR code, drawn here");
     let confirmed = user.post("/account/totp", &[("code", &code_at(&key, clock.now()))]).await;
     assert_eq!(confirmed.status(), 200);
