@@ -630,3 +630,61 @@ bulk-earlier-everyone = Earlier uploads, everyone's
 bulk-col-uploader = Uploaded by
 bulk-template-closed-pending = Closed, provisioning still pending
 bulk-template-hint = The file lists your lines awaiting set-up and those closed with provisioning still pending (status "Closed, provisioning still pending", pending true): both can still be fixed.
+## Strong sign-in (docs/product.md rule 15)
+nav-security = Account security
+kind-security_change = Security Change
+security-totp-on = One-time codes turned on
+security-totp-off = One-time codes turned off
+security-recovery-renewed = New recovery codes made; the old ones no longer work
+security-recovery-used = A recovery code was used to sign in
+security-passkey-added = Passkey “{ $name }” added
+security-passkey-removed = Passkey “{ $name }” removed
+security-session-ended = One of your sessions was signed out
+security-sessions-ended = { $count ->
+    [one] 1 other session was signed out
+   *[other] { $count } other sessions were signed out
+}
+security-email-subject = Your Provisio sign-in changed
+security-email-intro = This changed in how you sign in to Provisio:
+security-email-action = Your second factors and sessions are here:
+security-email-not-you = If this was not you, sign in, remove what you do not recognise, and tell your company admin.
+account-security-title = Account security
+account-security-intro = A second factor keeps your account yours even when someone else learns your password.
+account-security-required = Your role needs a second factor. Set one up here to go on: until then the portal shows only this page.
+account-totp-title = One-time codes
+account-totp-on = On: after your password, sign-in asks for the 6-digit code of your authenticator app.
+account-totp-off = Off.
+account-totp-start = Set up one-time codes
+account-totp-scan = Scan this QR code with an authenticator app, or type the key into it by hand. Then enter the code the app shows.
+account-totp-secret = Key
+account-totp-qr = QR code of the key for your authenticator app
+account-totp-code = The 6-digit code your app shows now
+account-totp-confirm = Turn on one-time codes
+account-totp-remove = Turn off one-time codes
+account-recovery-title = Recovery codes
+account-recovery-intro = Each recovery code signs you in once when your authenticator app is not at hand.
+account-recovery-left = { $count ->
+    [one] 1 recovery code left.
+   *[other] { $count } recovery codes left.
+}
+account-recovery-none = Recovery codes come with one-time codes.
+account-recovery-new = Make new recovery codes
+account-recovery-show = Your recovery codes. Keep them somewhere safe now: this is the only time they are shown. Each works once.
+account-totp-wrong = That code is not right. Check that your phone's time is right and enter the newest code.
+account-totp-removed = One-time codes are off.
+account-totp-now-on = One-time codes are on.
+account-recovery-made = New recovery codes are made; the old ones no longer work.
+second-factor-title = Second step of sign-in
+second-factor-intro = Enter the 6-digit code of your authenticator app, or one of your recovery codes.
+second-factor-code = Code
+second-factor-submit = Continue
+second-factor-wrong = That code is not right, or it was used already. Enter the newest code.
+second-factor-expired = The sign-in took too long. Sign in again.
+second-factor-restart = Sign in again
+confirm-title = Confirm it is you
+confirm-intro = This change needs a fresh check: your last one was more than 10 minutes ago.
+confirm-code = One-time code or recovery code
+confirm-password = Your password
+confirm-submit = Confirm
+confirm-wrong = That is not right. Try again.
+confirm-done = Confirmed. Changes need no new check for the next 10 minutes.

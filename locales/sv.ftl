@@ -616,3 +616,61 @@ bulk-earlier-everyone = Allas tidigare uppladdningar
 bulk-col-uploader = Uppladdad av
 bulk-template-closed-pending = Stängd, etableringen väntar fortfarande
 bulk-template-hint = Filen listar dina rader som väntar på etablering och de som stängts medan etableringen fortfarande väntar (status "Stängd, etableringen väntar fortfarande", pending true): båda kan fortfarande rättas.
+## Strong sign-in (docs/product.md rule 15)
+nav-security = Kontosäkerhet
+kind-security_change = Säkerhetsändring
+security-totp-on = Engångskoder påslagna
+security-totp-off = Engångskoder avstängda
+security-recovery-renewed = Nya återställningskoder skapade; de gamla fungerar inte längre
+security-recovery-used = En återställningskod användes för att logga in
+security-passkey-added = Nyckeln ”{ $name }” lades till
+security-passkey-removed = Nyckeln ”{ $name }” togs bort
+security-session-ended = En av dina sessioner loggades ut
+security-sessions-ended = { $count ->
+    [one] 1 annan session loggades ut
+   *[other] { $count } andra sessioner loggades ut
+}
+security-email-subject = Din inloggning i Provisio har ändrats
+security-email-intro = Det här har ändrats i hur du loggar in i Provisio:
+security-email-action = Dina andra faktorer och sessioner finns här:
+security-email-not-you = Om det inte var du: logga in, ta bort det du inte känner igen och säg till din företagsadministratör.
+account-security-title = Kontosäkerhet
+account-security-intro = En andra faktor skyddar ditt konto även om någon annan får veta ditt lösenord.
+account-security-required = Din roll kräver en andra faktor. Lägg till en här för att fortsätta: tills dess visar portalen bara den här sidan.
+account-totp-title = Engångskoder
+account-totp-on = På: efter lösenordet frågar inloggningen efter den sexsiffriga koden i din autentiseringsapp.
+account-totp-off = Av.
+account-totp-start = Slå på engångskoder
+account-totp-scan = Skanna QR-koden med en autentiseringsapp eller skriv in nyckeln för hand. Ange sedan koden som appen visar.
+account-totp-secret = Nyckel
+account-totp-qr = QR-kod med nyckeln för din autentiseringsapp
+account-totp-code = Den sexsiffriga koden som appen visar nu
+account-totp-confirm = Slå på engångskoder
+account-totp-remove = Stäng av engångskoder
+account-recovery-title = Återställningskoder
+account-recovery-intro = Varje återställningskod loggar in dig en gång när du inte har din autentiseringsapp till hands.
+account-recovery-left = { $count ->
+    [one] 1 återställningskod kvar.
+   *[other] { $count } återställningskoder kvar.
+}
+account-recovery-none = Återställningskoder följer med engångskoderna.
+account-recovery-new = Skapa nya återställningskoder
+account-recovery-show = Dina återställningskoder. Spara dem på ett säkert ställe nu: de visas bara den här gången. Varje kod fungerar en gång.
+account-totp-wrong = Koden stämmer inte. Kontrollera att telefonens klocka går rätt och ange den senaste koden.
+account-totp-removed = Engångskoderna är avstängda.
+account-totp-now-on = Engångskoderna är påslagna.
+account-recovery-made = Nya återställningskoder är skapade; de gamla fungerar inte längre.
+second-factor-title = Inloggningens andra steg
+second-factor-intro = Ange den sexsiffriga koden i din autentiseringsapp eller en av dina återställningskoder.
+second-factor-code = Kod
+second-factor-submit = Fortsätt
+second-factor-wrong = Koden stämmer inte eller har redan använts. Ange den senaste koden.
+second-factor-expired = Inloggningen tog för lång tid. Logga in igen.
+second-factor-restart = Logga in igen
+confirm-title = Bekräfta att det är du
+confirm-intro = Ändringen kräver en ny kontroll: din senaste var för mer än 10 minuter sedan.
+confirm-code = Engångskod eller återställningskod
+confirm-password = Ditt lösenord
+confirm-submit = Bekräfta
+confirm-wrong = Det stämmer inte. Försök igen.
+confirm-done = Bekräftat. Ändringar kräver ingen ny kontroll de närmaste 10 minuterna.

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{EmailKind, Mailer, OrderEmail, render_bounce_alert, render_email, render_invitation};
+use super::{EmailKind, Mailer, OrderEmail, render_bounce_alert, render_email, render_invitation, render_security};
 use crate::config::MailConfig;
 use crate::domain::delivery::{DeliveryFailure, FailureCause};
 use crate::secret::{SigningKey, random_token};
@@ -82,6 +82,9 @@ impl Dispatcher {
     async fn deliver(&self, email: &ClaimedEmail, now: DateTime<Utc>) -> Delivery {
         let subscriptions = || email.lines.iter().map(|line| line.subscription_id.clone()).collect::<Vec<_>>();
         let rendered = match (&email.invitation, &email.alert) {
+            _ if email.security.is_some() => {
+                render_security(email.language.as_deref(), email.security.as_ref().expect("a notice"), &self.public_url)
+            }
             (Some(invitation), _) => render_invitation(email.language.as_deref(), invitation),
             (None, Some(alert)) => render_bounce_alert(
                 email.language.as_deref(),

@@ -40,6 +40,11 @@ pub struct SessionRecord {
     pub refreshed_at: DateTime<Utc>,
     pub idle_until: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// When this session's user last proved their second factor (or their password,
+    /// without one): at sign-in, then at each fresh check (docs/product.md rule 15).
+    pub checked_at: Option<DateTime<Utc>>,
+    /// Whether the user has a second factor that signs in (`second_factor_of!`).
+    pub second_factor: bool,
 }
 
 impl SessionRecord {
@@ -50,11 +55,13 @@ impl SessionRecord {
     }
 }
 
-/// What a session holds, as actix-session's state entries (each a JSON text). The user and
-/// the CSRF token are stored (columns `user_id` and `csrf`); [`LIVE`] is what the load read,
-/// for the request context, and is never written back.
+/// What a session holds, as actix-session's state entries (each a JSON text). The user,
+/// the CSRF token and the time of the last strong check are stored (columns `user_id`,
+/// `csrf` and `checked_at`); [`LIVE`] is what the load read, for the request context, and is
+/// never written back.
 pub const USER_ID: &str = "user_id";
 pub const CSRF: &str = "csrf";
+pub const CHECKED_AT: &str = "checked_at";
 pub const LIVE: &str = "live";
 /// Instead of the others when the session could not be read (the database is away): the
 /// cause, for the request context to answer 503 with its page. (An error from `load` would
@@ -81,16 +88,28 @@ pub struct SessionStorage {
 
 type State = HashMap<String, String>;
 
-/// The user and CSRF token a state holds, or why it cannot be stored. A session holds
-/// nothing else: a new entry needs a column (and a migration) first.
-fn stored_entries(state: &State) -> anyhow::Result<Option<(i64, String)>> {
-    if let Some(other) = state.keys().find(|k| ![USER_ID, CSRF, LIVE, UNREADABLE].contains(&k.as_str())) {
+/// What a session stores: its user, CSRF token and last strong check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub user_id: i64,
+    pub csrf: String,
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+/// What a state holds to store, or why it cannot be stored. A session holds nothing else:
+/// a new entry needs a column (and a migration) first.
+fn stored_entries(state: &State) -> anyhow::Result<Option<StoredSession>> {
+    if let Some(other) = state.keys().find(|k| ![USER_ID, CSRF, CHECKED_AT, LIVE, UNREADABLE].contains(&k.as_str())) {
         anyhow::bail!("the sessions table keeps no {other:?}: give it a column first");
     }
     let Some(user_id) = state.get(USER_ID) else { return Ok(None) };
     let user_id = serde_json::from_str(user_id)?;
     let csrf = serde_json::from_str(state.get(CSRF).ok_or_else(|| anyhow::anyhow!("a session needs its CSRF token"))?)?;
-    Ok(Some((user_id, csrf)))
+    let checked_at = match state.get(CHECKED_AT) {
+        Some(at) => serde_json::from_str(at)?,
+        None => None,
+    };
+    Ok(Some(StoredSession { user_id, csrf, checked_at }))
 }
 
 /// One state entry: a JSON text.
@@ -118,6 +137,7 @@ impl SessionStore for SessionStorage {
         Ok(Some(HashMap::from([
             (USER_ID.to_string(), json(&record.user.id)?),
             (CSRF.to_string(), json(&record.csrf)?),
+            (CHECKED_AT.to_string(), json(&record.checked_at)?),
             (LIVE.to_string(), json(&LiveSession { key_hash, record })?),
         ])))
     }
@@ -126,12 +146,12 @@ impl SessionStore for SessionStorage {
     /// one): a new random key, of which the row keeps the hash. A state without a user is
     /// not stored.
     async fn save(&self, state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
-        let (user_id, csrf) = stored_entries(&state)
+        let stored = stored_entries(&state)
             .map_err(SaveError::Serialization)?
             .ok_or_else(|| SaveError::Other(anyhow::anyhow!("a session is stored only for a signed-in user")))?;
         let key = random_token();
         self.store
-            .start_session(&session_key_hash(&key), user_id, &csrf, &self.lifetimes, self.clock.now())
+            .start_session(&session_key_hash(&key), &stored, &self.lifetimes, self.clock.now())
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
@@ -147,7 +167,7 @@ impl SessionStore for SessionStorage {
     ) -> Result<SessionKey, UpdateError> {
         let key_hash = session_key_hash(session_key.as_ref());
         let result = match stored_entries(&state).map_err(UpdateError::Serialization)? {
-            Some((user_id, csrf)) => self.store.update_session(&key_hash, user_id, &csrf).await,
+            Some(stored) => self.store.update_session(&key_hash, &stored).await,
             None => self.store.end_session(&key_hash).await,
         };
         result.map_err(|e| UpdateError::Other(e.into()))?;
@@ -172,12 +192,15 @@ impl Store {
     /// The live session under `key_hash` and its (active) user, or None.
     pub async fn session(&self, key_hash: &str, now: DateTime<Utc>) -> sqlx::Result<Option<SessionRecord>> {
         read!(self, |pool, pg| {
-            sqlx::query_as(
+            sqlx::query_as(concat!(
                 "SELECT u.id, u.email, u.name, u.company_id, u.can_edit, u.operator, u.company_admin, u.language,
-                        c.name AS company_name, s.csrf, s.refreshed_at, s.idle_until, s.expires_at
+                        c.name AS company_name, s.csrf, s.refreshed_at, s.idle_until, s.expires_at, s.checked_at,
+                        ",
+                super::second_factor_of!("u.id"),
+                " AS second_factor
                  FROM sessions s JOIN users u ON u.id = s.user_id JOIN companies c ON c.id = u.company_id
-                 WHERE s.key_hash = $1 AND s.idle_until > $2 AND s.expires_at > $2 AND u.active",
-            )
+                 WHERE s.key_hash = $1 AND s.idle_until > $2 AND s.expires_at > $2 AND u.active"
+            ))
             .bind(key_hash)
             .bind(now)
             .fetch_optional(pool)
@@ -185,21 +208,23 @@ impl Store {
         })
     }
 
-    /// Starts a session for `user_id` (at sign-in, under a new key: no fixation). Expired
+    /// Starts a session for its user (at sign-in, under a new key: no fixation). Expired
     /// sessions are swept on the way.
     pub async fn start_session(
         &self,
         key_hash: &str,
-        user_id: i64,
-        csrf: &str,
+        session: &StoredSession,
         lifetimes: &SessionConfig,
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
+        let StoredSession { user_id, csrf, checked_at } = session;
+        let user_id = *user_id;
         write_tx!(self, |tx, pg| {
             sqlx::query("DELETE FROM sessions WHERE idle_until <= $1").bind(now).execute(&mut *tx).await?;
             sqlx::query(
-                "INSERT INTO sessions (key_hash, user_id, csrf, created_at, refreshed_at, idle_until, expires_at)
-                 VALUES ($1, $2, $3, $4, $4, $5, $6)",
+                "INSERT INTO sessions (key_hash, user_id, csrf, created_at, refreshed_at, idle_until, expires_at,
+                                       checked_at)
+                 VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
             )
             .bind(key_hash)
             .bind(user_id)
@@ -207,6 +232,7 @@ impl Store {
             .bind(now)
             .bind(now + lifetimes.idle.min(lifetimes.max))
             .bind(now + lifetimes.max)
+            .bind(checked_at)
             .execute(&mut *tx)
             .await?;
             // The Company page shows each user's last sign-in.
@@ -242,14 +268,15 @@ impl Store {
         })
     }
 
-    /// Writes what a live session holds besides its user: the CSRF token. Nothing for a
-    /// session that ended meanwhile, or that belongs to another user.
-    pub async fn update_session(&self, key_hash: &str, user_id: i64, csrf: &str) -> sqlx::Result<()> {
+    /// Writes what a live session holds besides its user: the CSRF token and the last strong
+    /// check. Nothing for a session that ended meanwhile, or that belongs to another user.
+    pub async fn update_session(&self, key_hash: &str, session: &StoredSession) -> sqlx::Result<()> {
         write_tx!(self, |tx, pg| {
-            sqlx::query("UPDATE sessions SET csrf = $3 WHERE key_hash = $1 AND user_id = $2")
+            sqlx::query("UPDATE sessions SET csrf = $3, checked_at = $4 WHERE key_hash = $1 AND user_id = $2")
                 .bind(key_hash)
-                .bind(user_id)
-                .bind(csrf)
+                .bind(session.user_id)
+                .bind(&session.csrf)
+                .bind(session.checked_at)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await

@@ -42,6 +42,8 @@ pub struct CookieNames {
     pub session: &'static str,
     pub login: &'static str,
     pub flash: &'static str,
+    /// A sign-in whose second factor is still to come (`web::factors::Pending`).
+    pub pending: &'static str,
     pub secure: bool,
 }
 
@@ -52,10 +54,17 @@ impl CookieNames {
                 session: "__Host-provisio_session",
                 login: "__Host-provisio_login",
                 flash: "__Host-provisio_flash",
+                pending: "__Host-provisio_second_factor",
                 secure,
             }
         } else {
-            Self { session: "provisio_session", login: "provisio_login", flash: "provisio_flash", secure }
+            Self {
+                session: "provisio_session",
+                login: "provisio_login",
+                flash: "provisio_flash",
+                pending: "provisio_second_factor",
+                secure,
+            }
         }
     }
 
@@ -122,6 +131,11 @@ pub struct Ctx {
     pub came_from: Option<String>,
     /// The client address that sign-in throttling counts by.
     pub client: String,
+    /// When this session's user last proved their second factor (or password, without
+    /// one): the fresh check reads it (`web::account::fresh_check`).
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the signed-in user has a second factor that signs in.
+    pub second_factor: bool,
     /// The request's session (actix-session): empty for an anonymous visitor.
     session: Session,
     /// The token itself, unmasked: what a sent token must unmask to.
@@ -212,8 +226,12 @@ impl Ctx {
         let mut company_name = None;
         let mut csrf = String::new();
         let mut refresh = None;
+        let mut checked_at = None;
+        let mut second_factor = false;
         match live {
             Some(LiveSession { key_hash, record }) => {
+                checked_at = record.checked_at;
+                second_factor = record.second_factor;
                 let now = state.config.clock.now();
                 let poll = req.headers().contains_key(POLL_HEADER);
                 if !poll && record.wants_refresh(&state.config.sessions, now) {
@@ -258,6 +276,8 @@ impl Ctx {
             here,
             came_from,
             client,
+            checked_at,
+            second_factor,
             session,
             header_csrf,
             login_nonce,
@@ -286,16 +306,28 @@ impl Ctx {
     }
 
     /// Signs `user_id` in: a new session under a new key (`Session::renew`: the session the
-    /// browser came with, if any, ends on the server), with a new CSRF token. The middleware
-    /// stores it and sets the cookie.
+    /// browser came with, if any, ends on the server), with a new CSRF token, whose last
+    /// strong check is now (the sign-in was one). The middleware stores it and sets the
+    /// cookie.
     pub fn start_session(&self, user_id: i64) -> anyhow::Result<()> {
+        let now = self.state.config.clock.now();
         self.session.clear();
         self.session.renew();
         self.session.insert(sessions::USER_ID, user_id).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.session.insert(sessions::CSRF, random_token()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.session.insert(sessions::CHECKED_AT, Some(now)).map_err(|e| anyhow::anyhow!("{e}"))?;
         // A stale cookie's removal, queued when the request came in, must not undo the new one.
         let session_cookie = self.state.cookies.session;
         self.outgoing.0.cookies.borrow_mut().retain(|c| c.name() != session_cookie);
+        Ok(())
+    }
+
+    /// Records a strong check made now (the second factor, or the password without one):
+    /// the middleware writes it to the session's row (`checked_at`).
+    pub fn mark_checked(&mut self) -> anyhow::Result<()> {
+        let now = self.state.config.clock.now();
+        self.session.insert(sessions::CHECKED_AT, Some(now)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.checked_at = Some(now);
         Ok(())
     }
 
@@ -361,6 +393,12 @@ pub fn login_url(next: &str) -> String {
     format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())
 }
 
+/// What a user who must enrol a second factor may still reach: their account's security
+/// (the page, one-time codes, passkeys, sessions), sign-out and the language.
+fn enrolling(path: &str) -> bool {
+    path.starts_with("/account/") || path == "/logout" || path == "/settings/language"
+}
+
 impl FromRequest for SignedIn {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -370,6 +408,17 @@ impl FromRequest for SignedIn {
         Box::pin(async move {
             let ctx = Ctx::from_request(req.clone()).await?;
             if let Some(user) = ctx.user.clone() {
+                // PROVISIO_MFA: a covered user without a second factor reaches nothing but
+                // what enrolling needs (docs/product.md rule 15).
+                if super::account::must_enrol(&ctx, &user) && !enrolling(req.path()) {
+                    let target = super::account::SECURITY_PAGE;
+                    let response = if ctx.htmx {
+                        HttpResponse::Unauthorized().insert_header(("HX-Redirect", target)).finish()
+                    } else {
+                        HttpResponse::SeeOther().insert_header(("Location", target)).finish()
+                    };
+                    return Err(InternalError::from_response("enrol a second factor first", response).into());
+                }
                 return Ok(SignedIn { ctx, user });
             }
             let response = if ctx.htmx {

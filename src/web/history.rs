@@ -50,10 +50,12 @@ pub async fn history(
 /// recipient. `may_retry`: the reader holds an operator's grant (a failed row then offers
 /// Retry, and shows the transport's technical text beside the words).
 pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord, may_retry: bool) -> HistoryRow {
+    let security = r.kind == TransactionKind::SecurityChange;
     let permission = r.kind == TransactionKind::PermissionChange;
     let new_value = r.new_value.as_deref().unwrap_or_default();
     let change = match r.kind {
         TransactionKind::PermissionChange => permission_change_text(tr, r.detail.as_deref(), r.new_value.as_deref()),
+        TransactionKind::SecurityChange => crate::mail::security_change_text(tr, new_value),
         TransactionKind::Update => format!("{} → {new_value}", r.old_value.as_deref().unwrap_or_default()),
         _ => new_value.to_string(),
     };
@@ -64,6 +66,8 @@ pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord, may
         .and_then(|d| d.strip_prefix("failed:"))
         .map(|stored| crate::domain::delivery::DeliveryFailure::from_stored(stored).technical)
         .filter(|t| may_retry && !t.is_empty());
+    // A security change is the user's own: about no line, its email has no view.
+    let permission = permission || security;
     HistoryRow {
         subscription_id: r.subject.filter(|_| permission).or(r.subscription_id).unwrap_or_default(),
         order_id: r.order_id.unwrap_or_default(),

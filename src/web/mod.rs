@@ -1,5 +1,6 @@
 //! HTTP: handlers by feature, translating requests into domain and store calls and back.
 
+mod account;
 mod api;
 pub mod assets;
 mod attention;
@@ -12,6 +13,7 @@ pub mod csrf;
 pub mod ctx;
 mod emails;
 mod errors;
+pub mod factors;
 mod history;
 mod input;
 mod line_actions;
@@ -152,6 +154,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_post("/login", auth::login_form, auth::login))
         .service(post("/logout", auth::logout))
         .service(post("/settings/language", auth::set_language))
+        .service(get("/account/security", account::security))
+        .service(post("/account/totp", account::totp))
+        .service(post("/account/totp/remove", account::remove_totp))
+        .service(post("/account/recovery-codes", account::recovery_codes))
+        .service(get_post("/login/second-factor", auth::second_factor_form, auth::second_factor))
+        .service(get_post("/login/confirm", auth::confirm_form, auth::confirm))
         .service(get("/attention", attention::list))
         .service(get("/orders", orders::list))
         .service(get("/orders/{order_id}", orders::show))

@@ -422,3 +422,51 @@ pub struct InvitationPage {
     pub action: String,
     pub error: Option<String>,
 }
+
+/// A one-time code enrolment waiting for its first code: the key as text and as a QR code
+/// (an SVG drawn here, as a `data:` URL).
+pub struct TotpEnrolment {
+    pub secret: String,
+    pub qr: String,
+}
+
+/// `GET /account/security`: the user's second factors, recovery codes, passkeys and
+/// sessions (the last two filled in by their own features).
+#[derive(Template)]
+#[template(path = "account_security.html")]
+pub struct AccountSecurityPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub csrf: String,
+    /// PROVISIO_MFA covers this user and they have no second factor yet.
+    pub required: bool,
+    pub totp_on: bool,
+    pub enrolment: Option<TotpEnrolment>,
+    pub recovery_left: i64,
+    /// New recovery codes, shown in this answer only.
+    pub recovery_codes: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// `GET /login/second-factor`: the second step of sign-in (the form posts back to itself;
+/// the sign-in it finishes is in a signed cookie).
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+pub struct SecondFactorPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub error: Option<String>,
+}
+
+/// `GET /login/confirm`: the fresh check before an admin change.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub csrf: String,
+    /// The user has a second factor: ask for a code; else for the password.
+    pub code: bool,
+    pub next: String,
+    pub error: Option<String>,
+}

@@ -538,6 +538,20 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
     d.find(By::Css("form[action='/cases'] button[type=submit]")).await.unwrap().click().await.unwrap();
     browser.wait_for(|| async { d.find(By::Css("tr[data-case]")).await.is_ok() }, "the new case").await;
 
+    // Strong sign-in's pages: an enrolment of one-time codes waiting for its first code
+    // (the admin's key and QR code), and a user whose codes are on (the second step).
+    let key = provisio::startup::signing_key(&app.store).await.unwrap();
+    let user_of = |email: &'static str| {
+        let store = app.store.clone();
+        async move { store.user_credentials(email).await.unwrap().unwrap().0 }
+    };
+    let admin_user = user_of("admin@acme.example").await;
+    let waiting = provisio::web::factors::seal(&key, admin_user.id, &provisio::web::factors::new_secret());
+    app.store.start_totp(admin_user.id, &waiting, chrono::Utc::now()).await.unwrap();
+    let dist = user_of("dist@north.example").await;
+    let on = provisio::web::factors::seal(&key, dist.id, &provisio::web::factors::new_secret());
+    app.store.enrol_totp_directly(dist.id, &on, chrono::Utc::now()).await.unwrap();
+
     // The email the edit queued, for its view.
     let history = app.store.line_history("Sub-1001-2", None, 10).await.unwrap();
     let email_view = format!("/emails/{}", history.iter().find_map(|t| t.outbox_id).expect("the edit queued an email"));
@@ -603,6 +617,8 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             "/transactions",
             "/cases",
             "/cases/new?subscription=Sub-1001-1",
+            "/account/security",
+            "/login/confirm?next=/orders",
         ];
         for (user, paths) in [
             ("editor@acme.example", &editor_paths[..]),
@@ -623,7 +639,7 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
                     preview_batch.as_str(),
                 ][..],
             ),
-            ("admin@acme.example", &["/company/users", "/company/tokens"][..]),
+            ("admin@acme.example", &["/company/users", "/company/tokens", "/account/security"][..]),
             // Case 1.1: the pages' note that the disabled controls point to.
             ("viewer@acme.example", &["/orders/WO-1001", "/subscriptions", "/attention"][..]),
         ] {
@@ -689,6 +705,34 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
                 .await;
             browser.wait_for(|| browser.dialog_open(), "the refusal dialog").await;
             problems.extend(browser.audit(&axe, format!("{lang} {width}px refusal dialog")).await);
+        }
+        // The second step of sign-in (with a recovery code: each works once), then new
+        // recovery codes shown once.
+        for (width, height) in WIDTHS {
+            let (codes, hashes) = provisio::web::factors::new_recovery_codes();
+            app.store.renew_recovery_codes(&dist, &hashes, chrono::Utc::now()).await.unwrap();
+            browser.sign_out().await;
+            browser.viewport(width, height).await;
+            d.goto(format!("{}/login?next=/account/security", app.address)).await.unwrap();
+            d.find(By::Id("email")).await.unwrap().send_keys("dist@north.example").await.unwrap();
+            d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+            d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+            let second_step = || async { d.current_url().await.unwrap().path() == "/login/second-factor" };
+            browser.wait_for(second_step, "the second step").await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /login/second-factor")).await);
+            d.find(By::Id("code")).await.unwrap().send_keys(&codes[0]).await.unwrap();
+            d.find(By::Css("form[action='/login/second-factor'] button[type=submit]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            let landed = || async { d.current_url().await.unwrap().path() == "/account/security" };
+            browser.wait_for(landed, "signed in").await;
+            d.find(By::Css("form[action='/account/recovery-codes'] button")).await.unwrap().click().await.unwrap();
+            let shown = || async { d.find(By::Css("[data-recovery-code]")).await.is_ok() };
+            browser.wait_for(shown, "new recovery codes").await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px new recovery codes")).await);
         }
         browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
     }
