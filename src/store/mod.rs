@@ -18,6 +18,7 @@ mod lists;
 mod metrics;
 mod orders;
 pub mod outbox;
+mod passkeys;
 mod records;
 mod resend_all;
 mod retention;
@@ -46,10 +47,13 @@ pub use lists::{
 };
 pub use orders::{LineCursor, LinePage, OnboardOutcome};
 pub use outbox::{BounceAlert, ClaimedEmail, Delivery, InvitationEmail, LimitPreview, QueueCounts};
+pub use passkeys::{AddPasskeyOutcome, MAX_PASSKEYS, NewPasskey, PasskeyOwner, PasskeyRecord};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use retention::BulkPurge;
-pub use sessions::{LiveSession, SessionRecord, SessionStorage, session_key_hash};
+pub use sessions::{
+    EndSessions, LiveSession, NewSession, SessionListed, SessionOrigin, SessionRecord, SessionStorage, session_key_hash,
+};
 pub use throttle::ANY_ACCOUNT;
 pub use tokens::{
     ApiToken, CreateTokenOutcome, IdempotencyClaim, MAX_LIVE_TOKENS, NewApiToken, TokenRecord, token_hash,

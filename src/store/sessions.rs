@@ -23,9 +23,47 @@ use crate::clock::Clock;
 use crate::config::SessionConfig;
 use crate::secret::random_token;
 
+/// A session about to be stored: its user, CSRF token and origin.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub user_id: i64,
+    pub csrf: &'a str,
+    pub origin: &'a SessionOrigin,
+}
+
+/// A session's public id: 128 random bits in hex, unrelated to its key (which only the
+/// cookie holds), so a page or a log that shows it hands out nothing.
+fn public_session_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    hex::encode(bytes)
+}
+
 /// The hash under which a session key is stored.
 pub fn session_key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Which of a user's sessions to end.
+#[derive(Debug, Clone, Copy)]
+pub enum EndSessions<'a> {
+    /// The one with this public id (the request's own too).
+    One(&'a str),
+    /// Every one but the request's own.
+    Others,
+}
+
+/// One of a user's sessions, as their list shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionListed {
+    pub public_id: String,
+    pub created_at: DateTime<Utc>,
+    /// The last use, to within a quarter of the idle time (the lazy refresh).
+    pub refreshed_at: DateTime<Utc>,
+    pub client: String,
+    pub user_agent: String,
+    /// The request's own session.
+    pub current: bool,
 }
 
 /// A live session with its user, as one request sees it.
@@ -49,10 +87,14 @@ impl SessionRecord {
 
 /// What a session holds, as actix-session's state entries (each a JSON text). The user and
 /// the CSRF token are stored (columns `user_id` and `csrf`); [`LIVE`] is what the load read,
-/// for the request context, and is never written back.
+/// for the request context, and is never written back. [`CLIENT`] and [`USER_AGENT`] are
+/// given at sign-in only and written once with the new row (what the user's list of
+/// sessions shows); a load does not read them back.
 pub const USER_ID: &str = "user_id";
 pub const CSRF: &str = "csrf";
 pub const LIVE: &str = "live";
+pub const CLIENT: &str = "client";
+pub const USER_AGENT: &str = "user_agent";
 /// Instead of the others when the session could not be read (the database is away): the
 /// cause, for the request context to answer 503 with its page. (An error from `load` would
 /// make the middleware answer an empty 500 before the request reaches a handler.)
@@ -78,16 +120,40 @@ pub struct SessionStorage {
 
 type State = HashMap<String, String>;
 
+/// What a state holds for its row: the user, the CSRF token, and (at sign-in) where from.
+struct Stored {
+    user_id: i64,
+    csrf: String,
+    origin: SessionOrigin,
+}
+
+/// Where a session was started: the client address and the browser's `User-Agent` (cut
+/// to [`MAX_USER_AGENT`] characters), as the sign-in request gave them.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOrigin {
+    pub client: String,
+    pub user_agent: String,
+}
+
+/// The longest `User-Agent` a session keeps.
+pub const MAX_USER_AGENT: usize = 400;
+
 /// The user and CSRF token a state holds, or why it cannot be stored. A session holds
 /// nothing else: a new entry needs a column (and a migration) first.
-fn stored_entries(state: &State) -> anyhow::Result<Option<(i64, String)>> {
-    if let Some(other) = state.keys().find(|k| ![USER_ID, CSRF, LIVE, UNREADABLE].contains(&k.as_str())) {
+fn stored_entries(state: &State) -> anyhow::Result<Option<Stored>> {
+    const KNOWN: [&str; 6] = [USER_ID, CSRF, LIVE, UNREADABLE, CLIENT, USER_AGENT];
+    if let Some(other) = state.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         anyhow::bail!("the sessions table keeps no {other:?}: give it a column first");
     }
     let Some(user_id) = state.get(USER_ID) else { return Ok(None) };
     let user_id = serde_json::from_str(user_id)?;
     let csrf = serde_json::from_str(state.get(CSRF).ok_or_else(|| anyhow::anyhow!("a session needs its CSRF token"))?)?;
-    Ok(Some((user_id, csrf)))
+    let text = |key: &str| -> anyhow::Result<String> {
+        Ok(state.get(key).map(|v| serde_json::from_str::<String>(v)).transpose()?.unwrap_or_default())
+    };
+    let origin =
+        SessionOrigin { client: text(CLIENT)?, user_agent: text(USER_AGENT)?.chars().take(MAX_USER_AGENT).collect() };
+    Ok(Some(Stored { user_id, csrf, origin }))
 }
 
 /// One state entry: a JSON text.
@@ -123,12 +189,13 @@ impl SessionStore for SessionStorage {
     /// one): a new random key, of which the row keeps the hash. A state without a user is
     /// not stored.
     async fn save(&self, state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
-        let (user_id, csrf) = stored_entries(&state)
+        let stored = stored_entries(&state)
             .map_err(SaveError::Serialization)?
             .ok_or_else(|| SaveError::Other(anyhow::anyhow!("a session is stored only for a signed-in user")))?;
         let key = random_token();
+        let started = NewSession { user_id: stored.user_id, csrf: &stored.csrf, origin: &stored.origin };
         self.store
-            .start_session(&session_key_hash(&key), user_id, &csrf, &self.lifetimes, self.clock.now())
+            .start_session(&session_key_hash(&key), started, &self.lifetimes, self.clock.now())
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
@@ -144,7 +211,7 @@ impl SessionStore for SessionStorage {
     ) -> Result<SessionKey, UpdateError> {
         let key_hash = session_key_hash(session_key.as_ref());
         let result = match stored_entries(&state).map_err(UpdateError::Serialization)? {
-            Some((user_id, csrf)) => self.store.update_session(&key_hash, user_id, &csrf).await,
+            Some(Stored { user_id, csrf, .. }) => self.store.update_session(&key_hash, user_id, &csrf).await,
             None => self.store.end_session(&key_hash).await,
         };
         result.map_err(|e| UpdateError::Other(e.into()))?;
@@ -182,21 +249,22 @@ impl Store {
         })
     }
 
-    /// Starts a session for `user_id` (at sign-in, under a new key: no fixation). Expired
-    /// sessions are swept on the way.
+    /// Starts a session (at sign-in, under a new key: no fixation), with a public id of its
+    /// own for the user's list of sessions. Expired sessions are swept on the way.
     pub async fn start_session(
         &self,
         key_hash: &str,
-        user_id: i64,
-        csrf: &str,
+        session: NewSession<'_>,
         lifetimes: &SessionConfig,
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
+        let NewSession { user_id, csrf, origin } = session;
         write_tx!(self, |tx, pg| {
             sqlx::query("DELETE FROM sessions WHERE idle_until <= $1").bind(now).execute(&mut *tx).await?;
             sqlx::query(
-                "INSERT INTO sessions (key_hash, user_id, csrf, created_at, refreshed_at, idle_until, expires_at)
-                 VALUES ($1, $2, $3, $4, $4, $5, $6)",
+                "INSERT INTO sessions (key_hash, user_id, csrf, created_at, refreshed_at, idle_until, expires_at,
+                                       public_id, client, user_agent)
+                 VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9)",
             )
             .bind(key_hash)
             .bind(user_id)
@@ -204,6 +272,9 @@ impl Store {
             .bind(now)
             .bind(now + lifetimes.idle.min(lifetimes.max))
             .bind(now + lifetimes.max)
+            .bind(public_session_id())
+            .bind(&origin.client)
+            .bind(&origin.user_agent)
             .execute(&mut *tx)
             .await?;
             // The Company page shows each user's last sign-in.
@@ -296,6 +367,98 @@ impl Store {
                 .rows_affected();
             tx.commit().await?;
             Ok(sessions + failures + keys)
+        })
+    }
+
+    /// A user's live sessions, newest first, each marked whether it is the one under
+    /// `current_key_hash` (the request's own). One statement over the `sessions_user` index.
+    pub async fn live_sessions(
+        &self,
+        user_id: i64,
+        current_key_hash: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Vec<SessionListed>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT public_id, created_at, refreshed_at, client, user_agent, key_hash = $2 AS current
+                 FROM sessions
+                 WHERE user_id = $1 AND idle_until > $3 AND expires_at > $3
+                 ORDER BY created_at DESC, public_id",
+            )
+            .bind(user_id)
+            .bind(current_key_hash)
+            .bind(now)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Ends sessions of `user_id` that the user chose (one by its public id, or every one
+    /// but the request's own, under `current_key_hash`), at once for every instance, and
+    /// answers what was ended: none for an id that is not a live session of this user's
+    /// (someone else's, or already ended).
+    pub async fn end_own_sessions(
+        &self,
+        user_id: i64,
+        current_key_hash: &str,
+        which: EndSessions<'_>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Vec<SessionListed>> {
+        let (public_id, keep_key_hash) = match which {
+            EndSessions::One(public_id) => (Some(public_id), None),
+            EndSessions::Others => (None, Some(current_key_hash)),
+        };
+        write_tx!(self, |tx, pg| {
+            let ended: Vec<SessionListed> = sqlx::query_as(
+                "DELETE FROM sessions
+                 WHERE user_id = $1 AND idle_until > $2 AND expires_at > $2
+                   AND ($3 IS NULL OR public_id = $3) AND ($4 IS NULL OR key_hash <> $4)
+                 RETURNING public_id, created_at, refreshed_at, client, user_agent, key_hash = $5 AS current",
+            )
+            .bind(user_id)
+            .bind(now)
+            .bind(public_id)
+            .bind(keep_key_hash)
+            .bind(current_key_hash)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(ended)
+        })
+    }
+
+    /// Keeps a passkey registration's state with the session it was started in (replacing
+    /// one started before): the ceremony's state stays on the server.
+    pub async fn set_session_ceremony(&self, key_hash: &str, ceremony: &str) -> sqlx::Result<bool> {
+        write_tx!(self, |tx, pg| {
+            let n = sqlx::query("UPDATE sessions SET ceremony = $2 WHERE key_hash = $1")
+                .bind(key_hash)
+                .bind(ceremony)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Takes the session's registration state, once: a second finish finds none.
+    pub async fn take_session_ceremony(&self, key_hash: &str) -> sqlx::Result<Option<String>> {
+        write_tx!(self, |tx, pg| {
+            let ceremony: Option<Option<String>> =
+                sqlx::query_scalar("SELECT ceremony FROM sessions WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let ceremony = ceremony.flatten();
+            if ceremony.is_some() {
+                sqlx::query("UPDATE sessions SET ceremony = NULL WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(ceremony)
         })
     }
 

@@ -79,6 +79,7 @@ fn page(ctx: &Ctx, email: &str, next: &str, error: Option<String>) -> LoginPage 
         email: email.to_string(),
         next: safe_next(next).unwrap_or("").to_string(),
         error,
+        passkeys_js: ctx.state.webauthn.is_some().then(|| super::assets::url("passkeys.js")),
     }
 }
 

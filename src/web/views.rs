@@ -61,6 +61,8 @@ pub struct LoginPage {
     pub email: String,
     pub next: String,
     pub error: Option<String>,
+    /// Signing in with a passkey: the script's URL, where passkeys are on.
+    pub passkeys_js: Option<String>,
 }
 
 #[derive(Template)]
