@@ -146,6 +146,7 @@ fn run_provisio(url: &str, args: &[&str]) -> (Duration, i64) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_provisio"))
         .args(args)
         .env("DATABASE_URL", url)
+        .env("PROVISIO_MFA", "none")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -584,6 +584,47 @@ email-view-retrying = { $attempts ->
    *[other] The mail server has not accepted it after { $attempts } attempts; it is tried again.
 }
 
+## Strong sign-in (docs/product.md rule 15)
+nav-security = Account security
+kind-security_change = Security change
+security-totp-on = One-time codes turned on
+security-totp-off = One-time codes turned off
+security-recovery-renewed = New recovery codes made; the old ones no longer work
+security-recovery-used = A recovery code was used to sign in
+security-passkey-added = Passkey “{ $name }” added
+security-passkey-removed = Passkey “{ $name }” removed
+security-session-ended = One of your sessions was signed out
+security-sessions-ended = { $count ->
+    [one] 1 other session was signed out
+   *[other] { $count } other sessions were signed out
+}
+security-email-subject = Your Provisio sign-in changed
+security-email-intro = This changed in how you sign in to Provisio:
+security-email-action = Your second factors and sessions are here:
+security-email-not-you = If this was not you, sign in, remove what you do not recognise, and tell your company admin.
+account-security-title = Account security
+account-security-intro = A second factor keeps your account yours even when someone else learns your password.
+account-security-required = Your role needs a second factor. Set one up here to go on: until then the portal shows only this page.
+account-totp-title = One-time codes
+account-totp-on = On: after your password, sign-in asks for the 6-digit code of your authenticator app.
+account-totp-off = Off.
+account-totp-start = Set up one-time codes
+account-totp-scan = Scan this QR code with an authenticator app, or type the key into it by hand. Then enter the code the app shows.
+account-totp-secret = Key
+account-totp-qr = QR code of the key for your authenticator app
+account-totp-code = The 6-digit code your app shows now
+account-totp-confirm = Turn on one-time codes
+account-totp-remove = Turn off one-time codes
+account-recovery-title = Recovery codes
+account-recovery-intro = Each recovery code signs you in once when your authenticator app is not at hand.
+account-recovery-left = { $count ->
+    [one] 1 recovery code left.
+   *[other] { $count } recovery codes left.
+}
+account-recovery-none = Recovery codes come with one-time codes.
+account-recovery-new = Make new recovery codes
+account-recovery-show = Your recovery codes. Keep them somewhere safe now: this is the only time they are shown. Each works once.
+
 # Passkeys (account security and sign-in)
 login-passkey-title = Or use a passkey
 login-passkey = Sign in with a passkey

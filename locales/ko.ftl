@@ -509,6 +509,45 @@ email-view-retrying = { $attempts ->
    *[other] 메일 서버가 { $attempts }번 시도 후에도 수락하지 않았습니다. 다시 시도합니다.
 }
 
+## Strong sign-in (docs/product.md rule 15)
+nav-security = 계정 보안
+kind-security_change = 보안 변경
+security-totp-on = 일회용 코드를 켰습니다
+security-totp-off = 일회용 코드를 껐습니다
+security-recovery-renewed = 새 복구 코드를 만들었습니다. 이전 코드는 더 이상 쓸 수 없습니다
+security-recovery-used = 복구 코드로 로그인했습니다
+security-passkey-added = 패스키 “{ $name }”을(를) 추가했습니다
+security-passkey-removed = 패스키 “{ $name }”을(를) 삭제했습니다
+security-session-ended = 세션 하나를 로그아웃했습니다
+security-sessions-ended = { $count ->
+   *[other] 다른 세션 { $count }개를 로그아웃했습니다
+}
+security-email-subject = Provisio 로그인 방식이 변경되었습니다
+security-email-intro = Provisio 로그인 방식에서 다음이 변경되었습니다:
+security-email-action = 두 번째 인증 수단과 세션은 여기에서 확인하세요:
+security-email-not-you = 본인이 한 일이 아니라면 로그인하여 모르는 항목을 삭제하고 회사 관리자에게 알리세요.
+account-security-title = 계정 보안
+account-security-intro = 두 번째 인증 수단이 있으면 다른 사람이 비밀번호를 알아도 계정을 지킬 수 있습니다.
+account-security-required = 역할상 두 번째 인증 수단이 필요합니다. 계속하려면 여기에서 설정하세요. 설정할 때까지는 이 페이지만 볼 수 있습니다.
+account-totp-title = 일회용 코드
+account-totp-on = 켜짐: 비밀번호 다음에 인증 앱의 6자리 코드를 묻습니다.
+account-totp-off = 꺼짐.
+account-totp-start = 일회용 코드 설정
+account-totp-scan = 인증 앱으로 이 QR 코드를 스캔하거나 키를 직접 입력하세요. 그런 다음 앱에 표시된 코드를 입력하세요.
+account-totp-secret = 키
+account-totp-qr = 인증 앱용 키의 QR 코드
+account-totp-code = 지금 앱에 표시된 6자리 코드
+account-totp-confirm = 일회용 코드 켜기
+account-totp-remove = 일회용 코드 끄기
+account-recovery-title = 복구 코드
+account-recovery-intro = 인증 앱을 쓸 수 없을 때 복구 코드 하나로 한 번 로그인할 수 있습니다.
+account-recovery-left = { $count ->
+   *[other] 남은 복구 코드 { $count }개.
+}
+account-recovery-none = 복구 코드는 일회용 코드와 함께 만들어집니다.
+account-recovery-new = 새 복구 코드 만들기
+account-recovery-show = 복구 코드입니다. 지금 안전한 곳에 보관하세요. 다시는 표시되지 않으며 각 코드는 한 번만 쓸 수 있습니다.
+
 # 패스키 (계정 보안, 로그인)
 login-passkey-title = 또는 패스키 사용
 login-passkey = 패스키로 로그인

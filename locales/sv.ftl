@@ -570,6 +570,47 @@ email-view-retrying = { $attempts ->
    *[other] Mejlservern har inte godkänt det efter { $attempts } försök; det försöks igen.
 }
 
+## Strong sign-in (docs/product.md rule 15)
+nav-security = Kontosäkerhet
+kind-security_change = Säkerhetsändring
+security-totp-on = Engångskoder påslagna
+security-totp-off = Engångskoder avstängda
+security-recovery-renewed = Nya återställningskoder skapade; de gamla fungerar inte längre
+security-recovery-used = En återställningskod användes för att logga in
+security-passkey-added = Nyckeln ”{ $name }” lades till
+security-passkey-removed = Nyckeln ”{ $name }” togs bort
+security-session-ended = En av dina sessioner loggades ut
+security-sessions-ended = { $count ->
+    [one] 1 annan session loggades ut
+   *[other] { $count } andra sessioner loggades ut
+}
+security-email-subject = Din inloggning i Provisio har ändrats
+security-email-intro = Det här har ändrats i hur du loggar in i Provisio:
+security-email-action = Dina andra faktorer och sessioner finns här:
+security-email-not-you = Om det inte var du: logga in, ta bort det du inte känner igen och säg till din företagsadministratör.
+account-security-title = Kontosäkerhet
+account-security-intro = En andra faktor skyddar ditt konto även om någon annan får veta ditt lösenord.
+account-security-required = Din roll kräver en andra faktor. Lägg till en här för att fortsätta: tills dess visar portalen bara den här sidan.
+account-totp-title = Engångskoder
+account-totp-on = På: efter lösenordet frågar inloggningen efter den sexsiffriga koden i din autentiseringsapp.
+account-totp-off = Av.
+account-totp-start = Slå på engångskoder
+account-totp-scan = Skanna QR-koden med en autentiseringsapp eller skriv in nyckeln för hand. Ange sedan koden som appen visar.
+account-totp-secret = Nyckel
+account-totp-qr = QR-kod med nyckeln för din autentiseringsapp
+account-totp-code = Den sexsiffriga koden som appen visar nu
+account-totp-confirm = Slå på engångskoder
+account-totp-remove = Stäng av engångskoder
+account-recovery-title = Återställningskoder
+account-recovery-intro = Varje återställningskod loggar in dig en gång när du inte har din autentiseringsapp till hands.
+account-recovery-left = { $count ->
+    [one] 1 återställningskod kvar.
+   *[other] { $count } återställningskoder kvar.
+}
+account-recovery-none = Återställningskoder följer med engångskoderna.
+account-recovery-new = Skapa nya återställningskoder
+account-recovery-show = Dina återställningskoder. Spara dem på ett säkert ställe nu: de visas bara den här gången. Varje kod fungerar en gång.
+
 # Lösennycklar (kontosäkerhet och inloggning)
 login-passkey-title = Eller använd en lösennyckel
 login-passkey = Logga in med lösennyckel

@@ -37,6 +37,8 @@ pub struct Config {
     pub public_url: String,
     /// How long a bulk preview (and an applied one's outcome) is kept (PROVISIO_BULK_KEEP).
     pub bulk_keep: chrono::Duration,
+    /// Who must have a second factor (PROVISIO_MFA).
+    pub mfa: crate::domain::MfaPolicy,
 }
 
 /// How long a session lives: signed out after `idle` without use, and after `max` however
@@ -388,6 +390,11 @@ impl Config {
             None => chrono::Duration::hours(24),
         };
 
+        let mfa = match var("PROVISIO_MFA") {
+            Some(policy) => crate::domain::MfaPolicy::parse(&policy).map_err(|p| bad("PROVISIO_MFA", p))?,
+            None => crate::domain::MfaPolicy::default(),
+        };
+
         Ok(Self {
             database_url,
             bind,
@@ -406,6 +413,7 @@ impl Config {
             shutdown,
             public_url,
             bulk_keep,
+            mfa,
         })
     }
 }
@@ -475,6 +483,9 @@ mod tests {
         let c = Config::from_env(env(&[("PROVISIO_API_LIMIT", "5/s")]), None).unwrap();
         assert_eq!(c.api_limit, Rate { count: 5, per: chrono::Duration::seconds(1) });
         assert_eq!(c.reminders, vec![chrono::Duration::days(1), chrono::Duration::days(3)]);
+        assert_eq!(c.mfa, crate::domain::MfaPolicy::default(), "operators,admins");
+        let c = Config::from_env(env(&[("PROVISIO_MFA", "all")]), None).unwrap();
+        assert_eq!(c.mfa, crate::domain::MfaPolicy::ALL);
     }
 
     #[test]
@@ -562,7 +573,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_setting() {
-        let cases: [(&[(&str, &str)], &str); 22] = [
+        let cases: [(&[(&str, &str)], &str); 23] = [
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
             (&[("PROVISIO_BIND", "localhost")], "PROVISIO_BIND"),
             (&[("PROVISIO_SECURE_COOKIES", "yes")], "PROVISIO_SECURE_COOKIES"),
@@ -585,6 +596,7 @@ mod tests {
             (&[("PROVISIO_CASE_LIMIT", "ten/d")], "PROVISIO_CASE_LIMIT"),
             (&[("PROVISIO_REMINDERS", "3 days")], "PROVISIO_REMINDERS"),
             (&[("PROVISIO_API_LIMIT", "600 per minute")], "PROVISIO_API_LIMIT"),
+            (&[("PROVISIO_MFA", "everyone")], "PROVISIO_MFA"),
         ];
         for (pairs, setting) in cases {
             let err = Config::from_env(env(pairs), None).unwrap_err();

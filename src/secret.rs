@@ -71,6 +71,34 @@ impl SigningKey {
     pub fn verify(&self, purpose: &str, value: &str, signature: &str) -> bool {
         constant_time_eq(self.sign(purpose, value).as_bytes(), signature.as_bytes())
     }
+
+    /// `secret` sealed with AES-256-GCM under a key derived for `purpose`, bound to
+    /// `context` (which must be given again to open it: a sealed value moved to another row
+    /// does not open there): URL-safe base64 of a random 96-bit nonce and the ciphertext.
+    pub fn seal(&self, purpose: &str, context: &str, secret: &[u8]) -> String {
+        use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+        let cipher = aes_gcm::Aes256Gcm::new_from_slice(&self.derive(purpose)[..32]).expect("a 256-bit key");
+        let nonce = aes_gcm::Aes256Gcm::generate_nonce(&mut OsRng);
+        let sealed = cipher
+            .encrypt(&nonce, Payload { msg: secret, aad: context.as_bytes() })
+            .expect("AES-GCM seals any message");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// What [`SigningKey::seal`] sealed for `purpose` and `context`; None for anything else.
+    pub fn open(&self, purpose: &str, context: &str, sealed: &str) -> Option<Vec<u8>> {
+        use aes_gcm::aead::{Aead, KeyInit, Payload};
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if bytes.len() < 12 + 16 {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let cipher = aes_gcm::Aes256Gcm::new_from_slice(&self.derive(purpose)[..32]).ok()?;
+        let nonce: [u8; 12] = nonce.try_into().ok()?;
+        cipher.decrypt(&nonce.into(), Payload { msg: sealed, aad: context.as_bytes() }).ok()
+    }
 }
 
 #[cfg(test)]
@@ -93,5 +121,17 @@ mod tests {
         assert_ne!(derived, SigningKey::new(b"k2".to_vec()).derive("session"));
         assert_eq!(derived, SigningKey::new(b"k1".to_vec()).derive("session"));
         assert_ne!(derived[..32], derived[32..]);
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_key_purpose_and_context() {
+        let key = SigningKey::new(b"k1".to_vec());
+        let sealed = key.seal("totp", "user:1", b"twenty random bytes!");
+        assert_ne!(sealed, key.seal("totp", "user:1", b"twenty random bytes!"), "a fresh nonce each time");
+        assert_eq!(key.open("totp", "user:1", &sealed).as_deref(), Some(&b"twenty random bytes!"[..]));
+        assert_eq!(key.open("totp", "user:2", &sealed), None, "another row");
+        assert_eq!(key.open("other", "user:1", &sealed), None, "another purpose");
+        assert_eq!(SigningKey::new(b"k2".to_vec()).open("totp", "user:1", &sealed), None, "another key");
+        assert_eq!(key.open("totp", "user:1", "garbage"), None);
     }
 }

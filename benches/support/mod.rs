@@ -101,6 +101,7 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_provisio"))
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", url)
+            .env("PROVISIO_MFA", "none")
             .env("PROVISIO_LOG", "warn")
             .envs(env.iter().copied())
             .current_dir(dir)

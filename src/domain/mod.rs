@@ -10,6 +10,7 @@ pub mod limits;
 pub mod line;
 pub mod new_password;
 pub mod permissions;
+pub mod second_factor;
 pub mod transaction;
 
 pub use attention::{AttentionCursor, AttentionKind};
@@ -19,6 +20,7 @@ pub use limits::{LimitBook, SendLimit, wait_for_limit};
 pub use line::{EditScope, LineStatus, Refusal, stale_refusal};
 pub use new_password::{NewPassword, PasswordProblem};
 pub use permissions::{Actor, CompanyGrant, EditGrant, OperatorGrant, OrderParties};
+pub use second_factor::{MfaPolicy, SecurityChange};
 pub use transaction::{TransactionKind, TransactionStatus};
 
 /// What the rules' unit tests share: an order of acme's and a user of some company.

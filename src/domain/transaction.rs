@@ -11,10 +11,14 @@ pub enum TransactionKind {
     Reminder,
     /// A company admin's change of a user's rights (no line).
     PermissionChange,
+    /// A change to a user's own sign-in: a second factor added or removed, recovery codes
+    /// renewed or used, a session ended by its user (no line; rule 15).
+    SecurityChange,
 }
 
 impl TransactionKind {
-    pub const ALL: [Self; 4] = [Self::Update, Self::Resend, Self::Reminder, Self::PermissionChange];
+    pub const ALL: [Self; 5] =
+        [Self::Update, Self::Resend, Self::Reminder, Self::PermissionChange, Self::SecurityChange];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -22,6 +26,7 @@ impl TransactionKind {
             Self::Resend => "provisioning_email_resend",
             Self::Reminder => "provisioning_email_reminder",
             Self::PermissionChange => "permission_change",
+            Self::SecurityChange => "security_change",
         }
     }
 

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{EmailKind, Mailer, render_bounce_alert, render_email, render_invitation};
+use super::{EmailKind, Mailer, render_bounce_alert, render_email, render_invitation, render_security};
 use crate::config::MailConfig;
 use crate::secret::{SigningKey, random_token};
 use crate::stop::Stop;
@@ -81,6 +81,9 @@ impl Dispatcher {
     async fn deliver(&self, email: &ClaimedEmail, now: DateTime<Utc>) -> Delivery {
         let subscriptions = || email.lines.iter().map(|(sub, _)| sub.clone()).collect::<Vec<_>>();
         let rendered = match (&email.invitation, &email.alert) {
+            _ if email.security.is_some() => {
+                render_security(email.language.as_deref(), email.security.as_ref().expect("a notice"), &self.public_url)
+            }
             (Some(invitation), _) => render_invitation(email.language.as_deref(), invitation),
             (None, Some(alert)) => render_bounce_alert(
                 email.language.as_deref(),

@@ -12,7 +12,7 @@ pub use dispatcher::Dispatcher;
 pub use transport::{Mailer, SendError};
 
 use crate::i18n::Tr;
-use crate::store::InvitationEmail;
+use crate::store::{InvitationEmail, SecurityEmail};
 
 #[derive(Template)]
 #[template(path = "emails/provisioning.txt")]
@@ -139,6 +139,62 @@ pub fn render_invitation(language: Option<&str>, invitation: &InvitationEmail) -
 }
 
 #[derive(Template)]
+#[template(path = "emails/security.txt")]
+struct SecurityText<'a> {
+    t: &'a Tr,
+    name: &'a str,
+    what: &'a str,
+    when: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/security.html")]
+struct SecurityHtml<'a> {
+    t: &'a Tr,
+    subject: &'a str,
+    name: &'a str,
+    what: &'a str,
+    when: &'a str,
+    link: &'a str,
+}
+
+/// What a security change says, in the reader's language (the email, the Transaction
+/// Manager and the account page word it alike).
+pub fn security_change_text(t: &Tr, code: &str) -> String {
+    use crate::domain::SecurityChange as Change;
+    match Change::parse(code) {
+        Some(Change::TotpOn) => t.t("security-totp-on"),
+        Some(Change::TotpOff) => t.t("security-totp-off"),
+        Some(Change::RecoveryCodesRenewed) => t.t("security-recovery-renewed"),
+        Some(Change::RecoveryCodeUsed) => t.t("security-recovery-used"),
+        Some(Change::PasskeyAdded(name)) => t.ta("security-passkey-added", [("name", name.as_str())]),
+        Some(Change::PasskeyRemoved(name)) => t.ta("security-passkey-removed", [("name", name.as_str())]),
+        Some(Change::SessionEnded) => t.t("security-session-ended"),
+        Some(Change::OtherSessionsEnded(n)) => t.tn("security-sessions-ended", "count", n),
+        None => code.to_string(),
+    }
+}
+
+/// The notice to a user's own address that their sign-in changed (docs/product.md rule
+/// 15), in their language, with a link to their account security page on `public_url`.
+pub fn render_security(
+    language: Option<&str>,
+    notice: &SecurityEmail,
+    public_url: &str,
+) -> Result<Rendered, askama::Error> {
+    let t = Tr::new(language.unwrap_or("en"));
+    let what = security_change_text(&t, &notice.change);
+    let when = t.when(&notice.at);
+    let link = format!("{public_url}/account/security");
+    let subject = t.t("security-email-subject");
+    let name = notice.name.as_str();
+    let text = SecurityText { t: &t, name, what: &what, when: &when, link: &link }.render()?;
+    let html = SecurityHtml { t: &t, subject: &subject, name, what: &what, when: &when, link: &link }.render()?;
+    Ok(Rendered { subject, text, html })
+}
+
+#[derive(Template)]
 #[template(path = "emails/bounce_alert.txt")]
 struct BounceAlertText<'a> {
     t: &'a Tr,
@@ -198,6 +254,31 @@ mod tests {
     fn wo1(kind: EmailKind, language: Option<&str>) -> Rendered {
         let lines = [("Sub-1".to_string(), "A-Flex".to_string())];
         render_email(kind, language, "WO-1", "Globex", &lines, "https://a.example", "x@webex.com").unwrap()
+    }
+
+    #[test]
+    fn a_security_notice_says_what_changed_when_and_where_to_look_and_escapes_html() {
+        let notice = SecurityEmail {
+            name: "Ada <b>Admin</b>".into(),
+            change: "passkey_added:Laptop <script>".into(),
+            at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        };
+        for lang in [None, Some("ko"), Some("sv")] {
+            let r = render_security(lang, &notice, "https://portal.example").unwrap();
+            assert!(!r.subject.is_empty());
+            for body in [&r.text, &r.html] {
+                assert!(body.contains("https://portal.example/account/security"), "{body}");
+                assert!(body.contains("UTC"), "{body}");
+            }
+            assert!(
+                r.html.contains("Laptop &#60;script&#62;") || r.html.contains("Laptop &lt;script&gt;"),
+                "{}",
+                r.html
+            );
+            assert!(!r.html.contains("<b>Admin"), "{}", r.html);
+        }
+        let en = render_security(None, &notice, "https://portal.example").unwrap();
+        assert!(en.text.contains("Laptop <script>"), "the text part is plain text: {}", en.text);
     }
 
     #[test]

@@ -289,7 +289,15 @@ pub fn transactions_statement(viewer: &Actor, filter: &TransactionFilter, limit:
             vec![format!("(COALESCE(t.partner_id, t.company_id, '') = {c} OR COALESCE(t.distributor_id, '') = {c})")]
         }
         (Some(c), None) => {
-            vec![format!("t.partner_id = {c}"), format!("t.distributor_id = {c}"), format!("t.company_id = {c}")]
+            // And the viewer's own security changes (docs/product.md rule 15), which belong to
+            // no company: another index range (transactions_security_user).
+            let own = st.bind(Arg::Int(viewer.user_id));
+            vec![
+                format!("t.partner_id = {c}"),
+                format!("t.distributor_id = {c}"),
+                format!("t.company_id = {c}"),
+                format!("t.kind = 'security_change' AND t.actor_user_id = {own}"),
+            ]
         }
     };
     let branches: Vec<String> = parties

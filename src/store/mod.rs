@@ -13,6 +13,7 @@ mod cases;
 mod company;
 mod edits;
 mod emails;
+pub mod factors;
 mod import;
 mod lists;
 mod metrics;
@@ -41,18 +42,20 @@ pub use cases::{AttachmentInfo, CaseOutcome, CaseRecord, NewAttachment, NewCase}
 pub use company::{CompanyUser, Invitation, InvitationState, InviteOutcome, UserChange, UserChangeOutcome};
 pub use edits::{ContactEdit, CopyOutcome, EditOutcome, LineAction, Resend, ResendOutcome, Stopped};
 pub use emails::SentEmail;
+pub use factors::{SecondFactors, TotpFactor, recovery_code_hash};
 pub use import::{ImportError, ImportFile, ImportProgress, ImportSummary, Progress};
 pub use lists::{
     Arg, Statement, SubscriptionFilter, orders_statement, prefix_range, subscriptions_statement, transactions_statement,
 };
 pub use orders::{LineCursor, LinePage, OnboardOutcome};
-pub use outbox::{BounceAlert, ClaimedEmail, Delivery, InvitationEmail, LimitPreview, QueueCounts};
+pub use outbox::{BounceAlert, ClaimedEmail, Delivery, InvitationEmail, LimitPreview, QueueCounts, SecurityEmail};
 pub use passkeys::{AddPasskeyOutcome, MAX_PASSKEYS, NewPasskey, PasskeyOwner, PasskeyRecord};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use retention::BulkPurge;
 pub use sessions::{
-    EndSessions, LiveSession, NewSession, SessionListed, SessionOrigin, SessionRecord, SessionStorage, session_key_hash,
+    EndSessions, LiveSession, SessionListed, SessionOrigin, SessionRecord, SessionStorage, StoredSession,
+    session_key_hash,
 };
 pub use throttle::ANY_ACCOUNT;
 pub use tokens::{
@@ -195,6 +198,23 @@ macro_rules! counted_for_line {
     };
 }
 pub(crate) use {counted_for_line, counted_for_recipient};
+
+/// Whether the user whose id is the SQL expression `$user_id` has a second factor that
+/// signs in: one-time codes turned on (docs/product.md rule 15). The one home of that
+/// rule: the session's statement (every request), sign-in and the enrolment policy embed
+/// it. Passkeys add their `OR EXISTS (…)` here.
+macro_rules! second_factor_of {
+    ($user_id:literal) => {
+        concat!(
+            "(EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = ",
+            $user_id,
+            " AND f.confirmed_at IS NOT NULL) OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = ",
+            $user_id,
+            "))"
+        )
+    };
+}
+pub(crate) use second_factor_of;
 
 /// The first step of every change to an order's lines (an edit, a resend, a resend for
 /// every line, one order of a bulk fix): the order's row locked for the rest of the

@@ -255,7 +255,21 @@ pub struct ClaimedEmail {
     /// A bounce alert (cause `bounce_alert`): the bounced address and why; `lines` are the
     /// lines it is about.
     pub alert: Option<BounceAlert>,
+    /// A security notice (cause `security`): what changed in the recipient's own sign-in.
+    pub security: Option<SecurityEmail>,
 }
+
+/// What a security notice says (docs/product.md rule 15): to whom, what changed (the
+/// `security_change` transaction's code, [`crate::domain::SecurityChange`]), and when.
+#[derive(Debug, Clone)]
+pub struct SecurityEmail {
+    pub name: String,
+    pub change: String,
+    pub at: DateTime<Utc>,
+}
+
+/// id, recipient, attempts, language, name, change, at.
+type SecurityClaimRow = (i64, String, i64, Option<String>, String, String, DateTime<Utc>);
 
 /// What a bounce alert is about: the address the provisioning email bounced from, and the
 /// reason as stored (docs/product.md rule 14).
@@ -359,7 +373,8 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> sqlx::Result<Vec<ClaimedEmail>> {
-        let rows: (Vec<ClaimRow>, Vec<InvitationClaimRow>, Vec<AlertClaimRow>) = write_tx!(self, |tx, pg| {
+        type Claimed = (Vec<ClaimRow>, Vec<InvitationClaimRow>, Vec<AlertClaimRow>, Vec<SecurityClaimRow>);
+        let rows: Claimed = write_tx!(self, |tx, pg| {
             sqlx::query(sql(
                 pg,
                 "UPDATE outbox SET lease_token = $1, lease_until = $2, attempts = attempts + 1
@@ -428,10 +443,25 @@ impl Store {
             .bind(lease)
             .fetch_all(&mut *tx)
             .await?;
+            // Security notices go to the user whose sign-in changed, in their language,
+            // saying what their transaction records: their own statement too.
+            let notices: Vec<SecurityClaimRow> = sqlx::query_as(
+                "SELECT o.id, o.recipient, CAST(o.attempts AS BIGINT), COALESCE(u.language, c.language), u.name,
+                        COALESCE(t.new_value, ''), t.created_at
+                 FROM outbox o
+                 JOIN transactions t ON t.outbox_id = o.id
+                 JOIN users u ON u.id = t.actor_user_id
+                 JOIN companies c ON c.id = u.company_id
+                 WHERE o.lease_token = $1 AND o.cause = 'security'
+                 ORDER BY o.id",
+            )
+            .bind(lease)
+            .fetch_all(&mut *tx)
+            .await?;
             tx.commit().await?;
-            (rows, invitations, alerts)
+            (rows, invitations, alerts, notices)
         });
-        let (rows, invitations, alerts) = rows;
+        let (rows, invitations, alerts, notices) = rows;
         let mut claimed: Vec<ClaimedEmail> = invitations
             .into_iter()
             .map(|(id, recipient, attempts, language, invitee, company, inviter, link)| ClaimedEmail {
@@ -447,8 +477,24 @@ impl Store {
                 cc: None,
                 closes_at: None,
                 alert: None,
+                security: None,
             })
             .collect();
+        claimed.extend(notices.into_iter().map(|(id, recipient, attempts, language, name, change, at)| ClaimedEmail {
+            id,
+            order_id: String::new(),
+            recipient,
+            cause: "security".to_string(),
+            attempts,
+            customer: String::new(),
+            language,
+            lines: Vec::new(),
+            invitation: None,
+            cc: None,
+            closes_at: None,
+            alert: None,
+            security: Some(SecurityEmail { name, change, at }),
+        }));
         for (id, order_id, recipient, attempts, customer, language, sub, offer, address, reason) in alerts {
             match claimed.last_mut() {
                 Some(last) if last.id == id => last.lines.push((sub, offer)),
@@ -465,6 +511,7 @@ impl Store {
                     cc: None,
                     closes_at: None,
                     alert: Some(BounceAlert { address, reason }),
+                    security: None,
                 }),
             }
         }
@@ -484,6 +531,7 @@ impl Store {
                     cc,
                     closes_at,
                     alert: None,
+                    security: None,
                 }),
             }
         }

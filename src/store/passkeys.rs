@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::factors::SecurityTx;
 use super::{Store, User, read, write_tx};
+use crate::domain::SecurityChange;
 
 /// How many passkeys one user may hold.
 pub const MAX_PASSKEYS: i64 = 20;
@@ -80,13 +82,14 @@ impl Store {
     }
 
     /// Keeps a user's new passkey, unless its credential is known already or the user holds
-    /// the most they may.
+    /// the most they may; with the `security_change` and its email, in one transaction.
     pub async fn add_passkey(
         &self,
-        user_id: i64,
+        user: &User,
         passkey: NewPasskey<'_>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<AddPasskeyOutcome> {
+        let user_id = user.id;
         write_tx!(self, |tx, pg| {
             // The user's row first, so two registrations at once count each other.
             if pg {
@@ -116,6 +119,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else { return Ok(AddPasskeyOutcome::Duplicate) };
+            tx.security_change(user, &SecurityChange::PasskeyAdded(passkey.name.to_string()), now).await?;
             tx.commit().await?;
             Ok(AddPasskeyOutcome::Added { id })
         })
@@ -163,17 +167,26 @@ impl Store {
         })
     }
 
-    /// Removes one of the user's own passkeys; its name, or None when the user has no such
-    /// passkey (someone else's, or gone already).
-    pub async fn remove_passkey(&self, user_id: i64, passkey_id: i64) -> sqlx::Result<Option<String>> {
+    /// Removes one of the user's own passkeys, with the `security_change` and its email;
+    /// its name, or None when the user has no such passkey (someone else's, or gone
+    /// already).
+    pub async fn remove_passkey(
+        &self,
+        user: &User,
+        passkey_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<String>> {
         write_tx!(self, |tx, pg| {
             let name: Option<String> =
                 sqlx::query_scalar("DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name")
                     .bind(passkey_id)
-                    .bind(user_id)
+                    .bind(user.id)
                     .fetch_optional(&mut *tx)
                     .await?;
-            tx.commit().await?;
+            if let Some(name) = &name {
+                tx.security_change(user, &SecurityChange::PasskeyRemoved(name.clone()), now).await?;
+                tx.commit().await?;
+            }
             Ok(name)
         })
     }

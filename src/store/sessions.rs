@@ -18,18 +18,12 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
+use super::factors::SecurityTx;
 use super::{Store, User, read, write_tx};
 use crate::clock::Clock;
 use crate::config::SessionConfig;
+use crate::domain::SecurityChange;
 use crate::secret::random_token;
-
-/// A session about to be stored: its user, CSRF token and origin.
-#[derive(Debug, Clone, Copy)]
-pub struct NewSession<'a> {
-    pub user_id: i64,
-    pub csrf: &'a str,
-    pub origin: &'a SessionOrigin,
-}
 
 /// A session's public id: 128 random bits in hex, unrelated to its key (which only the
 /// cookie holds), so a page or a log that shows it hands out nothing.
@@ -75,6 +69,11 @@ pub struct SessionRecord {
     pub refreshed_at: DateTime<Utc>,
     pub idle_until: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// When this session's user last proved their second factor (or their password,
+    /// without one): at sign-in, then at each fresh check (docs/product.md rule 15).
+    pub checked_at: Option<DateTime<Utc>>,
+    /// Whether the user has a second factor that signs in (`second_factor_of!`).
+    pub second_factor: bool,
 }
 
 impl SessionRecord {
@@ -85,13 +84,15 @@ impl SessionRecord {
     }
 }
 
-/// What a session holds, as actix-session's state entries (each a JSON text). The user and
-/// the CSRF token are stored (columns `user_id` and `csrf`); [`LIVE`] is what the load read,
-/// for the request context, and is never written back. [`CLIENT`] and [`USER_AGENT`] are
-/// given at sign-in only and written once with the new row (what the user's list of
-/// sessions shows); a load does not read them back.
+/// What a session holds, as actix-session's state entries (each a JSON text). The user,
+/// the CSRF token and the time of the last strong check are stored (columns `user_id`,
+/// `csrf` and `checked_at`); [`LIVE`] is what the load read, for the request context, and is
+/// never written back. [`CLIENT`] and [`USER_AGENT`] are given at sign-in only and written
+/// once with the new row (what the user's list of sessions shows); a load does not read
+/// them back.
 pub const USER_ID: &str = "user_id";
 pub const CSRF: &str = "csrf";
+pub const CHECKED_AT: &str = "checked_at";
 pub const LIVE: &str = "live";
 pub const CLIENT: &str = "client";
 pub const USER_AGENT: &str = "user_agent";
@@ -120,16 +121,17 @@ pub struct SessionStorage {
 
 type State = HashMap<String, String>;
 
-/// What a state holds for its row: the user, the CSRF token, and (at sign-in) where from.
-struct Stored {
-    user_id: i64,
-    csrf: String,
-    origin: SessionOrigin,
+/// What a session stores: its user, CSRF token and last strong check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub user_id: i64,
+    pub csrf: String,
+    pub checked_at: Option<DateTime<Utc>>,
 }
 
 /// Where a session was started: the client address and the browser's `User-Agent` (cut
 /// to [`MAX_USER_AGENT`] characters), as the sign-in request gave them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SessionOrigin {
     pub client: String,
     pub user_agent: String,
@@ -138,22 +140,29 @@ pub struct SessionOrigin {
 /// The longest `User-Agent` a session keeps.
 pub const MAX_USER_AGENT: usize = 400;
 
-/// The user and CSRF token a state holds, or why it cannot be stored. A session holds
-/// nothing else: a new entry needs a column (and a migration) first.
-fn stored_entries(state: &State) -> anyhow::Result<Option<Stored>> {
-    const KNOWN: [&str; 6] = [USER_ID, CSRF, LIVE, UNREADABLE, CLIENT, USER_AGENT];
+/// Where a state says its session was started (empty where it does not: an update).
+fn origin_entries(state: &State) -> anyhow::Result<SessionOrigin> {
+    let text = |key: &str| -> anyhow::Result<String> {
+        Ok(state.get(key).map(|v| serde_json::from_str::<String>(v)).transpose()?.unwrap_or_default())
+    };
+    Ok(SessionOrigin { client: text(CLIENT)?, user_agent: text(USER_AGENT)?.chars().take(MAX_USER_AGENT).collect() })
+}
+
+/// What a state holds to store, or why it cannot be stored. A session holds nothing else:
+/// a new entry needs a column (and a migration) first.
+fn stored_entries(state: &State) -> anyhow::Result<Option<StoredSession>> {
+    const KNOWN: [&str; 7] = [USER_ID, CSRF, CHECKED_AT, LIVE, UNREADABLE, CLIENT, USER_AGENT];
     if let Some(other) = state.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         anyhow::bail!("the sessions table keeps no {other:?}: give it a column first");
     }
     let Some(user_id) = state.get(USER_ID) else { return Ok(None) };
     let user_id = serde_json::from_str(user_id)?;
     let csrf = serde_json::from_str(state.get(CSRF).ok_or_else(|| anyhow::anyhow!("a session needs its CSRF token"))?)?;
-    let text = |key: &str| -> anyhow::Result<String> {
-        Ok(state.get(key).map(|v| serde_json::from_str::<String>(v)).transpose()?.unwrap_or_default())
+    let checked_at = match state.get(CHECKED_AT) {
+        Some(at) => serde_json::from_str(at)?,
+        None => None,
     };
-    let origin =
-        SessionOrigin { client: text(CLIENT)?, user_agent: text(USER_AGENT)?.chars().take(MAX_USER_AGENT).collect() };
-    Ok(Some(Stored { user_id, csrf, origin }))
+    Ok(Some(StoredSession { user_id, csrf, checked_at }))
 }
 
 /// One state entry: a JSON text.
@@ -181,6 +190,7 @@ impl SessionStore for SessionStorage {
         Ok(Some(HashMap::from([
             (USER_ID.to_string(), json(&record.user.id)?),
             (CSRF.to_string(), json(&record.csrf)?),
+            (CHECKED_AT.to_string(), json(&record.checked_at)?),
             (LIVE.to_string(), json(&LiveSession { key_hash, record })?),
         ])))
     }
@@ -193,9 +203,9 @@ impl SessionStore for SessionStorage {
             .map_err(SaveError::Serialization)?
             .ok_or_else(|| SaveError::Other(anyhow::anyhow!("a session is stored only for a signed-in user")))?;
         let key = random_token();
-        let started = NewSession { user_id: stored.user_id, csrf: &stored.csrf, origin: &stored.origin };
+        let origin = origin_entries(&state).map_err(SaveError::Serialization)?;
         self.store
-            .start_session(&session_key_hash(&key), started, &self.lifetimes, self.clock.now())
+            .start_session_from(&session_key_hash(&key), &stored, &origin, &self.lifetimes, self.clock.now())
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
@@ -211,7 +221,7 @@ impl SessionStore for SessionStorage {
     ) -> Result<SessionKey, UpdateError> {
         let key_hash = session_key_hash(session_key.as_ref());
         let result = match stored_entries(&state).map_err(UpdateError::Serialization)? {
-            Some(Stored { user_id, csrf, .. }) => self.store.update_session(&key_hash, user_id, &csrf).await,
+            Some(stored) => self.store.update_session(&key_hash, &stored).await,
             None => self.store.end_session(&key_hash).await,
         };
         result.map_err(|e| UpdateError::Other(e.into()))?;
@@ -236,12 +246,15 @@ impl Store {
     /// The live session under `key_hash` and its (active) user, or None.
     pub async fn session(&self, key_hash: &str, now: DateTime<Utc>) -> sqlx::Result<Option<SessionRecord>> {
         read!(self, |pool, pg| {
-            sqlx::query_as(
+            sqlx::query_as(concat!(
                 "SELECT u.id, u.email, u.name, u.company_id, u.can_edit, u.operator, u.company_admin, u.language,
-                        s.csrf, s.refreshed_at, s.idle_until, s.expires_at
+                        s.csrf, s.refreshed_at, s.idle_until, s.expires_at, s.checked_at,
+                        ",
+                super::second_factor_of!("u.id"),
+                " AS second_factor
                  FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.key_hash = $1 AND s.idle_until > $2 AND s.expires_at > $2 AND u.active",
-            )
+                 WHERE s.key_hash = $1 AND s.idle_until > $2 AND s.expires_at > $2 AND u.active"
+            ))
             .bind(key_hash)
             .bind(now)
             .fetch_optional(pool)
@@ -249,22 +262,37 @@ impl Store {
         })
     }
 
-    /// Starts a session (at sign-in, under a new key: no fixation), with a public id of its
-    /// own for the user's list of sessions. Expired sessions are swept on the way.
+    /// Starts a session for its user (at sign-in, under a new key: no fixation), started
+    /// from nowhere in particular (tests and tools; sign-in says where from).
     pub async fn start_session(
         &self,
         key_hash: &str,
-        session: NewSession<'_>,
+        session: &StoredSession,
         lifetimes: &SessionConfig,
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
-        let NewSession { user_id, csrf, origin } = session;
+        self.start_session_from(key_hash, session, &SessionOrigin::default(), lifetimes, now).await
+    }
+
+    /// Starts a session for its user (at sign-in, under a new key: no fixation), with a
+    /// public id of its own and where it was started, for the user's list of sessions.
+    /// Expired sessions are swept on the way.
+    pub async fn start_session_from(
+        &self,
+        key_hash: &str,
+        session: &StoredSession,
+        origin: &SessionOrigin,
+        lifetimes: &SessionConfig,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        let StoredSession { user_id, csrf, checked_at } = session;
+        let user_id = *user_id;
         write_tx!(self, |tx, pg| {
             sqlx::query("DELETE FROM sessions WHERE idle_until <= $1").bind(now).execute(&mut *tx).await?;
             sqlx::query(
                 "INSERT INTO sessions (key_hash, user_id, csrf, created_at, refreshed_at, idle_until, expires_at,
-                                       public_id, client, user_agent)
-                 VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9)",
+                                       checked_at, public_id, client, user_agent)
+                 VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(key_hash)
             .bind(user_id)
@@ -272,6 +300,7 @@ impl Store {
             .bind(now)
             .bind(now + lifetimes.idle.min(lifetimes.max))
             .bind(now + lifetimes.max)
+            .bind(checked_at)
             .bind(public_session_id())
             .bind(&origin.client)
             .bind(&origin.user_agent)
@@ -310,14 +339,15 @@ impl Store {
         })
     }
 
-    /// Writes what a live session holds besides its user: the CSRF token. Nothing for a
-    /// session that ended meanwhile, or that belongs to another user.
-    pub async fn update_session(&self, key_hash: &str, user_id: i64, csrf: &str) -> sqlx::Result<()> {
+    /// Writes what a live session holds besides its user: the CSRF token and the last strong
+    /// check. Nothing for a session that ended meanwhile, or that belongs to another user.
+    pub async fn update_session(&self, key_hash: &str, session: &StoredSession) -> sqlx::Result<()> {
         write_tx!(self, |tx, pg| {
-            sqlx::query("UPDATE sessions SET csrf = $3 WHERE key_hash = $1 AND user_id = $2")
+            sqlx::query("UPDATE sessions SET csrf = $3, checked_at = $4 WHERE key_hash = $1 AND user_id = $2")
                 .bind(key_hash)
-                .bind(user_id)
-                .bind(csrf)
+                .bind(session.user_id)
+                .bind(&session.csrf)
+                .bind(session.checked_at)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await
@@ -397,13 +427,18 @@ impl Store {
     /// but the request's own, under `current_key_hash`), at once for every instance, and
     /// answers what was ended: none for an id that is not a live session of this user's
     /// (someone else's, or already ended).
+    ///
+    /// Sessions ended elsewhere are a `security_change` of the user's, with its email, in
+    /// the same transaction (one for "everywhere else", however many it ended); ending the
+    /// request's own session is signing out, which is not one.
     pub async fn end_own_sessions(
         &self,
-        user_id: i64,
+        user: &User,
         current_key_hash: &str,
         which: EndSessions<'_>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<Vec<SessionListed>> {
+        let user_id = user.id;
         let (public_id, keep_key_hash) = match which {
             EndSessions::One(public_id) => (Some(public_id), None),
             EndSessions::Others => (None, Some(current_key_hash)),
@@ -422,6 +457,16 @@ impl Store {
             .bind(current_key_hash)
             .fetch_all(&mut *tx)
             .await?;
+            let change = match which {
+                EndSessions::One(_) if ended.iter().any(|s| !s.current) => Some(SecurityChange::SessionEnded),
+                EndSessions::Others if !ended.is_empty() => {
+                    Some(SecurityChange::OtherSessionsEnded(ended.len() as i64))
+                }
+                _ => None,
+            };
+            if let Some(change) = change {
+                tx.security_change(user, &change, now).await?;
+            }
             tx.commit().await?;
             Ok(ended)
         })

@@ -210,6 +210,7 @@ pub async fn invite(
     query: web::Query<CompanyQuery>,
 ) -> Result<HttpResponse, PageError> {
     let (ctx, user, managed, input) = managed_post(posted, &query).await?;
+    super::account::fresh_check(&ctx, &format!("/company/users{}", managed.query))?;
     let tr = &ctx.tr;
     let name = input.name.trim();
     let mut form = InviteForm { name: input.name.clone(), email: input.email.clone(), ..InviteForm::default() };
@@ -292,6 +293,7 @@ pub async fn change(
     query: web::Query<CompanyQuery>,
 ) -> Result<HttpResponse, PageError> {
     let (ctx, user, managed, input) = managed_post(posted, &query).await?;
+    super::account::fresh_check(&ctx, &format!("/company/users{}", managed.query))?;
     let tr = &ctx.tr;
     let parsed = (on_off(&input.can_edit), on_off(&input.company_admin), on_off(&input.active));
     let (Ok(can_edit), Ok(company_admin), Ok(active)) = parsed else {

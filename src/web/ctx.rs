@@ -132,6 +132,11 @@ pub struct Ctx {
     /// The client's own address, whole, and its `User-Agent`: what a session started by this
     /// request records (the user's list of sessions shows them).
     origin: SessionOrigin,
+    /// When this session's user last proved their second factor (or password, without
+    /// one): the fresh check reads it (`web::account::fresh_check`).
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the signed-in user has a second factor that signs in.
+    pub second_factor: bool,
     /// The request's session (actix-session): empty for an anonymous visitor.
     session: Session,
     /// The hash of the live session's key: which of the user's sessions this request is.
@@ -224,8 +229,12 @@ impl Ctx {
         let mut csrf = String::new();
         let mut refresh = None;
         let mut session_key_hash = None;
+        let mut checked_at = None;
+        let mut second_factor = false;
         match live {
             Some(LiveSession { key_hash, record }) => {
+                checked_at = record.checked_at;
+                second_factor = record.second_factor;
                 let now = state.config.clock.now();
                 let poll = req.headers().contains_key(POLL_HEADER);
                 if !poll && record.wants_refresh(&state.config.sessions, now) {
@@ -279,6 +288,8 @@ impl Ctx {
             came_from,
             client,
             origin,
+            checked_at,
+            second_factor,
             session,
             session_key_hash,
             header_csrf,
@@ -308,13 +319,16 @@ impl Ctx {
     }
 
     /// Signs `user_id` in: a new session under a new key (`Session::renew`: the session the
-    /// browser came with, if any, ends on the server), with a new CSRF token, and the client
-    /// address and browser it was started from. The middleware stores it and sets the cookie.
+    /// browser came with, if any, ends on the server), with a new CSRF token, whose last
+    /// strong check is now (the sign-in was one), and the client address and browser it was
+    /// started from. The middleware stores it and sets the cookie.
     pub fn start_session(&self, user_id: i64) -> anyhow::Result<()> {
+        let now = self.state.config.clock.now();
         self.session.clear();
         self.session.renew();
         self.session.insert(sessions::USER_ID, user_id).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.session.insert(sessions::CSRF, random_token()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.session.insert(sessions::CHECKED_AT, Some(now)).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.session.insert(sessions::CLIENT, &self.origin.client).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.session.insert(sessions::USER_AGENT, &self.origin.user_agent).map_err(|e| anyhow::anyhow!("{e}"))?;
         // A stale cookie's removal, queued when the request came in, must not undo the new one.
@@ -327,6 +341,15 @@ impl Ctx {
     /// user's sessions is this one.
     pub fn session_key_hash(&self) -> Option<&str> {
         self.session_key_hash.as_deref()
+    }
+
+    /// Records a strong check made now (the second factor, or the password without one):
+    /// the middleware writes it to the session's row (`checked_at`).
+    pub fn mark_checked(&mut self) -> anyhow::Result<()> {
+        let now = self.state.config.clock.now();
+        self.session.insert(sessions::CHECKED_AT, Some(now)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.checked_at = Some(now);
+        Ok(())
     }
 
     /// Signs out: the session ends on the server (`Session::purge`: the row is deleted, so a

@@ -25,6 +25,11 @@ enum Kind {
     Csrf,
     NotFound,
     Internal(anyhow::Error),
+    /// The change needs a fresh check first (`web::account::fresh_check`): to
+    /// `/login/confirm`, then back to this page.
+    FreshCheck {
+        back: String,
+    },
     /// A refusal (403, 409, 429) whose words its feature chooses, in the request's language.
     Refusal {
         status: StatusCode,
@@ -38,6 +43,11 @@ impl PageError {
     pub const Csrf: PageError = PageError(Kind::Csrf);
     #[allow(non_upper_case_globals)]
     pub const NotFound: PageError = PageError(Kind::NotFound);
+
+    /// The change waits for a fresh check, after which the user comes back to `back`.
+    pub fn fresh_check(back: String) -> Self {
+        PageError(Kind::FreshCheck { back })
+    }
 
     /// A refusal with `status`, worded by `view` once the language is known.
     pub fn refusal(status: StatusCode, view: impl FnOnce(&Ctx) -> Refusal + 'static) -> Self {
@@ -56,6 +66,7 @@ impl PageError {
             Kind::Internal(e) if unavailable_in_chain(e) => StatusCode::SERVICE_UNAVAILABLE,
             Kind::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Kind::Refusal { status, .. } => *status,
+            Kind::FreshCheck { .. } => StatusCode::SEE_OTHER,
         }
     }
 }
@@ -129,6 +140,18 @@ impl PageError {
                     response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
                 }
                 return response;
+            }
+            Kind::FreshCheck { back } => {
+                let target = format!(
+                    "/login/confirm?{}",
+                    serde_urlencoded::to_string([("next", back.as_str())]).unwrap_or_default()
+                );
+                // A fragment cannot redirect the page: htmx follows HX-Redirect.
+                return if ctx.htmx {
+                    HttpResponse::Unauthorized().insert_header(("HX-Redirect", target)).finish()
+                } else {
+                    HttpResponse::SeeOther().insert_header(("Location", target)).finish()
+                };
             }
             Kind::Csrf => (
                 StatusCode::FORBIDDEN,

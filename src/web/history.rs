@@ -48,13 +48,18 @@ pub async fn history(
 /// change has no line: its text is the affected user's email, and its change is worded.
 /// `may_retry`: the reader holds an operator's grant (a failed row then offers Retry).
 pub fn history_row(tr: &crate::i18n::Tr, r: crate::store::TransactionRecord, may_retry: bool) -> HistoryRow {
+    let security = r.kind == TransactionKind::SecurityChange;
     let permission = r.kind == TransactionKind::PermissionChange;
     let change = if permission {
         permission_change_text(tr, r.detail.as_deref(), r.new_value.as_deref())
+    } else if security {
+        crate::mail::security_change_text(tr, r.new_value.as_deref().unwrap_or_default())
     } else {
         format!("{} → {}", r.old_value.as_deref().unwrap_or_default(), r.new_value.as_deref().unwrap_or_default())
     };
     let detail = full_detail(tr, &r);
+    // A security change is the user's own: about no line, its email has no view.
+    let permission = permission || security;
     HistoryRow {
         subscription_id: r.subject.filter(|_| permission).or(r.subscription_id).unwrap_or_default(),
         order_id: r.order_id.unwrap_or_default(),

@@ -1,5 +1,6 @@
 //! HTTP: handlers by feature, translating requests into domain and store calls and back.
 
+mod account;
 mod api;
 pub mod assets;
 mod attention;
@@ -166,6 +167,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post("/account/sessions/{id}/end", my_sessions::end))
         .service(post("/logout", auth::logout))
         .service(post("/settings/language", auth::set_language))
+        .service(get("/account/security", account::security))
         .service(get("/attention", attention::list))
         .service(get("/orders", orders::list))
         .service(get("/orders/{order_id}", orders::show))

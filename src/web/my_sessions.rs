@@ -13,7 +13,6 @@ use super::user_agent;
 use crate::store::{EndSessions, SessionListed, User};
 
 /// One session as the security page lists it.
-#[allow(dead_code)] // TEMPORARY: shown once /account/security exists (branch mfa)
 pub struct SessionRow {
     /// Its public id (`data-session`).
     pub id: String,
@@ -29,7 +28,6 @@ pub struct SessionRow {
 }
 
 /// The sessions part of the security page.
-#[allow(dead_code)] // TEMPORARY: shown once /account/security exists (branch mfa)
 pub struct SessionsSection {
     pub rows: Vec<SessionRow>,
     /// Sessions other than this one exist: "Sign out everywhere else" has something to do.
@@ -46,7 +44,6 @@ fn browser(ctx: &Ctx, header: &str) -> String {
 }
 
 /// The user's live sessions, newest first, this one marked.
-#[allow(dead_code)] // TEMPORARY: shown once /account/security exists (branch mfa)
 pub async fn section(ctx: &Ctx, user: &User) -> Result<SessionsSection, PageError> {
     let current = ctx.session_key_hash().unwrap_or_default();
     let listed = ctx.state.store.live_sessions(user.id, current, ctx.state.config.clock.now()).await?;
@@ -69,7 +66,7 @@ pub async fn section(ctx: &Ctx, user: &User) -> Result<SessionsSection, PageErro
 /// Ends the chosen sessions of the signed-in user; what was ended.
 async fn end_sessions(ctx: &Ctx, user: &User, which: EndSessions<'_>) -> Result<Vec<SessionListed>, PageError> {
     let current = ctx.session_key_hash().ok_or_else(|| anyhow::anyhow!("a signed-in request has its session"))?;
-    Ok(ctx.state.store.end_own_sessions(user.id, current, which, ctx.state.config.clock.now()).await?)
+    Ok(ctx.state.store.end_own_sessions(user, current, which, ctx.state.config.clock.now()).await?)
 }
 
 fn back_to_security() -> HttpResponse {

@@ -108,7 +108,6 @@ fn checked_name(ctx: &Ctx, name: &str) -> Result<String, String> {
 }
 
 /// One passkey as the security page lists it.
-#[allow(dead_code)] // TEMPORARY: shown once /account/security exists (branch mfa)
 pub struct PasskeyRow {
     /// `data-passkey`.
     pub id: i64,
@@ -119,7 +118,6 @@ pub struct PasskeyRow {
 }
 
 /// The passkeys part of the security page.
-#[allow(dead_code)] // TEMPORARY: shown once /account/security exists (branch mfa)
 pub struct PasskeysSection {
     pub rows: Vec<PasskeyRow>,
     /// Passkeys are on (PROVISIO_PUBLIC_URL's host is a domain name).
@@ -130,7 +128,6 @@ pub struct PasskeysSection {
 }
 
 /// The user's passkeys and, where passkeys are on, the form to add one.
-#[allow(dead_code)] // TEMPORARY: shown once /account/security exists (branch mfa)
 pub async fn section(ctx: &Ctx, user: &crate::store::User) -> Result<PasskeysSection, PageError> {
     let held = ctx.state.store.passkeys_of(user.id).await?;
     let rows: Vec<PasskeyRow> = held
@@ -230,7 +227,7 @@ pub async fn register_finish(posted: SignedJson<RegistrationFinish>) -> Result<H
     let credential = serde_json::to_string(&passkey).map_err(anyhow::Error::from)?;
     let credential_id = credential_key(passkey.cred_id());
     let added = NewPasskey { credential_id: &credential_id, name: &name, credential: &credential };
-    match store.add_passkey(user.id, added, now).await? {
+    match store.add_passkey(&user, added, now).await? {
         AddPasskeyOutcome::Added { .. } => {}
         AddPasskeyOutcome::Duplicate => return Ok(refused(StatusCode::CONFLICT, ctx.tr.t("passkeys-duplicate"))),
         AddPasskeyOutcome::TooMany => {
@@ -242,10 +239,18 @@ pub async fn register_finish(posted: SignedJson<RegistrationFinish>) -> Result<H
 }
 
 /// `POST /account/passkeys/{id}/remove`: one of the user's own passkeys (404 for any
-/// other), back to the security page.
+/// other), after a fresh check (303 to `/login/confirm` when the last is over 10 minutes
+/// old), back to the security page.
 pub async fn remove(posted: SignedForm<NoFields>, id: web::Path<i64>) -> Result<HttpResponse, PageError> {
     let SignedForm { ctx, user, .. } = posted;
-    let Some(name) = ctx.state.store.remove_passkey(user.id, id.into_inner()).await? else {
+    let id = id.into_inner();
+    let store = &ctx.state.store;
+    if !store.passkeys_of(user.id).await?.iter().any(|p| p.id == id) {
+        return Err(PageError::NotFound);
+    }
+    // Removing a factor asks for a fresh check (docs/product.md rule 15).
+    super::account::fresh_check(&ctx, "/account/security")?;
+    let Some(name) = store.remove_passkey(&user, id, ctx.state.config.clock.now()).await? else {
         return Err(PageError::NotFound);
     };
     ctx.flash(ctx.tr.ta("passkeys-removed", [("name", name.as_str())]));

@@ -188,6 +188,7 @@ pub async fn create(
 ) -> Result<HttpResponse, PageError> {
     let SignedForm { ctx, user, form: input } = posted;
     let (grant, company_name) = granted(&ctx, &query).await?;
+    super::account::fresh_check(&ctx, &format!("/company/tokens{}", query.suffix()))?;
     let name = input.name.trim().to_string();
     let scope = input.scope.trim().to_string();
     let days = match input.expires_in_days.trim() {

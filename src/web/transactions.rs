@@ -26,7 +26,7 @@ pub struct Query {
     /// The kind of change.
     #[serde(rename = "type")]
     #[param(rename = "type", value_type = Option<String>,
-            pattern = "^(provisioning_email_update|provisioning_email_resend|provisioning_email_reminder|permission_change)$",
+            pattern = "^(provisioning_email_update|provisioning_email_resend|provisioning_email_reminder|permission_change|security_change)$",
             example = "provisioning_email_update")]
     kind: Option<String>,
     /// The update status.
@@ -156,13 +156,17 @@ pub async fn csv(signed_in: SignedIn, query: web::Query<Query>) -> HttpResponse 
             }
             for r in &rows {
                 let permission = r.kind == TransactionKind::PermissionChange;
+                let security = r.kind == TransactionKind::SecurityChange;
                 let detail = if permission {
                     permission_change_text(&tr, r.detail.as_deref(), r.new_value.as_deref())
+                } else if security {
+                    crate::mail::security_change_text(&tr, r.new_value.as_deref().unwrap_or_default())
                 } else {
                     full_detail(&tr, r)
                 };
-                // A permission change's subscription column holds the affected user's email.
-                let subject = if permission { r.subject.clone() } else { r.subscription_id.clone() };
+                // A permission change's subscription column holds the affected user's email; a
+                // security change's, the user's own.
+                let subject = if permission || security { r.subject.clone() } else { r.subscription_id.clone() };
                 let fields = [
                     r.id.to_string(),
                     r.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -247,6 +251,7 @@ pub async fn retry(posted: SignedForm<NoFields>, path: web::Path<i64>) -> Result
             back_href,
         }));
     };
+    super::account::fresh_check(&ctx, "/transactions")?;
     match ctx.state.store.retry_transaction(&grant, id, &user.name, Utc::now()).await? {
         RetryOutcome::Queued => {
             ctx.flash(ctx.tr.t("tm-retried"));

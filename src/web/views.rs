@@ -400,3 +400,32 @@ pub struct InvitationPage {
     pub action: String,
     pub error: Option<String>,
 }
+
+/// A one-time code enrolment waiting for its first code: the key as text and as a QR code
+/// (an SVG drawn here, as a `data:` URL).
+pub struct TotpEnrolment {
+    pub secret: String,
+    pub qr: String,
+}
+
+/// `GET /account/security`: the user's second factors, recovery codes, passkeys and
+/// sessions (the last two filled in by their own features).
+#[derive(Template)]
+#[template(path = "account_security.html")]
+pub struct AccountSecurityPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub csrf: String,
+    /// PROVISIO_MFA covers this user and they have no second factor yet.
+    pub required: bool,
+    pub totp_on: bool,
+    pub enrolment: Option<TotpEnrolment>,
+    pub recovery_left: i64,
+    /// New recovery codes, shown in this answer only.
+    pub recovery_codes: Vec<String>,
+    pub error: Option<String>,
+    /// The user's passkeys and the form to add one (`_account_passkeys.html`).
+    pub passkeys: super::passkeys::PasskeysSection,
+    /// The user's live sessions (`_account_sessions.html`).
+    pub sessions: super::my_sessions::SessionsSection,
+}

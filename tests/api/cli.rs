@@ -28,6 +28,7 @@ fn bad_configuration_stops_with_one_line_naming_the_setting() {
         (vec![("PROVISIO_BIND", "not-an-address")], "PROVISIO_BIND"),
         (vec![("PROVISIO_SECURE_COOKIES", "maybe")], "PROVISIO_SECURE_COOKIES"),
         (vec![("PROVISIO_ADMIN_CONSOLE_URL", "ftp://x")], "PROVISIO_ADMIN_CONSOLE_URL"),
+        (vec![("PROVISIO_MFA", "admins,everyone")], "PROVISIO_MFA"),
     ];
     for (env, setting) in cases {
         let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));

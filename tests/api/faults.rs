@@ -67,6 +67,7 @@ impl Server {
             .args(["serve", "--bind", "127.0.0.1:0"])
             .current_dir(cwd)
             .env("DATABASE_URL", database_url)
+            .env("PROVISIO_MFA", "none")
             .env("SMTP_URL", smtp_url)
             .env("PROVISIO_MAIL_LEASE", "2s")
             .env("PROVISIO_SHUTDOWN", "10s")
@@ -420,7 +421,7 @@ struct Answered {
 
 async fn run_binary(database_url: &str, args: &[&str]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
-    command.args(args).env("DATABASE_URL", database_url).env_remove("PROVISIO_BIND");
+    command.args(args).env("DATABASE_URL", database_url).env("PROVISIO_MFA", "none").env_remove("PROVISIO_BIND");
     tokio::task::spawn_blocking(move || command.output().expect("the binary runs")).await.unwrap()
 }
 

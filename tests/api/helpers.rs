@@ -266,6 +266,9 @@ pub fn test_config(database_url: &str, smtp: Option<&str>) -> Config {
     config.admin_console_url = ADMIN_CONSOLE.to_string();
     config.mail = mail;
     config.webhook_secret = Some(WEBHOOK_SECRET.to_string());
+    // Tests that are not about strong sign-in sign operators and admins in with a password
+    // alone; tests/api/mfa.rs sets the policy it tests (the default is operators,admins).
+    config.mfa = provisio::domain::MfaPolicy::NONE;
     config
 }
 

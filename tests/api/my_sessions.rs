@@ -97,8 +97,11 @@ on_both!(ending_a_session_refuses_its_cookie_at_once_and_only_the_owner_may, |ap
     assert_eq!(here.post_without_csrf(&end(&there_id), &[]).await.status(), 403);
     assert_eq!(there.get("/orders").await.status(), 200);
 
+    let editor = app.store.user_credentials("editor@acme.example").await.unwrap().unwrap().0.id;
+    assert_eq!(security_changes(&app, editor, "%").await, 0, "nothing was ended yet");
     let ended = here.post(&end(&there_id), &[]).await;
     assert_eq!(ended.status(), 303);
+    assert_eq!(security_changes(&app, editor, "session_ended").await, 1, "recorded and emailed");
     assert_eq!(location(ended.headers()), "/account/security");
     // Dead at once: the next request with that cookie is a visitor's.
     let refused = there.get("/orders").await;
@@ -112,11 +115,12 @@ on_both!(ending_a_session_refuses_its_cookie_at_once_and_only_the_owner_may, |ap
     // Everywhere else: the third ends, this one stays.
     let others = here.post("/account/sessions/end-others", &[]).await;
     assert_eq!(others.status(), 303);
+    assert_eq!(security_changes(&app, editor, "other_sessions_ended:1").await, 1, "one record for the lot");
+    let page = here.get_html("/account/security").await;
+    assert!(page.contains("Signed out 1 other session"), "{page}");
     assert_eq!(third.get("/orders").await.status(), 303, "the third's cookie is dead");
     assert_eq!(here.get("/orders").await.status(), 200, "this session stays");
     assert_eq!(stranger.get("/orders").await.status(), 200, "another user's sessions are not touched");
-    let page = here.get_html("/account/security").await;
-    assert!(page.contains("Signed out 1 other session"), "{page}");
     let rows = sessions(&page);
     assert_eq!(rows.len(), 1);
     assert!(rows[0].1, "the one left is this one");
@@ -128,6 +132,22 @@ on_both!(ending_a_session_refuses_its_cookie_at_once_and_only_the_owner_may, |ap
     assert_eq!(out.status(), 303);
     assert_eq!(location(out.headers()), "/login");
     assert_eq!(here.get("/orders").await.status(), 303);
-    let editor = app.store.user_credentials("editor@acme.example").await.unwrap().unwrap().0.id;
     assert_eq!(app.db_count("SELECT COUNT(*) FROM sessions WHERE user_id = $1", editor).await, 0);
+    assert_eq!(security_changes(&app, editor, "%").await, 2, "signing oneself out is not one");
 });
+
+/// The user's `security_change` transactions whose change matches `code` (a LIKE
+/// pattern), each with its email queued to the user's own address.
+pub async fn security_changes(app: &TestApp, user_id: i64, code: &str) -> i64 {
+    let sql =
+        "SELECT COUNT(*) FROM transactions t JOIN outbox o ON o.id = t.outbox_id JOIN users u ON u.id = t.actor_user_id
+               WHERE t.kind = 'security_change' AND t.actor_user_id = $1 AND t.new_value LIKE $2
+                 AND o.cause = 'security' AND o.recipient = u.email";
+    if app.store.is_postgres() {
+        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&app.database_url).await.unwrap();
+        sqlx::query_scalar(sql).bind(user_id).bind(code).fetch_one(&mut c).await.unwrap()
+    } else {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&app.database_url).await.unwrap();
+        sqlx::query_scalar(sql).bind(user_id).bind(code).fetch_one(&mut c).await.unwrap()
+    }
+}

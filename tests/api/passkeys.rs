@@ -177,10 +177,34 @@ on_both!(a_user_removes_their_own_passkey_and_no_one_elses, |app| {
     assert_eq!(user.post(&path(theirs), &[]).await.status(), 404, "another user's passkey");
     assert_eq!(user.post("/account/passkeys/999999/remove", &[]).await.status(), 404);
     assert_eq!(user.post("/account/passkeys/x/remove", &[]).await.status(), 404);
+    assert_eq!(crate::my_sessions::security_changes(&app, editor, "%").await, 0);
     let removed = user.post(&path(own), &[]).await;
     assert_eq!(removed.status(), 303);
     assert_eq!(location(removed.headers()), "/account/security");
+    let changes = crate::my_sessions::security_changes(&app, editor, "passkey_removed:Laptop").await;
+    assert_eq!(changes, 1, "recorded, and emailed to the user's own address");
+    assert!(user.get_html("/account/security").await.contains("removed. It no longer signs you in"));
     assert_eq!(app.db_count("SELECT COUNT(*) FROM passkeys WHERE user_id = $1", editor).await, 0);
     assert_eq!(app.db_count("SELECT COUNT(*) FROM passkeys WHERE user_id = $1", viewer).await, 1, "theirs stays");
     assert_eq!(user.post(&path(own), &[]).await.status(), 404, "gone already");
 });
+
+mod removing_a_passkey_asks_for_a_fresh_check_after_ten_minutes {
+    use super::*;
+    crate::tests_on_both_backends!(run);
+
+    async fn run(backend: Backend) {
+        let clock = provisio::clock::Clock::held(chrono::Utc::now());
+        let held = clock.clone();
+        let Some(app) = TestApp::spawn_with(backend, move |c| c.clock = held).await else { return };
+        let editor = user_id(&app, "editor@acme.example").await;
+        let own = stored_passkey(&app, editor, "Laptop").await;
+        let user = app.login("editor@acme.example").await;
+        clock.advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
+        let asked = user.post(&format!("/account/passkeys/{own}/remove"), &[]).await;
+        assert_eq!(asked.status(), 303);
+        assert!(location(asked.headers()).starts_with("/login/confirm?"), "{}", location(asked.headers()));
+        assert_eq!(app.db_count("SELECT COUNT(*) FROM passkeys WHERE user_id = $1", editor).await, 1, "kept");
+        assert_eq!(crate::my_sessions::security_changes(&app, editor, "%").await, 0);
+    }
+}

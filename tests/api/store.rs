@@ -241,9 +241,7 @@ on_both!(sessions_are_stored_hashed_and_expire, |app| {
     assert_eq!(store.session_count().await.unwrap(), 0, "an update does not bring an ended session back");
 
     let hash = format!("{hash}-direct");
-    let origin = provisio::store::SessionOrigin::default();
-    let started = |user_id, csrf, origin| provisio::store::NewSession { user_id, csrf, origin };
-    store.start_session(&hash, started(user.id, "csrf-1", &origin), &lifetimes, now).await.unwrap();
+    store.start_session(&hash, &stored(user.id, "csrf-1"), &lifetimes, now).await.unwrap();
     let live = store.session(&hash, now).await.unwrap().expect("the session lives");
     // Idle: gone after the idle time without a refresh; a refresh pushes it out.
     assert!(store.session(&hash, now + lifetimes.idle + Duration::seconds(1)).await.unwrap().is_none());
@@ -254,18 +252,23 @@ on_both!(sessions_are_stored_hashed_and_expire, |app| {
     assert!(store.session(&hash, now + lifetimes.idle + Duration::seconds(1)).await.unwrap().is_some());
     // Absolute: however it is refreshed, never past the maximum.
     let short = provisio::config::SessionConfig { idle: Duration::minutes(30), max: Duration::hours(1) };
-    store.start_session("h1", started(user.id, "c", &origin), &short, now).await.unwrap();
+    store.start_session("h1", &stored(user.id, "c"), &short, now).await.unwrap();
     store.refresh_session("h1", &short, now + Duration::minutes(25)).await.unwrap();
     store.refresh_session("h1", &short, now + Duration::minutes(50)).await.unwrap();
     assert!(store.session("h1", now + Duration::minutes(59)).await.unwrap().is_some());
     assert!(store.session("h1", now + Duration::minutes(60)).await.unwrap().is_none());
     // Ending one user's sessions ends them all, and only theirs.
     let (other, _) = store.user_credentials("viewer@acme.example").await.unwrap().unwrap();
-    store.start_session("h2", started(user.id, "c", &origin), &lifetimes, now).await.unwrap();
-    store.start_session("h3", started(other.id, "c", &origin), &lifetimes, now).await.unwrap();
+    store.start_session("h2", &stored(user.id, "c"), &lifetimes, now).await.unwrap();
+    store.start_session("h3", &stored(other.id, "c"), &lifetimes, now).await.unwrap();
     assert_eq!(store.end_sessions_of(user.id).await.unwrap(), 3);
     assert!(store.session("h3", now).await.unwrap().is_some());
 });
+
+/// What a session stores, for the store's own session statements.
+fn stored(user_id: i64, csrf: &str) -> provisio::store::StoredSession {
+    provisio::store::StoredSession { user_id, csrf: csrf.to_string(), checked_at: None }
+}
 
 #[tokio::test]
 async fn a_lease_left_by_a_crashed_dispatcher_is_taken_over() {
