@@ -1128,3 +1128,64 @@ mod passkeys_register_and_sign_in_in_chromium {
         browser.quit().await;
     }
 }
+
+/// The passkeys and sessions parts of /account/security and the sign-in page's passkey
+/// button, as they are with a passkey, two sessions and a refusal shown, in every language
+/// at desktop and phone width: axe-clean, nothing scrolls sideways.
+#[tokio::test]
+async fn passkeys_and_sessions_pass_axe_in_three_languages_at_desktop_and_phone_width() {
+    let Some(axe) = axe_source() else { return };
+    let Some((app, browser, base)) = spawn_for_passkeys(Backend::Sqlite).await else { return };
+    let d = browser.driver();
+    browser.sign_in_at(&base, "editor@acme.example", "/orders").await;
+    virtual_authenticator(&browser).await;
+    add_passkey(&browser, &base, "Work laptop").await;
+    // A second session of the same user, from another client, for the list.
+    let _elsewhere = app.login("editor@acme.example").await;
+    let mut problems = Vec::new();
+    for lang in ["en", "ko", "sv"] {
+        d.goto(format!("{base}/account/security")).await.unwrap();
+        let option = format!("#lang-switch option[value={lang}]");
+        d.find(By::Css(&option)).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(
+                || async {
+                    d.find(By::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref() == Some(lang)
+                },
+                "the language to change",
+            )
+            .await;
+        for (width, height) in WIDTHS {
+            browser.viewport(width, height).await;
+            d.goto(format!("{base}/account/security")).await.unwrap();
+            assert_eq!(d.find_all(By::Css("[data-session]")).await.unwrap().len(), 2);
+            assert_eq!(d.find_all(By::Css("[data-passkey]")).await.unwrap().len(), 1);
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /account/security")).await);
+            // The same authenticator again: the browser refuses, the page says why.
+            d.find(By::Id("passkey-name")).await.unwrap().send_keys("Again").await.unwrap();
+            d.find(By::Css("form[data-passkey-register] button[type=submit]")).await.unwrap().click().await.unwrap();
+            browser
+                .wait_for(
+                    || async { d.find(By::Css("[data-passkeys] [data-passkey-status].error")).await.is_ok() },
+                    "the refusal",
+                )
+                .await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /account/security with a refusal")).await);
+        }
+        browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
+    }
+    // The sign-in page with its passkey button, signed out, in each language.
+    browser.sign_out().await;
+    for lang in ["en", "ko", "sv"] {
+        browser.accept_language(lang).await;
+        for (width, height) in WIDTHS {
+            browser.viewport(width, height).await;
+            d.goto(format!("{base}/login")).await.unwrap();
+            d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap();
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /login with passkeys")).await);
+        }
+    }
+    assert!(problems.is_empty(), "accessibility violations: {problems:#?}");
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
