@@ -1,4 +1,4 @@
--- Your sessions (docs/product.md, strong sign-in): each session has a public id of its own
+-- Your sessions (docs/product.md rule 15, strong sign-in): each session has a public id of its own
 -- (the page and the end routes name it; the cookie's key stays secret and is kept only as
 -- its hash), and what the user needs to recognise it: the client address and the browser
 -- it was started from, written once at sign-in. `ceremony` holds a passkey registration

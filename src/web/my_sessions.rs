@@ -1,4 +1,4 @@
-//! Your sessions (docs/product.md rule 23; ASVS 3.3.4): the user's live sessions on
+//! Your sessions (docs/product.md rule 15; ASVS 3.3.4): the user's live sessions on
 //! `/account/security`, each named by a public id of its own (never its key, which only
 //! the cookie holds), with where it was started, and "Sign out" for one of them or for every
 //! one but this. An ended session's row is gone, so its cookie is refused at once on every

@@ -1,6 +1,6 @@
 //! Passkeys (WebAuthn, with webauthn-rs): registering them on `/account/security`, signing
 //! in with one alone at `/login` (a discoverable credential verified by its user counts as
-//! both factors, docs/product.md rule 23), and removing them.
+//! both factors, docs/product.md rule 15), and removing them.
 //!
 //! Each ceremony is two JSON posts that `static/passkeys.js` makes around the browser's
 //! `navigator.credentials.create` / `.get` (docs/http.md, "Passkeys"); both carry the CSRF

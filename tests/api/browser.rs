@@ -1082,6 +1082,9 @@ mod passkeys_register_and_sign_in_in_chromium {
         assert!(row.contains("Test laptop") && row.contains("Not used yet"), "{row}");
         let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
         assert!(flash.contains("Passkey \"Test laptop\" added"), "{flash}");
+        let editor = app.store.user_credentials("editor@acme.example").await.unwrap().unwrap().0.id;
+        let recorded = crate::my_sessions::security_changes(&app, editor, "passkey_added:Test laptop").await;
+        assert_eq!(recorded, 1, "a security change, emailed to the user's own address");
         // The authenticator keeps it as a discoverable credential, for this site.
         let held = d
             .cdp()

@@ -178,6 +178,7 @@ on_both!(a_user_removes_their_own_passkey_and_no_one_elses, |app| {
     assert_eq!(user.post("/account/passkeys/999999/remove", &[]).await.status(), 404);
     assert_eq!(user.post("/account/passkeys/x/remove", &[]).await.status(), 404);
     assert_eq!(crate::my_sessions::security_changes(&app, editor, "%").await, 0);
+    assert!(app.store.has_second_factor(editor).await.unwrap(), "a passkey is a second factor");
     let removed = user.post(&path(own), &[]).await;
     assert_eq!(removed.status(), 303);
     assert_eq!(location(removed.headers()), "/account/security");
@@ -185,6 +186,7 @@ on_both!(a_user_removes_their_own_passkey_and_no_one_elses, |app| {
     assert_eq!(changes, 1, "recorded, and emailed to the user's own address");
     assert!(user.get_html("/account/security").await.contains("removed. It no longer signs you in"));
     assert_eq!(app.db_count("SELECT COUNT(*) FROM passkeys WHERE user_id = $1", editor).await, 0);
+    assert!(!app.store.has_second_factor(editor).await.unwrap(), "none left");
     assert_eq!(app.db_count("SELECT COUNT(*) FROM passkeys WHERE user_id = $1", viewer).await, 1, "theirs stays");
     assert_eq!(user.post(&path(own), &[]).await.status(), 404, "gone already");
 });
