@@ -624,6 +624,24 @@ account-recovery-left = { $count ->
 account-recovery-none = Recovery codes come with one-time codes.
 account-recovery-new = Make new recovery codes
 account-recovery-show = Your recovery codes. Keep them somewhere safe now: this is the only time they are shown. Each works once.
+account-totp-wrong = That code is not right. Check that your phone's time is right and enter the newest code.
+account-totp-removed = One-time codes are off.
+account-totp-now-on = One-time codes are on.
+account-recovery-made = New recovery codes are made; the old ones no longer work.
+second-factor-title = Second step of sign-in
+second-factor-intro = Enter the 6-digit code of your authenticator app, or one of your recovery codes.
+second-factor-code = Code
+second-factor-submit = Continue
+second-factor-wrong = That code is not right, or it was used already. Enter the newest code.
+second-factor-expired = The sign-in took too long. Sign in again.
+second-factor-restart = Sign in again
+confirm-title = Confirm it is you
+confirm-intro = This change needs a fresh check: your last one was more than 10 minutes ago.
+confirm-code = One-time code or recovery code
+confirm-password = Your password
+confirm-submit = Confirm
+confirm-wrong = That is not right. Try again.
+confirm-done = Confirmed. Changes need no new check for the next 10 minutes.
 
 # Passkeys (account security and sign-in)
 login-passkey-title = Or use a passkey
@@ -660,6 +678,9 @@ passkeys-cancelled = The passkey prompt was cancelled or timed out. Nothing was 
 passkeys-sign-in-failed = That passkey did not sign you in. It may have been removed from your account; sign in with your password instead.
 passkeys-saved = Passkey "{ $name }" added. You can now sign in with it.
 passkeys-removed = Passkey "{ $name }" removed. It no longer signs you in.
+second-factor-passkey-or = Or use a passkey
+second-factor-passkey-title = Use your passkey
+second-factor-passkey = Continue with a passkey
 
 # Your sessions (account security)
 sessions-title = Where you are signed in

@@ -547,6 +547,24 @@ account-recovery-left = { $count ->
 account-recovery-none = 복구 코드는 일회용 코드와 함께 만들어집니다.
 account-recovery-new = 새 복구 코드 만들기
 account-recovery-show = 복구 코드입니다. 지금 안전한 곳에 보관하세요. 다시는 표시되지 않으며 각 코드는 한 번만 쓸 수 있습니다.
+account-totp-wrong = 코드가 올바르지 않습니다. 휴대폰 시간이 정확한지 확인하고 가장 최근 코드를 입력하세요.
+account-totp-removed = 일회용 코드가 꺼졌습니다.
+account-totp-now-on = 일회용 코드가 켜졌습니다.
+account-recovery-made = 새 복구 코드를 만들었습니다. 이전 코드는 더 이상 쓸 수 없습니다.
+second-factor-title = 로그인 두 번째 단계
+second-factor-intro = 인증 앱의 6자리 코드나 복구 코드 하나를 입력하세요.
+second-factor-code = 코드
+second-factor-submit = 계속
+second-factor-wrong = 코드가 올바르지 않거나 이미 사용되었습니다. 가장 최근 코드를 입력하세요.
+second-factor-expired = 로그인 시간이 너무 오래 걸렸습니다. 다시 로그인하세요.
+second-factor-restart = 다시 로그인
+confirm-title = 본인 확인
+confirm-intro = 이 변경에는 새 확인이 필요합니다. 마지막 확인 후 10분이 넘게 지났습니다.
+confirm-code = 일회용 코드 또는 복구 코드
+confirm-password = 비밀번호
+confirm-submit = 확인
+confirm-wrong = 올바르지 않습니다. 다시 시도하세요.
+confirm-done = 확인되었습니다. 앞으로 10분 동안은 변경할 때 다시 확인하지 않습니다.
 
 # 패스키 (계정 보안, 로그인)
 login-passkey-title = 또는 패스키 사용
@@ -577,6 +595,9 @@ passkeys-cancelled = 패스키 요청이 취소되었거나 시간이 초과되�
 passkeys-sign-in-failed = 해당 패스키로 로그인하지 못했습니다. 계정에서 삭제되었을 수 있습니다. 대신 비밀번호로 로그인하세요.
 passkeys-saved = 패스키 "{ $name }"을(를) 추가했습니다. 이제 이 패스키로 로그인할 수 있습니다.
 passkeys-removed = 패스키 "{ $name }"을(를) 삭제했습니다. 더 이상 이 패스키로 로그인할 수 없습니다.
+second-factor-passkey-or = 또는 패스키 사용
+second-factor-passkey-title = 패스키 사용
+second-factor-passkey = 패스키로 계속
 
 # 내 세션 (계정 보안)
 sessions-title = 로그인된 곳

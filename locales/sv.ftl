@@ -610,6 +610,24 @@ account-recovery-left = { $count ->
 account-recovery-none = Återställningskoder följer med engångskoderna.
 account-recovery-new = Skapa nya återställningskoder
 account-recovery-show = Dina återställningskoder. Spara dem på ett säkert ställe nu: de visas bara den här gången. Varje kod fungerar en gång.
+account-totp-wrong = Koden stämmer inte. Kontrollera att telefonens klocka går rätt och ange den senaste koden.
+account-totp-removed = Engångskoderna är avstängda.
+account-totp-now-on = Engångskoderna är påslagna.
+account-recovery-made = Nya återställningskoder är skapade; de gamla fungerar inte längre.
+second-factor-title = Inloggningens andra steg
+second-factor-intro = Ange den sexsiffriga koden i din autentiseringsapp eller en av dina återställningskoder.
+second-factor-code = Kod
+second-factor-submit = Fortsätt
+second-factor-wrong = Koden stämmer inte eller har redan använts. Ange den senaste koden.
+second-factor-expired = Inloggningen tog för lång tid. Logga in igen.
+second-factor-restart = Logga in igen
+confirm-title = Bekräfta att det är du
+confirm-intro = Ändringen kräver en ny kontroll: din senaste var för mer än 10 minuter sedan.
+confirm-code = Engångskod eller återställningskod
+confirm-password = Ditt lösenord
+confirm-submit = Bekräfta
+confirm-wrong = Det stämmer inte. Försök igen.
+confirm-done = Bekräftat. Ändringar kräver ingen ny kontroll de närmaste 10 minuterna.
 
 # Lösennycklar (kontosäkerhet och inloggning)
 login-passkey-title = Eller använd en lösennyckel
@@ -646,6 +664,9 @@ passkeys-cancelled = Frågan om lösennyckel avbröts eller tog för lång tid. 
 passkeys-sign-in-failed = Den lösennyckeln loggade inte in dig. Den kan ha tagits bort från ditt konto; logga in med ditt lösenord i stället.
 passkeys-saved = Lösennyckeln "{ $name }" har lagts till. Nu kan du logga in med den.
 passkeys-removed = Lösennyckeln "{ $name }" har tagits bort. Den loggar inte längre in dig.
+second-factor-passkey-or = Eller använd en lösennyckel
+second-factor-passkey-title = Använd din lösennyckel
+second-factor-passkey = Fortsätt med lösennyckel
 
 # Dina sessioner (kontosäkerhet)
 sessions-title = Där du är inloggad

@@ -185,15 +185,40 @@ async fn bounce(store: &Store, message: &[u8]) -> anyhow::Result<()> {
 
 async fn serve(config: Config, store: Store, demo: bool) -> anyhow::Result<()> {
     if demo {
-        if store.is_empty().await? {
+        let loaded = store.is_empty().await?;
+        if loaded {
             store.import(&demo::data(Utc::now()), Utc::now()).await?;
             println!("Demo data loaded.");
         } else {
             println!("The database already holds data: demo data not loaded again.");
         }
         println!("Demo sign-ins (password for all: {}):", demo::DEMO_PASSWORD);
+        let key = crate::startup::signing_key(&store).await?;
+        let secret = totp_rs::Secret::try_from_base32(demo::DEMO_TOTP_KEY)
+            .map_err(|e| anyhow::anyhow!("the demo's one-time code key: {e:?}"))?;
+        let mut with_codes = Vec::new();
         for (email, role) in demo::DEMO_USERS {
-            println!("  {email:<26} {role}");
+            let user = store.user_credentials(email).await?.map(|(user, _)| user);
+            // Those PROVISIO_MFA covers sign in with a one-time code too (enrolled with the
+            // printed key only when the demo data was loaded into an empty database now).
+            let covered = user.as_ref().is_some_and(|u| config.mfa.covers(&u.actor()));
+            if let (true, true, Some(user)) = (loaded, covered, &user) {
+                let sealed = crate::web::factors::seal(&key, user.id, secret.as_ref());
+                store.enrol_totp_directly(user.id, &sealed, Utc::now()).await?;
+            }
+            let mark = if covered { " *" } else { "" };
+            if covered {
+                with_codes.push(email);
+            }
+            println!("  {email:<26} {role}{mark}");
+        }
+        if !with_codes.is_empty() {
+            println!(
+                "* also a one-time code (PROVISIO_MFA): add the key {} to an authenticator app\n  \
+                 (or run `oathtool --totp -b {}`) and enter its 6-digit code after the password.",
+                demo::DEMO_TOTP_KEY,
+                demo::DEMO_TOTP_KEY
+            );
         }
     }
     let app = Application::build(config.clone(), store).await?;

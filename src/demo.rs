@@ -8,6 +8,12 @@ use crate::store::ImportFile;
 /// Demo sign-ins are printed at start-up; this data is for trying the portal, not for use.
 pub const DEMO_PASSWORD: &str = "provisio-demo";
 
+/// The one-time code key of the demo users whom PROVISIO_MFA covers (by default Ben, a
+/// company admin, and the operator): printed with the sign-ins and in the README, so that
+/// a newcomer adds it to any authenticator app. Only `serve --demo` loading its data into an
+/// empty database enrols anyone with it; nothing else ever uses it.
+pub const DEMO_TOTP_KEY: &str = "PROVISIODEMOTOTPKEYPROVISIODEMO2";
+
 pub const DEMO_USERS: [(&str, &str); 6] = [
     ("ana@acme.example", "order creator (Acme Networks, no edit permission of her own)"),
     ("ben@acme.example", "case 1.2: edit permission; company admin of Acme Networks (Company page)"),

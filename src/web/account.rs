@@ -4,14 +4,16 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use serde::Deserialize;
 
+use super::csrf::{NoFields, SignedForm};
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{PageError, html};
-use super::views::AccountSecurityPage;
+use super::factors;
+use super::views::{AccountSecurityPage, TotpEnrolment};
 use crate::domain::second_factor::is_fresh;
 use crate::store::User;
 
-#[allow(dead_code)] // the enrolment policy's target (next commit)
 /// Where a user whom PROVISIO_MFA covers and who has no second factor is sent, and where
 /// every factor is managed.
 pub const SECURITY_PAGE: &str = "/account/security";
@@ -38,14 +40,29 @@ pub fn must_enrol(ctx: &Ctx, user: &User) -> bool {
 /// The page as it stands; `shown` adds what only one answer shows (new recovery codes, an
 /// error).
 pub(super) async fn page(ctx: &Ctx, user: &User, shown: Shown) -> Result<AccountSecurityPage, PageError> {
-    let factors = ctx.state.store.second_factors(user.id).await?;
+    let store = &ctx.state.store;
+    let factors = store.second_factors(user.id).await?;
+    let totp_on = factors.totp == Some(true);
+    // An enrolment waiting for its first code shows its key again (read only).
+    let enrolment = match factors.totp {
+        Some(false) => match store.totp_factor(user.id).await? {
+            Some(factor) => {
+                let secret = factors::open(&ctx.state.signing_key, user.id, &factor.secret)
+                    .ok_or_else(|| anyhow::anyhow!("the one-time code key of user {} does not open", user.id))?;
+                let totp = factors::totp(&secret, &user.email)?;
+                Some(TotpEnrolment { secret: factors::base32(&secret), qr: factors::qr_data_url(&totp)? })
+            }
+            None => None,
+        },
+        _ => None,
+    };
     Ok(AccountSecurityPage {
         layout: ctx.layout(),
         t: ctx.tr.clone(),
         csrf: ctx.csrf.clone(),
-        required: must_enrol(ctx, user),
-        totp_on: factors.totp == Some(true),
-        enrolment: None,
+        required: !totp_on && must_enrol(ctx, user),
+        totp_on,
+        enrolment,
         recovery_left: factors.recovery_codes_left,
         recovery_codes: shown.recovery_codes,
         error: shown.error,
@@ -64,5 +81,76 @@ pub(super) struct Shown {
 pub async fn security(signed_in: SignedIn) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let page = page(&ctx, &user, Shown::default()).await?;
+    Ok(html(StatusCode::OK, &page))
+}
+
+fn back_to_page() -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", SECURITY_PAGE)).finish()
+}
+
+#[derive(Deserialize)]
+pub struct TotpForm {
+    code: Option<String>,
+}
+
+/// `POST /account/totp`. Without a code: starts an enrolment (a new key, sealed; a new
+/// start replaces one still waiting) and 303 to the page, which shows the key and its QR
+/// code. With a code of that key: turns one-time codes on (the code counts as used) and
+/// answers the page with ten recovery codes, shown this once; a wrong code 422.
+pub async fn totp(posted: SignedForm<TotpForm>) -> Result<HttpResponse, PageError> {
+    let SignedForm { ctx, user, form } = posted;
+    let store = &ctx.state.store;
+    let now = ctx.state.config.clock.now();
+    let Some(code) = form.code.filter(|c| !c.trim().is_empty()) else {
+        let secret = factors::new_secret();
+        store.start_totp(user.id, &factors::seal(&ctx.state.signing_key, user.id, &secret), now).await?;
+        return Ok(back_to_page());
+    };
+    let waiting = store.totp_factor(user.id).await?.filter(|f| f.confirmed_at.is_none());
+    let Some(factor) = waiting else {
+        // Nothing waits for a first code (already on, or never started): the page says which.
+        return Ok(back_to_page());
+    };
+    let secret = factors::open(&ctx.state.signing_key, user.id, &factor.secret)
+        .ok_or_else(|| anyhow::anyhow!("the one-time code key of user {} does not open", user.id))?;
+    let (shown, hashes) = factors::new_recovery_codes();
+    let confirmed = match factors::matching_step(&secret, &code, now) {
+        Some(step) => store.confirm_totp(&user, step, &hashes, now).await?,
+        None => false,
+    };
+    if !confirmed {
+        let error = Some(ctx.tr.t("account-totp-wrong"));
+        let page = page(&ctx, &user, Shown { error, ..Shown::default() }).await?;
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let mut page = page(&ctx, &user, Shown { recovery_codes: shown, error: None }).await?;
+    page.layout.flash = Some(ctx.tr.t("account-totp-now-on"));
+    Ok(html(StatusCode::OK, &page))
+}
+
+/// `POST /account/totp/remove` (a fresh check applies): one-time codes off, with their
+/// recovery codes.
+pub async fn remove_totp(posted: SignedForm<NoFields>) -> Result<HttpResponse, PageError> {
+    let SignedForm { ctx, user, .. } = posted;
+    fresh_check(&ctx, SECURITY_PAGE)?;
+    if ctx.state.store.remove_totp(&user, ctx.state.config.clock.now()).await? {
+        ctx.flash(ctx.tr.t("account-totp-removed"));
+    }
+    Ok(back_to_page())
+}
+
+/// `POST /account/recovery-codes` (a fresh check applies): a new set, shown in the answer
+/// once; the old set stops working. Without one-time codes: 409.
+pub async fn recovery_codes(posted: SignedForm<NoFields>) -> Result<HttpResponse, PageError> {
+    let SignedForm { ctx, user, .. } = posted;
+    fresh_check(&ctx, SECURITY_PAGE)?;
+    let (shown, hashes) = factors::new_recovery_codes();
+    if !ctx.state.store.renew_recovery_codes(&user, &hashes, ctx.state.config.clock.now()).await? {
+        let error = Some(ctx.tr.t("account-recovery-none"));
+        let page = page(&ctx, &user, Shown { error, ..Shown::default() }).await?;
+        return Ok(html(StatusCode::CONFLICT, &page));
+    }
+    let mut page = page(&ctx, &user, Shown { recovery_codes: shown, error: None }).await?;
+    page.layout.flash = Some(ctx.tr.t("account-recovery-made"));
     Ok(html(StatusCode::OK, &page))
 }

@@ -11,21 +11,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::Utc;
 use serde::Deserialize;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::account::SECURITY_PAGE;
 use super::csrf::{CsrfForm, NoFields, SignedForm};
-use super::ctx::{Ctx, safe_next};
+use super::ctx::{Ctx, SignedIn, safe_next};
 use super::errors::{PageError, html};
-use super::views::LoginPage;
+use super::factors::{self, Checked, Pending};
+use super::views::{ConfirmPage, LoginPage, SecondFactorPage};
 use crate::i18n::LANGUAGES;
 use crate::metrics::SignInRefusal;
 use crate::secret::random_token;
-use crate::store::ANY_ACCOUNT;
+use crate::store::{ANY_ACCOUNT, User};
 
 /// Verified against when the address is unknown, so both answers take the same time.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
@@ -169,14 +171,182 @@ async fn sign_in(ctx: &mut Ctx, form: &LoginForm) -> Result<HttpResponse, PageEr
         }
     };
     give_back().await?;
+    let target = safe_next(&form.next).filter(|n| !n.starts_with("/login")).unwrap_or("/attention");
 
+    // A user with a second factor gives it before any session exists: until then the
+    // sign-in lives in a signed cookie of a few minutes (docs/product.md rule 15).
+    if store.has_second_factor(user.id).await? {
+        let pending = Pending { user_id: user.id, since: ctx.state.config.clock.now(), next: target.to_string() };
+        ctx.set_cookie(pending.cookie(ctx));
+        return Ok(see_other(SECOND_FACTOR));
+    }
     // A new session key at sign-in (no fixation), with a new CSRF token; the session the
     // browser came with, if any, ends.
     ctx.start_session(user.id)?;
     let names = ctx.state.cookies;
     ctx.set_cookie(names.removal(names.login));
-    let target = safe_next(&form.next).filter(|n| !n.starts_with("/login")).unwrap_or("/attention");
-    Ok(HttpResponse::SeeOther().insert_header(("Location", target)).finish())
+    // PROVISIO_MFA covers a user without a second factor: enrol first.
+    if ctx.state.config.mfa.covers(&user.actor()) {
+        return Ok(see_other(SECURITY_PAGE));
+    }
+    Ok(see_other(target))
+}
+
+fn see_other(target: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", target)).finish()
+}
+
+/// The second step of sign-in.
+const SECOND_FACTOR: &str = "/login/second-factor";
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// The page offers what the user has: the code form for one-time codes, a button for
+/// their passkeys (`web::passkeys::second_factor_option`).
+async fn second_factor_page(ctx: &Ctx, user: &User, error: Option<String>) -> Result<SecondFactorPage, PageError> {
+    let (code, passkeys_js) = super::passkeys::second_factor_option(ctx, user).await?;
+    Ok(SecondFactorPage { layout: ctx.layout(), t: ctx.tr.clone(), error, code, passkeys_js })
+}
+
+/// The user of this request's pending sign-in, if it is still pending (else the way back to
+/// the sign-in form, saying why).
+async fn pending_user(ctx: &Ctx, req: &HttpRequest) -> Result<Result<(Pending, User), HttpResponse>, PageError> {
+    let pending = Pending::read(ctx, req);
+    let user = match &pending {
+        Some(p) => ctx.state.store.user(p.user_id).await?,
+        None => None,
+    };
+    match (pending, user) {
+        (Some(pending), Some(user)) => Ok(Ok((pending, user))),
+        _ => {
+            ctx.flash(ctx.tr.t("second-factor-expired"));
+            let names = ctx.state.cookies;
+            ctx.set_cookie(names.removal(names.pending));
+            Ok(Err(see_other("/login")))
+        }
+    }
+}
+
+pub async fn second_factor_form(mut ctx: Ctx, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    if ctx.user.is_some() {
+        return Ok(see_other("/attention"));
+    }
+    let user = match pending_user(&ctx, &req).await? {
+        Ok((_, user)) => user,
+        Err(back) => return Ok(back),
+    };
+    ctx.ensure_login_token();
+    Ok(html(StatusCode::OK, &second_factor_page(&ctx, &user, None).await?))
+}
+
+/// `POST /login/second-factor`: a one-time code or a recovery code after the password.
+/// Right: the session starts, 303 to where the sign-in was going; wrong: 401 with the form;
+/// too many wrong ones: 429, counted like passwords.
+pub async fn second_factor(posted: CsrfForm<CodeForm>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let CsrfForm { ctx, form } = posted;
+    let (pending, user) = match pending_user(&ctx, &req).await? {
+        Ok(found) => found,
+        Err(back) => return Ok(back),
+    };
+    if let Some(wait) = factors::take_slots(&ctx, &user.email).await? {
+        ctx.state.metrics.sign_in_refused(SignInRefusal::Throttled);
+        let seconds = wait.num_seconds().max(1);
+        let message = ctx.tr.tn("login-throttled", "minutes", (seconds + 59) / 60);
+        return Ok(with_retry_after(
+            html(StatusCode::TOO_MANY_REQUESTS, &second_factor_page(&ctx, &user, Some(message)).await?),
+            seconds,
+        ));
+    }
+    if factors::check_typed(&ctx, &user, &form.code).await? == Checked::Wrong {
+        ctx.state.metrics.sign_in_refused(SignInRefusal::Credentials);
+        let message = ctx.tr.t("second-factor-wrong");
+        return Ok(html(StatusCode::UNAUTHORIZED, &second_factor_page(&ctx, &user, Some(message)).await?));
+    }
+    factors::give_back(&ctx, &user.email).await?;
+    ctx.start_session(user.id)?;
+    let names = ctx.state.cookies;
+    ctx.set_cookie(names.removal(names.login));
+    ctx.set_cookie(names.removal(names.pending));
+    let target = safe_next(&pending.next).filter(|n| !n.starts_with("/login")).unwrap_or("/attention");
+    Ok(see_other(target))
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn confirm_page(ctx: &Ctx, next: &str, error: Option<String>) -> ConfirmPage {
+    ConfirmPage {
+        layout: ctx.layout(),
+        t: ctx.tr.clone(),
+        csrf: ctx.csrf.clone(),
+        code: ctx.second_factor,
+        next: safe_next(next).unwrap_or("").to_string(),
+        error,
+    }
+}
+
+/// `GET /login/confirm`: the fresh check's form: the second factor, or the password for a
+/// user without one.
+pub async fn confirm_form(signed_in: SignedIn, query: web::Query<ConfirmQuery>) -> HttpResponse {
+    let ctx = signed_in.ctx;
+    html(StatusCode::OK, &confirm_page(&ctx, query.next.as_deref().unwrap_or(""), None))
+}
+
+/// `POST /login/confirm`: right, the session's last check is now and the user goes back to
+/// `next`; wrong 401, too many wrong 429 (the sign-in throttle).
+pub async fn confirm(posted: SignedForm<ConfirmForm>) -> Result<HttpResponse, PageError> {
+    let SignedForm { mut ctx, user, form } = posted;
+    if let Some(wait) = factors::take_slots(&ctx, &user.email).await? {
+        let seconds = wait.num_seconds().max(1);
+        let message = ctx.tr.tn("login-throttled", "minutes", (seconds + 59) / 60);
+        return Ok(with_retry_after(
+            html(StatusCode::TOO_MANY_REQUESTS, &confirm_page(&ctx, &form.next, Some(message))),
+            seconds,
+        ));
+    }
+    let right = if ctx.second_factor {
+        factors::check_typed(&ctx, &user, &form.code).await? != Checked::Wrong
+    } else {
+        let hash = ctx.state.store.user_credentials(&user.email).await?.and_then(|(_, hash)| hash);
+        let Some(turn) = ctx.state.password_checks.turn().await else {
+            factors::give_back(&ctx, &user.email).await?;
+            let body = confirm_page(&ctx, &form.next, Some(ctx.tr.t("login-busy")));
+            return Ok(with_retry_after(html(StatusCode::SERVICE_UNAVAILABLE, &body), 5));
+        };
+        let password = form.password.clone();
+        let verified = tokio::task::spawn_blocking(move || {
+            hash.is_some_and(|hash| Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        })
+        .await
+        .map_err(anyhow::Error::from)?;
+        drop(turn);
+        verified
+    };
+    if !right {
+        let message = ctx.tr.t("confirm-wrong");
+        return Ok(html(StatusCode::UNAUTHORIZED, &confirm_page(&ctx, &form.next, Some(message))));
+    }
+    factors::give_back(&ctx, &user.email).await?;
+    ctx.mark_checked()?;
+    ctx.flash(ctx.tr.t("confirm-done"));
+    let target = safe_next(&form.next).filter(|n| !n.starts_with("/login")).unwrap_or(SECURITY_PAGE);
+    Ok(see_other(target))
 }
 
 pub async fn logout(posted: SignedForm<NoFields>) -> HttpResponse {

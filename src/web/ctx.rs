@@ -44,6 +44,8 @@ pub struct CookieNames {
     pub flash: &'static str,
     /// A passkey sign-in between its start and its finish (signed; `web::passkeys`).
     pub passkey: &'static str,
+    /// A sign-in whose second factor is still to come (`web::factors::Pending`).
+    pub pending: &'static str,
     pub secure: bool,
 }
 
@@ -55,6 +57,7 @@ impl CookieNames {
                 login: "__Host-provisio_login",
                 flash: "__Host-provisio_flash",
                 passkey: "__Host-provisio_passkey",
+                pending: "__Host-provisio_second_factor",
                 secure,
             }
         } else {
@@ -63,6 +66,7 @@ impl CookieNames {
                 login: "provisio_login",
                 flash: "provisio_flash",
                 passkey: "provisio_passkey",
+                pending: "provisio_second_factor",
                 secure,
             }
         }
@@ -414,6 +418,12 @@ pub fn login_url(next: &str) -> String {
     format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())
 }
 
+/// What a user who must enrol a second factor may still reach: their account's security
+/// (the page, one-time codes, passkeys, sessions), sign-out and the language.
+fn enrolling(path: &str) -> bool {
+    path.starts_with("/account/") || path == "/logout" || path == "/settings/language"
+}
+
 impl FromRequest for SignedIn {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -423,6 +433,17 @@ impl FromRequest for SignedIn {
         Box::pin(async move {
             let ctx = Ctx::from_request(req.clone()).await?;
             if let Some(user) = ctx.user.clone() {
+                // PROVISIO_MFA: a covered user without a second factor reaches nothing but
+                // what enrolling needs (docs/product.md rule 15).
+                if super::account::must_enrol(&ctx, &user) && !enrolling(req.path()) {
+                    let target = super::account::SECURITY_PAGE;
+                    let response = if ctx.htmx {
+                        HttpResponse::Unauthorized().insert_header(("HX-Redirect", target)).finish()
+                    } else {
+                        HttpResponse::SeeOther().insert_header(("Location", target)).finish()
+                    };
+                    return Err(InternalError::from_response("enrol a second factor first", response).into());
+                }
                 return Ok(SignedIn { ctx, user });
             }
             let response = if ctx.htmx {

@@ -203,7 +203,11 @@ pub async fn mailbox(signed_in: SignedIn, query: web::Query<MailboxQuery>) -> Re
                 id: email.id,
                 when: tr.when(&email.created_at),
                 to: email.recipient.clone(),
-                subject: view.as_ref().map(|m| m.subject.clone()).unwrap_or_else(|| tr.t("mailbox-invitation")),
+                subject: view.as_ref().map(|m| m.subject.clone()).unwrap_or_else(|| match email.cause.as_str() {
+                    // A notice to a user about their own sign-in (rule 15); its body is theirs.
+                    "security" => tr.t("security-email-subject"),
+                    _ => tr.t("mailbox-invitation"),
+                }),
                 href: view.map(|_| email_href(email.id)),
                 state,
                 state_label: state_label(tr, state),

@@ -13,6 +13,7 @@ pub mod csrf;
 pub mod ctx;
 mod emails;
 mod errors;
+pub mod factors;
 mod history;
 mod input;
 mod line_actions;
@@ -160,6 +161,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_post("/login", auth::login_form, auth::login))
         .service(post("/login/passkey/start", passkeys::sign_in_start))
         .service(post("/login/passkey/finish", passkeys::sign_in_finish))
+        .service(post("/login/passkey/second-factor/start", passkeys::second_factor_start))
+        .service(post("/login/passkey/second-factor/finish", passkeys::second_factor_finish))
         .service(post("/account/passkeys/register/start", passkeys::register_start))
         .service(post("/account/passkeys/register/finish", passkeys::register_finish))
         .service(post("/account/passkeys/{id}/remove", passkeys::remove))
@@ -168,6 +171,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post("/logout", auth::logout))
         .service(post("/settings/language", auth::set_language))
         .service(get("/account/security", account::security))
+        .service(post("/account/totp", account::totp))
+        .service(post("/account/totp/remove", account::remove_totp))
+        .service(post("/account/recovery-codes", account::recovery_codes))
+        .service(get_post("/login/second-factor", auth::second_factor_form, auth::second_factor))
+        .service(get_post("/login/confirm", auth::confirm_form, auth::confirm))
         .service(get("/attention", attention::list))
         .service(get("/orders", orders::list))
         .service(get("/orders/{order_id}", orders::show))

@@ -28,7 +28,8 @@ use webauthn_rs::prelude::{
 use super::csrf::{CsrfJson, NoFields, SignedForm, SignedJson};
 use super::ctx::{Ctx, safe_next};
 use super::errors::PageError;
-use crate::store::{AddPasskeyOutcome, MAX_PASSKEYS, NewPasskey, PasskeyRecord};
+use super::factors::Pending;
+use crate::store::{AddPasskeyOutcome, MAX_PASSKEYS, NewPasskey, PasskeyRecord, User};
 
 /// How long a ceremony may take between its start and its finish (the browser's own
 /// timeout is webauthn-rs's five minutes too).
@@ -128,7 +129,7 @@ pub struct PasskeysSection {
 }
 
 /// The user's passkeys and, where passkeys are on, the form to add one.
-pub async fn section(ctx: &Ctx, user: &crate::store::User) -> Result<PasskeysSection, PageError> {
+pub async fn section(ctx: &Ctx, user: &User) -> Result<PasskeysSection, PageError> {
     let held = ctx.state.store.passkeys_of(user.id).await?;
     let rows: Vec<PasskeyRow> = held
         .into_iter()
@@ -338,7 +339,7 @@ pub(super) async fn finish_sign_in(
     webauthn: &Webauthn,
     credential: &PublicKeyCredential,
     req: &HttpRequest,
-) -> Result<Result<(crate::store::User, Option<i64>), SignInRefused>, PageError> {
+) -> Result<Result<(User, Option<i64>), SignInRefused>, PageError> {
     let cookie = req.cookie(ctx.state.cookies.passkey);
     let Some(ceremony) = unseal(ctx, cookie.as_ref().map(|c| c.value())) else {
         return Ok(Err(SignInRefused::Expired));
@@ -411,6 +412,59 @@ pub async fn sign_in_finish(posted: CsrfJson<SignInFinish>, req: HttpRequest) ->
     let names = ctx.state.cookies;
     ctx.set_cookie(names.removal(names.login));
     let target = safe_next(&body.next).filter(|n| !n.starts_with("/login")).unwrap_or("/attention");
+    Ok(go_to(target))
+}
+
+/// What the second step of sign-in offers `user`: the code form (they have one-time codes,
+/// or no passkey option can be offered instead) and the passkey option's script (they have
+/// a passkey and passkeys are on).
+pub async fn second_factor_option(ctx: &Ctx, user: &User) -> Result<(bool, Option<String>), PageError> {
+    let store = &ctx.state.store;
+    let totp = store.second_factors(user.id).await?.totp == Some(true);
+    let passkeys = ctx.state.webauthn.is_some() && !store.passkeys_of(user.id).await?.is_empty();
+    let script = passkeys.then(|| super::assets::url("passkeys.js"));
+    Ok((totp || script.is_none(), script))
+}
+
+/// `POST /login/passkey/second-factor/start`: after a right password, the options for a
+/// passkey of that user's (the pending sign-in's: `web::factors::Pending`), named, so a
+/// passkey the authenticator does not keep discoverable works too.
+pub async fn second_factor_start(posted: CsrfJson<SignInStart>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let ctx = posted.ctx;
+    let Some(webauthn) = ctx.state.webauthn.as_ref() else { return Ok(unavailable(&ctx)) };
+    let Some(pending) = Pending::read(&ctx, &req) else { return Ok(SignInRefused::Expired.answer(&ctx)) };
+    let held = ctx.state.store.passkeys_of(pending.user_id).await?;
+    if held.is_empty() {
+        return Ok(SignInRefused::Failed.answer(&ctx));
+    }
+    start_sign_in(&ctx, webauthn, Some(pending.user_id), &held)
+}
+
+#[derive(Deserialize)]
+pub struct SecondFactorFinish {
+    credential: PublicKeyCredential,
+}
+
+/// `POST /login/passkey/second-factor/finish` (`{"credential"}`): the pending sign-in's
+/// user's passkey, verified by its user: the session starts, and the script goes where the
+/// sign-in was going.
+pub async fn second_factor_finish(
+    posted: CsrfJson<SecondFactorFinish>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let CsrfJson { ctx, body } = posted;
+    let Some(webauthn) = ctx.state.webauthn.as_ref() else { return Ok(unavailable(&ctx)) };
+    let Some(pending) = Pending::read(&ctx, &req) else { return Ok(SignInRefused::Expired.answer(&ctx)) };
+    let user = match finish_sign_in(&ctx, webauthn, &body.credential, &req).await? {
+        Ok((user, Some(asked))) if asked == pending.user_id => user,
+        Ok(_) => return Ok(SignInRefused::Expired.answer(&ctx)),
+        Err(refusal) => return Ok(refusal.answer(&ctx)),
+    };
+    ctx.start_session(user.id)?;
+    let names = ctx.state.cookies;
+    ctx.set_cookie(names.removal(names.login));
+    ctx.set_cookie(names.removal(names.pending));
+    let target = safe_next(&pending.next).filter(|n| !n.starts_with("/login")).unwrap_or("/attention");
     Ok(go_to(target))
 }
 

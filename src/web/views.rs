@@ -429,3 +429,30 @@ pub struct AccountSecurityPage {
     /// The user's live sessions (`_account_sessions.html`).
     pub sessions: super::my_sessions::SessionsSection,
 }
+
+/// `GET /login/second-factor`: the second step of sign-in (the form posts back to itself;
+/// the sign-in it finishes is in a signed cookie).
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+pub struct SecondFactorPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub error: Option<String>,
+    /// The code form: the user has one-time codes (or no passkey option to offer instead).
+    pub code: bool,
+    /// The passkey option: the script's URL, where the user has a passkey and passkeys are on.
+    pub passkeys_js: Option<String>,
+}
+
+/// `GET /login/confirm`: the fresh check before an admin change.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub layout: Layout,
+    pub t: Tr,
+    pub csrf: String,
+    /// The user has a second factor: ask for a code; else for the password.
+    pub code: bool,
+    pub next: String,
+    pub error: Option<String>,
+}

@@ -536,6 +536,20 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
     d.find(By::Css("form[action='/cases'] button[type=submit]")).await.unwrap().click().await.unwrap();
     browser.wait_for(|| async { d.find(By::Css("tr[data-case]")).await.is_ok() }, "the new case").await;
 
+    // Strong sign-in's pages: an enrolment of one-time codes waiting for its first code
+    // (the admin's key and QR code), and a user whose codes are on (the second step).
+    let key = provisio::startup::signing_key(&app.store).await.unwrap();
+    let user_of = |email: &'static str| {
+        let store = app.store.clone();
+        async move { store.user_credentials(email).await.unwrap().unwrap().0 }
+    };
+    let admin_user = user_of("admin@acme.example").await;
+    let waiting = provisio::web::factors::seal(&key, admin_user.id, &provisio::web::factors::new_secret());
+    app.store.start_totp(admin_user.id, &waiting, chrono::Utc::now()).await.unwrap();
+    let dist = user_of("dist@north.example").await;
+    let on = provisio::web::factors::seal(&key, dist.id, &provisio::web::factors::new_secret());
+    app.store.enrol_totp_directly(dist.id, &on, chrono::Utc::now()).await.unwrap();
+
     // The email the edit queued, for its view.
     let history = app.store.line_history("Sub-1001-2", None, 10).await.unwrap();
     let email_view = format!("/emails/{}", history.iter().find_map(|t| t.outbox_id).expect("the edit queued an email"));
@@ -566,6 +580,8 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
             "/transactions",
             "/cases",
             "/cases/new?subscription=Sub-1001-1",
+            "/account/security",
+            "/login/confirm?next=/orders",
         ];
         for (user, paths) in [
             ("editor@acme.example", &editor_paths[..]),
@@ -573,7 +589,7 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
                 "ops@vendor.example",
                 &["/cases", "/transactions", "/orders/WO-1001", "/attention", "/attention?company=north"][..],
             ),
-            ("admin@acme.example", &["/company/users", "/company/tokens"][..]),
+            ("admin@acme.example", &["/company/users", "/company/tokens", "/account/security"][..]),
         ] {
             browser.sign_out().await;
             browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
@@ -620,6 +636,34 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
                 .await;
             browser.wait_for(|| browser.dialog_open(), "the refusal dialog").await;
             problems.extend(browser.audit(&axe, format!("{lang} {width}px refusal dialog")).await);
+        }
+        // The second step of sign-in (with a recovery code: each works once), then new
+        // recovery codes shown once.
+        for (width, height) in WIDTHS {
+            let (codes, hashes) = provisio::web::factors::new_recovery_codes();
+            app.store.renew_recovery_codes(&dist, &hashes, chrono::Utc::now()).await.unwrap();
+            browser.sign_out().await;
+            browser.viewport(width, height).await;
+            d.goto(format!("{}/login?next=/account/security", app.address)).await.unwrap();
+            d.find(By::Id("email")).await.unwrap().send_keys("dist@north.example").await.unwrap();
+            d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+            d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+            let second_step = || async { d.current_url().await.unwrap().path() == "/login/second-factor" };
+            browser.wait_for(second_step, "the second step").await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /login/second-factor")).await);
+            d.find(By::Id("code")).await.unwrap().send_keys(&codes[0]).await.unwrap();
+            d.find(By::Css("form[action='/login/second-factor'] button[type=submit]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            let landed = || async { d.current_url().await.unwrap().path() == "/account/security" };
+            browser.wait_for(landed, "signed in").await;
+            d.find(By::Css("form[action='/account/recovery-codes'] button")).await.unwrap().click().await.unwrap();
+            let shown = || async { d.find(By::Css("[data-recovery-code]")).await.is_ok() };
+            browser.wait_for(shown, "new recovery codes").await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px new recovery codes")).await);
         }
         browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
     }
@@ -1128,6 +1172,26 @@ mod passkeys_register_and_sign_in_in_chromium {
             )
             .await;
         assert_eq!(d.find_all(By::Css("[data-passkey]")).await.unwrap().len(), 1);
+
+        // With a passkey, the password alone no longer signs in: the second step offers the
+        // passkey (and no code form: this user has no one-time codes).
+        browser.sign_out().await;
+        d.goto(format!("{base}/login?next=/transactions")).await.unwrap();
+        d.find(By::Id("email")).await.unwrap().send_keys("editor@acme.example").await.unwrap();
+        d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(
+                || async { d.current_url().await.unwrap().path() == "/login/second-factor" },
+                "the second step of sign-in",
+            )
+            .await;
+        assert!(d.find_all(By::Id("code")).await.unwrap().is_empty(), "no code form");
+        let sessions = app.store.session_count().await.unwrap();
+        d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap().click().await.unwrap();
+        browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/transactions" }, "signed in").await;
+        assert_eq!(app.store.session_count().await.unwrap(), sessions + 1);
+        browser.assert_clean_console().await;
         browser.quit().await;
     }
 }
@@ -1140,11 +1204,12 @@ async fn passkeys_and_sessions_pass_axe_in_three_languages_at_desktop_and_phone_
     let Some(axe) = axe_source() else { return };
     let Some((app, browser, base)) = spawn_for_passkeys(Backend::Sqlite).await else { return };
     let d = browser.driver();
+    // A second session of the same user, from another client, for the list (before the
+    // passkey: with one, signing in asks for it after the password).
+    let _elsewhere = app.login("editor@acme.example").await;
     browser.sign_in_at(&base, "editor@acme.example", "/orders").await;
     virtual_authenticator(&browser).await;
     add_passkey(&browser, &base, "Work laptop").await;
-    // A second session of the same user, from another client, for the list.
-    let _elsewhere = app.login("editor@acme.example").await;
     let mut problems = Vec::new();
     for lang in ["en", "ko", "sv"] {
         d.goto(format!("{base}/account/security")).await.unwrap();
@@ -1187,6 +1252,22 @@ async fn passkeys_and_sessions_pass_axe_in_three_languages_at_desktop_and_phone_
             d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap();
             problems.extend(browser.audit(&axe, format!("{lang} {width}px /login with passkeys")).await);
         }
+        // The second step of sign-in, which offers this user's passkey.
+        browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
+        d.goto(format!("{base}/login")).await.unwrap();
+        d.find(By::Id("email")).await.unwrap().send_keys("editor@acme.example").await.unwrap();
+        d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(|| async { d.current_url().await.unwrap().path() == "/login/second-factor" }, "the second step")
+            .await;
+        for (width, height) in WIDTHS {
+            browser.viewport(width, height).await;
+            d.goto(format!("{base}/login/second-factor")).await.unwrap();
+            d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap();
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /login/second-factor with a passkey")).await);
+        }
+        browser.sign_out().await;
     }
     assert!(problems.is_empty(), "accessibility violations: {problems:#?}");
     browser.assert_clean_console().await;

@@ -25,6 +25,7 @@ mod import;
 mod languages;
 mod live_status;
 mod metrics;
+mod mfa;
 mod my_sessions;
 mod orders;
 mod passkeys;

@@ -169,9 +169,10 @@ on_both!(passkeys_are_off_where_the_public_address_is_an_ip_address, |app| {
 on_both!(a_user_removes_their_own_passkey_and_no_one_elses, |app| {
     let editor = user_id(&app, "editor@acme.example").await;
     let viewer = user_id(&app, "viewer@acme.example").await;
+    // Signed in first: with a passkey, sign-in asks for it after the password.
+    let user = app.login("editor@acme.example").await;
     let own = stored_passkey(&app, editor, "Laptop").await;
     let theirs = stored_passkey(&app, viewer, "Phone").await;
-    let user = app.login("editor@acme.example").await;
     let path = |id: i64| format!("/account/passkeys/{id}/remove");
     assert_eq!(user.post_without_csrf(&path(own), &[]).await.status(), 403);
     assert_eq!(user.post(&path(theirs), &[]).await.status(), 404, "another user's passkey");
@@ -200,13 +201,50 @@ mod removing_a_passkey_asks_for_a_fresh_check_after_ten_minutes {
         let held = clock.clone();
         let Some(app) = TestApp::spawn_with(backend, move |c| c.clock = held).await else { return };
         let editor = user_id(&app, "editor@acme.example").await;
-        let own = stored_passkey(&app, editor, "Laptop").await;
         let user = app.login("editor@acme.example").await;
+        let own = stored_passkey(&app, editor, "Laptop").await;
         clock.advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
         let asked = user.post(&format!("/account/passkeys/{own}/remove"), &[]).await;
         assert_eq!(asked.status(), 303);
         assert!(location(asked.headers()).starts_with("/login/confirm?"), "{}", location(asked.headers()));
         assert_eq!(app.db_count("SELECT COUNT(*) FROM passkeys WHERE user_id = $1", editor).await, 1, "kept");
         assert_eq!(crate::my_sessions::security_changes(&app, editor, "%").await, 0);
+    }
+}
+
+mod after_the_password_a_passkey_only_user_is_offered_the_passkey_alone {
+    use super::*;
+    crate::tests_on_both_backends!(run);
+
+    async fn run(backend: Backend) {
+        let Some(app) = spawn_with_passkeys(backend).await else { return };
+        let editor = user_id(&app, "editor@acme.example").await;
+        stored_passkey(&app, editor, "Laptop").await;
+        let mut visitor = app.client();
+        let start = "/login/passkey/second-factor/start";
+        // Without a right password first there is nothing to continue.
+        let token = csrf_token(&visitor.get_html("/login").await);
+        let early = post_json(&visitor, start, &token, serde_json::json!({})).await;
+        assert_eq!(early.status(), 400);
+        let answer = visitor.sign_in("editor@acme.example", PASSWORD, "/orders").await;
+        assert_eq!(answer.status(), 303);
+        assert_eq!(location(answer.headers()), "/login/second-factor");
+        let page = visitor.get_html("/login/second-factor").await;
+        assert!(page.contains("Continue with a passkey"), "{page}");
+        assert!(!page.contains("name=\"code\""), "no code form for a user without one-time codes");
+        let token = csrf_token(&visitor.get_html("/login").await);
+        let options = post_json(&visitor, start, &token, serde_json::json!({})).await;
+        assert_eq!(options.status(), 200);
+        let options: serde_json::Value = options.json().await.unwrap();
+        assert_eq!(options["publicKey"]["userVerification"], "required");
+        assert_eq!(app.store.session_count().await.unwrap(), 0, "no session before the second step");
+        // An answer that does not verify signs nobody in.
+        let forged = serde_json::json!({"credential": {
+            "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+            "response": {"authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA", "userHandle": null}
+        }});
+        let refused = post_json(&visitor, "/login/passkey/second-factor/finish", &token, forged).await;
+        assert_eq!(refused.status(), 401);
+        assert_eq!(app.store.session_count().await.unwrap(), 0);
     }
 }
