@@ -248,3 +248,33 @@ mod after_the_password_a_passkey_only_user_is_offered_the_passkey_alone {
         assert_eq!(app.store.session_count().await.unwrap(), 0);
     }
 }
+
+mod a_passkey_is_the_second_factor_that_mfa_asks_for {
+    use super::*;
+    crate::tests_on_both_backends!(run);
+
+    async fn run(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, |c| {
+            c.public_url = "http://localhost:8080".to_string();
+            c.mfa = provisio::domain::MfaPolicy::ALL;
+        })
+        .await
+        else {
+            return;
+        };
+        // Everyone must enrol: without a factor, only the security page and its ceremonies.
+        let mut user = app.client();
+        let signed_in = user.sign_in("editor@acme.example", PASSWORD, "").await;
+        assert_eq!(location(signed_in.headers()), "/account/security", "taken to enrol");
+        user.csrf = csrf_token(&user.get_html("/account/security").await);
+        let held = user.get("/orders").await;
+        assert_eq!(held.status(), 303);
+        assert_eq!(location(held.headers()), "/account/security");
+        let start = "/account/passkeys/register/start";
+        let answer = post_json(&user, start, &user.csrf, serde_json::json!({"name": "Laptop"})).await;
+        assert_eq!(answer.status(), 200, "a passkey's registration is part of enrolling");
+        // With a passkey the user is enrolled: the portal opens (read per request).
+        stored_passkey(&app, user_id(&app, "editor@acme.example").await, "Laptop").await;
+        assert_eq!(user.get("/orders").await.status(), 200);
+    }
+}
