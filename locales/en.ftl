@@ -688,3 +688,63 @@ confirm-password = Your password
 confirm-submit = Confirm
 confirm-wrong = That is not right. Try again.
 confirm-done = Confirmed. Changes need no new check for the next 10 minutes.
+
+# Passkeys (account security and sign-in)
+login-passkey-title = Or use a passkey
+login-passkey = Sign in with a passkey
+passkeys-title = Passkeys
+passkeys-intro = A passkey signs you in with your device's screen lock or security key instead of a password. It cannot be phished or reused on another site.
+passkeys-none = You have no passkeys yet.
+passkeys-name = Name
+passkeys-added = Added
+passkeys-last-used = Last used
+passkeys-never-used = Not used yet
+passkeys-actions = Actions
+passkeys-remove = Remove
+passkeys-new-name = Name of the new passkey (for example "Work laptop")
+passkeys-add = Add a passkey
+passkeys-working = Follow your browser's prompt…
+passkeys-need-javascript = Passkeys need JavaScript. Turn it on in your browser to add or use one; everything else works without it.
+passkeys-unsupported = This browser cannot use passkeys. Use a current version of Chrome, Edge, Firefox or Safari.
+passkeys-off = Passkeys are not available at this portal's address. Ask your administrator to serve the portal under a domain name.
+passkeys-unavailable = Passkeys are not available at this portal's address.
+passkeys-name-missing = Give the passkey a name, so that you can tell it apart later.
+passkeys-name-long = { $max ->
+    [one] The name can be at most 1 character long.
+   *[other] The name can be at most { $max } characters long, without line breaks.
+}
+passkeys-too-many = { $max ->
+    [one] You have 1 passkey, the most an account may have. Remove it to add another.
+   *[other] You have { $max } passkeys, the most an account may have. Remove one to add another.
+}
+passkeys-expired = That took too long, or the page was open in another tab. Try again.
+passkeys-failed = The passkey could not be added. Try again; if it keeps failing, try another device or security key.
+passkeys-duplicate = This device already holds a passkey for your account.
+passkeys-cancelled = The passkey prompt was cancelled or timed out. Nothing was changed.
+passkeys-sign-in-failed = That passkey did not sign you in. It may have been removed from your account; sign in with your password instead.
+passkeys-saved = Passkey "{ $name }" added. You can now sign in with it.
+passkeys-removed = Passkey "{ $name }" removed. It no longer signs you in.
+second-factor-passkey-or = Or use a passkey
+second-factor-passkey-title = Use your passkey
+second-factor-passkey = Continue with a passkey
+
+# Your sessions (account security)
+sessions-title = Where you are signed in
+sessions-intro = Every browser signed in to your account. If you do not recognise one, sign it out and change your password.
+sessions-browser = Browser
+sessions-client = Client address
+sessions-started = Signed in
+sessions-last-used = Last used
+sessions-actions = Actions
+sessions-this-one = This browser
+sessions-end = Sign out
+sessions-end-others = Sign out everywhere else
+sessions-browser-on = { $browser } on { $system }
+sessions-browser-unknown = Unknown browser
+sessions-client-unknown = Unknown
+sessions-ended-one = Signed out { $session }.
+sessions-ended-others = { $count ->
+    [0] There were no other sessions to sign out.
+    [one] Signed out 1 other session.
+   *[other] Signed out { $count } other sessions.
+}

@@ -645,3 +645,56 @@ confirm-password = 비밀번호
 confirm-submit = 확인
 confirm-wrong = 올바르지 않습니다. 다시 시도하세요.
 confirm-done = 확인되었습니다. 앞으로 10분 동안은 변경할 때 다시 확인하지 않습니다.
+
+# 패스키 (계정 보안, 로그인)
+login-passkey-title = 또는 패스키 사용
+login-passkey = 패스키로 로그인
+passkeys-title = 패스키
+passkeys-intro = 패스키를 사용하면 비밀번호 대신 기기의 화면 잠금이나 보안 키로 로그인합니다. 피싱되거나 다른 사이트에서 재사용될 수 없습니다.
+passkeys-none = 아직 패스키가 없습니다.
+passkeys-name = 이름
+passkeys-added = 추가한 날짜
+passkeys-last-used = 마지막 사용
+passkeys-never-used = 아직 사용하지 않음
+passkeys-actions = 작업
+passkeys-remove = 삭제
+passkeys-new-name = 새 패스키의 이름 (예: "업무용 노트북")
+passkeys-add = 패스키 추가
+passkeys-working = 브라우저의 안내를 따르세요…
+passkeys-need-javascript = 패스키를 사용하려면 JavaScript가 필요합니다. 패스키를 추가하거나 사용하려면 브라우저에서 JavaScript를 켜세요. 다른 기능은 JavaScript 없이도 작동합니다.
+passkeys-unsupported = 이 브라우저에서는 패스키를 사용할 수 없습니다. 최신 버전의 Chrome, Edge, Firefox 또는 Safari를 사용하세요.
+passkeys-off = 이 포털의 주소에서는 패스키를 사용할 수 없습니다. 관리자에게 도메인 이름으로 포털을 제공해 달라고 요청하세요.
+passkeys-unavailable = 이 포털의 주소에서는 패스키를 사용할 수 없습니다.
+passkeys-name-missing = 나중에 구별할 수 있도록 패스키에 이름을 지정하세요.
+passkeys-name-long = 이름은 줄 바꿈 없이 최대 { $max }자까지 입력할 수 있습니다.
+passkeys-too-many = 계정에 둘 수 있는 최대 개수인 { $max }개의 패스키가 있습니다. 다른 패스키를 추가하려면 하나를 삭제하세요.
+passkeys-expired = 시간이 너무 오래 걸렸거나 다른 탭에서 페이지가 열려 있었습니다. 다시 시도하세요.
+passkeys-failed = 패스키를 추가하지 못했습니다. 다시 시도하세요. 계속 실패하면 다른 기기나 보안 키를 사용해 보세요.
+passkeys-duplicate = 이 기기에는 이미 계정의 패스키가 있습니다.
+passkeys-cancelled = 패스키 요청이 취소되었거나 시간이 초과되었습니다. 아무것도 변경되지 않았습니다.
+passkeys-sign-in-failed = 해당 패스키로 로그인하지 못했습니다. 계정에서 삭제되었을 수 있습니다. 대신 비밀번호로 로그인하세요.
+passkeys-saved = 패스키 "{ $name }"을(를) 추가했습니다. 이제 이 패스키로 로그인할 수 있습니다.
+passkeys-removed = 패스키 "{ $name }"을(를) 삭제했습니다. 더 이상 이 패스키로 로그인할 수 없습니다.
+second-factor-passkey-or = 또는 패스키 사용
+second-factor-passkey-title = 패스키 사용
+second-factor-passkey = 패스키로 계속
+
+# 내 세션 (계정 보안)
+sessions-title = 로그인된 곳
+sessions-intro = 계정에 로그인된 모든 브라우저입니다. 알 수 없는 항목이 있으면 로그아웃한 후 비밀번호를 변경하세요.
+sessions-browser = 브라우저
+sessions-client = 클라이언트 주소
+sessions-started = 로그인 시각
+sessions-last-used = 마지막 사용
+sessions-actions = 작업
+sessions-this-one = 이 브라우저
+sessions-end = 로그아웃
+sessions-end-others = 다른 모든 곳에서 로그아웃
+sessions-browser-on = { $system }의 { $browser }
+sessions-browser-unknown = 알 수 없는 브라우저
+sessions-client-unknown = 알 수 없음
+sessions-ended-one = { $session }에서 로그아웃했습니다.
+sessions-ended-others = { $count ->
+    [0] 로그아웃할 다른 세션이 없었습니다.
+   *[other] 다른 세션 { $count }개에서 로그아웃했습니다.
+}

@@ -674,3 +674,63 @@ confirm-password = Ditt lösenord
 confirm-submit = Bekräfta
 confirm-wrong = Det stämmer inte. Försök igen.
 confirm-done = Bekräftat. Ändringar kräver ingen ny kontroll de närmaste 10 minuterna.
+
+# Lösennycklar (kontosäkerhet och inloggning)
+login-passkey-title = Eller använd en lösennyckel
+login-passkey = Logga in med lösennyckel
+passkeys-title = Lösennycklar
+passkeys-intro = Med en lösennyckel loggar du in med enhetens skärmlås eller en säkerhetsnyckel i stället för ett lösenord. Den kan inte nätfiskas eller återanvändas på en annan webbplats.
+passkeys-none = Du har inga lösennycklar än.
+passkeys-name = Namn
+passkeys-added = Tillagd
+passkeys-last-used = Senast använd
+passkeys-never-used = Inte använd än
+passkeys-actions = Åtgärder
+passkeys-remove = Ta bort
+passkeys-new-name = Namn på den nya lösennyckeln (till exempel "Jobbdatorn")
+passkeys-add = Lägg till en lösennyckel
+passkeys-working = Följ webbläsarens anvisningar…
+passkeys-need-javascript = Lösennycklar kräver JavaScript. Slå på det i webbläsaren för att lägga till eller använda en; allt annat fungerar utan.
+passkeys-unsupported = Den här webbläsaren kan inte använda lösennycklar. Använd en aktuell version av Chrome, Edge, Firefox eller Safari.
+passkeys-off = Lösennycklar är inte tillgängliga på portalens adress. Be din administratör att köra portalen under ett domännamn.
+passkeys-unavailable = Lösennycklar är inte tillgängliga på portalens adress.
+passkeys-name-missing = Ge lösennyckeln ett namn, så att du kan skilja den från andra senare.
+passkeys-name-long = { $max ->
+    [one] Namnet får vara högst 1 tecken långt.
+   *[other] Namnet får vara högst { $max } tecken långt, utan radbrytningar.
+}
+passkeys-too-many = { $max ->
+    [one] Du har 1 lösennyckel, det högsta antal ett konto får ha. Ta bort den för att lägga till en annan.
+   *[other] Du har { $max } lösennycklar, det högsta antal ett konto får ha. Ta bort en för att lägga till en annan.
+}
+passkeys-expired = Det tog för lång tid, eller så var sidan öppen i en annan flik. Försök igen.
+passkeys-failed = Lösennyckeln kunde inte läggas till. Försök igen; om det fortsätter att misslyckas, prova en annan enhet eller säkerhetsnyckel.
+passkeys-duplicate = Den här enheten har redan en lösennyckel för ditt konto.
+passkeys-cancelled = Frågan om lösennyckel avbröts eller tog för lång tid. Inget ändrades.
+passkeys-sign-in-failed = Den lösennyckeln loggade inte in dig. Den kan ha tagits bort från ditt konto; logga in med ditt lösenord i stället.
+passkeys-saved = Lösennyckeln "{ $name }" har lagts till. Nu kan du logga in med den.
+passkeys-removed = Lösennyckeln "{ $name }" har tagits bort. Den loggar inte längre in dig.
+second-factor-passkey-or = Eller använd en lösennyckel
+second-factor-passkey-title = Använd din lösennyckel
+second-factor-passkey = Fortsätt med lösennyckel
+
+# Dina sessioner (kontosäkerhet)
+sessions-title = Där du är inloggad
+sessions-intro = Alla webbläsare som är inloggade på ditt konto. Om du inte känner igen en, logga ut den och byt lösenord.
+sessions-browser = Webbläsare
+sessions-client = Klientadress
+sessions-started = Inloggad
+sessions-last-used = Senast använd
+sessions-actions = Åtgärder
+sessions-this-one = Den här webbläsaren
+sessions-end = Logga ut
+sessions-end-others = Logga ut överallt annars
+sessions-browser-on = { $browser } på { $system }
+sessions-browser-unknown = Okänd webbläsare
+sessions-client-unknown = Okänd
+sessions-ended-one = Loggade ut { $session }.
+sessions-ended-others = { $count ->
+    [0] Det fanns inga andra sessioner att logga ut.
+    [one] Loggade ut 1 annan session.
+   *[other] Loggade ut { $count } andra sessioner.
+}

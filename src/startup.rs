@@ -99,6 +99,7 @@ impl Application {
         // fill (PROVISIO_LOGIN_ADDRESS_LIMIT), so only many addresses at once reach 503.
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let max_waiting = 256.max(config.login.per_address.count as usize + 1);
+        let webauthn = crate::web::relying_party(&config.public_url);
         let state = web::Data::new(AppState {
             store: store.clone(),
             config,
@@ -108,6 +109,7 @@ impl Application {
             password_checks: PasswordChecks::new(cores, max_waiting),
             api_limiter: ApiLimiter::default(),
             metrics,
+            webauthn,
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new();

@@ -19,6 +19,7 @@ mod lists;
 mod metrics;
 mod orders;
 pub mod outbox;
+mod passkeys;
 mod records;
 mod resend_all;
 mod retention;
@@ -50,10 +51,14 @@ pub use orders::{LineCursor, LinePage, OnboardOutcome};
 pub use outbox::{
     BounceAlert, ClaimedEmail, Delivery, EmailLine, InvitationEmail, LimitPreview, QueueCounts, SecurityEmail,
 };
+pub use passkeys::{AddPasskeyOutcome, MAX_PASSKEYS, NewPasskey, PasskeyOwner, PasskeyRecord};
 pub use records::*;
 pub use resend_all::{ResendAll, ResendAllOutcome, ResendAllSummary};
 pub use retention::BulkPurge;
-pub use sessions::{LiveSession, SessionRecord, SessionStorage, StoredSession, session_key_hash};
+pub use sessions::{
+    EndSessions, LiveSession, SessionListed, SessionOrigin, SessionRecord, SessionStorage, StoredSession,
+    session_key_hash,
+};
 pub use throttle::ANY_ACCOUNT;
 pub use tokens::{
     ApiToken, CreateTokenOutcome, IdempotencyClaim, MAX_LIVE_TOKENS, NewApiToken, TokenRecord, token_hash,
@@ -205,7 +210,9 @@ macro_rules! second_factor_of {
         concat!(
             "(EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = ",
             $user_id,
-            " AND f.confirmed_at IS NOT NULL))"
+            " AND f.confirmed_at IS NOT NULL) OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = ",
+            $user_id,
+            "))"
         )
     };
 }

@@ -18,14 +18,46 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
+use super::factors::SecurityTx;
 use super::{Store, User, read, write_tx};
 use crate::clock::Clock;
 use crate::config::SessionConfig;
+use crate::domain::SecurityChange;
 use crate::secret::random_token;
+
+/// A session's public id: 128 random bits in hex, unrelated to its key (which only the
+/// cookie holds), so a page or a log that shows it hands out nothing.
+fn public_session_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    hex::encode(bytes)
+}
 
 /// The hash under which a session key is stored.
 pub fn session_key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Which of a user's sessions to end.
+#[derive(Debug, Clone, Copy)]
+pub enum EndSessions<'a> {
+    /// The one with this public id (the request's own too).
+    One(&'a str),
+    /// Every one but the request's own.
+    Others,
+}
+
+/// One of a user's sessions, as their list shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionListed {
+    pub public_id: String,
+    pub created_at: DateTime<Utc>,
+    /// The last use, to within a quarter of the idle time (the lazy refresh).
+    pub refreshed_at: DateTime<Utc>,
+    pub client: String,
+    pub user_agent: String,
+    /// The request's own session.
+    pub current: bool,
 }
 
 /// A live session with its user, as one request sees it.
@@ -58,11 +90,15 @@ impl SessionRecord {
 /// What a session holds, as actix-session's state entries (each a JSON text). The user,
 /// the CSRF token and the time of the last strong check are stored (columns `user_id`,
 /// `csrf` and `checked_at`); [`LIVE`] is what the load read, for the request context, and is
-/// never written back.
+/// never written back. [`CLIENT`] and [`USER_AGENT`] are given at sign-in only and written
+/// once with the new row (what the user's list of sessions shows); a load does not read
+/// them back.
 pub const USER_ID: &str = "user_id";
 pub const CSRF: &str = "csrf";
 pub const CHECKED_AT: &str = "checked_at";
 pub const LIVE: &str = "live";
+pub const CLIENT: &str = "client";
+pub const USER_AGENT: &str = "user_agent";
 /// Instead of the others when the session could not be read (the database is away): the
 /// cause, for the request context to answer 503 with its page. (An error from `load` would
 /// make the middleware answer an empty 500 before the request reaches a handler.)
@@ -96,10 +132,30 @@ pub struct StoredSession {
     pub checked_at: Option<DateTime<Utc>>,
 }
 
+/// Where a session was started: the client address and the browser's `User-Agent` (cut
+/// to [`MAX_USER_AGENT`] characters), as the sign-in request gave them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionOrigin {
+    pub client: String,
+    pub user_agent: String,
+}
+
+/// The longest `User-Agent` a session keeps.
+pub const MAX_USER_AGENT: usize = 400;
+
+/// Where a state says its session was started (empty where it does not: an update).
+fn origin_entries(state: &State) -> anyhow::Result<SessionOrigin> {
+    let text = |key: &str| -> anyhow::Result<String> {
+        Ok(state.get(key).map(|v| serde_json::from_str::<String>(v)).transpose()?.unwrap_or_default())
+    };
+    Ok(SessionOrigin { client: text(CLIENT)?, user_agent: text(USER_AGENT)?.chars().take(MAX_USER_AGENT).collect() })
+}
+
 /// What a state holds to store, or why it cannot be stored. A session holds nothing else:
 /// a new entry needs a column (and a migration) first.
 fn stored_entries(state: &State) -> anyhow::Result<Option<StoredSession>> {
-    if let Some(other) = state.keys().find(|k| ![USER_ID, CSRF, CHECKED_AT, LIVE, UNREADABLE].contains(&k.as_str())) {
+    const KNOWN: [&str; 7] = [USER_ID, CSRF, CHECKED_AT, LIVE, UNREADABLE, CLIENT, USER_AGENT];
+    if let Some(other) = state.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         anyhow::bail!("the sessions table keeps no {other:?}: give it a column first");
     }
     let Some(user_id) = state.get(USER_ID) else { return Ok(None) };
@@ -150,8 +206,9 @@ impl SessionStore for SessionStorage {
             .map_err(SaveError::Serialization)?
             .ok_or_else(|| SaveError::Other(anyhow::anyhow!("a session is stored only for a signed-in user")))?;
         let key = random_token();
+        let origin = origin_entries(&state).map_err(SaveError::Serialization)?;
         self.store
-            .start_session(&session_key_hash(&key), &stored, &self.lifetimes, self.clock.now())
+            .start_session_from(&session_key_hash(&key), &stored, &origin, &self.lifetimes, self.clock.now())
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
@@ -208,12 +265,26 @@ impl Store {
         })
     }
 
-    /// Starts a session for its user (at sign-in, under a new key: no fixation). Expired
-    /// sessions are swept on the way.
+    /// Starts a session for its user (at sign-in, under a new key: no fixation), started
+    /// from nowhere in particular (tests and tools; sign-in says where from).
     pub async fn start_session(
         &self,
         key_hash: &str,
         session: &StoredSession,
+        lifetimes: &SessionConfig,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        self.start_session_from(key_hash, session, &SessionOrigin::default(), lifetimes, now).await
+    }
+
+    /// Starts a session for its user (at sign-in, under a new key: no fixation), with a
+    /// public id of its own and where it was started, for the user's list of sessions.
+    /// Expired sessions are swept on the way.
+    pub async fn start_session_from(
+        &self,
+        key_hash: &str,
+        session: &StoredSession,
+        origin: &SessionOrigin,
         lifetimes: &SessionConfig,
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
@@ -223,8 +294,8 @@ impl Store {
             sqlx::query("DELETE FROM sessions WHERE idle_until <= $1").bind(now).execute(&mut *tx).await?;
             sqlx::query(
                 "INSERT INTO sessions (key_hash, user_id, csrf, created_at, refreshed_at, idle_until, expires_at,
-                                       checked_at)
-                 VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
+                                       checked_at, public_id, client, user_agent)
+                 VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(key_hash)
             .bind(user_id)
@@ -233,6 +304,9 @@ impl Store {
             .bind(now + lifetimes.idle.min(lifetimes.max))
             .bind(now + lifetimes.max)
             .bind(checked_at)
+            .bind(public_session_id())
+            .bind(&origin.client)
+            .bind(&origin.user_agent)
             .execute(&mut *tx)
             .await?;
             // The Company page shows each user's last sign-in.
@@ -326,6 +400,113 @@ impl Store {
                 .rows_affected();
             tx.commit().await?;
             Ok(sessions + failures + keys)
+        })
+    }
+
+    /// A user's live sessions, newest first, each marked whether it is the one under
+    /// `current_key_hash` (the request's own). One statement over the `sessions_user` index.
+    pub async fn live_sessions(
+        &self,
+        user_id: i64,
+        current_key_hash: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Vec<SessionListed>> {
+        read!(self, |pool, pg| {
+            sqlx::query_as(
+                "SELECT public_id, created_at, refreshed_at, client, user_agent, key_hash = $2 AS current
+                 FROM sessions
+                 WHERE user_id = $1 AND idle_until > $3 AND expires_at > $3
+                 ORDER BY created_at DESC, public_id",
+            )
+            .bind(user_id)
+            .bind(current_key_hash)
+            .bind(now)
+            .fetch_all(pool)
+            .await
+        })
+    }
+
+    /// Ends sessions of `user_id` that the user chose (one by its public id, or every one
+    /// but the request's own, under `current_key_hash`), at once for every instance, and
+    /// answers what was ended: none for an id that is not a live session of this user's
+    /// (someone else's, or already ended).
+    ///
+    /// Sessions ended elsewhere are a `security_change` of the user's, with its email, in
+    /// the same transaction (one for "everywhere else", however many it ended); ending the
+    /// request's own session is signing out, which is not one.
+    pub async fn end_own_sessions(
+        &self,
+        user: &User,
+        current_key_hash: &str,
+        which: EndSessions<'_>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Vec<SessionListed>> {
+        let user_id = user.id;
+        let (public_id, keep_key_hash) = match which {
+            EndSessions::One(public_id) => (Some(public_id), None),
+            EndSessions::Others => (None, Some(current_key_hash)),
+        };
+        write_tx!(self, |tx, pg| {
+            let ended: Vec<SessionListed> = sqlx::query_as(
+                "DELETE FROM sessions
+                 WHERE user_id = $1 AND idle_until > $2 AND expires_at > $2
+                   AND ($3 IS NULL OR public_id = $3) AND ($4 IS NULL OR key_hash <> $4)
+                 RETURNING public_id, created_at, refreshed_at, client, user_agent, key_hash = $5 AS current",
+            )
+            .bind(user_id)
+            .bind(now)
+            .bind(public_id)
+            .bind(keep_key_hash)
+            .bind(current_key_hash)
+            .fetch_all(&mut *tx)
+            .await?;
+            let change = match which {
+                EndSessions::One(_) if ended.iter().any(|s| !s.current) => Some(SecurityChange::SessionEnded),
+                EndSessions::Others if !ended.is_empty() => {
+                    Some(SecurityChange::OtherSessionsEnded(ended.len() as i64))
+                }
+                _ => None,
+            };
+            if let Some(change) = change {
+                tx.security_change(user, &change, now).await?;
+            }
+            tx.commit().await?;
+            Ok(ended)
+        })
+    }
+
+    /// Keeps a passkey registration's state with the session it was started in (replacing
+    /// one started before): the ceremony's state stays on the server.
+    pub async fn set_session_ceremony(&self, key_hash: &str, ceremony: &str) -> sqlx::Result<bool> {
+        write_tx!(self, |tx, pg| {
+            let n = sqlx::query("UPDATE sessions SET ceremony = $2 WHERE key_hash = $1")
+                .bind(key_hash)
+                .bind(ceremony)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Takes the session's registration state, once: a second finish finds none.
+    pub async fn take_session_ceremony(&self, key_hash: &str) -> sqlx::Result<Option<String>> {
+        write_tx!(self, |tx, pg| {
+            let ceremony: Option<Option<String>> =
+                sqlx::query_scalar("SELECT ceremony FROM sessions WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let ceremony = ceremony.flatten();
+            if ceremony.is_some() {
+                sqlx::query("UPDATE sessions SET ceremony = NULL WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(ceremony)
         })
     }
 

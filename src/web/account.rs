@@ -66,6 +66,8 @@ pub(super) async fn page(ctx: &Ctx, user: &User, shown: Shown) -> Result<Account
         recovery_left: factors.recovery_codes_left,
         recovery_codes: shown.recovery_codes,
         error: shown.error,
+        passkeys: super::passkeys::section(ctx, user).await?,
+        sessions: super::my_sessions::section(ctx, user).await?,
     })
 }
 

@@ -44,10 +44,11 @@ impl Asset {
     }
 }
 
-const FILES: [(&str, &str, &[u8]); 4] = [
+const FILES: [(&str, &str, &[u8]); 5] = [
     ("favicon.svg", "image/svg+xml", include_bytes!("../../static/favicon.svg")),
     ("app.css", "text/css; charset=utf-8", include_bytes!("../../static/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
+    ("passkeys.js", "text/javascript; charset=utf-8", include_bytes!("../../static/passkeys.js")),
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/vendor/htmx/htmx.min.js")),
 ];
 

@@ -81,6 +81,7 @@ fn page(ctx: &Ctx, email: &str, next: &str, error: Option<String>) -> LoginPage 
         email: email.to_string(),
         next: safe_next(next).unwrap_or("").to_string(),
         error,
+        passkeys_js: ctx.state.webauthn.is_some().then(|| super::assets::url("passkeys.js")),
     }
 }
 
@@ -204,8 +205,11 @@ pub struct CodeForm {
     code: String,
 }
 
-fn second_factor_page(ctx: &Ctx, error: Option<String>) -> SecondFactorPage {
-    SecondFactorPage { layout: ctx.layout(), t: ctx.tr.clone(), error }
+/// The page offers what the user has: the code form for one-time codes, a button for
+/// their passkeys (`web::passkeys::second_factor_option`).
+async fn second_factor_page(ctx: &Ctx, user: &User, error: Option<String>) -> Result<SecondFactorPage, PageError> {
+    let (code, passkeys_js) = super::passkeys::second_factor_option(ctx, user).await?;
+    Ok(SecondFactorPage { layout: ctx.layout(), t: ctx.tr.clone(), error, code, passkeys_js })
 }
 
 /// The user of this request's pending sign-in, if it is still pending (else the way back to
@@ -231,11 +235,12 @@ pub async fn second_factor_form(mut ctx: Ctx, req: HttpRequest) -> Result<HttpRe
     if ctx.user.is_some() {
         return Ok(see_other("/attention"));
     }
-    if let Err(back) = pending_user(&ctx, &req).await? {
-        return Ok(back);
-    }
+    let user = match pending_user(&ctx, &req).await? {
+        Ok((_, user)) => user,
+        Err(back) => return Ok(back),
+    };
     ctx.ensure_login_token();
-    Ok(html(StatusCode::OK, &second_factor_page(&ctx, None)))
+    Ok(html(StatusCode::OK, &second_factor_page(&ctx, &user, None).await?))
 }
 
 /// `POST /login/second-factor`: a one-time code or a recovery code after the password.
@@ -252,14 +257,14 @@ pub async fn second_factor(posted: CsrfForm<CodeForm>, req: HttpRequest) -> Resu
         let seconds = wait.num_seconds().max(1);
         let message = ctx.tr.tn("login-throttled", "minutes", (seconds + 59) / 60);
         return Ok(with_retry_after(
-            html(StatusCode::TOO_MANY_REQUESTS, &second_factor_page(&ctx, Some(message))),
+            html(StatusCode::TOO_MANY_REQUESTS, &second_factor_page(&ctx, &user, Some(message)).await?),
             seconds,
         ));
     }
     if factors::check_typed(&ctx, &user, &form.code).await? == Checked::Wrong {
         ctx.state.metrics.sign_in_refused(SignInRefusal::Credentials);
         let message = ctx.tr.t("second-factor-wrong");
-        return Ok(html(StatusCode::UNAUTHORIZED, &second_factor_page(&ctx, Some(message))));
+        return Ok(html(StatusCode::UNAUTHORIZED, &second_factor_page(&ctx, &user, Some(message)).await?));
     }
     factors::give_back(&ctx, &user.email).await?;
     ctx.start_session(user.id)?;

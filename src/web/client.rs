@@ -9,6 +9,24 @@ use ipnet::IpNet;
 
 /// The key under which one client's sign-in failures are counted.
 pub fn client_key(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> String {
+    match client_ip(peer, forwarded_for, trusted) {
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        None => "unknown".to_string(),
+    }
+}
+
+/// The client's own address, whole (an IPv6 address too): what a user's list of sessions
+/// shows. Empty when there is none (a test request).
+pub fn client_address(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> String {
+    client_ip(peer, forwarded_for, trusted).map(|ip| ip.to_string()).unwrap_or_default()
+}
+
+/// The client's address: the peer, or behind trusted proxies the hop they saw.
+fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> Option<IpAddr> {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     let mut client = peer;
     if let (Some(p), Some(header)) = (peer, forwarded_for)
@@ -28,14 +46,7 @@ pub fn client_key(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[
             }
         }
     }
-    match client.map(canonical) {
-        Some(IpAddr::V6(v6)) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Some(IpAddr::V4(v4)) => v4.to_string(),
-        None => "unknown".to_string(),
-    }
+    client.map(canonical)
 }
 
 /// Every `X-Forwarded-For` line of the request, in order, as one list (RFC 9110 5.3: a
@@ -113,5 +124,9 @@ mod tests {
         assert_eq!(client_key(Some(mapped), None, &[]), "192.0.2.7");
         let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
         assert_ne!(client_key(Some(a), None, &[]), client_key(Some(c), None, &[]));
+        // A list of sessions shows the whole address.
+        assert_eq!(client_address(Some(a), None, &[]), "2001:db8:1:2:aaaa::1");
+        assert_eq!(client_address(Some(mapped), None, &[]), "192.0.2.7");
+        assert_eq!(client_address(None, None, &[]), "");
     }
 }

@@ -123,9 +123,27 @@ pub enum UploadRefused {
     Csrf,
 }
 
+/// A JSON body (a passkey ceremony's step, sent by script) whose `X-CSRF-Token` header
+/// matches: the session's token, or for a visitor the sign-in form's signed one. The
+/// header is checked first (403), then the type (415), the size (413) and the JSON (400).
+pub struct CsrfJson<T> {
+    pub ctx: Ctx,
+    pub body: T,
+}
+
+/// A signed-in user's JSON body whose `X-CSRF-Token` header matches: not signed in is
+/// answered first (303 to sign in), then as [`CsrfJson`].
+pub struct SignedJson<T> {
+    pub ctx: Ctx,
+    pub user: User,
+    pub body: T,
+}
+
 impl<T> CsrfChecked for CsrfForm<T> {}
 impl<T> CsrfChecked for SignedForm<T> {}
 impl CsrfChecked for CsrfUpload {}
+impl<T> CsrfChecked for CsrfJson<T> {}
+impl<T> CsrfChecked for SignedJson<T> {}
 
 #[derive(Deserialize)]
 struct TokenField {
@@ -211,6 +229,58 @@ impl<T: DeserializeOwned + 'static> FromRequest for SignedForm<T> {
         Box::pin(async move {
             let (ctx, user, form) = posted.await?;
             Ok(Self { ctx, user: user.expect("signed in"), form })
+        })
+    }
+}
+
+/// The largest JSON body a ceremony posts (an attestation is a few kilobytes).
+const MAX_JSON_BYTES: usize = 64 * 1024;
+
+/// Checks the header token, then reads a JSON body as `T`.
+async fn checked_json<T: DeserializeOwned>(ctx: &Ctx, req: &HttpRequest, payload: Payload) -> Result<T, HttpResponse> {
+    if !ctx.csrf_ok(None) {
+        return Err(PageError::Csrf.respond(ctx));
+    }
+    if content_type(req) != "application/json" {
+        return Err(HttpResponse::UnsupportedMediaType()
+            .content_type("text/plain; charset=utf-8")
+            .body("expected JSON"));
+    }
+    let mut payload = payload;
+    let body = match web::Bytes::from_request(req, &mut payload).await {
+        Ok(body) if body.len() <= MAX_JSON_BYTES => body,
+        _ => return Err(too_large(ctx)),
+    };
+    serde_json::from_slice::<T>(&body)
+        .map_err(|e| HttpResponse::BadRequest().content_type("text/plain; charset=utf-8").body(e.to_string()))
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfJson<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let ctx = <Ctx as FromRequest>::from_request(&req, &mut Payload::None).await?;
+            let body = checked_json(&ctx, &req, payload).await.map_err(refuse)?;
+            Ok(Self { ctx, body })
+        })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for SignedJson<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let SignedIn { ctx, user } = SignedIn::from_request(&req, &mut Payload::None).await?;
+            let body = checked_json(&ctx, &req, payload).await.map_err(refuse)?;
+            Ok(Self { ctx, user, body })
         })
     }
 }

@@ -24,12 +24,12 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::{FlashMessage, IncomingFlashMessages};
 
 use super::AppState;
-use super::client::{client_key, forwarded_for};
+use super::client::{client_address, client_key, forwarded_for};
 use super::csrf;
 use super::views::Layout;
 use crate::i18n::{LANGUAGES, Tr};
 use crate::secret::{constant_time_eq, random_token};
-use crate::store::{LiveSession, User, sessions};
+use crate::store::{LiveSession, SessionOrigin, User, sessions};
 
 /// A request header that marks an automatic status poll: it reads the session but does
 /// not count as use (docs/configuration.md, PROVISIO_SESSION_IDLE).
@@ -42,6 +42,8 @@ pub struct CookieNames {
     pub session: &'static str,
     pub login: &'static str,
     pub flash: &'static str,
+    /// A passkey sign-in between its start and its finish (signed; `web::passkeys`).
+    pub passkey: &'static str,
     /// A sign-in whose second factor is still to come (`web::factors::Pending`).
     pub pending: &'static str,
     pub secure: bool,
@@ -54,6 +56,7 @@ impl CookieNames {
                 session: "__Host-provisio_session",
                 login: "__Host-provisio_login",
                 flash: "__Host-provisio_flash",
+                passkey: "__Host-provisio_passkey",
                 pending: "__Host-provisio_second_factor",
                 secure,
             }
@@ -62,6 +65,7 @@ impl CookieNames {
                 session: "provisio_session",
                 login: "provisio_login",
                 flash: "provisio_flash",
+                passkey: "provisio_passkey",
                 pending: "provisio_second_factor",
                 secure,
             }
@@ -131,6 +135,9 @@ pub struct Ctx {
     pub came_from: Option<String>,
     /// The client address that sign-in throttling counts by.
     pub client: String,
+    /// The client's own address, whole, and its `User-Agent`: what a session started by this
+    /// request records (the user's list of sessions shows them).
+    origin: SessionOrigin,
     /// When this session's user last proved their second factor (or password, without
     /// one): the fresh check reads it (`web::account::fresh_check`).
     pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -138,6 +145,8 @@ pub struct Ctx {
     pub second_factor: bool,
     /// The request's session (actix-session): empty for an anonymous visitor.
     session: Session,
+    /// The hash of the live session's key: which of the user's sessions this request is.
+    session_key_hash: Option<String>,
     /// The token itself, unmasked: what a sent token must unmask to.
     csrf_secret: String,
     header_csrf: Option<String>,
@@ -226,6 +235,7 @@ impl Ctx {
         let mut company_name = None;
         let mut csrf = String::new();
         let mut refresh = None;
+        let mut session_key_hash = None;
         let mut checked_at = None;
         let mut second_factor = false;
         match live {
@@ -235,8 +245,9 @@ impl Ctx {
                 let now = state.config.clock.now();
                 let poll = req.headers().contains_key(POLL_HEADER);
                 if !poll && record.wants_refresh(&state.config.sessions, now) {
-                    refresh = Some(key_hash);
+                    refresh = Some(key_hash.clone());
                 }
+                session_key_hash = Some(key_hash);
                 csrf = record.csrf;
                 company_name = Some(record.company_name);
                 user = Some(record.user);
@@ -263,8 +274,17 @@ impl Ctx {
         let header_csrf = req.headers().get("X-CSRF-Token").and_then(|v| v.to_str().ok()).map(str::to_string);
         let came_from = header_path(req, "Referer");
         let forwarded = forwarded_for(req);
-        let client =
-            client_key(req.peer_addr().map(|a| a.ip()), forwarded.as_deref(), &state.config.login.trusted_proxies);
+        let peer = req.peer_addr().map(|a| a.ip());
+        let trusted = &state.config.login.trusted_proxies;
+        let client = client_key(peer, forwarded.as_deref(), trusted);
+        let origin = SessionOrigin {
+            client: client_address(peer, forwarded.as_deref(), trusted),
+            user_agent: req
+                .headers()
+                .get("User-Agent")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(sessions::MAX_USER_AGENT).collect())
+                .unwrap_or_default(),
+        };
         let ctx = Self {
             state,
             user,
@@ -276,9 +296,11 @@ impl Ctx {
             here,
             came_from,
             client,
+            origin,
             checked_at,
             second_factor,
             session,
+            session_key_hash,
             header_csrf,
             login_nonce,
             flash: RefCell::new(None),
@@ -307,8 +329,8 @@ impl Ctx {
 
     /// Signs `user_id` in: a new session under a new key (`Session::renew`: the session the
     /// browser came with, if any, ends on the server), with a new CSRF token, whose last
-    /// strong check is now (the sign-in was one). The middleware stores it and sets the
-    /// cookie.
+    /// strong check is now (the sign-in was one), and the client address and browser it was
+    /// started from. The middleware stores it and sets the cookie.
     pub fn start_session(&self, user_id: i64) -> anyhow::Result<()> {
         let now = self.state.config.clock.now();
         self.session.clear();
@@ -316,10 +338,18 @@ impl Ctx {
         self.session.insert(sessions::USER_ID, user_id).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.session.insert(sessions::CSRF, random_token()).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.session.insert(sessions::CHECKED_AT, Some(now)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.session.insert(sessions::CLIENT, &self.origin.client).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.session.insert(sessions::USER_AGENT, &self.origin.user_agent).map_err(|e| anyhow::anyhow!("{e}"))?;
         // A stale cookie's removal, queued when the request came in, must not undo the new one.
         let session_cookie = self.state.cookies.session;
         self.outgoing.0.cookies.borrow_mut().retain(|c| c.name() != session_cookie);
         Ok(())
+    }
+
+    /// The hash of this request's live session key (None for a visitor): which row of the
+    /// user's sessions is this one.
+    pub fn session_key_hash(&self) -> Option<&str> {
+        self.session_key_hash.as_deref()
     }
 
     /// Records a strong check made now (the second factor, or the password without one):

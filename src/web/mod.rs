@@ -18,7 +18,9 @@ mod history;
 mod input;
 mod line_actions;
 mod metrics;
+mod my_sessions;
 mod orders;
+mod passkeys;
 mod request_id;
 pub mod sessions;
 mod spreadsheet;
@@ -26,6 +28,7 @@ mod subscriptions;
 mod tokens;
 mod transactions;
 mod upload;
+mod user_agent;
 mod views;
 mod webhooks;
 mod wire;
@@ -37,6 +40,7 @@ pub use auth::PasswordChecks;
 pub use ctx::{CookieNames, Ctx, SignedIn};
 pub use errors::PageError;
 pub use metrics::count_requests;
+pub use passkeys::relying_party;
 pub use request_id::request_id;
 pub use wire::wire_headers;
 
@@ -58,6 +62,9 @@ pub struct AppState {
     pub api_limiter: ApiLimiter,
     /// What `GET /metrics` shows, counted in this instance.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// The passkeys' relying party (PROVISIO_PUBLIC_URL); None where its host is an IP
+    /// address, which browsers refuse: then passkeys are off.
+    pub webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 /// 405 with the methods the path takes.
@@ -152,6 +159,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get("/static/{file}", assets::serve))
         .service(get("/", home))
         .service(get_post("/login", auth::login_form, auth::login))
+        .service(post("/login/passkey/start", passkeys::sign_in_start))
+        .service(post("/login/passkey/finish", passkeys::sign_in_finish))
+        .service(post("/login/passkey/second-factor/start", passkeys::second_factor_start))
+        .service(post("/login/passkey/second-factor/finish", passkeys::second_factor_finish))
+        .service(post("/account/passkeys/register/start", passkeys::register_start))
+        .service(post("/account/passkeys/register/finish", passkeys::register_finish))
+        .service(post("/account/passkeys/{id}/remove", passkeys::remove))
+        .service(post("/account/sessions/end-others", my_sessions::end_others))
+        .service(post("/account/sessions/{id}/end", my_sessions::end))
         .service(post("/logout", auth::logout))
         .service(post("/settings/language", auth::set_language))
         .service(get("/account/security", account::security))

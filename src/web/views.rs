@@ -62,6 +62,8 @@ pub struct LoginPage {
     pub email: String,
     pub next: String,
     pub error: Option<String>,
+    /// Signing in with a passkey: the script's URL, where passkeys are on.
+    pub passkeys_js: Option<String>,
 }
 
 #[derive(Template)]
@@ -446,6 +448,10 @@ pub struct AccountSecurityPage {
     /// New recovery codes, shown in this answer only.
     pub recovery_codes: Vec<String>,
     pub error: Option<String>,
+    /// The user's passkeys and the form to add one (`_account_passkeys.html`).
+    pub passkeys: super::passkeys::PasskeysSection,
+    /// The user's live sessions (`_account_sessions.html`).
+    pub sessions: super::my_sessions::SessionsSection,
 }
 
 /// `GET /login/second-factor`: the second step of sign-in (the form posts back to itself;
@@ -456,6 +462,10 @@ pub struct SecondFactorPage {
     pub layout: Layout,
     pub t: Tr,
     pub error: Option<String>,
+    /// The code form: the user has one-time codes (or no passkey option to offer instead).
+    pub code: bool,
+    /// The passkey option: the script's URL, where the user has a passkey and passkeys are on.
+    pub passkeys_js: Option<String>,
 }
 
 /// `GET /login/confirm`: the fresh check before an admin change.

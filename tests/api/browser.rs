@@ -85,8 +85,14 @@ impl Browser {
     }
 
     async fn sign_in(&self, app: &TestApp, email: &str, next: &str) {
+        self.sign_in_at(&app.address, email, next).await
+    }
+
+    /// Signs in through the form of the portal at `base` (`http://localhost:PORT` where
+    /// passkeys are tested: browsers refuse an IP address as their relying party).
+    async fn sign_in_at(&self, base: &str, email: &str, next: &str) {
         let d = self.driver();
-        d.goto(format!("{}/login?next={next}", app.address)).await.unwrap();
+        d.goto(format!("{base}/login?next={next}")).await.unwrap();
         d.find(By::Id("email")).await.unwrap().send_keys(email).await.unwrap();
         d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
         d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
@@ -1244,6 +1250,212 @@ async fn a_bulk_fix_applied_in_the_browser_keeps_old_and_new_and_is_listed_after
     // At 320 px the outcome reads as cards, without scrolling sideways.
     browser.viewport(320, 640).await;
     assert_eq!(browser.scrolls_sideways().await, None);
+    browser.assert_clean_console().await;
+    browser.quit().await;
+}
+
+/// The application for a passkey test: served at http://localhost:PORT, its public address
+/// (PROVISIO_PUBLIC_URL), so that the browser accepts it as the relying party.
+async fn spawn_for_passkeys(backend: Backend) -> Option<(TestApp, Browser, String)> {
+    let browser = Browser::start().await?;
+    let port = free_port();
+    let base = format!("http://localhost:{port}");
+    let public = base.clone();
+    let app = TestApp::spawn_with(backend, move |c| {
+        c.bind = format!("127.0.0.1:{port}").parse().unwrap();
+        c.public_url = public;
+    })
+    .await?;
+    Some((app, browser, base))
+}
+
+/// A platform authenticator of the DevTools protocol (a passkey kept on the device, user
+/// verification by screen lock, always granted), for the current tab.
+async fn virtual_authenticator(browser: &Browser) -> String {
+    let cdp = browser.driver().cdp();
+    cdp.send_raw("WebAuthn.enable", serde_json::json!({ "enableUI": false })).await.unwrap();
+    let options = serde_json::json!({ "options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+        "hasUserVerification": true, "isUserVerified": true, "automaticPresenceSimulation": true,
+    }});
+    let added = cdp.send_raw("WebAuthn.addVirtualAuthenticator", options).await.unwrap();
+    added["authenticatorId"].as_str().expect("an authenticator id").to_string()
+}
+
+/// Registers a passkey named `name` on the security page, with the page's own form.
+async fn add_passkey(browser: &Browser, base: &str, name: &str) {
+    let d = browser.driver();
+    d.goto(format!("{base}/account/security")).await.unwrap();
+    let before = d.find_all(By::Css("[data-passkey]")).await.unwrap().len();
+    d.find(By::Id("passkey-name")).await.unwrap().send_keys(name).await.unwrap();
+    d.find(By::Css("form[data-passkey-register] button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_for(
+            || async { d.find_all(By::Css("[data-passkey]")).await.map(|r| r.len()).unwrap_or(0) > before },
+            "the new passkey in the list",
+        )
+        .await;
+}
+
+mod passkeys_register_and_sign_in_in_chromium {
+    use super::*;
+    crate::tests_on_both_backends!(run);
+
+    async fn run(backend: Backend) {
+        let Some((app, browser, base)) = spawn_for_passkeys(backend).await else { return };
+        let d = browser.driver();
+        browser.sign_in_at(&base, "editor@acme.example", "/orders").await;
+        // The authenticator lives in this tab, across its page loads.
+        let authenticator = virtual_authenticator(&browser).await;
+        add_passkey(&browser, &base, "Test laptop").await;
+        let row = d.find(By::Css("[data-passkey]")).await.unwrap().text().await.unwrap();
+        assert!(row.contains("Test laptop") && row.contains("Not used yet"), "{row}");
+        let flash = d.find(By::Id("flash")).await.unwrap().text().await.unwrap();
+        assert!(flash.contains("Passkey \"Test laptop\" added"), "{flash}");
+        let editor = app.store.user_credentials("editor@acme.example").await.unwrap().unwrap().0.id;
+        let recorded = crate::my_sessions::security_changes(&app, editor, "passkey_added:Test laptop").await;
+        assert_eq!(recorded, 1, "a security change, emailed to the user's own address");
+        // The authenticator keeps it as a discoverable credential, for this site.
+        let held = d
+            .cdp()
+            .send_raw("WebAuthn.getCredentials", serde_json::json!({ "authenticatorId": authenticator }))
+            .await
+            .unwrap();
+        let credentials = held["credentials"].as_array().unwrap();
+        assert_eq!(credentials.len(), 1, "{held}");
+        assert_eq!(credentials[0]["isResidentCredential"], true);
+        assert_eq!(credentials[0]["rpId"], "localhost");
+        browser.assert_clean_console().await;
+
+        // Signed out, the passkey alone signs in: no email address, no password.
+        d.find(By::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+        browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/login" }, "signed out").await;
+        let sessions = app.store.session_count().await.unwrap();
+        d.goto(format!("{base}/login?next=/subscriptions")).await.unwrap();
+        d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(|| async { d.current_url().await.unwrap().path() == "/subscriptions" }, "signed in by passkey")
+            .await;
+        assert_eq!(app.store.session_count().await.unwrap(), sessions + 1, "a session, at once");
+        d.goto(format!("{base}/account/security")).await.unwrap();
+        let row = d.find(By::Css("[data-passkey]")).await.unwrap().text().await.unwrap();
+        assert!(!row.contains("Not used yet"), "its last use is shown: {row}");
+        let current = d.find(By::Css("[data-session][data-current='true']")).await.unwrap().text().await.unwrap();
+        assert!(current.contains("Chromium on Linux"), "{current}");
+        browser.assert_clean_console().await;
+
+        // A second passkey on the same authenticator is refused by the browser itself (the
+        // user's passkeys are excluded), and the page says why.
+        d.find(By::Id("passkey-name")).await.unwrap().send_keys("Again").await.unwrap();
+        d.find(By::Css("form[data-passkey-register] button[type=submit]")).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(
+                || async {
+                    let status = d.find(By::Css("[data-passkeys] [data-passkey-status]")).await.unwrap();
+                    status.text().await.unwrap_or_default().contains("already holds a passkey")
+                },
+                "the refusal",
+            )
+            .await;
+        assert_eq!(d.find_all(By::Css("[data-passkey]")).await.unwrap().len(), 1);
+
+        // With a passkey, the password alone no longer signs in: the second step offers the
+        // passkey (and no code form: this user has no one-time codes).
+        browser.sign_out().await;
+        d.goto(format!("{base}/login?next=/transactions")).await.unwrap();
+        d.find(By::Id("email")).await.unwrap().send_keys("editor@acme.example").await.unwrap();
+        d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(
+                || async { d.current_url().await.unwrap().path() == "/login/second-factor" },
+                "the second step of sign-in",
+            )
+            .await;
+        assert!(d.find_all(By::Id("code")).await.unwrap().is_empty(), "no code form");
+        let sessions = app.store.session_count().await.unwrap();
+        d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap().click().await.unwrap();
+        browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/transactions" }, "signed in").await;
+        assert_eq!(app.store.session_count().await.unwrap(), sessions + 1);
+        browser.assert_clean_console().await;
+        browser.quit().await;
+    }
+}
+
+/// The passkeys and sessions parts of /account/security and the sign-in page's passkey
+/// button, as they are with a passkey, two sessions and a refusal shown, in every language
+/// at desktop and phone width: axe-clean, nothing scrolls sideways.
+#[tokio::test]
+async fn passkeys_and_sessions_pass_axe_in_three_languages_at_desktop_and_phone_width() {
+    let Some(axe) = axe_source() else { return };
+    let Some((app, browser, base)) = spawn_for_passkeys(Backend::Sqlite).await else { return };
+    let d = browser.driver();
+    // A second session of the same user, from another client, for the list (before the
+    // passkey: with one, signing in asks for it after the password).
+    let _elsewhere = app.login("editor@acme.example").await;
+    browser.sign_in_at(&base, "editor@acme.example", "/orders").await;
+    virtual_authenticator(&browser).await;
+    add_passkey(&browser, &base, "Work laptop").await;
+    let mut problems = Vec::new();
+    for lang in ["en", "ko", "sv"] {
+        d.goto(format!("{base}/account/security")).await.unwrap();
+        let option = format!("#lang-switch option[value={lang}]");
+        d.find(By::Css(&option)).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(
+                || async {
+                    d.find(By::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref() == Some(lang)
+                },
+                "the language to change",
+            )
+            .await;
+        for (width, height) in WIDTHS {
+            browser.viewport(width, height).await;
+            d.goto(format!("{base}/account/security")).await.unwrap();
+            assert_eq!(d.find_all(By::Css("[data-session]")).await.unwrap().len(), 2);
+            assert_eq!(d.find_all(By::Css("[data-passkey]")).await.unwrap().len(), 1);
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /account/security")).await);
+            // The same authenticator again: the browser refuses, the page says why.
+            d.find(By::Id("passkey-name")).await.unwrap().send_keys("Again").await.unwrap();
+            d.find(By::Css("form[data-passkey-register] button[type=submit]")).await.unwrap().click().await.unwrap();
+            browser
+                .wait_for(
+                    || async { d.find(By::Css("[data-passkeys] [data-passkey-status].error")).await.is_ok() },
+                    "the refusal",
+                )
+                .await;
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /account/security with a refusal")).await);
+        }
+        browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
+    }
+    // The sign-in page with its passkey button, signed out, in each language.
+    browser.sign_out().await;
+    for lang in ["en", "ko", "sv"] {
+        browser.accept_language(lang).await;
+        for (width, height) in WIDTHS {
+            browser.viewport(width, height).await;
+            d.goto(format!("{base}/login")).await.unwrap();
+            d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap();
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /login with passkeys")).await);
+        }
+        // The second step of sign-in, which offers this user's passkey.
+        browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
+        d.goto(format!("{base}/login")).await.unwrap();
+        d.find(By::Id("email")).await.unwrap().send_keys("editor@acme.example").await.unwrap();
+        d.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        d.find(By::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(|| async { d.current_url().await.unwrap().path() == "/login/second-factor" }, "the second step")
+            .await;
+        for (width, height) in WIDTHS {
+            browser.viewport(width, height).await;
+            d.goto(format!("{base}/login/second-factor")).await.unwrap();
+            d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap();
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /login/second-factor with a passkey")).await);
+        }
+        browser.sign_out().await;
+    }
+    assert!(problems.is_empty(), "accessibility violations: {problems:#?}");
     browser.assert_clean_console().await;
     browser.quit().await;
 }
