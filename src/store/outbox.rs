@@ -522,6 +522,7 @@ impl Store {
             cause: "security".to_string(),
             attempts,
             customer: String::new(),
+            partner: String::new(),
             language,
             lines: Vec::new(),
             invitation: None,

@@ -645,9 +645,10 @@ async fn every_page_and_dialog_passes_axe_wcag_22_aa_in_three_languages_at_deskt
                     preview_batch.as_str(),
                 ][..],
             ),
-            ("admin@acme.example", &["/company/users", "/company/tokens", "/account/security"][..]),
             // Case 1.1: the pages' note that the disabled controls point to.
             ("viewer@acme.example", &["/orders/WO-1001", "/subscriptions", "/attention"][..]),
+            // The admin last: the token pages below are theirs.
+            ("admin@acme.example", &["/company/users", "/company/tokens", "/account/security"][..]),
         ] {
             browser.sign_out().await;
             browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
