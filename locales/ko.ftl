@@ -666,8 +666,12 @@ passkeys-unsupported = 이 브라우저에서는 패스키를 사용할 수 없�
 passkeys-off = 이 포털의 주소에서는 패스키를 사용할 수 없습니다. 관리자에게 도메인 이름으로 포털을 제공해 달라고 요청하세요.
 passkeys-unavailable = 이 포털의 주소에서는 패스키를 사용할 수 없습니다.
 passkeys-name-missing = 나중에 구별할 수 있도록 패스키에 이름을 지정하세요.
-passkeys-name-long = 이름은 줄 바꿈 없이 최대 { $max }자까지 입력할 수 있습니다.
-passkeys-too-many = 계정에 둘 수 있는 최대 개수인 { $max }개의 패스키가 있습니다. 다른 패스키를 추가하려면 하나를 삭제하세요.
+passkeys-name-long = { $max ->
+   *[other] 이름은 줄 바꿈 없이 최대 { $max }자까지 입력할 수 있습니다.
+}
+passkeys-too-many = { $max ->
+   *[other] 계정에 둘 수 있는 최대 개수인 { $max }개의 패스키가 있습니다. 다른 패스키를 추가하려면 하나를 삭제하세요.
+}
 passkeys-expired = 시간이 너무 오래 걸렸거나 다른 탭에서 페이지가 열려 있었습니다. 다시 시도하세요.
 passkeys-failed = 패스키를 추가하지 못했습니다. 다시 시도하세요. 계속 실패하면 다른 기기나 보안 키를 사용해 보세요.
 passkeys-duplicate = 이 기기에는 이미 계정의 패스키가 있습니다.
