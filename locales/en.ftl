@@ -727,6 +727,7 @@ passkeys-removed = Passkey "{ $name }" removed. It no longer signs you in.
 second-factor-passkey-or = Or use a passkey
 second-factor-passkey-title = Use your passkey
 second-factor-passkey = Continue with a passkey
+confirm-passkey = Confirm with a passkey
 
 # Your sessions (account security)
 sessions-title = Where you are signed in

@@ -682,6 +682,7 @@ passkeys-removed = 패스키 "{ $name }"을(를) 삭제했습니다. 더 이상 
 second-factor-passkey-or = 또는 패스키 사용
 second-factor-passkey-title = 패스키 사용
 second-factor-passkey = 패스키로 계속
+confirm-passkey = 패스키로 확인
 
 # 내 세션 (계정 보안)
 sessions-title = 로그인된 곳

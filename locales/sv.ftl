@@ -713,6 +713,7 @@ passkeys-removed = Lösennyckeln "{ $name }" har tagits bort. Den loggar inte l�
 second-factor-passkey-or = Eller använd en lösennyckel
 second-factor-passkey-title = Använd din lösennyckel
 second-factor-passkey = Fortsätt med lösennyckel
+confirm-passkey = Bekräfta med lösennyckel
 
 # Dina sessioner (kontosäkerhet)
 sessions-title = Där du är inloggad

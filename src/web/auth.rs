@@ -290,22 +290,27 @@ pub struct ConfirmForm {
     next: String,
 }
 
-fn confirm_page(ctx: &Ctx, next: &str, error: Option<String>) -> ConfirmPage {
-    ConfirmPage {
+/// The fresh check's page: a code for a user with one-time codes, a passkey button for a
+/// user with passkeys, the password for a user with neither (`web::passkeys::confirm_options`).
+async fn confirm_page(ctx: &Ctx, user: &User, next: &str, error: Option<String>) -> Result<ConfirmPage, PageError> {
+    let options = super::passkeys::confirm_options(ctx, user).await?;
+    Ok(ConfirmPage {
         layout: ctx.layout(),
         t: ctx.tr.clone(),
         csrf: ctx.csrf.clone(),
-        code: ctx.second_factor,
+        code: options.code,
+        password: options.password,
+        passkeys_js: options.passkeys_js,
         next: safe_next(next).unwrap_or("").to_string(),
         error,
-    }
+    })
 }
 
 /// `GET /login/confirm`: the fresh check's form: the second factor, or the password for a
 /// user without one.
-pub async fn confirm_form(signed_in: SignedIn, query: web::Query<ConfirmQuery>) -> HttpResponse {
-    let ctx = signed_in.ctx;
-    html(StatusCode::OK, &confirm_page(&ctx, query.next.as_deref().unwrap_or(""), None))
+pub async fn confirm_form(signed_in: SignedIn, query: web::Query<ConfirmQuery>) -> Result<HttpResponse, PageError> {
+    let SignedIn { ctx, user } = signed_in;
+    Ok(html(StatusCode::OK, &confirm_page(&ctx, &user, query.next.as_deref().unwrap_or(""), None).await?))
 }
 
 /// `POST /login/confirm`: right, the session's last check is now and the user goes back to
@@ -316,17 +321,21 @@ pub async fn confirm(posted: SignedForm<ConfirmForm>) -> Result<HttpResponse, Pa
         let seconds = wait.num_seconds().max(1);
         let message = ctx.tr.tn("login-throttled", "minutes", (seconds + 59) / 60);
         return Ok(with_retry_after(
-            html(StatusCode::TOO_MANY_REQUESTS, &confirm_page(&ctx, &form.next, Some(message))),
+            html(StatusCode::TOO_MANY_REQUESTS, &confirm_page(&ctx, &user, &form.next, Some(message)).await?),
             seconds,
         ));
     }
-    let right = if ctx.second_factor {
+    let options = super::passkeys::confirm_options(&ctx, &user).await?;
+    let right = if options.code {
         factors::check_typed(&ctx, &user, &form.code).await? != Checked::Wrong
+    } else if !options.password {
+        // Only a passkey answers for this user (its own ceremony, /login/passkey/confirm).
+        false
     } else {
         let hash = ctx.state.store.user_credentials(&user.email).await?.and_then(|(_, hash)| hash);
         let Some(turn) = ctx.state.password_checks.turn().await else {
             factors::give_back(&ctx, &user.email).await?;
-            let body = confirm_page(&ctx, &form.next, Some(ctx.tr.t("login-busy")));
+            let body = confirm_page(&ctx, &user, &form.next, Some(ctx.tr.t("login-busy"))).await?;
             return Ok(with_retry_after(html(StatusCode::SERVICE_UNAVAILABLE, &body), 5));
         };
         let password = form.password.clone();
@@ -340,7 +349,7 @@ pub async fn confirm(posted: SignedForm<ConfirmForm>) -> Result<HttpResponse, Pa
     };
     if !right {
         let message = ctx.tr.t("confirm-wrong");
-        return Ok(html(StatusCode::UNAUTHORIZED, &confirm_page(&ctx, &form.next, Some(message))));
+        return Ok(html(StatusCode::UNAUTHORIZED, &confirm_page(&ctx, &user, &form.next, Some(message)).await?));
     }
     factors::give_back(&ctx, &user.email).await?;
     ctx.mark_checked()?;

@@ -163,6 +163,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(post("/login/passkey/finish", passkeys::sign_in_finish))
         .service(post("/login/passkey/second-factor/start", passkeys::second_factor_start))
         .service(post("/login/passkey/second-factor/finish", passkeys::second_factor_finish))
+        .service(post("/login/passkey/confirm/start", passkeys::confirm_start))
+        .service(post("/login/passkey/confirm/finish", passkeys::confirm_finish))
         .service(post("/account/passkeys/register/start", passkeys::register_start))
         .service(post("/account/passkeys/register/finish", passkeys::register_finish))
         .service(post("/account/passkeys/{id}/remove", passkeys::remove))

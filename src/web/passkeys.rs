@@ -468,6 +468,58 @@ pub async fn second_factor_finish(
     Ok(go_to(target))
 }
 
+/// What can answer the fresh check for `user` (`/login/confirm`).
+pub struct ConfirmOptions {
+    /// A one-time code (the user has them on).
+    pub code: bool,
+    /// The password: the user has no second factor that can answer here.
+    pub password: bool,
+    /// A passkey of theirs: the script's URL.
+    pub passkeys_js: Option<String>,
+}
+
+/// The fresh check asks for the second factor, or the password of a user without one; a
+/// user with passkeys (and passkeys on) answers with one of them.
+pub async fn confirm_options(ctx: &Ctx, user: &User) -> Result<ConfirmOptions, PageError> {
+    let store = &ctx.state.store;
+    let code = store.second_factors(user.id).await?.totp == Some(true);
+    let passkeys = ctx.state.webauthn.is_some() && !store.passkeys_of(user.id).await?.is_empty();
+    Ok(ConfirmOptions {
+        code,
+        password: !code && !passkeys,
+        passkeys_js: passkeys.then(|| super::assets::url("passkeys.js")),
+    })
+}
+
+/// `POST /login/passkey/confirm/start`: the fresh check with a passkey of the signed-in
+/// user's (named; user verification required).
+pub async fn confirm_start(posted: SignedJson<SignInStart>) -> Result<HttpResponse, PageError> {
+    let SignedJson { ctx, user, .. } = posted;
+    let Some(webauthn) = ctx.state.webauthn.as_ref() else { return Ok(unavailable(&ctx)) };
+    let held = ctx.state.store.passkeys_of(user.id).await?;
+    if held.is_empty() {
+        return Ok(SignInRefused::Failed.answer(&ctx));
+    }
+    start_sign_in(&ctx, webauthn, Some(user.id), &held)
+}
+
+/// `POST /login/passkey/confirm/finish` (`{"credential", "next"}`): a passkey of this
+/// user's, verified by its user, is a fresh check: the session's last check is now, and the
+/// script goes back to `next`.
+pub async fn confirm_finish(posted: SignedJson<SignInFinish>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let SignedJson { mut ctx, user, body } = posted;
+    let Some(webauthn) = ctx.state.webauthn.as_ref() else { return Ok(unavailable(&ctx)) };
+    match finish_sign_in(&ctx, webauthn, &body.credential, &req).await? {
+        Ok((_, Some(asked))) if asked == user.id => {}
+        Ok(_) => return Ok(SignInRefused::Expired.answer(&ctx)),
+        Err(refusal) => return Ok(refusal.answer(&ctx)),
+    }
+    ctx.mark_checked()?;
+    ctx.flash(ctx.tr.t("confirm-done"));
+    let target = safe_next(&body.next).filter(|n| !n.starts_with("/login")).unwrap_or(super::account::SECURITY_PAGE);
+    Ok(go_to(target))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

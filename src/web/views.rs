@@ -475,8 +475,12 @@ pub struct ConfirmPage {
     pub layout: Layout,
     pub t: Tr,
     pub csrf: String,
-    /// The user has a second factor: ask for a code; else for the password.
+    /// The user has one-time codes: ask for a code.
     pub code: bool,
+    /// The user has no second factor that can answer here: ask for the password.
+    pub password: bool,
+    /// The user's passkeys can answer: the script's URL (`web::passkeys::confirm_options`).
+    pub passkeys_js: Option<String>,
     pub next: String,
     pub error: Option<String>,
 }

@@ -1378,6 +1378,29 @@ mod passkeys_register_and_sign_in_in_chromium {
         d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap().click().await.unwrap();
         browser.wait_for(|| async { d.current_url().await.unwrap().path() == "/transactions" }, "signed in").await;
         assert_eq!(app.store.session_count().await.unwrap(), sessions + 1);
+
+        // Removing it after more than 10 minutes asks for a fresh check, which the passkey
+        // itself answers; then it goes.
+        let past = chrono::Utc::now() - chrono::Duration::minutes(11);
+        // (Every session of the editor's: the earlier ones were left, not ended.)
+        let moved = app.db_set_time("UPDATE sessions SET checked_at = $1 WHERE user_id = $2", past, editor).await;
+        assert!(moved >= 1);
+        d.goto(format!("{base}/account/security")).await.unwrap();
+        d.find(By::Css("[data-passkey] form button")).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(|| async { d.current_url().await.unwrap().path() == "/login/confirm" }, "the fresh check")
+            .await;
+        assert!(d.find_all(By::Id("confirm-password")).await.unwrap().is_empty(), "not the password");
+        d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(|| async { d.current_url().await.unwrap().path() == "/account/security" }, "back after it")
+            .await;
+        d.find(By::Css("[data-passkey] form button")).await.unwrap().click().await.unwrap();
+        browser
+            .wait_for(|| async { d.find_all(By::Css("[data-passkey]")).await.unwrap().is_empty() }, "the passkey gone")
+            .await;
+        let recorded = crate::my_sessions::security_changes(&app, editor, "passkey_removed:Test laptop").await;
+        assert_eq!(recorded, 1);
         browser.assert_clean_console().await;
         browser.quit().await;
     }
@@ -1426,6 +1449,10 @@ async fn passkeys_and_sessions_pass_axe_in_three_languages_at_desktop_and_phone_
                 )
                 .await;
             problems.extend(browser.audit(&axe, format!("{lang} {width}px /account/security with a refusal")).await);
+            // The fresh check, which this user answers with the passkey.
+            d.goto(format!("{base}/login/confirm?next=/account/security")).await.unwrap();
+            d.find(By::Css("button[data-passkey-sign-in]")).await.unwrap();
+            problems.extend(browser.audit(&axe, format!("{lang} {width}px /login/confirm with a passkey")).await);
         }
         browser.viewport(WIDTHS[0].0, WIDTHS[0].1).await;
     }

@@ -199,7 +199,14 @@ mod removing_a_passkey_asks_for_a_fresh_check_after_ten_minutes {
     async fn run(backend: Backend) {
         let clock = provisio::clock::Clock::held(chrono::Utc::now());
         let held = clock.clone();
-        let Some(app) = TestApp::spawn_with(backend, move |c| c.clock = held).await else { return };
+        let Some(app) = TestApp::spawn_with(backend, move |c| {
+            c.clock = held;
+            c.public_url = "http://localhost:8080".to_string();
+        })
+        .await
+        else {
+            return;
+        };
         let editor = user_id(&app, "editor@acme.example").await;
         let user = app.login("editor@acme.example").await;
         let own = stored_passkey(&app, editor, "Laptop").await;
@@ -209,6 +216,23 @@ mod removing_a_passkey_asks_for_a_fresh_check_after_ten_minutes {
         assert!(location(asked.headers()).starts_with("/login/confirm?"), "{}", location(asked.headers()));
         assert_eq!(app.db_count("SELECT COUNT(*) FROM passkeys WHERE user_id = $1", editor).await, 1, "kept");
         assert_eq!(crate::my_sessions::security_changes(&app, editor, "%").await, 0);
+        // The check asks for a passkey of a user who has one, not for the password.
+        let page = user.get_html(&location(asked.headers())).await;
+        assert!(page.contains("Confirm with a passkey"), "{page}");
+        assert!(!page.contains("name=\"password\"") && !page.contains("name=\"code\""), "{page}");
+        let password = user.post("/login/confirm", &[("password", PASSWORD), ("next", "/account/security")]).await;
+        assert_eq!(password.status(), 401, "the password does not answer for a passkey");
+        let again = user.post(&format!("/account/passkeys/{own}/remove"), &[]).await;
+        assert!(location(again.headers()).starts_with("/login/confirm?"), "still not fresh");
+        // Its ceremony names this user's passkeys; a forged answer is no check.
+        let options = post_json(&user, "/login/passkey/confirm/start", &user.csrf, serde_json::json!({})).await;
+        assert_eq!(options.status(), 200);
+        let forged = serde_json::json!({"credential": {
+            "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+            "response": {"authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA", "userHandle": null}
+        }, "next": "/account/security"});
+        let refused = post_json(&user, "/login/passkey/confirm/finish", &user.csrf, forged).await;
+        assert_eq!(refused.status(), 401);
     }
 }
 
