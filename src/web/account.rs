@@ -78,10 +78,26 @@ pub(super) struct Shown {
     pub error: Option<String>,
 }
 
+/// The page with `status`. One that shows a secret (a key waiting for its first code, new
+/// recovery codes) is never compressed: a key is shown again on every visit, and a
+/// compressed answer that reflects both a secret and what a request chose (its path) would
+/// let its size tell the secret (BREACH). `Content-Encoding: identity` keeps the Compress
+/// middleware off; `web::wire_headers` removes it again.
+fn answer(status: StatusCode, page: &AccountSecurityPage) -> HttpResponse {
+    let mut response = html(status, page);
+    if page.enrolment.is_some() || !page.recovery_codes.is_empty() {
+        response.headers_mut().insert(
+            actix_web::http::header::CONTENT_ENCODING,
+            actix_web::http::header::HeaderValue::from_static("identity"),
+        );
+    }
+    response
+}
+
 pub async fn security(signed_in: SignedIn) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let page = page(&ctx, &user, Shown::default()).await?;
-    Ok(html(StatusCode::OK, &page))
+    Ok(answer(StatusCode::OK, &page))
 }
 
 fn back_to_page() -> HttpResponse {
@@ -121,11 +137,11 @@ pub async fn totp(posted: SignedForm<TotpForm>) -> Result<HttpResponse, PageErro
     if !confirmed {
         let error = Some(ctx.tr.t("account-totp-wrong"));
         let page = page(&ctx, &user, Shown { error, ..Shown::default() }).await?;
-        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        return Ok(answer(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let mut page = page(&ctx, &user, Shown { recovery_codes: shown, error: None }).await?;
     page.layout.flash = Some(ctx.tr.t("account-totp-now-on"));
-    Ok(html(StatusCode::OK, &page))
+    Ok(answer(StatusCode::OK, &page))
 }
 
 /// `POST /account/totp/remove` (a fresh check applies): one-time codes off, with their
@@ -148,9 +164,9 @@ pub async fn recovery_codes(posted: SignedForm<NoFields>) -> Result<HttpResponse
     if !ctx.state.store.renew_recovery_codes(&user, &hashes, ctx.state.config.clock.now()).await? {
         let error = Some(ctx.tr.t("account-recovery-none"));
         let page = page(&ctx, &user, Shown { error, ..Shown::default() }).await?;
-        return Ok(html(StatusCode::CONFLICT, &page));
+        return Ok(answer(StatusCode::CONFLICT, &page));
     }
     let mut page = page(&ctx, &user, Shown { recovery_codes: shown, error: None }).await?;
     page.layout.flash = Some(ctx.tr.t("account-recovery-made"));
-    Ok(html(StatusCode::OK, &page))
+    Ok(answer(StatusCode::OK, &page))
 }

@@ -75,7 +75,8 @@ async fn enrol(user: &User, clock: &Clock) -> (String, Vec<String>) {
     assert_eq!(location(start.headers()), "/account/security");
     let page = user.get_html("/account/security").await;
     let key = texts(&page, "[data-totp-secret]").pop().expect("the key as text");
-    assert_eq!(key.replace(' ', "").len(), 32, "160 bits in base32: {key}");
+    assert_eq!(key.len(), 32, "160 bits in base32, as it is: {key}");
+    assert!(key.chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)), "{key}");
     assert_eq!(count(&page, "img[src^='data:image/svg+xml;base64,']"), 1, "the QR code, drawn here");
     let confirmed = user.post("/account/totp", &[("code", &code_at(&key, clock.now()))]).await;
     assert_eq!(confirmed.status(), 200);
@@ -118,9 +119,18 @@ mod enrolment_shows_the_key_once_and_records_it {
         assert_eq!(count(&page, "[data-totp-secret]"), 0, "no key before the start");
         assert!(page.contains("href=\"/account/security\""), "linked in the navigation");
 
+        let encoding = |response: &reqwest::Response| response.headers().get("content-encoding").cloned();
+        let compressed =
+            user.client.get(format!("{}/account/security", user.base)).header("Accept-Encoding", "br, gzip");
+        assert!(encoding(&compressed.send().await.unwrap()).is_some(), "a page without a secret is compressed");
         user.post("/account/totp", &[]).await;
         let page = user.get_html("/account/security").await;
         let key = texts(&page, "[data-totp-secret]").pop().unwrap();
+        // The key is shown on every visit until confirmed: never compressed (BREACH).
+        let plain = user.client.get(format!("{}/account/security", user.base)).header("Accept-Encoding", "br, gzip");
+        let plain = plain.send().await.unwrap();
+        assert_eq!(encoding(&plain), None);
+        assert!(plain.text().await.unwrap().contains("data-totp-secret"));
         // A wrong code turns nothing on; the key stays shown.
         let wrong = user.post("/account/totp", &[("code", "000000")]).await;
         assert_eq!(wrong.status(), 422);
