@@ -116,11 +116,11 @@ on_both!(type_names_are_worded_alike_and_a_resend_names_its_recipient, |app| {
         texts(html, "select#type option").into_iter().filter(|t| t != "Any" && t != "전체" && t != "Alla").collect()
     };
     let en = names(&user.get_html("/transactions").await);
-    assert_eq!(en.len(), 4, "{en:?}");
+    assert_eq!(en.len(), 5, "{en:?}");
     for name in &en {
         assert!(name.split(' ').all(|w| w.starts_with(|c: char| c.is_uppercase())), "title case: {name}");
     }
-    assert!(en.contains(&"Permission Change".to_string()), "{en:?}");
+    assert!(en.contains(&"Permission Change".to_string()) && en.contains(&"Security Change".to_string()), "{en:?}");
     assert_eq!(user.post("/settings/language", &[("lang", "sv")]).await.status(), 303);
     let sv = names(&user.get_html("/transactions").await);
     assert_eq!(
@@ -129,6 +129,7 @@ on_both!(type_names_are_worded_alike_and_a_resend_names_its_recipient, |app| {
             "Uppdatering av etableringsmejl",
             "Nytt utskick av etableringsmejl",
             "Behörighetsändring",
+            "Säkerhetsändring",
             "Påminnelse om etableringsmejl"
         ]
     );
