@@ -336,6 +336,20 @@ impl TestApp {
         }
     }
 
+    /// The message of the file mailbox that contains `needle`, once the outbox has settled
+    /// (the dispatcher writes a message before it records it sent).
+    pub async fn mailbox_message(&self, needle: &str) -> String {
+        self.outbox_settled().await;
+        std::fs::read_dir(&self.config.mail.mailbox)
+            .ok()
+            .and_then(|dir| {
+                dir.filter_map(Result::ok)
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .find(|d| d.contains(needle))
+            })
+            .unwrap_or_else(|| panic!("no message in the mailbox contains {needle}"))
+    }
+
     /// The transactions of a line once none is in progress any more (the dispatcher runs
     /// in the background), newest first. Fails after thirty seconds (a loaded CI machine).
     pub async fn settled_transactions(&self, subscription_id: &str) -> Vec<provisio::store::TransactionRecord> {

@@ -163,19 +163,7 @@ on_both!(a_used_invitation_offers_sign_in, |app| {
         303
     );
     // The link, from the file mailbox.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let data = loop {
-        let found = std::fs::read_dir(&app.config.mail.mailbox).ok().and_then(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
-                .find(|d| d.contains("/invitations/"))
-        });
-        if let Some(data) = found {
-            break data;
-        }
-        assert!(std::time::Instant::now() < deadline, "the invitation email was written");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let data = app.mailbox_message("/invitations/").await;
     let flat = data.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
     let start = flat.find("/invitations/").unwrap();
     let end = flat[start + "/invitations/".len()..]
