@@ -85,21 +85,27 @@ pub struct LineRecord {
     /// Where the line stands in its order.
     pub position: i64,
     pub offer: String,
+    #[serde(deserialize_with = "super::json_time::naive_date")]
     pub rsd: NaiveDate,
     pub contact: String,
     pub status: LineStatus,
+    #[serde(deserialize_with = "super::json_time::maybe_time")]
     pub email_sent_at: Option<DateTime<Utc>>,
     pub version: i64,
+    #[serde(deserialize_with = "super::json_time::time")]
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
     /// When the mail server last accepted a provisioning email for this line.
+    #[serde(deserialize_with = "super::json_time::maybe_time")]
     pub last_email_at: Option<DateTime<Utc>>,
     /// The line's last provisioning email: queued, sent or failed, to whom, and why not.
     pub email_status: Option<String>,
     pub email_recipient: Option<String>,
+    #[serde(deserialize_with = "super::json_time::maybe_time")]
     pub email_accepted_at: Option<DateTime<Utc>>,
     pub email_error: Option<String>,
     /// When the line closed and billing started.
+    #[serde(deserialize_with = "super::json_time::maybe_time")]
     pub closed_at: Option<DateTime<Utc>>,
     /// Delivery attempts of the last email so far (claimed by a dispatcher at least once).
     pub email_attempts: Option<i64>,
