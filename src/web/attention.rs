@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::ctx::SignedIn;
 use super::errors::{PageError, html};
-use super::orders::{self, OrderFacts, Page, line_row};
+use super::orders::{self, OrderFacts, Page, RowTexts, line_row};
 use super::views::{Layout, LineRow};
 use crate::domain::{AttentionCursor, AttentionKind};
 use crate::i18n::Tr;
@@ -140,6 +140,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<AttentionQuery>) -> Res
         });
         href(kind, company.as_deref(), last)
     });
+    let mut texts = RowTexts::default();
     let rows: Vec<AttentionRow> = records
         .iter()
         .map(|r: &AttentionRecord| {
@@ -151,7 +152,8 @@ pub async fn list(signed_in: SignedIn, query: web::Query<AttentionQuery>) -> Res
                 creator_name: &s.creator_name,
                 creator_email: &s.creator_email,
             };
-            let line = line_row(&ctx, Page::Subscriptions, &facts, &s.line, actor.edit_grant(&s.parties()).is_some());
+            let may_edit = actor.edit_grant(&s.parties()).is_some();
+            let line = line_row(&ctx, Page::Subscriptions, &facts, &s.line, may_edit, &mut texts);
             let (reason, reason_link) = reason(&ctx.tr, r.kind(), &line);
             AttentionRow { kind: r.kind().as_str(), label: kind_label(&ctx.tr, r.kind()), reason, reason_link, line }
         })

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::csrf::SignedForm;
 use super::ctx::{Ctx, SignedIn};
 use super::errors::{PageError, html};
-use super::orders::{LINES_PER_PAGE, Page, line_row, subscriptions_href, with_admins};
+use super::orders::{LINES_PER_PAGE, Page, RowTexts, line_row, subscriptions_href, with_admins};
 use super::views::{
     EditDialog, EditDone, EditForm, EditPage, EmailPreview, Refusal as RefusalView, ResendDialog, ResendForm,
     ResendPage,
@@ -392,6 +392,7 @@ async fn done(
     let order = order.ok_or(PageError::NotFound)?;
     // The user just edited: these rows need nobody else to ask.
     let facts = order.facts();
-    let rows = lines.iter().map(|l| line_row(ctx, at.page, &facts, l, true)).collect();
+    let mut texts = RowTexts::default();
+    let rows = lines.iter().map(|l| line_row(ctx, at.page, &facts, l, true, &mut texts)).collect();
     Ok(html(StatusCode::OK, &EditDone { t: ctx.tr.clone(), rows, message, focus }))
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::ctx::SignedIn;
 use super::errors::{PageError, html};
-use super::orders::{self, OrderFacts, Page, line_row};
+use super::orders::{self, OrderFacts, Page, RowTexts, line_row};
 use super::views::{Layout, LineRow};
 use crate::i18n::Tr;
 use crate::store::SubscriptionFilter;
@@ -81,6 +81,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> Result<H
         None
     };
     let actor = user.actor();
+    let mut texts = RowTexts::default();
     let rows: Vec<LineRow> = records
         .iter()
         .map(|r| {
@@ -91,7 +92,7 @@ pub async fn list(signed_in: SignedIn, query: web::Query<ListQuery>) -> Result<H
                 creator_name: &r.creator_name,
                 creator_email: &r.creator_email,
             };
-            line_row(&ctx, Page::Subscriptions, &facts, &r.line, actor.edit_grant(&r.parties()).is_some())
+            line_row(&ctx, Page::Subscriptions, &facts, &r.line, actor.edit_grant(&r.parties()).is_some(), &mut texts)
         })
         .collect();
     let permission_note = orders::permission_page_note(&ctx, &user, rows.iter()).await;
