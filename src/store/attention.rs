@@ -108,7 +108,7 @@ pub fn attention_statement(viewer: &Actor, filter: &AttentionFilter<'_>, limit: 
     let mut st = Statement::default();
     let (company, branches_of) = parties(viewer, filter);
     let company = st.text(company.unwrap_or_default());
-    let limit = st.bind(Arg::Int(limit));
+    let limit = st.limit(limit);
     let first = st.text("");
     let mut branches = Vec::new();
     for kind in kinds(filter) {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Arg, Statement, Store, read, write_tx};
+use super::{Statement, Store, read, write_tx};
 use crate::config::Rate;
 use crate::domain::{Actor, OperatorGrant};
 
@@ -117,7 +117,7 @@ impl Store {
     /// distributor, so each is a walk of an index on (company, id) that stops at `limit`.
     pub async fn cases_for(&self, viewer: &Actor, limit: i64) -> sqlx::Result<Vec<CaseRecord>> {
         let mut st = Statement::default();
-        let limit = st.bind(Arg::Int(limit));
+        let limit = st.limit(limit);
         let parties: Vec<String> = if viewer.sees_every_company() {
             vec!["TRUE".into()]
         } else {

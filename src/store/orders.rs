@@ -197,6 +197,9 @@ impl Store {
                         AND ($4::text IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
                       ORDER BY l.position, l.subscription_id LIMIT $6"#
         );
+        // `LIMIT +$6`: a bare bound LIMIT is read by SQLite's planner when it prepares the
+        // statement, so each run with a fresh binding prepared it again (6 % of the order
+        // page's instructions); an expression of it is not (see `Statement::limit`).
         const SQLITE_SQL: &str = concat!(
             "SELECT ",
             line_json!(),
@@ -206,7 +209,7 @@ impl Store {
                       WHERE l.order_id = $1
                         AND ($2 IS NULL OR (l.position, l.subscription_id) > ($2, $3))
                         AND ($4 IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
-                      ORDER BY l.position, l.subscription_id LIMIT $6)"
+                      ORDER BY l.position, l.subscription_id LIMIT +$6)"
         );
         macro_rules! bind_page {
             ($query:expr) => {
