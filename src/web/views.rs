@@ -456,6 +456,12 @@ pub struct AccountSecurityPage {
 
 /// `GET /login/second-factor`: the second step of sign-in (the form posts back to itself;
 /// the sign-in it finishes is in a signed cookie).
+/// The passkey option's title on the second step and the fresh check: an alternative to the
+/// code form, or the one way offered (`_passkey_option.html`).
+pub fn passkey_title_key(code: &bool) -> &'static str {
+    if *code { "second-factor-passkey-or" } else { "second-factor-passkey-title" }
+}
+
 #[derive(Template)]
 #[template(path = "second_factor.html")]
 pub struct SecondFactorPage {
