@@ -9,8 +9,10 @@
 //! * closing soon: awaiting lines (partial indexes `lines_*_awaiting`, which also hold the
 //!   first email's time and the offer, so the closing test is read from the index);
 //! * bounced, failed, delayed: read from the outbox's messages in that state (`outbox_due`
-//!   starts with the status) and the lines whose last email they are (`lines_last_outbox`),
-//!   so they cost what the undelivered messages number, never a walk over the lines;
+//!   starts with the status), the lines each lists (`outbox_lines`' primary key) and those
+//!   lines whose last email it still is, so they cost what the undelivered messages list,
+//!   never a walk over the lines (no index on `last_outbox_id`: an edit changes it on every
+//!   line, and an index on it made every such update rewrite all the indexes of lines);
 //! * pending: closed lines (`lines_*_closed`);
 //! * case answered: cases the operators moved or answered lately (`cases_*_updated`).
 //!
@@ -76,8 +78,9 @@ fn source(kind: AttentionKind, party: Party, company: &str, st: &mut Statement, 
         AttentionKind::Bounced | AttentionKind::Failed | AttentionKind::Delayed => {
             let status = kind.email_status().unwrap_or("failed");
             format!(
-                "FROM outbox e JOIN lines l ON l.last_outbox_id = e.id
-                 WHERE e.status = '{status}' AND {} AND l.status <> 'complete'",
+                "FROM outbox e JOIN outbox_lines ol ON ol.outbox_id = e.id
+                 JOIN lines l ON l.subscription_id = ol.subscription_id
+                 WHERE e.status = '{status}' AND l.last_outbox_id = e.id AND {} AND l.status <> 'complete'",
                 party.predicate("l", company)
             )
         }

@@ -126,18 +126,28 @@ tx_steps! {
             now: DateTime<Utc>,
         ) -> sqlx::Result<Option<Duration>> {
             let since = now - Duration::days(1);
-            let mut wait = wait_for_limit(&self.sent_to(recipient, now).await?, limit, now);
-            // Every email of a line is one of its order's: while the order's emails fit
-            // the limit, so do those of each of its lines, and no line needs counting.
-            let by_order: Vec<DateTime<Utc>> = sqlx::query_scalar(concat!(
-                "SELECT created_at FROM outbox WHERE order_id = $1 AND ",
+            // The recipient's emails (as `sent_to` counts them) and the order's, in one
+            // statement: a round trip fewer on every edit and resend.
+            let sent: Vec<(bool, DateTime<Utc>)> = sqlx::query_as(concat!(
+                "SELECT TRUE AS by_order, created_at FROM outbox WHERE order_id = $1 AND ",
                 counted_for_line!(),
-                " AND created_at > $2 ORDER BY created_at"
+                " AND created_at > $2
+                 UNION ALL
+                 SELECT FALSE, created_at FROM outbox WHERE lower(recipient) = lower($3) AND ",
+                counted_for_recipient!(),
+                " AND created_at > $2 ORDER BY 1, 2"
             ))
             .bind(order_id)
             .bind(since)
+            .bind(recipient)
             .fetch_all(&mut *self)
             .await?;
+            let (by_order, to_recipient): (Vec<_>, Vec<_>) = sent.into_iter().partition(|(by_order, _)| *by_order);
+            let to_recipient: Vec<DateTime<Utc>> = to_recipient.into_iter().map(|(_, at)| at).collect();
+            let by_order: Vec<DateTime<Utc>> = by_order.into_iter().map(|(_, at)| at).collect();
+            let mut wait = wait_for_limit(&to_recipient, limit, now);
+            // Every email of a line is one of its order's: while the order's emails fit
+            // the limit, so do those of each of its lines, and no line needs counting.
             if wait_for_limit(&by_order, limit, now).is_none() {
                 return Ok(wait);
             }
