@@ -266,31 +266,27 @@ tx_steps! {
         }
 
         /// Writes each row's result (and its message) into the batch: `payload` is a JSON
-        /// array of `{"n": row, "r": result, "o": outbox id}`; with `only_unset`, only rows
-        /// that have none yet; with `order`, only the rows of that order (so that the order's
-        /// index finds them).
-        async fn store_results(
-            &mut self,
-            batch_id: i64,
-            order: Option<&str>,
-            payload: &str,
-            only_unset: bool,
-        ) -> sqlx::Result<()> {
+        /// array of `{"n": row, "r": result, "o": outbox id}`, each row found by its key;
+        /// with `only_unset`, only rows that have none yet.
+        async fn store_results(&mut self, batch_id: i64, payload: &str, only_unset: bool) -> sqlx::Result<()> {
             sqlx::query(sql(
                 Self::PG,
                 "UPDATE bulk_rows SET result = j.r, outbox_id = j.o
                  FROM jsonb_to_recordset($2::jsonb) AS j(n bigint, r text, o bigint)
-                 WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)
-                   AND ($4::text IS NULL OR bulk_rows.order_id = $4)",
-                "UPDATE bulk_rows SET result = json_extract(j.value, '$.r'), outbox_id = json_extract(j.value, '$.o')
-                 FROM json_each($2) AS j
-                 WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = json_extract(j.value, '$.n')
-                   AND (NOT $3 OR bulk_rows.result IS NULL) AND ($4 IS NULL OR bulk_rows.order_id = $4)",
+                 WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)",
+                // Materialized, so that SQLite looks each row up by its key instead of reading
+                // the whole payload again for every row of the batch.
+                "WITH j AS MATERIALIZED (
+                     SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.r') AS r,
+                            json_extract(value, '$.o') AS o
+                     FROM json_each($2)
+                 )
+                 UPDATE bulk_rows SET result = j.r, outbox_id = j.o FROM j
+                 WHERE bulk_rows.batch_id = $1 AND bulk_rows.row_no = j.n AND (NOT $3 OR bulk_rows.result IS NULL)",
             ))
             .bind(batch_id)
             .bind(payload)
             .bind(only_unset)
-            .bind(order)
             .execute(&mut *self)
             .await?;
             Ok(())
@@ -632,7 +628,7 @@ impl Store {
             .collect();
         let rest = json(&rest);
         write_tx!(self, |tx, pg| {
-            tx.store_results(batch_id, None, &rest, true).await?;
+            tx.store_results(batch_id, &rest, true).await?;
             tx.commit().await?;
         });
         Ok(BulkApplyOutcome::Applied)
@@ -701,7 +697,7 @@ impl Store {
                     serde_json::json!({"n": r.row_no, "r": result.as_str(), "o": outbox})
                 })
                 .collect();
-            tx.store_results(batch_id, Some(order_id), &json(&payload), false).await?;
+            tx.store_results(batch_id, &json(&payload), false).await?;
             if results.contains(&BulkResult::Done) {
                 sqlx::query(
                     "INSERT INTO transactions (kind, subscription_id, order_id, old_value, new_value, actor_user_id,
