@@ -190,12 +190,15 @@ macro_rules! applied_facts_sql {
 }
 
 /// A statement about the rows `r` of a group of orders, in the dialect of `$pg`: `$head`
-/// and `$tail` around the condition that a row's order is one of the JSON array `$2`.
+/// and `$tail` around the condition that a row's order is one of the JSON array `$2`. On
+/// PostgreSQL the ids are made an array first, so that the rows are found through the
+/// orders' index: with `IN (SELECT …)` the planner went through every done row of the
+/// batch, and each group took longer than the one before.
 macro_rules! of_group {
     ($pg:expr, $head:literal, $tail:literal) => {
         sql(
             $pg,
-            concat!($head, "r.order_id IN (SELECT jsonb_array_elements_text($2::jsonb))", $tail),
+            concat!($head, "r.order_id = ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))", $tail),
             concat!($head, "r.order_id IN (SELECT value FROM json_each($2))", $tail),
         )
     };
@@ -659,7 +662,7 @@ impl Store {
             let locked = json(&locked);
             let rows: Vec<RowFacts> = sqlx::query_as(sql(
                 pg,
-                facts_sql!(" AND r.order_id IN (SELECT jsonb_array_elements_text($2::jsonb))"),
+                facts_sql!(" AND r.order_id = ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))"),
                 facts_sql!(" AND r.order_id IN (SELECT value FROM json_each($2))"),
             ))
             .bind(batch_id)
