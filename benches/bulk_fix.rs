@@ -3,8 +3,8 @@
 //! contact of 10,000 closed-but-pending lines across 200 orders of 50 lines (their first
 //! email went out, so each order sends one email to its new contact), reads the preview
 //! (`POST /bulk-fixes`: read the file, store its rows, classify them, render every row),
-//! then applies it (`POST /bulk-fixes/{id}/apply`: 200 database transactions, one per
-//! order, 10,000 update transactions). Then the same on 2,000 orders of 5 lines, the
+//! then applies it (`POST /bulk-fixes/{id}/apply`: a database transaction per group of
+//! up to 200 orders or about 2,000 rows, 10,000 update transactions). Then the same on 2,000 orders of 5 lines, the
 //! many-small-orders case. The application's own email dispatcher runs meanwhile.
 //! A measurement, not a test: it asserts nothing about time.
 //!

@@ -220,12 +220,17 @@ macro_rules! second_factor_of {
 pub(crate) use second_factor_of;
 
 /// The first step of every change to an order's lines (an edit, a resend, a resend for
-/// every line, one order of a bulk fix): the order's row locked for the rest of the
+/// every line, a group of orders of a bulk fix): the order's row locked for the rest of the
 /// transaction (PostgreSQL; SQLite already holds its one write lock) and its PONR read
 /// under that lock. Onboarding writes the same row, so no change commits after PONR.
 pub(crate) trait OrderLock {
     /// None when the order is not there; else when its PONR was reached, if it was.
     async fn lock_order(&mut self, order_id: &str) -> sqlx::Result<Option<Option<chrono::DateTime<chrono::Utc>>>>;
+
+    /// Several orders at once (`orders` a JSON array of ids), locked in id order so that two
+    /// transactions that lock some of the same orders wait for each other instead of
+    /// deadlocking; answers the ids of those that are there, in that order.
+    async fn lock_orders(&mut self, orders: &str) -> sqlx::Result<Vec<String>>;
 }
 
 impl OrderLock for sqlx::PgConnection {
@@ -233,11 +238,22 @@ impl OrderLock for sqlx::PgConnection {
         let sql = "SELECT org_mapped_at FROM orders WHERE id = $1 FOR UPDATE";
         sqlx::query_scalar(sql).bind(order_id).fetch_optional(self).await
     }
+
+    async fn lock_orders(&mut self, orders: &str) -> sqlx::Result<Vec<String>> {
+        let sql =
+            "SELECT id FROM orders WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id FOR UPDATE";
+        sqlx::query_scalar(sql).bind(orders).fetch_all(self).await
+    }
 }
 
 impl OrderLock for sqlx::SqliteConnection {
     async fn lock_order(&mut self, order_id: &str) -> sqlx::Result<Option<Option<chrono::DateTime<chrono::Utc>>>> {
         sqlx::query_scalar("SELECT org_mapped_at FROM orders WHERE id = $1").bind(order_id).fetch_optional(self).await
+    }
+
+    async fn lock_orders(&mut self, orders: &str) -> sqlx::Result<Vec<String>> {
+        let sql = "SELECT id FROM orders WHERE id IN (SELECT value FROM json_each($1)) ORDER BY id";
+        sqlx::query_scalar(sql).bind(orders).fetch_all(self).await
     }
 }
 

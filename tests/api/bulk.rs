@@ -299,6 +299,91 @@ on_both!(a_row_over_the_email_limit_is_limit_and_the_others_still_apply, |app| {
     assert_eq!(contact_of(&app, "WO-1001", "Sub-1001-2").await, "old@globex.example");
 });
 
+/// Orders of acme's, created by the editor, each `(id, lines)` with lines awaiting and
+/// emailed two days ago (so that a change emails at once), Sub-<order number>-<n>.
+async fn import_orders(app: &TestApp, orders: &[(String, usize)]) {
+    let now = Utc::now();
+    let orders: Vec<serde_json::Value> = orders
+        .iter()
+        .map(|(id, lines)| {
+            let number = id.trim_start_matches("WO-");
+            let lines: Vec<serde_json::Value> = (1..=*lines)
+                .map(|n| {
+                    serde_json::json!({"subscription": format!("Sub-{number}-{n}"), "offer": "A-Flex",
+                        "rsd": (now - chrono::Duration::days(2)).date_naive(), "contact": "old@customer.example",
+                        "status": "awaiting", "email_sent_at": now - chrono::Duration::days(2)})
+                })
+                .collect();
+            serde_json::json!({"id": id, "partner": "acme", "created_by": "editor@acme.example",
+                "customer": "Initech", "lines": lines})
+        })
+        .collect();
+    let file = serde_json::from_value(serde_json::json!({ "orders": orders })).unwrap();
+    app.store.import(&file, now).await.expect("the orders import");
+}
+
+/// Two emails to shared@customer.example within the hour (the limit is 3 an hour), through
+/// two edits of lines whose first email went out.
+async fn two_emails_to_shared(user: &User) {
+    for sub in ["Sub-1001-1", "Sub-1001-2"] {
+        let path = format!("/orders/WO-1001/lines/{sub}/contact");
+        assert_eq!(user.post(&path, &[("email", "shared@customer.example")]).await.status(), 303);
+    }
+}
+
+async fn emails_to_shared(app: &TestApp) -> i64 {
+    app.db_count("SELECT COUNT(*) FROM outbox WHERE lower(recipient) = 'shared@customer.example' AND id > $1", 0).await
+}
+
+on_both!(orders_applied_together_count_each_others_emails_as_the_preview_does, |app| {
+    import_orders(&app, &[("WO-7000".into(), 2), ("WO-7001".into(), 1)]).await;
+    let user = app.login("editor@acme.example").await;
+    two_emails_to_shared(&user).await;
+    // One email to the shared address is left. In file order WO-7001's comes first; WO-7000
+    // (first in the file through its other row) finds the address at its limit.
+    let file = format!(
+        "{HEADER}Sub-7000-1,other@customer.example\nSub-7001-1,shared@customer.example\n\
+         Sub-7000-2,Shared@customer.example\n"
+    );
+    let (id, html) = preview(&user, &file).await;
+    assert_eq!(result_of(&html, 2), "change");
+    assert_eq!(result_of(&html, 3), "change");
+    assert_eq!(result_of(&html, 4), "limit");
+    assert_eq!(user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 303);
+    let html = user.get_html(&format!("/bulk-fixes/{id}")).await;
+    assert_eq!(
+        [2, 3, 4].map(|row| result_of(&html, row)),
+        ["done", "done", "limit"],
+        "apply agrees with the preview: {html}"
+    );
+    assert_eq!(emails_to_shared(&app).await, 3, "never more than the limit");
+    assert_eq!(contact_of(&app, "WO-7000", "Sub-7000-2").await, "old@customer.example");
+});
+
+on_both!(orders_applied_one_group_after_another_count_the_emails_of_those_before, |app| {
+    // More orders than one database transaction of apply covers: WO-7000 with the first row,
+    // 250 orders of one line each, then WO-7999, whose row comes before WO-7000's second.
+    let mut orders: Vec<(String, usize)> = vec![("WO-7000".into(), 2), ("WO-7999".into(), 1)];
+    orders.extend((7001..=7250).map(|n| (format!("WO-{n}"), 1)));
+    import_orders(&app, &orders).await;
+    let user = app.login("editor@acme.example").await;
+    two_emails_to_shared(&user).await;
+    let mut file = format!("{HEADER}Sub-7000-1,other@customer.example\n");
+    for n in 7001..=7250 {
+        file += &format!("Sub-{n}-1,new{n}@customer.example\n");
+    }
+    file += "Sub-7999-1,shared@customer.example\nSub-7000-2,shared@customer.example\n";
+    let (id, html) = preview(&user, &file).await;
+    assert_eq!((result_of(&html, 253), result_of(&html, 254)), ("change".into(), "limit".into()));
+    assert_eq!(user.post(&format!("/bulk-fixes/{id}/apply"), &[]).await.status(), 303);
+    let html = user.get_html(&format!("/bulk-fixes/{id}")).await;
+    // Orders are applied in the order of their first row: WO-7000 (row 2) took the last
+    // email of the hour before WO-7999 (row 253), in a later group, was re-checked.
+    assert_eq!((result_of(&html, 253), result_of(&html, 254)), ("limit".into(), "done".into()));
+    assert_eq!(emails_to_shared(&app).await, 3, "never more than the limit");
+    assert!((2..=252).all(|row| result_of(&html, row) == "done"), "{html}");
+});
+
 on_both_with_smtp!(one_email_per_recipient_per_order_reaches_the_mail_server, |app, smtp| {
     let user = app.login("dist@north.example").await;
     let file =
