@@ -172,18 +172,23 @@ macro_rules! facts_sql {
 }
 
 /// Every row of an applied batch, as `facts_sql!`, with each `done` row's contact before
-/// the change: the old value of the update transaction that names the batch (one per done
-/// row; found through the transactions' batch index).
+/// the change: the old value of the update transaction that names the batch and the row's
+/// line (one per done row), looked up row by row through `transactions_bulk_batch` (batch,
+/// line). A join let PostgreSQL, its statistics not yet aware of a batch just written,
+/// plan a nested loop over every pair of rows and transactions: 10,000 × 10,000 in 8 s.
 macro_rules! applied_facts_sql {
     () => {
         "SELECT r.row_no, r.subscription_id, r.typed_email, r.email, r.email_error, r.duplicate, r.result,
                 l.order_id, l.status, l.contact, l.email_sent_at, o.partner_id, o.distributor_id, o.created_by,
-                o.org_mapped_at, t.old_value AS old_contact
+                o.org_mapped_at,
+                CASE WHEN r.result = 'done' THEN
+                  (SELECT t.old_value FROM transactions t
+                   WHERE t.bulk_batch_id = r.batch_id AND t.subscription_id = r.subscription_id
+                     AND t.kind = 'provisioning_email_update' LIMIT 1)
+                END AS old_contact
          FROM bulk_rows r
          LEFT JOIN lines l ON l.subscription_id = r.subscription_id
          LEFT JOIN orders o ON o.id = l.order_id
-         LEFT JOIN transactions t ON r.result = 'done' AND t.bulk_batch_id = r.batch_id
-              AND t.subscription_id = r.subscription_id AND t.kind = 'provisioning_email_update'
          WHERE r.batch_id = $1
          ORDER BY r.row_no"
     };
