@@ -331,13 +331,13 @@ macro_rules! line_json {
 pub(crate) use line_json;
 
 /// The lines of a [`line_json!`] row.
-pub(crate) fn lines_from_json(row: LinesJson) -> sqlx::Result<Vec<LineRecord>> {
-    serde_json::from_str(&row.json).map_err(|e| sqlx::Error::Decode(e.into()))
+pub(crate) fn lines_from_json(json: &str) -> sqlx::Result<Vec<LineRecord>> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct LinesJson {
-    json: String,
+    pub(crate) json: String,
 }
 
 /// Picks the dialect's text of a statement.

@@ -443,15 +443,14 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let SignedIn { ctx, user } = signed_in;
     let store = &ctx.state.store;
-    let (head, counts) = match store.order_head_counted(&path).await? {
-        Some((head, counts)) if user.actor().may_see(&head.parties()) => (head, counts),
-        _ => return Err(PageError::NotFound),
-    };
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     // A cursor that does not parse starts from the top: it came from no page of ours.
     let after = query.after.as_deref().and_then(LineCursor::parse);
     let page = LinePage { q: Some(q.as_str()).filter(|q| !q.is_empty()), after, limit: LINES_PER_PAGE + 1 };
-    let mut lines = store.order_lines(&head.id, &page).await?;
+    let (head, counts, mut lines) = match store.order_page(&path, &user.actor(), &page).await? {
+        Some((head, counts, lines)) if user.actor().may_see(&head.parties()) => (head, counts, lines),
+        _ => return Err(PageError::NotFound),
+    };
     let next = if lines.len() as i64 > LINES_PER_PAGE {
         lines.truncate(LINES_PER_PAGE as usize);
         let mut params = Vec::new();

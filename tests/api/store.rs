@@ -302,3 +302,27 @@ async fn a_lease_left_by_a_crashed_dispatcher_is_taken_over() {
         assert_eq!(store.email_counts().await.unwrap().failed, 0);
     }
 }
+
+on_both!(an_order_page_reads_its_lines_only_for_who_may_see_them, |app| {
+    use provisio::store::{LineCursor, LinePage};
+    let store = &app.store;
+    let editor = store.user_credentials("editor@acme.example").await.unwrap().unwrap().0.actor();
+    let everything = LinePage { q: None, after: None, limit: 1000 };
+    let (head, counts, lines) = store.order_page("WO-1001", &editor, &everything).await.unwrap().unwrap();
+    let order = order_of(store, "WO-1001").await.unwrap().unwrap();
+    assert_eq!(format!("{head:?}"), format!("{:?}", order.head));
+    assert_eq!(format!("{lines:?}"), format!("{:?}", order.lines), "the same lines as read on their own");
+    assert_eq!(counts.awaiting + counts.closed + counts.complete, lines.len() as i64);
+    // A page after a cursor and a prefix search give what the lines' own statement gives.
+    let after = LinePage { q: Some("sub-1001"), after: Some(LineCursor::after(&lines[0])), limit: 1 };
+    let (_, _, page) = store.order_page("WO-1001", &editor, &after).await.unwrap().unwrap();
+    assert_eq!(format!("{page:?}"), format!("{:?}", store.order_lines("WO-1001", &after).await.unwrap()));
+    assert_eq!(page.len(), 1);
+    // Someone of another company gets the head (to answer 404 with) and no line.
+    let stranger =
+        Actor { user_id: 999, company_id: "other".into(), can_edit: true, operator: false, company_admin: false };
+    let (head, _, lines) = store.order_page("WO-1001", &stranger, &everything).await.unwrap().unwrap();
+    assert!(!stranger.may_see(&head.parties()));
+    assert!(lines.is_empty(), "{lines:?}");
+    assert!(store.order_page("WO-0000", &editor, &everything).await.unwrap().is_none());
+});

@@ -116,13 +116,13 @@ pub async fn show_order(state: web::Data<AppState>, req: HttpRequest, path: web:
     read(state, req, |state, caller, tr| async move {
         let store = &state.store;
         let internal = |e| Problem::internal(&tr, &e);
-        let (order, counts) = match store.order_head_counted(&order_id).await.map_err(internal)? {
-            Some((order, counts)) if caller.actor.may_see(&order.parties()) => (order, counts),
-            _ => return Err(Problem::not_found(&tr)),
-        };
         // A cursor that does not parse starts from the top: it came from no answer of ours.
         let page = LinePage { q: None, after: after.as_deref().and_then(LineCursor::parse), limit: LINES_PER_PAGE + 1 };
-        let mut lines = store.order_lines(&order.id, &page).await.map_err(internal)?;
+        let (order, counts, mut lines) =
+            match store.order_page(&order_id, &caller.actor, &page).await.map_err(internal)? {
+                Some((order, counts, lines)) if caller.actor.may_see(&order.parties()) => (order, counts, lines),
+                _ => return Err(Problem::not_found(&tr)),
+            };
         let next = (lines.len() as i64 > LINES_PER_PAGE).then(|| {
             lines.truncate(LINES_PER_PAGE as usize);
             lines.last().map(|l| LineCursor::after(l).encode()).unwrap_or_default()
