@@ -1,11 +1,5 @@
 use clap::Parser;
 
-/// mimalloc rather than glibc's allocator: a page allocates and frees thousands of small
-/// strings (every line's fields, then its row's), and glibc's malloc and free were about a
-/// fifth of the order page's instructions (docs/performance.md, "The order page's rows").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
