@@ -120,6 +120,24 @@ macro_rules! sqlite_lines_page_sql {
     };
 }
 
+/// PostgreSQL: one page of an order's lines (`line_columns!`), the order named by `$order`
+/// (a condition on `l.order_id`), after the cursor (`$2`, `$3`), in the id prefix range
+/// (`$4`, `$5`), at most `$6` lines; for `order_lines` and, beside its head, `order_page`.
+macro_rules! pg_lines_page_sql {
+    ($order:literal) => {
+        concat!(
+            "SELECT ",
+            line_columns!(),
+            " FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
+              WHERE ",
+            $order,
+            " AND ($2::bigint IS NULL OR (l.position, l.subscription_id) > ($2, $3))
+                AND ($4::text IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
+              ORDER BY l.position, l.subscription_id LIMIT $6"
+        )
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct CountedHead {
     #[sqlx(flatten)]
@@ -246,14 +264,9 @@ impl Store {
             const PG_SQL: &str = concat!(
                 "SELECT h.*, page.* FROM (",
                 counted_head_sql!(", ($7 OR o.partner_id = $8 OR o.distributor_id = $8) AS visible"),
-                ") h LEFT JOIN LATERAL (SELECT ",
-                line_columns!(),
-                " FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
-                  WHERE h.visible AND l.order_id = h.id
-                    AND ($2::bigint IS NULL OR (l.position, l.subscription_id) > ($2, $3))
-                    AND ($4::text IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
-                  ORDER BY l.position, l.subscription_id LIMIT $6) page ON TRUE
-                 ORDER BY page.position, page.subscription_id"
+                ") h LEFT JOIN LATERAL (",
+                pg_lines_page_sql!("h.visible AND l.order_id = h.id"),
+                ") page ON TRUE ORDER BY page.position, page.subscription_id"
             );
             use sqlx::{FromRow, Row};
             let rows = sqlx::query(PG_SQL)
@@ -318,15 +331,7 @@ impl Store {
     /// index on (order_id, position, subscription_id).
     pub async fn order_lines(&self, order_id: &str, page: &LinePage<'_>) -> sqlx::Result<Vec<LineRecord>> {
         let PageBounds { after_position, after_id, lo, hi } = page.bounds();
-        const PG_SQL: &str = concat!(
-            "SELECT ",
-            line_columns!(),
-            r#" FROM lines l LEFT JOIN outbox e ON e.id = l.last_outbox_id
-                      WHERE l.order_id = $1
-                        AND ($2::bigint IS NULL OR (l.position, l.subscription_id) > ($2, $3))
-                        AND ($4::text IS NULL OR (lower(l.subscription_id) >= $4 AND lower(l.subscription_id) < $5))
-                      ORDER BY l.position, l.subscription_id LIMIT $6"#
-        );
+        const PG_SQL: &str = pg_lines_page_sql!("l.order_id = $1");
         const SQLITE_SQL: &str = sqlite_lines_page_sql!();
         macro_rules! bind_page {
             ($query:expr) => {

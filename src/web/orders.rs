@@ -201,8 +201,13 @@ impl EmailFacts {
             recipient: line.email_recipient.clone().unwrap_or_else(|| line.contact.clone()),
             accepted_at: line.email_accepted_at,
             error: line.email_error.clone(),
-            not_yet: (line.email_sent_at.is_none() && line.status() == LineStatus::Awaiting).then_some(line.rsd),
+            not_yet: Self::not_yet(line),
         }
+    }
+
+    /// The RSD, while the first email is still to go out on it.
+    fn not_yet(line: &LineRecord) -> Option<chrono::NaiveDate> {
+        (line.email_sent_at.is_none() && line.status() == LineStatus::Awaiting).then_some(line.rsd)
     }
 
     /// The same as `EmailFacts::of(line)`, without copying the line's text.
@@ -211,8 +216,7 @@ impl EmailFacts {
             && self.recipient == line.email_recipient.as_deref().unwrap_or(&line.contact)
             && self.accepted_at == line.email_accepted_at
             && self.error == line.email_error
-            && self.not_yet
-                == (line.email_sent_at.is_none() && line.status() == LineStatus::Awaiting).then_some(line.rsd)
+            && self.not_yet == Self::not_yet(line)
     }
 }
 
